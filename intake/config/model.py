@@ -1,0 +1,280 @@
+"""The configuration as data: offices, funds, rounds and form schemas.
+
+Everything a commissioning team changes between years lives here, validated by
+pydantic, so that a new fund, round or form needs a TOML edit and no code.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+EmailAddress = Annotated[
+    str, Field(pattern=r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+]
+Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+FieldKind = Literal["text", "email", "money", "date", "yesno", "choice", "choices"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Option(_Strict):
+    """One option of a choice question."""
+
+    id: Identifier
+    label: str
+    aliases: tuple[str, ...] = ()
+
+
+class Condition(_Strict):
+    """When a field becomes required because of another answer.
+
+    Exactly one test is given: ``equals`` (a yes/no or option id), ``in``
+    (one of several option ids) or ``less_than_field`` (a money answer below
+    another money answer).
+    """
+
+    field: Identifier
+    equals: bool | str | None = None
+    in_: tuple[str, ...] | None = Field(default=None, alias="in")
+    less_than_field: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        given = [t for t in (self.equals, self.in_, self.less_than_field) if t is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'equals', 'in' or 'less_than_field'")
+        return self
+
+
+class FormField(_Strict):
+    """One question of a form and the rules its answer must meet."""
+
+    id: Identifier
+    label: str
+    aliases: tuple[str, ...] = ()
+    type: FieldKind = "text"
+    required: bool = False
+    required_if: Condition | None = None
+    missing_message: str | None = None
+    max_words: int | None = Field(default=None, gt=0)
+    options: tuple[Option, ...] = ()
+    options_from: Literal["fund_criteria"] | None = None
+    group: Identifier | None = None
+    not_above_field: Identifier | None = None
+    capped_by_fund: bool = False
+
+    @model_validator(mode="after")
+    def _options_fit_type(self) -> FormField:
+        has_options = bool(self.options) or self.options_from is not None
+        if self.type in ("choice", "choices") and not has_options:
+            raise ValueError(f"a '{self.type}' field needs 'options' or 'options_from'")
+        if self.type not in ("choice", "choices") and has_options:
+            raise ValueError("only 'choice' and 'choices' fields take options")
+        if (self.not_above_field or self.capped_by_fund) and self.type != "money":
+            raise ValueError("'not_above_field' and 'capped_by_fund' apply to money fields")
+        return self
+
+
+class Form(_Strict):
+    """A form schema: the questions in the order the form asks them."""
+
+    id: Identifier
+    title: str
+    partnership_field: Identifier | None = None
+    fields: tuple[FormField, ...]
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Form:
+        ids = [f.id for f in self.fields]
+        duplicates = {i for i in ids if ids.count(i) > 1}
+        if duplicates:
+            raise ValueError(f"field ids used twice: {', '.join(sorted(duplicates))}")
+        by_id = {f.id: f for f in self.fields}
+        for f in self.fields:
+            refs = []
+            if f.required_if:
+                refs += [f.required_if.field]
+                if f.required_if.less_than_field:
+                    refs.append(f.required_if.less_than_field)
+            if f.not_above_field:
+                refs.append(f.not_above_field)
+            for ref in refs:
+                if ref not in by_id:
+                    raise ValueError(f"field '{f.id}' refers to unknown field '{ref}'")
+        if self.partnership_field and by_id.get(self.partnership_field, None) is None:
+            raise ValueError(f"partnership_field '{self.partnership_field}' is not a field")
+        return self
+
+    def field(self, field_id: str) -> FormField:
+        for f in self.fields:
+            if f.id == field_id:
+                return f
+        raise KeyError(field_id)
+
+
+class Round(_Strict):
+    """One funding round: bids are accepted from ``opens`` to the end of ``closes``."""
+
+    id: Identifier
+    name: str
+    opens: date
+    closes: date
+    decisions_due: date | None = None
+    monitoring_due: date | None = None
+    updates_due: tuple[date, ...] = ()
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Round:
+        if self.closes < self.opens:
+            raise ValueError(f"round '{self.id}' closes ({self.closes}) before it opens")
+        return self
+
+    def opens_at(self, tz: ZoneInfo) -> datetime:
+        return datetime.combine(self.opens, time.min, tzinfo=tz)
+
+    def closes_at(self, tz: ZoneInfo) -> datetime:
+        """The end of the closing day in the office's time zone (exclusive bound)."""
+        return datetime.combine(self.closes + timedelta(days=1), time.min, tzinfo=tz)
+
+    def decisions_due_on(self) -> date:
+        """Award and regret letters: the configured day, else a month after close."""
+        if self.decisions_due:
+            return self.decisions_due
+        month = self.closes.month % 12 + 1
+        year = self.closes.year + (1 if self.closes.month == 12 else 0)
+        for day in (self.closes.day, 30, 29, 28):
+            try:
+                return date(year, month, day)
+            except ValueError:
+                continue
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+class Fund(_Strict):
+    """A fund: its inbox, form, caps, criteria and rounds."""
+
+    id: Identifier
+    office: Identifier
+    name: str
+    inbox: EmailAddress
+    form: Identifier
+    cap_single: Decimal | None = Field(default=None, gt=0)
+    cap_joint: Decimal | None = Field(default=None, gt=0)
+    cap_note: str | None = None
+    slack_channel: str | None = None
+    criteria: tuple[Option, ...] = ()
+    rounds: tuple[Round, ...] = ()
+
+    @field_validator("inbox")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+    @model_validator(mode="after")
+    def _rounds_unique(self) -> Fund:
+        ids = [r.id for r in self.rounds]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"fund '{self.id}' has two rounds with the same id")
+        ordered = sorted(self.rounds, key=lambda r: r.opens)
+        for before, after in zip(ordered, ordered[1:], strict=False):
+            if after.opens <= before.closes:
+                raise ValueError(f"rounds '{before.id}' and '{after.id}' of '{self.id}' overlap")
+        return self
+
+    def cap_for(self, *, joint: bool) -> Decimal | None:
+        if joint and self.cap_joint is not None:
+            return self.cap_joint
+        return self.cap_single
+
+
+class Office(_Strict):
+    """A commissioning office: its time zone, reference prefix and channels."""
+
+    id: Identifier
+    name: str
+    timezone: str = "Europe/London"
+    reference_prefix: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{1,9}$")]
+    reply_from: str
+    slack_channel: str = "#grant-intake"
+    acks_per_sender_per_day: int = Field(default=5, ge=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone '{value}'") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Config(_Strict):
+    """The whole configuration file."""
+
+    offices: tuple[Office, ...] = Field(min_length=1)
+    funds: tuple[Fund, ...] = Field(min_length=1)
+    forms: tuple[Form, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Config:
+        offices = {o.id for o in self.offices}
+        forms = {f.id for f in self.forms}
+        inboxes: dict[str, str] = {}
+        for kind, ids in (("office", [o.id for o in self.offices]),
+                          ("fund", [f.id for f in self.funds]),
+                          ("form", [f.id for f in self.forms])):
+            if len(ids) != len(set(ids)):
+                raise ValueError(f"two {kind}s share an id")
+        for fund in self.funds:
+            if fund.office not in offices:
+                raise ValueError(f"fund '{fund.id}' names unknown office '{fund.office}'")
+            if fund.form not in forms:
+                raise ValueError(f"fund '{fund.id}' names unknown form '{fund.form}'")
+            if fund.inbox in inboxes:
+                raise ValueError(
+                    f"funds '{inboxes[fund.inbox]}' and '{fund.id}' share inbox {fund.inbox}"
+                )
+            inboxes[fund.inbox] = fund.id
+            form = self.form(fund.form)
+            if any(f.options_from == "fund_criteria" for f in form.fields) and not fund.criteria:
+                raise ValueError(f"fund '{fund.id}' uses form '{form.id}' but lists no criteria")
+        return self
+
+    def office(self, office_id: str) -> Office:
+        return next(o for o in self.offices if o.id == office_id)
+
+    def fund(self, fund_id: str) -> Fund:
+        for fund in self.funds:
+            if fund.id == fund_id:
+                return fund
+        raise KeyError(fund_id)
+
+    def form(self, form_id: str) -> Form:
+        for form in self.forms:
+            if form.id == form_id:
+                return form
+        raise KeyError(form_id)
+
+    def fund_for_inbox(self, address: str) -> Fund | None:
+        address = address.lower()
+        return next((f for f in self.funds if f.inbox == address), None)
+
+    def funds_using(self, form_id: str) -> tuple[Fund, ...]:
+        return tuple(f for f in self.funds if f.form == form_id)

@@ -1,0 +1,81 @@
+"""The service's settings: environment variables (and a ``.env`` file).
+
+Only the composition root (the CLI and :mod:`intake.service`) reads these;
+every other module takes what it needs as arguments. Each setting has an
+embedded default so that ``intake serve`` runs on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from intake.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """SPEC's settings table. Field names map to ``INTAKE_<NAME>`` unless noted."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="INTAKE_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    config: Path | None = Field(default=None, description="TOML file: offices, funds, forms")
+    data_dir: Path = Field(default=Path("var"), description="database, spool and outbox")
+    database_url: str | None = Field(default=None, description="SQLAlchemy async URL")
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=8025, ge=0, le=65535)
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=3000, ge=0, le=65535)
+    relay_host: str | None = None
+    relay_port: int = Field(default=25, ge=1, le=65535)
+    now: datetime | None = Field(default=None, description="start the clock at this moment")
+    workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=64)
+    max_message_bytes: int = Field(default=30 * 1024 * 1024, ge=1024)
+    parse_timeout: float = Field(default=60.0, gt=0)
+    parse_memory_mb: int = Field(default=1024, ge=64)
+    log_level: str = "INFO"
+
+    slack_bot_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token")
+    )
+    slack_signing_secret: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "slack_signing_secret"),
+    )
+    slack_api_url: str = Field(
+        default="https://slack.com/api/",
+        validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url"),
+    )
+
+    @field_validator("now")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give a time zone, e.g. 2027-05-30T16:00:00+01:00")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'intake.sqlite3').as_posix()}"
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token)
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning a bad value into one clear :class:`ConfigError`."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "a setting"
+        env = name.upper() if name.upper().startswith("SLACK_") else f"INTAKE_{name.upper()}"
+        raise ConfigError(f"{env}: {first['msg']}") from exc

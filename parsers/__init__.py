@@ -1,0 +1,50 @@
+"""Documents in, answers out.
+
+Pure and synchronous: bytes and a :class:`~parsers.model.FormSpec` go in; a
+:class:`~parsers.model.ParsedDocument` comes out, each answer with where it was
+found and how sure we are. Knows nothing of mail, Slack or databases. Run it in
+a worker process with time and memory limits: documents may be hostile.
+"""
+
+from __future__ import annotations
+
+from parsers.errors import ParserError, UnreadableDocument, UnsupportedDocument
+from parsers.model import Answer, FieldSpec, FormSpec, OptionSpec, ParsedDocument, Source
+from parsers.sniff import sniff
+
+__all__ = [
+    "Answer",
+    "FieldSpec",
+    "FormSpec",
+    "OptionSpec",
+    "ParsedDocument",
+    "ParserError",
+    "Source",
+    "UnreadableDocument",
+    "UnsupportedDocument",
+    "parse_document",
+    "sniff",
+]
+
+
+def parse_document(data: bytes, form: FormSpec) -> ParsedDocument:
+    """Read ``form``'s answers from a DOCX or PDF, whatever its name says.
+
+    Raises :class:`UnreadableDocument` (with a reason for officers) when the
+    file is not a form we can read.
+    """
+    kind = sniff(data)
+    if kind == "docx":
+        from parsers.docx import parse_docx
+
+        return parse_docx(data, form)
+    if kind == "pdf":
+        raise UnsupportedDocument("PDF forms are not supported yet; please send the form as DOCX")
+    if kind == "doc":
+        raise UnsupportedDocument(
+            "the form is an old-format (.doc) or password-protected Word file; "
+            "please save it as .docx"
+        )
+    if kind == "odt":
+        raise UnsupportedDocument("OpenDocument (.odt) forms are not read; please save as .docx")
+    raise UnsupportedDocument("the file is not a Word (.docx) or PDF document")

@@ -1,0 +1,199 @@
+"""Turning the lines found under a question into a typed answer.
+
+The pairing step says *where* a question's answer is (some lines, a control);
+this module says *what* it is, by the question's kind: text, money, a date,
+yes or no, the ticked option or options.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from parsers.blocks import Line, Tick
+from parsers.errors import ValueNotReadable
+from parsers.labels import match_option, normalise
+from parsers.model import Answer, FieldSpec, OptionSpec, Source, Value
+from parsers.values import collapse_space, parse_email, parse_money, parse_uk_date, parse_yes_no
+
+PLACEHOLDERS = {
+    normalise(text)
+    for text in (
+        "Click or tap here to enter text.",
+        "Click here to enter text.",
+        "Click or tap to enter a date.",
+        "Click here to enter a date.",
+        "Choose an item.",
+        "Enter text here",
+        "[Please enter]",
+        "Type here",
+        "Insert text here",
+    )
+}
+_LEADING_MONEY = re.compile(r"^\s*((?:£|GBP)\s*[\d,]+(?:\.\d{1,2})?|[\d,]+(?:\.\d{1,2})?)\b\s*(.*)$")
+
+
+def answer_lines(lines: Sequence[Line]) -> list[Line]:
+    """The lines that carry an answer: placeholders and empty lines dropped."""
+    return [
+        line
+        for line in lines
+        if not line.placeholder_only
+        and (line.ticks or (line.text and normalise(line.text) not in PLACEHOLDERS))
+    ]
+
+
+def lines_text(lines: Sequence[Line]) -> str:
+    return "\n".join(line.text for line in lines if line.text)
+
+
+def read_value(
+    spec: FieldSpec,
+    lines: Sequence[Line],
+    source: Source,
+    *,
+    confidence: float = 1.0,
+    option_pool: tuple[tuple[FieldSpec, OptionSpec], ...] | None = None,
+) -> Answer | None:
+    """The answer ``lines`` give to ``spec``; None when they give none."""
+    lines = answer_lines(lines)
+    if not lines:
+        return None
+    if spec.kind in ("choice", "choices"):
+        return _read_choice(spec, lines, source, confidence, option_pool)
+    if spec.kind == "yesno" and any(line.ticks for line in lines):
+        return _read_ticked_yes_no(spec, lines, source, confidence)
+    raw = lines_text(lines)
+    if not raw:
+        return None
+    return read_text_value(spec, raw, source, confidence=confidence)
+
+
+def read_text_value(
+    spec: FieldSpec, raw: str, source: Source, *, confidence: float = 1.0
+) -> Answer | None:
+    """Normalise a written answer by the question's kind (not for choices)."""
+    if normalise(raw) in PLACEHOLDERS or not raw.strip():
+        return None
+    value: Value
+    try:
+        if spec.kind == "money":
+            value = parse_money(raw)
+        elif spec.kind == "date":
+            value = parse_uk_date(raw)
+        elif spec.kind == "yesno":
+            value = parse_yes_no(raw)
+        elif spec.kind == "email":
+            value = parse_email(raw)
+        elif spec.kind in ("choice", "choices"):
+            return _choice_from_text(spec, raw, source, confidence)
+        else:
+            value = collapse_space(raw)
+    except ValueNotReadable as exc:
+        return Answer(spec.id, raw, None, source, confidence, error=str(exc))
+    return Answer(spec.id, raw, value, source, confidence)
+
+
+def split_leading_amount(line: Line) -> tuple[str, str] | None:
+    """"£9,500 - the rest from reserves" -> ("£9,500", "the rest from reserves")."""
+    match = _LEADING_MONEY.match(line.text)
+    if not match or not match.group(2):
+        return None
+    return match.group(1), match.group(2).lstrip("-–—.,;: ")
+
+
+def _option_pool(spec: FieldSpec) -> tuple[tuple[FieldSpec, OptionSpec], ...]:
+    return tuple((spec, option) for option in spec.options)
+
+
+def _read_choice(
+    spec: FieldSpec,
+    lines: Sequence[Line],
+    source: Source,
+    confidence: float,
+    pool: tuple[tuple[FieldSpec, OptionSpec], ...] | None,
+) -> Answer | None:
+    pool = pool or _option_pool(spec)
+    segments = [seg for line in lines for seg in line.tick_segments()]
+    if not segments:
+        return _choice_from_text(spec, lines_text(lines), source, confidence)
+    chosen: list[str] = []
+    unknown: list[str] = []
+    seen_any_option = False
+    for tick, words in segments:
+        found = match_option(words, pool) if words else None
+        if found is None:
+            if tick.checked and words:
+                unknown.append(words)
+            continue
+        owner, option, _score = found
+        seen_any_option = True
+        if tick.checked and owner.id == spec.id:
+            chosen.append(option.id)
+    raw = lines_text(lines)
+    if not seen_any_option and not chosen:
+        return None
+    note = f"ticked but not one of the options: {'; '.join(unknown)}" if unknown else None
+    if spec.kind == "choices":
+        value: Value = sorted(set(chosen))
+        return Answer(spec.id, raw, value, source, confidence, flagged=bool(unknown), note=note)
+    distinct = sorted(set(chosen))
+    if len(distinct) > 1:
+        return Answer(
+            spec.id, raw, None, source, confidence,
+            error=f"more than one option is ticked ({', '.join(distinct)})",
+        )
+    return Answer(
+        spec.id, raw, distinct[0] if distinct else "", source, confidence,
+        flagged=bool(unknown), note=note,
+    )
+
+
+def _choice_from_text(
+    spec: FieldSpec, raw: str, source: Source, confidence: float
+) -> Answer | None:
+    """A choice written out ("New", "Existing work") instead of ticked."""
+    pieces = [p for p in re.split(r"[\n;,]+", raw) if p.strip()] if spec.kind == "choices" else [
+        raw
+    ]
+    chosen = []
+    scores = []
+    for piece in pieces:
+        found = match_option(piece, _option_pool(spec))
+        if found is None:
+            return Answer(
+                spec.id, raw, None, source, confidence,
+                error=f"{collapse_space(piece)!r} is not one of the options",
+            )
+        chosen.append(found[1].id)
+        scores.append(found[2] / 100)
+    if not chosen:
+        return None
+    value: Value = sorted(set(chosen)) if spec.kind == "choices" else chosen[0]
+    return Answer(spec.id, raw, value, source, min(confidence, *scores))
+
+
+def _read_ticked_yes_no(
+    spec: FieldSpec, lines: Sequence[Line], source: Source, confidence: float
+) -> Answer | None:
+    """"☒ Yes ☐ No" style answers."""
+    raw = lines_text(lines)
+    votes: set[bool] = set()
+    for line in lines:
+        for tick, words in line.tick_segments():
+            if not tick.checked:
+                continue
+            try:
+                votes.add(parse_yes_no(words))
+            except ValueNotReadable:
+                continue
+    if len(votes) == 1:
+        return Answer(spec.id, raw, votes.pop(), source, confidence)
+    if len(votes) > 1:
+        return Answer(spec.id, raw, None, source, confidence, error="both Yes and No are ticked")
+    if all(not t.checked for line in lines for t in line.ticks):
+        return None
+    return Answer(spec.id, raw, None, source, confidence, error="no Yes or No is ticked")
+
+
+__all__ = ["Tick", "answer_lines", "read_text_value", "read_value", "split_leading_amount"]

@@ -1,0 +1,40 @@
+"""Reading an application form from a Word (.docx) document."""
+
+from __future__ import annotations
+
+from parsers.docx.package import DocxLimits, open_docx
+from parsers.docx.walk import DocxWalker
+from parsers.model import FormSpec, ParsedDocument
+from parsers.pairing import read_answers
+
+
+def parse_docx(data: bytes, form: FormSpec, *, limits: DocxLimits | None = None) -> ParsedDocument:
+    """The answers a DOCX gives to ``form``'s questions.
+
+    Headers and footers are read only for questions the body leaves unanswered
+    (some templates put the organisation or reference there). Raises
+    :class:`~parsers.errors.UnreadableDocument` for a file that is not a
+    readable, safe DOCX.
+    """
+    document = open_docx(data, limits)
+    walker = DocxWalker()
+    body = walker.walk(document.element.body)
+    answers = read_answers(body, walker.controls, form)
+    margins = DocxWalker()
+    margin_blocks = []
+    for section in document.sections:
+        for part in (section.header, section.footer, section.first_page_header):
+            if not part.is_linked_to_previous:
+                margin_blocks.extend(margins.walk(part._element, "header or footer"))
+    if margin_blocks:
+        extra = read_answers(margin_blocks, margins.controls, form)
+        for field_id, answer in extra.items():
+            answers.setdefault(field_id, answer)
+    parsed = ParsedDocument(format="docx", answers=answers)
+    parsed.form_found = _looks_like_the_form(answers, form)
+    return parsed
+
+
+def _looks_like_the_form(answers: dict, form: FormSpec) -> bool:  # type: ignore[type-arg]
+    """A document answering almost none of the questions is not this form (a cover letter)."""
+    return len(answers) >= max(3, len(form.fields) // 6)

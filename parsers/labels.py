@@ -1,0 +1,180 @@
+"""Recognising a form's questions and options in the words of a document.
+
+Forms word their questions a little differently from the schema ("Organisation
+name", "Amount requested (£)", "E-mail address") and add hints after them
+("(Who is your work aimed at ...)"). A label is matched on its normalised words;
+only the text before a hint counts, so "Name" never matches "Name of
+Organisation" and a question's hint never drags in another question. Fuzzy
+matches must clear a high bar and beat the runner-up clearly; otherwise we say
+nothing rather than guess.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from parsers.model import FieldSpec, FormSpec, OptionSpec
+
+FUZZY_CUTOFF = 90.0
+PREFIX_SCORE = 96.0
+PREFIX_MIN_WORDS = 4
+MARGIN = 4.0
+_HINT_START = re.compile(r"[?:(\[\n]|\s[-–—]\s|\.\s")
+_NON_WORD = re.compile(r"[^a-z0-9£&/+]+")
+_TICK_PREFIX = re.compile(r"^[\s☐☒☑✓✔✗✘□■▢▣⊠]+")
+
+
+def normalise(text: str) -> str:
+    """Lower-case words: punctuation dropped, "&" read as "and", "/" spaced out."""
+    text = text.lower().replace("&", " and ").replace("e-mail", "email")
+    text = text.replace("/", " / ").replace("’", "'").replace("'", "")
+    return " ".join(w for w in _NON_WORD.sub(" ", text).split() if w != "/")
+
+
+def head(text: str) -> str:
+    """The part of a label before its hint: up to the first ``?``, ``:``, ``(`` or line break."""
+    match = _HINT_START.search(text)
+    return text[: match.start() + (1 if match and match.group() == "?" else 0)] if match else text
+
+
+@dataclass(frozen=True, slots=True)
+class LabelMatch:
+    """A field recognised in a text, and how well its label matched (0-100)."""
+
+    field: FieldSpec
+    score: float
+    exact: bool
+    rest: str
+    """What follows the label in the same text (after a colon), for "Label: answer"."""
+
+
+class LabelMatcher:
+    """Finds which question of a form a piece of text is."""
+
+    def __init__(self, form: FormSpec) -> None:
+        self.form = form
+        self._labels: list[tuple[str, FieldSpec]] = []
+        for spec in form.fields:
+            for label in spec.labels:
+                for variant in {normalise(label), normalise(head(label))}:
+                    if variant:
+                        self._labels.append((variant, spec))
+        self._exact: dict[str, FieldSpec] = {}
+        for variant, spec in self._labels:
+            self._exact.setdefault(variant, spec)
+
+    def match(self, text: str) -> LabelMatch | None:
+        """The question ``text`` asks, if it clearly asks one.
+
+        ``text`` may carry a hint after the question and, after a colon, an
+        answer ("Telephone No: 01622 677055"), returned as ``rest``.
+        """
+        if not text or len(text) > 600:
+            return None
+        stripped = text.strip()
+        if _TICK_PREFIX.match(stripped) and _TICK_PREFIX.match(stripped).end() > 0:
+            return None
+        rest = ""
+        colon = re.match(r"^([^:\n]{1,200}):\s*(.*)$", stripped, re.S)
+        candidates = [stripped, head(stripped)]
+        if colon:
+            candidates.insert(0, colon.group(1))
+            rest = colon.group(2).strip()
+        for candidate in candidates:
+            key = normalise(candidate)
+            if key in self._exact:
+                own_rest = rest if colon and candidate == colon.group(1) else ""
+                return LabelMatch(self._exact[key], 100.0, True, own_rest)
+        prefixed = self._prefix(normalise(stripped))
+        if prefixed is not None:
+            return LabelMatch(prefixed, PREFIX_SCORE, False, "")
+        return self._fuzzy(normalise(head(stripped)), rest if colon else "")
+
+    def _prefix(self, key: str) -> FieldSpec | None:
+        """The longest label of four or more words that starts ``key`` at a word boundary.
+
+        Forms extend a question with more words ("Give an outline of your project /
+        service including details of how ..."); four words are enough to be sure
+        it is the same question, and too many for "Name" to swallow "Name of ...".
+        """
+        best: tuple[int, FieldSpec] | None = None
+        for variant, spec in self._labels:
+            if variant.count(" ") < PREFIX_MIN_WORDS - 1 or not key.startswith(variant + " "):
+                continue
+            if best is None or len(variant) > best[0]:
+                best = (len(variant), spec)
+        return best[1] if best else None
+
+    def _fuzzy(self, key: str, rest: str) -> LabelMatch | None:
+        if len(key) < 4:
+            return None
+        best: dict[str, tuple[float, FieldSpec]] = {}
+        for variant, spec in self._labels:
+            if abs(len(variant) - len(key)) > max(12, len(key) // 2):
+                continue
+            score = _similarity(key, variant)
+            if score > best.get(spec.id, (0.0, spec))[0]:
+                best[spec.id] = (score, spec)
+        ranked = sorted(best.values(), key=lambda item: item[0], reverse=True)
+        if not ranked or ranked[0][0] < FUZZY_CUTOFF:
+            return None
+        if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < MARGIN:
+            return None
+        return LabelMatch(ranked[0][1], ranked[0][0], False, rest)
+
+    def groups(self) -> dict[str, tuple[FieldSpec, ...]]:
+        """Fields that share one printed question, by group name."""
+        grouped: dict[str, list[FieldSpec]] = {}
+        for spec in self.form.fields:
+            if spec.group:
+                grouped.setdefault(spec.group, []).append(spec)
+        return {name: tuple(specs) for name, specs in grouped.items()}
+
+
+@lru_cache(maxsize=8192)
+def _similarity(a: str, b: str) -> float:
+    # token_sort_ratio tolerates reordered words; plain ratio guards against a
+    # short label scoring high inside a long one. token_set_ratio is too lenient
+    # ("end date" scores 86 against "start date").
+    return min(fuzz.token_sort_ratio(a, b), fuzz.ratio(a, b) + 10)
+
+
+def match_option(text: str, options: tuple[tuple[FieldSpec, OptionSpec], ...]) -> (
+    tuple[FieldSpec, OptionSpec, float] | None
+):
+    """Which option a tick line names; ``options`` pairs each option with its field.
+
+    The line may carry more words after the option (a hint, a registration
+    number), so the option's label may also match the line's start.
+    """
+    key = normalise(text)
+    if not key:
+        return None
+    scored: list[tuple[float, FieldSpec, OptionSpec]] = []
+    for spec, option in options:
+        best = 0.0
+        for label in option.labels:
+            variant = normalise(label)
+            if not variant:
+                continue
+            if key == variant:
+                best = 100.0
+                break
+            if key.startswith(variant + " ") and len(variant) >= 3:
+                best = max(best, 97.0)
+            elif normalise(head(text)) == variant:
+                best = max(best, 98.0)
+            else:
+                best = max(best, _similarity(key, variant))
+        scored.append((best, spec, option))
+    scored.sort(key=lambda item: item[0], reverse=True)
+    if not scored or scored[0][0] < FUZZY_CUTOFF:
+        return None
+    if len(scored) > 1 and scored[0][0] < 100 and scored[0][0] - scored[1][0] < MARGIN:
+        return None
+    top = scored[0]
+    return top[1], top[2], top[0]

@@ -1,0 +1,380 @@
+"""Finding each question's answer in a document's lines and tables.
+
+Precedence, most reliable first (parsing notes): machine keys (content control
+tags and titles, legacy form field names, PDF field names and tooltips), then
+table adjacency (label cell beside or above its answer cell), then a label
+paragraph followed by answer paragraphs, or "Label: answer" on one line.
+
+When two places answer the same question differently at the same level, the
+first is kept and flagged so an officer confirms it; nothing is silently chosen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from parsers.answers import (
+    answer_lines,
+    read_text_value,
+    read_value,
+    split_leading_amount,
+)
+from parsers.blocks import Block, Cell, Control, Line, Table
+from parsers.labels import LabelMatch, LabelMatcher, head, match_option, normalise
+from parsers.model import Answer, FieldSpec, FormSpec, OptionSpec, Source, SourceKind
+
+_RANK = {"content-control": 0, "form-field": 0, "pdf-field": 0, "table-cell": 1}
+_FUZZY_FLAG_BELOW = 0.95
+
+
+@dataclass
+class _Found:
+    """A question recognised in a label, with the other questions its hint names."""
+
+    match: LabelMatch
+    companions: list[FieldSpec] = field(default_factory=list)
+
+
+@dataclass
+class AnswerSheet:
+    """The answers collected so far, keeping the best and flagging disagreements."""
+
+    answers: dict[str, Answer] = field(default_factory=dict)
+
+    def offer(self, answer: Answer | None) -> None:
+        if answer is None:
+            return
+        current = self.answers.get(answer.field)
+        if current is None:
+            self.answers[answer.field] = answer
+            return
+        rank_new = _RANK.get(answer.source.kind, 2)
+        rank_old = _RANK.get(current.source.kind, 2)
+        if rank_new < rank_old:
+            self.answers[answer.field] = answer
+            return
+        if rank_new == rank_old and current.value != answer.value and answer.raw.strip():
+            if not current.raw.strip() or (current.error and not answer.error):
+                self.answers[answer.field] = answer
+                return
+            self.answers[answer.field] = _flag(
+                current,
+                f"also answered differently at {answer.source.location}: "
+                f"{' '.join(answer.raw.split())[:80]!r}",
+            )
+
+
+def read_answers(
+    blocks: Sequence[Block], controls: Sequence[Control], form: FormSpec
+) -> dict[str, Answer]:
+    """Every answer the blocks and controls give to the form's questions."""
+    reader = _Reader(form)
+    reader.controls(controls)
+    reader.stream(blocks)
+    return reader.sheet.answers
+
+
+class _Reader:
+    def __init__(self, form: FormSpec) -> None:
+        self.form = form
+        self.matcher = LabelMatcher(form)
+        self.sheet = AnswerSheet()
+        self.groups = self.matcher.groups()
+
+    # --- machine keys ------------------------------------------------------
+
+    def controls(self, controls: Sequence[Control]) -> None:
+        for control in controls:
+            if control.placeholder:
+                continue
+            for name in control.names:
+                spec, confidence = self._field_for_name(name)
+                if spec is not None:
+                    self._control_answer(spec, control, confidence)
+                    break
+                option = self._option_for_name(name)
+                if option is not None and control.kind in ("checkbox", "formcheckbox", "pdf"):
+                    self._control_tick(option[0], option[1], control)
+                    break
+
+    def _field_for_name(self, name: str) -> tuple[FieldSpec | None, float]:
+        key = name.strip().lower().replace("-", "_").replace(" ", "_")
+        for spec in self.form.fields:
+            if key == spec.id:
+                return spec, 1.0
+        match = self.matcher.match(name)
+        if match is None:
+            return None, 0.0
+        return match.field, 1.0 if match.exact else match.score / 100
+
+    def _option_for_name(self, name: str) -> tuple[FieldSpec, OptionSpec] | None:
+        pool = tuple(
+            (spec, option)
+            for spec in self.form.fields
+            if spec.kind in ("choice", "choices", "yesno")
+            for option in spec.options
+        )
+        key = name.strip().lower().replace("-", "_").replace(" ", "_")
+        for spec, option in pool:
+            if key in (option.id, f"{spec.id}_{option.id}", f"{spec.id}.{option.id}"):
+                return spec, option
+        found = match_option(name, pool)
+        return (found[0], found[1]) if found else None
+
+    def _control_answer(self, spec: FieldSpec, control: Control, confidence: float) -> None:
+        kind: SourceKind = "content-control" if control.kind in (
+            "text", "date", "dropdown", "checkbox"
+        ) else ("pdf-field" if control.kind == "pdf" else "form-field")
+        source = Source(kind, control.location or f"field '{control.names[0]}'")
+        value = control.value
+        if isinstance(value, bool):
+            if spec.kind == "yesno":
+                self.sheet.offer(Answer(spec.id, "ticked" if value else "", value, source))
+            return
+        if value is None or not str(value).strip():
+            return
+        if spec.kind == "choices":
+            answer = read_text_value(spec, str(value), source, confidence=confidence)
+        else:
+            answer = read_text_value(spec, str(value), source, confidence=confidence)
+        self.sheet.offer(_flag_if_fuzzy(answer, confidence, name=control.names[0]))
+
+    def _control_tick(self, spec: FieldSpec, option: OptionSpec, control: Control) -> None:
+        source = Source(
+            "pdf-field" if control.kind == "pdf" else "form-field"
+            if control.kind.startswith("form") else "content-control",
+            control.location or f"field '{control.names[0]}'",
+        )
+        current = self.sheet.answers.get(spec.id)
+        if spec.kind == "choices":
+            chosen = list(current.value) if current and isinstance(current.value, list) else []
+            if control.value is True:
+                chosen.append(option.id)
+            self.sheet.answers[spec.id] = Answer(spec.id, "ticked", sorted(set(chosen)), source)
+        elif control.value is True:
+            if current and current.value not in (None, "", option.id) and current.source == source:
+                self.sheet.answers[spec.id] = Answer(
+                    spec.id, "ticked", None, source,
+                    error=f"more than one option is ticked ({current.value}, {option.id})",
+                )
+            elif current is None or current.source.kind not in _RANK:
+                self.sheet.answers[spec.id] = Answer(spec.id, "ticked", option.id, source)
+
+    # --- the document stream ----------------------------------------------
+
+    def stream(self, blocks: Sequence[Block]) -> None:
+        """Label paragraphs followed by answers; tables with labels read as tables."""
+        pending: _Found | None = None
+        pending_source = ""
+        collected: list[Line] = []
+        for block in blocks:
+            if isinstance(block, Table):
+                if self._has_labels(block):
+                    self._flush(pending, collected, pending_source)
+                    pending, collected = None, []
+                    self.table(block)
+                elif pending is not None:
+                    collected.extend(line for row in block.rows for c in row for line in c.lines())
+                continue
+            if block.ticks:
+                if pending is not None:
+                    collected.append(block)
+                continue
+            found = self._label(block)
+            if found is not None:
+                self._flush(pending, collected, pending_source)
+                pending, collected, pending_source = None, [], block.location
+                if found.match.rest:
+                    rest_line = Line(parts=[found.match.rest], location=block.location)
+                    self._give(found, [rest_line], "paragraph", block.location)
+                else:
+                    pending = found
+                continue
+            if block.heading:
+                self._flush(pending, collected, pending_source)
+                pending, collected = None, []
+                continue
+            if pending is not None and not (not collected and _looks_like_hint(block)):
+                collected.append(block)
+        self._flush(pending, collected, pending_source)
+
+    def _flush(self, pending: _Found | None, lines: list[Line], location: str) -> None:
+        if pending is not None:
+            self._give(pending, lines, "paragraph", f"after {location}" if location else "")
+
+    # --- tables ----------------------------------------------------------
+
+    def table(self, table: Table) -> None:
+        consumed: set[int] = set()
+        rows = table.rows
+        for r, row in enumerate(rows):
+            if r in consumed:
+                continue
+            labels = [(cell, self._cell_label(cell)) for cell in row]
+            if not any(found for _cell, found in labels):
+                for cell in row:
+                    self._nested(cell)
+                continue
+            next_row = rows[r + 1] if r + 1 < len(rows) else None
+            next_is_answers = next_row is not None and not any(
+                self._cell_label(c) for c in next_row
+            )
+            used_next = False
+            for i, (cell, found) in enumerate(labels):
+                if found is None:
+                    continue
+                label_found, own_lines = found
+                partner = _right_partner(labels, i)
+                if own_lines:
+                    self._give(label_found, own_lines, "table-cell", cell.location)
+                elif partner is not None:
+                    self._give(label_found, partner.lines(), "table-cell", partner.location)
+                elif next_is_answers and next_row is not None:
+                    below = _cell_below(cell, next_row)
+                    if below is not None:
+                        used_next = True
+                        self._give(label_found, below.lines(), "table-cell", below.location)
+                elif label_found.match.rest:
+                    rest = Line(parts=[label_found.match.rest], location=cell.location)
+                    self._give(label_found, [rest], "table-cell", cell.location)
+            if used_next:
+                consumed.add(r + 1)
+
+    def _nested(self, cell: Cell) -> None:
+        for block in cell.blocks:
+            if isinstance(block, Table):
+                self.table(block)
+
+    def _has_labels(self, table: Table) -> bool:
+        return any(self._cell_label(cell) for row in table.rows for cell in row) or any(
+            self._has_labels(b) for row in table.rows for c in row for b in c.blocks
+            if isinstance(b, Table)
+        )
+
+    def _cell_label(self, cell: Cell) -> tuple[_Found, list[Line]] | None:
+        """The question a cell asks and any answer lines written in the same cell."""
+        lines = [line for line in cell.lines() if line.text or line.ticks]
+        if not lines or lines[0].ticks:
+            return None
+        found = self._label(lines[0])
+        consumed = 1
+        if found is None and len(lines) > 1 and not lines[1].ticks:
+            # Labels wrapped onto two paragraphs.
+            joined = Line(parts=[lines[0].text + " " + lines[1].text], location=lines[0].location)
+            found = self._label(joined)
+            consumed = 2
+        if found is None:
+            return None
+        rest = lines[consumed:]
+        while rest and not rest[0].ticks and _looks_like_hint(rest[0]):
+            rest = rest[1:]
+        if found.match.rest:
+            rest = [Line(parts=[found.match.rest], location=lines[0].location), *rest]
+        return found, answer_lines(rest)
+
+    # --- labels and answers ------------------------------------------------
+
+    def _label(self, line: Line) -> _Found | None:
+        if line.ticks or not line.text or line.placeholder_only:
+            return None
+        match = self.matcher.match(line.text)
+        if match is None:
+            return None
+        return _Found(match, self._companions(match, line.text))
+
+    def _companions(self, match: LabelMatch, text: str) -> list[FieldSpec]:
+        """Other questions asked inside this label's hint ("… if different, say how …")."""
+        hint = normalise(text[len(head(text)) :])
+        if len(hint) < 20:
+            return []
+        companions = []
+        for spec in self.form.fields:
+            if spec.id == match.field.id or spec.kind != "text":
+                continue
+            if any(len(normalise(lb)) >= 20 and normalise(lb) in hint for lb in spec.labels):
+                companions.append(spec)
+        return companions
+
+    def _give(self, found: _Found, lines: list[Line], kind: SourceKind, location: str) -> None:
+        spec = found.match.field
+        confidence = 1.0 if found.match.exact else found.match.score / 100
+        source = Source(kind, location)
+        lines = answer_lines(lines)
+        if spec.group and spec.kind == "choices":
+            self._give_group(spec.group, lines, source, confidence)
+            return
+        if found.companions and lines:
+            lines = self._give_companion(spec, found.companions[0], lines, source, confidence)
+        answer = read_value(spec, lines, source, confidence=confidence)
+        self.sheet.offer(_flag_if_fuzzy(answer, confidence, label=found.match.rest or None))
+
+    def _give_group(
+        self, group: str, lines: list[Line], source: Source, confidence: float
+    ) -> None:
+        members = self.groups.get(group, ())
+        pool = tuple((spec, option) for spec in members for option in spec.options)
+        for spec in members:
+            self.sheet.offer(
+                read_value(spec, lines, source, confidence=confidence, option_pool=pool)
+            )
+
+    def _give_companion(
+        self,
+        spec: FieldSpec,
+        companion: FieldSpec,
+        lines: list[Line],
+        source: Source,
+        confidence: float,
+    ) -> list[Line]:
+        """Split a two-part answer: the first line answers ``spec``, the rest ``companion``."""
+        first, rest = lines[0], lines[1:]
+        if spec.kind == "money" and not rest:
+            split = split_leading_amount(first)
+            if split is not None:
+                amount, remainder = split
+                first = Line(parts=[amount], location=first.location)
+                rest = [Line(parts=[remainder], location=first.location)]
+        if rest:
+            self.sheet.offer(read_value(companion, rest, source, confidence=confidence))
+        return [first]
+
+
+def _right_partner(
+    labels: list[tuple[Cell, tuple[_Found, list[Line]] | None]], index: int
+) -> Cell | None:
+    """The answer cell to the right of a label cell, before the next label cell."""
+    for cell, found in labels[index + 1 :]:
+        if found is not None:
+            return None
+        return cell
+    return None
+
+
+def _cell_below(cell: Cell, row: list[Cell]) -> Cell | None:
+    start, end = cell.column, cell.column + cell.span
+    for candidate in row:
+        if candidate.column < end and candidate.column + candidate.span > start:
+            return candidate
+    return None
+
+
+def _looks_like_hint(line: Line) -> bool:
+    text = line.text
+    return bool(text) and (line.italic or (text.startswith("(") and text.endswith(")")))
+
+
+def _flag(answer: Answer, note: str) -> Answer:
+    return Answer(
+        answer.field, answer.raw, answer.value, answer.source, answer.confidence,
+        answer.error, True, note if not answer.note else f"{answer.note}; {note}",
+    )
+
+
+def _flag_if_fuzzy(
+    answer: Answer | None, confidence: float, *, label: str | None = None, name: str = ""
+) -> Answer | None:
+    if answer is None or confidence >= _FUZZY_FLAG_BELOW:
+        return answer
+    what = f"field name {name!r}" if name else "its label"
+    return _flag(answer, f"question recognised by a close match of {what} ({confidence:.0%})")

@@ -1,0 +1,162 @@
+"""Reading typed values out of the text applicants write.
+
+Every function here is pure and strict: a value that cannot be read with
+certainty raises :class:`~parsers.errors.ValueNotReadable` with a sentence an
+applicant would understand, instead of guessing ("TBC" is not a date, "April
+2027" is not a day, "about ten grand" is not an amount).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from dateutil import parser as date_parser
+
+from parsers.errors import ValueNotReadable
+
+_SPACE = re.compile(r"\s+")
+
+
+def collapse_space(text: str) -> str:
+    """Text with runs of white space (newlines, tabs, non-breaking spaces) made one space."""
+    return _SPACE.sub(" ", text.replace("\u00a0", " ")).strip()
+
+
+def word_count(text: str) -> int:
+    """Words as a reader counts them: runs of characters between white space."""
+    return len(text.split())
+
+
+# --- money -----------------------------------------------------------------
+
+_MONEY = re.compile(
+    r"""^
+    (?P<neg1>-)?\s*
+    (?:£|GBP|gbp|UKP)?\s*
+    (?P<neg2>-)?\s*
+    (?P<number>\d{1,3}(?:[,\s]\d{3})+|\d+)
+    (?P<fraction>\.\d{1,2})?
+    \s*(?P<scale>k|K|m|M|million|thousand)?
+    \s*(?:GBP|gbp|pounds?|sterling)?
+    (?:\s*(?:only|exc\.?\s*VAT|inc\.?\s*VAT|\(ex(?:cluding)?\s*VAT\)))?
+    $""",
+    re.VERBOSE,
+)
+_SCALES = {"k": 1000, "thousand": 1000, "m": 1_000_000, "million": 1_000_000}
+
+
+def parse_money(text: str) -> str:
+    """An amount of pounds as a string with two decimals: ``"£12,500"`` -> ``"12500.00"``.
+
+    Accepts a pound sign or GBP, thousands separators, pence, ``k``/``m`` and
+    parentheses for negatives. Rejects ranges, several amounts and words.
+    """
+    cleaned = collapse_space(text).rstrip(".").strip()
+    negative = False
+    if cleaned.startswith("(") and cleaned.endswith(")"):
+        negative, cleaned = True, cleaned[1:-1].strip()
+    cleaned = cleaned.replace("£ ", "£")
+    match = _MONEY.match(cleaned)
+    if not match:
+        raise ValueNotReadable(f"{text.strip()!r} is not an amount of money")
+    digits = re.sub(r"[,\s]", "", match["number"]) + (match["fraction"] or "")
+    try:
+        amount = Decimal(digits)
+    except InvalidOperation as exc:  # pragma: no cover - the regex admits digits only
+        raise ValueNotReadable(f"{text.strip()!r} is not an amount of money") from exc
+    if match["scale"]:
+        amount *= _SCALES[match["scale"].lower()]
+    if negative or match["neg1"] or match["neg2"]:
+        amount = -amount
+    return f"{amount.quantize(Decimal('0.01'))}"
+
+
+# --- dates -----------------------------------------------------------------
+
+_ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b", re.IGNORECASE)
+_HAS_DAY_AND_MONTH = re.compile(r"\d")
+
+
+class _UkParserInfo(date_parser.parserinfo):
+    def __init__(self) -> None:
+        super().__init__(dayfirst=True, yearfirst=False)
+
+
+_PARSER_INFO = _UkParserInfo()
+_FIRST_DEFAULT = date(1904, 1, 1)
+_SECOND_DEFAULT = date(1908, 2, 2)
+
+
+def parse_uk_date(text: str) -> str:
+    """A UK-written date as ISO ``YYYY-MM-DD``.
+
+    "1st April 2027", "01/04/2027", "1 Apr 27" and "2027-04-01" all read as
+    2027-04-01. A value missing its day, month or year ("April 2027", "TBC",
+    "Phase 2", "ASAP") is not a date: we parse twice with different defaults and
+    reject the value if the results differ, so nothing is filled in by guessing.
+    """
+    cleaned = collapse_space(text)
+    cleaned = _ORDINAL.sub(r"\1", cleaned).replace(",", " ").strip(". ")
+    if not cleaned or not _HAS_DAY_AND_MONTH.search(cleaned) or len(cleaned) > 40:
+        raise ValueNotReadable(f"{text.strip()!r} is not a date")
+    iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", cleaned)
+    if iso:
+        try:
+            return date(int(iso[1]), int(iso[2]), int(iso[3])).isoformat()
+        except ValueError as exc:
+            raise ValueNotReadable(f"{text.strip()!r} is not a date") from exc
+    try:
+        first = date_parser.parse(
+            cleaned, parserinfo=_PARSER_INFO, default=_as_datetime(_FIRST_DEFAULT)
+        ).date()
+        second = date_parser.parse(
+            cleaned, parserinfo=_PARSER_INFO, default=_as_datetime(_SECOND_DEFAULT)
+        ).date()
+    except (ValueError, OverflowError, TypeError) as exc:
+        raise ValueNotReadable(f"{text.strip()!r} is not a date") from exc
+    if first != second:
+        raise ValueNotReadable(f"{text.strip()!r} is not a full date (day, month and year)")
+    return first.isoformat()
+
+
+def _as_datetime(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
+
+
+# --- yes / no --------------------------------------------------------------
+
+_YES = {"yes", "y", "true", "x", "✓", "✔", "☒", "☑", "ticked", "checked"}
+_NO = {"no", "n", "false", "☐", "unticked", "unchecked", "none", "n/a", "na"}
+
+
+def parse_yes_no(text: str) -> bool:
+    """Yes/No, Y/N, ticks and crosses as a boolean."""
+    cleaned = collapse_space(text).strip(".!").lower()
+    if cleaned in _YES:
+        return True
+    if cleaned in _NO:
+        return False
+    first = cleaned.split(" ", 1)[0].strip(",.;:-")
+    if first in {"yes", "y"}:
+        return True
+    if first in {"no", "n"}:
+        return False
+    raise ValueNotReadable(f"{text.strip()!r} is not Yes or No")
+
+
+# --- email -----------------------------------------------------------------
+
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+
+
+def parse_email(text: str) -> str:
+    """An email address, without a ``mailto:`` prefix or angle brackets."""
+    cleaned = collapse_space(text)
+    if cleaned.lower().startswith("mailto:"):
+        cleaned = cleaned[7:]
+    cleaned = cleaned.strip("<>. ")
+    if not _EMAIL.match(cleaned):
+        raise ValueNotReadable(f"{text.strip()!r} is not an email address")
+    return cleaned
