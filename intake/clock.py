@@ -23,9 +23,7 @@ class Clock:
             raise ValueError("the clock's start needs a time zone (e.g. 2027-05-30T16:00+01:00)")
         self._real = real
         self._offset = (
-            timedelta(0)
-            if start is None
-            else start - datetime.fromtimestamp(real(), UTC)
+            timedelta(0) if start is None else start - datetime.fromtimestamp(real(), UTC)
         )
 
     @property

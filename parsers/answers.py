@@ -30,7 +30,9 @@ PLACEHOLDERS = {
         "Insert text here",
     )
 }
-_LEADING_MONEY = re.compile(r"^\s*((?:£|GBP)\s*[\d,]+(?:\.\d{1,2})?|[\d,]+(?:\.\d{1,2})?)\b\s*(.*)$")
+_LEADING_MONEY = re.compile(
+    r"^\s*((?:£|GBP)\s*[\d,]+(?:\.\d{1,2})?|[\d,]+(?:\.\d{1,2})?)\b\s*(.*)$"
+)
 
 
 def answer_lines(lines: Sequence[Line]) -> list[Line]:
@@ -95,7 +97,7 @@ def read_text_value(
 
 
 def split_leading_amount(line: Line) -> tuple[str, str] | None:
-    """"£9,500 - the rest from reserves" -> ("£9,500", "the rest from reserves")."""
+    """ "£9,500 - the rest from reserves" -> ("£9,500", "the rest from reserves")."""
     match = _LEADING_MONEY.match(line.text)
     if not match or not match.group(2):
         return None
@@ -140,12 +142,21 @@ def _read_choice(
     distinct = sorted(set(chosen))
     if len(distinct) > 1:
         return Answer(
-            spec.id, raw, None, source, confidence,
+            spec.id,
+            raw,
+            None,
+            source,
+            confidence,
             error=f"more than one option is ticked ({', '.join(distinct)})",
         )
     return Answer(
-        spec.id, raw, distinct[0] if distinct else "", source, confidence,
-        flagged=bool(unknown), note=note,
+        spec.id,
+        raw,
+        distinct[0] if distinct else "",
+        source,
+        confidence,
+        flagged=bool(unknown),
+        note=note,
     )
 
 
@@ -153,16 +164,20 @@ def _choice_from_text(
     spec: FieldSpec, raw: str, source: Source, confidence: float
 ) -> Answer | None:
     """A choice written out ("New", "Existing work") instead of ticked."""
-    pieces = [p for p in re.split(r"[\n;,]+", raw) if p.strip()] if spec.kind == "choices" else [
-        raw
-    ]
+    pieces = (
+        [p for p in re.split(r"[\n;,]+", raw) if p.strip()] if spec.kind == "choices" else [raw]
+    )
     chosen = []
     scores = []
     for piece in pieces:
         found = match_option(piece, _option_pool(spec))
         if found is None:
             return Answer(
-                spec.id, raw, None, source, confidence,
+                spec.id,
+                raw,
+                None,
+                source,
+                confidence,
                 error=f"{collapse_space(piece)!r} is not one of the options",
             )
         chosen.append(found[1].id)
@@ -176,7 +191,7 @@ def _choice_from_text(
 def _read_ticked_yes_no(
     spec: FieldSpec, lines: Sequence[Line], source: Source, confidence: float
 ) -> Answer | None:
-    """"☒ Yes ☐ No" style answers."""
+    """ "☒ Yes ☐ No" style answers."""
     raw = lines_text(lines)
     votes: set[bool] = set()
     for line in lines:

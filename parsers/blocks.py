@@ -97,9 +97,7 @@ class Cell:
 
     @property
     def empty(self) -> bool:
-        return not any(
-            line.text or line.ticks or line.controls for line in self.lines()
-        )
+        return not any(line.text or line.ticks or line.controls for line in self.lines())
 
 
 @dataclass(slots=True)

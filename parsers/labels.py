@@ -143,9 +143,9 @@ def _similarity(a: str, b: str) -> float:
     return min(fuzz.token_sort_ratio(a, b), fuzz.ratio(a, b) + 10)
 
 
-def match_option(text: str, options: tuple[tuple[FieldSpec, OptionSpec], ...]) -> (
-    tuple[FieldSpec, OptionSpec, float] | None
-):
+def match_option(
+    text: str, options: tuple[tuple[FieldSpec, OptionSpec], ...]
+) -> tuple[FieldSpec, OptionSpec, float] | None:
     """Which option a tick line names; ``options`` pairs each option with its field.
 
     The line may carry more words after the option (a hint, a registration

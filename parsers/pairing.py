@@ -123,9 +123,11 @@ class _Reader:
         return (found[0], found[1]) if found else None
 
     def _control_answer(self, spec: FieldSpec, control: Control, confidence: float) -> None:
-        kind: SourceKind = "content-control" if control.kind in (
-            "text", "date", "dropdown", "checkbox"
-        ) else ("pdf-field" if control.kind == "pdf" else "form-field")
+        kind: SourceKind = (
+            "content-control"
+            if control.kind in ("text", "date", "dropdown", "checkbox")
+            else ("pdf-field" if control.kind == "pdf" else "form-field")
+        )
         source = Source(kind, control.location or f"field '{control.names[0]}'")
         value = control.value
         if isinstance(value, bool):
@@ -142,8 +144,11 @@ class _Reader:
 
     def _control_tick(self, spec: FieldSpec, option: OptionSpec, control: Control) -> None:
         source = Source(
-            "pdf-field" if control.kind == "pdf" else "form-field"
-            if control.kind.startswith("form") else "content-control",
+            "pdf-field"
+            if control.kind == "pdf"
+            else "form-field"
+            if control.kind.startswith("form")
+            else "content-control",
             control.location or f"field '{control.names[0]}'",
         )
         current = self.sheet.answers.get(spec.id)
@@ -155,7 +160,10 @@ class _Reader:
         elif control.value is True:
             if current and current.value not in (None, "", option.id) and current.source == source:
                 self.sheet.answers[spec.id] = Answer(
-                    spec.id, "ticked", None, source,
+                    spec.id,
+                    "ticked",
+                    None,
+                    source,
                     error=f"more than one option is ticked ({current.value}, {option.id})",
                 )
             elif current is None or current.source.kind not in _RANK:
@@ -248,7 +256,10 @@ class _Reader:
 
     def _has_labels(self, table: Table) -> bool:
         return any(self._cell_label(cell) for row in table.rows for cell in row) or any(
-            self._has_labels(b) for row in table.rows for c in row for b in c.blocks
+            self._has_labels(b)
+            for row in table.rows
+            for c in row
+            for b in c.blocks
             if isinstance(b, Table)
         )
 
@@ -309,9 +320,7 @@ class _Reader:
         answer = read_value(spec, lines, source, confidence=confidence)
         self.sheet.offer(_flag_if_fuzzy(answer, confidence, label=found.match.rest or None))
 
-    def _give_group(
-        self, group: str, lines: list[Line], source: Source, confidence: float
-    ) -> None:
+    def _give_group(self, group: str, lines: list[Line], source: Source, confidence: float) -> None:
         members = self.groups.get(group, ())
         pool = tuple((spec, option) for spec in members for option in spec.options)
         for spec in members:
@@ -366,8 +375,14 @@ def _looks_like_hint(line: Line) -> bool:
 
 def _flag(answer: Answer, note: str) -> Answer:
     return Answer(
-        answer.field, answer.raw, answer.value, answer.source, answer.confidence,
-        answer.error, True, note if not answer.note else f"{answer.note}; {note}",
+        answer.field,
+        answer.raw,
+        answer.value,
+        answer.source,
+        answer.confidence,
+        answer.error,
+        True,
+        note if not answer.note else f"{answer.note}; {note}",
     )
 
 

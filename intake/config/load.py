@@ -46,7 +46,8 @@ def parse_config(text: str, *, source: str) -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{source}: " + "; ".join(_describe(e, data) for e in exc.errors())) from exc
+        problems = "; ".join(_describe(error, data) for error in exc.errors())
+        raise ConfigError(f"{source}: {problems}") from exc
 
 
 def _describe(error: Any, data: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -114,7 +115,7 @@ class Form(_Strict):
             for ref in refs:
                 if ref not in by_id:
                     raise ValueError(f"field '{f.id}' refers to unknown field '{ref}'")
-        if self.partnership_field and by_id.get(self.partnership_field, None) is None:
+        if self.partnership_field and by_id.get(self.partnership_field) is None:
             raise ValueError(f"partnership_field '{self.partnership_field}' is not a field")
         return self
 
@@ -189,7 +190,7 @@ class Fund(_Strict):
         if len(ids) != len(set(ids)):
             raise ValueError(f"fund '{self.id}' has two rounds with the same id")
         ordered = sorted(self.rounds, key=lambda r: r.opens)
-        for before, after in zip(ordered, ordered[1:], strict=False):
+        for before, after in pairwise(ordered):
             if after.opens <= before.closes:
                 raise ValueError(f"rounds '{before.id}' and '{after.id}' of '{self.id}' overlap")
         return self
@@ -237,9 +238,11 @@ class Config(_Strict):
         offices = {o.id for o in self.offices}
         forms = {f.id for f in self.forms}
         inboxes: dict[str, str] = {}
-        for kind, ids in (("office", [o.id for o in self.offices]),
-                          ("fund", [f.id for f in self.funds]),
-                          ("form", [f.id for f in self.forms])):
+        for kind, ids in (
+            ("office", [o.id for o in self.offices]),
+            ("fund", [f.id for f in self.funds]),
+            ("form", [f.id for f in self.forms]),
+        ):
             if len(ids) != len(set(ids)):
                 raise ValueError(f"two {kind}s share an id")
         for fund in self.funds:

@@ -32,9 +32,7 @@ MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _TRUE_VALUES = {None, "1", "true", "on"}
 _CHECKED_GLYPHS = "☒☑✓✔⊠✗✘▣"
 _UNCHECKED_GLYPHS = "☐□▢"
-_GLYPHS = re.compile(
-    rf"[{_CHECKED_GLYPHS}{_UNCHECKED_GLYPHS}]|\[\s*[xX✓✔]?\s*\]|\(\s*[xX✓✔]\s*\)"
-)
+_GLYPHS = re.compile(rf"[{_CHECKED_GLYPHS}{_UNCHECKED_GLYPHS}]|\[\s*[xX✓✔]?\s*\]|\(\s*[xX✓✔]\s*\)")
 # Symbol fonts Word uses for tick boxes, by character code.
 _SYMBOL_TICKS = {
     "wingdings": {"FE": True, "FD": True, "78": True, "A8": False, "6F": False, "71": False},
@@ -43,8 +41,17 @@ _SYMBOL_TICKS = {
 }
 _SYMBOL_TEXT_TICKS = {"þ": True, "ý": True, "¨": False, "o": False, "q": False}
 _SKIPPED = {
-    W + "del", W + "moveFrom", W + "pPr", W + "rPr", W + "sdtPr", W + "sdtEndPr",
-    W + "delText", W + "instrText", W + "delInstrText", W + "proofErr", W + "commentReference",
+    W + "del",
+    W + "moveFrom",
+    W + "pPr",
+    W + "rPr",
+    W + "sdtPr",
+    W + "sdtEndPr",
+    W + "delText",
+    W + "instrText",
+    W + "delInstrText",
+    W + "proofErr",
+    W + "commentReference",
 }
 
 
@@ -250,9 +257,7 @@ class DocxWalker:
     def _emit_text(self, state: _LineState, text: str, *, italic: bool) -> None:
         if not text:
             return
-        if self._fields and self._fields[-1].in_result and self._fields[-1].kind.startswith(
-            "FORM"
-        ):
+        if self._fields and self._fields[-1].in_result and self._fields[-1].kind.startswith("FORM"):
             self._fields[-1].result.append(text)
             return
         if text.strip():
@@ -346,12 +351,18 @@ class DocxWalker:
             control = Control("date", names, value, placeholder=placeholder, location=location)
         elif props.find(W + "dropDownList") is not None or props.find(W + "comboBox") is not None:
             control = Control(
-                "dropdown", names, None if placeholder else text, placeholder=placeholder,
+                "dropdown",
+                names,
+                None if placeholder else text,
+                placeholder=placeholder,
                 location=location,
             )
         else:
             control = Control(
-                "text", names, None if placeholder else text, placeholder=placeholder,
+                "text",
+                names,
+                None if placeholder else text,
+                placeholder=placeholder,
                 location=location,
             )
         self.controls.append(control)

@@ -1,0 +1,125 @@
+"""From a spooled mail (or a file) to the application form it carries.
+
+Runs inside a parsing worker process: mail and documents may be hostile, and
+the worker has time and memory limits that the service does not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from intake.mail import Mail, read_mail
+from parsers import FormSpec, ParsedDocument, UnreadableDocument, parse_document, sniff
+
+FORM_KINDS = ("docx", "pdf", "doc", "odt")
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentInfo:
+    """A file that came with the mail, and what we made of it."""
+
+    name: str
+    kind: str
+    size: int
+    note: str | None = None
+
+
+@dataclass(slots=True)
+class MailFacts:
+    """The mail's headers and text, without its attachments' bytes."""
+
+    subject: str = ""
+    from_addr: str = ""
+    from_name: str = ""
+    reply_address: str = ""
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, mail: Mail) -> MailFacts:
+        return cls(
+            subject=mail.subject,
+            from_addr=mail.from_addr,
+            from_name=mail.from_name,
+            reply_address=mail.reply_address,
+            message_id=mail.message_id,
+            in_reply_to=mail.in_reply_to,
+            references=mail.references,
+            headers=dict(mail.headers),
+            text=mail.text[:5000],
+            warnings=list(mail.warnings),
+        )
+
+
+@dataclass(slots=True)
+class Extraction:
+    """The form found (``document``), or why there is none (``unreadable``/``no_form``)."""
+
+    mail: MailFacts | None
+    attachments: list[AttachmentInfo]
+    file: str | None = None
+    document: ParsedDocument | None = None
+    unreadable: str | None = None
+
+    @property
+    def no_form(self) -> bool:
+        return self.document is None and self.unreadable is None
+
+
+def extract_from_spool(path: str, form: FormSpec) -> Extraction:
+    """Worker-process entry point: read a spooled mail and the form attached to it."""
+    raw = Path(path).read_bytes()
+    return extract_from_mail(raw, form)
+
+
+def extract_from_mail(raw: bytes, form: FormSpec) -> Extraction:
+    mail = read_mail(raw)
+    files = [(a.name, a.data) for a in mail.attachments]
+    extraction = choose_form(files, form)
+    extraction.mail = MailFacts.of(mail)
+    return extraction
+
+
+def extract_from_file(name: str, data: bytes, form: FormSpec) -> Extraction:
+    """Worker-process entry point for ``intake parse FILE``."""
+    return choose_form([(name, data)], form)
+
+
+def choose_form(files: list[tuple[str, bytes]], form: FormSpec) -> Extraction:
+    """The attachment that is the application form: the readable one answering most questions.
+
+    Policies, accounts and logos travel with forms; we try every document and
+    keep the best. When none is the form, the reasons say why for each file.
+    """
+    infos: list[AttachmentInfo] = []
+    best: tuple[int, str, ParsedDocument] | None = None
+    reasons: list[str] = []
+    for name, data in files:
+        kind = sniff(data)
+        if kind not in FORM_KINDS:
+            infos.append(AttachmentInfo(name, kind, len(data)))
+            continue
+        try:
+            parsed = parse_document(data, form)
+        except UnreadableDocument as exc:
+            infos.append(AttachmentInfo(name, kind, len(data), note=exc.reason))
+            reasons.append(f"{name}: {exc.reason}")
+            continue
+        note = None if parsed.form_found else "not the application form"
+        infos.append(AttachmentInfo(name, kind, len(data), note=note))
+        if not parsed.form_found:
+            reasons.append(f"{name}: does not look like the application form")
+            continue
+        score = len(parsed.answers)
+        if best is None or score > best[0]:
+            best = (score, name, parsed)
+    if best is not None:
+        return Extraction(mail=None, attachments=infos, file=best[1], document=best[2])
+    if reasons:
+        return Extraction(mail=None, attachments=infos, unreadable="; ".join(reasons))
+    return Extraction(mail=None, attachments=infos)

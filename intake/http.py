@@ -1,0 +1,66 @@
+"""The service's HTTP endpoint: health, metrics (and, later, Slack's requests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import text
+
+from intake.runtime import Runtime
+from intake.store import queue
+
+
+def make_app(runtime: Runtime, *, counters: Callable[[], dict[str, int]]) -> web.Application:
+    """The aiohttp application; ``counters`` reports live totals for ``/metrics``."""
+    app = web.Application(client_max_size=1024 * 1024)
+
+    async def healthz(_request: web.Request) -> web.Response:
+        report = await health(runtime)
+        return web.json_response(report, status=200 if report["status"] == "ok" else 503)
+
+    async def metrics(_request: web.Request) -> web.Response:
+        lines = []
+        for name, value in counters().items():
+            lines += [f"# TYPE intake_{name} counter", f"intake_{name} {value}"]
+        backlog = await queue.backlog(runtime.engine)
+        lines.append("# TYPE intake_jobs_backlog gauge")
+        for kind in ("message", "card", "ack"):
+            lines.append(f'intake_jobs_backlog{{kind="{kind}"}} {backlog.get(kind, 0)}')
+        lines += [
+            "# TYPE intake_jobs_failed gauge",
+            f"intake_jobs_failed {await queue.failed_count(runtime.engine)}",
+        ]
+        return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+async def health(runtime: Runtime) -> dict[str, Any]:
+    """What an operator needs to know at a glance; ``status`` is ok or degraded."""
+    problems: list[str] = []
+    try:
+        async with runtime.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        database = "ok"
+        backlog = await queue.backlog(runtime.engine)
+        failed = await queue.failed_count(runtime.engine)
+    except Exception as exc:  # noqa: BLE001 - health must answer whatever is wrong
+        database, backlog, failed = f"unavailable: {exc.__class__.__name__}", {}, 0
+        problems.append("database unavailable")
+    if failed:
+        problems.append(f"{failed} jobs failed (see the jobs table)")
+    problems += [f"Slack: {warning}" for warning in runtime.slack_warnings.values()]
+    return {
+        "status": "degraded" if problems else "ok",
+        "problems": problems,
+        "database": database,
+        "backlog": backlog,
+        "failed_jobs": failed,
+        "slack": "console (no SLACK_BOT_TOKEN)" if runtime.slack is None else "configured",
+        "now": runtime.clock.now().isoformat(),
+        "clock_shifted": runtime.clock.shifted,
+    }

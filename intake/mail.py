@@ -1,0 +1,189 @@
+"""Reading an incoming mail: its headers, its text and every attached file.
+
+Pure functions on bytes. Python's ``email`` package with ``policy.default``
+decodes RFC 2047 and RFC 2231 file names but has known crashes on hostile
+headers (gh-151857, gh-105802); when it fails we read the message again with
+``compat32``, which is lenient, and decode what we need ourselves. Parts are
+walked to a bounded depth and count, forwarded messages (``message/rfc822``)
+included. This runs inside a parsing worker process, with its time and memory
+limits, because a mail may be built to hurt its reader.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.policy
+import re
+from dataclasses import dataclass, field
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import getaddresses, parseaddr
+
+MAX_DEPTH = 12
+MAX_PARTS = 300
+MAX_BODY_CHARS = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file found in a mail."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(slots=True)
+class Mail:
+    """What the service needs of a mail."""
+
+    subject: str = ""
+    from_addr: str = ""
+    from_name: str = ""
+    reply_to: str = ""
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def reply_address(self) -> str:
+        """Where an answer goes: Reply-To, else From."""
+        return self.reply_to or self.from_addr
+
+
+_AUTOMATIC_HEADERS = (
+    "auto-submitted",
+    "precedence",
+    "list-id",
+    "list-unsubscribe",
+    "list-post",
+    "x-auto-response-suppress",
+    "x-loop",
+    "content-type",
+    "return-path",
+    "x-autoreply",
+    "x-autorespond",
+)
+
+
+def read_mail(raw: bytes) -> Mail:
+    """Parse ``raw`` leniently; a damaged part becomes a warning, never an exception."""
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        mail = _summarise(message, modern=True)
+    except Exception as exc:  # noqa: BLE001 - the email package's crashes are not typed
+        message = email.message_from_bytes(raw, policy=email.policy.compat32)
+        mail = _summarise(message, modern=False)
+        mail.warnings.append(f"the mail's headers are malformed ({type(exc).__name__})")
+    return mail
+
+
+def _summarise(message: Message, *, modern: bool) -> Mail:
+    mail = Mail()
+    mail.subject = _header_text(message, "Subject")
+    name, address = parseaddr(_header_text(message, "From"))
+    mail.from_name, mail.from_addr = name, address
+    reply = getaddresses([_header_text(message, "Reply-To")])
+    mail.reply_to = reply[0][1] if reply and reply[0][1] else ""
+    mail.message_id = _header_text(message, "Message-ID").strip()
+    mail.in_reply_to = _header_text(message, "In-Reply-To").strip()
+    mail.references = tuple(re.findall(r"<[^<>\s]+>", _header_text(message, "References")))
+    for header in _AUTOMATIC_HEADERS:
+        value = _header_text(message, header)
+        if value:
+            mail.headers[header] = value
+    _walk(message, mail, depth=0, modern=modern, counter=[0])
+    return mail
+
+
+def _header_text(message: Message, name: str) -> str:
+    """A header as plain text: encoded words decoded, line breaks removed."""
+    try:
+        value = message.get(name)
+    except Exception:  # noqa: BLE001 - policy.default may raise while parsing a header
+        value = None
+    if value is None:
+        return ""
+    text = str(value)
+    if "=?" in text:
+        # An undecodable encoded word keeps its raw text.
+        with contextlib.suppress(Exception):
+            text = str(make_header(decode_header(text)))
+    return " ".join(text.split())[:2000]
+
+
+def _walk(part: Message, mail: Mail, *, depth: int, modern: bool, counter: list[int]) -> None:
+    counter[0] += 1
+    if counter[0] > MAX_PARTS:
+        if counter[0] == MAX_PARTS + 1:
+            mail.warnings.append(f"the mail has more than {MAX_PARTS} parts; the rest was skipped")
+        return
+    if depth > MAX_DEPTH:
+        mail.warnings.append(f"the mail is nested more than {MAX_DEPTH} levels deep")
+        return
+    content_type = part.get_content_type()
+    if part.is_multipart():
+        payload = part.get_payload()
+        for child in payload if isinstance(payload, list) else []:
+            if isinstance(child, Message):
+                _walk(child, mail, depth=depth + 1, modern=modern, counter=counter)
+        return
+    filename = _filename(part)
+    disposition = (part.get_content_disposition() or "").lower()
+    if content_type in ("text/plain", "text/html") and not filename and disposition != "attachment":
+        if content_type == "text/plain" and len(mail.text) < MAX_BODY_CHARS:
+            mail.text += _text_of(part)[: MAX_BODY_CHARS - len(mail.text)]
+        return
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - broken transfer encodings
+        data = None
+    if not isinstance(data, bytes | bytearray) or not data:
+        if filename:
+            mail.warnings.append(f"the attachment {filename!r} is empty or cannot be decoded")
+        return
+    mail.attachments.append(
+        Attachment(
+            name=filename or f"attachment-{len(mail.attachments) + 1}",
+            content_type=content_type,
+            data=bytes(data),
+        )
+    )
+
+
+def _filename(part: Message) -> str:
+    try:
+        name = part.get_filename()
+    except Exception:  # noqa: BLE001 - gh-151857: IndexError on a malformed name*
+        name = None
+        raw = part.get("Content-Disposition", "") or part.get("Content-Type", "")
+        match = re.search(r'name\*?=(?:"([^"]*)"|([^;\s]*))', str(raw))
+        if match:
+            name = match.group(1) or match.group(2)
+    if not name:
+        return ""
+    if "=?" in name:
+        with contextlib.suppress(Exception):
+            name = str(make_header(decode_header(name)))
+    # A file name is a name, not a path.
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in name if ch.isprintable()).strip()[:255]
+
+
+def _text_of(part: Message) -> str:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001
+        return ""
+    if not isinstance(data, bytes | bytearray):
+        return ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return bytes(data).decode(charset, errors="replace")
+    except LookupError:
+        return bytes(data).decode("utf-8", errors="replace")

@@ -1,0 +1,34 @@
+"""What the running service's parts share, built once by the composition root."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from intake.clock import Clock
+from intake.config.model import Config
+from intake.pool import ParsePool
+from intake.spool import Spool
+from notifier.mailer import Mailer
+from notifier.slack import SlackPoster
+
+
+@dataclass
+class Runtime:
+    """The service's parts; passed to handlers instead of globals or settings."""
+
+    config: Config
+    engine: AsyncEngine
+    spool: Spool
+    clock: Clock
+    pool: ParsePool
+    mailer: Mailer
+    slack: SlackPoster | None
+    node: str
+    mail_domain: str
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("intake"))
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    slack_warnings: dict[str, str] = field(default_factory=dict)

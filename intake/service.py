@@ -1,0 +1,150 @@
+"""``intake serve``: the composition root that builds and runs every part.
+
+The only module (with the CLI) that reads settings. It starts the SMTP
+receiver on the service's own event loop, the HTTP endpoint, the parsing
+pool and the workers; SIGTERM or Ctrl-C stops them in order: stop accepting
+mail, let sessions and jobs finish briefly, then close. Work accepted and not
+yet done stays in the database and is picked up on the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+from email.utils import parseaddr
+
+from aiohttp import web
+
+from intake.clock import Clock
+from intake.config.load import load_config
+from intake.http import make_app
+from intake.pool import ParsePool
+from intake.runtime import Runtime
+from intake.settings import Settings
+from intake.smtp import IntakeHandler, smtp_factory
+from intake.spool import Spool
+from intake.store.engine import create_schema, make_engine
+from intake.worker import Workers
+from notifier.mailer import Mailer, Outbox, RelayMailer
+from notifier.slack import SlackPoster
+
+log = logging.getLogger("intake")
+
+
+async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> None:
+    """Run the service until SIGTERM/SIGINT."""
+    config = load_config(settings.config)
+    clock = Clock(settings.now)
+    data_dir = settings.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    spool = Spool(data_dir / "spool")
+    spool.discard_temporaries()
+    engine = make_engine(settings.resolved_database_url)
+    await create_schema(engine)
+    mailer: Mailer = (
+        RelayMailer(settings.relay_host, settings.relay_port)
+        if settings.relay_host
+        else Outbox(data_dir / "outbox")
+    )
+    slack = (
+        SlackPoster(token=settings.slack_bot_token, api_url=settings.slack_api_url)
+        if settings.slack_bot_token
+        else None
+    )
+    pool = ParsePool(
+        workers=settings.workers,
+        timeout=settings.parse_timeout,
+        memory_mb=settings.parse_memory_mb,
+    )
+    reply_domain = parseaddr(config.offices[0].reply_from)[1].rsplit("@", 1)[-1]
+    runtime = Runtime(
+        config=config,
+        engine=engine,
+        spool=spool,
+        clock=clock,
+        pool=pool,
+        mailer=mailer,
+        slack=slack,
+        node=f"{socket.gethostname()}:{os.getpid()}",
+        mail_domain=reply_domain or "localhost",
+    )
+
+    def wake() -> None:
+        runtime.wake.set()
+        runtime.wake.clear()
+
+    handler = IntakeHandler(config=config, spool=spool, engine=engine, clock=clock, on_accept=wake)
+    loop = asyncio.get_running_loop()
+    smtp_server = await loop.create_server(
+        smtp_factory(
+            handler, data_size_limit=settings.max_message_bytes, hostname=socket.getfqdn()
+        ),
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+    )
+    workers = Workers(runtime, message_slots=settings.workers)
+    app = make_app(
+        runtime,
+        counters=lambda: {
+            "messages_accepted_total": handler.accepted,
+            "jobs_handled_total": workers.handled,
+        },
+    )
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.http_host, settings.http_port)
+    await site.start()
+    await workers.start()
+    if slack is not None:
+        await _check_channels(runtime, slack)
+
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    smtp_port = smtp_server.sockets[0].getsockname()[1]
+    log.info(
+        "grant-intake ready: SMTP on %s:%s, HTTP on http://%s:%s/healthz, data in %s, %s, %s%s",
+        settings.smtp_host,
+        smtp_port,
+        settings.http_host,
+        settings.http_port,
+        data_dir,
+        "Slack configured" if slack else "cards printed here (no SLACK_BOT_TOKEN)",
+        f"relay {settings.relay_host}:{settings.relay_port}"
+        if settings.relay_host
+        else f"acknowledgements written to {data_dir / 'outbox'}",
+        f", clock starts at {settings.now.isoformat()}" if settings.now else "",
+    )
+    if ready is not None:
+        ready.set()
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping: no new mail; finishing work in hand")
+        smtp_server.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(smtp_server.wait_closed(), timeout=10)
+        await workers.stop(grace=10)
+        await runner.cleanup()
+        pool.close()
+        await engine.dispose()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        log.info("stopped")
+
+
+async def _check_channels(runtime: Runtime, slack: SlackPoster) -> None:
+    channels = {office.slack_channel for office in runtime.config.offices}
+    channels |= {fund.slack_channel for fund in runtime.config.funds if fund.slack_channel}
+    for channel in sorted(channels):
+        try:
+            warning = await slack.check_channel(channel)
+        except Exception as exc:  # noqa: BLE001 - Slack down at start is a warning, not a stop
+            warning = f"cannot check {channel}: {exc}"
+        if warning:
+            runtime.slack_warnings[channel] = warning
+            log.warning("Slack: %s", warning)

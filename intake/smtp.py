@@ -1,0 +1,173 @@
+"""The SMTP receiver: only the funds' inboxes, and nothing acknowledged before it is safe.
+
+aiosmtpd speaks the protocol; this module is its handler. ``RCPT`` accepts only
+configured inbox addresses. ``DATA`` writes the message to the spool (fsync of
+file and folder) and commits its work row before answering ``250``; any failure
+of ours answers ``451 4.3.0`` so the sender retries, never a ``5xx`` that would
+bounce an applicant's mail for good, and never our internal error text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from intake.clock import Clock
+from intake.config.model import Config
+from intake.spool import Spool
+from intake.store.records import IncomingMessage, accept_message
+
+log = logging.getLogger("intake.smtp")
+
+OK_RECIPIENT = "250 2.1.5 Recipient OK"
+UNKNOWN_USER = "550 5.1.1 No such mailbox here: check the fund's address"
+RELAY_DENIED = "550 5.7.1 Relaying denied"
+TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
+TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, please try again later"
+MAX_RECIPIENTS = 20
+
+
+class IntakeHandler:
+    """aiosmtpd handler: recipients by the configuration, messages into the spool."""
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        spool: Spool,
+        engine: Any,
+        clock: Clock,
+        on_accept: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.config = config
+        self.spool = spool
+        self.engine = engine
+        self.clock = clock
+        self.on_accept = on_accept
+        self._domains = {f.inbox.rsplit("@", 1)[1] for f in config.funds}
+        self.accepted = 0
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd finds hooks by this name
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        address = address.strip()
+        if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
+            return TOO_MANY_RECIPIENTS
+        fund = self.config.fund_for_inbox(address)
+        if fund is None:
+            domain = address.rsplit("@", 1)[-1].lower()
+            return UNKNOWN_USER if domain in self._domains else RELAY_DENIED
+        if envelope.rcpt_tos:
+            first = self.config.fund_for_inbox(envelope.rcpt_tos[0])
+            if first is not None and first.office != fund.office:
+                # One message, one office: the sender's server will send a second copy.
+                return "452 4.5.3 Send to one office's inbox per message"
+        envelope.rcpt_tos.append(address)
+        return OK_RECIPIENT
+
+    async def handle_DATA(  # noqa: N802 - aiosmtpd finds hooks by this name
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        # The write runs as its own task and is shielded: if the client drops
+        # mid-handler (aiosmtpd#110) the message is still stored completely.
+        task = asyncio.ensure_future(self._store(session, envelope))
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("could not store a message from %s", session.peer)
+            return TEMPORARY_FAILURE
+
+    async def _store(self, session: Session, envelope: Envelope) -> str:
+        content = envelope.original_content or envelope.content
+        if isinstance(content, str):
+            content = content.encode("utf-8", errors="surrogateescape")
+        assert isinstance(content, bytes)
+        received_at = self.clock.now()
+        spooled = await asyncio.to_thread(self.spool.write, content, received_at=received_at)
+        fund = self.config.fund_for_inbox(envelope.rcpt_tos[0])
+        office = fund.office if fund else None
+        incoming = IncomingMessage(
+            id=spooled.id,
+            office=office,
+            fund=fund.id if fund else None,
+            received_at=received_at,
+            mail_from=envelope.mail_from or "",
+            rcpt_tos=[r.lower() for r in envelope.rcpt_tos],
+            peer=str(session.peer[0]) if session.peer else None,
+            size=spooled.size,
+            sha256=spooled.sha256,
+            dedupe_key=dedupe_key(content, envelope.rcpt_tos),
+            spool_name=spooled.name,
+        )
+        stored_id, new = await accept_message(self.engine, incoming)
+        if not new:
+            # The same delivery again: keep the first copy, drop this file.
+            await asyncio.to_thread(self.spool.path(spooled.name).unlink, True)
+        else:
+            self.accepted += 1
+            self.on_accept()
+        log.info("accepted %s from <%s> for %s", stored_id, envelope.mail_from, envelope.rcpt_tos)
+        return f"250 2.0.0 OK queued as {stored_id}"
+
+
+def dedupe_key(content: bytes, recipients: list[str]) -> str:
+    """One bid per delivery: the same bytes to the same inboxes is the same mail.
+
+    Trace headers that relays prepend (Received, Return-Path, X-…) are skipped,
+    so a copy re-sent through another route still matches.
+    """
+    head, _, body = content.partition(b"\r\n\r\n")
+    if not _:
+        head, _, body = content.partition(b"\n\n")
+    kept = [
+        line
+        for line in _unfold(head)
+        if not line.lower().startswith((b"received:", b"return-path:", b"delivered-to:", b"x-"))
+    ]
+    digest = hashlib.sha256()
+    digest.update(",".join(sorted(r.lower() for r in recipients)).encode())
+    for line in kept:
+        digest.update(line.rstrip(b"\r") + b"\n")
+    digest.update(body.replace(b"\r\n", b"\n"))
+    return digest.hexdigest()
+
+
+def _unfold(head: bytes) -> list[bytes]:
+    lines: list[bytes] = []
+    for line in head.replace(b"\r\n", b"\n").split(b"\n"):
+        if line[:1] in (b" ", b"\t") and lines:
+            lines[-1] += b" " + line.strip()
+        else:
+            lines.append(line)
+    return lines
+
+
+def smtp_factory(
+    handler: IntakeHandler, *, data_size_limit: int, hostname: str
+) -> Callable[[], SMTP]:
+    """A protocol factory for ``loop.create_server`` on the service's own loop."""
+
+    def factory() -> SMTP:
+        return SMTP(
+            handler,
+            data_size_limit=data_size_limit,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            hostname=hostname,
+            ident="grant-intake",
+            timeout=600,
+        )
+
+    return factory

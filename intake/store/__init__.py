@@ -1,0 +1,1 @@
+"""Storage: messages, bids, their versions and history, and the work queue."""

@@ -1,0 +1,82 @@
+"""Creating the database engine: SQLite (embedded default) or PostgreSQL.
+
+SQLite runs in WAL mode with ``synchronous=FULL`` (a committed work row must
+survive a power cut: we have said ``250``) and every transaction begins
+``IMMEDIATE``, so writers queue on the busy timeout instead of failing to
+upgrade a read lock.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql import Insert
+
+from intake.errors import ConfigError
+from intake.store.schema import metadata
+
+SQLITE_BUSY_SECONDS = 30
+
+
+def make_engine(url: str) -> AsyncEngine:
+    """An async engine for ``url``; the SQLite file's folder is created if needed."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy raises ArgumentError with a terse message
+        raise ConfigError(f"INTAKE_DATABASE_URL: not a database URL ({url!r})") from exc
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(
+            parsed, connect_args={"timeout": SQLITE_BUSY_SECONDS}, pool_size=5, max_overflow=5
+        )
+        _sqlite_pragmas(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_async_engine(parsed, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    raise ConfigError(
+        f"INTAKE_DATABASE_URL: {parsed.get_backend_name()} is not supported "
+        "(use sqlite+aiosqlite:// or postgresql+asyncpg://)"
+    )
+
+
+def _sqlite_pragmas(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us issue BEGIN ourselves (pysqlite's implicit BEGIN is DEFERRED).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+async def create_schema(engine: AsyncEngine) -> None:
+    """Create missing tables (an empty database becomes a working one)."""
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+
+
+def insert_ignoring_duplicates(
+    connection: AsyncConnection, table: Any, key_columns: list[str]
+) -> Insert:
+    """``INSERT … ON CONFLICT DO NOTHING`` for the connection's database."""
+    if connection.dialect.name == "postgresql":
+        return pg_insert(table).on_conflict_do_nothing(index_elements=key_columns)
+    return sqlite_insert(table).on_conflict_do_nothing(index_elements=key_columns)
+
+
+def is_postgres(connection: AsyncConnection) -> bool:
+    return connection.dialect.name == "postgresql"

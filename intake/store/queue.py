@@ -1,0 +1,209 @@
+"""The work queue: rows in our own table, claimed with a lease.
+
+One statement claims a job: ``UPDATE jobs … WHERE id = (SELECT … FOR UPDATE
+SKIP LOCKED) RETURNING …`` (SQLite has no lock clause; its IMMEDIATE
+transactions serialise writers instead). A worker that dies loses its lease
+and another takes the job. Jobs in the same ``chain`` run in the order they
+were queued (a card is posted before it is updated; acknowledgements go out
+in order), each only after the one before it has finished.
+
+Leases use real time, never the rehearsal clock of ``INTAKE_NOW``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.orm import aliased
+
+from intake.store.engine import insert_ignoring_duplicates, is_postgres
+from intake.store.schema import jobs
+
+FINISHED = ("done", "failed")
+
+
+def real_now() -> datetime:
+    return datetime.fromtimestamp(time.time(), UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A claimed job."""
+
+    id: int
+    kind: str
+    key: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+async def enqueue(
+    connection: AsyncConnection,
+    *,
+    kind: str,
+    key: str,
+    payload: dict[str, Any],
+    chain: str | None = None,
+    delay: float = 0.0,
+) -> bool:
+    """Queue a job unless one with ``key`` exists; True when it was queued now."""
+    now = real_now()
+    statement = insert_ignoring_duplicates(connection, jobs, ["key"]).values(
+        kind=kind,
+        key=key,
+        chain=chain,
+        payload=payload,
+        state="pending",
+        attempts=0,
+        run_after=now + timedelta(seconds=delay),
+        created_at=now,
+    )
+    result = await connection.execute(statement)
+    return bool(result.rowcount)
+
+
+async def claim(
+    engine: AsyncEngine, *, kinds: Iterable[str], worker: str, lease: float
+) -> Job | None:
+    """Take the oldest runnable job of ``kinds``, or None when there is none."""
+    now = real_now()
+    earlier = aliased(jobs)
+    blocked = exists().where(
+        and_(
+            earlier.c.chain == jobs.c.chain,
+            earlier.c.id < jobs.c.id,
+            earlier.c.state.notin_(FINISHED),
+        )
+    )
+    candidate = (
+        select(jobs.c.id)
+        .where(
+            jobs.c.kind.in_(list(kinds)),
+            or_(
+                and_(jobs.c.state == "pending", jobs.c.run_after <= now),
+                and_(jobs.c.state == "running", jobs.c.locked_until < now),
+            ),
+            or_(jobs.c.chain.is_(None), ~blocked),
+        )
+        .order_by(jobs.c.run_after, jobs.c.id)
+        .limit(1)
+    )
+    async with engine.begin() as connection:
+        if is_postgres(connection):
+            candidate = candidate.with_for_update(skip_locked=True)
+        statement = (
+            update(jobs)
+            .where(jobs.c.id == candidate.scalar_subquery())
+            .values(
+                state="running",
+                attempts=jobs.c.attempts + 1,
+                locked_until=now + timedelta(seconds=lease),
+                locked_by=worker,
+            )
+            .returning(jobs.c.id, jobs.c.kind, jobs.c.key, jobs.c.payload, jobs.c.attempts)
+        )
+        row = (await connection.execute(statement)).first()
+    if row is None:
+        return None
+    return Job(id=row.id, kind=row.kind, key=row.key, payload=row.payload, attempts=row.attempts)
+
+
+async def finish(engine: AsyncEngine, job: Job, *, worker: str) -> None:
+    """Mark a job done (only if this worker still holds it)."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(jobs)
+            .where(jobs.c.id == job.id, jobs.c.locked_by == worker, jobs.c.state == "running")
+            .values(state="done", finished_at=real_now(), locked_until=None, last_error=None)
+        )
+
+
+async def retry_later(
+    engine: AsyncEngine, job: Job, *, worker: str, error: str, delay: float
+) -> None:
+    """Give a job back to run again after ``delay`` seconds."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(jobs)
+            .where(jobs.c.id == job.id, jobs.c.locked_by == worker)
+            .values(
+                state="pending",
+                run_after=real_now() + timedelta(seconds=delay),
+                locked_until=None,
+                last_error=error[:2000],
+            )
+        )
+
+
+async def fail(engine: AsyncEngine, job: Job, *, worker: str, error: str) -> None:
+    """Stop trying a job; it stays visible with its error for an operator."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(jobs)
+            .where(jobs.c.id == job.id, jobs.c.locked_by == worker)
+            .values(
+                state="failed", finished_at=real_now(), locked_until=None, last_error=error[:2000]
+            )
+        )
+
+
+async def backlog(engine: AsyncEngine) -> dict[str, int]:
+    """Unfinished jobs by kind (for ``/healthz`` and ``/metrics``)."""
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            select(jobs.c.kind, func.count())
+            .where(jobs.c.state.notin_(FINISHED))
+            .group_by(jobs.c.kind)
+        )
+        return {kind: count for kind, count in rows}
+
+
+async def failed_count(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        return int(
+            (
+                await connection.execute(select(func.count()).where(jobs.c.state == "failed"))
+            ).scalar_one()
+        )
+
+
+async def extend_leases(engine: AsyncEngine, *, worker_prefix: str, lease: float) -> int:
+    """Keep this node's running jobs leased while it is alive (a heartbeat)."""
+    async with engine.begin() as connection:
+        result = await connection.execute(
+            update(jobs)
+            .where(jobs.c.state == "running", jobs.c.locked_by.startswith(worker_prefix))
+            .values(locked_until=real_now() + timedelta(seconds=lease))
+        )
+        return int(result.rowcount or 0)
+
+
+async def release(engine: AsyncEngine, *, worker_prefix: str) -> int:
+    """Give back every job held by workers whose names start with ``worker_prefix``.
+
+    Used on a clean stop (jobs cut short run again at once on the next start)
+    and at start for the leases of a dead process of this host, so a restart
+    after ``kill -9`` does not wait for their leases to expire.
+    """
+    async with engine.begin() as connection:
+        result = await connection.execute(
+            update(jobs)
+            .where(jobs.c.state == "running", jobs.c.locked_by.startswith(worker_prefix))
+            .values(state="pending", locked_until=None, locked_by=None, run_after=real_now())
+        )
+        return int(result.rowcount or 0)
+
+
+async def holders(engine: AsyncEngine) -> set[str]:
+    """The node part (``host:pid``) of every worker holding a job."""
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            select(jobs.c.locked_by).where(jobs.c.state == "running").distinct()
+        )
+        return {str(name).split("/", 1)[0] for (name,) in rows if name}

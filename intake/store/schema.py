@@ -1,0 +1,182 @@
+"""The database tables (SQLAlchemy Core), the same on SQLite and PostgreSQL.
+
+Every side effect has a row with a unique key, so a retried job, a second
+worker or a duplicate delivery finds the effect already done instead of doing
+it twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite has no time zones: we store UTC and put the zone back on reading.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; use an aware UTC time")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("office", String(64), nullable=True),
+    Column("fund", String(64), nullable=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("mail_from", Text, nullable=False, default=""),
+    Column("rcpt_tos", JSON, nullable=False),
+    Column("peer", String(128), nullable=True),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("dedupe_key", String(64), nullable=False, unique=True),
+    Column("spool_name", Text, nullable=False),
+    Column("state", String(16), nullable=False, default="queued"),
+    Column("outcome", Text, nullable=True),
+    Column("bid_id", Integer, ForeignKey("bids.id"), nullable=True),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("chain", String(128), nullable=True),
+    Column("payload", JSON, nullable=False),
+    Column("state", String(16), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("run_after", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+    Column("locked_by", String(64), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Index("ix_jobs_claim", "state", "run_after"),
+    Index("ix_jobs_chain", "chain", "id"),
+)
+
+bids = Table(
+    "bids",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ref", String(40), nullable=False, unique=True),
+    Column("office", String(64), nullable=False),
+    Column("fund", String(64), nullable=True),
+    Column("form", String(64), nullable=True),
+    Column("round", String(64), nullable=True),
+    Column("version", Integer, nullable=False, default=1),
+    Column("status", String(16), nullable=False),
+    Column("organisation", Text, nullable=True),
+    Column("project", Text, nullable=True),
+    Column("amount_requested", String(32), nullable=True),
+    Column("applicant", Text, nullable=True),
+    Column("thread_subject", Text, nullable=True),
+    Column("thread_message_id", Text, nullable=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("assigned_to", String(64), nullable=True),
+    Column("decision", String(32), nullable=True),
+    Column("decision_reason", Text, nullable=True),
+    Column("scores", JSON, nullable=True),
+    Index("ix_bids_office_status", "office", "status"),
+)
+
+bid_versions = Table(
+    "bid_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bid_id", Integer, ForeignKey("bids.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("message_id", String(40), ForeignKey("messages.id"), nullable=True, unique=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("file", Text, nullable=True),
+    Column("format", String(16), nullable=True),
+    Column("fields", JSON, nullable=False),
+    Column("problems", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("sources", JSON, nullable=False),
+    Column("attachments", JSON, nullable=False),
+    Column("round", String(64), nullable=True),
+    Column("mail", JSON, nullable=True),
+    UniqueConstraint("bid_id", "version"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bid_id", Integer, ForeignKey("bids.id"), nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("data", JSON, nullable=True),
+)
+
+cards = Table(
+    "cards",
+    metadata,
+    Column("bid_id", Integer, ForeignKey("bids.id"), primary_key=True),
+    Column("channel", String(64), nullable=False),
+    Column("ts", String(32), nullable=True),
+    Column("payload", JSON, nullable=False),
+    Column("posted_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+outgoing_mail = Table(
+    "outgoing_mail",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("bid_id", Integer, ForeignKey("bids.id"), nullable=True),
+    Column("kind", String(32), nullable=False),
+    Column("to_addr", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("message_id", Text, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
+    Column("via", String(16), nullable=False),
+    Index("ix_outgoing_to", "to_addr", "sent_at"),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("value", Integer, nullable=False),
+)

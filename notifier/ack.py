@@ -1,0 +1,437 @@
+"""Acknowledgement mails to applicants, and the rule for when not to send one.
+
+Pure: :func:`build_acknowledgement` turns an :class:`Acknowledgement` into an
+:class:`email.message.EmailMessage`; :func:`is_automatic` says why a received
+message must not be answered. Sending is :mod:`notifier.mailer`'s job.
+
+The mail is written for a volunteer at a small charity: what arrived, the
+reference to quote, what is wrong in plain words with the question as the form
+asks it, and by when to send a corrected form.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from email import policy
+from email.errors import NonASCIILocalPartDefect
+from email.header import decode_header, make_header
+from email.message import EmailMessage
+from email.utils import format_datetime, getaddresses
+from typing import Any, Protocol
+
+from notifier.errors import AddressError
+from notifier.model import Acknowledgement, BidSummary, ProblemLine
+from notifier.text import clean, one_line, shorten
+from notifier.wording import clock, closing_day, deadline_phrase, fund_words, long_date
+
+MAX_THEIR_SUBJECT = 150
+# Enough of a thread for any mail client to place the reply; bounded so a
+# crafted References header cannot make ours huge.
+MAX_REFERENCES = 20
+WIDTH = 72
+
+_RE_PREFIX = re.compile(r"^\s*re\s*(\[\d+\])?\s*:", re.IGNORECASE)
+_REF_TAG = re.compile(r"\[\s*ref\s*:?\s*([A-Za-z0-9][A-Za-z0-9._/-]*)\s*\]", re.IGNORECASE)
+_MSG_ID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
+
+# Problems that no corrected form can cure within this round.
+_FINAL_CODES = frozenset({"late", "no_round"})
+
+
+def reply_subject(their_subject: str | None, ref: str) -> str:
+    """``Re: <their subject> [Ref <REF>]``, without a second "Re:" or a second tag.
+
+    The subject is rebuilt from plain text only: encoded words are decoded and
+    all white space, line breaks included, folded to single spaces before
+    anything is added. A subject that decodes to "Form A\\nBcc: x@evil" thus
+    becomes one harmless line instead of a second header. A reference tag for
+    another bid is replaced by ours so that a reply can only land on one bid.
+    """
+    subject = one_line(_decode_words(their_subject or ""))[:MAX_THEIR_SUBJECT]
+    tag = f"[Ref {ref}]"
+    tagged = False
+
+    def keep_ours(match: re.Match[str]) -> str:
+        nonlocal tagged
+        if match.group(1).lower() == ref.lower() and not tagged:
+            tagged = True
+            return tag
+        return ""
+
+    subject = " ".join(_REF_TAG.sub(keep_ours, subject).split())
+    if not subject:
+        return f"Your grant application {tag}"
+    if not tagged:
+        subject = f"{subject} {tag}"
+    if not _RE_PREFIX.match(subject):
+        subject = f"Re: {subject}"
+    return subject
+
+
+def build_acknowledgement(ack: Acknowledgement, *, now: datetime | None = None) -> EmailMessage:
+    """Build the acknowledgement mail, ready for a :class:`~notifier.mailer.Mailer`.
+
+    Headers follow RFC 3834 (``Auto-Submitted: auto-replied``) and thread the
+    mail under the applicant's (``In-Reply-To``, ``References``). ``now`` is the
+    service clock (``Date`` and whether the round is still open); real time
+    when not given. Raises :class:`AddressError` (permanent) for an address or
+    Message-ID no mail can be sent with.
+    """
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    _single_address(ack.to, what="applicant address")
+    sender = _single_address(ack.from_addr, what="sender address")
+
+    message = EmailMessage()
+    message["From"] = ack.from_addr
+    message["To"] = ack.to
+    message["Subject"] = reply_subject(ack.their_subject, ack.bid.ref)
+    message["Date"] = format_datetime(now.astimezone(UTC))
+    message["Message-ID"] = _own_message_id(ack.message_id)
+    parent = _first_message_id(ack.their_message_id)
+    if parent:
+        message["In-Reply-To"] = parent
+    references = _references(ack.their_references, parent)
+    if references:
+        message["References"] = " ".join(references)
+    # RFC 3834 §5: we answer automatically; Exchange: no out-of-office back to us;
+    # X-Loop: our own mail coming back is recognised by is_automatic.
+    message["Auto-Submitted"] = "auto-replied"
+    message["X-Auto-Response-Suppress"] = "All"
+    message["X-Loop"] = sender
+    message["Content-Language"] = "en-GB"
+    message.set_content(acknowledgement_text(ack, now=now), charset="utf-8")
+    return message
+
+
+def acknowledgement_text(ack: Acknowledgement, *, now: datetime) -> str:
+    """The plain-text body of the acknowledgement (see :func:`build_acknowledgement`)."""
+    bid = ack.bid
+    paragraphs: list[str] = [_greeting(bid)]
+    if ack.kind == "request_info":
+        paragraphs += _request_info(ack, now)
+    elif ack.kind == "no_form":
+        paragraphs += _no_form(bid, now)
+    elif bid.status == "unreadable":
+        paragraphs += _unreadable(bid, now)
+    else:
+        paragraphs += _received(bid, now)
+    paragraphs += [
+        f"Yours sincerely,\n{one_line(bid.office_name)}",
+        "This is an automatic message. If you reply, a member of the team will read it.",
+    ]
+    return "\n\n".join(paragraphs) + "\n"
+
+
+class HeaderItems(Protocol):
+    """Anything with header ``items()``: a dict, or an :class:`email.message.Message`."""
+
+    def items(self) -> Iterable[tuple[str, Any]]: ...
+
+
+def is_automatic(
+    headers: HeaderItems | Mapping[str, str],
+    envelope_sender: str | None,
+    own_addresses: Iterable[str] = (),
+) -> str | None:
+    """Say why a received message must not be answered, or None when a person sent it.
+
+    Follows RFC 3834 and what RT and Zammad check: ``Auto-Submitted`` other
+    than "no", ``Precedence`` bulk/list/junk, mailing-list headers, an empty
+    envelope sender (bounces), MAILER-DAEMON, postmaster and no-reply senders,
+    delivery reports, Exchange's ``X-Auto-Response-Suppress`` and our own mail
+    coming back (``X-Loop`` or a From of ours). ``headers`` may be any mapping
+    or an :class:`email.message.Message`; ``envelope_sender`` None means unknown.
+    """
+    lower = {name.lower(): str(value) for name, value in headers.items()}
+    own = {address.strip().lower() for address in own_addresses if address.strip()}
+
+    auto_submitted = _token(lower.get("auto-submitted"))
+    if auto_submitted and auto_submitted != "no":
+        return f"it is marked Auto-Submitted: {auto_submitted}"
+    precedence = _token(lower.get("precedence"))
+    if precedence in {"bulk", "list", "junk", "auto_reply"}:
+        return f"it is marked Precedence: {precedence}"
+    list_headers = sorted(name for name in lower if name.startswith("list-"))
+    if list_headers:
+        return f"it came through a mailing list ({list_headers[0]})"
+    if envelope_sender is not None and envelope_sender.strip() in {"", "<>"}:
+        return "its envelope sender is empty (a bounce or other automatic mail)"
+    if _token(lower.get("content-type")) == "multipart/report":
+        return "it is a delivery or read report"
+    suppress = lower.get("x-auto-response-suppress", "").lower().replace(" ", "").split(",")
+    if {"all", "autoreply", "oof"} & set(suppress):
+        return "its sender asked for no automatic replies (X-Auto-Response-Suppress)"
+    if "x-autoreply" in lower or "x-autorespond" in lower:
+        return "it is an automatic reply"
+
+    senders = [address for _, address in getaddresses([lower.get("from", "")]) if address]
+    if envelope_sender:
+        senders.append(envelope_sender.strip().strip("<>"))
+    for address in senders:
+        local = address.rsplit("@", 1)[0].lower()
+        if local in {"mailer-daemon", "postmaster"} or re.match(
+            r"(no-?reply|do-?not-?reply)\b", local
+        ):
+            return f"it was sent by {address}, which takes no replies"
+        if address.lower() in own:
+            return "it was sent from one of our own addresses"
+    loop = lower.get("x-loop", "").lower()
+    if own and any(address in loop for address in own):
+        return "it is our own mail come back (X-Loop)"
+    return None
+
+
+# -- body paragraphs --------------------------------------------------------------------------
+
+
+def _greeting(bid: BidSummary) -> str:
+    name = shorten(one_line(bid.contact_name or ""), 80)
+    return f"Dear {name}," if name else "Hello,"
+
+
+def _received(bid: BidSummary, now: datetime) -> list[str]:
+    paragraphs = [_thanks(bid), *_what_arrived(bid), _reference(bid)]
+    final = [p for p in bid.problems if p.code in _FINAL_CODES]
+    if bid.status == "complete" or not bid.problems:
+        paragraphs.append(
+            _fill(
+                "Your application form is complete: every question we need is answered "
+                "and the amount you asked for is within the fund's rules. You do not need "
+                "to do anything more for now."
+            )
+        )
+    elif final:
+        paragraphs.append(_fill("We are sorry, but we cannot consider this application:"))
+        paragraphs.append(_problem_list(bid.problems))
+        paragraphs.append(
+            _fill(
+                "If you think we have got this wrong, please reply to this email and a "
+                "member of the team will look into it."
+            )
+        )
+        return [*paragraphs, *_next_steps(bid, now, considered=False)]
+    else:
+        count = len(bid.problems)
+        lead = (
+            "Your application cannot be considered as it stands"
+            if bid.status == "ineligible"
+            else "Your application is not complete yet"
+        )
+        things = "one thing" if count == 1 else f"{count} things"
+        paragraphs.append(_fill(f"{lead}. We found {things} to put right:"))
+        paragraphs.append(_problem_list(bid.problems))
+        paragraphs.append(_resubmit(bid, now))
+    return [*paragraphs, *_next_steps(bid, now, considered=True)]
+
+
+def _unreadable(bid: BidSummary, now: datetime) -> list[str]:
+    paragraphs = [_thanks(bid), *_what_arrived(bid), _reference(bid)]
+    reasons = [one_line(p.message) for p in bid.problems if p.message.strip()]
+    said = f" ({'; '.join(reasons)})" if reasons else ""
+    paragraphs.append(
+        _fill(f"Unfortunately we could not read the application form in your email{said}.")
+    )
+    paragraphs.append(
+        _fill(
+            "Please reply to this email with the application form attached as a Word "
+            "document (.docx) or as a PDF, "
+            + _deadline_or_soon(bid, now)
+            + ". A form filled in on the computer and saved from Word or your PDF reader "
+            "works best; a scan or photo of a printed form is harder for us to read."
+        )
+    )
+    return paragraphs
+
+
+def _no_form(bid: BidSummary, now: datetime) -> list[str]:
+    fund = fund_words(bid)
+    to_whom = f" about the {one_line(fund)}" if fund else ""
+    paragraphs = [_fill(f"Thank you for your email{to_whom}.")]
+    if bid.attachments:
+        paragraphs.append(
+            "It came with these files, but none of them is our application form:\n"
+            + _bullets(bid.attachments)
+        )
+    else:
+        paragraphs.append(_fill("It did not have an application form attached."))
+    paragraphs.append(_reference(bid))
+    paragraphs.append(
+        _fill(
+            "If you meant to apply, please reply to this email with the completed "
+            "application form attached, as a Word document (.docx) or a PDF, "
+            + _deadline_or_soon(bid, now)
+            + "."
+        )
+    )
+    return paragraphs
+
+
+def _request_info(ack: Acknowledgement, now: datetime) -> list[str]:
+    bid = ack.bid
+    fund = fund_words(bid)
+    about = f"your application to the {one_line(fund)}" if fund else "your application"
+    paragraphs = [
+        _fill(
+            f"Thank you for {about} (reference {bid.ref}). Before it can go further, "
+            "we need some more information from you:"
+        )
+    ]
+    if bid.problems:
+        paragraphs.append(_problem_list(bid.problems))
+    if ack.note and ack.note.strip():
+        note = "\n".join(_fill(line, indent="    ") for line in clean(ack.note).strip().split("\n"))
+        paragraphs.append(f"A note from the officer:\n{note}")
+    paragraphs.append(
+        _fill(
+            "Please reply to this email with the corrected form attached, or with the "
+            f"missing information in your reply, {_deadline_or_soon(bid, now)}. "
+            f"Please keep [Ref {bid.ref}] in the subject line."
+        )
+    )
+    return paragraphs
+
+
+def _thanks(bid: BidSummary) -> str:
+    fund = fund_words(bid)
+    to_whom = f" to the {one_line(fund)}" if fund else ""
+    received = f"{long_date(bid.received_at, bid.zone)} at {clock(bid.received_at, bid.zone)}"
+    return _fill(f"Thank you for your application{to_whom}. We received your email on {received}.")
+
+
+def _what_arrived(bid: BidSummary) -> list[str]:
+    if not bid.attachments:
+        return []
+    return ["What we received:\n" + _bullets(bid.attachments)]
+
+
+def _reference(bid: BidSummary) -> str:
+    return _fill(
+        f"Your reference is {bid.ref}. Please keep [Ref {bid.ref}] in the subject line "
+        "if you reply, so that your message joins your application."
+    )
+
+
+def _resubmit(bid: BidSummary, now: datetime) -> str:
+    return _fill(
+        "To put this right, please reply to this email with the corrected form "
+        f"attached {_deadline_or_soon(bid, now)}. Please send the whole form again: "
+        "we will treat it as a new version of the same application."
+    )
+
+
+def _next_steps(bid: BidSummary, now: datetime, *, considered: bool) -> list[str]:
+    if not considered:
+        return []
+    if bid.closes_at is not None and bid.closes_at > now:
+        day = long_date(closing_day(bid.closes_at, bid.zone), bid.zone)
+        when = f"after the round closes on {day}, our officers"
+    else:
+        when = "our officers"
+    return [
+        _fill(
+            f"What happens next: {when} will look at every application, and we aim to "
+            "tell you our decision within one month of the round's closing date."
+        )
+    ]
+
+
+def _deadline_or_soon(bid: BidSummary, now: datetime) -> str:
+    """Say by when to resubmit: "by the end of …, when the round closes" or "as soon as you can"."""
+    if bid.closes_at is not None and bid.closes_at > now:
+        return f"{deadline_phrase(bid.closes_at, bid.zone)}, when the round closes"
+    return "as soon as you can"
+
+
+def _problem_list(problems: Iterable[ProblemLine]) -> str:
+    items = []
+    for number, problem in enumerate(problems, start=1):
+        message = one_line(problem.message)
+        question = one_line(problem.question or "")
+        words = f'"{question}": {message}' if question else message
+        items.append(_fill(f"{number}. {words}", indent="  ", hanging="     "))
+    return "\n".join(items)
+
+
+def _bullets(names: Iterable[str]) -> str:
+    return "\n".join(_fill(f"- {one_line(name)}", indent="  ", hanging="    ") for name in names)
+
+
+def _fill(text: str, *, indent: str = "", hanging: str | None = None) -> str:
+    return textwrap.fill(
+        text,
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent if hanging is None else hanging,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+# -- headers ----------------------------------------------------------------------------------
+
+
+def _decode_words(value: str) -> str:
+    """Decode RFC 2047 encoded words if the caller passed a raw header; text stays text."""
+    if "=?" not in value:
+        return value
+    try:
+        return str(make_header(decode_header(value)))
+    except (ValueError, LookupError, UnicodeError):
+        return value
+
+
+def _single_address(value: str, *, what: str) -> str:
+    """The addr-spec of a header value holding exactly one well-formed address."""
+    if "\r" in value or "\n" in value:
+        raise AddressError(f"The {what} contains a line break.")
+    header = policy.default.header_factory("to", value)
+    # A non-ASCII local part is fine: the relay carries it with SMTPUTF8.
+    defects = [d for d in header.defects if not isinstance(d, NonASCIILocalPartDefect)]
+    if defects or len(header.addresses) != 1 or "@" not in header.addresses[0].addr_spec:
+        raise AddressError(f"The {what} {value!r} is not one usable email address.")
+    return str(header.addresses[0].addr_spec)
+
+
+def _own_message_id(value: str) -> str:
+    candidate = value.strip()
+    if not candidate.startswith("<"):
+        candidate = f"<{candidate}>"
+    if not _MSG_ID.fullmatch(candidate):
+        raise AddressError(f"{value!r} is not a usable Message-ID.")
+    return candidate
+
+
+def _first_message_id(value: str | None) -> str | None:
+    """The first well-formed ``<id@host>`` in a header we received; junk around it is dropped."""
+    if not value:
+        return None
+    found = _MSG_ID.search(value)
+    return found.group(0) if found else None
+
+
+def _references(theirs: Iterable[str], parent: str | None) -> list[str]:
+    ids: list[str] = []
+    for header in theirs:
+        for found in _MSG_ID.findall(header or ""):
+            if found not in ids:
+                ids.append(found)
+    if parent:
+        if parent in ids:
+            ids.remove(parent)
+        ids.append(parent)
+    # Keep the thread's root and its most recent messages (RFC 5322 §3.6.4).
+    if len(ids) > MAX_REFERENCES:
+        ids = [ids[0], *ids[-(MAX_REFERENCES - 1) :]]
+    return ids
+
+
+def _token(value: str | None) -> str:
+    """The first token of a structured header, lower case: "auto-replied; x=y" -> "auto-replied"."""
+    if not value:
+        return ""
+    return value.split(";", 1)[0].strip().lower()

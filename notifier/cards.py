@@ -1,0 +1,288 @@
+"""Block Kit triage cards: what the officers see in Slack for each bid.
+
+Pure functions from a :class:`BidSummary` to a ``chat.postMessage`` payload
+(``{"text": …, "blocks": […]}``). Every piece of applicant text is escaped with
+:func:`escape_mrkdwn` and cut to Slack's limits here, so a card can never be
+refused for its size nor ping a channel. :func:`console_card` renders the same
+card as plain text for when Slack is not configured.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from typing import Any
+
+from notifier.escape import escape_mrkdwn, truncate
+from notifier.model import BidSummary, ProblemLine
+from notifier.text import one_line, shorten
+from notifier.wording import STATUS_TITLES, amount_line, fund_words, money, short_time
+
+# Slack's limits (https://api.slack.com/reference/block-kit/blocks). Block.parse
+# checks some of them; the builder respects all of them by construction.
+MAX_BLOCKS = 50
+MAX_HEADER = 150
+MAX_SECTION_TEXT = 3000
+MAX_FIELD = 2000
+MAX_FIELDS = 10
+MAX_BUTTON_TEXT = 75
+MAX_CONTEXT_TEXT = 2000
+MAX_FALLBACK = 4000
+
+# One problem line stays readable on a card; the whole wording is in the bid itself.
+MAX_PROBLEM_LINE = 500
+# A console card shows the gist; an officer reads whole answers with `intake show`.
+MAX_CONSOLE_VALUE = 600
+# Room kept in every problems section for the "… and N more" line.
+_MORE_RESERVE = 40
+
+ACTION_ASSIGN = "assign_to_me"
+ACTION_REQUEST_INFO = "request_info"
+ACTION_ELIGIBLE = "mark_eligible"
+ACTION_INELIGIBLE = "mark_ineligible"
+ACTION_SCORE = "score"
+
+STATUS_EMOJI: dict[str, str] = {
+    "complete": ":white_check_mark:",
+    "incomplete": ":warning:",
+    "ineligible": ":no_entry:",
+    "unreadable": ":grey_question:",
+}
+
+_SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+Payload = dict[str, Any]
+
+
+def triage_card(bid: BidSummary) -> Payload:
+    """Build the Slack message for one bid: fallback ``text`` plus Block Kit ``blocks``.
+
+    The card holds the header (reference and organisation), the key answers as
+    fields, every problem in plain words (split over several sections when
+    long, cut with "… and N more" past the block limit), the reference in a
+    context line and the officer's buttons, each carrying the reference as its
+    ``value``. "Request info" appears only when there are problems.
+    """
+    head: list[dict[str, Any]] = [_header(bid), _section_fields(_summary_fields(bid))]
+    progress = _progress_fields(bid)
+    if progress:
+        head.append(_section_fields(progress))
+    tail = [_context(bid), _actions(bid)]
+    budget = MAX_BLOCKS - len(head) - len(tail)
+    problems = [_mrkdwn_section(text) for text in _problem_sections(bid, budget)]
+    return {"text": _fallback_text(bid), "blocks": [*head, *problems, *tail]}
+
+
+def thread_line(text: str, *, by: str | None = None) -> Payload:
+    """Build a one-line follow-up for a card's thread ("Version 2 received: 1 problem left").
+
+    ``text`` is escaped like applicant text; ``by``, a Slack user id, is shown
+    as a mention in front of it ("@Sam marked it eligible").
+    """
+    line = escape_mrkdwn(one_line(text))
+    who = _user(by) if by else None
+    if who:
+        line = f"{who} {line}"
+    line = truncate(line, MAX_SECTION_TEXT)
+    return {"text": line, "blocks": [_mrkdwn_section(line)]}
+
+
+def console_card(bid: BidSummary, *, width: int = 78) -> str:
+    """Render the card as plain text for a console: a framed list of fields and problems.
+
+    Used when Slack is not configured. Control characters and terminal escape
+    sequences in applicant text are removed, so a crafted answer cannot repaint
+    or hide the operator's screen.
+    """
+    label_width = 14
+    inner = max(width - 2, 40)
+    value_width = inner - label_width - 2
+    title = one_line(f"{bid.ref} · {bid.organisation or 'Organisation not given'}")
+    title = textwrap.shorten(title, inner - 6, placeholder="…")
+    lines = [f"┌─ {title} " + "─" * max(3, width - len(title) - 4)]
+
+    rows: list[tuple[str, str | None]] = [
+        ("Organisation", bid.organisation),
+        ("Project", bid.project),
+        ("Fund", fund_words(bid)),
+        ("Amount", amount_line(bid)),
+        ("Total cost", money(bid.total_cost)),
+        ("Status", STATUS_TITLES[bid.status]),
+        ("Received", short_time(bid.received_at, bid.zone)),
+        ("Contact", bid.contact_name),
+        ("Attachments", ", ".join(bid.attachments) or None),
+    ]
+    if bid.assigned_to:
+        rows.append(("Assigned to", bid.assigned_to))
+    if bid.decision:
+        rows.append(("Decision", bid.decision))
+    if bid.score is not None:
+        rows.append(("Score", str(bid.score)))
+    for label, value in rows:
+        shown = shorten(one_line(value or ""), MAX_CONSOLE_VALUE) or "not given"
+        wrapped = textwrap.wrap(shown, value_width) or [""]
+        lines.append(f"│ {label:<{label_width}}{wrapped[0]}")
+        lines.extend(f"│ {'':<{label_width}}{more}" for more in wrapped[1:])
+
+    lines.append("│")
+    if bid.problems:
+        count = len(bid.problems)
+        lines.append(f"│ {count} problem{'s' if count != 1 else ''}:")
+        for problem in bid.problems:
+            words = shorten(_problem_words(problem), MAX_PROBLEM_LINE)
+            wrapped = textwrap.wrap(words, inner - 5) or [""]
+            lines.append(f"│  • {wrapped[0]}")
+            lines.extend(f"│    {more}" for more in wrapped[1:])
+    else:
+        lines.append("│ No problems found.")
+    footer = f"Ref {bid.ref} · version {bid.version} · {one_line(bid.office_name)}"
+    lines.append(f"└─ {shorten(footer, inner - 4)} ─")
+    return "\n".join(lines)
+
+
+# -- blocks ------------------------------------------------------------------------------
+
+
+def _header(bid: BidSummary) -> dict[str, Any]:
+    organisation = one_line(bid.organisation or "") or "Organisation not given"
+    text = truncate(escape_mrkdwn(f"{bid.ref} · {organisation}"), MAX_HEADER)
+    return {"type": "header", "text": {"type": "plain_text", "text": text}}
+
+
+def _summary_fields(bid: BidSummary) -> list[str]:
+    attachments = ", ".join(one_line(name) for name in bid.attachments) or None
+    status = f"{STATUS_EMOJI[bid.status]} {STATUS_TITLES[bid.status]}"
+    return [
+        _field("Organisation", bid.organisation),
+        _field("Project", bid.project),
+        _field("Fund", fund_words(bid)),
+        _field("Amount requested", amount_line(bid)),
+        _field("Total cost", money(bid.total_cost)),
+        _field("Status", status, trusted=True),
+        _field("Received", short_time(bid.received_at, bid.zone)),
+        _field("Contact", bid.contact_name),
+        _field("Attachments", attachments),
+    ]
+
+
+def _progress_fields(bid: BidSummary) -> list[str]:
+    fields = []
+    if bid.assigned_to:
+        who = _user(bid.assigned_to)
+        fields.append(_field("Assigned to", who, trusted=True))
+    if bid.decision:
+        fields.append(_field("Decision", bid.decision))
+    if bid.score is not None:
+        fields.append(_field("Score", str(bid.score)))
+    return fields
+
+
+def _field(label: str, value: str | None, *, trusted: bool = False) -> str:
+    """One ``*Label*\\nvalue`` field; ``trusted`` values are our own mrkdwn, already safe."""
+    if value is None or not value.strip():
+        body = "_not given_"
+    else:
+        body = value if trusted else escape_mrkdwn(one_line(value))
+    return truncate(f"*{label}*\n{body}", MAX_FIELD)
+
+
+def _section_fields(fields: list[str]) -> dict[str, Any]:
+    return {
+        "type": "section",
+        "fields": [{"type": "mrkdwn", "text": text} for text in fields[:MAX_FIELDS]],
+    }
+
+
+def _mrkdwn_section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _problem_sections(bid: BidSummary, budget: int) -> list[str]:
+    """Pack the problem lines into at most ``budget`` sections of Slack's size.
+
+    Lines are packed greedily below the section limit minus a reserve, so that
+    the "… and N more" line always fits in the last section kept.
+    """
+    if not bid.problems:
+        if bid.status == "complete":
+            return ["*No problems found:* every required question is answered."]
+        return []
+    count = len(bid.problems)
+    heading = f"*{count} problem{'s' if count != 1 else ''} to resolve*"
+    room = MAX_SECTION_TEXT - _MORE_RESERVE
+    sections: list[list[str]] = [[heading]]
+    size = len(heading)
+    for problem in bid.problems:
+        line = "• " + truncate(escape_mrkdwn(_problem_words(problem)), MAX_PROBLEM_LINE)
+        if size + 1 + len(line) > room:
+            sections.append([])
+            size = -1
+        sections[-1].append(line)
+        size += 1 + len(line)
+
+    shown = sections[: max(budget, 1)]
+    hidden = sum(len(lines) for lines in sections[len(shown) :])
+    texts = ["\n".join(lines) for lines in shown]
+    if hidden:
+        texts[-1] += f"\n… and {hidden} more"
+    return texts
+
+
+def _problem_words(problem: ProblemLine) -> str:
+    """Word a problem as a person reads it: “Question”: message (whole-bid: the message)."""
+    message = one_line(problem.message)
+    if problem.question:
+        return f"“{one_line(problem.question)}”: {message}"
+    return message
+
+
+def _context(bid: BidSummary) -> dict[str, Any]:
+    text = f"Ref *{bid.ref}* · version {bid.version} · {escape_mrkdwn(one_line(bid.office_name))}"
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": truncate(text, MAX_CONTEXT_TEXT)}],
+    }
+
+
+def _actions(bid: BidSummary) -> dict[str, Any]:
+    buttons = [_button(ACTION_ASSIGN, "Assign to me", bid.ref)]
+    if bid.problems:
+        buttons.append(_button(ACTION_REQUEST_INFO, "Request missing info", bid.ref))
+    buttons += [
+        _button(ACTION_ELIGIBLE, "Mark eligible", bid.ref, style="primary"),
+        _button(ACTION_INELIGIBLE, "Mark not eligible", bid.ref, style="danger"),
+        _button(ACTION_SCORE, "Score", bid.ref),
+    ]
+    return {"type": "actions", "block_id": "triage_actions", "elements": buttons}
+
+
+def _button(action_id: str, text: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": truncate(text, MAX_BUTTON_TEXT)},
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _user(user_id: str) -> str:
+    """A mention for a real Slack user id; anything else is shown, escaped, as text."""
+    if _SLACK_USER_ID.fullmatch(user_id):
+        return f"<@{user_id}>"
+    return escape_mrkdwn(one_line(user_id))
+
+
+def _fallback_text(bid: BidSummary) -> str:
+    """The notification and screen-reader text: one sentence, escaped like the blocks."""
+    organisation = one_line(bid.organisation or "") or "an unnamed organisation"
+    text = f"Bid {bid.ref} from {organisation}"
+    if bid.project and one_line(bid.project):
+        text += f": {one_line(bid.project)}"
+    if amount := amount_line(bid):
+        text += f", {amount}"
+    count = len(bid.problems)
+    text += f" — {STATUS_TITLES[bid.status].lower()}, {count} problem{'s' if count != 1 else ''}"
+    return truncate(escape_mrkdwn(text), MAX_FALLBACK)
