@@ -7,10 +7,10 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from notifier_samples import BID
-from slack_api_server import SlackApiServer
 
 from notifier.model import BidSummary
+from tests.notifier.notifier_samples import BID
+from tests.notifier.slack_api_server import SlackApiServer
 
 
 @pytest.fixture

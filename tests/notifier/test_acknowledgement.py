@@ -10,11 +10,11 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from notifier_samples import MISSING_AIMS
 
 from notifier.ack import build_acknowledgement, reply_subject
 from notifier.errors import AddressError
 from notifier.model import Acknowledgement, BidSummary, ProblemLine
+from tests.notifier.notifier_samples import MISSING_AIMS
 
 NOW = datetime(2027, 5, 4, 13, 6, tzinfo=UTC)
 REF = "SIK-2027-0042"
