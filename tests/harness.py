@@ -47,6 +47,8 @@ class RunningService:
             "INTAKE_HTTP_PORT": str(self.http_port),
             "INTAKE_WORKERS": "1",
             "PYTHONUNBUFFERED": "1",
+            # This checkout's code, whichever checkout an editable install points at.
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
             **env,
         }
         for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "INTAKE_RELAY_HOST"):
