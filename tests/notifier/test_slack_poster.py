@@ -11,7 +11,7 @@ from notifier.cards import thread_line, triage_card
 from notifier.errors import SlackError
 from notifier.model import BidSummary
 from notifier.slack import SlackPoster
-from tests.notifier.slack_api_server import TOKEN, SlackApiServer, block_kit_problems
+from tests.slack_api_server import TOKEN, SlackApiServer, block_kit_problems
 
 MakeBid = Callable[..., BidSummary]
 
