@@ -51,6 +51,14 @@ class Settings(BaseSettings):
         default="https://slack.com/api/",
         validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url"),
     )
+    slack_app_token: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_APP_TOKEN", "slack_app_token"),
+        description="xapp- token: take Slack's requests over Socket Mode",
+    )
+    slack_post_interval: float = Field(
+        default=1.0, ge=0, le=60, description="seconds between posts into one channel"
+    )
 
     @field_validator("now")
     @classmethod

@@ -81,6 +81,11 @@ def deadlines_message(deadlines: Sequence[DeadlineLine], *, limit: int = 20) -> 
     }
 
 
+def notice(words: str) -> Payload:
+    """A short answer in our own words (already safe mrkdwn), such as why an action failed."""
+    return {"text": truncate(words, 4000), "blocks": [_section(words)]}
+
+
 def not_found_message(ref: str) -> Payload:
     """``/intake show`` of a reference we do not know."""
     shown = escape_mrkdwn(one_line(ref))[:64]

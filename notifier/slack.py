@@ -129,8 +129,8 @@ class SlackPoster:
             )
         return str(response["channel"]), str(response["ts"])
 
-    async def find_posted(self, channel: str, once: str) -> str | None:
-        """The ``ts`` of the message posted in ``channel`` with key ``once``, if there is one.
+    async def find_posted(self, channel: str, once: str) -> tuple[str, str] | None:
+        """``(channel_id, ts)`` of the message posted in ``channel`` with key ``once``, if any.
 
         Looks through the channel's latest messages (``conversations.history``
         with their metadata); used only after a post whose outcome is unknown.
@@ -158,7 +158,7 @@ class SlackPoster:
                     metadata.get("event_type") == METADATA_TYPE
                     and (metadata.get("event_payload") or {}).get("key") == once
                 ):
-                    return str(message["ts"])
+                    return channel_id, str(message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return None

@@ -260,8 +260,8 @@ async def test_a_post_that_must_happen_once_is_not_retried_after_a_server_error(
     assert caught.value.transient and caught.value.maybe_done
     assert len(slack_api.calls_to("chat.postMessage")) == 1
 
-    ts = await slack.find_posted("#grants", "card:SIK-2027-0042")
-    assert ts == slack_api.channels["C0GRANTS1"].messages[0]["ts"]
+    found = await slack.find_posted("#grants", "card:SIK-2027-0042")
+    assert found == ("C0GRANTS1", slack_api.channels["C0GRANTS1"].messages[0]["ts"])
     assert await slack.find_posted("#grants", "card:SIK-2027-0043") is None
 
 
