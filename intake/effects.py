@@ -152,7 +152,10 @@ async def send_acknowledgement(runtime: Runtime, job: Job) -> None:
     if not to or "@" not in to:
         await _note(runtime, bid_id, "No acknowledgement sent: the mail had no reply address.")
         return
-    if await _over_daily_cap(runtime, to, office.acks_per_sender_per_day):
+    # The cap stops mail loops between robots; an officer's request is a person's act.
+    if kind != "request_info" and await _over_daily_cap(
+        runtime, to, office.acks_per_sender_per_day
+    ):
         await _note(
             runtime,
             bid_id,

@@ -107,14 +107,20 @@ async def score(runtime: Runtime, ref: str, officer: Officer, scores: dict[str, 
 
 
 async def request_info(
-    runtime: Runtime, ref: str, officer: Officer, *, version: int, note: str | None
+    runtime: Runtime,
+    ref: str,
+    officer: Officer,
+    *,
+    version: int,
+    note: str | None,
+    request: str,
 ) -> str:
     """Mail the applicant, in their thread, for exactly the problems of ``version``.
 
     ``version`` is the one the officer looked at: if a newer one has arrived
     since, its problems may differ, and the officer is told to look again.
-    Two clicks at once send one mail: the job key counts the requests made
-    for that version.
+    ``request`` identifies the officer's request (the modal's view id): the
+    same request sent twice mails once; a new request mails again.
     """
     async with runtime.engine.begin() as connection:
         bid = await records.bid_by_ref(connection, ref)
@@ -139,7 +145,7 @@ async def request_info(
         queued = await enqueue(
             connection,
             kind="ack",
-            key=f"ack:{bid.id}:v{version}:request_info:{number}",
+            key=f"ack:{bid.id}:v{version}:request_info:{request[:80]}",
             chain=f"mail:{bid.id}",
             payload={
                 "bid": bid.id,
@@ -150,7 +156,7 @@ async def request_info(
             },
         )
         if not queued:
-            return f"The applicant of {bid.ref} is already being asked."
+            return f"The applicant of {bid.ref} is already being asked (request {request})."
         count = len(problems)
         text = (
             "asked the applicant for the missing information "

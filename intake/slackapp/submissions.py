@@ -72,7 +72,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         context = ModalContext.decode(view.get("private_metadata", ""))
         note = read_text(_values(view), BLOCK_NOTE)
         work = triage.request_info(
-            runtime, context.ref, officer_of(body), version=context.version, note=note
+            runtime,
+            context.ref,
+            officer_of(body),
+            version=context.version,
+            note=note,
+            request=str(view.get("id") or view.get("hash") or ""),
         )
         await _save(runtime, ack, work, field=BLOCK_NOTE)
 
