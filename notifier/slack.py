@@ -259,10 +259,11 @@ class SlackPoster:
             raise slack_error(exc, method=method, channel=where) from exc
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             reason = str(exc) or type(exc).__name__
+            # Refused at connect: the request never left. Lost later: it may have been done.
             raise SlackError(
                 f"Could not reach Slack at {self.api_url} for {method}: {reason}",
                 transient=True,
-                maybe_done=True,
+                maybe_done=not isinstance(exc, aiohttp.ClientConnectorError),
             ) from exc
 
 

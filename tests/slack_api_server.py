@@ -600,12 +600,18 @@ def main() -> None:
     """Serve the fake Slack until Ctrl-C; print every call, to try the service by hand."""
     parser = argparse.ArgumentParser(description="A local Slack Web API for trying grant-intake")
     parser.add_argument("--port", type=int, default=8099)
+    parser.add_argument(
+        "--channel", action="append", default=[], help="a channel name the app is in"
+    )
     args = parser.parse_args()
     server = SlackApiServer(port=args.port)
+    for number, name in enumerate(args.channel or ["commissioning"], start=1):
+        server.add_channel(f"C0LOCAL{number:03d}", name.removeprefix("#"))
 
     async def run() -> None:
         await server.start()
-        print(f"Slack Web API on {server.url} (token {server.token}); #grants is C0GRANTS1")
+        names = ", ".join(f"#{c.name}" for c in server.channels.values())
+        print(f"Slack Web API on {server.url} (token {server.token}); channels {names}")
         seen = 0
         while True:
             await asyncio.sleep(0.5)
