@@ -68,7 +68,9 @@ def test_cards_wait_out_an_outage_and_go_out_once_in_order(
     order = [next(ref for ref in refs if ref in m["blocks"][0]["text"]["text"]) for m in posted]
     assert order == refs  # once each, in the order the bids arrived
     assert all(block_kit_problems(m["blocks"], text=m["text"]) == [] for m in posted)
-    assert {state for state, _ in _jobs(service, "card")} == {"done"}
+    service.wait_for(
+        lambda: {state for state, _ in _jobs(service, "card")} == {"done"}, what="jobs done"
+    )
 
 
 def test_rate_limits_are_waited_out_as_slack_asks(
