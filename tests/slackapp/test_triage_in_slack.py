@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from datetime import UTC, datetime
 from typing import Any
 
+from fixtures.make_fixtures import FORM_CASES, build_form, build_mail
 from intake.slackapp.signature import sign
 from tests.harness import RunningService
 from tests.slack_api_server import SlackApiServer, block_kit_problems, view_problems
@@ -338,3 +340,26 @@ def test_requests_without_a_valid_signature_are_refused(
     assert {name: answer.status for name, answer in cases.items()} == dict.fromkeys(cases, 401)
     assert driver.post(body).status == 200
     assert service.health()["clock_shifted"] is True
+
+
+def test_a_resubmission_updates_the_same_card_and_says_so_in_its_thread(
+    service: RunningService, slack: SlackApiServer, mail: MailMaker
+) -> None:
+    ref, card = new_bid(service, slack, mail)
+    complete = next(c for c in FORM_CASES if c.name == "complete-medway-youth-trust")
+    again = build_mail(
+        sender="Ann Applicant <ann.resubmits@example.org>",
+        to="safer-in-kent@bids.example.org",
+        subject=f"Re: Our application [Ref {ref}]",
+        body="The corrected form is attached.",
+        date=datetime(2027, 4, 16, 9, 30, tzinfo=UTC),
+        message_id=f"<resubmission-{ref}@example.org>",
+        attachments=[("form-v2.docx", build_form(complete.answers), "application/octet-stream")],
+    )
+    service.send(again)
+
+    lines = service.wait_for(lambda: thread_texts(slack, "C0COMMISS1", card["ts"]), what="a line")
+    assert lines == ["Version 2 received: complete, no problems."]
+    assert card.get("edited") and fields(card)["Status"].endswith("Complete")
+    assert "version 2" in card["blocks"][-2]["elements"][0]["text"]
+    assert len(card_of(slack, "C0COMMISS1", ref)) == 1
