@@ -101,7 +101,19 @@ async def claim_due(runtime: Runtime) -> list[str]:
     """Claim and queue every alert due now that nobody has claimed; returns their keys."""
     now = runtime.clock.now()
     claimed: list[str] = []
-    for due in due_now(runtime.config, now):
+    found = due_now(runtime.config, now)
+    if not found:
+        return claimed
+    async with runtime.engine.connect() as connection:
+        # Read first: most ticks find every due alert claimed, and need no write lock.
+        taken = set(
+            (
+                await connection.execute(
+                    select(alerts.c.key).where(alerts.c.key.in_([d.key for d in found]))
+                )
+            ).scalars()
+        )
+    for due in [d for d in found if d.key not in taken]:
         deadline = due.deadline
         channel = channel_for(runtime.config, office=deadline.office, fund=deadline.fund.id)
         async with runtime.engine.begin() as connection:

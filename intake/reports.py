@@ -11,6 +11,7 @@ from intake.config.model import Config
 from intake.settings import Settings
 from intake.store import records
 from intake.store.engine import create_schema, make_engine
+from intake.triage import OFFICER_EVENTS
 
 
 async def stored_bids(
@@ -41,7 +42,13 @@ async def stored_bid(settings: Settings, ref: str) -> dict[str, Any]:
             row = await records.bid_by_ref(connection, ref)
             bid = await _bid_json(connection, row)
             bid["history"] = [
-                {"at": e.at.isoformat(), "actor": e.actor, "kind": e.kind, "text": e.text}
+                {
+                    "at": e.at.isoformat(),
+                    "actor": e.actor,
+                    "kind": e.kind,
+                    "text": e.text,
+                    "by": (e.data or {}).get("name") if e.kind in OFFICER_EVENTS else None,
+                }
                 for e in await records.history(connection, row.id)
             ]
             return bid
@@ -117,7 +124,12 @@ def bid_text(bid: dict[str, Any]) -> str:
         lines.append(f"  {field}: {shown}")
     if bid.get("history"):
         lines += ["", "History:"]
-        lines += [f"  {e['at'][:16].replace('T', ' ')}  {e['text']}" for e in bid["history"]]
+        lines += [
+            f"  {e['at'][:16].replace('T', ' ')}  "
+            + (f"{e.get('by') or e['actor']} " if e["kind"] in OFFICER_EVENTS else "")
+            + e["text"]
+            for e in bid["history"]
+        ]
     return "\n".join(lines)
 
 

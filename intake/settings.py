@@ -78,6 +78,12 @@ class Settings(BaseSettings):
         return bool(self.slack_bot_token)
 
 
+# Slack's own variable names, read without the INTAKE_ prefix.
+_SLACK_NAMES = frozenset(
+    {"slack_bot_token", "slack_signing_secret", "slack_api_url", "slack_app_token"}
+)
+
+
 def load_settings() -> Settings:
     """Read the settings, turning a bad value into one clear :class:`ConfigError`."""
     try:
@@ -85,5 +91,5 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]) if first["loc"] else "a setting"
-        env = name.upper() if name.upper().startswith("SLACK_") else f"INTAKE_{name.upper()}"
+        env = name.upper() if name.lower() in _SLACK_NAMES else f"INTAKE_{name.upper()}"
         raise ConfigError(f"{env}: {first['msg']}") from exc

@@ -23,6 +23,8 @@ from intake.store.queue import enqueue
 from intake.store.schema import bids, events
 
 DECISIONS = ("eligible", "not_eligible")
+# The events officers make; their text reads after the officer's name ("took this bid").
+OFFICER_EVENTS = frozenset({"assigned", "decision", "scored", "info_requested"})
 
 
 class Refused(IntakeError):

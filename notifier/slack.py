@@ -84,6 +84,8 @@ class SlackPoster:
         ]
         self.api_url = api_url
         self.pacer = pacer or ChannelPacer(0)
+        # Channel names we have posted to, and their ids: one pace per channel, by either.
+        self._ids: dict[str, str] = {}
         self.client = AsyncWebClient(
             token=token, base_url=api_url, timeout=timeout, retry_handlers=handlers
         )
@@ -116,7 +118,7 @@ class SlackPoster:
         if once is not None:
             client = self._once_client
             extra["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"key": once}}
-        async with self.pacer.turn(channel):
+        async with self.pacer.turn(self._ids.get(channel, channel)):
             response = await self._call(
                 "chat.postMessage",
                 channel,
@@ -127,6 +129,7 @@ class SlackPoster:
                 unfurl_media=False,
                 **extra,
             )
+        self._ids[channel] = str(response["channel"])
         return str(response["channel"]), str(response["ts"])
 
     async def find_posted(self, channel: str, once: str) -> tuple[str, str] | None:
@@ -177,7 +180,7 @@ class SlackPoster:
 
     async def reply(self, channel: str, thread_ts: str, payload: Mapping[str, Any]) -> str:
         """Add a message to the thread under ``thread_ts`` and return its own ``ts``."""
-        async with self.pacer.turn(channel):
+        async with self.pacer.turn(self._ids.get(channel, channel)):
             response = await self._call(
                 "chat.postMessage",
                 channel,

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fixtures.make_fixtures import FORM_CASES, build_form, build_mail
+from intake.reports import bid_text
 from intake.slackapp.signature import sign
 from tests.harness import RunningService
 from tests.slack_api_server import SlackApiServer, block_kit_problems, view_problems
@@ -134,6 +135,7 @@ def test_assign_to_me_updates_the_card_and_adds_a_thread_line(
     assert lines == [f"<@{OFFICER}> took this bid"]
     assert len(card_of(slack, "C0COMMISS1", ref)) == 1
     assert service.bid(ref)["assigned_to"] == OFFICER
+    assert "sam.officer took this bid" in bid_text(service.bid(ref))  # `intake show`
 
 
 def test_marking_a_bid_not_eligible_takes_a_reason_in_a_modal(
