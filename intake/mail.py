@@ -170,7 +170,11 @@ def _filename(part: Message) -> str:
     if "=?" in name:
         with contextlib.suppress(Exception):
             name = str(make_header(decode_header(name)))
-    # A file name is a name, not a path.
+    return _clean_name(name)
+
+
+def _clean_name(name: str) -> str:
+    """A file name is a name, not a path, and holds no control characters."""
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     return "".join(ch for ch in name if ch.isprintable()).strip()[:255]
 

@@ -49,6 +49,12 @@ async def process_message(runtime: Runtime, job: Job) -> None:
         extraction = await runtime.pool.run(extract_from_spool, path, spec)
     except ParseFailed as exc:
         extraction = Extraction(mail=None, attachments=[], unreadable=exc.reason)
+    except FileNotFoundError:
+        raise  # the spool lost a file: an operator must look, never a silent bid
+    except Exception as exc:
+        runtime.log.exception("reading message %s failed", message_id)
+        reason = f"the mail could not be read ({exc.__class__.__name__}); an officer should open it"
+        extraction = Extraction(mail=None, attachments=[], unreadable=reason)
     facts = extraction.mail or MailFacts(reply_address=message.mail_from)
     if extraction.document is not None:
         judgement = judge(

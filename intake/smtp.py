@@ -29,7 +29,6 @@ UNKNOWN_USER = "550 5.1.1 No such mailbox here: check the fund's address"
 RELAY_DENIED = "550 5.7.1 Relaying denied"
 TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, please try again later"
-MAX_RECIPIENTS = 20
 
 
 class IntakeHandler:
@@ -42,9 +41,11 @@ class IntakeHandler:
         spool: Spool,
         engine: Any,
         clock: Clock,
+        max_recipients: int = 20,
         on_accept: Callable[[], None] = lambda: None,
     ) -> None:
         self.config = config
+        self.max_recipients = max_recipients
         self.spool = spool
         self.engine = engine
         self.clock = clock
@@ -61,7 +62,7 @@ class IntakeHandler:
         rcpt_options: list[str],
     ) -> str:
         address = address.strip()
-        if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
+        if len(envelope.rcpt_tos) >= self.max_recipients:
             return TOO_MANY_RECIPIENTS
         fund = self.config.fund_for_inbox(address)
         if fund is None:
@@ -88,6 +89,12 @@ class IntakeHandler:
         except Exception:
             log.exception("could not store a message from %s", session.peer)
             return TEMPORARY_FAILURE
+
+    async def handle_exception(self, error: Exception) -> str:
+        """aiosmtpd's default answers ``500`` with the exception's text: a permanent
+        bounce for our own fault, and a leak. We log it and answer ``451``."""
+        log.error("SMTP session error: %s", error, exc_info=error)
+        return TEMPORARY_FAILURE
 
     async def _store(self, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or envelope.content
@@ -123,24 +130,28 @@ class IntakeHandler:
 
 
 def dedupe_key(content: bytes, recipients: list[str]) -> str:
-    """One bid per delivery: the same bytes to the same inboxes is the same mail.
+    """One bid per delivery: the same message to the same inboxes is the same mail.
 
     Trace headers that relays prepend (Received, Return-Path, X-…) are skipped,
-    so a copy re-sent through another route still matches.
+    so a copy re-sent through another route still matches. The body is hashed
+    in place: a 25 MB message is not copied again.
     """
-    head, _, body = content.partition(b"\r\n\r\n")
-    if not _:
-        head, _, body = content.partition(b"\n\n")
+    end = content.find(b"\r\n\r\n")
+    separator = 4
+    if end < 0:
+        end, separator = content.find(b"\n\n"), 2
+    if end < 0:
+        end, separator = len(content), 0
     kept = [
         line
-        for line in _unfold(head)
+        for line in _unfold(content[:end])
         if not line.lower().startswith((b"received:", b"return-path:", b"delivered-to:", b"x-"))
     ]
     digest = hashlib.sha256()
     digest.update(",".join(sorted(r.lower() for r in recipients)).encode())
     for line in kept:
         digest.update(line.rstrip(b"\r") + b"\n")
-    digest.update(body.replace(b"\r\n", b"\n"))
+    digest.update(memoryview(content)[end + separator :])
     return digest.hexdigest()
 
 
@@ -152,22 +163,3 @@ def _unfold(head: bytes) -> list[bytes]:
         else:
             lines.append(line)
     return lines
-
-
-def smtp_factory(
-    handler: IntakeHandler, *, data_size_limit: int, hostname: str
-) -> Callable[[], SMTP]:
-    """A protocol factory for ``loop.create_server`` on the service's own loop."""
-
-    def factory() -> SMTP:
-        return SMTP(
-            handler,
-            data_size_limit=data_size_limit,
-            enable_SMTPUTF8=True,
-            decode_data=False,
-            hostname=hostname,
-            ident="grant-intake",
-            timeout=600,
-        )
-
-    return factory
