@@ -82,6 +82,10 @@ def extract_from_mail(raw: bytes, form: FormSpec) -> Extraction:
     files = [(a.name, a.data) for a in mail.attachments]
     extraction = choose_form(files, form)
     extraction.mail = MailFacts.of(mail)
+    if extraction.document is None and mail.warnings:
+        # Say what went wrong with the mail itself, not only that no form was found.
+        found = extraction.unreadable or "no application form could be found in it"
+        extraction.unreadable = f"{found}; the mail is damaged: {'; '.join(mail.warnings)}"
     return extraction
 
 
