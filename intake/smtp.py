@@ -151,7 +151,11 @@ def dedupe_key(content: bytes, recipients: list[str]) -> str:
     digest.update(",".join(sorted(r.lower() for r in recipients)).encode())
     for line in kept:
         digest.update(line.rstrip(b"\r") + b"\n")
-    digest.update(memoryview(content)[end + separator :])
+    # Trailing line ends differ between clients' retries; they carry nothing.
+    last = len(content)
+    while last > end + separator and content[last - 1] in b"\r\n":
+        last -= 1
+    digest.update(memoryview(content)[end + separator : last])
     return digest.hexdigest()
 
 
