@@ -19,8 +19,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from intake.clock import Clock
 from intake.config.model import Config
+from intake.group_commit import GroupCommit
 from intake.spool import Spool
-from intake.store.records import IncomingMessage, accept_message
+from intake.store.records import IncomingMessage, accept_messages
 
 log = logging.getLogger("intake.smtp")
 
@@ -51,6 +52,7 @@ class IntakeHandler:
         self.clock = clock
         self.on_accept = on_accept
         self._domains = {f.inbox.rsplit("@", 1)[1] for f in config.funds}
+        self._commits = GroupCommit(lambda batch: accept_messages(engine, batch))
         self.accepted = 0
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd finds hooks by this name
@@ -118,7 +120,7 @@ class IntakeHandler:
             dedupe_key=dedupe_key(content, envelope.rcpt_tos),
             spool_name=spooled.name,
         )
-        stored_id, new = await accept_message(self.engine, incoming)
+        stored_id, new = await self._commits.accept(incoming)
         if not new:
             # The same delivery again: keep the first copy, drop this file.
             await asyncio.to_thread(self.spool.path(spooled.name).unlink, True)

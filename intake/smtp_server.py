@@ -96,7 +96,9 @@ class IntakeSMTP(SMTP):
             refusal = self._limiter.admit(self._client)
             if refusal is not None:
                 self._refused = True
-                log.warning("refused a connection from %s: %s", self._client, refusal[4:-2])
+                log.warning(
+                    "refused a connection from %s: %s", self._client, refusal[4:-2].decode()
+                )
                 assert isinstance(transport, asyncio.WriteTransport)
                 transport.write(refusal)
                 transport.close()

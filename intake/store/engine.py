@@ -33,8 +33,15 @@ def make_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # One connection per process: SQLite has one writer at a time anyway, and
+        # waiting in the pool's asyncio queue is fair and immediate, where
+        # contending connections sleep in SQLite's busy handler (seconds of tail).
         engine = create_async_engine(
-            parsed, connect_args={"timeout": SQLITE_BUSY_SECONDS}, pool_size=5, max_overflow=5
+            parsed,
+            connect_args={"timeout": SQLITE_BUSY_SECONDS},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=SQLITE_BUSY_SECONDS,
         )
         _sqlite_pragmas(engine)
         return engine

@@ -7,12 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.errors import NotFound
 from intake.store.engine import insert_ignoring_duplicates
-from intake.store.queue import enqueue
+from intake.store.queue import enqueue_many, real_now
 from intake.store.schema import bid_versions, bids, counters, events, messages
 
 
@@ -33,54 +32,56 @@ class IncomingMessage:
     spool_name: str
 
 
-async def accept_message(engine: AsyncEngine, message: IncomingMessage) -> tuple[str, bool]:
-    """Record a spooled message and queue its processing, in one transaction.
+async def accept_messages(
+    engine: AsyncEngine, batch: list[IncomingMessage]
+) -> list[tuple[str, bool]]:
+    """Record spooled messages and queue their processing, all in one transaction.
 
-    Returns the message id and whether it is new; a duplicate delivery (same
-    dedupe key) returns the id of the copy we already hold.
+    Returns, for each message in order, the id under which it is kept and
+    whether it is new: a duplicate delivery (same dedupe key, here or in the
+    same batch, on this node or another) keeps the copy stored first. One
+    transaction for many messages is the receiver's group commit: under load,
+    the cost of a commit (and its fsync) is shared by everyone waiting for it.
     """
-    try:
-        async with engine.begin() as connection:
-            existing = await _message_by_dedupe_key(connection, message.dedupe_key)
-            if existing is not None:
-                return existing, False
-            await connection.execute(
-                insert(messages).values(
-                    id=message.id,
-                    office=message.office,
-                    fund=message.fund,
-                    received_at=message.received_at,
-                    mail_from=message.mail_from,
-                    rcpt_tos=message.rcpt_tos,
-                    peer=message.peer,
-                    size=message.size,
-                    sha256=message.sha256,
-                    dedupe_key=message.dedupe_key,
-                    spool_name=message.spool_name,
-                    state="queued",
-                )
+    now = real_now()
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert_ignoring_duplicates(connection, messages, ["dedupe_key"]),
+            [
+                {
+                    "id": m.id,
+                    "office": m.office,
+                    "fund": m.fund,
+                    "received_at": m.received_at,
+                    "mail_from": m.mail_from,
+                    "rcpt_tos": m.rcpt_tos,
+                    "peer": m.peer,
+                    "size": m.size,
+                    "sha256": m.sha256,
+                    "dedupe_key": m.dedupe_key,
+                    "spool_name": m.spool_name,
+                    "state": "queued",
+                }
+                for m in batch
+            ],
+        )
+        rows = await connection.execute(
+            select(messages.c.dedupe_key, messages.c.id).where(
+                messages.c.dedupe_key.in_({m.dedupe_key for m in batch})
             )
-            await enqueue(
+        )
+        kept = {row.dedupe_key: row.id for row in rows}
+        new = [m for m in batch if kept[m.dedupe_key] == m.id]
+        if new:
+            await enqueue_many(
                 connection,
-                kind="message",
-                key=f"message:{message.id}",
-                payload={"message": message.id},
+                [
+                    {"kind": "message", "key": f"message:{m.id}", "payload": {"message": m.id}}
+                    for m in new
+                ],
+                now=now,
             )
-            return message.id, True
-    except IntegrityError:
-        # Another node stored the same delivery between our check and insert.
-        async with engine.connect() as connection:
-            existing = await _message_by_dedupe_key(connection, message.dedupe_key)
-        if existing is None:
-            raise
-        return existing, False
-
-
-async def _message_by_dedupe_key(connection: AsyncConnection, key: str) -> str | None:
-    row = (
-        await connection.execute(select(messages.c.id).where(messages.c.dedupe_key == key))
-    ).first()
-    return row.id if row else None
+    return [(kept[m.dedupe_key], kept[m.dedupe_key] == m.id) for m in batch]
 
 
 async def get_message(connection: AsyncConnection, message_id: str) -> Any:

@@ -109,3 +109,23 @@ def test_headers_that_crash_the_modern_parser_fall_back_to_the_lenient_one() -> 
     )
     mail = read_mail(raw)
     assert mail.from_addr == "a@example.org"
+
+
+def _cpython_test_mails() -> list[Path]:
+    """CPython's own email test corpus, shipped with the interpreter (when it is)."""
+    try:
+        import test.test_email as corpus
+    except ImportError:
+        return []
+    return sorted((Path(corpus.__file__).parent / "data").glob("msg_*.txt"))
+
+
+CPYTHON_MAILS = _cpython_test_mails()
+
+
+@pytest.mark.skipif(not CPYTHON_MAILS, reason="this Python has no test.test_email corpus")
+def test_cpythons_test_mails_are_all_read_without_crashing() -> None:
+    for path in CPYTHON_MAILS:
+        extraction = extract_from_mail(path.read_bytes(), SPEC)
+        assert extraction.mail is not None, path.name
+        assert extraction.document is None  # none of them carries an application form

@@ -271,3 +271,20 @@ def test_our_own_failure_answers_451_and_leaks_nothing(
         day.unlink()
         if blocked.exists():
             blocked.rename(day)
+
+
+def test_cpythons_test_mails_over_smtp_each_end_as_a_bid_or_kept(
+    service: RunningService,
+) -> None:
+    from tests.intake.test_mail import CPYTHON_MAILS
+
+    if not CPYTHON_MAILS:
+        pytest.skip("this Python has no test.test_email corpus")
+    queued = [
+        service.send(path.read_bytes(), sender=f"corpus{n}@example.org").rsplit(" ", 1)[-1]
+        for n, path in enumerate(CPYTHON_MAILS)
+    ]
+    for message_id in queued:
+        state, _status = service.wait_for(lambda m=message_id: _state_of(service, m))
+        assert state in {"processed", "automatic"}
+    assert service.health()["failed_jobs"] == 0
