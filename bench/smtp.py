@@ -163,6 +163,34 @@ def _tree_cpu(pid: int) -> float:
     return total + sum(_tree_cpu(int(child)) for child in children)
 
 
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _big_message(megabytes: int) -> None:
+    """Accept time and the receiver's peak memory growth for one big message."""
+    with tempfile.TemporaryDirectory() as folder:
+        port = _free_port()
+        server = _start("durable", port, folder)
+        try:
+            asyncio.run(_send_all(port, 5, 1, 10_000))
+            before = _peak_rss_mb(server.pid)
+            started = time.perf_counter()
+            asyncio.run(_send_all(port, 1, 1, megabytes * 1024 * 1024))
+            elapsed = time.perf_counter() - started
+            growth = _peak_rss_mb(server.pid) - before
+        finally:
+            server.terminate()
+            server.wait(30)
+    print(
+        f"one {megabytes} MB message: accepted in {elapsed:.2f} s; receiver peak memory "
+        f"+{growth:.0f} MB ({growth / megabytes:.1f}x the message)"
+    )
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -174,6 +202,7 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=20)
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--full", action="store_true", help="also the whole service")
+    parser.add_argument("--big-mb", type=int, default=25, help="size of the one big message")
     parser.add_argument("--server", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--dir", help=argparse.SUPPRESS)
@@ -214,6 +243,8 @@ def main() -> None:
             f"{_percentile(ms, 0.95):8.1f} {_percentile(ms, 0.99):8.1f} {max(ms):8.1f}"
             f" {cpu / args.messages * 1000:18.1f}"
         )
+    if args.big_mb:
+        _big_message(args.big_mb)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ bounce an applicant's mail for good, and never our internal error text.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -19,8 +18,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from intake.clock import Clock
 from intake.config.model import Config
+from intake.fingerprint import Fingerprint, smtp_lines
 from intake.group_commit import GroupCommit
-from intake.spool import Spool
+from intake.spool import Spool, SpoolFile
 from intake.store.records import IncomingMessage, accept_messages
 
 log = logging.getLogger("intake.smtp")
@@ -98,13 +98,25 @@ class IntakeHandler:
         log.error("SMTP session error: %s", error, exc_info=error)
         return TEMPORARY_FAILURE
 
+    def open_incoming(self, envelope: Envelope) -> Incoming:
+        """Where the protocol writes DATA as it arrives (see ``IntakeSMTP.smtp_DATA``)."""
+        return Incoming(self.spool.open(), Fingerprint(list(envelope.rcpt_tos)))
+
     async def _store(self, session: Session, envelope: Envelope) -> str:
-        content = envelope.original_content or envelope.content
-        if isinstance(content, str):
-            content = content.encode("utf-8", errors="surrogateescape")
-        assert isinstance(content, bytes)
+        incoming: Incoming | None = getattr(envelope, "incoming", None)
+        if incoming is None:  # a plain aiosmtpd SMTP handed us the content in memory
+            content = envelope.original_content or envelope.content or b""
+            if isinstance(content, str):
+                content = content.encode("utf-8", errors="surrogateescape")
+            incoming = self.open_incoming(envelope)
+            for line in smtp_lines(content):
+                incoming.line(line)
         received_at = self.clock.now()
-        spooled = await asyncio.to_thread(self.spool.write, content, received_at=received_at)
+        try:
+            spooled = await asyncio.to_thread(incoming.file.commit, received_at)
+        except BaseException:
+            incoming.abort()
+            raise
         fund = self.config.fund_for_inbox(envelope.rcpt_tos[0])
         office = fund.office if fund else None
         incoming = IncomingMessage(
@@ -117,7 +129,7 @@ class IntakeHandler:
             peer=str(session.peer[0]) if session.peer else None,
             size=spooled.size,
             sha256=spooled.sha256,
-            dedupe_key=dedupe_key(content, envelope.rcpt_tos),
+            dedupe_key=incoming.fingerprint.hexdigest(),
             spool_name=spooled.name,
         )
         stored_id, new = await self._commits.accept(incoming)
@@ -131,41 +143,16 @@ class IntakeHandler:
         return f"250 2.0.0 OK queued as {stored_id}"
 
 
-def dedupe_key(content: bytes, recipients: list[str]) -> str:
-    """One bid per delivery: the same message to the same inboxes is the same mail.
+class Incoming:
+    """A message arriving: its spool file and its fingerprint, fed line by line."""
 
-    Trace headers that relays prepend (Received, Return-Path, X-…) are skipped,
-    so a copy re-sent through another route still matches. The body is hashed
-    in place: a 25 MB message is not copied again.
-    """
-    end = content.find(b"\r\n\r\n")
-    separator = 4
-    if end < 0:
-        end, separator = content.find(b"\n\n"), 2
-    if end < 0:
-        end, separator = len(content), 0
-    kept = [
-        line
-        for line in _unfold(content[:end])
-        if not line.lower().startswith((b"received:", b"return-path:", b"delivered-to:", b"x-"))
-    ]
-    digest = hashlib.sha256()
-    digest.update(",".join(sorted(r.lower() for r in recipients)).encode())
-    for line in kept:
-        digest.update(line.rstrip(b"\r") + b"\n")
-    # Trailing line ends differ between clients' retries; they carry nothing.
-    last = len(content)
-    while last > end + separator and content[last - 1] in b"\r\n":
-        last -= 1
-    digest.update(memoryview(content)[end + separator : last])
-    return digest.hexdigest()
+    def __init__(self, file: SpoolFile, fingerprint: Fingerprint) -> None:
+        self.file = file
+        self.fingerprint = fingerprint
 
+    def line(self, line: bytes) -> None:
+        self.file.write(line)
+        self.fingerprint.line(line)
 
-def _unfold(head: bytes) -> list[bytes]:
-    lines: list[bytes] = []
-    for line in head.replace(b"\r\n", b"\n").split(b"\n"):
-        if line[:1] in (b" ", b"\t") and lines:
-            lines[-1] += b" " + line.strip()
-        else:
-            lines.append(line)
-    return lines
+    def abort(self) -> None:
+        self.file.abort()

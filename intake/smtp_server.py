@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, syntax
 
 log = logging.getLogger("intake.smtp")
 
@@ -119,17 +119,79 @@ class IntakeSMTP(SMTP):
         self._bytes_in += len(data)
         super().data_received(data)
 
+    @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:  # noqa: N802 - aiosmtpd's command name
+        """DATA written to the handler's incoming file line by line, never held whole.
+
+        Mirrors aiosmtpd's own DATA (checks, dot-unstuffing, 500 for a line over
+        1000 octets, 552 over the size limit, both answered after the final
+        dot as RFC 5321 §4.2.5 implies), with its own deadline and rate watch.
+        """
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        assert self.envelope is not None
+        if not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
         # The command timeout restarted when DATA arrived; give the transfer
         # its own, longer deadline and watch that bytes keep coming.
         self._reset_timeout(self._limits.data_timeout)
         self._rate_watch = asyncio.create_task(self._watch_rate())
         try:
-            await super().smtp_DATA(arg)
+            await self.push("354 End data with <CR><LF>.<CR><LF>")
+            incoming = self.event_handler.open_incoming(self.envelope)
+            try:
+                problem = await self._receive(incoming)
+            except BaseException:
+                incoming.abort()
+                raise
         finally:
             self._rate_watch.cancel()
             self._rate_watch = None
             self._reset_timeout()
+        if problem is not None:
+            incoming.abort()
+            await self.push(problem)
+            self._set_post_data_state()
+            return
+        self.envelope.incoming = incoming  # type: ignore[attr-defined]
+        status = await self._call_handler_hook("DATA")
+        await self.push(status)
+        self._set_post_data_state()
+
+    async def _receive(self, incoming: Any) -> str | None:
+        """Read DATA into ``incoming``; the error reply to send after the dot, if any."""
+        size = 0
+        limit = self.data_size_limit
+        fragments: list[bytes] = []
+        problem: str | None = None
+        while self.transport is not None:
+            try:
+                line = await self._reader.readuntil(b"\r\n")
+            except asyncio.LimitOverrunError as overrun:
+                problem = problem or "500 Line too long (see RFC5321 4.5.3.1.6)"
+                line = await self._reader.read(overrun.consumed)
+            if not fragments and line == b".\r\n":
+                return problem
+            size += len(line)
+            if problem is None and limit and size > limit:
+                problem = "552 Error: Too much mail data"
+            fragments.append(line)
+            if not line.endswith(b"\r\n"):
+                continue
+            whole = b"".join(fragments) if len(fragments) > 1 else fragments[0]
+            fragments.clear()
+            if problem is not None:
+                continue  # keep reading to the dot, storing nothing
+            if len(whole) > self.line_length_limit:
+                problem = "500 Line too long (see RFC5321 4.5.3.1.6)"
+                continue
+            # RFC 5321 §4.5.2: a leading dot was doubled by the client.
+            incoming.line(whole[1:] if whole.startswith(b".") else whole)
+        raise ConnectionResetError("connection lost during DATA")
 
     async def _watch_rate(self) -> None:
         window = self._limits.rate_window
