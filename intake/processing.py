@@ -8,6 +8,7 @@ the database work runs here.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -44,7 +45,7 @@ async def process_message(runtime: Runtime, job: Job) -> None:
     office = runtime.config.office(fund.office)
     form = runtime.config.form(fund.form)
     spec = form_spec(runtime.config, form, fund)
-    path = str(runtime.spool.path(message.spool_name))
+    path = await _local_copy(runtime, message)
     try:
         extraction = await runtime.pool.run(extract_from_spool, path, spec)
     except ParseFailed as exc:
@@ -92,6 +93,18 @@ async def process_message(runtime: Runtime, job: Job) -> None:
             judgement=judgement,
             existing=existing,
         )
+
+
+async def _local_copy(runtime: Runtime, message: Any) -> str:
+    """The message's spool file here; fetched from the database if another node took it."""
+    path = runtime.spool.path(message.spool_name)
+    if path.exists():
+        return str(path)
+    async with runtime.engine.connect() as connection:
+        content = await records.message_content(connection, message.id)
+    if content is None:
+        raise FileNotFoundError(f"message {message.id} is in no spool here and not in the database")
+    return str(await asyncio.to_thread(runtime.spool.restore, message.spool_name, content))
 
 
 async def _bid_of_office(connection: AsyncConnection, ref: str, office: str) -> Any:

@@ -86,6 +86,8 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         engine=engine,
         clock=clock,
         max_recipients=settings.max_recipients,
+        node=runtime.node,
+        share_content=engine.dialect.name == "postgresql",
         on_accept=wake,
     )
     factory, connections = protocol_factory(
@@ -106,7 +108,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     smtp_server = await loop.create_server(
         factory, host=settings.smtp_host, port=settings.smtp_port
     )
-    workers = Workers(runtime, message_slots=settings.workers)
+    workers = Workers(runtime, message_slots=settings.workers, lease=settings.job_lease)
     app = make_app(
         runtime,
         counters=lambda: {

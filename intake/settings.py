@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     tls_cert: Path | None = Field(default=None, description="PEM certificate for STARTTLS")
     tls_key: Path | None = Field(default=None, description="PEM private key for STARTTLS")
     parse_timeout: float = Field(default=60.0, gt=0)
+    job_lease: float = Field(
+        default=60.0, gt=0, description="seconds a dead node's jobs stay claimed"
+    )
     parse_memory_mb: int = Field(default=1024, ge=64)
     log_level: str = "INFO"
 

@@ -43,9 +43,13 @@ class IntakeHandler:
         engine: Any,
         clock: Clock,
         max_recipients: int = 20,
+        node: str | None = None,
+        share_content: bool = False,
         on_accept: Callable[[], None] = lambda: None,
     ) -> None:
         self.config = config
+        self.node = node
+        self.share_content = share_content
         self.max_recipients = max_recipients
         self.spool = spool
         self.engine = engine
@@ -131,6 +135,12 @@ class IntakeHandler:
             sha256=spooled.sha256,
             dedupe_key=incoming.fingerprint.hexdigest(),
             spool_name=spooled.name,
+            node=self.node,
+            content=(
+                await asyncio.to_thread(self.spool.path(spooled.name).read_bytes)
+                if self.share_content
+                else None
+            ),
         )
         stored_id, new = await self._commits.accept(incoming)
         if not new:

@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from intake.errors import NotFound
 from intake.store.engine import insert_ignoring_duplicates
 from intake.store.queue import enqueue_many, real_now
-from intake.store.schema import bid_versions, bids, counters, events, messages
+from intake.store.schema import (
+    bid_versions,
+    bids,
+    counters,
+    events,
+    message_contents,
+    messages,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +37,9 @@ class IncomingMessage:
     sha256: str
     dedupe_key: str
     spool_name: str
+    node: str | None = None
+    content: bytes | None = None
+    """The message itself, when it must be readable by other nodes (PostgreSQL)."""
 
 
 async def accept_messages(
@@ -60,6 +70,7 @@ async def accept_messages(
                     "sha256": m.sha256,
                     "dedupe_key": m.dedupe_key,
                     "spool_name": m.spool_name,
+                    "node": m.node,
                     "state": "queued",
                 }
                 for m in batch
@@ -72,6 +83,12 @@ async def accept_messages(
         )
         kept = {row.dedupe_key: row.id for row in rows}
         new = [m for m in batch if kept[m.dedupe_key] == m.id]
+        shared = [m for m in new if m.content is not None]
+        if shared:
+            await connection.execute(
+                insert(message_contents),
+                [{"message_id": m.id, "content": m.content} for m in shared],
+            )
         if new:
             await enqueue_many(
                 connection,
@@ -89,6 +106,16 @@ async def get_message(connection: AsyncConnection, message_id: str) -> Any:
     if row is None:
         raise NotFound(f"no message {message_id}")
     return row
+
+
+async def message_content(connection: AsyncConnection, message_id: str) -> bytes | None:
+    """A message as another node stored it, or None when only a spool file holds it."""
+    row = (
+        await connection.execute(
+            select(message_contents.c.content).where(message_contents.c.message_id == message_id)
+        )
+    ).first()
+    return bytes(row.content) if row else None
 
 
 async def set_message_outcome(
