@@ -46,7 +46,7 @@ async def _serve_discard(port: int) -> None:
     from aiosmtpd.smtp import SMTP
 
     class Discard:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802, ANN001, ANN201
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802
             return "250 OK"
 
     loop = asyncio.get_running_loop()
@@ -65,10 +65,11 @@ async def _serve_durable(port: int, folder: str) -> None:
     from intake.smtp import IntakeHandler
     from intake.smtp_server import ProtocolLimits, protocol_factory
     from intake.spool import Spool
-    from intake.store.engine import create_schema, make_engine
+    from intake.store.engine import make_engine
+    from intake.store.migrate import migrate
 
     engine = make_engine(f"sqlite+aiosqlite:///{folder}/intake.sqlite3")
-    await create_schema(engine)
+    await migrate(engine)
     handler = IntakeHandler(
         config=load_config(), spool=Spool(Path(folder) / "spool"), engine=engine, clock=Clock()
     )

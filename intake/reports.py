@@ -10,7 +10,8 @@ from intake.config.load import load_config
 from intake.config.model import Config
 from intake.settings import Settings
 from intake.store import records
-from intake.store.engine import create_schema, make_engine
+from intake.store.engine import make_engine
+from intake.store.migrate import migrate
 
 
 async def stored_bids(
@@ -24,7 +25,7 @@ async def stored_bids(
     ``fields``, ``problems``) for every stored bid, oldest first."""
     engine = make_engine(settings.resolved_database_url)
     try:
-        await create_schema(engine)
+        await migrate(engine)
         async with engine.connect() as connection:
             rows = await records.list_bids(connection, office=office, fund=fund, statuses=statuses)
             return [await _bid_json(connection, row) for row in rows]
@@ -36,7 +37,7 @@ async def stored_bid(settings: Settings, ref: str) -> dict[str, Any]:
     """One bid's JSON with its versions and history."""
     engine = make_engine(settings.resolved_database_url)
     try:
-        await create_schema(engine)
+        await migrate(engine)
         async with engine.connect() as connection:
             row = await records.bid_by_ref(connection, ref)
             bid = await _bid_json(connection, row)

@@ -30,7 +30,8 @@ from intake.settings import Settings
 from intake.smtp import IntakeHandler
 from intake.smtp_server import ProtocolLimits, protocol_factory, tls_context
 from intake.spool import Spool
-from intake.store.engine import create_schema, make_engine
+from intake.store.engine import make_engine
+from intake.store.migrate import migrate
 from intake.worker import Workers
 from notifier.mailer import Mailer, Outbox, RelayMailer
 from notifier.slack import SlackPoster
@@ -47,7 +48,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     spool = Spool(data_dir / "spool")
     spool.discard_temporaries()
     engine = make_engine(settings.resolved_database_url)
-    await create_schema(engine)
+    await migrate(engine)
     mailer: Mailer = (
         RelayMailer(settings.relay_host, settings.relay_port)
         if settings.relay_host

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.sql import Insert
 
 from intake.errors import ConfigError
-from intake.store.schema import metadata
 
 SQLITE_BUSY_SECONDS = 30
 
@@ -68,12 +67,6 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-async def create_schema(engine: AsyncEngine) -> None:
-    """Create missing tables (an empty database becomes a working one)."""
-    async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
 
 
 def insert_ignoring_duplicates(

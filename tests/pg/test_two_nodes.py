@@ -91,3 +91,18 @@ def test_a_node_killed_mid_burst_loses_and_doubles_nothing(
         postgres_url, "SELECT count(*) AS n, count(DISTINCT bid_id) AS d FROM outgoing_mail"
     )
     assert (acks[0]["n"], acks[0]["d"]) == (MAILS, MAILS)
+
+
+def test_migrations_build_the_same_schema_on_postgresql(postgres_url: str) -> None:
+    from intake.store.engine import make_engine
+    from intake.store.migrate import migrate
+    from tests.intake.test_migrations import schema_drift
+
+    engine = make_engine(postgres_url)
+
+    async def run() -> None:
+        await migrate(engine)
+        await engine.dispose()
+
+    asyncio.run(run())
+    assert schema_drift(postgres_url) == []
