@@ -50,6 +50,9 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="seconds a dead node's jobs stay claimed"
     )
     parse_memory_mb: int = Field(default=1024, ge=64)
+    office: str | None = Field(
+        default=None, description="the office whose bids the CLI shows (several configured)"
+    )
     log_level: str = "INFO"
 
     slack_bot_token: str | None = Field(
