@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from intake.bid import Problem
 from intake.checks import Judgement, judge, unreadable
 from intake.config.model import Fund, Office
-from intake.extract import Extraction, MailFacts, extract_from_spool
+from intake.extract import Extraction, extract_from_spool
 from intake.forms import form_spec
+from intake.mail import Mail
 from intake.pool import ParseFailed
 from intake.references import find_reference
 from intake.runtime import Runtime
@@ -56,7 +57,7 @@ async def process_message(runtime: Runtime, job: Job) -> None:
         runtime.log.exception("reading message %s failed", message_id)
         reason = f"the mail could not be read ({exc.__class__.__name__}); an officer should open it"
         extraction = Extraction(mail=None, attachments=[], unreadable=reason)
-    facts = extraction.mail or MailFacts(reply_address=message.mail_from)
+    facts = extraction.mail or Mail(from_addr=message.mail_from)
     if extraction.document is not None:
         judgement = judge(
             form=form,
@@ -119,7 +120,7 @@ async def _keep_as_correspondence(
     runtime: Runtime,
     connection: AsyncConnection,
     message: Any,
-    facts: MailFacts,
+    facts: Mail,
     bid: Any,
     automatic: str | None,
 ) -> None:
@@ -167,7 +168,7 @@ async def _store_version(
     message: Any,
     fund: Fund,
     office: Office,
-    facts: MailFacts,
+    facts: Mail,
     extraction: Extraction,
     judgement: Judgement,
     existing: Any,

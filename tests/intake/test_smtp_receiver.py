@@ -10,6 +10,7 @@ import ssl
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trustme
@@ -140,23 +141,29 @@ def test_an_idle_client_is_cut_after_the_command_timeout(service: RunningService
         assert 1.5 < time.monotonic() - started < 6
 
 
+def _start_data(connection: socket.socket, *, sender: str) -> Any:
+    """Speak SMTP by hand up to DATA's 354; returns the reader of the server's lines."""
+    reader = connection.makefile("rb")
+    assert reader.readline().startswith(b"220")
+    line = b""
+    for command in (
+        b"EHLO raw.example.org",
+        f"MAIL FROM:<{sender}>".encode(),
+        f"RCPT TO:<{INBOX}>".encode(),
+        b"DATA",
+    ):
+        connection.sendall(command + b"\r\n")
+        line = reader.readline()
+        while line[3:4] == b"-":
+            line = reader.readline()
+    assert line.startswith(b"354"), line
+    return reader
+
+
 def test_a_client_dripping_data_is_cut(service: RunningService) -> None:
     with socket.create_connection(("127.0.0.1", service.smtp_port), timeout=10) as connection:
-        reader = connection.makefile("rb")
-        assert reader.readline().startswith(b"220")
-        for command in (
-            b"EHLO drip.example.org",
-            b"MAIL FROM:<d@example.org>",
-            f"RCPT TO:<{INBOX}>".encode(),
-            b"DATA",
-        ):
-            connection.sendall(command + b"\r\n")
-            line = reader.readline()
-            while line[3:4] == b"-":
-                line = reader.readline()
-        assert line.startswith(b"354")
+        reader = _start_data(connection, sender="d@example.org")
         started = time.monotonic()
-        answer = b""
         try:
             for _ in range(40):
                 connection.sendall(b"Subject: drip\r\n")
@@ -173,18 +180,7 @@ def test_a_client_that_drops_before_250_and_sends_again_makes_one_bid(
 ) -> None:
     raw = SHAPES["apple-mail"](fixture_form("complete-other-type.docx"))
     with socket.create_connection(("127.0.0.1", service.smtp_port), timeout=10) as connection:
-        reader = connection.makefile("rb")
-        reader.readline()
-        for command in (
-            b"EHLO drop.example.org",
-            b"MAIL FROM:<drop@example.org>",
-            f"RCPT TO:<{INBOX}>".encode(),
-            b"DATA",
-        ):
-            connection.sendall(command + b"\r\n")
-            line = reader.readline()
-            while line[3:4] == b"-":
-                line = reader.readline()
+        _start_data(connection, sender="drop@example.org")
         connection.sendall(raw + b"\r\n.\r\n")
         # gone before reading the answer
     reply = service.send(raw, sender="drop@example.org")
