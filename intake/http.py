@@ -34,7 +34,8 @@ def make_app(
     async def metrics(_request: web.Request) -> web.Response:
         lines = []
         for name, value in counters().items():
-            lines += [f"# TYPE intake_{name} counter", f"intake_{name} {value}"]
+            kind = "counter" if name.endswith("_total") else "gauge"
+            lines += [f"# TYPE intake_{name} {kind}", f"intake_{name} {value}"]
         backlog = await queue.backlog(runtime.engine)
         lines.append("# TYPE intake_jobs_backlog gauge")
         for kind in ("message", "card", "ack", "alert"):

@@ -20,6 +20,10 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr
 
+from tnefparse import TNEF
+
+from parsers.sniff import sniff
+
 MAX_DEPTH = 12
 MAX_PARTS = 300
 MAX_BODY_CHARS = 20_000
@@ -147,13 +151,33 @@ def _walk(part: Message, mail: Mail, *, depth: int, modern: bool, counter: list[
         if filename:
             mail.warnings.append(f"the attachment {filename!r} is empty or cannot be decoded")
         return
-    mail.attachments.append(
-        Attachment(
-            name=filename or f"attachment-{len(mail.attachments) + 1}",
-            content_type=content_type,
-            data=bytes(data),
-        )
-    )
+    name = filename or f"attachment-{len(mail.attachments) + 1}"
+    if content_type == "application/ms-tnef" or sniff(bytes(data)) == "tnef":
+        _expand_tnef(bytes(data), name, mail)
+        return
+    mail.attachments.append(Attachment(name=name, content_type=content_type, data=bytes(data)))
+
+
+def _expand_tnef(data: bytes, name: str, mail: Mail) -> None:
+    """Outlook's winmail.dat carries the real attachments inside it (TNEF)."""
+    try:
+        bundle = TNEF(data, do_checksum=False)
+        found = [
+            Attachment(
+                name=_clean_name(item.long_filename() or item.name or "attachment"),
+                content_type="application/octet-stream",
+                data=bytes(item.data),
+            )
+            for item in bundle.attachments
+            if item.data
+        ]
+    except Exception as exc:  # noqa: BLE001 - tnefparse raises many kinds on damaged input
+        mail.warnings.append(f"{name}: the Outlook attachment bundle is damaged ({exc})")
+        mail.attachments.append(Attachment(name, "application/ms-tnef", data))
+        return
+    if not found:
+        mail.warnings.append(f"{name}: the Outlook attachment bundle holds no files")
+    mail.attachments.extend(found[:MAX_PARTS])
 
 
 def _filename(part: Message) -> str:
@@ -170,7 +194,11 @@ def _filename(part: Message) -> str:
     if "=?" in name:
         with contextlib.suppress(Exception):
             name = str(make_header(decode_header(name)))
-    # A file name is a name, not a path.
+    return _clean_name(name)
+
+
+def _clean_name(name: str) -> str:
+    """A file name is a name, not a path, and holds no control characters."""
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     return "".join(ch for ch in name if ch.isprintable()).strip()[:255]
 

@@ -16,6 +16,7 @@ import logging
 import os
 import signal
 import socket
+import ssl
 from email.utils import parseaddr
 
 from aiohttp import web
@@ -23,6 +24,7 @@ from aiohttp import web
 from intake.channels import all_channels
 from intake.clock import Clock
 from intake.config.load import load_config
+from intake.errors import ConfigError
 from intake.http import SlackHandler, make_app
 from intake.pool import ParsePool
 from intake.runtime import Runtime
@@ -31,9 +33,11 @@ from intake.settings import Settings
 from intake.slackapp import build_app
 from intake.slackapp.endpoint import slack_events_handler
 from intake.slackapp.socket_mode import SocketMode
-from intake.smtp import IntakeHandler, smtp_factory
+from intake.smtp import IntakeHandler
+from intake.smtp_server import ProtocolLimits, protocol_factory, tls_context
 from intake.spool import Spool
-from intake.store.engine import create_schema, make_engine
+from intake.store.engine import make_engine
+from intake.store.migrate import migrate
 from intake.worker import Workers
 from notifier.mailer import Mailer, Outbox, RelayMailer
 from notifier.pacing import ChannelPacer
@@ -51,7 +55,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     spool = Spool(data_dir / "spool")
     spool.discard_temporaries()
     engine = make_engine(settings.resolved_database_url)
-    await create_schema(engine)
+    await migrate(engine)
     mailer: Mailer = (
         RelayMailer(settings.relay_host, settings.relay_port)
         if settings.relay_host
@@ -88,16 +92,35 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         runtime.wake.set()
         runtime.wake.clear()
 
-    handler = IntakeHandler(config=config, spool=spool, engine=engine, clock=clock, on_accept=wake)
+    handler = IntakeHandler(
+        config=config,
+        spool=spool,
+        engine=engine,
+        clock=clock,
+        max_recipients=settings.max_recipients,
+        node=runtime.node,
+        share_content=engine.dialect.name == "postgresql",
+        on_accept=wake,
+    )
+    factory, connections = protocol_factory(
+        handler,
+        limits=ProtocolLimits(
+            command_timeout=settings.smtp_command_timeout,
+            data_timeout=settings.smtp_data_timeout,
+            min_data_rate=settings.smtp_min_data_rate,
+            rate_window=settings.smtp_rate_window,
+            per_client=settings.smtp_max_connections_per_client,
+            total=settings.smtp_max_connections,
+            size_limit=settings.max_message_bytes,
+        ),
+        hostname=socket.getfqdn(),
+        tls=_tls(settings),
+    )
     loop = asyncio.get_running_loop()
     smtp_server = await loop.create_server(
-        smtp_factory(
-            handler, data_size_limit=settings.max_message_bytes, hostname=socket.getfqdn()
-        ),
-        host=settings.smtp_host,
-        port=settings.smtp_port,
+        factory, host=settings.smtp_host, port=settings.smtp_port
     )
-    workers = Workers(runtime, message_slots=settings.workers)
+    workers = Workers(runtime, message_slots=settings.workers, lease=settings.job_lease)
     scheduler = Scheduler(runtime)
     slack_events: SlackHandler | None = None
     socket_mode: SocketMode | None = None
@@ -117,6 +140,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         runtime,
         counters=lambda: {
             "messages_accepted_total": handler.accepted,
+            "smtp_connections_open": connections.open,
             "jobs_handled_total": workers.handled,
         },
         slack_events=slack_events,
@@ -173,6 +197,17 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
         log.info("stopped")
+
+
+def _tls(settings: Settings) -> ssl.SSLContext | None:
+    if settings.tls_cert is None and settings.tls_key is None:
+        return None
+    if settings.tls_cert is None or settings.tls_key is None:
+        raise ConfigError("INTAKE_TLS_CERT and INTAKE_TLS_KEY: give both, or neither")
+    try:
+        return tls_context(str(settings.tls_cert), str(settings.tls_key))
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"INTAKE_TLS_CERT / INTAKE_TLS_KEY: cannot be loaded ({exc})") from exc
 
 
 async def _check_channels(runtime: Runtime, slack: SlackPoster) -> None:

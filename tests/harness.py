@@ -163,10 +163,10 @@ class RunningService:
         return Settings(data_dir=self.data_dir)
 
     def bids(self) -> list[dict[str, Any]]:
-        return asyncio.run(stored_bids(self.settings))
+        return asyncio.run(stored_bids(self.settings.resolved_database_url))
 
     def bid(self, ref: str) -> dict[str, Any]:
-        return asyncio.run(stored_bid(self.settings, ref))
+        return asyncio.run(stored_bid(self.settings.resolved_database_url, ref))
 
     def outbox(self) -> list[EmailMessage]:
         folder = self.data_dir / "outbox"

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -68,6 +69,17 @@ messages = Table(
     Column("state", String(16), nullable=False, default="queued"),
     Column("outcome", Text, nullable=True),
     Column("bid_id", Integer, ForeignKey("bids.id"), nullable=True),
+    Column("node", String(128), nullable=True),
+)
+
+# Several nodes on one PostgreSQL each spool to their own disk; the message is
+# also kept here, committed with its row, so any node can process it if the
+# node that accepted it dies.
+message_contents = Table(
+    "message_contents",
+    metadata,
+    Column("message_id", String(40), ForeignKey("messages.id"), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
 )
 
 jobs = Table(
