@@ -17,6 +17,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.bid import Problem
+from intake.channels import card_chain
 from intake.checks import Judgement, judge, unreadable
 from intake.config.model import Fund, Office
 from intake.extract import Extraction, extract_from_spool
@@ -156,7 +157,7 @@ async def _keep_as_correspondence(
         connection,
         kind="card",
         key=f"card:{bid.id}:event:{event}",
-        chain=f"card:{bid.id}",
+        chain=card_chain(runtime.config, office=bid.office, fund=bid.fund),
         payload={"bid": bid.id, "event": event},
     )
 
@@ -258,7 +259,7 @@ async def _store_version(
         connection,
         kind="card",
         key=f"card:{bid_id}:v{version}",
-        chain=f"card:{bid_id}",
+        chain=card_chain(runtime.config, office=office.id, fund=fund.id),
         payload={"bid": bid_id, "event": event if version > 1 else None},
     )
     kind = "no_form" if extraction.no_form else "received"

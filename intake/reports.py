@@ -11,6 +11,7 @@ from intake.errors import NotFound
 from intake.store import records
 from intake.store.engine import make_engine
 from intake.store.migrate import migrate
+from intake.triage import OFFICER_EVENTS
 
 
 async def stored_bids(
@@ -44,7 +45,13 @@ async def stored_bid(database_url: str, ref: str, *, office: str | None = None) 
                 raise NotFound(f"no bid with reference {ref} in office {office}")
             bid = await _bid_json(connection, row)
             bid["history"] = [
-                {"at": e.at.isoformat(), "actor": e.actor, "kind": e.kind, "text": e.text}
+                {
+                    "at": e.at.isoformat(),
+                    "actor": e.actor,
+                    "kind": e.kind,
+                    "text": e.text,
+                    "by": (e.data or {}).get("name") if e.kind in OFFICER_EVENTS else None,
+                }
                 for e in await records.history(connection, row.id)
             ]
             return bid
@@ -120,7 +127,12 @@ def bid_text(bid: dict[str, Any]) -> str:
         lines.append(f"  {field}: {shown}")
     if bid.get("history"):
         lines += ["", "History:"]
-        lines += [f"  {e['at'][:16].replace('T', ' ')}  {e['text']}" for e in bid["history"]]
+        lines += [
+            f"  {e['at'][:16].replace('T', ' ')}  "
+            + (f"{e.get('by') or e['actor']} " if e["kind"] in OFFICER_EVENTS else "")
+            + e["text"]
+            for e in bid["history"]
+        ]
     return "\n".join(lines)
 
 

@@ -66,6 +66,14 @@ class Settings(BaseSettings):
         default="https://slack.com/api/",
         validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url"),
     )
+    slack_app_token: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_APP_TOKEN", "slack_app_token"),
+        description="xapp- token: take Slack's requests over Socket Mode",
+    )
+    slack_post_interval: float = Field(
+        default=1.0, ge=0, le=60, description="seconds between posts into one channel"
+    )
 
     @field_validator("now")
     @classmethod
@@ -85,6 +93,12 @@ class Settings(BaseSettings):
         return bool(self.slack_bot_token)
 
 
+# Slack's own variable names, read without the INTAKE_ prefix.
+_SLACK_NAMES = frozenset(
+    {"slack_bot_token", "slack_signing_secret", "slack_api_url", "slack_app_token"}
+)
+
+
 def load_settings() -> Settings:
     """Read the settings, turning a bad value into one clear :class:`ConfigError`."""
     try:
@@ -92,5 +106,5 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]) if first["loc"] else "a setting"
-        env = name.upper() if name.upper().startswith("SLACK_") else f"INTAKE_{name.upper()}"
+        env = name.upper() if name.lower() in _SLACK_NAMES else f"INTAKE_{name.upper()}"
         raise ConfigError(f"{env}: {first['msg']}") from exc

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from intake.alerts import send_alert
 from intake.effects import post_card, send_acknowledgement
 from intake.errors import IntakeError
 from intake.processing import process_message
@@ -30,9 +31,10 @@ HANDLERS: dict[str, Handler] = {
     "message": process_message,
     "card": post_card,
     "ack": send_acknowledgement,
+    "alert": send_alert,
 }
 MESSAGE_KINDS = ("message",)
-EFFECT_KINDS = ("card", "ack")
+EFFECT_KINDS = ("card", "ack", "alert")
 MAX_BACKOFF = 300.0
 MAX_ATTEMPTS_OF_A_BUG = 5
 
@@ -139,7 +141,8 @@ class Workers:
             raise
         except (NotifierError, IntakeError) as exc:
             if exc.transient:
-                delay = backoff(job.attempts)
+                # Retried for as long as it takes: a card or alert waits out a Slack outage.
+                delay = _wait_asked(exc) or backoff(job.attempts)
                 log.warning("%s %s: %s; retrying in %.0f s", job.kind, job.key, exc, delay)
                 await queue.retry_later(engine, job, worker=name, error=str(exc), delay=delay)
             else:
@@ -166,6 +169,12 @@ class Workers:
         # Finishing a job may unblock the next in its chain, or effects it queued.
         self.runtime.wake.set()
         self.runtime.wake.clear()
+
+
+def _wait_asked(exc: Exception) -> float | None:
+    """The wait the other side asked for (Slack's ``Retry-After``), if it asked."""
+    wait = getattr(exc, "retry_after", None)
+    return max(1.0, min(MAX_BACKOFF, float(wait))) if wait is not None else None
 
 
 def _alive(pid: int) -> bool:

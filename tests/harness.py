@@ -51,7 +51,13 @@ class RunningService:
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
             **env,
         }
-        for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "INTAKE_RELAY_HOST"):
+        for name in (
+            "SLACK_BOT_TOKEN",
+            "SLACK_SIGNING_SECRET",
+            "SLACK_APP_TOKEN",
+            "SLACK_API_URL",
+            "INTAKE_RELAY_HOST",
+        ):
             if name not in env:
                 self.env.pop(name, None)
         self.process: subprocess.Popen[bytes] | None = None
