@@ -11,74 +11,71 @@ between a client's retries. Same fingerprint, same mail: one bid.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 
 _TRACE = (b"received:", b"return-path:", b"delivered-to:", b"x-")
 MAX_HEADER_BYTES = 1024 * 1024
 
 
 class Fingerprint:
-    """Feed a message's lines (line ends included) in order, then read :meth:`hexdigest`."""
+    """Feed a message in pieces of any size, in order, then read :meth:`hexdigest`."""
 
     def __init__(self, recipients: list[str]) -> None:
         self._digest = hashlib.sha256(",".join(sorted(r.lower() for r in recipients)).encode())
-        self._head: list[bytes] = []
-        self._head_bytes = 0
+        self._head = bytearray()
         self._in_head = True
         self._pending_ends = b""
 
-    def line(self, line: bytes) -> None:
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
         if self._in_head:
-            if line in (b"\r\n", b"\n"):
-                self._end_head()
+            self._head += data
+            if self._head.startswith(b"\r\n"):
+                end, skip = 0, 2  # a message with no headers at all
+            else:
+                end = self._head.find(b"\r\n\r\n")
+                skip = 4
+            if end < 0:
+                if len(self._head) > MAX_HEADER_BYTES:  # no honest header is this long
+                    self._end_head(bytes(self._head))
+                    self._head = bytearray()
                 return
-            self._head.append(line)
-            self._head_bytes += len(line)
-            if self._head_bytes > MAX_HEADER_BYTES:  # no honest header is this long
-                self._end_head()
-            return
-        content = line.rstrip(b"\r\n")
+            body = bytes(self._head[end + skip :])
+            self._end_head(bytes(self._head[:end]))
+            self._head = bytearray()
+            data = body
+        self._body(bytes(data))
+
+    def _body(self, data: bytes) -> None:
+        # Trailing line ends are held back until more content follows them.
+        content = data.rstrip(b"\r\n")
         if content:
             self._digest.update(self._pending_ends)
             self._digest.update(content)
-            self._pending_ends = line[len(content) :]
+            self._pending_ends = data[len(content) :]
         else:
-            self._pending_ends += line
+            self._pending_ends += data
 
-    def _end_head(self) -> None:
+    def _end_head(self, head: bytes) -> None:
         unfolded: list[bytes] = []
-        for raw in self._head:
-            text = raw.rstrip(b"\r\n")
+        for text in head.split(b"\r\n"):
             if text[:1] in (b" ", b"\t") and unfolded:
                 unfolded[-1] += b" " + text.strip()
-            else:
+            elif text:
                 unfolded.append(text)
         for header in unfolded:
             if not header.lower().startswith(_TRACE):
                 self._digest.update(header + b"\n")
         self._digest.update(b"\n")
-        self._head = []
         self._in_head = False
 
     def hexdigest(self) -> str:
         if self._in_head:
-            self._end_head()
+            self._end_head(bytes(self._head))
+            self._head = bytearray()
         return self._digest.hexdigest()
-
-
-def smtp_lines(content: bytes) -> Iterator[bytes]:
-    """A message's lines as SMTP delivers them: each up to and including its CRLF."""
-    start = 0
-    while start < len(content):
-        end = content.find(b"\r\n", start)
-        end = len(content) if end < 0 else end + 2
-        yield content[start:end]
-        start = end
 
 
 def fingerprint(content: bytes, recipients: list[str]) -> str:
     """The fingerprint of a whole message held in memory."""
     hasher = Fingerprint(recipients)
-    for line in smtp_lines(content):
-        hasher.line(line)
+    hasher.feed(content)
     return hasher.hexdigest()

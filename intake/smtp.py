@@ -18,7 +18,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from intake.clock import Clock
 from intake.config.model import Config
-from intake.fingerprint import Fingerprint, smtp_lines
+from intake.fingerprint import Fingerprint
 from intake.group_commit import GroupCommit
 from intake.spool import Spool, SpoolFile
 from intake.store.records import IncomingMessage, accept_messages
@@ -113,8 +113,7 @@ class IntakeHandler:
             if isinstance(content, str):
                 content = content.encode("utf-8", errors="surrogateescape")
             incoming = self.open_incoming(envelope)
-            for line in smtp_lines(content):
-                incoming.line(line)
+            incoming.write(content)
         received_at = self.clock.now()
         try:
             spooled = await asyncio.to_thread(incoming.file.commit, received_at)
@@ -154,15 +153,15 @@ class IntakeHandler:
 
 
 class Incoming:
-    """A message arriving: its spool file and its fingerprint, fed line by line."""
+    """A message arriving: its spool file and its fingerprint, fed as data arrives."""
 
     def __init__(self, file: SpoolFile, fingerprint: Fingerprint) -> None:
         self.file = file
         self.fingerprint = fingerprint
 
-    def line(self, line: bytes) -> None:
-        self.file.write(line)
-        self.fingerprint.line(line)
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+        self.fingerprint.feed(data)
 
     def abort(self) -> None:
         self.file.abort()

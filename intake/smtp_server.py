@@ -27,6 +27,8 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, syntax
 
+from intake.smtp_data import DataStream
+
 log = logging.getLogger("intake.smtp")
 
 TOO_MANY_FROM_YOU = b"421 4.7.0 Too many connections from your address, try again later\r\n"
@@ -163,34 +165,20 @@ class IntakeSMTP(SMTP):
         self._set_post_data_state()
 
     async def _receive(self, incoming: Any) -> str | None:
-        """Read DATA into ``incoming``; the error reply to send after the dot, if any."""
-        size = 0
-        limit = self.data_size_limit
-        fragments: list[bytes] = []
-        problem: str | None = None
+        """Read DATA in large chunks into ``incoming``; the reply to give after the dot
+        when something was wrong (see :class:`~intake.smtp_data.DataStream`)."""
+        stream = DataStream(size_limit=self.data_size_limit, line_limit=self.line_length_limit)
         while self.transport is not None:
-            try:
-                line = await self._reader.readuntil(b"\r\n")
-            except asyncio.LimitOverrunError as overrun:
-                problem = problem or "500 Line too long (see RFC5321 4.5.3.1.6)"
-                line = await self._reader.read(overrun.consumed)
-            if not fragments and line == b".\r\n":
-                return problem
-            size += len(line)
-            if problem is None and limit and size > limit:
-                problem = "552 Error: Too much mail data"
-            fragments.append(line)
-            if not line.endswith(b"\r\n"):
-                continue
-            whole = b"".join(fragments) if len(fragments) > 1 else fragments[0]
-            fragments.clear()
-            if problem is not None:
-                continue  # keep reading to the dot, storing nothing
-            if len(whole) > self.line_length_limit:
-                problem = "500 Line too long (see RFC5321 4.5.3.1.6)"
-                continue
-            # RFC 5321 §4.5.2: a leading dot was doubled by the client.
-            incoming.line(whole[1:] if whole.startswith(b".") else whole)
+            chunk = await self._reader.read(256 * 1024)
+            if not chunk:
+                break
+            content = stream.feed(chunk)
+            if content:
+                incoming.write(content)
+            if stream.done:
+                if stream.leftover:  # a client that did not wait for our answer
+                    self._reader._buffer[0:0] = stream.leftover  # type: ignore[attr-defined]
+                return stream.problem
         raise ConnectionResetError("connection lost during DATA")
 
     async def _watch_rate(self) -> None:

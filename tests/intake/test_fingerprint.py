@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from intake.fingerprint import Fingerprint, fingerprint, smtp_lines
+from intake.fingerprint import Fingerprint, fingerprint
 
 MAIL = (
     b"From: jo@example.org\r\nTo: fund@example.org\r\nSubject: Bid\r\n"
@@ -37,8 +37,9 @@ def test_blank_lines_inside_the_body_count() -> None:
     assert fingerprint(squeezed, TO) != fingerprint(MAIL, TO)
 
 
-def test_fed_line_by_line_it_equals_the_whole() -> None:
-    hasher = Fingerprint(TO)
-    for line in smtp_lines(MAIL):
-        hasher.line(line)
-    assert hasher.hexdigest() == fingerprint(MAIL, TO)
+def test_fed_in_pieces_of_any_size_it_equals_the_whole() -> None:
+    for size in (1, 2, 3, 7, 64):
+        hasher = Fingerprint(TO)
+        for start in range(0, len(MAIL) + 6, size):
+            hasher.feed((MAIL + b"\r\n\r\n")[start : start + size])
+        assert hasher.hexdigest() == fingerprint(MAIL, TO), size
