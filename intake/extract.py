@@ -50,8 +50,7 @@ def extract_from_spool(path: str, form: FormSpec) -> Extraction:
 
 def extract_from_mail(raw: bytes, form: FormSpec) -> Extraction:
     mail = read_mail(raw)
-    files = [(a.name, a.data) for a in mail.attachments]
-    extraction = choose_form(files, form)
+    extraction = choose_form([(a.name, a.data, a.size) for a in mail.attachments], form)
     extraction.mail = replace(mail, attachments=[], text=mail.text[:5000])
     if extraction.document is None and mail.warnings:
         # Say what went wrong with the mail itself, not only that no form was found.
@@ -62,10 +61,10 @@ def extract_from_mail(raw: bytes, form: FormSpec) -> Extraction:
 
 def extract_from_file(name: str, data: bytes, form: FormSpec) -> Extraction:
     """Worker-process entry point for ``intake parse FILE``."""
-    return choose_form([(name, data)], form)
+    return choose_form([(name, data, len(data))], form)
 
 
-def choose_form(files: list[tuple[str, bytes]], form: FormSpec) -> Extraction:
+def choose_form(files: list[tuple[str, bytes, int]], form: FormSpec) -> Extraction:
     """The attachment that is the application form: the readable one answering most questions.
 
     Policies, accounts and logos travel with forms; we try every document and
@@ -74,10 +73,10 @@ def choose_form(files: list[tuple[str, bytes]], form: FormSpec) -> Extraction:
     infos: list[AttachmentInfo] = []
     best: tuple[int, str, ParsedDocument] | None = None
     reasons: list[str] = []
-    for name, data in files:
-        kind = sniff(data)
+    for name, data, size in files:
+        kind = sniff(data) if data else "not read"
         if kind not in FORM_KINDS:
-            infos.append(AttachmentInfo(name, kind, len(data)))
+            infos.append(AttachmentInfo(name, kind, size))
             continue
         try:
             parsed = parse_document(data, form)

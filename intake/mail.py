@@ -11,6 +11,8 @@ limits, because a mail may be built to hurt its reader.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import email
 import email.policy
@@ -31,11 +33,17 @@ MAX_BODY_CHARS = 20_000
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file found in a mail."""
+    """A file found in a mail; ``data`` is empty for one that cannot be a form (an
+    image, a spreadsheet) and was not decoded, whose ``size`` is then estimated."""
 
     name: str
     content_type: str
     data: bytes
+    size: int = -1
+
+    def __post_init__(self) -> None:
+        if self.size < 0:
+            object.__setattr__(self, "size", len(self.data))  # frozen: set once, here
 
 
 @dataclass(slots=True)
@@ -143,6 +151,11 @@ def _walk(part: Message, mail: Mail, *, depth: int, modern: bool, counter: list[
         if content_type == "text/plain" and len(mail.text) < MAX_BODY_CHARS:
             mail.text += _text_of(part)[: MAX_BODY_CHARS - len(mail.text)]
         return
+    name = filename or f"attachment-{len(mail.attachments) + 1}"
+    skipped = _not_a_form(part, name)
+    if skipped is not None:
+        mail.attachments.append(Attachment(name, content_type, b"", size=skipped))
+        return
     try:
         data = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - broken transfer encodings
@@ -151,11 +164,42 @@ def _walk(part: Message, mail: Mail, *, depth: int, modern: bool, counter: list[
         if filename:
             mail.warnings.append(f"the attachment {filename!r} is empty or cannot be decoded")
         return
-    name = filename or f"attachment-{len(mail.attachments) + 1}"
     if content_type == "application/ms-tnef" or sniff(bytes(data)) == "tnef":
         _expand_tnef(bytes(data), name, mail)
         return
     mail.attachments.append(Attachment(name=name, content_type=content_type, data=bytes(data)))
+
+
+_FORM_SUFFIXES = (".docx", ".docm", ".pdf", ".doc", ".odt", ".dat")
+
+
+def _not_a_form(part: Message, name: str) -> int | None:
+    """The estimated size of an attachment that cannot be a form, else None.
+
+    A burst of applications carries annual reports, photos and spreadsheets of
+    several megabytes; decoding each only to find it is no form costs more
+    than reading the form. The first bytes tell (magic bytes, whatever the
+    content type says); a file whose name says it is a form is always decoded.
+    """
+    if name.lower().endswith(_FORM_SUFFIXES):
+        return None
+    raw = part.get_payload(decode=False)
+    if not isinstance(raw, str) or len(raw) < 4096:
+        return None
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if encoding == "base64":
+        start = "".join(raw[:600].split())
+        try:
+            head = base64.b64decode(start[: len(start) // 4 * 4])
+        except (binascii.Error, ValueError):
+            return None
+        size = len("".join(raw.split())) * 3 // 4
+    elif encoding in ("", "7bit", "8bit", "binary"):
+        head = raw[:400].encode("latin-1", errors="replace")
+        size = len(raw)
+    else:
+        return None  # quoted-printable and others: decode, they are rare for files
+    return size if sniff(head) in ("image", "unknown") else None
 
 
 def _expand_tnef(data: bytes, name: str, mail: Mail) -> None:

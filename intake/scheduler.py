@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from intake.alerts import claim_due, next_moment
 from intake.runtime import Runtime
+from intake.waker import EFFECTS
 
 log = logging.getLogger("intake.scheduler")
 
@@ -44,8 +45,7 @@ class Scheduler:
         while not self._stopping.is_set():
             try:
                 if await claim_due(self.runtime):
-                    self.runtime.wake.set()
-                    self.runtime.wake.clear()
+                    self.runtime.waker.notify(EFFECTS)
             except (OperationalError, DBAPIError) as exc:
                 log.warning(
                     "cannot claim deadline alerts (%s); trying again", exc.__class__.__name__

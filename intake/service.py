@@ -38,6 +38,7 @@ from intake.smtp_server import ProtocolLimits, protocol_factory, tls_context
 from intake.spool import Spool
 from intake.store.engine import make_engine
 from intake.store.migrate import migrate
+from intake.waker import MESSAGES
 from intake.worker import Workers
 from notifier.mailer import Mailer, Outbox, RelayMailer
 from notifier.pacing import ChannelPacer
@@ -89,8 +90,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     )
 
     def wake() -> None:
-        runtime.wake.set()
-        runtime.wake.clear()
+        runtime.waker.notify(MESSAGES)
 
     handler = IntakeHandler(
         config=config,
