@@ -271,12 +271,16 @@ async def send_all(port: int, items: list[Sent], *, senders: int = 20) -> list[S
 
 @dataclass
 class Drill:
-    """A running service wired to a local Slack and a local relay."""
+    """Running service nodes wired to one local Slack and one local relay."""
 
-    service: RunningService
+    services: list[RunningService]
     slack: SlackApiServer
     relay: RecordingRelay
     sent: list[Sent] = field(default_factory=list)
+
+    @property
+    def service(self) -> RunningService:
+        return self.services[0]
 
     def cards(self) -> dict[str, list[float]]:
         """When each bid's card was posted (top-level chat.postMessage), by reference."""
@@ -299,27 +303,35 @@ class Drill:
 
 
 @contextmanager
-def drill(folder: Path, **env: str) -> Iterator[Drill]:
-    """Start the local Slack, the relay and ``intake serve`` wired to both."""
+def drill(folder: Path, *, nodes: int = 1, **env: str) -> Iterator[Drill]:
+    """Start the local Slack, the relay and ``nodes`` × ``intake serve`` wired to both.
+
+    Several nodes need a shared database: pass ``INTAKE_DATABASE_URL``.
+    """
     with ExitStack() as stack:
         slack = stack.enter_context(SlackApiServer().in_thread())
         slack.add_channel("C0COMMISS", CHANNEL)
         relay = stack.enter_context(RecordingRelay())
-        service = RunningService(
-            folder,
-            INTAKE_NOW=IN_ROUND,
-            SLACK_BOT_TOKEN=TOKEN,
-            SLACK_SIGNING_SECRET="drill-secret",
-            SLACK_API_URL=slack.url,
-            INTAKE_RELAY_HOST="127.0.0.1",
-            INTAKE_RELAY_PORT=str(relay.port),
-            INTAKE_SMTP_MAX_CONNECTIONS_PER_CLIENT="100",
-            INTAKE_SLACK_POST_INTERVAL="0",
-            **env,
-        )
-        stack.callback(service.close)
-        service.start()
-        yield Drill(service=service, slack=slack, relay=relay)
+        services = []
+        for number in range(nodes):
+            node_folder = folder / f"node-{number}" if nodes > 1 else folder
+            node_folder.mkdir(parents=True, exist_ok=True)
+            service = RunningService(
+                node_folder,
+                INTAKE_NOW=IN_ROUND,
+                SLACK_BOT_TOKEN=TOKEN,
+                SLACK_SIGNING_SECRET="drill-secret",
+                SLACK_API_URL=slack.url,
+                INTAKE_RELAY_HOST="127.0.0.1",
+                INTAKE_RELAY_PORT=str(relay.port),
+                INTAKE_SMTP_MAX_CONNECTIONS_PER_CLIENT="100",
+                INTAKE_SLACK_POST_INTERVAL="0",
+                **env,
+            )
+            stack.callback(service.close)
+            service.start()
+            services.append(service)
+        yield Drill(services=services, slack=slack, relay=relay)
 
 
 def run(coroutine: Any) -> Any:
