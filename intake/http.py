@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from intake.runtime import Runtime
 from intake.store import queue
+from intake.workspaces import workspaces
 
 SlackHandler = Callable[[web.Request], Awaitable[web.Response]]
 
@@ -55,6 +56,15 @@ def make_app(
     return app
 
 
+def slack_workspaces(runtime: Runtime) -> dict[str, str]:
+    """Each workspace (its id, or "default") and whether its cards go to Slack or the console."""
+    with_token = {w.token_env for w, _ in runtime.slack.posters()}
+    return {
+        w.label: ("configured" if w.token_env in with_token else f"console (no {w.token_env})")
+        for w in workspaces(runtime.config)
+    }
+
+
 async def health(runtime: Runtime) -> dict[str, Any]:
     """What an operator needs to know at a glance; ``status`` is ok or degraded."""
     problems: list[str] = []
@@ -76,7 +86,8 @@ async def health(runtime: Runtime) -> dict[str, Any]:
         "database": database,
         "backlog": backlog,
         "failed_jobs": failed,
-        "slack": "console (no SLACK_BOT_TOKEN)" if runtime.slack is None else "configured",
+        "slack": "configured" if runtime.slack.configured else "console (no SLACK_BOT_TOKEN)",
+        "slack_workspaces": slack_workspaces(runtime),
         "now": runtime.clock.now().isoformat(),
         "clock_shifted": runtime.clock.shifted,
     }
