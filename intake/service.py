@@ -52,6 +52,8 @@ log = logging.getLogger("intake")
 async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> None:
     """Run the service until SIGTERM/SIGINT."""
     config = load_config(settings.config)
+    # Before anything starts: an office's token named and not set is a configuration error.
+    tokens = bot_tokens(config, settings.secret)
     clock = Clock(settings.now)
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -72,7 +74,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
                 api_url=settings.slack_api_url,
                 pacer=ChannelPacer(settings.slack_post_interval),
             )
-            for env, token in bot_tokens(config, settings.secret).items()
+            for env, token in tokens.items()
         },
     )
     pool = ParsePool(
