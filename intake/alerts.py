@@ -174,7 +174,7 @@ async def send_alert(runtime: Runtime, job: Job) -> None:
     )
     payload = deadline_alert(alert)
     channel, ts = row.channel, None
-    slack = runtime.slack.poster_for(deadline.office)
+    slack = await runtime.slack.poster_for(deadline.office)
     if slack is None:
         print("── Deadline alert ".ljust(78, "─") + "\n" + console_alert(alert), flush=True)
         channel = "console"

@@ -60,7 +60,7 @@ async def post_card(runtime: Runtime, job: Job) -> None:
     channel = channel_for(runtime, bid)
     place = channels.office_place(runtime.config, office=bid.office, channel=channel)
     now = runtime.clock.now()
-    slack = runtime.slack.poster_for(bid.office)
+    slack = await runtime.slack.poster_for(bid.office)
     if slack is None:
         _print(console_card(summary), event.text if event else None, updated=card is not None)
         ts = None

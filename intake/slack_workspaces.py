@@ -7,10 +7,12 @@ by its ``team_id``: :meth:`SlackWorkspaces.resolve` finds that workspace, whose
 token then answers the request and whose offices are the only ones whose bids
 the request may see or touch.
 
-A token that Slack says belongs to another workspace than the configuration
-gives is withheld (posts wait, requests are refused) until the operator fixes
-it and restarts: posting one office's bids with another workspace's token
-would show them to the wrong officers.
+Before a workspace's token is first used (at start, or by the first post or
+request if Slack could not be asked then), Slack is asked which workspace it
+belongs to. A token of another workspace than the configuration gives is
+withheld (posts wait, requests are refused) until the operator fixes it and
+restarts: posting one office's bids with another workspace's token would show
+them to the wrong officers.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from notifier.slack import SlackPoster
 
 # How long a post waits before asking again about a withheld token (a restart fixes it).
 WITHHELD_RETRY_SECONDS = 300.0
+# How long a post waits when Slack could not say whose the token is.
+CHECK_RETRY_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,7 @@ class SlackWorkspaces:
         self.config = config
         self._posters = dict(posters)
         self._withheld: dict[str, str] = {}
+        self._verified: set[str] = set()
         self._single_unnamed = is_single_unnamed(config)
 
     @property
@@ -58,13 +63,25 @@ class SlackWorkspaces:
             if w.token_env in self._posters
         ]
 
-    def poster_for(self, office: str) -> SlackPoster | None:
+    async def poster_for(self, office: str) -> SlackPoster | None:
         """The poster of ``office``'s workspace; None when that workspace has no token.
 
         Raises a transient :class:`SlackError` while the workspace's token is
-        withheld, so that its posts wait instead of going to the wrong place.
+        withheld, or cannot be checked yet, so that its posts wait instead of
+        going to the wrong place.
         """
         workspace = workspace_of(self.config, office)
+        try:
+            await self.check_token(workspace)
+        except SlackError as exc:
+            # Down, or the token refused: either way the posts wait, as for a channel.
+            raise SlackError(
+                f"cannot tell which workspace the token in {workspace.token_env} is for: "
+                f"{exc.message}",
+                transient=True,
+                code=exc.code,
+                retry_after=exc.retry_after or CHECK_RETRY_SECONDS,
+            ) from exc
         refusal = self._withheld.get(workspace.token_env)
         if refusal is not None:
             raise SlackError(
@@ -82,14 +99,20 @@ class SlackWorkspaces:
     async def check_token(self, workspace: Workspace) -> str | None:
         """Ask Slack which workspace the token is in; withhold it if not the configured one.
 
-        Returns the problem, or None. Raises :class:`SlackError` when Slack
-        cannot tell (down, or the token refused).
+        Asked once per token (the answer does not change). Returns the problem,
+        or None. Raises :class:`SlackError` when Slack cannot tell (down, or
+        the token refused).
         """
         poster = self._posters.get(workspace.token_env)
         if poster is None or workspace.team_id is None:
             return None
+        if workspace.token_env in self._withheld:
+            return self._withheld[workspace.token_env]
+        if workspace.token_env in self._verified:
+            return None
         actual = (await poster.identity()).get("team_id")
         if actual == workspace.team_id:
+            self._verified.add(workspace.token_env)
             return None
         offices = ", ".join(sorted(workspace.offices))
         reason = (
@@ -117,7 +140,7 @@ class SlackWorkspaces:
         found = next((w for w in workspaces(self.config) if w.team_id == team_id), None)
         if found is None:
             found = await self._default_if_its_team(team_id)
-        if found is None or found.token_env in self._withheld:
+        if found is None or await self.check_token(found) is not None:
             return None
         poster = self._posters.get(found.token_env)
         return Resolved(found, poster) if poster is not None else None
