@@ -270,6 +270,12 @@ def _slack_notes(config: Config, settings: Settings) -> list[str]:
     for workspace in found:
         offices = ", ".join(sorted(workspace.offices))
         where = workspace.team_id or "the default workspace"
+        if workspace.token_env is None:
+            lines.append(
+                f"Slack workspace {where}: {offices}; bot token from installing the app "
+                "(the service's /slack/install page)"
+            )
+            continue
         state = "set" if settings.secret(workspace.token_env) else "NOT SET here"
         lines.append(
             f"Slack workspace {where}: {offices}; bot token in {workspace.token_env} ({state})"

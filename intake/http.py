@@ -10,7 +10,6 @@ from sqlalchemy import text
 
 from intake.runtime import Runtime
 from intake.store import queue
-from intake.workspaces import workspaces
 
 SlackHandler = Callable[[web.Request], Awaitable[web.Response]]
 
@@ -56,15 +55,6 @@ def make_app(
     return app
 
 
-def slack_workspaces(runtime: Runtime) -> dict[str, str]:
-    """Each workspace (its id, or "default") and whether its cards go to Slack or the console."""
-    with_token = {w.token_env for w, _ in runtime.slack.posters()}
-    return {
-        w.label: ("configured" if w.token_env in with_token else f"console (no {w.token_env})")
-        for w in workspaces(runtime.config)
-    }
-
-
 async def health(runtime: Runtime) -> dict[str, Any]:
     """What an operator needs to know at a glance; ``status`` is ok or degraded."""
     problems: list[str] = []
@@ -80,6 +70,15 @@ async def health(runtime: Runtime) -> dict[str, Any]:
     if failed:
         problems.append(f"{failed} jobs failed (see the jobs table)")
     problems += [f"Slack: {warning}" for warning in runtime.slack_warnings.values()]
+    try:
+        workspaces = await runtime.slack.states()
+    except Exception as exc:  # noqa: BLE001 - health must answer whatever is wrong
+        workspaces = {"unknown": f"unavailable: {exc.__class__.__name__}"}
+    problems += [
+        f"Slack workspace {label}: {state}"
+        for label, state in workspaces.items()
+        if state.startswith("waiting")
+    ]
     return {
         "status": "degraded" if problems else "ok",
         "problems": problems,
@@ -87,7 +86,7 @@ async def health(runtime: Runtime) -> dict[str, Any]:
         "backlog": backlog,
         "failed_jobs": failed,
         "slack": "configured" if runtime.slack.configured else "console (no SLACK_BOT_TOKEN)",
-        "slack_workspaces": slack_workspaces(runtime),
+        "slack_workspaces": workspaces,
         "now": runtime.clock.now().isoformat(),
         "clock_shifted": runtime.clock.shifted,
     }

@@ -240,7 +240,7 @@ async def _check_workspaces(runtime: Runtime) -> None:
             wrong = None
             runtime.log.warning("Slack: cannot check the token of %s: %s", workspace.label, exc)
         if wrong:
-            runtime.slack_warnings[f"token {workspace.token_env}"] = wrong
+            runtime.slack_warnings[f"token {workspace.key}"] = wrong
             log.error("Slack: %s", wrong)
             continue
         for channel in by_workspace.get(workspace, []):

@@ -1,11 +1,13 @@
 """Which Slack workspace each office is in, as the configuration says.
 
-An office names its workspace (``slack_team_id``) and the environment
-variable holding the app's bot token there (``slack_token_env``). Offices
-that name neither are in the default workspace, whose token is
-``SLACK_BOT_TOKEN``: a single-workspace set-up needs no new keys. One token
-belongs to one workspace and a workspace has one token (the configuration
-checks it), so a workspace is known by its token's variable.
+An office names its workspace (``slack_team_id``) and where the app's bot
+token there comes from: the environment variable that holds it
+(``slack_token_env``), or the app's installation through the service's install
+page (``slack_install``, kept in the database). Offices that name neither are
+in the default workspace, whose token is ``SLACK_BOT_TOKEN``: a
+single-workspace set-up needs no new keys. One token belongs to one workspace
+and a workspace has one token (the configuration checks it), so a workspace is
+known by where its token comes from (:attr:`Workspace.key`).
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ class Workspace:
 
     ``team_id`` is the id the configuration gives it; the default workspace
     may leave it out, and is then known by what Slack says of its token.
+    ``token_env`` is the variable holding its token, or None when its token
+    comes from installing the app there (``installed``).
     """
 
-    token_env: str
+    token_env: str | None
     team_id: str | None
     offices: frozenset[str]
 
@@ -36,27 +40,47 @@ class Workspace:
         return self.token_env == DEFAULT_TOKEN_ENV
 
     @property
+    def installed(self) -> bool:
+        """Whether its token comes from the app's installation (kept in the database)."""
+        return self.token_env is None
+
+    @property
+    def key(self) -> str:
+        """Where its token comes from; one per workspace."""
+        return self.token_env or f"installation:{self.team_id}"
+
+    @property
+    def token_source(self) -> str:
+        """Where its token comes from, in words for the operator."""
+        if self.token_env:
+            return self.token_env
+        return f"the app's installation in {self.team_id}"
+
+    @property
     def label(self) -> str:
         """How logs, chains and warnings name it: its id, or "default"."""
         if self.is_default:
             return self.team_id or "default"
-        assert self.team_id is not None  # the configuration requires it with a token
+        assert self.team_id is not None  # the configuration requires it with its own token
         return self.team_id
 
 
 def workspaces(config: Config) -> tuple[Workspace, ...]:
     """The configuration's workspaces, the default one (if any office is in it) first."""
-    found: dict[str, tuple[str | None, set[str]]] = {}
+    found: dict[tuple[str | None, str | None], tuple[str | None, set[str]]] = {}
     for office in config.offices:
-        env = office.slack_token_env or DEFAULT_TOKEN_ENV
-        team, members = found.setdefault(env, (None, set()))
+        if office.slack_install:
+            source: tuple[str | None, str | None] = (None, office.slack_team_id)
+        else:
+            source = (office.slack_token_env or DEFAULT_TOKEN_ENV, None)
+        team, members = found.setdefault(source, (None, set()))
         members.add(office.id)
-        found[env] = (team or office.slack_team_id, members)
-    ordered = sorted(found.items(), key=lambda item: (item[0] != DEFAULT_TOKEN_ENV, item[0]))
-    return tuple(
+        found[source] = (team or office.slack_team_id, members)
+    made = [
         Workspace(token_env=env, team_id=team, offices=frozenset(members))
-        for env, (team, members) in ordered
-    )
+        for (env, _), (team, members) in found.items()
+    ]
+    return tuple(sorted(made, key=lambda w: (not w.is_default, w.key)))
 
 
 def workspace_of(config: Config, office: str) -> Workspace:
@@ -81,6 +105,8 @@ def bot_tokens(config: Config, lookup: Callable[[str], str | None]) -> dict[str,
     """
     tokens: dict[str, str] = {}
     for workspace in workspaces(config):
+        if workspace.token_env is None:
+            continue  # its token comes from its installation, not from a variable
         token = lookup(workspace.token_env)
         if token:
             tokens[workspace.token_env] = token

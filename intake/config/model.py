@@ -224,8 +224,10 @@ class Office(_Strict):
 
     ``slack_team_id`` and ``slack_token_env`` put the office in a Slack
     workspace of its own: the workspace's id, and the name of the environment
-    variable holding the app's bot token there. Without them the office is in
-    the default workspace, whose token is ``SLACK_BOT_TOKEN``.
+    variable holding the app's bot token there. Or, with ``slack_install``, the
+    token comes from installing the app in that workspace through the service's
+    own install page, and is kept in the database. Without them the office is
+    in the default workspace, whose token is ``SLACK_BOT_TOKEN``.
     """
 
     id: Identifier
@@ -236,6 +238,7 @@ class Office(_Strict):
     slack_channel: str = "#grant-intake"
     slack_team_id: SlackTeamId | None = None
     slack_token_env: EnvName | None = None
+    slack_install: bool = False
     acks_per_sender_per_day: int = Field(default=5, ge=0)
     scoring: tuple[Criterion, ...] = Field(default_factory=_appendix_four, max_length=20)
 
@@ -256,6 +259,16 @@ class Office(_Strict):
             raise ValueError(
                 "slack_token_env is given without slack_team_id: name the workspace "
                 "the token belongs to (its id, like T0123ABCD)"
+            )
+        if self.slack_install and not self.slack_team_id:
+            raise ValueError(
+                "slack_install is set without slack_team_id: name the workspace the app "
+                "is to be installed in (its id, like T0123ABCD)"
+            )
+        if self.slack_install and self.slack_token_env:
+            raise ValueError(
+                "give slack_token_env or slack_install, not both: the token comes from "
+                "one or the other"
             )
         if self.slack_token_env == "SLACK_BOT_TOKEN":
             raise ValueError(
@@ -279,23 +292,30 @@ def _one_token_per_workspace(offices: tuple[Office, ...]) -> None:
     token_of_team: dict[str, tuple[int, Office]] = {}
     for index, office in enumerate(offices):
         where = f"offices[{index}] ({office.id})"
-        token, team = office.slack_token_env, office.slack_team_id
+        token, team = _token_source(office), office.slack_team_id
         if team is None:
             continue
-        seen = team_of_token.setdefault(token, (index, office))[1]
-        if seen.slack_team_id != team:
-            variable = token or "SLACK_BOT_TOKEN"
-            raise ValueError(
-                f"{where}.slack_team_id is {team} but office '{seen.id}' puts {variable} "
-                f"in workspace {seen.slack_team_id}: one token belongs to one workspace"
-                + ("; give this office its own slack_token_env" if token is None else "")
-            )
+        if not office.slack_install:  # every installation is its own workspace's
+            seen = team_of_token.setdefault(token, (index, office))[1]
+            if seen.slack_team_id != team:
+                variable = token or "SLACK_BOT_TOKEN"
+                raise ValueError(
+                    f"{where}.slack_team_id is {team} but office '{seen.id}' puts {variable} "
+                    f"in workspace {seen.slack_team_id}: one token belongs to one workspace"
+                    + ("; give this office its own slack_token_env" if token is None else "")
+                )
         seen = token_of_team.setdefault(team, (index, office))[1]
-        if seen.slack_token_env != token:
+        if _token_source(seen) != token:
             raise ValueError(
                 f"{where}.slack_token_env: office '{seen.id}' is in workspace {team} too, "
-                "and offices in one workspace share its bot token: name the same variable"
+                "and offices in one workspace share its bot token: give them the same "
+                "slack_token_env (or slack_install)"
             )
+
+
+def _token_source(office: Office) -> str | None:
+    """Where an office's bot token comes from: its variable, its installation, or None."""
+    return "installation" if office.slack_install else office.slack_token_env
 
 
 class Config(_Strict):
