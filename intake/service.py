@@ -18,6 +18,7 @@ import signal
 import socket
 import ssl
 from email.utils import parseaddr
+from functools import partial
 
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
@@ -31,17 +32,19 @@ from intake.pool import ParsePool
 from intake.runtime import Runtime
 from intake.scheduler import Scheduler
 from intake.settings import Settings
-from intake.slack_workspaces import SlackWorkspaces
+from intake.slack_workspaces import Installations, SlackWorkspaces
 from intake.slackapp import build_app
 from intake.slackapp.endpoint import slack_events_handler
+from intake.slackapp.install import InstallPages
 from intake.slackapp.socket_mode import SocketMode
 from intake.smtp import IntakeHandler
 from intake.smtp_server import ProtocolLimits, protocol_factory, tls_context
 from intake.spool import Spool
+from intake.store import installations
 from intake.store.engine import make_engine
 from intake.store.migrate import migrate
 from intake.worker import Workers
-from intake.workspaces import bot_tokens
+from intake.workspaces import bot_tokens, check_install_settings
 from notifier.mailer import Mailer, Outbox, RelayMailer
 from notifier.pacing import ChannelPacer
 from notifier.slack import SlackPoster
@@ -54,6 +57,8 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     config = load_config(settings.config)
     # Before anything starts: an office's token named and not set is a configuration error.
     tokens = bot_tokens(config, settings.secret)
+    has_client = bool(settings.slack_client_id and settings.slack_client_secret)
+    check_install_settings(config, has_client=has_client)
     clock = Clock(settings.now)
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -66,16 +71,22 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         if settings.relay_host
         else Outbox(data_dir / "outbox")
     )
+
+    def poster(token: str) -> SlackPoster:
+        return SlackPoster(
+            token=token,
+            api_url=settings.slack_api_url,
+            pacer=ChannelPacer(settings.slack_post_interval),
+        )
+
     slack = SlackWorkspaces(
         config,
-        {
-            env: SlackPoster(
-                token=token,
-                api_url=settings.slack_api_url,
-                pacer=ChannelPacer(settings.slack_post_interval),
-            )
-            for env, token in tokens.items()
-        },
+        {env: poster(token) for env, token in tokens.items()},
+        installations=Installations(
+            token=partial(installations.bot_token, engine), make_poster=poster
+        )
+        if has_client
+        else None,
     )
     pool = ParsePool(
         workers=settings.workers,
@@ -131,6 +142,15 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     scheduler = Scheduler(runtime)
     slack_events: SlackHandler | None = None
     socket_mode: SocketMode | None = None
+    pages: list[web.RouteDef] = []
+    if has_client:
+        assert settings.slack_client_id and settings.slack_client_secret
+        pages = InstallPages(
+            runtime,
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            client=AsyncWebClient(base_url=settings.slack_api_url),
+        ).routes()
     if slack.configured:
         slack_app = build_app(
             runtime,
@@ -153,6 +173,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
             "jobs_handled_total": workers.handled,
         },
         slack_events=slack_events,
+        routes=pages,
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

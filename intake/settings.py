@@ -72,6 +72,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SLACK_APP_TOKEN", "slack_app_token"),
         description="xapp- token: take Slack's requests over Socket Mode",
     )
+    slack_client_id: str | None = Field(
+        default=None, description="the app's client id: offices' workspaces install it here"
+    )
+    slack_client_secret: str | None = Field(
+        default=None, description="the app's client secret, for the install flow"
+    )
     slack_post_interval: float = Field(
         default=1.0, ge=0, le=60, description="seconds between posts into one channel"
     )

@@ -35,7 +35,7 @@ WITHHELD_RETRY_SECONDS = 300.0
 # How long a post waits when Slack could not say whose the token is.
 CHECK_RETRY_SECONDS = 60.0
 # How long a post waits for the app to be installed (an installation hurries it on).
-INSTALL_RETRY_SECONDS = 300.0
+INSTALL_RETRY_SECONDS = 60.0
 INSTALL_PATH = "/slack/install"
 
 

@@ -122,3 +122,19 @@ def bot_tokens(config: Config, lookup: Callable[[str], str | None]) -> dict[str,
             f"(xoxb-…) of the app in workspace {workspace.team_id}"
         )
     return tokens
+
+
+def check_install_settings(config: Config, *, has_client: bool) -> None:
+    """An office whose token comes from installing the app needs the app's client id and secret.
+
+    Raises :class:`ConfigError` naming the office's key when they are missing.
+    """
+    if has_client:
+        return
+    for index, office in enumerate(config.offices):
+        if office.slack_install:
+            raise ConfigError(
+                f"offices[{index}] ({office.id}).slack_install needs the app's client id and "
+                "secret (its Basic Information page) in INTAKE_SLACK_CLIENT_ID and "
+                "INTAKE_SLACK_CLIENT_SECRET"
+            )

@@ -16,6 +16,12 @@ only its own workspace's channels, ``auth.test`` answers with its workspace's
 id, and every recorded call says which token it used (``call.token``) and
 which workspace that is (``call.team``).
 
+It also stands in for Slack's install flow: ``issue_code(team_id, token)``
+gives the code Slack would hand the app's redirect page, and
+``oauth.v2.access`` (checked against ``CLIENT_ID``/``CLIENT_SECRET``, sent as
+HTTP Basic auth as slack_sdk does) exchanges it once for the workspace's
+token; ``auth.revoke`` forgets a token.
+
 It also stands in for Slack's side of two other channels: **response URLs**
 (``server.response_url()`` makes one; what the app posts there is recorded in
 ``server.responses``) and **Socket Mode** (``apps.connections.open`` hands out
@@ -43,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import itertools
 import json
@@ -64,6 +71,8 @@ APP_TOKEN = "xapp-test-token"
 BOT_USER_ID = "UBOT0001"
 BOT_NAME = "grant-intake"
 TEAM_ID = "T0TEAM001"
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "test-client-secret"
 
 # Block Kit limits that slack_sdk's models do not check (notes/slack.md).
 MAX_BLOCKS = 50
@@ -207,6 +216,7 @@ class SlackApiServer:
         self.team_id = team_id
         # Each workspace's bot token and the workspace's id: one app installed in each.
         self.teams: dict[str, str] = {token: team_id}
+        self._codes: dict[str, tuple[str, str]] = {}
         self.app_token = app_token
         self.port = port
         self.calls: list[ApiCall] = []
@@ -255,6 +265,12 @@ class SlackApiServer:
     def add_workspace(self, token: str, team_id: str) -> None:
         """Install the app in another workspace: calls with ``token`` act in ``team_id``."""
         self.teams[token] = team_id
+
+    def issue_code(self, team_id: str, token: str) -> str:
+        """The code of an install in ``team_id``; exchanging it gives ``token``, once."""
+        code = f"code-{team_id}-{len(self._codes) + 1}"
+        self._codes[code] = (team_id, token)
+        return code
 
     def fail_next(
         self,
@@ -399,6 +415,8 @@ class SlackApiServer:
         if fault is not None and not fault.after:
             return self._answer(call, fault.status, _fault_body(fault), _fault_headers(fault))
 
+        if method == "oauth.v2.access":
+            return self._answer(call, 200, self._oauth_access(request, args))
         token = _bearer(request) or args.get("token")
         call.token = token
         call.team = self.teams.get(str(token))
@@ -407,6 +425,9 @@ class SlackApiServer:
         elif call.team is None:
             error = "invalid_auth" if token else "not_authed"
             return self._answer(call, 200, {"ok": False, "error": error})
+        if method == "auth.revoke":
+            self.teams.pop(str(token), None)
+            return self._answer(call, 200, {"ok": True, "revoked": True})
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
             return self._answer(call, 404, {"ok": False, "error": "unknown_method"})
@@ -493,6 +514,29 @@ class SlackApiServer:
             "team_id": team,
             "user_id": BOT_USER_ID,
             "bot_id": "B0BOT0001",
+        }
+
+    def _oauth_access(self, request: web.Request, args: dict[str, Any]) -> dict[str, Any]:
+        header = request.headers.get("Authorization", "")
+        expected = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        if header != expected:
+            return {"ok": False, "error": "invalid_client_id"}
+        found = self._codes.pop(str(args.get("code")), None)
+        if found is None:
+            return {"ok": False, "error": "invalid_code"}
+        team_id, token = found
+        self.teams[token] = team_id
+        return {
+            "ok": True,
+            "app_id": "A0APP0001",
+            "authed_user": {"id": "U0ADMIN01"},
+            "scope": "chat:write,commands",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": BOT_USER_ID,
+            "team": {"id": team_id, "name": f"Workspace {team_id}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
         }
 
     def _api_apps_connections_open(self, args: dict[str, Any], team: str | None) -> dict[str, Any]:
