@@ -44,7 +44,7 @@ from intake.store import installations
 from intake.store.engine import make_engine
 from intake.store.migrate import migrate
 from intake.worker import Workers
-from intake.workspaces import bot_tokens, check_install_settings
+from intake.workspaces import bot_tokens, check_install_settings, workspaces
 from notifier.mailer import Mailer, Outbox, RelayMailer
 from notifier.pacing import ChannelPacer
 from notifier.slack import SlackPoster
@@ -241,10 +241,11 @@ def _tls(settings: Settings) -> ssl.SSLContext | None:
 
 
 def _slack_summary(slack: SlackWorkspaces) -> str:
-    posters = slack.posters()
-    if not posters:
+    if not slack.configured:
         return "cards printed here (no SLACK_BOT_TOKEN)"
-    return "Slack configured (" + ", ".join(w.label for w, _ in posters) + ")"
+    labels = [w.label for w, _ in slack.posters()]
+    labels += [f"{w.label} by installation" for w in workspaces(slack.config) if w.installed]
+    return "Slack configured (" + ", ".join(labels) + ")"
 
 
 async def _check_workspaces(runtime: Runtime) -> None:

@@ -179,6 +179,20 @@ def _second_essex() -> str:
             None,  # Essex declares the default workspace's id: fine on its own
         ),
         (
+            ESSEX.replace('slack_token_env = "ESSEX_SLACK_BOT_TOKEN"', "slack_install = true"),
+            None,  # its token comes from installing the app there
+        ),
+        (
+            ESSEX.replace(
+                'slack_token_env = "ESSEX_SLACK_BOT_TOKEN"', "slack_install = true"
+            ).replace('slack_team_id = "T0ESSEX"\n', ""),
+            "offices[1] (essex) slack_install is set without slack_team_id",
+        ),
+        (
+            ESSEX + "slack_install = true\n",
+            "give slack_token_env or slack_install, not both",
+        ),
+        (
             ESSEX + _second_essex().replace('"T0ESSEX"', '"T0OTHER"'),
             "offices[2] (essex2).slack_team_id is T0OTHER but office 'essex' puts "
             "ESSEX_SLACK_BOT_TOKEN in workspace T0ESSEX",
