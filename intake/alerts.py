@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.calendar import Deadline, deadlines
-from intake.channels import channel_for, slack_chain
+from intake.channels import channel_for, office_place, slack_chain
 from intake.config.model import Config
 from intake.runtime import Runtime
 from intake.slack_posts import post_once
@@ -116,6 +116,7 @@ async def claim_due(runtime: Runtime) -> list[str]:
     for due in [d for d in found if d.key not in taken]:
         deadline = due.deadline
         channel = channel_for(runtime.config, office=deadline.office, fund=deadline.fund.id)
+        place = office_place(runtime.config, office=deadline.office, channel=channel)
         async with runtime.engine.begin() as connection:
             result = await connection.execute(
                 insert_ignoring_duplicates(connection, alerts, ["key"]).values(
@@ -136,7 +137,7 @@ async def claim_due(runtime: Runtime) -> list[str]:
                 connection,
                 kind="alert",
                 key=f"alert:{due.key}",
-                chain=slack_chain(channel),
+                chain=slack_chain(place),
                 payload={"alert": due.key},
             )
         claimed.append(due.key)
@@ -173,12 +174,18 @@ async def send_alert(runtime: Runtime, job: Job) -> None:
     )
     payload = deadline_alert(alert)
     channel, ts = row.channel, None
-    if runtime.slack is None:
+    slack = await runtime.slack.poster_for(deadline.office)
+    if slack is None:
         print("── Deadline alert ".ljust(78, "─") + "\n" + console_alert(alert), flush=True)
         channel = "console"
     else:
         channel, ts = await post_once(
-            runtime, runtime.slack, key=f"alert:{key}", channel=row.channel, payload=payload
+            runtime,
+            slack,
+            key=f"alert:{key}",
+            channel=row.channel,
+            place=office_place(runtime.config, office=deadline.office, channel=row.channel),
+            payload=payload,
         )
     async with runtime.engine.begin() as connection:
         await connection.execute(

@@ -250,4 +250,36 @@ def _check_config(args: argparse.Namespace, settings: Settings) -> int:
         f"{len(config.funds)} fund(s) with {rounds} round(s), {len(config.forms)} form(s) "
         f"with {questions} questions."
     )
+    for line in _slack_notes(config, settings):
+        print(line)
     return EXIT_OK
+
+
+def _slack_notes(config: Config, settings: Settings) -> list[str]:
+    """Each Slack workspace, and a warning for a token variable not set on this machine.
+
+    Not an error here: the configuration may be checked where the secrets are
+    not (a CI job); ``intake serve`` refuses to start without them.
+    """
+    from intake.workspaces import workspaces
+
+    found = workspaces(config)
+    if len(found) == 1 and found[0].team_id is None:
+        return []
+    lines = []
+    for workspace in found:
+        offices = ", ".join(sorted(workspace.offices))
+        where = workspace.team_id or "the default workspace"
+        if workspace.token_env is None:
+            lines.append(
+                f"Slack workspace {where}: {offices}; bot token from installing the app "
+                "(the service's /slack/install page)"
+            )
+            continue
+        state = "set" if settings.secret(workspace.token_env) else "NOT SET here"
+        lines.append(
+            f"Slack workspace {where}: {offices}; bot token in {workspace.token_env} ({state})"
+        )
+        if not workspace.is_default and state != "set":
+            lines.append(f"note: intake serve will not start until {workspace.token_env} is set")
+    return lines

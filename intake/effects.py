@@ -58,25 +58,26 @@ async def post_card(runtime: Runtime, job: Job) -> None:
     summary = bid_summary(runtime.config, bid, version)
     payload = triage_card(summary)
     channel = channel_for(runtime, bid)
+    place = channels.office_place(runtime.config, office=bid.office, channel=channel)
     now = runtime.clock.now()
-    slack = runtime.slack
+    slack = await runtime.slack.poster_for(bid.office)
     if slack is None:
         _print(console_card(summary), event.text if event else None, updated=card is not None)
         ts = None
         channel = CONSOLE
     elif card is None or card.ts is None:
         channel, ts = await post_once(
-            runtime, slack, key=f"card:{bid.ref}", channel=channel, payload=payload
+            runtime, slack, key=f"card:{bid.ref}", channel=channel, place=place, payload=payload
         )
         if event is not None and card is not None:
             # The card is new in Slack (it was only on the console): it says it all.
             event = None
     else:
-        await guarded(runtime, channel, slack.update(card.channel, card.ts, payload))
+        await guarded(runtime, place, slack.update(card.channel, card.ts, payload))
         channel, ts = card.channel, card.ts
     if slack is not None and event is not None and ts is not None:
         line = thread_line(event.text, by=_actor(event))
-        await guarded(runtime, channel_for(runtime, bid), slack.reply(channel, ts, line))
+        await guarded(runtime, place, slack.reply(channel, ts, line))
     async with runtime.engine.begin() as connection:
         await _save_card(connection, bid_id, channel, ts, payload, now, exists=card is not None)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -19,11 +19,13 @@ def make_app(
     *,
     counters: Callable[[], dict[str, int]],
     slack_events: SlackHandler | None = None,
+    routes: Sequence[web.RouteDef] = (),
 ) -> web.Application:
     """The aiohttp application; ``counters`` reports live totals for ``/metrics``.
 
     ``slack_events`` handles Slack's requests at ``/slack/events`` (without it,
-    that path says Slack is not configured).
+    that path says Slack is not configured); ``routes`` are more pages (the
+    app's install flow).
     """
     app = web.Application(client_max_size=1024 * 1024)
 
@@ -52,6 +54,7 @@ def make_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_post("/slack/events", slack_events or slack_not_configured)
+    app.router.add_routes(routes)
     return app
 
 
@@ -70,13 +73,23 @@ async def health(runtime: Runtime) -> dict[str, Any]:
     if failed:
         problems.append(f"{failed} jobs failed (see the jobs table)")
     problems += [f"Slack: {warning}" for warning in runtime.slack_warnings.values()]
+    try:
+        workspaces = await runtime.slack.states()
+    except Exception as exc:  # noqa: BLE001 - health must answer whatever is wrong
+        workspaces = {"unknown": f"unavailable: {exc.__class__.__name__}"}
+    problems += [
+        f"Slack workspace {label}: {state}"
+        for label, state in workspaces.items()
+        if state.startswith("waiting")
+    ]
     return {
         "status": "degraded" if problems else "ok",
         "problems": problems,
         "database": database,
         "backlog": backlog,
         "failed_jobs": failed,
-        "slack": "console (no SLACK_BOT_TOKEN)" if runtime.slack is None else "configured",
+        "slack": "configured" if runtime.slack.configured else "console (no SLACK_BOT_TOKEN)",
+        "slack_workspaces": workspaces,
         "now": runtime.clock.now().isoformat(),
         "clock_shifted": runtime.clock.shifted,
     }

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from intake.clock import Clock
 from intake.config.model import Config
 from intake.pool import ParsePool
+from intake.slack_workspaces import SlackWorkspaces
 from intake.spool import Spool
 from intake.waker import Waker
 from notifier.mailer import Mailer
-from notifier.slack import SlackPoster
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Runtime:
     clock: Clock
     pool: ParsePool
     mailer: Mailer
-    slack: SlackPoster | None
+    slack: SlackWorkspaces
     node: str
     mail_domain: str
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("intake"))

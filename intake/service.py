@@ -18,10 +18,12 @@ import signal
 import socket
 import ssl
 from email.utils import parseaddr
+from functools import partial
 
 from aiohttp import web
+from slack_sdk.web.async_client import AsyncWebClient
 
-from intake.channels import all_channels
+from intake.channels import channels_by_workspace, place
 from intake.clock import Clock
 from intake.config.load import load_config
 from intake.errors import ConfigError
@@ -30,16 +32,20 @@ from intake.pool import ParsePool
 from intake.runtime import Runtime
 from intake.scheduler import Scheduler
 from intake.settings import Settings
+from intake.slack_workspaces import Installations, SlackWorkspaces
 from intake.slackapp import build_app
 from intake.slackapp.endpoint import slack_events_handler
+from intake.slackapp.install import InstallPages
 from intake.slackapp.socket_mode import SocketMode
 from intake.smtp import IntakeHandler
 from intake.smtp_server import ProtocolLimits, protocol_factory, tls_context
 from intake.spool import Spool
+from intake.store import installations
 from intake.store.engine import make_engine
 from intake.store.migrate import migrate
 from intake.waker import MESSAGES
 from intake.worker import Workers
+from intake.workspaces import bot_tokens, check_install_settings, workspaces
 from notifier.mailer import Mailer, Outbox, RelayMailer
 from notifier.pacing import ChannelPacer
 from notifier.slack import SlackPoster
@@ -50,6 +56,10 @@ log = logging.getLogger("intake")
 async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> None:
     """Run the service until SIGTERM/SIGINT."""
     config = load_config(settings.config)
+    # Before anything starts: an office's token named and not set is a configuration error.
+    tokens = bot_tokens(config, settings.secret)
+    has_client = bool(settings.slack_client_id and settings.slack_client_secret)
+    check_install_settings(config, has_client=has_client)
     clock = Clock(settings.now)
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -62,14 +72,22 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         if settings.relay_host
         else Outbox(data_dir / "outbox")
     )
-    slack = (
-        SlackPoster(
-            token=settings.slack_bot_token,
+
+    def poster(token: str) -> SlackPoster:
+        return SlackPoster(
+            token=token,
             api_url=settings.slack_api_url,
             pacer=ChannelPacer(settings.slack_post_interval),
         )
-        if settings.slack_bot_token
-        else None
+
+    slack = SlackWorkspaces(
+        config,
+        {env: poster(token) for env, token in tokens.items()},
+        installations=Installations(
+            token=partial(installations.bot_token, engine), make_poster=poster
+        )
+        if has_client
+        else None,
     )
     pool = ParsePool(
         workers=settings.workers,
@@ -124,9 +142,20 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     scheduler = Scheduler(runtime)
     slack_events: SlackHandler | None = None
     socket_mode: SocketMode | None = None
-    if slack is not None:
+    pages: list[web.RouteDef] = []
+    if has_client:
+        assert settings.slack_client_id and settings.slack_client_secret
+        pages = InstallPages(
+            runtime,
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            client=AsyncWebClient(base_url=settings.slack_api_url),
+        ).routes()
+    if slack.configured:
         slack_app = build_app(
-            runtime, client=slack.client, signing_secret=settings.slack_signing_secret
+            runtime,
+            client=AsyncWebClient(base_url=settings.slack_api_url),
+            signing_secret=settings.slack_signing_secret,
         )
         slack_events = slack_events_handler(slack_app, settings.slack_signing_secret)
         if settings.slack_app_token:
@@ -144,6 +173,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
             "jobs_handled_total": workers.handled,
         },
         slack_events=slack_events,
+        routes=pages,
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -151,8 +181,8 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     await site.start()
     await workers.start()
     scheduler.start()
-    if slack is not None:
-        await _check_channels(runtime, slack)
+    if slack.configured:
+        await _check_workspaces(runtime)
     if socket_mode is not None:
         try:
             await socket_mode.connect()
@@ -171,7 +201,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         settings.http_host,
         settings.http_port,
         data_dir,
-        "Slack configured" if slack else "cards printed here (no SLACK_BOT_TOKEN)",
+        _slack_summary(slack),
         f"relay {settings.relay_host}:{settings.relay_port}"
         if settings.relay_host
         else f"acknowledgements written to {data_dir / 'outbox'}",
@@ -210,13 +240,37 @@ def _tls(settings: Settings) -> ssl.SSLContext | None:
         raise ConfigError(f"INTAKE_TLS_CERT / INTAKE_TLS_KEY: cannot be loaded ({exc})") from exc
 
 
-async def _check_channels(runtime: Runtime, slack: SlackPoster) -> None:
-    """Say, in the log and on /healthz, which channels the bot cannot post to."""
-    for channel in all_channels(runtime.config):
+def _slack_summary(slack: SlackWorkspaces) -> str:
+    if not slack.configured:
+        return "cards printed here (no SLACK_BOT_TOKEN)"
+    labels = [w.label for w, _ in slack.posters()]
+    labels += [f"{w.label} by installation" for w in workspaces(slack.config) if w.installed]
+    return "Slack configured (" + ", ".join(labels) + ")"
+
+
+async def _check_workspaces(runtime: Runtime) -> None:
+    """Say, in the log and on /healthz, which tokens and channels cannot be used.
+
+    Each workspace's token must be the configured workspace's (else it is
+    withheld); then each of its channels must take the bot's posts.
+    """
+    by_workspace = dict(channels_by_workspace(runtime.config))
+    for workspace, poster in runtime.slack.posters():
         try:
-            warning = await slack.check_channel(channel)
+            wrong = await runtime.slack.check_token(workspace)
         except Exception as exc:  # noqa: BLE001 - Slack down at start is a warning, not a stop
-            warning = f"cannot check {channel}: {exc}"
-        if warning:
-            runtime.slack_warnings[channel] = warning
-            log.warning("Slack: %s", warning)
+            wrong = None
+            runtime.log.warning("Slack: cannot check the token of %s: %s", workspace.label, exc)
+        if wrong:
+            runtime.slack_warnings[f"token {workspace.key}"] = wrong
+            log.error("Slack: %s", wrong)
+            continue
+        for channel in by_workspace.get(workspace, []):
+            where = place(workspace, channel)
+            try:
+                warning = await poster.check_channel(channel)
+            except Exception as exc:  # noqa: BLE001 - Slack down at start is a warning
+                warning = f"cannot check {where}: {exc}"
+            if warning:
+                runtime.slack_warnings[where] = warning
+                log.warning("Slack: %s", warning)

@@ -11,6 +11,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -71,6 +72,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SLACK_APP_TOKEN", "slack_app_token"),
         description="xapp- token: take Slack's requests over Socket Mode",
     )
+    slack_client_id: str | None = Field(
+        default=None, description="the app's client id: offices' workspaces install it here"
+    )
+    slack_client_secret: str | None = Field(
+        default=None, description="the app's client secret, for the install flow"
+    )
     slack_post_interval: float = Field(
         default=1.0, ge=0, le=60, description="seconds between posts into one channel"
     )
@@ -91,6 +98,22 @@ class Settings(BaseSettings):
     @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token)
+
+    def secret(self, name: str) -> str | None:
+        """A variable the configuration names (an office's bot token), as settings are read.
+
+        ``SLACK_BOT_TOKEN`` is this object's own; any other name is looked up in
+        the environment, then in the ``.env`` file, like every setting.
+        """
+        if name == "SLACK_BOT_TOKEN":
+            return self.slack_bot_token
+        value = os.environ.get(name)
+        if value:
+            return value
+        env_file = Path(".env")
+        if env_file.is_file():
+            return dotenv_values(env_file).get(name) or None
+        return None
 
 
 # Slack's own variable names, read without the INTAKE_ prefix.

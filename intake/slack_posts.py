@@ -47,26 +47,34 @@ CHANNEL_RETRY_SECONDS = 60.0
 
 
 async def post_once(
-    runtime: Runtime, slack: SlackPoster, *, key: str, channel: str, payload: Mapping[str, Any]
+    runtime: Runtime,
+    slack: SlackPoster,
+    *,
+    key: str,
+    channel: str,
+    place: str,
+    payload: Mapping[str, Any],
 ) -> tuple[str, str]:
     """Post ``payload`` into ``channel`` unless the message with ``key`` is there already.
 
-    Returns ``(channel_id, ts)``. Raises :class:`SlackError` (transient for
-    what may work later, channel problems included).
+    ``slack`` holds the token of the channel's workspace; ``place`` names the
+    channel for the operator (:func:`intake.channels.place`). Returns
+    ``(channel_id, ts)``. Raises :class:`SlackError` (transient for what may
+    work later, channel problems included).
     """
     engine = runtime.engine
     row = await _row(engine, key)
     if row is not None and row.state == "posted" and row.ts:
         return row.channel, row.ts
     if row is not None and row.state == "posting":
-        found = await guarded(runtime, row.channel, slack.find_posted(row.channel, key))
+        found = await guarded(runtime, place, slack.find_posted(row.channel, key))
         if found is not None:
             runtime.log.info("%s was posted before its answer was lost; not posting again", key)
             await _set(engine, key, channel=found[0], state="posted", ts=found[1])
             return found
     await _set(engine, key, channel=channel, state="posting", ts=None)
     try:
-        posted = await guarded(runtime, channel, slack.post(channel, payload, once=key))
+        posted = await guarded(runtime, place, slack.post(channel, payload, once=key))
     except SlackError as exc:
         if not exc.maybe_done:
             await _set(engine, key, channel=channel, state="failed", ts=None)
@@ -75,8 +83,11 @@ async def post_once(
     return posted
 
 
-async def guarded(runtime: Runtime, channel: str, call: Any) -> Any:
-    """Await a Slack call about ``channel``, keeping the channel's warning up to date.
+async def guarded(runtime: Runtime, place: str, call: Any) -> Any:
+    """Await a Slack call about a channel, keeping the channel's warning up to date.
+
+    ``place`` names the channel and, unless the default, its workspace: two
+    workspaces' ``#grants`` have a warning each.
 
     A refusal in :data:`CHANNEL_PROBLEMS` is logged, shown on ``/healthz`` and
     turned into a transient error that retries after a minute.
@@ -85,15 +96,15 @@ async def guarded(runtime: Runtime, channel: str, call: Any) -> Any:
         result = await call
     except SlackError as exc:
         if exc.code in CHANNEL_PROBLEMS:
-            if runtime.slack_warnings.get(channel) != exc.message:
+            if runtime.slack_warnings.get(place) != exc.message:
                 runtime.log.warning("Slack: %s", exc.message)
-            runtime.slack_warnings[channel] = exc.message
+            runtime.slack_warnings[place] = exc.message
             raise SlackError(
                 exc.message, transient=True, code=exc.code, retry_after=CHANNEL_RETRY_SECONDS
             ) from exc
         raise
-    if runtime.slack_warnings.pop(channel, None) is not None:
-        runtime.log.info("Slack: posting to %s works again", channel)
+    if runtime.slack_warnings.pop(place, None) is not None:
+        runtime.log.info("Slack: posting to %s works again", place)
     return result
 
 

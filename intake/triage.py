@@ -9,6 +9,7 @@ Slack listeners call these; so could a CLI or a web page.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,10 +44,14 @@ class Officer:
         return {"officer": self.id, "name": self.name}
 
 
-async def assign(runtime: Runtime, ref: str, officer: Officer) -> str:
-    """Make ``officer`` the one who deals with the bid; returns a sentence for them."""
+async def assign(runtime: Runtime, ref: str, officer: Officer, *, offices: Collection[str]) -> str:
+    """Make ``officer`` the one who deals with the bid; returns a sentence for them.
+
+    ``offices`` are those the officer works for (their Slack workspace's): a
+    bid of any other office is :class:`NotFound`, as in every action here.
+    """
     async with runtime.engine.begin() as connection:
-        bid = await records.bid_by_ref(connection, ref)
+        bid = await records.bid_by_ref(connection, ref, offices=offices)
         if bid.assigned_to == officer.id:
             return f"{bid.ref} is already assigned to you."
         before = bid.assigned_to
@@ -61,7 +66,13 @@ async def assign(runtime: Runtime, ref: str, officer: Officer) -> str:
 
 
 async def decide(
-    runtime: Runtime, ref: str, officer: Officer, *, eligible: bool, reason: str | None
+    runtime: Runtime,
+    ref: str,
+    officer: Officer,
+    *,
+    offices: Collection[str],
+    eligible: bool,
+    reason: str | None,
 ) -> str:
     """Record the officer's ruling on eligibility, with their reason."""
     if not eligible and not (reason and reason.strip()):
@@ -69,7 +80,7 @@ async def decide(
     decision = "eligible" if eligible else "not_eligible"
     reason = reason.strip() if reason else None
     async with runtime.engine.begin() as connection:
-        bid = await records.bid_by_ref(connection, ref)
+        bid = await records.bid_by_ref(connection, ref, offices=offices)
         await connection.execute(
             update(bids)
             .where(bids.c.id == bid.id)
@@ -83,10 +94,17 @@ async def decide(
     return f"{bid.ref} is marked {words}."
 
 
-async def score(runtime: Runtime, ref: str, officer: Officer, scores: dict[str, int]) -> str:
+async def score(
+    runtime: Runtime,
+    ref: str,
+    officer: Officer,
+    scores: dict[str, int],
+    *,
+    offices: Collection[str],
+) -> str:
     """Store the officer's scores (criterion id → level) against the office's matrix."""
     async with runtime.engine.begin() as connection:
-        bid = await records.bid_by_ref(connection, ref)
+        bid = await records.bid_by_ref(connection, ref, offices=offices)
         criteria = runtime.config.office(bid.office).scoring
         known = {c.id: c for c in criteria}
         if set(scores) != set(known):
@@ -113,6 +131,7 @@ async def request_info(
     ref: str,
     officer: Officer,
     *,
+    offices: Collection[str],
     version: int,
     note: str | None,
     request: str,
@@ -125,7 +144,7 @@ async def request_info(
     same request sent twice mails once; a new request mails again.
     """
     async with runtime.engine.begin() as connection:
-        bid = await records.bid_by_ref(connection, ref)
+        bid = await records.bid_by_ref(connection, ref, offices=offices)
         latest = await records.latest_version(connection, bid.id)
         if latest is None or latest.version != version:
             raise Refused(

@@ -86,6 +86,7 @@ class SlackPoster:
         self.pacer = pacer or ChannelPacer(0)
         # Channel names we have posted to, and their ids: one pace per channel, by either.
         self._ids: dict[str, str] = {}
+        self._identity: dict[str, Any] | None = None
         self.client = AsyncWebClient(
             token=token, base_url=api_url, timeout=timeout, retry_handlers=handlers
         )
@@ -193,6 +194,16 @@ class SlackPoster:
             )
         return str(response["ts"])
 
+    async def identity(self) -> dict[str, Any]:
+        """What Slack says of the token (``auth.test``): ``team_id``, ``user_id``, ``bot_id``…
+
+        Asked once; a token does not move between workspaces.
+        """
+        if self._identity is None:
+            answer = await self._call("auth.test", "the workspace", self.client.auth_test)
+            self._identity = dict(answer.data) if isinstance(answer.data, dict) else {}
+        return self._identity
+
     async def check_channel(self, channel: str) -> str | None:
         """Say why cards cannot be posted to ``channel``, or None when they can.
 
@@ -202,7 +213,7 @@ class SlackPoster:
         :class:`SlackError` only when Slack cannot be reached to tell.
         """
         try:
-            identity = await self._call("auth.test", channel, self.client.auth_test)
+            identity = await self.identity()
             channel_id = channel
             if not _CHANNEL_ID.fullmatch(channel):
                 found = await self._find_channel(channel)

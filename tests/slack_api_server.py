@@ -10,6 +10,18 @@ channel, the bot not a member, blocks or views over Block Kit's limits) and can
 be told to answer 429 with ``Retry-After`` or 500 for the next calls, or to be
 down altogether for a while.
 
+Several workspaces share one server, as one Slack app is installed in each:
+``add_workspace(token, team_id)`` adds one with its own bot token. A token sees
+only its own workspace's channels, ``auth.test`` answers with its workspace's
+id, and every recorded call says which token it used (``call.token``) and
+which workspace that is (``call.team``).
+
+It also stands in for Slack's install flow: ``issue_code(team_id, token)``
+gives the code Slack would hand the app's redirect page, and
+``oauth.v2.access`` (checked against ``CLIENT_ID``/``CLIENT_SECRET``, sent as
+HTTP Basic auth as slack_sdk does) exchanges it once for the workspace's
+token; ``auth.revoke`` forgets a token.
+
 It also stands in for Slack's side of two other channels: **response URLs**
 (``server.response_url()`` makes one; what the app posts there is recorded in
 ``server.responses``) and **Socket Mode** (``apps.connections.open`` hands out
@@ -37,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import itertools
 import json
@@ -57,6 +70,9 @@ TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
 BOT_USER_ID = "UBOT0001"
 BOT_NAME = "grant-intake"
+TEAM_ID = "T0TEAM001"
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "test-client-secret"
 
 # Block Kit limits that slack_sdk's models do not check (notes/slack.md).
 MAX_BLOCKS = 50
@@ -76,6 +92,8 @@ class ApiCall:
     status: int = 200
     response: dict[str, Any] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
+    token: str | None = None
+    team: str | None = None
 
 
 @dataclass
@@ -87,6 +105,7 @@ class Channel:
     is_member: bool = True
     is_archived: bool = False
     is_private: bool = False
+    team: str = TEAM_ID
     messages: list[dict[str, Any]] = field(default_factory=list)
 
     def info(self) -> dict[str, Any]:
@@ -185,8 +204,19 @@ def _options(block: dict[str, Any]) -> Iterator[dict[str, Any]]:
 class SlackApiServer:
     """A Slack Web API on 127.0.0.1 with a free port; see the module docstring."""
 
-    def __init__(self, *, token: str = TOKEN, app_token: str = APP_TOKEN, port: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        token: str = TOKEN,
+        app_token: str = APP_TOKEN,
+        port: int = 0,
+        team_id: str = TEAM_ID,
+    ) -> None:
         self.token = token
+        self.team_id = team_id
+        # Each workspace's bot token and the workspace's id: one app installed in each.
+        self.teams: dict[str, str] = {token: team_id}
+        self._codes: dict[str, tuple[str, str]] = {}
         self.app_token = app_token
         self.port = port
         self.calls: list[ApiCall] = []
@@ -218,17 +248,29 @@ class SlackApiServer:
         is_member: bool = True,
         is_archived: bool = False,
         is_private: bool = False,
+        team: str | None = None,
     ) -> Channel:
-        """Make a channel known to the workspace; by default the bot is a member."""
+        """Make a channel known to a workspace (the first unless ``team``); the bot is in it."""
         channel = Channel(
             channel_id,
             name,
             is_member=is_member,
             is_archived=is_archived,
             is_private=is_private,
+            team=team or self.team_id,
         )
         self.channels[channel_id] = channel
         return channel
+
+    def add_workspace(self, token: str, team_id: str) -> None:
+        """Install the app in another workspace: calls with ``token`` act in ``team_id``."""
+        self.teams[token] = team_id
+
+    def issue_code(self, team_id: str, token: str) -> str:
+        """The code of an install in ``team_id``; exchanging it gives ``token``, once."""
+        code = f"code-{team_id}-{len(self._codes) + 1}"
+        self._codes[code] = (team_id, token)
+        return code
 
     def fail_next(
         self,
@@ -262,16 +304,33 @@ class SlackApiServer:
         """The recorded calls of one API method, oldest first."""
         return [call for call in list(self.calls) if call.method == method]
 
-    def channel(self, key: str) -> Channel | None:
-        """A channel by id, name or ``#name``, as chat.postMessage accepts them."""
-        if key in self.channels:
-            return self.channels[key]
-        name = key.removeprefix("#")
-        return next((c for c in self.channels.values() if c.name == name), None)
+    def calls_by(self, token: str, method: str | None = None) -> list[ApiCall]:
+        """The recorded calls made with ``token`` (of ``method``, or all), oldest first."""
+        return [
+            call
+            for call in list(self.calls)
+            if call.token == token and method in (None, call.method)
+        ]
 
-    def response_url(self) -> str:
+    def channel(self, key: str, team: str | None = None) -> Channel | None:
+        """A channel by id, name or ``#name``, as chat.postMessage accepts them.
+
+        With ``team``, only that workspace's: a token sees its own workspace.
+        """
+        found = self.channels.get(key)
+        if found is None:
+            name = key.removeprefix("#")
+            found = next(
+                (c for c in self.channels.values() if c.name == name and team in (None, c.team)),
+                None,
+            )
+        if found is None or team not in (None, found.team):
+            return None
+        return found
+
+    def response_url(self, team: str | None = None) -> str:
         """A new response URL, like those Slack puts in slash commands and interactions."""
-        return f"{self.root}/response/T0TEAM001/{next(self._responses)}/secret"
+        return f"{self.root}/response/{team or self.team_id}/{next(self._responses)}/secret"
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -356,15 +415,23 @@ class SlackApiServer:
         if fault is not None and not fault.after:
             return self._answer(call, fault.status, _fault_body(fault), _fault_headers(fault))
 
+        if method == "oauth.v2.access":
+            return self._answer(call, 200, self._oauth_access(request, args))
         token = _bearer(request) or args.get("token")
-        expected = self.app_token if method == "apps.connections.open" else self.token
-        if token != expected:
+        call.token = token
+        call.team = self.teams.get(str(token))
+        if method == "apps.connections.open" and token == self.app_token:
+            call.team = None  # the app-level token is the app's, in no one workspace
+        elif call.team is None:
             error = "invalid_auth" if token else "not_authed"
             return self._answer(call, 200, {"ok": False, "error": error})
+        if method == "auth.revoke":
+            self.teams.pop(str(token), None)
+            return self._answer(call, 200, {"ok": True, "revoked": True})
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
             return self._answer(call, 404, {"ok": False, "error": "unknown_method"})
-        body = handler(args)
+        body = handler(args, call.team)
         if fault is not None:
             return self._answer(call, fault.status, _fault_body(fault), _fault_headers(fault))
         return self._answer(call, 200, body)
@@ -438,22 +505,45 @@ class SlackApiServer:
 
     # -- API methods -------------------------------------------------------------------------
 
-    def _api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _api_auth_test(self, args: dict[str, Any], team: str | None) -> dict[str, Any]:
         return {
             "ok": True,
             "url": "https://example.slack.com/",
-            "team": "Commissioning",
+            "team": "Commissioning" if team == self.team_id else f"Workspace {team}",
             "user": BOT_NAME,
-            "team_id": "T0TEAM001",
+            "team_id": team,
             "user_id": BOT_USER_ID,
             "bot_id": "B0BOT0001",
         }
 
-    def _api_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _oauth_access(self, request: web.Request, args: dict[str, Any]) -> dict[str, Any]:
+        header = request.headers.get("Authorization", "")
+        expected = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        if header != expected:
+            return {"ok": False, "error": "invalid_client_id"}
+        found = self._codes.pop(str(args.get("code")), None)
+        if found is None:
+            return {"ok": False, "error": "invalid_code"}
+        team_id, token = found
+        self.teams[token] = team_id
+        return {
+            "ok": True,
+            "app_id": "A0APP0001",
+            "authed_user": {"id": "U0ADMIN01"},
+            "scope": "chat:write,commands",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": BOT_USER_ID,
+            "team": {"id": team_id, "name": f"Workspace {team_id}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def _api_apps_connections_open(self, args: dict[str, Any], team: str | None) -> dict[str, Any]:
         return {"ok": True, "url": self.root.replace("http://", "ws://") + "/socket"}
 
-    def _api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel, error = self._postable(args.get("channel"))
+    def _api_chat_postMessage(self, args: dict[str, Any], team: str | None) -> dict[str, Any]:
+        channel, error = self._postable(args.get("channel"), team)
         if error:
             return error
         assert channel is not None
@@ -476,8 +566,8 @@ class SlackApiServer:
         channel.messages.append(message)
         return {"ok": True, "channel": channel.id, "ts": ts, "message": message}
 
-    def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel, error = self._postable(args.get("channel"))
+    def _api_chat_update(self, args: dict[str, Any], team: str | None) -> dict[str, Any]:
+        channel, error = self._postable(args.get("channel"), team)
         if error:
             return error
         assert channel is not None
@@ -490,15 +580,15 @@ class SlackApiServer:
         message.update(text=args.get("text"), blocks=args.get("blocks"), edited=True)
         return {"ok": True, "channel": channel.id, "ts": message["ts"], "text": message["text"]}
 
-    def _api_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = self.channels.get(str(args.get("channel")))
+    def _api_conversations_info(self, args: dict[str, Any], team: str | None) -> dict[str, Any]:
+        channel = self.channel(str(args.get("channel")), team)
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
         return {"ok": True, "channel": channel.info()}
 
-    def _api_conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _api_conversations_list(self, args: dict[str, Any], team: str | None) -> dict[str, Any]:
         # Two to a page, so that callers' pagination is exercised.
-        ordered = sorted(self.channels.values(), key=lambda c: c.id)
+        ordered = sorted((c for c in self.channels.values() if c.team == team), key=lambda c: c.id)
         start = int(args.get("cursor") or 0)
         page = ordered[start : start + 2]
         more = start + 2 < len(ordered)
@@ -508,9 +598,9 @@ class SlackApiServer:
             "response_metadata": {"next_cursor": str(start + 2) if more else ""},
         }
 
-    def _api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _api_conversations_history(self, args: dict[str, Any], team: str | None) -> dict[str, Any]:
         """Newest first, like Slack; metadata only with ``include_all_metadata``."""
-        channel = self.channels.get(str(args.get("channel")))
+        channel = self.channel(str(args.get("channel")), team)
         if channel is None or not channel.is_member:
             return {
                 "ok": False,
@@ -524,7 +614,7 @@ class SlackApiServer:
             found.append(shown)
         return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
 
-    def _api_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _api_views_open(self, args: dict[str, Any], team: str | None) -> dict[str, Any]:
         view = args.get("view")
         if not args.get("trigger_id"):
             return {"ok": False, "error": "invalid_trigger_id"}
@@ -533,14 +623,14 @@ class SlackApiServer:
         problems = view_problems(view)
         if problems:
             return {"ok": False, "error": "invalid_blocks", "errors": problems}
-        opened = {**view, "id": f"V{next(self._views):08d}"}
+        opened = {**view, "id": f"V{next(self._views):08d}", "team_id": team}
         self.views.append(opened)
         return {"ok": True, "view": opened}
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _postable(self, key: Any) -> tuple[Channel | None, dict[str, Any] | None]:
-        channel = self.channel(str(key or ""))
+    def _postable(self, key: Any, team: str | None) -> tuple[Channel | None, dict[str, Any] | None]:
+        channel = self.channel(str(key or ""), team)
         if channel is None:
             return None, {"ok": False, "error": "channel_not_found"}
         if channel.is_archived:

@@ -24,6 +24,10 @@ EmailAddress = Annotated[
     str, Field(pattern=r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 ]
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+# A Slack workspace ("team") id, as Slack shows it: T0KENT, T024BE7LD.
+SlackTeamId = Annotated[str, Field(pattern=r"^T[A-Z0-9]{2,20}$")]
+# The name of an environment variable (never its value: secrets stay out of the file).
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128)]
 FieldKind = Literal["text", "email", "money", "date", "yesno", "choice", "choices"]
 
 
@@ -216,7 +220,15 @@ def _appendix_four() -> tuple[Criterion, ...]:
 
 
 class Office(_Strict):
-    """A commissioning office: its time zone, reference prefix, channel and scoring matrix."""
+    """A commissioning office: its time zone, reference prefix, channel and scoring matrix.
+
+    ``slack_team_id`` and ``slack_token_env`` put the office in a Slack
+    workspace of its own: the workspace's id, and the name of the environment
+    variable holding the app's bot token there. Or, with ``slack_install``, the
+    token comes from installing the app in that workspace through the service's
+    own install page, and is kept in the database. Without them the office is
+    in the default workspace, whose token is ``SLACK_BOT_TOKEN``.
+    """
 
     id: Identifier
     name: str
@@ -224,6 +236,9 @@ class Office(_Strict):
     reference_prefix: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{1,9}$")]
     reply_from: str
     slack_channel: str = "#grant-intake"
+    slack_team_id: SlackTeamId | None = None
+    slack_token_env: EnvName | None = None
+    slack_install: bool = False
     acks_per_sender_per_day: int = Field(default=5, ge=0)
     scoring: tuple[Criterion, ...] = Field(default_factory=_appendix_four, max_length=20)
 
@@ -236,9 +251,71 @@ class Office(_Strict):
             raise ValueError(f"unknown time zone '{value}'") from exc
         return value
 
+    @model_validator(mode="after")
+    def _token_names_its_workspace(self) -> Office:
+        # Slack's requests say which workspace they come from by its id: without
+        # it, a click could not be told to belong to this office's workspace.
+        if self.slack_token_env and not self.slack_team_id:
+            raise ValueError(
+                "slack_token_env is given without slack_team_id: name the workspace "
+                "the token belongs to (its id, like T0123ABCD)"
+            )
+        if self.slack_install and not self.slack_team_id:
+            raise ValueError(
+                "slack_install is set without slack_team_id: name the workspace the app "
+                "is to be installed in (its id, like T0123ABCD)"
+            )
+        if self.slack_install and self.slack_token_env:
+            raise ValueError(
+                "give slack_token_env or slack_install, not both: the token comes from "
+                "one or the other"
+            )
+        if self.slack_token_env == "SLACK_BOT_TOKEN":
+            raise ValueError(
+                "slack_token_env = 'SLACK_BOT_TOKEN' is the default workspace's token: "
+                "leave slack_token_env out for the default workspace"
+            )
+        return self
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+def _one_token_per_workspace(offices: tuple[Office, ...]) -> None:
+    """A bot token belongs to one workspace, and a workspace has one bot token.
+
+    Offices sharing a workspace share its token; two tokens for one workspace,
+    or one token (``SLACK_BOT_TOKEN`` included) for two, is a mistake.
+    """
+    team_of_token: dict[str | None, tuple[int, Office]] = {}
+    token_of_team: dict[str, tuple[int, Office]] = {}
+    for index, office in enumerate(offices):
+        where = f"offices[{index}] ({office.id})"
+        token, team = _token_source(office), office.slack_team_id
+        if team is None:
+            continue
+        if not office.slack_install:  # every installation is its own workspace's
+            seen = team_of_token.setdefault(token, (index, office))[1]
+            if seen.slack_team_id != team:
+                variable = token or "SLACK_BOT_TOKEN"
+                raise ValueError(
+                    f"{where}.slack_team_id is {team} but office '{seen.id}' puts {variable} "
+                    f"in workspace {seen.slack_team_id}: one token belongs to one workspace"
+                    + ("; give this office its own slack_token_env" if token is None else "")
+                )
+        seen = token_of_team.setdefault(team, (index, office))[1]
+        if _token_source(seen) != token:
+            raise ValueError(
+                f"{where}.slack_token_env: office '{seen.id}' is in workspace {team} too, "
+                "and offices in one workspace share its bot token: give them the same "
+                "slack_token_env (or slack_install)"
+            )
+
+
+def _token_source(office: Office) -> str | None:
+    """Where an office's bot token comes from: its variable, its installation, or None."""
+    return "installation" if office.slack_install else office.slack_token_env
 
 
 class Config(_Strict):
@@ -273,6 +350,7 @@ class Config(_Strict):
             form = self.form(fund.form)
             if any(f.options_from == "fund_criteria" for f in form.fields) and not fund.criteria:
                 raise ValueError(f"fund '{fund.id}' uses form '{form.id}' but lists no criteria")
+        _one_token_per_workspace(self.offices)
         return self
 
     def office(self, office_id: str) -> Office:

@@ -9,12 +9,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from intake.runtime import Runtime
 from intake.slackapp import buttons, commands, submissions
+from intake.slackapp.authorize import NOT_HERE, authorizer
 
 
 def build_app(runtime: Runtime, *, client: AsyncWebClient, signing_secret: str | None) -> AsyncApp:
     """The Slack app of the service: the command, the buttons and the modals.
 
-    ``client`` is the Web API client (its token and base URL). Bolt's own
+    ``client`` is the Web API client without a token (its base URL, its
+    timeouts): each request gets the token of the workspace it comes from
+    (:mod:`.authorize`), and only that workspace's offices' bids. Bolt's own
     signature check is off: the HTTP endpoint checks signatures itself, against
     the real clock and answering 401 to a malformed timestamp (bolt's check
     raises on one), and Socket Mode needs none.
@@ -27,6 +30,8 @@ def build_app(runtime: Runtime, *, client: AsyncWebClient, signing_secret: str |
         request_verification_enabled=False,
         logger=logger,
         name="grant-intake",
+        authorize=authorizer(runtime.slack),
+        user_facing_authorize_error_message=NOT_HERE,
     )
     commands.register(app, runtime)
     buttons.register(app, runtime)

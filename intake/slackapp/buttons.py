@@ -5,20 +5,26 @@ others open a modal (Slack's ``trigger_id`` lasts about three seconds, so the
 modal is opened before anything slow) whose submission does the work
 (:mod:`.submissions`). The card itself is updated by the card job the action
 queues, so the officer sees the change where everyone else does.
+
+A button carries only a reference, so every click is checked against the
+offices of the workspace it came from (:mod:`.authorize`): another office's
+bid is "not here", whatever the payload says.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from intake import triage
 from intake.errors import NotFound
 from intake.runtime import Runtime
-from intake.slackapp.context import ModalContext, ephemeral, officer_of
+from intake.slackapp.authorize import offices_of
+from intake.slackapp.context import ModalContext, ephemeral, not_here, officer_of
 from intake.store import records
 from intake.summaries import bid_summary
 from notifier.cards import (
@@ -38,13 +44,18 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     """Add a listener for each of the card's buttons to ``app``."""
 
     async def assign_to_me(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
     ) -> None:
         await ack()
+        ref = str(action.get("value") or "")
         try:
-            await triage.assign(runtime, str(action.get("value")), officer_of(body))
+            await triage.assign(runtime, ref, officer_of(body), offices=offices_of(context))
         except NotFound:
-            await _say(respond, f"No bid {action.get('value')} any more.")
+            await _say(respond, not_here(ref))
         except Exception:
             runtime.log.exception("assign %s failed", action.get("value"))
             await _say(respond, "That did not work; please try again shortly.")
@@ -55,14 +66,15 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         action: dict[str, Any],
         client: AsyncWebClient,
         respond: AsyncRespond,
+        context: AsyncBoltContext,
     ) -> None:
         await ack()
         ref = str(action.get("value") or "")
         kind = str(action.get("action_id"))
         try:
-            view = await _modal_for(runtime, kind, ref)
+            view = await _modal_for(runtime, kind, ref, offices_of(context))
         except NotFound:
-            await _say(respond, f"No bid {ref} any more.")
+            await _say(respond, not_here(ref))
             return
         except triage.Refused as refusal:
             await _say(respond, str(refusal))
@@ -78,9 +90,11 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         app.action(action_id)(open_modal)
 
 
-async def _modal_for(runtime: Runtime, action_id: str, ref: str) -> dict[str, Any]:
+async def _modal_for(
+    runtime: Runtime, action_id: str, ref: str, offices: Collection[str]
+) -> dict[str, Any]:
     async with runtime.engine.connect() as connection:
-        bid = await records.bid_by_ref(connection, ref)
+        bid = await records.bid_by_ref(connection, ref, offices=offices)
         version = await records.latest_version(connection, bid.id)
     number = version.version if version else bid.version
     organisation = (version.fields or {}).get("organisation_name") if version else None

@@ -5,22 +5,26 @@ acknowledgement within three seconds: help and mistakes are answered in the
 acknowledgement itself; the rest is acknowledged at once and answered through
 the command's response URL when the database has answered.
 
-Bids are shown only in the channels the configuration posts them to, and only
-the bids of the funds that channel receives: the people who see the cards are
-the people who may list them. Deadlines are not private and are listed anywhere.
+Only the offices of the workspace the command was typed in are seen at all
+(:mod:`.authorize`). Within them, bids are shown only in the channels the
+configuration posts them to, and only the bids of the funds that channel
+receives: the people who see the cards are the people who may list them.
+Deadlines are listed in any channel of the workspace, its offices' only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
 from intake.calendar import deadlines
 from intake.channels import channel_for
 from intake.config.model import Config
 from intake.errors import NotFound
 from intake.runtime import Runtime
+from intake.slackapp.authorize import offices_of
 from intake.slackapp.context import ephemeral, in_ack
 from intake.store import records
 from intake.summaries import bid_summary
@@ -45,7 +49,9 @@ _NOT_HERE = (
 def register(app: AsyncApp, runtime: Runtime) -> None:
     """Add the ``/intake`` listener to ``app``."""
 
-    async def intake_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+    async def intake_command(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
         word, _, rest = str(command.get("text") or "").strip().partition(" ")
         word = word.lower()
         if word in ("", "help"):
@@ -58,9 +64,10 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         if word == "show" and not rest.strip():
             await ack(**in_ack(help_message("Give the bid's reference: `/intake show REF`.")))
             return
-        funds = funds_seen_in(runtime.config, command)
+        offices = offices_of(context)
+        funds = funds_seen_in(runtime.config, command, offices)
         if word != "deadlines" and funds is None:
-            where = ", ".join(sorted(_channels(runtime.config)))
+            where = ", ".join(sorted(_channels(runtime.config, offices))) or "none here"
             await ack(**in_ack(help_message(_NOT_HERE.format(channels=where))))
             return
         await ack()
@@ -70,7 +77,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             elif word == "show":
                 payload = await show_bid(runtime, rest.strip().split()[0], funds or [])
             else:
-                payload = upcoming_deadlines(runtime, funds)
+                payload = upcoming_deadlines(runtime, funds, offices)
         except Exception:
             runtime.log.exception("/intake %s failed", word)
             payload = help_message("Something went wrong on our side; please try again shortly.")
@@ -79,14 +86,21 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     app.command(COMMAND)(intake_command)
 
 
-def funds_seen_in(config: Config, command: dict[str, Any]) -> list[str] | None:
-    """The funds whose cards go to the command's channel; None when it is not such a channel."""
+def funds_seen_in(
+    config: Config, command: dict[str, Any], offices: Collection[str]
+) -> list[str] | None:
+    """The funds of ``offices`` whose cards go to the command's channel; None if there are none.
+
+    ``offices`` are those of the command's workspace: another workspace's
+    channel of the same name receives nothing of theirs.
+    """
     here = {str(command.get("channel_id") or ""), "#" + str(command.get("channel_name") or "")}
     here = {h.lower() for h in here if h not in ("", "#")}
     funds = [
         fund.id
         for fund in config.funds
-        if channel_for(config, office=fund.office, fund=fund.id).lower() in here
+        if fund.office in offices
+        and channel_for(config, office=fund.office, fund=fund.id).lower() in here
     ]
     return funds or None
 
@@ -136,8 +150,10 @@ async def show_bid(runtime: Runtime, ref: str, funds: list[str]) -> dict[str, An
     return triage_card(bid_summary(runtime.config, bid, version))
 
 
-def upcoming_deadlines(runtime: Runtime, funds: list[str] | None) -> dict[str, Any]:
-    """The coming deadlines, of the channel's funds in a triage channel, else of all."""
+def upcoming_deadlines(
+    runtime: Runtime, funds: list[str] | None, offices: Collection[str]
+) -> dict[str, Any]:
+    """The coming deadlines of ``offices``: the channel's funds' in a triage channel, else all."""
     now = runtime.clock.now()
     lines = [
         DeadlineLine(
@@ -146,10 +162,12 @@ def upcoming_deadlines(runtime: Runtime, funds: list[str] | None) -> dict[str, A
             text=d.describe(),
         )
         for d in deadlines(runtime.config, since=now)
-        if funds is None or d.fund.id in funds
+        if d.office in offices and (funds is None or d.fund.id in funds)
     ]
     return deadlines_message(lines)
 
 
-def _channels(config: Config) -> set[str]:
-    return {channel_for(config, office=f.office, fund=f.id) for f in config.funds}
+def _channels(config: Config, offices: Collection[str]) -> set[str]:
+    return {
+        channel_for(config, office=f.office, fund=f.id) for f in config.funds if f.office in offices
+    }

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from intake.triage import Officer
+from notifier.text import one_line
 
 
 def officer_of(body: dict[str, Any]) -> Officer:
@@ -49,3 +50,8 @@ def ephemeral(payload: dict[str, Any]) -> dict[str, Any]:
 def in_ack(payload: dict[str, Any]) -> dict[str, Any]:
     """An ephemeral answer given in the acknowledgement itself (no response URL needed)."""
     return {"response_type": "ephemeral", "text": payload["text"], "blocks": payload["blocks"]}
+
+
+def not_here(ref: str) -> str:
+    """What an officer is told of a bid that is gone, or another office's (the same words)."""
+    return f"No bid {one_line(ref)[:40]} here."

@@ -165,6 +165,20 @@ async def retry_later(
         )
 
 
+async def hurry(engine: AsyncEngine, chains: Iterable[str]) -> int:
+    """Let the waiting jobs of ``chains`` run now (what they waited for has come); how many."""
+    wanted = list(chains)
+    if not wanted:
+        return 0
+    async with engine.begin() as connection:
+        result = await connection.execute(
+            update(jobs)
+            .where(jobs.c.chain.in_(wanted), jobs.c.state == "pending")
+            .values(run_after=real_now())
+        )
+    return int(result.rowcount or 0)
+
+
 async def fail(engine: AsyncEngine, job: Job, *, worker: str, error: str) -> None:
     """Stop trying a job; it stays visible with its error for an operator."""
     async with engine.begin() as connection:

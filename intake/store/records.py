@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -184,11 +185,18 @@ async def add_event(
     return int(result.scalar_one())
 
 
-async def bid_by_ref(connection: AsyncConnection, ref: str) -> Any:
+async def bid_by_ref(
+    connection: AsyncConnection, ref: str, *, offices: Collection[str] | None = None
+) -> Any:
+    """The bid with reference ``ref``; with ``offices``, only if it is one of theirs.
+
+    A bid of another office is not found, in the same words as one that does
+    not exist: whoever asks learns nothing of other offices' bids.
+    """
     row = (
         await connection.execute(select(bids).where(func.upper(bids.c.ref) == ref.upper()))
     ).first()
-    if row is None:
+    if row is None or (offices is not None and row.office not in offices):
         raise NotFound(f"no bid with reference {ref}")
     return row
 

@@ -223,3 +223,21 @@ slack_posts = Table(
     Column("ts", String(32), nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# The app installed in an office's workspace through the service's install page
+# (offices with ``slack_install``): the workspace's bot token, one row a workspace.
+# A reinstall replaces the row (Slack then gives a new token).
+slack_installations = Table(
+    "slack_installations",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("team_name", String(255), nullable=True),
+    Column("enterprise_id", String(32), nullable=True),
+    Column("app_id", String(32), nullable=True),
+    Column("bot_token", String(255), nullable=False),
+    Column("bot_user_id", String(32), nullable=True),
+    Column("bot_id", String(32), nullable=True),
+    Column("scopes", Text, nullable=True),
+    Column("installed_by", String(32), nullable=True),
+    Column("installed_at", UTCDateTime, nullable=False),
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import date
@@ -136,3 +137,109 @@ def test_check_config_command_reports_valid_and_invalid_files(tmp_path: Path) ->
     )
     assert missing.returncode == 1
     assert "no such configuration file" in missing.stderr
+
+
+ESSEX = """
+[[offices]]
+id = "essex"
+name = "Essex"
+reference_prefix = "ESSEX"
+reply_from = "grants@essex.example.org"
+slack_team_id = "T0ESSEX"
+slack_token_env = "ESSEX_SLACK_BOT_TOKEN"
+"""
+
+
+def _second_essex() -> str:
+    """Another office like Essex, with its own id and reference prefix."""
+    return ESSEX.replace('"essex"', '"essex2"').replace('"ESSEX"', '"ESSEXB"')
+
+
+@pytest.mark.parametrize(
+    ("office", "message"),
+    [
+        (
+            ESSEX.replace('slack_team_id = "T0ESSEX"\n', ""),
+            "offices[1] (essex) slack_token_env is given without slack_team_id",
+        ),
+        (
+            ESSEX.replace('"T0ESSEX"', '"essex"'),
+            "offices[1] (essex).slack_team_id String should match pattern",
+        ),
+        (
+            ESSEX.replace('"ESSEX_SLACK_BOT_TOKEN"', '"xoxb-1234-secret"'),
+            "offices[1] (essex).slack_token_env String should match pattern",
+        ),
+        (
+            ESSEX.replace('"ESSEX_SLACK_BOT_TOKEN"', '"SLACK_BOT_TOKEN"'),
+            "leave slack_token_env out for the default workspace",
+        ),
+        (
+            ESSEX.replace('slack_token_env = "ESSEX_SLACK_BOT_TOKEN"\n', ""),
+            None,  # Essex declares the default workspace's id: fine on its own
+        ),
+        (
+            ESSEX.replace('slack_token_env = "ESSEX_SLACK_BOT_TOKEN"', "slack_install = true"),
+            None,  # its token comes from installing the app there
+        ),
+        (
+            ESSEX.replace(
+                'slack_token_env = "ESSEX_SLACK_BOT_TOKEN"', "slack_install = true"
+            ).replace('slack_team_id = "T0ESSEX"\n', ""),
+            "offices[1] (essex) slack_install is set without slack_team_id",
+        ),
+        (
+            ESSEX + "slack_install = true\n",
+            "give slack_token_env or slack_install, not both",
+        ),
+        (
+            ESSEX + _second_essex().replace('"T0ESSEX"', '"T0OTHER"'),
+            "offices[2] (essex2).slack_team_id is T0OTHER but office 'essex' puts "
+            "ESSEX_SLACK_BOT_TOKEN in workspace T0ESSEX",
+        ),
+        (
+            ESSEX + _second_essex().replace("ESSEX_SLACK", "OTHER_SLACK"),
+            "offices[2] (essex2).slack_token_env: office 'essex' is in workspace T0ESSEX too",
+        ),
+    ],
+)
+def test_slack_workspace_keys_are_checked(office: str, message: str | None) -> None:
+    text = KENT + office
+    if message is None:
+        parse_config(text, source="offices.toml")
+        return
+    with pytest.raises(ConfigError) as raised:
+        parse_config(text, source="offices.toml")
+    assert message in str(raised.value)
+
+
+def test_kent_with_no_default_token_id_and_an_undeclared_kent_are_one_workspace() -> None:
+    from intake.workspaces import workspace_of, workspaces
+
+    config = parse_config(
+        KENT + ESSEX.replace('slack_token_env = "ESSEX_SLACK_BOT_TOKEN"\n', ""), source="x"
+    )
+    (only,) = workspaces(config)
+    assert only.offices == {"kent", "essex"} and only.team_id == "T0ESSEX"
+    config = parse_config(KENT + ESSEX, source="x")
+    assert [w.label for w in workspaces(config)] == ["default", "T0ESSEX"]
+    assert workspace_of(config, "essex").token_env == "ESSEX_SLACK_BOT_TOKEN"
+
+
+def test_check_config_names_each_workspace_and_a_token_not_set(tmp_path: Path) -> None:
+    path = tmp_path / "offices.toml"
+    path.write_text(KENT + ESSEX)
+    env = {k: v for k, v in os.environ.items() if k != "ESSEX_SLACK_BOT_TOKEN"}
+    done = subprocess.run(
+        [sys.executable, "-m", "intake", "check-config", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Slack workspace T0ESSEX: essex; bot token in ESSEX_SLACK_BOT_TOKEN (NOT SET here)" in (
+        done.stdout
+    )
+    assert "intake serve will not start until ESSEX_SLACK_BOT_TOKEN is set" in done.stdout

@@ -76,6 +76,11 @@ MailMaker = Callable[..., bytes]
 @pytest.fixture
 def mail() -> MailMaker:
     """A mail carrying a form of one of the fixture cases, with some answers changed."""
+    return mail_maker()
+
+
+def mail_maker() -> MailMaker:
+    """What the ``mail`` fixture gives, for fixtures of a wider scope."""
     counter = iter(range(1, 10_000))
 
     def make(

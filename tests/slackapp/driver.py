@@ -35,10 +35,20 @@ class Answer:
 class SlackDriver:
     """Sends Slack's requests to the service and finds what it did in the fake Slack."""
 
-    def __init__(self, service: RunningService, slack: SlackApiServer, secret: str = SECRET):
+    def __init__(
+        self,
+        service: RunningService,
+        slack: SlackApiServer,
+        secret: str = SECRET,
+        *,
+        team: dict[str, str] | None = None,
+    ):
+        """``team`` is the workspace the officer works in (``{"id": …, "domain": …}``)."""
         self.service = service
         self.slack = slack
         self.secret = secret
+        self.team = team or TEAM
+        self.last_response_url = ""
         self._triggers = 0
 
     @property
@@ -87,35 +97,35 @@ class SlackDriver:
         channel_name: str = "commissioning",
     ) -> tuple[Answer, str]:
         """``/intake text`` typed in a channel; returns the answer and the response URL."""
-        response_url = self.slack.response_url()
+        response_url = self.slack.response_url(self.team["id"])
         fields = command_fields(
             text,
             user=user,
             channel_id=channel_id,
             channel_name=channel_name,
             response_url=response_url,
+            team=self.team,
         )
         return self.post(urllib.parse.urlencode(fields).encode()), response_url
 
     def click(self, action_id: str, ref: str, *, user: str = OFFICER) -> Answer:
-        """A click on one of the buttons of ``ref``'s card."""
-        return self.post(
-            _form(
-                block_actions(
-                    action_id,
-                    ref,
-                    user=user,
-                    trigger=self._trigger(),
-                    response_url=self.slack.response_url(),
-                )
-            )
+        """A click on one of the buttons of ``ref``'s card; ``last_response_url`` is its URL."""
+        response_url = self.last_response_url = self.slack.response_url(self.team["id"])
+        payload = block_actions(
+            action_id,
+            ref,
+            user=user,
+            trigger=self._trigger(),
+            response_url=response_url,
+            team=self.team,
         )
+        return self.post(_form(payload))
 
     def submit(
         self, view: dict[str, Any], values: dict[str, Any], *, user: str = OFFICER
     ) -> Answer:
         """Submit the modal ``view`` (as opened) with ``values`` as its state."""
-        return self.post(_form(view_submission(view, values, user=user)))
+        return self.post(_form(view_submission(view, values, user=user, team=self.team)))
 
     def _trigger(self) -> str:
         self._triggers += 1
@@ -142,12 +152,18 @@ class SlackDriver:
 
 
 def command_fields(
-    text: str, *, user: str, channel_id: str, channel_name: str, response_url: str
+    text: str,
+    *,
+    user: str,
+    channel_id: str,
+    channel_name: str,
+    response_url: str,
+    team: dict[str, str] = TEAM,
 ) -> dict[str, str]:
     return {
         "token": "unused",
-        "team_id": TEAM["id"],
-        "team_domain": TEAM["domain"],
+        "team_id": team["id"],
+        "team_domain": team["domain"],
         "channel_id": channel_id,
         "channel_name": channel_name,
         "user_id": user,
@@ -161,12 +177,18 @@ def command_fields(
 
 
 def block_actions(
-    action_id: str, ref: str, *, user: str, trigger: str, response_url: str
+    action_id: str,
+    ref: str,
+    *,
+    user: str,
+    trigger: str,
+    response_url: str,
+    team: dict[str, str] = TEAM,
 ) -> dict[str, Any]:
     return {
         "type": "block_actions",
-        "team": TEAM,
-        "user": {"id": user, "username": "sam.officer", "team_id": TEAM["id"]},
+        "team": team,
+        "user": {"id": user, "username": "sam.officer", "team_id": team["id"]},
         "api_app_id": "A0APP0001",
         "token": "unused",
         "trigger_id": trigger,
@@ -185,11 +207,13 @@ def block_actions(
     }
 
 
-def view_submission(view: dict[str, Any], values: dict[str, Any], *, user: str) -> dict[str, Any]:
+def view_submission(
+    view: dict[str, Any], values: dict[str, Any], *, user: str, team: dict[str, str] = TEAM
+) -> dict[str, Any]:
     return {
         "type": "view_submission",
-        "team": TEAM,
-        "user": {"id": user, "username": "sam.officer", "team_id": TEAM["id"]},
+        "team": team,
+        "user": {"id": user, "username": "sam.officer", "team_id": team["id"]},
         "api_app_id": "A0APP0001",
         "token": "unused",
         "trigger_id": "9.9.9",

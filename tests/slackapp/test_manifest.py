@@ -45,3 +45,9 @@ def test_the_bot_has_every_scope_the_service_needs_and_no_more() -> None:
         "metadata.message:read",
     }
     assert scopes == needed
+
+
+def test_the_install_page_asks_for_the_manifests_scopes() -> None:
+    from intake.slackapp.install import BOT_SCOPES
+
+    assert sorted(BOT_SCOPES) == sorted(manifest()["oauth_config"]["scopes"]["bot"])
