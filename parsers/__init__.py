@@ -39,7 +39,9 @@ def parse_document(data: bytes, form: FormSpec) -> ParsedDocument:
 
         return parse_docx(data, form)
     if kind == "pdf":
-        raise UnsupportedDocument("PDF forms are not supported yet; please send the form as DOCX")
+        from parsers.pdf import parse_pdf
+
+        return parse_pdf(data, form)
     if kind == "doc":
         raise UnsupportedDocument(
             "the form is an old-format (.doc) or password-protected Word file; "

@@ -1,0 +1,117 @@
+"""Reading an application form from a PDF: printed text, fillable fields or a scan.
+
+* Text layer (printed from Word or LibreOffice): PDFium's text runs and drawn
+  lines become lines and tables (:mod:`parsers.pdf.layout`), read by the same
+  pairing as Word documents.
+* Fillable (AcroForm) PDFs: the values live in the form dictionary, read with
+  pdfplumber's parser (:mod:`parsers.pdf.acroform`); each field is matched to a
+  question by its tooltip, the label printed beside it, or its name.
+* Scans: pages with (almost) no text and an image over most of the page are
+  rendered and read with tesseract (:mod:`parsers.pdf.ocr`).
+"""
+
+from __future__ import annotations
+
+from parsers.blocks import Block, Cell, Control
+from parsers.errors import UnreadableDocument
+from parsers.labels import LabelMatcher
+from parsers.model import DocumentFormat, FormSpec, ParsedDocument
+from parsers.pairing import read_answers
+from parsers.pdf.document import PdfLimits, form_type, open_pdf
+from parsers.pdf.layout import Page, column_grid, find_cells, join_pages, page_blocks
+from parsers.pdf.textlayer import char_count, read_page
+
+__all__ = ["PdfLimits", "parse_pdf"]
+
+_SCAN_MAX_CHARS = 20
+_SCAN_MIN_IMAGE_SHARE = 0.5
+
+
+def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -> ParsedDocument:
+    """The answers a PDF gives to ``form``'s questions.
+
+    Raises :class:`~parsers.errors.UnreadableDocument` for a damaged, encrypted
+    or empty PDF, and for a scan when OCR is not available.
+    """
+    limits = limits or PdfLimits()
+    document = open_pdf(data, limits)
+    warnings: list[str] = []
+    try:
+        total = len(document)
+        count = min(total, limits.max_pages)
+        if total > count:
+            warnings.append(f"only the first {count} of {total} pages were read (a form has fewer)")
+        pages: list[Page] = []
+        scanned: list[int] = []
+        for index in range(count):
+            page = document[index]
+            try:
+                chars, image_share = char_count(page)
+                if chars < _SCAN_MAX_CHARS and image_share >= _SCAN_MIN_IMAGE_SHARE:
+                    scanned.append(index)
+                    pages.append(Page(number=index + 1, width=0, height=0))
+                else:
+                    pages.append(read_page(page, index + 1))
+            finally:
+                page.close()
+        if scanned:
+            _read_scans(document, scanned, pages, limits, warnings)
+        controls: list[Control] = []
+        kind = form_type(document)
+        if kind == "acroform":
+            from parsers.pdf.acroform import read_fields
+
+            controls = read_fields(data, pages, max_pages=count)
+        elif kind == "xfa" and not any(p.segments for p in pages):
+            raise UnreadableDocument(
+                "the PDF is an XFA (Adobe LiveCycle) form; please print it to PDF or send DOCX"
+            )
+    finally:
+        document.close()
+    matcher = LabelMatcher(form)
+
+    def starts_question(cell: Cell) -> bool:
+        lines = cell.lines()
+        return bool(lines) and matcher.match(lines[0].text) is not None
+
+    cells = [find_cells(p.rulings) for p in pages]
+    grid = column_grid(cells)
+    blocks: list[Block] = join_pages(
+        (page_blocks(p, cells=c, grid=grid) for p, c in zip(pages, cells, strict=True)),
+        starts_question,
+    )
+    answers = read_answers(blocks, controls, form)
+    fmt: DocumentFormat = "pdf"
+    if any(c.value not in (None, "", False) for c in controls):
+        fmt = "pdf-form"
+    elif scanned and len(scanned) * 2 >= count:
+        fmt = "pdf-ocr"
+    parsed = ParsedDocument(format=fmt, answers=answers, warnings=warnings, pages=total)
+    parsed.form_found = len(answers) >= max(3, len(form.fields) // 6)
+    return parsed
+
+
+def _read_scans(
+    document: object,
+    scanned: list[int],
+    pages: list[Page],
+    limits: PdfLimits,
+    warnings: list[str],
+) -> None:
+    from parsers.pdf.ocr import OcrUnavailable, ocr_page
+
+    readable = any(p.segments for p in pages)
+    for done, index in enumerate(scanned):
+        if done >= limits.max_ocr_pages:
+            warnings.append(f"only the first {limits.max_ocr_pages} scanned pages were read")
+            break
+        page = document[index]  # type: ignore[index]
+        try:
+            pages[index] = ocr_page(page, index + 1, dpi=limits.ocr_dpi)
+        except OcrUnavailable as exc:
+            if not readable:
+                raise UnreadableDocument("scanned form: OCR not available") from exc
+            warnings.append("scanned pages were skipped: OCR not available")
+            return
+        finally:
+            page.close()

@@ -1,0 +1,162 @@
+"""A PDF page's text layer and drawings, read with pypdfium2.
+
+pdfplumber (pdfminer's layout analysis) costs 30-60 times PDFium's own text
+extraction (parsing notes), so the text layer is read from PDFium: its text
+rectangles are runs of one font on one line, exactly the segments the layout
+needs, at about twice the cost of the bare text. Ruling lines and drawn tick
+boxes come from PDFium's path objects, also without laying out any text.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from parsers.pdf.layout import Page, Ruling, Segment
+
+_THIN = 2.5
+"""Paths thinner than this (points) are lines, not boxes."""
+_BOX_MIN, _BOX_MAX = 5.0, 18.0
+"""Drawn tick boxes are small squares (LibreOffice draws 11.8 pt ones)."""
+_ITALIC_FLAG = 1 << 6
+
+
+@dataclass(frozen=True, slots=True)
+class PageBudget:
+    """How much of one page we are willing to look at."""
+
+    max_segments: int = 20_000
+    max_paths: int = 20_000
+
+
+def char_count(page: pdfium.PdfPage) -> tuple[int, float]:
+    """Characters in the page's text layer, and the share of the page covered by images."""
+    textpage = page.get_textpage()
+    try:
+        chars = textpage.count_chars()
+    finally:
+        textpage.close()
+    width, height = page.get_size()
+    covered = 0.0
+    for number, obj in enumerate(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])):
+        if number > 200:
+            break
+        left, bottom, right, top = obj.get_bounds()
+        covered += max(0.0, min(right, width) - max(left, 0.0)) * max(
+            0.0, min(top, height) - max(bottom, 0.0)
+        )
+    return chars, covered / max(width * height, 1.0)
+
+
+def read_page(page: pdfium.PdfPage, number: int, budget: PageBudget | None = None) -> Page:
+    """The segments and rulings of one page, top-down coordinates in points."""
+    budget = budget or PageBudget()
+    width, height = page.get_size()
+    out = Page(number=number, width=width, height=height)
+    textpage = page.get_textpage()
+    try:
+        out.segments = _segments(textpage, height, budget)
+    finally:
+        textpage.close()
+    rulings, boxes, marks = _drawings(page, height, budget)
+    out.rulings = rulings
+    out.segments.extend(_tick_boxes(boxes, marks, out.segments))
+    return out
+
+
+def _segments(textpage: pdfium.PdfTextPage, height: float, budget: PageBudget) -> list[Segment]:
+    segments: list[Segment] = []
+    count = min(textpage.count_rects(), budget.max_segments)
+    name = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int()
+    for index in range(count):
+        left, bottom, right, top = textpage.get_rect(index)
+        text = textpage.get_text_bounded(left, bottom, right, top)
+        text = text.replace("\r", "").replace("\n", " ")
+        if not text.strip():
+            continue
+        middle = (bottom + top) / 2
+        char = pdfium_c.FPDFText_GetCharIndexAtPos(
+            textpage, left + 0.5, middle, 1.0, max((top - bottom) / 2, 1.0)
+        )
+        italic = bold = False
+        size = top - bottom
+        if char >= 0:
+            pdfium_c.FPDFText_GetFontInfo(textpage, char, name, 128, ctypes.byref(flags))
+            font = name.value.decode("latin-1", "replace").lower()
+            italic = "italic" in font or "oblique" in font or bool(flags.value & _ITALIC_FLAG)
+            bold = "bold" in font or pdfium_c.FPDFText_GetFontWeight(textpage, char) >= 600
+            size = pdfium_c.FPDFText_GetFontSize(textpage, char) or size
+        segments.append(
+            Segment(left, height - top, right, height - bottom, text, italic, bold, size)
+        )
+    return segments
+
+
+def _drawings(
+    page: pdfium.PdfPage, height: float, budget: PageBudget
+) -> tuple[list[Ruling], list[tuple[float, float, float, float, int]], list[tuple[float, ...]]]:
+    """Ruling lines, small squares (possible tick boxes) and small marks (possible ticks)."""
+    rulings: list[Ruling] = []
+    boxes: list[tuple[float, float, float, float, int]] = []
+    marks: list[tuple[float, ...]] = []
+    for number, obj in enumerate(
+        page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3)
+    ):
+        if number >= budget.max_paths:
+            break
+        left, bottom, right, top = obj.get_bounds()
+        x0, x1, y0, y1 = left, right, height - top, height - bottom
+        w, h = x1 - x0, y1 - y0
+        if w <= _THIN and h > 3:
+            rulings.append(Ruling((x0 + x1) / 2, y0, (x0 + x1) / 2, y1))
+        elif h <= _THIN and w > 3:
+            rulings.append(Ruling(x0, (y0 + y1) / 2, x1, (y0 + y1) / 2))
+        elif _BOX_MIN <= w <= _BOX_MAX and abs(w - h) <= 1.5:
+            segments = pdfium_c.FPDFPath_CountSegments(obj)
+            boxes.append((x0, y0, x1, y1, segments))
+        elif w < _BOX_MAX and h < _BOX_MAX:
+            marks.append((x0, y0, x1, y1))
+        elif w > _BOX_MAX and h > _BOX_MAX and pdfium_c.FPDFPath_CountSegments(obj) <= 6:
+            # A rectangle (a cell's border or shading): its four edges.
+            rulings += [
+                Ruling(x0, y0, x1, y0),
+                Ruling(x0, y1, x1, y1),
+                Ruling(x0, y0, x0, y1),
+                Ruling(x1, y0, x1, y1),
+            ]
+    return rulings, boxes, marks
+
+
+def _tick_boxes(
+    boxes: list[tuple[float, float, float, float, int]],
+    marks: list[tuple[float, ...]],
+    segments: list[Segment],
+) -> list[Segment]:
+    """Drawn squares as tick segments: ticked when lines or a letter are drawn inside."""
+    ticks: list[Segment] = []
+    seen: set[tuple[int, int]] = set()
+    for x0, y0, x1, y1, count in boxes:
+        key = (round(x0), round(y0))
+        if key in seen:
+            continue
+        seen.add(key)
+
+        box = (x0, y0, x1, y1)
+        marked = count > 6 or any(_inside(box, m[:4]) for m in marks)
+        for segment in segments:
+            inner = (segment.x0, segment.y0, segment.x1, segment.y1)
+            if _inside(box, inner) and segment.text.strip():
+                marked = marked or segment.text.strip() in {"X", "x", "✓", "✔", "✗", "✘"}
+                segment.text = ""
+        ticks.append(Segment(x0, y0, x1, y1, tick=marked))
+    return ticks
+
+
+def _inside(box: tuple[float, ...], item: tuple[float, ...]) -> bool:
+    x0, y0, x1, y1 = box
+    a0, b0, a1, b1 = item
+    return x0 - 0.5 <= a0 and a1 <= x1 + 0.5 and y0 - 0.5 <= b0 and b1 <= y1 + 0.5
