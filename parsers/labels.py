@@ -28,6 +28,7 @@ _NON_WORD = re.compile(r"[^a-z0-9£&/+]+")
 _TICK_PREFIX = re.compile(r"^[\s☐☒☑✓✔✗✘□■▢▣⊠]+")
 
 
+@lru_cache(maxsize=16384)
 def normalise(text: str) -> str:
     """Lower-case words: punctuation dropped, "&" read as "and", "/" spaced out."""
     text = text.lower().replace("&", " and ").replace("e-mail", "email")
@@ -35,6 +36,7 @@ def normalise(text: str) -> str:
     return " ".join(w for w in _NON_WORD.sub(" ", text).split() if w != "/")
 
 
+@lru_cache(maxsize=16384)
 def head(text: str) -> str:
     """The part of a label before its hint: up to the first ``?``, ``:``, ``(`` or line break."""
     match = _HINT_START.search(text)

@@ -81,6 +81,9 @@ class _Reader:
         self.matcher = LabelMatcher(form)
         self.sheet = AnswerSheet()
         self.groups = self.matcher.groups()
+        # A cell is asked "are you a label?" several times (as itself, as the row
+        # below another); the answer does not change.
+        self._cell_labels: dict[int, tuple[_Found, list[Line]] | None] = {}
 
     # --- machine keys ------------------------------------------------------
 
@@ -265,6 +268,12 @@ class _Reader:
 
     def _cell_label(self, cell: Cell) -> tuple[_Found, list[Line]] | None:
         """The question a cell asks and any answer lines written in the same cell."""
+        key = id(cell)
+        if key not in self._cell_labels:
+            self._cell_labels[key] = self._read_cell_label(cell)
+        return self._cell_labels[key]
+
+    def _read_cell_label(self, cell: Cell) -> tuple[_Found, list[Line]] | None:
         lines = [line for line in cell.lines() if line.text or line.ticks]
         if not lines or lines[0].ticks:
             return None

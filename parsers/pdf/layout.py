@@ -402,7 +402,7 @@ def _paragraphs(
         if previous is not None and out and _wrapped(previous, vline, parts, right):
             line = out[-1]
             last = line.parts[-1] if line.parts else ""
-            if isinstance(last, str) and last.rstrip().endswith("\x02"):
+            if isinstance(last, str) and last.rstrip()[-1:] in ("\x02", "\ufffe"):
                 # PDFium's mark for a hyphen at the end of a line: the word goes on.
                 line.parts[-1] = last.rstrip()[:-1] + "-"
             else:

@@ -68,32 +68,59 @@ def read_page(page: pdfium.PdfPage, number: int, budget: PageBudget | None = Non
 
 
 def _segments(textpage: pdfium.PdfTextPage, height: float, budget: PageBudget) -> list[Segment]:
-    segments: list[Segment] = []
+    """PDFium's text rectangles with their text and font.
+
+    Rectangles come in character order, so each one's text is the slice of the
+    page text from its first character to the next rectangle's: one text call
+    per page instead of one bounded-text call (a scan of the page) per rectangle.
+    """
     count = min(textpage.count_rects(), budget.max_segments)
+    rects = [textpage.get_rect(index) for index in range(count)]
+    chars = textpage.count_chars()
+    page_text = textpage.get_text_range(0, chars) if chars > 0 else ""
+    starts = [_first_char(textpage, rect) for rect in rects]
     name = ctypes.create_string_buffer(128)
     flags = ctypes.c_int()
-    for index in range(count):
-        left, bottom, right, top = textpage.get_rect(index)
-        text = textpage.get_text_bounded(left, bottom, right, top)
+    segments: list[Segment] = []
+    for index, (left, bottom, right, top) in enumerate(rects):
+        start = starts[index]
+        end = next((s for s in starts[index + 1 :] if s > start), len(page_text))
+        if 0 <= start < end and len(page_text) == chars:
+            text = page_text[start:end]
+        else:
+            text = textpage.get_text_bounded(left, bottom, right, top)
         text = text.replace("\r", "").replace("\n", " ")
         if not text.strip():
             continue
-        middle = (bottom + top) / 2
-        char = pdfium_c.FPDFText_GetCharIndexAtPos(
-            textpage, left + 0.5, middle, 1.0, max((top - bottom) / 2, 1.0)
-        )
         italic = bold = False
         size = top - bottom
-        if char >= 0:
-            pdfium_c.FPDFText_GetFontInfo(textpage, char, name, 128, ctypes.byref(flags))
+        if start >= 0:
+            pdfium_c.FPDFText_GetFontInfo(textpage, start, name, 128, ctypes.byref(flags))
             font = name.value.decode("latin-1", "replace").lower()
             italic = "italic" in font or "oblique" in font or bool(flags.value & _ITALIC_FLAG)
-            bold = "bold" in font or pdfium_c.FPDFText_GetFontWeight(textpage, char) >= 600
-            size = pdfium_c.FPDFText_GetFontSize(textpage, char) or size
+            bold = "bold" in font or pdfium_c.FPDFText_GetFontWeight(textpage, start) >= 600
+            size = pdfium_c.FPDFText_GetFontSize(textpage, start) or size
         segments.append(
             Segment(left, height - top, right, height - bottom, text, italic, bold, size)
         )
     return segments
+
+
+def _first_char(textpage: pdfium.PdfTextPage, rect: tuple[float, float, float, float]) -> int:
+    """The index of the first character in a text rectangle, or -1.
+
+    A rectangle may start with a space, which has no height and cannot be hit:
+    look a little further right.
+    """
+    left, bottom, right, top = rect
+    middle, reach = (bottom + top) / 2, max((top - bottom) / 2, 0.5)
+    for step in (0.3, 2.5, 5.0, (right - left) / 2):
+        if left + step > right:
+            break
+        index = pdfium_c.FPDFText_GetCharIndexAtPos(textpage, left + step, middle, 0.5, reach)
+        if index >= 0:
+            return index
+    return -1
 
 
 def _drawings(
