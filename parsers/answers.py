@@ -129,7 +129,9 @@ def _read_choice(
                 unknown.append(words)
             continue
         owner, option, _score = found
-        seen_any_option = True
+        # Only this question's own options count as "its options are printed here":
+        # a block of criteria ticks says nothing about the priorities asked elsewhere.
+        seen_any_option = seen_any_option or owner.id == spec.id
         if tick.checked and owner.id == spec.id:
             chosen.append(option.id)
     raw = lines_text(lines)

@@ -80,11 +80,17 @@ class Cell:
     """The grid column the cell starts in (merged cells span several)."""
 
     def lines(self) -> list[Line]:
-        """The cell's lines, nested tables flattened in reading order."""
+        """The cell's lines, nested tables flattened in reading order.
+
+        A nested table of options with an "X" (or ✓) typed beside the chosen
+        ones reads as tick lines, the way the same choice looks with tick boxes.
+        """
         out: list[Line] = []
         for block in self.blocks:
             if isinstance(block, Line):
                 out.append(block)
+            elif (ticks := _mark_rows(block)) is not None:
+                out.extend(ticks)
             else:
                 for row in block.rows:
                     for cell in row:
@@ -117,3 +123,26 @@ def _collapse(text: str) -> str:
     return "\n".join(
         part for part in (_SPACE.sub(" ", piece).strip() for piece in text.split("\n")) if part
     )
+
+
+_MARKS = {"x", "✓", "✔", "☒", "☑", "✗", "✘", "yes", "y"}
+
+
+def _mark_rows(table: Table) -> list[Line] | None:
+    """Rows of "option | mark" (or "mark | option") as tick lines; None if the table is not that."""
+    lines: list[Line] = []
+    marked = False
+    for row in table.rows:
+        if len(row) != 2:
+            return None
+        texts = [cell.text.strip() for cell in row]
+        marks = [not text or text.lower() in _MARKS for text in texts]
+        if marks == [True, True] or marks == [False, False]:
+            return None
+        mark_index = marks.index(True)
+        option = texts[1 - mark_index]
+        checked = bool(texts[mark_index])
+        marked = marked or checked
+        location = row[1 - mark_index].location
+        lines.append(Line(parts=[Tick(checked, "mark"), option], location=location))
+    return lines if marked and len(lines) >= 2 else None
