@@ -82,15 +82,16 @@ class LabelMatcher:
             return None
         rest = ""
         colon = re.match(r"^([^:\n]{1,200}):\s*(.*)$", stripped, re.S)
-        candidates = [stripped, head(stripped)]
+        candidates = [(stripped, False), (head(stripped), False)]
         if colon:
-            candidates.insert(0, colon.group(1))
+            # "Registration number (charity or company): 1123456": the label with its
+            # hint, or without it, then the answer after the colon.
+            candidates[:0] = [(colon.group(1), True), (head(colon.group(1)), True)]
             rest = colon.group(2).strip()
-        for candidate in candidates:
+        for candidate, keeps_rest in candidates:
             key = normalise(candidate)
             if key in self._exact:
-                own_rest = rest if colon and candidate == colon.group(1) else ""
-                return LabelMatch(self._exact[key], 100.0, True, own_rest)
+                return LabelMatch(self._exact[key], 100.0, True, rest if keeps_rest else "")
         prefixed = self._prefix(normalise(stripped))
         if prefixed is not None:
             return LabelMatch(prefixed, PREFIX_SCORE, False, "")

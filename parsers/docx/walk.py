@@ -59,7 +59,10 @@ def _on(element: etree._Element | None) -> bool:
     """A WordprocessingML on/off property: present without ``val`` means on."""
     if element is None:
         return False
-    return element.get(W + "val") in _TRUE_VALUES or element.get(W14 + "val") in _TRUE_VALUES
+    value = element.get(W + "val")
+    if value is None:
+        value = element.get(W14 + "val")  # w14:checked carries its state as w14:val
+    return value in _TRUE_VALUES
 
 
 @dataclass
