@@ -274,6 +274,11 @@ class _Reader:
         return self._cell_labels[key]
 
     def _read_cell_label(self, cell: Cell) -> tuple[_Found, list[Line]] | None:
+        first_block = next(
+            (b for b in cell.blocks if isinstance(b, Table) or b.text or b.ticks), None
+        )
+        if isinstance(first_block, Table):
+            return None  # a cell holding a table is not a question; its table is read
         lines = [line for line in cell.lines() if line.text or line.ticks]
         if not lines or lines[0].ticks:
             return None

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from parsers.blocks import Block, Cell, Control
+from parsers.blocks import Block, Cell, Control, Line
 from parsers.errors import UnreadableDocument
 from parsers.labels import LabelMatcher
 from parsers.model import DocumentFormat, FormSpec, ParsedDocument
@@ -76,10 +76,15 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
 
     cells = [find_cells(p.rulings) for p in pages]
     grid = column_grid(cells)
+    margins: list[Line] = []
     blocks: list[Block] = join_pages(
-        (page_blocks(p, cells=c, grid=grid) for p, c in zip(pages, cells, strict=True)),
+        (
+            page_blocks(p, cells=c, grid=grid, margins=margins)
+            for p, c in zip(pages, cells, strict=True)
+        ),
         starts_question,
     )
+    blocks.extend(margins)
     answers = read_answers(blocks, controls, form)
     fmt: DocumentFormat = "pdf"
     if any(c.value not in (None, "", False) for c in controls):

@@ -116,8 +116,19 @@ class _VLine:
 
 
 def column_grid(pages_cells: Iterable[Sequence[_Box]]) -> list[float]:
-    """The x positions of cell edges over all pages, so columns compare across page breaks."""
-    edges = sorted({x for cells in pages_cells for c in cells for x in (c.x0, c.x1)})
+    """The x positions of cell edges over all pages, so columns compare across page breaks.
+
+    Tables nested in a cell have their own columns and are left out.
+    """
+    edges = sorted(
+        {
+            x
+            for cells in pages_cells
+            for c in cells
+            if not any(o is not c and _holds_box(o, c) for o in cells)
+            for x in (c.x0, c.x1)
+        }
+    )
     grid: list[float] = []
     for x in edges:
         if not grid or x - grid[-1] > _TOL:
@@ -131,12 +142,13 @@ def page_blocks(
     cells: list[_Box] | None = None,
     grid: list[float] | None = None,
     body_size: float | None = None,
+    margins: list[Line] | None = None,
 ) -> list[Block]:
     """The lines and tables of one page, top to bottom.
 
     ``cells`` are the page's cells if already found; ``grid`` the document's
     column edges (:func:`column_grid`), so a table's columns are numbered the
-    same on every page.
+    same on every page. Given ``margins``, header and footer lines go there.
     """
     if cells is None:
         cells = find_cells(page.rulings)
@@ -151,10 +163,32 @@ def page_blocks(
         else:
             home.segments.append(segment)
     size = body_size or _median_size(page.segments)
+    parents = _parents(tables)
+    children: dict[int, list[tuple[float, Block]]] = {}
+    built: dict[int, Table] = {}
     placed: list[tuple[float, Block]] = []
-    for number, table_cells in enumerate(tables, start=1):
-        where = f"page {page.number}, table {number}"
-        placed.append((min(c.y0 for c in table_cells), _table(table_cells, where, size, grid)))
+    # Inner tables first, so that each is ready when the cell holding it is built.
+    order = sorted(range(len(tables)), key=lambda i: _area(_bounds(tables[i])))
+    for index in order:
+        table_cells = tables[index]
+        where = f"page {page.number}, table {index + 1}"
+        table = _table(table_cells, where, size, grid, children)
+        built[index] = table
+        top = min(c.y0 for c in table_cells)
+        if index in parents:
+            children.setdefault(id(parents[index]), []).append((top, table))
+        else:
+            placed.append((top, table))
+    if margins is not None and page.height:
+        # Running headers and footers (in the top and bottom 7.5% of the page) would
+        # cut a table that goes on over the page break; they are read last instead.
+        top, bottom = 0.075 * page.height, 0.925 * page.height
+        edge = [s for s in free if s.y1 <= top or s.y0 >= bottom]
+        free = [s for s in free if not (s.y1 <= top or s.y0 >= bottom)]
+        where = f"page {page.number} header or footer"
+        margins.extend(
+            line for _top, line in _paragraphs(_visual_lines(edge), page.width, where, size)
+        )
     right = max((s.x1 for s in free), default=page.width)
     placed.extend(_paragraphs(_visual_lines(free), right, f"page {page.number}", size))
     placed.sort(key=lambda item: item[0])
@@ -192,12 +226,28 @@ def join_pages(
                         None,
                     )
                     if above is not None:
-                        above.blocks.extend(cell.blocks)
+                        _append_cell(above, cell)
                 rows = rows[1:]
             previous.rows.extend(rows)
             blocks = blocks[1:]
         out.extend(blocks)
     return out
+
+
+def _append_cell(above: Cell, below: Cell) -> None:
+    """The rest of a cell from the next page; a sentence cut by the break is one line again."""
+    blocks = list(below.blocks)
+    last = above.blocks[-1] if above.blocks else None
+    first = blocks[0] if blocks else None
+    if isinstance(last, Line) and isinstance(first, Line) and _runs_on(last.text, first.text):
+        last.parts.extend([" ", *first.parts])
+        blocks = blocks[1:]
+    above.blocks.extend(blocks)
+
+
+def _runs_on(end: str, start: str) -> bool:
+    end, start = end.rstrip(), start.lstrip()
+    return bool(end and start) and end[-1] not in ".?!:;)" and start[0].islower()
 
 
 def _continues(
@@ -210,10 +260,8 @@ def _continues(
     """
     if [(c.column, c.span) for c in last] != [(c.column, c.span) for c in first]:
         return False
-    for above, below in zip(last, first, strict=True):
-        end, start = above.text.rstrip(), below.text.lstrip()
-        if end and start and end[-1] not in ".?!:;)" and start[0].islower():
-            return True
+    if any(_runs_on(a.text, b.text) for a, b in zip(last, first, strict=True)):
+        return True
     return not any(starts_question(c) for c in first)
 
 
@@ -334,28 +382,142 @@ def _smallest_holding(cells: list[_Box], segment: Segment) -> _Box | None:
     return best
 
 
-def _table(cells: list[_Box], location: str, size: float, grid: list[float] | None) -> Table:
-    xs = grid or sorted({c.x0 for c in cells} | {c.x1 for c in cells})
-    rows: dict[float, list[_Box]] = {}
-    for cell in cells:
-        key = next((y for y in rows if abs(y - cell.y0) <= _TOL), cell.y0)
-        rows.setdefault(key, []).append(cell)
-    table = Table(location=location)
-    for row_number, top in enumerate(sorted(rows), start=1):
-        out: list[Cell] = []
-        for cell_number, box in enumerate(sorted(rows[top], key=lambda c: c.x0), start=1):
-            where = f"{location}, row {row_number}, cell {cell_number}"
-            column = _index(xs, box.x0)
-            span = max(1, _index(xs, box.x1) - column)
-            vlines = _visual_lines(box.segments)
-            lines = _paragraphs(vlines, box.x1 - 4.0, where, size)
-            out.append(
-                Cell(
-                    blocks=[line for _top, line in lines], location=where, span=span, column=column
+def _holds_box(outer: _Box, inner: _Box) -> bool:
+    return (
+        outer.x0 - 1 <= inner.x0
+        and outer.y0 - 1 <= inner.y0
+        and outer.x1 + 1 >= inner.x1
+        and outer.y1 + 1 >= inner.y1
+        and _area((outer.x0, outer.y0, outer.x1, outer.y1))
+        > _area((inner.x0, inner.y0, inner.x1, inner.y1)) + 1
+    )
+
+
+def _parents(tables: list[list[_Box]]) -> dict[int, _Box]:
+    """For each table nested in another table's cell, that cell."""
+    parents: dict[int, _Box] = {}
+    for index, table_cells in enumerate(tables):
+        x0, y0, x1, y1 = _bounds(table_cells)
+        best: _Box | None = None
+        for other, other_cells in enumerate(tables):
+            if other == index:
+                continue
+            for cell in other_cells:
+                inside = (
+                    cell.x0 - 1 <= x0
+                    and cell.y0 - 1 <= y0
+                    and cell.x1 + 1 >= x1
+                    and cell.y1 + 1 >= y1
                 )
-            )
-        table.rows.append(out)
-    return table
+                if inside and (best is None or _area(_bounds([cell])) < _area(_bounds([best]))):
+                    best = cell
+        if best is not None:
+            parents[index] = best
+    return parents
+
+
+def _bounds(cells: Sequence[_Box]) -> tuple[float, float, float, float]:
+    return (
+        min(c.x0 for c in cells),
+        min(c.y0 for c in cells),
+        max(c.x1 for c in cells),
+        max(c.y1 for c in cells),
+    )
+
+
+def _area(bounds: tuple[float, float, float, float]) -> float:
+    return (bounds[2] - bounds[0]) * (bounds[3] - bounds[1])
+
+
+def _table(
+    cells: list[_Box],
+    location: str,
+    size: float,
+    grid: list[float] | None,
+    children: dict[int, list[tuple[float, Block]]] | None = None,
+) -> Table:
+    xs = grid or sorted({c.x0 for c in cells} | {c.x1 for c in cells})
+    by_top: dict[float, list[_Box]] = {}
+    for cell in cells:
+        key = next((y for y in by_top if abs(y - cell.y0) <= _TOL), cell.y0)
+        by_top.setdefault(key, []).append(cell)
+    rows = [sorted(by_top[top], key=lambda c: c.x0) for top in sorted(by_top)]
+    builder = _CellBuilder(xs, size, children or {})
+    return builder.table(rows, location)
+
+
+class _CellBuilder:
+    """Cells from boxes; rows that sit beside a taller cell become a table nested in a cell.
+
+    A table nested in a cell and touching its borders, or a cell merged down
+    over several rows, shows up in the drawn lines as rows that do not reach
+    across the table. They are read as the table inside one cell, as in Word.
+    """
+
+    def __init__(
+        self, xs: list[float], size: float, children: dict[int, list[tuple[float, Block]]]
+    ) -> None:
+        self.xs = xs
+        self.size = size
+        self.children = children
+
+    def table(self, rows: list[list[_Box]], location: str) -> Table:
+        table = Table(location=location)
+        index = 0
+        while index < len(rows):
+            row = rows[index]
+            bottom = max(c.y1 for c in row)
+            following = index + 1
+            while following < len(rows) and min(c.y0 for c in rows[following]) < bottom - _TOL:
+                following += 1
+            number = len(table.rows) + 1
+            where = f"{location}, row {number}"
+            if following == index + 1:
+                table.rows.append(
+                    [self.cell(box, f"{where}, cell {n}") for n, box in enumerate(row, start=1)]
+                )
+            else:
+                table.rows.append(self._split_row(row, rows[index + 1 : following], where))
+            index = following
+        return table
+
+    def _split_row(self, row: list[_Box], below: list[list[_Box]], where: str) -> list[Cell]:
+        bottom = max(c.y1 for c in row)
+        tall = [c for c in row if c.y1 >= bottom - _TOL]
+        short = [c for c in row if c.y1 < bottom - _TOL]
+        inner_rows = [short, *below] if short else below
+        x0 = min(c.x0 for r in inner_rows for c in r)
+        x1 = max(c.x1 for r in inner_rows for c in r)
+        inner = self.table(inner_rows, f"{where}, nested")
+        column = _index(self.xs, x0)
+        holder = Cell(
+            blocks=[inner],
+            location=f"{where}, nested",
+            span=max(1, _index(self.xs, x1) - column),
+            column=column,
+        )
+        out: list[Cell] = []
+        for n, box in enumerate(tall, start=1):
+            cell = self.cell(box, f"{where}, cell {n}")
+            # Empty tall cells beside the nested rows are the outer cell's padding.
+            if (box.x1 <= x0 + _TOL or box.x0 >= x1 - _TOL) and not cell.empty:
+                out.append(cell)
+        out.append(holder)
+        out.sort(key=lambda c: c.column)
+        return out
+
+    def cell(self, box: _Box, where: str) -> Cell:
+        column = _index(self.xs, box.x0)
+        span = max(1, _index(self.xs, box.x1) - column)
+        vlines = _visual_lines(box.segments)
+        content: list[tuple[float, Block]] = list(
+            _paragraphs(vlines, box.x1 - 4.0, where, self.size)
+        )
+        content.extend(self.children.get(id(box), []))
+        content.sort(key=lambda item: item[0])
+        return Cell(
+            blocks=[block for _top, block in content], location=where, span=span, column=column
+        )
 
 
 def _index(xs: list[float], x: float) -> int:
@@ -425,16 +587,26 @@ def _paragraphs(
     return [(top, line) for top, line in zip(tops, out, strict=True) if line.text or line.ticks]
 
 
+_BULLETS = "\uf0b7\uf0a7\uf076\uf0d8\u2022\u25aa\u25e6\u25cf\u25a0\u2023\u2043"
+"""List bullets as PDFs carry them (Symbol and Wingdings private-use codes, •, ▪, ◦, ●, ■):
+Word's numbering is not part of the text, so a bullet is not part of the answer."""
+
+
 def _parts(vline: _VLine) -> list[str | Tick]:
     parts: list[str | Tick] = []
     last_x1: float | None = None
-    for segment in vline.segments:
+    for number, segment in enumerate(vline.segments):
+        text = segment.text
+        if number == 0 and segment.tick is None:
+            text = text.lstrip().lstrip(_BULLETS)
+            if not text.strip() and len(vline.segments) > 1:
+                continue
         if last_x1 is not None and segment.x0 - last_x1 > 0.8:
             parts.append(" ")
         if segment.tick is not None:
             parts.append(Tick(segment.tick, "drawn"))
         else:
-            parts.extend(split_ticks(segment.text))
+            parts.extend(split_ticks(text))
         last_x1 = segment.x1
     return parts
 

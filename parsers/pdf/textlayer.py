@@ -62,6 +62,7 @@ def read_page(page: pdfium.PdfPage, number: int, budget: PageBudget | None = Non
     finally:
         textpage.close()
     rulings, boxes, marks = _drawings(page, height, budget)
+    out.segments = _without_struck(out.segments, rulings)
     out.rulings = rulings
     out.segments.extend(_tick_boxes(boxes, marks, out.segments))
     return out
@@ -104,6 +105,33 @@ def _segments(textpage: pdfium.PdfTextPage, height: float, budget: PageBudget) -
             Segment(left, height - top, right, height - bottom, text, italic, bold, size)
         )
     return segments
+
+
+def _without_struck(segments: list[Segment], rulings: list[Ruling]) -> list[Segment]:
+    """Text runs not struck through: a PDF printed with tracked changes shows deletions.
+
+    A strike-through is a line across the middle of a run and no longer than it;
+    underlines (insertions) run along the bottom and are left alone.
+    """
+    strikes = [r for r in rulings if r.horizontal and r.x1 - r.x0 < 400]
+    if not strikes:
+        return segments
+    kept = []
+    for segment in segments:
+        top = segment.y0 + 0.3 * segment.height
+        bottom = segment.y0 + 0.75 * segment.height
+        width = segment.x1 - segment.x0
+        struck = any(
+            top <= rule.y0 <= bottom
+            and rule.x0 <= segment.x0 + 0.1 * width
+            and rule.x1 >= segment.x1 - 0.1 * width
+            and rule.x0 >= segment.x0 - 3
+            and rule.x1 <= segment.x1 + 3
+            for rule in strikes
+        )
+        if not struck:
+            kept.append(segment)
+    return kept
 
 
 def _first_char(textpage: pdfium.PdfTextPage, rect: tuple[float, float, float, float]) -> int:
@@ -163,21 +191,28 @@ def _tick_boxes(
     marks: list[tuple[float, ...]],
     segments: list[Segment],
 ) -> list[Segment]:
-    """Drawn squares as tick segments: ticked when lines or a letter are drawn inside."""
-    ticks: list[Segment] = []
-    seen: set[tuple[int, int]] = set()
-    for x0, y0, x1, y1, count in boxes:
-        key = (round(x0), round(y0))
-        if key in seen:
-            continue
-        seen.add(key)
+    """Drawn squares as tick segments: ticked when lines or a letter are drawn inside.
 
-        box = (x0, y0, x1, y1)
-        marked = count > 6 or any(_inside(box, m[:4]) for m in marks)
+    LibreOffice draws a checked legacy check box as its square plus two diagonal
+    lines with the same bounds; a glyph X or ✓ inside a drawn square ticks it too.
+    """
+    groups: dict[tuple[int, int, int, int], list[tuple[float, float, float, float, int]]] = {}
+    for box in boxes:
+        key = tuple(round(v) for v in box[:4])
+        groups.setdefault(key, []).append(box)  # type: ignore[arg-type]
+    ticks: list[Segment] = []
+    for paths in groups.values():
+        if not any(count >= 4 for *_corners, count in paths):
+            continue  # lines only: no frame, not a box
+        x0, y0, x1, y1, _count = paths[0]
+        area = (x0, y0, x1, y1)
+        marked = any(count <= 3 or count > 6 for *_corners, count in paths) or any(
+            _inside(area, m[:4]) for m in marks
+        )
         for segment in segments:
             inner = (segment.x0, segment.y0, segment.x1, segment.y1)
-            if _inside(box, inner) and segment.text.strip():
-                marked = marked or segment.text.strip() in {"X", "x", "✓", "✔", "✗", "✘"}
+            if _inside(area, inner) and segment.text.strip():
+                marked = marked or segment.text.strip() in {"X", "x", "✓", "✔", "✗", "✘", "V"}
                 segment.text = ""
         ticks.append(Segment(x0, y0, x1, y1, tick=marked))
     return ticks
