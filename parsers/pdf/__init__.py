@@ -85,9 +85,15 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
         starts_question,
     )
     blocks.extend(margins)
-    answers = read_answers(blocks, controls, form)
+    filled = [c for c in controls if c.value not in (None, "", False)]
+    if len(filled) >= 3:
+        # A fillable form's page text holds only its questions and instructions:
+        # read as answers, it would invent answers for the fields left blank.
+        answers = read_answers([], controls, form)
+    else:
+        answers = read_answers(blocks, controls, form)
     fmt: DocumentFormat = "pdf"
-    if any(c.value not in (None, "", False) for c in controls):
+    if filled:
         fmt = "pdf-form"
     elif scanned and len(scanned) * 2 >= count:
         fmt = "pdf-ocr"

@@ -207,30 +207,37 @@ def _value(item: Field) -> str | bool | None:
 
 
 def _printed_labels(item: Field, page: Page) -> list[str]:
-    """The words printed left of a field's box on its line, or just above it.
-
-    Checkboxes are labelled on their right ("☐ Registered charity").
-    """
+    """The words printed beside a field's box: on its right for a check box
+    ("☐ Registered charity"), else on its left from its top line down (a label
+    may wrap over several lines beside a tall box), else just above it."""
     widget = item.widgets[0]
     if widget.x1 <= widget.x0:
         return []
-    middle = (widget.y0 + widget.y1) / 2
     texts = [s for s in page.segments if s.text.strip()]
     labels: list[str] = []
-    if item.kind == "Btn":
+    if item.kind == "Btn" and not item.radio:
+        middle = (widget.y0 + widget.y1) / 2
         right = [s for s in texts if s.x0 >= widget.x1 - 1 and s.y0 - 2 <= middle <= s.y1 + 2]
         if right:
             labels.append(_words(sorted(right, key=lambda s: s.x0)[:4], stop=widget.x1 + 250))
-    left = [s for s in texts if s.x1 <= widget.x0 + 2 and s.y0 - 2 <= middle <= s.y1 + 2]
-    if left:
-        line = sorted(left, key=lambda s: s.x0)
-        labels.append(" ".join(s.text.strip() for s in line))
+    left = sorted(
+        (s for s in texts if s.x1 <= widget.x0 + 2 and s.y1 > widget.y0 - 3),
+        key=lambda s: (s.y0, s.x0),
+    )
+    if left and left[0].y0 <= min(widget.y0 + 14, widget.y1):
+        # The label starts beside the box's top and may wrap below a small box.
+        lines = [left[0]]
+        for segment in left[1:6]:
+            if segment.y0 - lines[-1].y1 > 0.8 * lines[-1].height:
+                break
+            lines.append(segment)
+        labels.append(" ".join(s.text.strip() for s in lines))
     above = [
         s
         for s in texts
         if 0 <= widget.y0 - s.y1 <= 16 and s.x0 < widget.x1 and s.x1 > widget.x0 - 4
     ]
-    if above:
+    if above and not left:
         top = max(s.y1 for s in above)
         labels.append(
             " ".join(s.text.strip() for s in sorted(above, key=lambda s: s.x0) if s.y1 >= top - 3)

@@ -189,8 +189,7 @@ def page_blocks(
         margins.extend(
             line for _top, line in _paragraphs(_visual_lines(edge), page.width, where, size)
         )
-    right = max((s.x1 for s in free), default=page.width)
-    placed.extend(_paragraphs(_visual_lines(free), right, f"page {page.number}", size))
+    placed.extend(_paragraphs(_visual_lines(free), None, f"page {page.number}", size))
     placed.sort(key=lambda item: item[0])
     return [block for _top, block in placed]
 
@@ -553,15 +552,28 @@ def _visual_lines(segments: list[Segment]) -> list[_VLine]:
 
 
 def _paragraphs(
-    lines: list[_VLine], right: float, location: str, size: float
+    lines: list[_VLine], right: float | None, location: str, size: float
 ) -> list[tuple[float, Line]]:
-    """Visual lines joined where the text was only wrapped, each with its top."""
+    """Visual lines joined where the text was only wrapped, each with its top.
+
+    ``right`` is where text must stop (a cell's edge); outside tables it is the
+    widest line starting at the same indent (a page's margin, or a column of
+    labels beside fill-in boxes).
+    """
     out: list[Line] = []
     tops: list[float] = []
     previous: _VLine | None = None
     for number, vline in enumerate(lines, start=1):
         parts = _parts(vline)
-        if previous is not None and out and _wrapped(previous, vline, parts, right):
+        bound = right
+        if bound is None and previous is not None:
+            bound = max(v.x1 for v in lines if abs(v.x0 - previous.x0) <= 3.0)
+        if (
+            previous is not None
+            and out
+            and bound is not None
+            and _wrapped(previous, vline, parts, bound)
+        ):
             line = out[-1]
             last = line.parts[-1] if line.parts else ""
             if isinstance(last, str) and last.rstrip()[-1:] in ("\x02", "\ufffe"):
