@@ -237,7 +237,11 @@ class _Reader:
                     continue
                 label_found, own_lines = found
                 partner = _right_partner(labels, i)
-                if own_lines:
+                if partner is not None and not partner.empty:
+                    # Words under a label in its own cell, beside a filled answer cell,
+                    # are its hint (in scans they are not italic any more).
+                    self._give(label_found, partner.lines(), "table-cell", partner.location)
+                elif own_lines:
                     self._give(label_found, own_lines, "table-cell", cell.location)
                 elif partner is not None:
                     self._give(label_found, partner.lines(), "table-cell", partner.location)

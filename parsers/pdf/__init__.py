@@ -109,7 +109,7 @@ def _read_scans(
     limits: PdfLimits,
     warnings: list[str],
 ) -> None:
-    from parsers.pdf.ocr import OcrUnavailable, ocr_page
+    from parsers.pdf.ocr import OcrUnavailable, ocr_page, scan_dpi
 
     readable = any(p.segments for p in pages)
     for done, index in enumerate(scanned):
@@ -118,7 +118,8 @@ def _read_scans(
             break
         page = document[index]  # type: ignore[index]
         try:
-            pages[index] = ocr_page(page, index + 1, dpi=limits.ocr_dpi)
+            dpi = scan_dpi(page, most=limits.ocr_dpi)
+            pages[index] = ocr_page(page, index + 1, dpi=dpi)
         except OcrUnavailable as exc:
             if not readable:
                 raise UnreadableDocument("scanned form: OCR not available") from exc

@@ -576,9 +576,12 @@ def _paragraphs(
         ):
             line = out[-1]
             last = line.parts[-1] if line.parts else ""
-            if isinstance(last, str) and last.rstrip()[-1:] in ("\x02", "\ufffe"):
+            end = last.rstrip() if isinstance(last, str) else ""
+            if end[-1:] in ("\x02", "\ufffe"):
                 # PDFium's mark for a hyphen at the end of a line: the word goes on.
-                line.parts[-1] = last.rstrip()[:-1] + "-"
+                line.parts[-1] = end[:-1] + "-"
+            elif end[-2:-1].isalpha() and end[-1:] == "-":
+                line.parts[-1] = end  # "co-" + "facilitators": one hyphenated word
             else:
                 line.parts.append(" ")
             line.parts.extend(parts)
