@@ -17,6 +17,7 @@ from parsers.errors import UnreadableDocument
 from parsers.labels import LabelMatcher
 from parsers.model import DocumentFormat, FormSpec, ParsedDocument
 from parsers.pairing import read_answers
+from parsers.pdf.acroform import FieldReader
 from parsers.pdf.document import PdfLimits, form_type, open_pdf
 from parsers.pdf.layout import Page, column_grid, find_cells, join_pages, page_blocks
 from parsers.pdf.textlayer import char_count, read_page
@@ -41,6 +42,11 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
         count = min(total, limits.max_pages)
         if total > count:
             warnings.append(f"only the first {count} of {total} pages were read (a form has fewer)")
+        kind = form_type(document)
+        fields = None
+        if kind == "acroform":
+            document.init_forms()  # before any page is loaded, as PDFium requires
+            fields = FieldReader(document)
         pages: list[Page] = []
         scanned: list[int] = []
         for index in range(count):
@@ -52,22 +58,38 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
                     pages.append(Page(number=index + 1, width=0, height=0))
                 else:
                     pages.append(read_page(page, index + 1))
+                if fields is not None:
+                    fields.read_page(page, index + 1, page.get_size()[1])
             finally:
                 page.close()
-        if scanned:
-            _read_scans(document, scanned, pages, limits, warnings)
-        controls: list[Control] = []
-        kind = form_type(document)
-        if kind == "acroform":
-            from parsers.pdf.acroform import read_fields
-
-            controls = read_fields(data, pages, max_pages=count)
-        elif kind == "xfa" and not any(p.segments for p in pages):
+        controls: list[Control] = fields.controls(pages) if fields is not None else []
+        filled = [c for c in controls if c.value not in (None, "", False)]
+        if kind == "xfa" and not any(p.segments for p in pages):
             raise UnreadableDocument(
                 "the PDF is an XFA (Adobe LiveCycle) form; please print it to PDF or send DOCX"
             )
+        if scanned and len(filled) < 3:
+            _read_scans(document, scanned, pages, limits, warnings)
     finally:
         document.close()
+    if len(filled) >= 3:
+        # A fillable form's page text holds only its questions and instructions:
+        # read as answers, it would invent answers for the fields left blank.
+        answers = read_answers([], controls, form)
+    else:
+        answers = read_answers(_blocks(pages, form), controls, form)
+    fmt: DocumentFormat = "pdf"
+    if filled:
+        fmt = "pdf-form"
+    elif scanned and len(scanned) * 2 >= count:
+        fmt = "pdf-ocr"
+    parsed = ParsedDocument(format=fmt, answers=answers, warnings=warnings, pages=total)
+    parsed.form_found = len(answers) >= max(3, len(form.fields) // 6)
+    return parsed
+
+
+def _blocks(pages: list[Page], form: FormSpec) -> list[Block]:
+    """The document's lines and tables in reading order, headers and footers last."""
     matcher = LabelMatcher(form)
 
     def starts_question(cell: Cell) -> bool:
@@ -85,21 +107,7 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
         starts_question,
     )
     blocks.extend(margins)
-    filled = [c for c in controls if c.value not in (None, "", False)]
-    if len(filled) >= 3:
-        # A fillable form's page text holds only its questions and instructions:
-        # read as answers, it would invent answers for the fields left blank.
-        answers = read_answers([], controls, form)
-    else:
-        answers = read_answers(blocks, controls, form)
-    fmt: DocumentFormat = "pdf"
-    if filled:
-        fmt = "pdf-form"
-    elif scanned and len(scanned) * 2 >= count:
-        fmt = "pdf-ocr"
-    parsed = ParsedDocument(format=fmt, answers=answers, warnings=warnings, pages=total)
-    parsed.form_found = len(answers) >= max(3, len(form.fields) // 6)
-    return parsed
+    return blocks
 
 
 def _read_scans(
