@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from parsers.model import FieldSpec, FormSpec, OptionSpec
 
@@ -68,6 +68,12 @@ class LabelMatcher:
         self._exact: dict[str, FieldSpec] = {}
         for variant, spec in self._labels:
             self._exact.setdefault(variant, spec)
+        self._variants = [variant for variant, _spec in self._labels]
+        # Labels of four words or more, by first word: the only ones a prefix can be.
+        self._long: dict[str, list[tuple[str, FieldSpec]]] = {}
+        for variant, spec in self._labels:
+            if variant.count(" ") >= PREFIX_MIN_WORDS - 1:
+                self._long.setdefault(variant.split(" ", 1)[0], []).append((variant, spec))
 
     def match(self, text: str) -> LabelMatch | None:
         """The question ``text`` asks, if it clearly asks one.
@@ -105,8 +111,8 @@ class LabelMatcher:
         it is the same question, and too many for "Name" to swallow "Name of ...".
         """
         best: tuple[int, FieldSpec] | None = None
-        for variant, spec in self._labels:
-            if variant.count(" ") < PREFIX_MIN_WORDS - 1 or not key.startswith(variant + " "):
+        for variant, spec in self._long.get(key.split(" ", 1)[0], ()):
+            if not key.startswith(variant + " "):
                 continue
             if best is None or len(variant) > best[0]:
                 best = (len(variant), spec)
@@ -115,10 +121,20 @@ class LabelMatcher:
     def _fuzzy(self, key: str, rest: str) -> LabelMatch | None:
         if len(key) < 4:
             return None
+        # rapidfuzz scores every label in C; only those that could come within the
+        # margin of the cutoff are scored again in full.
+        near = process.extract(
+            key,
+            self._variants,
+            scorer=fuzz.token_sort_ratio,
+            limit=None,
+            score_cutoff=FUZZY_CUTOFF - MARGIN,
+        )
         best: dict[str, tuple[float, FieldSpec]] = {}
-        for variant, spec in self._labels:
+        for variant, _score, index in near:
             if abs(len(variant) - len(key)) > max(12, len(key) // 2):
                 continue
+            spec = self._labels[index][1]
             score = _similarity(key, variant)
             if score > best.get(spec.id, (0.0, spec))[0]:
                 best[spec.id] = (score, spec)
