@@ -11,6 +11,7 @@ first is kept and flagged so an officer confirms it; nothing is silently chosen.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +25,11 @@ from parsers.blocks import Block, Cell, Control, Line, Table
 from parsers.labels import LabelMatch, LabelMatcher, head, match_option, normalise
 from parsers.model import Answer, FieldSpec, FormSpec, OptionSpec, Source, SourceKind
 
+_GENERIC_NAME = re.compile(
+    r"^\s*(text|check\s*box|checkbox|check|dropdown|drop\s*down|combo\s*box|list\s*box|"
+    r"group|radio\s*button|field)\s*\d+\s*$",
+    re.IGNORECASE,
+)
 _RANK = {"content-control": 0, "form-field": 0, "pdf-field": 0, "table-cell": 1}
 _FUZZY_FLAG_BELOW = 0.95
 
@@ -92,6 +98,8 @@ class _Reader:
             if control.placeholder:
                 continue
             for name in control.names:
+                if _GENERIC_NAME.match(name):
+                    continue  # "Text7", "Check Box3": the authoring tool's name says nothing
                 spec, confidence = self._field_for_name(name)
                 if spec is not None:
                     self._control_answer(spec, control, confidence)
