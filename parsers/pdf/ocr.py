@@ -179,7 +179,20 @@ def _tesseract(executable: str, image: Image.Image, dpi: int) -> list[_Word]:
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     try:
         result = subprocess.run(
-            [executable, "stdin", "stdout", "--dpi", str(dpi), "--psm", "3", "-l", "eng", "tsv"],
+            [
+                executable,
+                "stdin",
+                "stdout",
+                "--dpi",
+                str(dpi),
+                "--psm",
+                "3",
+                "-c",
+                "tessedit_do_invert=0",
+                "-l",
+                "eng",
+                "tsv",
+            ],
             input=buffer.getvalue(),
             capture_output=True,
             timeout=OCR_TIMEOUT,
