@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import time
+
 from parsers.blocks import Block, Cell, Control, Line
 from parsers.errors import UnreadableDocument
 from parsers.labels import LabelMatcher
@@ -117,12 +119,17 @@ def _read_scans(
     limits: PdfLimits,
     warnings: list[str],
 ) -> None:
-    from parsers.pdf.ocr import OcrUnavailable, ocr_page, scan_dpi
+    """OCR the scanned pages in place, within the page count and time the limits allow."""
+    from parsers.pdf.ocr import OcrFailed, OcrUnavailable, ocr_page, scan_dpi
 
     readable = any(p.segments for p in pages)
+    started = time.monotonic()
     for done, index in enumerate(scanned):
         if done >= limits.max_ocr_pages:
             warnings.append(f"only the first {limits.max_ocr_pages} scanned pages were read")
+            break
+        if time.monotonic() - started > limits.ocr_seconds:
+            warnings.append(f"only the first {done} scanned pages were read (time limit)")
             break
         page = document[index]  # type: ignore[index]
         try:
@@ -133,5 +140,9 @@ def _read_scans(
                 raise UnreadableDocument("scanned form: OCR not available") from exc
             warnings.append("scanned pages were skipped: OCR not available")
             return
+        except OcrFailed as exc:
+            if not readable and done == 0:
+                raise UnreadableDocument(f"scanned form: OCR failed ({exc})") from exc
+            warnings.append(f"scanned page {index + 1} could not be read: {exc}")
         finally:
             page.close()

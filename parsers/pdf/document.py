@@ -21,7 +21,10 @@ class PdfLimits:
     max_pages: int = 40
     max_bytes: int = 100 * 1024 * 1024
     max_ocr_pages: int = 12
+    ocr_seconds: float = 45.0
+    """OCR stops starting new pages after this long (the worker's limit is 60 s)."""
     ocr_dpi: int = 300
+    """The most a scan is rendered at for OCR (less when the scan itself is coarser)."""
 
 
 _ERRORS = {

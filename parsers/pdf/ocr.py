@@ -41,7 +41,11 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 
 
 class OcrUnavailable(ParserError):
-    """tesseract is not installed (or cannot run) on this machine."""
+    """tesseract is not installed on this machine."""
+
+
+class OcrFailed(ParserError):
+    """tesseract ran but could not read a page (it crashed or overran its time)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,9 +204,9 @@ def _tesseract(executable: str, image: Image.Image, dpi: int) -> list[_Word]:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise OcrUnavailable(f"tesseract failed: {exc}") from exc
+        raise OcrFailed(f"tesseract failed: {exc}") from exc
     if result.returncode != 0:
-        raise OcrUnavailable(f"tesseract failed: {result.stderr.decode(errors='replace')[:200]}")
+        raise OcrFailed(f"tesseract failed: {result.stderr.decode(errors='replace')[:200]}")
     words: list[_Word] = []
     reader = csv.reader(
         io.StringIO(result.stdout.decode("utf-8", "replace")),
