@@ -105,7 +105,8 @@ def report(outcomes: list[Outcome], *, show: bool = False) -> str:
         problems = sum(o.problems_right for o in group)
         formats = sum(o.format_right for o in group)
         return (
-            f"{name:<18} {len(group):>4} {right:>6}/{total:<7} {100 * right / max(total, 1):>8.1f}% "
+            f"{name:<18} {len(group):>4} {right:>6}/{total:<7} "
+            f"{100 * right / max(total, 1):>8.1f}% "
             f"{100 * status / len(group):>8.1f}% {100 * problems / len(group):>8.1f}% "
             f"{formats:>3}/{len(group):<3}"
         )
@@ -124,7 +125,8 @@ def report(outcomes: list[Outcome], *, show: bool = False) -> str:
                 )
                 for key, (got, want) in outcome.wrong.items():
                     lines.append(
-                        f"  {key}: got {str(got)[:100]!r}\n  {' ' * len(key)}  want {str(want)[:100]!r}"
+                        f"  {key}: got {str(got)[:100]!r}\n"
+                        f"  {' ' * len(key)}  want {str(want)[:100]!r}"
                     )
                 if not outcome.problems_right:
                     lines.append(

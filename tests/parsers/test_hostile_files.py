@@ -1,4 +1,4 @@
-"""Hostile and broken files end as UnreadableDocument with a reason, quickly and in bounded memory."""
+"""Hostile and broken files end as UnreadableDocument with a reason, quickly."""
 
 from __future__ import annotations
 
