@@ -125,6 +125,8 @@ def _collapse(text: str) -> str:
     )
 
 
+_MARKISH = re.compile(r"^[xX✓✔]{1,3}$")
+"""An X typed (or read by OCR as "Xx") in a tick cell."""
 _MARKS = {"x", "✓", "✔", "☒", "☑", "✗", "✘", "yes", "y"}
 
 
@@ -136,7 +138,7 @@ def _mark_rows(table: Table) -> list[Line] | None:
         if len(row) != 2:
             return None
         texts = [cell.text.strip() for cell in row]
-        marks = [not text or text.lower() in _MARKS for text in texts]
+        marks = [not text or text.lower() in _MARKS or bool(_MARKISH.match(text)) for text in texts]
         if marks == [True, True] or marks == [False, False]:
             return None
         mark_index = marks.index(True)

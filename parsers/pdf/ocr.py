@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ OCR_TIMEOUT = 60.0
 """Seconds tesseract may take for one page before we give up on it."""
 
 
+_JUNK = re.compile(r"^[=©®~_|»«•*¢°]$")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 """tesseract prints typographic quotes for the straight ones applicants type."""
 
@@ -279,6 +281,8 @@ def _segment(group: list[_Word], ink: np.ndarray, scale: float) -> list[Segment]
         if found is not None:
             checked, left, right = found
             out.append(_tick(checked, left, right, first, scale))
+    if len(words) > 1 and _JUNK.match(words[0].text):
+        words = words[1:]  # a speck read as "=" or "©" before the first word
     text = " ".join(w.text for w in words)
     x0 = min(w.x0 for w in words) * scale
     y0 = min(w.y0 for w in words) * scale
@@ -318,9 +322,14 @@ def _box_before(word: _Word, ink: np.ndarray) -> tuple[bool, int, int] | None:
     region = _despeckle(ink[top:bottom, left : max(left, word.x0 - 2)])
     if region.size == 0 or not region.any():
         return None
-    rows = np.nonzero(region.any(axis=1))[0]
+    # The box is the run of inked columns nearest the word: what lies further left
+    # (a cell border's remains, another column's text) is not part of it.
     cols = np.nonzero(region.any(axis=0))[0]
-    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    breaks = np.nonzero(np.diff(cols) > 2)[0]
+    first = int(cols[breaks[-1] + 1]) if len(breaks) else int(cols[0])
+    x0, x1 = first, int(cols[-1]) + 1
+    rows = np.nonzero(region[:, x0:x1].any(axis=1))[0]
+    y0, y1 = int(rows[0]), int(rows[-1]) + 1
     w, h = x1 - x0, y1 - y0
     if not (0.5 * height <= h <= 1.3 * height and 0.75 <= w / max(h, 1) <= 1.33):
         return None
