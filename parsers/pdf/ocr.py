@@ -322,14 +322,12 @@ def _box_before(word: _Word, ink: np.ndarray) -> tuple[bool, int, int] | None:
     region = _despeckle(ink[top:bottom, left : max(left, word.x0 - 2)])
     if region.size == 0 or not region.any():
         return None
-    # The box is the run of inked columns nearest the word: what lies further left
-    # (a cell border's remains, another column's text) is not part of it.
-    cols = np.nonzero(region.any(axis=0))[0]
-    breaks = np.nonzero(np.diff(cols) > 2)[0]
-    first = int(cols[breaks[-1] + 1]) if len(breaks) else int(cols[0])
-    x0, x1 = first, int(cols[-1]) + 1
-    rows = np.nonzero(region[:, x0:x1].any(axis=1))[0]
-    y0, y1 = int(rows[0]), int(rows[-1]) + 1
+    # The box is the densest run of inked columns: what lies apart from it (a cell
+    # border's remains, a letter of the next line) is not part of it.
+    x0, x1 = _densest_run(np.nonzero(region.any(axis=0))[0], region.T)
+    y0, y1 = _densest_run(np.nonzero(region[:, x0:x1].any(axis=1))[0], region[:, x0:x1])
+    # Columns again within those rows: a neighbour line's letter may have widened them.
+    x0, x1 = _densest_run(np.nonzero(region[y0:y1].any(axis=0))[0], region[y0:y1].T)
     w, h = x1 - x0, y1 - y0
     if not (0.5 * height <= h <= 1.3 * height and 0.75 <= w / max(h, 1) <= 1.33):
         return None
@@ -369,3 +367,13 @@ def _despeckle(patch: np.ndarray) -> np.ndarray:
         for dx in (-1, 0, 1)
     )
     return patch & (neighbours >= 4)
+
+
+def _densest_run(indices: np.ndarray, patch: np.ndarray) -> tuple[int, int]:
+    """The contiguous run of ``indices`` (rows of ``patch``) holding the most ink."""
+    if len(indices) == 0:
+        return 0, 0
+    breaks = np.nonzero(np.diff(indices) > 2)[0]
+    starts = [int(indices[0])] + [int(indices[b + 1]) for b in breaks]
+    ends = [int(indices[b]) + 1 for b in breaks] + [int(indices[-1]) + 1]
+    return max(zip(starts, ends, strict=True), key=lambda se: int(patch[se[0] : se[1]].sum()))
