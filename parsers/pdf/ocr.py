@@ -353,7 +353,19 @@ def _framed(box: np.ndarray) -> bool:
         box[:, :edge].mean(axis=0).max(),
         box[:, -edge:].mean(axis=0).max(),
     )
-    return min(sides) >= 0.8
+    if min(sides) < 0.8:
+        return False
+    # A frame is hollow just inside its sides (a tick or cross only meets them at the
+    # corners); the stems of "If" or "H" are solid there.
+    inside = max(2, h // 10)
+    third = slice(h // 3, h - h // 3)
+    lining = (
+        box[third, edge : edge + inside].mean(),
+        box[third, w - edge - inside : w - edge].mean(),
+        box[edge : edge + inside, w // 3 : w - w // 3].mean(),
+        box[h - edge - inside : h - edge, w // 3 : w - w // 3].mean(),
+    )
+    return max(lining) < 0.35
 
 
 def _despeckle(patch: np.ndarray) -> np.ndarray:
