@@ -48,6 +48,8 @@ class Line:
     heading: bool = False
     controls: list[Control] = field(default_factory=list)
     placeholder_only: bool = False
+    confidence: float = 1.0
+    """How sure the reader is of the words (below 1 for OCR)."""
 
     @property
     def text(self) -> str:

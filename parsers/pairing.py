@@ -32,6 +32,8 @@ _GENERIC_NAME = re.compile(
 )
 _RANK = {"content-control": 0, "form-field": 0, "pdf-field": 0, "table-cell": 1}
 _FUZZY_FLAG_BELOW = 0.95
+_UNSURE_READING = 0.6
+"""Below this OCR word confidence an answer is flagged for an officer to confirm."""
 
 
 @dataclass
@@ -343,8 +345,12 @@ class _Reader:
             return
         if found.companions and lines:
             lines = self._give_companion(spec, found.companions[0], lines, source, confidence)
-        answer = read_value(spec, lines, source, confidence=confidence)
-        self.sheet.offer(_flag_if_fuzzy(answer, confidence, label=found.match.rest or None))
+        read = min((line.confidence for line in lines), default=1.0)
+        answer = read_value(spec, lines, source, confidence=min(confidence, read))
+        answer = _flag_if_fuzzy(answer, confidence, label=found.match.rest or None)
+        if answer is not None and read < _UNSURE_READING:
+            answer = _flag(answer, f"read by OCR with low confidence ({read:.0%})")
+        self.sheet.offer(answer)
 
     def _give_group(self, group: str, lines: list[Line], source: Source, confidence: float) -> None:
         members = self.groups.get(group, ())

@@ -37,6 +37,7 @@ class Segment:
     bold: bool = False
     size: float = 0.0
     tick: bool | None = None
+    confidence: float = 1.0
 
     @property
     def cx(self) -> float:
@@ -586,6 +587,7 @@ def _paragraphs(
                 line.parts.append(" ")
             line.parts.extend(parts)
             line.italic = line.italic and all(s.italic for s in vline.segments if s.text.strip())
+            line.confidence = min(line.confidence, *(s.confidence for s in vline.segments))
         else:
             texts = [s for s in vline.segments if s.text.strip()]
             big = bool(texts) and size > 0 and all(s.size >= size * 1.25 for s in texts)
@@ -596,6 +598,7 @@ def _paragraphs(
                     location=f"{location}, line {number}",
                     italic=bool(texts) and all(s.italic for s in texts),
                     heading=big and all(s.bold or s.size >= size * 1.5 for s in texts),
+                    confidence=min(s.confidence for s in vline.segments),
                 )
             )
         previous = vline

@@ -58,6 +58,7 @@ class _Word:
     y1: int
     text: str
     line: tuple[int, int, int]
+    confidence: float = 1.0
 
 
 def tesseract_path() -> str | None:
@@ -221,7 +222,11 @@ def _tesseract(executable: str, image: Image.Image, dpi: int) -> list[_Word]:
         left, top, w, h = (int(v) for v in fields[6:10])
         line = (int(fields[2]), int(fields[3]), int(fields[4]))
         text = fields[11].translate(_QUOTES)
-        words.append(_Word(left, top, left + w, top + h, text, line))
+        try:
+            confidence = max(0.0, min(1.0, float(fields[10]) / 100))
+        except ValueError:
+            confidence = 0.0
+        words.append(_Word(left, top, left + w, top + h, text, line, confidence))
     return words
 
 
@@ -288,7 +293,8 @@ def _segment(group: list[_Word], ink: np.ndarray, scale: float) -> list[Segment]
     y0 = min(w.y0 for w in words) * scale
     x1 = max(w.x1 for w in words) * scale
     y1 = max(w.y1 for w in words) * scale
-    out.append(Segment(x0, y0, x1, y1, text, size=(y1 - y0)))
+    confidence = min(w.confidence for w in words)
+    out.append(Segment(x0, y0, x1, y1, text, size=(y1 - y0), confidence=confidence))
     return out
 
 

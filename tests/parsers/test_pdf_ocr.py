@@ -34,7 +34,10 @@ def test_a_scanned_page_is_read_with_its_ticks(kent: FormSpec, first_page_scan: 
     assert values["organisation_type"] == "registered_charity"
     assert values["partnership_bid"] is False
     assert values["contact_email"] == "sarah.okafor@medwayyouthtrust.example.org"
-    assert parsed.answers["organisation_name"].source.location.startswith("page 1")
+    name = parsed.answers["organisation_name"]
+    assert name.source.kind == "ocr"
+    assert name.source.location.startswith("page 1")
+    assert 0.5 < name.confidence < 1.0  # tesseract's own confidence in the words
 
 
 def test_without_tesseract_a_scan_is_unreadable_with_the_reason(
