@@ -50,10 +50,16 @@ class Line:
     placeholder_only: bool = False
     confidence: float = 1.0
     """How sure the reader is of the words (below 1 for OCR)."""
+    _cache: tuple[int, int, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def text(self) -> str:
-        return _collapse("".join(p for p in self.parts if isinstance(p, str)))
+        """The words, white space collapsed (remembered until ``parts`` changes)."""
+        key = (len(self.parts), id(self.parts[-1]) if self.parts else 0)
+        if self._cache is None or self._cache[:2] != key:
+            text = _collapse("".join(p for p in self.parts if isinstance(p, str)))
+            self._cache = (*key, text)
+        return self._cache[2]
 
     @property
     def ticks(self) -> list[Tick]:
