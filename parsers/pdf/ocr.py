@@ -37,7 +37,8 @@ OCR_TIMEOUT = 60.0
 """Seconds tesseract may take for one page before we give up on it."""
 
 
-_JUNK = re.compile(r"^[=©®~_|»«•*¢°]$")
+_JUNK = re.compile(r"^[^\w\s£$(\[\"'&#@%+\-]{1,2}$")
+"""A first "word" of one or two stray symbols: a speck or a list bullet (•, ▪) misread."""
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 """tesseract prints typographic quotes for the straight ones applicants type."""
 
