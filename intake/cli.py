@@ -16,6 +16,7 @@ from intake import reports
 from intake.calendar import deadlines
 from intake.clock import Clock
 from intake.config.load import load_config
+from intake.config.model import Config
 from intake.errors import IntakeError, UsageError
 from intake.settings import Settings, load_settings
 
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="show one bid with its history")
     show.add_argument("ref", help="the bid's reference, e.g. KENT-2027-0001")
     show.add_argument("--json", action="store_true")
+    show.add_argument("--office", help="the office whose bid it is")
     show.set_defaults(run=_show)
 
     export = commands.add_parser("export", help="export bids for the panel (CSV or XLSX)")
@@ -147,10 +149,30 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _office(args: argparse.Namespace, settings: Settings, config: Config) -> str:
+    """The office whose bids a command shows: officers never see another office's."""
+    chosen = args.office or settings.office
+    known = [office.id for office in config.offices]
+    if chosen is None:
+        if len(known) > 1:
+            raise UsageError(
+                f"several offices are configured ({', '.join(known)}): "
+                "choose one with --office or INTAKE_OFFICE"
+            )
+        return known[0]
+    if chosen not in known:
+        raise UsageError(f"there is no office '{chosen}' (known offices: {', '.join(known)})")
+    return str(chosen)
+
+
 def _bids(args: argparse.Namespace, settings: Settings) -> int:
+    office = _office(args, settings, load_config(settings.config))
     rows = asyncio.run(
         reports.stored_bids(
-            settings, office=args.office, fund=args.fund, statuses=tuple(args.status)
+            settings.resolved_database_url,
+            office=office,
+            fund=args.fund,
+            statuses=tuple(args.status),
         )
     )
     if args.json:
@@ -162,7 +184,8 @@ def _bids(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    bid = asyncio.run(reports.stored_bid(settings, args.ref))
+    office = _office(args, settings, load_config(settings.config))
+    bid = asyncio.run(reports.stored_bid(settings.resolved_database_url, args.ref, office=office))
     if args.json:
         print(json.dumps(bid, indent=2, ensure_ascii=False))
     else:
@@ -171,8 +194,11 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    rows = asyncio.run(reports.stored_bids(settings, office=args.office, fund=args.fund))
     config = load_config(settings.config)
+    office = _office(args, settings, config)
+    rows = asyncio.run(
+        reports.stored_bids(settings.resolved_database_url, office=office, fund=args.fund)
+    )
     if args.format == "xlsx":
         if args.output is None:
             raise UsageError("an XLSX export needs --output FILE")

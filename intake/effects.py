@@ -17,8 +17,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from intake import channels
 from intake.references import our_message_id
 from intake.runtime import Runtime
+from intake.slack_posts import guarded, post_once
 from intake.store import records
 from intake.store.engine import insert_ignoring_duplicates
 from intake.store.queue import Job
@@ -32,7 +34,12 @@ CONSOLE = "console"
 
 
 async def post_card(runtime: Runtime, job: Job) -> None:
-    """The ``card`` job: post the bid's card, or update it and add a thread line."""
+    """The ``card`` job: post the bid's card, or update it and add a thread line.
+
+    The card is posted once per bid (:func:`intake.slack_posts.post_once`);
+    every later job updates it in place and, for an event, adds its line to
+    the card's thread.
+    """
     bid_id = job.payload["bid"]
     async with runtime.engine.connect() as connection:
         bid = await records.bid_by_id(connection, bid_id)
@@ -52,31 +59,31 @@ async def post_card(runtime: Runtime, job: Job) -> None:
     payload = triage_card(summary)
     channel = channel_for(runtime, bid)
     now = runtime.clock.now()
-    if runtime.slack is None:
+    slack = runtime.slack
+    if slack is None:
         _print(console_card(summary), event.text if event else None, updated=card is not None)
         ts = None
         channel = CONSOLE
     elif card is None or card.ts is None:
-        channel, ts = await runtime.slack.post(channel, payload)
+        channel, ts = await post_once(
+            runtime, slack, key=f"card:{bid.ref}", channel=channel, payload=payload
+        )
+        if event is not None and card is not None:
+            # The card is new in Slack (it was only on the console): it says it all.
+            event = None
     else:
+        await guarded(runtime, channel, slack.update(card.channel, card.ts, payload))
         channel, ts = card.channel, card.ts
-        await runtime.slack.update(channel, ts, payload)
-    if runtime.slack is not None and event is not None and ts is not None:
-        await runtime.slack.reply(channel, ts, thread_line(event.text, by=_actor(event)))
+    if slack is not None and event is not None and ts is not None:
+        line = thread_line(event.text, by=_actor(event))
+        await guarded(runtime, channel_for(runtime, bid), slack.reply(channel, ts, line))
     async with runtime.engine.begin() as connection:
         await _save_card(connection, bid_id, channel, ts, payload, now, exists=card is not None)
 
 
 def channel_for(runtime: Runtime, bid: Any) -> str:
     """The fund's own channel where configured, else the office's."""
-    if bid.fund:
-        try:
-            fund = runtime.config.fund(bid.fund)
-        except KeyError:
-            fund = None
-        if fund is not None and fund.slack_channel:
-            return fund.slack_channel
-    return runtime.config.office(bid.office).slack_channel
+    return channels.channel_for(runtime.config, office=bid.office, fund=bid.fund)
 
 
 async def _save_card(
@@ -93,7 +100,11 @@ async def _save_card(
         await connection.execute(
             update(cards)
             .where(cards.c.bid_id == bid_id)
-            .values(payload=payload, updated_at=now, **({"ts": ts} if ts else {}))
+            .values(
+                payload=payload,
+                updated_at=now,
+                **({"ts": ts, "channel": channel} if ts else {}),
+            )
         )
         return
     await connection.execute(
@@ -141,7 +152,10 @@ async def send_acknowledgement(runtime: Runtime, job: Job) -> None:
     if not to or "@" not in to:
         await _note(runtime, bid_id, "No acknowledgement sent: the mail had no reply address.")
         return
-    if await _over_daily_cap(runtime, to, office.acks_per_sender_per_day):
+    # The cap stops mail loops between robots; an officer's request is a person's act.
+    if kind != "request_info" and await _over_daily_cap(
+        runtime, to, office.acks_per_sender_per_day
+    ):
         await _note(
             runtime,
             bid_id,

@@ -6,7 +6,7 @@ the worker has time and memory limits that the service does not.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from intake.mail import Mail, read_mail
@@ -26,41 +26,12 @@ class AttachmentInfo:
 
 
 @dataclass(slots=True)
-class MailFacts:
-    """The mail's headers and text, without its attachments' bytes."""
-
-    subject: str = ""
-    from_addr: str = ""
-    from_name: str = ""
-    reply_address: str = ""
-    message_id: str = ""
-    in_reply_to: str = ""
-    references: tuple[str, ...] = ()
-    headers: dict[str, str] = field(default_factory=dict)
-    text: str = ""
-    warnings: list[str] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, mail: Mail) -> MailFacts:
-        return cls(
-            subject=mail.subject,
-            from_addr=mail.from_addr,
-            from_name=mail.from_name,
-            reply_address=mail.reply_address,
-            message_id=mail.message_id,
-            in_reply_to=mail.in_reply_to,
-            references=mail.references,
-            headers=dict(mail.headers),
-            text=mail.text[:5000],
-            warnings=list(mail.warnings),
-        )
-
-
-@dataclass(slots=True)
 class Extraction:
     """The form found (``document``), or why there is none (``unreadable``/``no_form``)."""
 
-    mail: MailFacts | None
+    mail: Mail | None
+    """The mail's headers and text, without its attachments (they are not sent back
+    from the worker process)."""
     attachments: list[AttachmentInfo]
     file: str | None = None
     document: ParsedDocument | None = None
@@ -79,18 +50,21 @@ def extract_from_spool(path: str, form: FormSpec) -> Extraction:
 
 def extract_from_mail(raw: bytes, form: FormSpec) -> Extraction:
     mail = read_mail(raw)
-    files = [(a.name, a.data) for a in mail.attachments]
-    extraction = choose_form(files, form)
-    extraction.mail = MailFacts.of(mail)
+    extraction = choose_form([(a.name, a.data, a.size) for a in mail.attachments], form)
+    extraction.mail = replace(mail, attachments=[], text=mail.text[:5000])
+    if extraction.document is None and mail.warnings:
+        # Say what went wrong with the mail itself, not only that no form was found.
+        found = extraction.unreadable or "no application form could be found in it"
+        extraction.unreadable = f"{found}; the mail is damaged: {'; '.join(mail.warnings)}"
     return extraction
 
 
 def extract_from_file(name: str, data: bytes, form: FormSpec) -> Extraction:
     """Worker-process entry point for ``intake parse FILE``."""
-    return choose_form([(name, data)], form)
+    return choose_form([(name, data, len(data))], form)
 
 
-def choose_form(files: list[tuple[str, bytes]], form: FormSpec) -> Extraction:
+def choose_form(files: list[tuple[str, bytes, int]], form: FormSpec) -> Extraction:
     """The attachment that is the application form: the readable one answering most questions.
 
     Policies, accounts and logos travel with forms; we try every document and
@@ -99,10 +73,10 @@ def choose_form(files: list[tuple[str, bytes]], form: FormSpec) -> Extraction:
     infos: list[AttachmentInfo] = []
     best: tuple[int, str, ParsedDocument] | None = None
     reasons: list[str] = []
-    for name, data in files:
-        kind = sniff(data)
+    for name, data, size in files:
+        kind = sniff(data) if data else "not read"
         if kind not in FORM_KINDS:
-            infos.append(AttachmentInfo(name, kind, len(data)))
+            infos.append(AttachmentInfo(name, kind, size))
             continue
         try:
             parsed = parse_document(data, form)

@@ -1,8 +1,8 @@
-"""The service's HTTP endpoint: health, metrics (and, later, Slack's requests)."""
+"""The service's HTTP endpoint: health, metrics and Slack's requests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -11,9 +11,20 @@ from sqlalchemy import text
 from intake.runtime import Runtime
 from intake.store import queue
 
+SlackHandler = Callable[[web.Request], Awaitable[web.Response]]
 
-def make_app(runtime: Runtime, *, counters: Callable[[], dict[str, int]]) -> web.Application:
-    """The aiohttp application; ``counters`` reports live totals for ``/metrics``."""
+
+def make_app(
+    runtime: Runtime,
+    *,
+    counters: Callable[[], dict[str, int]],
+    slack_events: SlackHandler | None = None,
+) -> web.Application:
+    """The aiohttp application; ``counters`` reports live totals for ``/metrics``.
+
+    ``slack_events`` handles Slack's requests at ``/slack/events`` (without it,
+    that path says Slack is not configured).
+    """
     app = web.Application(client_max_size=1024 * 1024)
 
     async def healthz(_request: web.Request) -> web.Response:
@@ -23,10 +34,11 @@ def make_app(runtime: Runtime, *, counters: Callable[[], dict[str, int]]) -> web
     async def metrics(_request: web.Request) -> web.Response:
         lines = []
         for name, value in counters().items():
-            lines += [f"# TYPE intake_{name} counter", f"intake_{name} {value}"]
+            kind = "counter" if name.endswith("_total") else "gauge"
+            lines += [f"# TYPE intake_{name} {kind}", f"intake_{name} {value}"]
         backlog = await queue.backlog(runtime.engine)
         lines.append("# TYPE intake_jobs_backlog gauge")
-        for kind in ("message", "card", "ack"):
+        for kind in ("message", "card", "ack", "alert"):
             lines.append(f'intake_jobs_backlog{{kind="{kind}"}} {backlog.get(kind, 0)}')
         lines += [
             "# TYPE intake_jobs_failed gauge",
@@ -34,8 +46,12 @@ def make_app(runtime: Runtime, *, counters: Callable[[], dict[str, int]]) -> web
         ]
         return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
 
+    async def slack_not_configured(_request: web.Request) -> web.Response:
+        return web.json_response({"error": "Slack is not configured on this service"}, status=404)
+
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    app.router.add_post("/slack/events", slack_events or slack_not_configured)
     return app
 
 

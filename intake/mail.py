@@ -11,6 +11,8 @@ limits, because a mail may be built to hurt its reader.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import email
 import email.policy
@@ -20,6 +22,10 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr
 
+from tnefparse import TNEF
+
+from parsers.sniff import sniff
+
 MAX_DEPTH = 12
 MAX_PARTS = 300
 MAX_BODY_CHARS = 20_000
@@ -27,11 +33,17 @@ MAX_BODY_CHARS = 20_000
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file found in a mail."""
+    """A file found in a mail; ``data`` is empty for one that cannot be a form (an
+    image, a spreadsheet) and was not decoded, whose ``size`` is then estimated."""
 
     name: str
     content_type: str
     data: bytes
+    size: int = -1
+
+    def __post_init__(self) -> None:
+        if self.size < 0:
+            object.__setattr__(self, "size", len(self.data))  # frozen: set once, here
 
 
 @dataclass(slots=True)
@@ -139,6 +151,11 @@ def _walk(part: Message, mail: Mail, *, depth: int, modern: bool, counter: list[
         if content_type == "text/plain" and len(mail.text) < MAX_BODY_CHARS:
             mail.text += _text_of(part)[: MAX_BODY_CHARS - len(mail.text)]
         return
+    name = filename or f"attachment-{len(mail.attachments) + 1}"
+    skipped = _not_a_form(part, name)
+    if skipped is not None:
+        mail.attachments.append(Attachment(name, content_type, b"", size=skipped))
+        return
     try:
         data = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - broken transfer encodings
@@ -147,13 +164,64 @@ def _walk(part: Message, mail: Mail, *, depth: int, modern: bool, counter: list[
         if filename:
             mail.warnings.append(f"the attachment {filename!r} is empty or cannot be decoded")
         return
-    mail.attachments.append(
-        Attachment(
-            name=filename or f"attachment-{len(mail.attachments) + 1}",
-            content_type=content_type,
-            data=bytes(data),
-        )
-    )
+    if content_type == "application/ms-tnef" or sniff(bytes(data)) == "tnef":
+        _expand_tnef(bytes(data), name, mail)
+        return
+    mail.attachments.append(Attachment(name=name, content_type=content_type, data=bytes(data)))
+
+
+_FORM_SUFFIXES = (".docx", ".docm", ".pdf", ".doc", ".odt", ".dat")
+
+
+def _not_a_form(part: Message, name: str) -> int | None:
+    """The estimated size of an attachment that cannot be a form, else None.
+
+    A burst of applications carries annual reports, photos and spreadsheets of
+    several megabytes; decoding each only to find it is no form costs more
+    than reading the form. The first bytes tell (magic bytes, whatever the
+    content type says); a file whose name says it is a form is always decoded.
+    """
+    if name.lower().endswith(_FORM_SUFFIXES):
+        return None
+    raw = part.get_payload(decode=False)
+    if not isinstance(raw, str) or len(raw) < 4096:
+        return None
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if encoding == "base64":
+        start = "".join(raw[:600].split())
+        try:
+            head = base64.b64decode(start[: len(start) // 4 * 4])
+        except (binascii.Error, ValueError):
+            return None
+        size = len("".join(raw.split())) * 3 // 4
+    elif encoding in ("", "7bit", "8bit", "binary"):
+        head = raw[:400].encode("latin-1", errors="replace")
+        size = len(raw)
+    else:
+        return None  # quoted-printable and others: decode, they are rare for files
+    return size if sniff(head) in ("image", "unknown") else None
+
+
+def _expand_tnef(data: bytes, name: str, mail: Mail) -> None:
+    """Outlook's winmail.dat carries the real attachments inside it (TNEF)."""
+    try:
+        bundle = TNEF(data, do_checksum=False)
+        found = [
+            Attachment(
+                name=_clean_name(item.long_filename() or item.name or "attachment"),
+                content_type="application/octet-stream",
+                data=bytes(item.data),
+            )
+            for item in bundle.attachments
+            if item.data
+        ]
+    except Exception as exc:  # noqa: BLE001 - tnefparse raises many kinds on damaged input
+        mail.warnings.append(f"{name}: the Outlook attachment bundle is damaged ({exc})")
+        mail.attachments.append(Attachment(name, "application/ms-tnef", data))
+        return
+    if not found:
+        mail.warnings.append(f"{name}: the Outlook attachment bundle holds no files")
+    mail.attachments.extend(found[:MAX_PARTS])
 
 
 def _filename(part: Message) -> str:
@@ -170,7 +238,11 @@ def _filename(part: Message) -> str:
     if "=?" in name:
         with contextlib.suppress(Exception):
             name = str(make_header(decode_header(name)))
-    # A file name is a name, not a path.
+    return _clean_name(name)
+
+
+def _clean_name(name: str) -> str:
+    """A file name is a name, not a path, and holds no control characters."""
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     return "".join(ch for ch in name if ch.isprintable()).strip()[:255]
 

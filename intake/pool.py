@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import resource
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -31,22 +32,30 @@ class ParseFailed(IntakeError):
         self.reason = reason
 
 
-def _limit_memory(megabytes: int) -> None:
+def _prepare_worker(megabytes: int, niceness: int) -> None:
+    """Limit the worker's memory, and let the service's own process come first.
+
+    Parsing is batch work: under a deadline-day burst the workers run flat out,
+    and a lower priority keeps the event loop (which answers SMTP clients and
+    Slack) from waiting behind them for a CPU.
+    """
     limit = megabytes * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if niceness:
+        os.nice(niceness)
 
 
 class ParsePool:
     """Runs pure parsing functions in worker processes."""
 
-    def __init__(self, *, workers: int, timeout: float, memory_mb: int) -> None:
+    def __init__(self, *, workers: int, timeout: float, memory_mb: int, niceness: int = 10) -> None:
         self.workers = workers
         self.timeout = timeout
         self._pool = ProcessPool(
             max_workers=workers,
             max_tasks=200,  # recycle workers: pdfminer and lxml keep caches
-            initializer=_limit_memory,
-            initargs=(memory_mb,),
+            initializer=_prepare_worker,
+            initargs=(memory_mb, niceness),
             context=multiprocessing.get_context("forkserver"),
         )
         self._slots = asyncio.Semaphore(workers)

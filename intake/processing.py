@@ -8,6 +8,7 @@ the database work runs here.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -16,10 +17,12 @@ from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.bid import Problem
+from intake.channels import card_chain
 from intake.checks import Judgement, judge, unreadable
 from intake.config.model import Fund, Office
-from intake.extract import Extraction, MailFacts, extract_from_spool
+from intake.extract import Extraction, extract_from_spool
 from intake.forms import form_spec
+from intake.mail import Mail
 from intake.pool import ParseFailed
 from intake.references import find_reference
 from intake.runtime import Runtime
@@ -44,12 +47,18 @@ async def process_message(runtime: Runtime, job: Job) -> None:
     office = runtime.config.office(fund.office)
     form = runtime.config.form(fund.form)
     spec = form_spec(runtime.config, form, fund)
-    path = str(runtime.spool.path(message.spool_name))
+    path = await _local_copy(runtime, message)
     try:
         extraction = await runtime.pool.run(extract_from_spool, path, spec)
     except ParseFailed as exc:
         extraction = Extraction(mail=None, attachments=[], unreadable=exc.reason)
-    facts = extraction.mail or MailFacts(reply_address=message.mail_from)
+    except FileNotFoundError:
+        raise  # the spool lost a file: an operator must look, never a silent bid
+    except Exception as exc:
+        runtime.log.exception("reading message %s failed", message_id)
+        reason = f"the mail could not be read ({exc.__class__.__name__}); an officer should open it"
+        extraction = Extraction(mail=None, attachments=[], unreadable=reason)
+    facts = extraction.mail or Mail(from_addr=message.mail_from)
     if extraction.document is not None:
         judgement = judge(
             form=form,
@@ -88,6 +97,18 @@ async def process_message(runtime: Runtime, job: Job) -> None:
         )
 
 
+async def _local_copy(runtime: Runtime, message: Any) -> str:
+    """The message's spool file here; fetched from the database if another node took it."""
+    path = runtime.spool.path(message.spool_name)
+    if path.exists():
+        return str(path)
+    async with runtime.engine.connect() as connection:
+        content = await records.message_content(connection, message.id)
+    if content is None:
+        raise FileNotFoundError(f"message {message.id} is in no spool here and not in the database")
+    return str(await asyncio.to_thread(runtime.spool.restore, message.spool_name, content))
+
+
 async def _bid_of_office(connection: AsyncConnection, ref: str, office: str) -> Any:
     try:
         bid = await records.bid_by_ref(connection, ref)
@@ -100,7 +121,7 @@ async def _keep_as_correspondence(
     runtime: Runtime,
     connection: AsyncConnection,
     message: Any,
-    facts: MailFacts,
+    facts: Mail,
     bid: Any,
     automatic: str | None,
 ) -> None:
@@ -136,7 +157,7 @@ async def _keep_as_correspondence(
         connection,
         kind="card",
         key=f"card:{bid.id}:event:{event}",
-        chain=f"card:{bid.id}",
+        chain=card_chain(runtime.config, office=bid.office, fund=bid.fund),
         payload={"bid": bid.id, "event": event},
     )
 
@@ -148,7 +169,7 @@ async def _store_version(
     message: Any,
     fund: Fund,
     office: Office,
-    facts: MailFacts,
+    facts: Mail,
     extraction: Extraction,
     judgement: Judgement,
     existing: Any,
@@ -238,7 +259,7 @@ async def _store_version(
         connection,
         kind="card",
         key=f"card:{bid_id}:v{version}",
-        chain=f"card:{bid_id}",
+        chain=card_chain(runtime.config, office=office.id, fund=fund.id),
         payload={"bid": bid_id, "event": event if version > 1 else None},
     )
     kind = "no_form" if extraction.no_form else "received"

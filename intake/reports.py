@@ -6,25 +6,27 @@ import csv
 from pathlib import Path
 from typing import IO, Any
 
-from intake.config.load import load_config
 from intake.config.model import Config
-from intake.settings import Settings
+from intake.errors import NotFound
 from intake.store import records
-from intake.store.engine import create_schema, make_engine
+from intake.store.engine import make_engine
+from intake.store.migrate import migrate
+from intake.triage import OFFICER_EVENTS
 
 
 async def stored_bids(
-    settings: Settings,
+    database_url: str,
     *,
     office: str | None = None,
     fund: str | None = None,
     statuses: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
     """SPEC's bid JSON (``ref``, ``version``, ``fund``, ``status``, ``received_at``,
-    ``fields``, ``problems``) for every stored bid, oldest first."""
-    engine = make_engine(settings.resolved_database_url)
+    ``fields``, ``problems``) for every stored bid, oldest first; only ``office``'s
+    when given."""
+    engine = make_engine(database_url)
     try:
-        await create_schema(engine)
+        await migrate(engine)
         async with engine.connect() as connection:
             rows = await records.list_bids(connection, office=office, fund=fund, statuses=statuses)
             return [await _bid_json(connection, row) for row in rows]
@@ -32,16 +34,24 @@ async def stored_bids(
         await engine.dispose()
 
 
-async def stored_bid(settings: Settings, ref: str) -> dict[str, Any]:
-    """One bid's JSON with its versions and history."""
-    engine = make_engine(settings.resolved_database_url)
+async def stored_bid(database_url: str, ref: str, *, office: str | None = None) -> dict[str, Any]:
+    """One bid's JSON with its history; a bid of another office than ``office`` is not found."""
+    engine = make_engine(database_url)
     try:
-        await create_schema(engine)
+        await migrate(engine)
         async with engine.connect() as connection:
             row = await records.bid_by_ref(connection, ref)
+            if office is not None and row.office != office:
+                raise NotFound(f"no bid with reference {ref} in office {office}")
             bid = await _bid_json(connection, row)
             bid["history"] = [
-                {"at": e.at.isoformat(), "actor": e.actor, "kind": e.kind, "text": e.text}
+                {
+                    "at": e.at.isoformat(),
+                    "actor": e.actor,
+                    "kind": e.kind,
+                    "text": e.text,
+                    "by": (e.data or {}).get("name") if e.kind in OFFICER_EVENTS else None,
+                }
                 for e in await records.history(connection, row.id)
             ]
             return bid
@@ -117,7 +127,12 @@ def bid_text(bid: dict[str, Any]) -> str:
         lines.append(f"  {field}: {shown}")
     if bid.get("history"):
         lines += ["", "History:"]
-        lines += [f"  {e['at'][:16].replace('T', ' ')}  {e['text']}" for e in bid["history"]]
+        lines += [
+            f"  {e['at'][:16].replace('T', ' ')}  "
+            + (f"{e.get('by') or e['actor']} " if e["kind"] in OFFICER_EVENTS else "")
+            + e["text"]
+            for e in bid["history"]
+        ]
     return "\n".join(lines)
 
 
@@ -165,6 +180,3 @@ def write_xlsx(bids: list[dict[str, Any]], config: Config, path: Path) -> None:
         sheet.append(_flat(bid, fields))
     sheet.freeze_panes = "B2"
     book.save(path)
-
-
-__all__ = ["bid_text", "bids_table", "load_config", "stored_bid", "stored_bids"]

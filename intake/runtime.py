@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -12,6 +11,7 @@ from intake.clock import Clock
 from intake.config.model import Config
 from intake.pool import ParsePool
 from intake.spool import Spool
+from intake.waker import Waker
 from notifier.mailer import Mailer
 from notifier.slack import SlackPoster
 
@@ -30,5 +30,5 @@ class Runtime:
     node: str
     mail_domain: str
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("intake"))
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    waker: Waker = field(default_factory=Waker)
     slack_warnings: dict[str, str] = field(default_factory=dict)

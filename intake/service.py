@@ -1,9 +1,10 @@
 """``intake serve``: the composition root that builds and runs every part.
 
 The only module (with the CLI) that reads settings. It starts the SMTP
-receiver on the service's own event loop, the HTTP endpoint, the parsing
-pool and the workers; SIGTERM or Ctrl-C stops them in order: stop accepting
-mail, let sessions and jobs finish briefly, then close. Work accepted and not
+receiver on the service's own event loop, the HTTP endpoint (with the Slack
+app's request URL), Socket Mode when configured, the parsing pool, the workers
+and the deadline scheduler; SIGTERM or Ctrl-C stops them in order: stop
+accepting mail, let sessions and jobs finish briefly, then close. Work accepted and not
 yet done stays in the database and is picked up on the next start.
 """
 
@@ -15,21 +16,32 @@ import logging
 import os
 import signal
 import socket
+import ssl
 from email.utils import parseaddr
 
 from aiohttp import web
 
+from intake.channels import all_channels
 from intake.clock import Clock
 from intake.config.load import load_config
-from intake.http import make_app
+from intake.errors import ConfigError
+from intake.http import SlackHandler, make_app
 from intake.pool import ParsePool
 from intake.runtime import Runtime
+from intake.scheduler import Scheduler
 from intake.settings import Settings
-from intake.smtp import IntakeHandler, smtp_factory
+from intake.slackapp import build_app
+from intake.slackapp.endpoint import slack_events_handler
+from intake.slackapp.socket_mode import SocketMode
+from intake.smtp import IntakeHandler
+from intake.smtp_server import ProtocolLimits, protocol_factory, tls_context
 from intake.spool import Spool
-from intake.store.engine import create_schema, make_engine
+from intake.store.engine import make_engine
+from intake.store.migrate import migrate
+from intake.waker import MESSAGES
 from intake.worker import Workers
 from notifier.mailer import Mailer, Outbox, RelayMailer
+from notifier.pacing import ChannelPacer
 from notifier.slack import SlackPoster
 
 log = logging.getLogger("intake")
@@ -44,14 +56,18 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     spool = Spool(data_dir / "spool")
     spool.discard_temporaries()
     engine = make_engine(settings.resolved_database_url)
-    await create_schema(engine)
+    await migrate(engine)
     mailer: Mailer = (
         RelayMailer(settings.relay_host, settings.relay_port)
         if settings.relay_host
         else Outbox(data_dir / "outbox")
     )
     slack = (
-        SlackPoster(token=settings.slack_bot_token, api_url=settings.slack_api_url)
+        SlackPoster(
+            token=settings.slack_bot_token,
+            api_url=settings.slack_api_url,
+            pacer=ChannelPacer(settings.slack_post_interval),
+        )
         if settings.slack_bot_token
         else None
     )
@@ -74,33 +90,75 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     )
 
     def wake() -> None:
-        runtime.wake.set()
-        runtime.wake.clear()
+        runtime.waker.notify(MESSAGES)
 
-    handler = IntakeHandler(config=config, spool=spool, engine=engine, clock=clock, on_accept=wake)
+    handler = IntakeHandler(
+        config=config,
+        spool=spool,
+        engine=engine,
+        clock=clock,
+        max_recipients=settings.max_recipients,
+        node=runtime.node,
+        share_content=engine.dialect.name == "postgresql",
+        on_accept=wake,
+    )
+    factory, connections = protocol_factory(
+        handler,
+        limits=ProtocolLimits(
+            command_timeout=settings.smtp_command_timeout,
+            data_timeout=settings.smtp_data_timeout,
+            min_data_rate=settings.smtp_min_data_rate,
+            rate_window=settings.smtp_rate_window,
+            per_client=settings.smtp_max_connections_per_client,
+            total=settings.smtp_max_connections,
+            size_limit=settings.max_message_bytes,
+        ),
+        hostname=socket.getfqdn(),
+        tls=_tls(settings),
+    )
     loop = asyncio.get_running_loop()
     smtp_server = await loop.create_server(
-        smtp_factory(
-            handler, data_size_limit=settings.max_message_bytes, hostname=socket.getfqdn()
-        ),
-        host=settings.smtp_host,
-        port=settings.smtp_port,
+        factory, host=settings.smtp_host, port=settings.smtp_port
     )
-    workers = Workers(runtime, message_slots=settings.workers)
+    workers = Workers(runtime, message_slots=settings.workers, lease=settings.job_lease)
+    scheduler = Scheduler(runtime)
+    slack_events: SlackHandler | None = None
+    socket_mode: SocketMode | None = None
+    if slack is not None:
+        slack_app = build_app(
+            runtime, client=slack.client, signing_secret=settings.slack_signing_secret
+        )
+        slack_events = slack_events_handler(slack_app, settings.slack_signing_secret)
+        if settings.slack_app_token:
+            socket_mode = SocketMode(slack_app, settings.slack_app_token)
+        elif not settings.slack_signing_secret:
+            log.warning(
+                "SLACK_SIGNING_SECRET is not set: Slack's requests to /slack/events cannot be "
+                "verified and are refused, so the buttons and /intake will not work"
+            )
     app = make_app(
         runtime,
         counters=lambda: {
             "messages_accepted_total": handler.accepted,
+            "smtp_connections_open": connections.open,
             "jobs_handled_total": workers.handled,
         },
+        slack_events=slack_events,
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
     await workers.start()
+    scheduler.start()
     if slack is not None:
         await _check_channels(runtime, slack)
+    if socket_mode is not None:
+        try:
+            await socket_mode.connect()
+        except Exception as exc:  # noqa: BLE001 - the rest of the service still works
+            runtime.slack_warnings["socket mode"] = f"Socket Mode could not connect: {exc}"
+            log.warning("Slack: Socket Mode could not connect (%s)", exc)
 
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -128,6 +186,10 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         smtp_server.close()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(smtp_server.wait_closed(), timeout=10)
+        if socket_mode is not None:
+            with contextlib.suppress(Exception):
+                await socket_mode.close()
+        await scheduler.stop()
         await workers.stop(grace=10)
         await runner.cleanup()
         pool.close()
@@ -137,10 +199,20 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         log.info("stopped")
 
 
+def _tls(settings: Settings) -> ssl.SSLContext | None:
+    if settings.tls_cert is None and settings.tls_key is None:
+        return None
+    if settings.tls_cert is None or settings.tls_key is None:
+        raise ConfigError("INTAKE_TLS_CERT and INTAKE_TLS_KEY: give both, or neither")
+    try:
+        return tls_context(str(settings.tls_cert), str(settings.tls_key))
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"INTAKE_TLS_CERT / INTAKE_TLS_KEY: cannot be loaded ({exc})") from exc
+
+
 async def _check_channels(runtime: Runtime, slack: SlackPoster) -> None:
-    channels = {office.slack_channel for office in runtime.config.offices}
-    channels |= {fund.slack_channel for fund in runtime.config.funds if fund.slack_channel}
-    for channel in sorted(channels):
+    """Say, in the log and on /healthz, which channels the bot cannot post to."""
+    for channel in all_channels(runtime.config):
         try:
             warning = await slack.check_channel(channel)
         except Exception as exc:  # noqa: BLE001 - Slack down at start is a warning, not a stop

@@ -36,8 +36,23 @@ class Settings(BaseSettings):
     now: datetime | None = Field(default=None, description="start the clock at this moment")
     workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=64)
     max_message_bytes: int = Field(default=30 * 1024 * 1024, ge=1024)
+    max_recipients: int = Field(default=20, ge=1, le=1000)
+    smtp_command_timeout: float = Field(default=300.0, gt=0)
+    smtp_data_timeout: float = Field(default=1800.0, gt=0)
+    smtp_min_data_rate: int = Field(default=1024, ge=0, description="bytes/s during DATA")
+    smtp_rate_window: float = Field(default=60.0, gt=0)
+    smtp_max_connections_per_client: int = Field(default=10, ge=1)
+    smtp_max_connections: int = Field(default=200, ge=1)
+    tls_cert: Path | None = Field(default=None, description="PEM certificate for STARTTLS")
+    tls_key: Path | None = Field(default=None, description="PEM private key for STARTTLS")
     parse_timeout: float = Field(default=60.0, gt=0)
+    job_lease: float = Field(
+        default=60.0, gt=0, description="seconds a dead node's jobs stay claimed"
+    )
     parse_memory_mb: int = Field(default=1024, ge=64)
+    office: str | None = Field(
+        default=None, description="the office whose bids the CLI shows (several configured)"
+    )
     log_level: str = "INFO"
 
     slack_bot_token: str | None = Field(
@@ -50,6 +65,14 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(
         default="https://slack.com/api/",
         validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url"),
+    )
+    slack_app_token: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_APP_TOKEN", "slack_app_token"),
+        description="xapp- token: take Slack's requests over Socket Mode",
+    )
+    slack_post_interval: float = Field(
+        default=1.0, ge=0, le=60, description="seconds between posts into one channel"
     )
 
     @field_validator("now")
@@ -70,6 +93,12 @@ class Settings(BaseSettings):
         return bool(self.slack_bot_token)
 
 
+# Slack's own variable names, read without the INTAKE_ prefix.
+_SLACK_NAMES = frozenset(
+    {"slack_bot_token", "slack_signing_secret", "slack_api_url", "slack_app_token"}
+)
+
+
 def load_settings() -> Settings:
     """Read the settings, turning a bad value into one clear :class:`ConfigError`."""
     try:
@@ -77,5 +106,5 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]) if first["loc"] else "a setting"
-        env = name.upper() if name.upper().startswith("SLACK_") else f"INTAKE_{name.upper()}"
+        env = name.upper() if name.lower() in _SLACK_NAMES else f"INTAKE_{name.upper()}"
         raise ConfigError(f"{env}: {first['msg']}") from exc

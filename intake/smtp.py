@@ -10,7 +10,6 @@ bounce an applicant's mail for good, and never our internal error text.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -19,8 +18,10 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from intake.clock import Clock
 from intake.config.model import Config
-from intake.spool import Spool
-from intake.store.records import IncomingMessage, accept_message
+from intake.fingerprint import Fingerprint
+from intake.group_commit import GroupCommit
+from intake.spool import Spool, SpoolFile
+from intake.store.records import IncomingMessage, accept_messages
 
 log = logging.getLogger("intake.smtp")
 
@@ -29,7 +30,6 @@ UNKNOWN_USER = "550 5.1.1 No such mailbox here: check the fund's address"
 RELAY_DENIED = "550 5.7.1 Relaying denied"
 TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, please try again later"
-MAX_RECIPIENTS = 20
 
 
 class IntakeHandler:
@@ -42,14 +42,21 @@ class IntakeHandler:
         spool: Spool,
         engine: Any,
         clock: Clock,
+        max_recipients: int = 20,
+        node: str | None = None,
+        share_content: bool = False,
         on_accept: Callable[[], None] = lambda: None,
     ) -> None:
         self.config = config
+        self.node = node
+        self.share_content = share_content
+        self.max_recipients = max_recipients
         self.spool = spool
         self.engine = engine
         self.clock = clock
         self.on_accept = on_accept
         self._domains = {f.inbox.rsplit("@", 1)[1] for f in config.funds}
+        self._commits = GroupCommit(lambda batch: accept_messages(engine, batch))
         self.accepted = 0
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd finds hooks by this name
@@ -61,7 +68,7 @@ class IntakeHandler:
         rcpt_options: list[str],
     ) -> str:
         address = address.strip()
-        if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
+        if len(envelope.rcpt_tos) >= self.max_recipients:
             return TOO_MANY_RECIPIENTS
         fund = self.config.fund_for_inbox(address)
         if fund is None:
@@ -89,13 +96,30 @@ class IntakeHandler:
             log.exception("could not store a message from %s", session.peer)
             return TEMPORARY_FAILURE
 
+    async def handle_exception(self, error: Exception) -> str:
+        """aiosmtpd's default answers ``500`` with the exception's text: a permanent
+        bounce for our own fault, and a leak. We log it and answer ``451``."""
+        log.error("SMTP session error: %s", error, exc_info=error)
+        return TEMPORARY_FAILURE
+
+    def open_incoming(self, envelope: Envelope) -> Incoming:
+        """Where the protocol writes DATA as it arrives (see ``IntakeSMTP.smtp_DATA``)."""
+        return Incoming(self.spool.open(), Fingerprint(list(envelope.rcpt_tos)))
+
     async def _store(self, session: Session, envelope: Envelope) -> str:
-        content = envelope.original_content or envelope.content
-        if isinstance(content, str):
-            content = content.encode("utf-8", errors="surrogateescape")
-        assert isinstance(content, bytes)
+        incoming: Incoming | None = getattr(envelope, "incoming", None)
+        if incoming is None:  # a plain aiosmtpd SMTP handed us the content in memory
+            content = envelope.original_content or envelope.content or b""
+            if isinstance(content, str):
+                content = content.encode("utf-8", errors="surrogateescape")
+            incoming = self.open_incoming(envelope)
+            incoming.write(content)
         received_at = self.clock.now()
-        spooled = await asyncio.to_thread(self.spool.write, content, received_at=received_at)
+        try:
+            spooled = await asyncio.to_thread(incoming.file.commit, received_at)
+        except BaseException:
+            incoming.abort()
+            raise
         fund = self.config.fund_for_inbox(envelope.rcpt_tos[0])
         office = fund.office if fund else None
         incoming = IncomingMessage(
@@ -108,10 +132,16 @@ class IntakeHandler:
             peer=str(session.peer[0]) if session.peer else None,
             size=spooled.size,
             sha256=spooled.sha256,
-            dedupe_key=dedupe_key(content, envelope.rcpt_tos),
+            dedupe_key=incoming.fingerprint.hexdigest(),
             spool_name=spooled.name,
+            node=self.node,
+            content=(
+                await asyncio.to_thread(self.spool.path(spooled.name).read_bytes)
+                if self.share_content
+                else None
+            ),
         )
-        stored_id, new = await accept_message(self.engine, incoming)
+        stored_id, new = await self._commits.accept(incoming)
         if not new:
             # The same delivery again: keep the first copy, drop this file.
             await asyncio.to_thread(self.spool.path(spooled.name).unlink, True)
@@ -122,52 +152,16 @@ class IntakeHandler:
         return f"250 2.0.0 OK queued as {stored_id}"
 
 
-def dedupe_key(content: bytes, recipients: list[str]) -> str:
-    """One bid per delivery: the same bytes to the same inboxes is the same mail.
+class Incoming:
+    """A message arriving: its spool file and its fingerprint, fed as data arrives."""
 
-    Trace headers that relays prepend (Received, Return-Path, X-…) are skipped,
-    so a copy re-sent through another route still matches.
-    """
-    head, _, body = content.partition(b"\r\n\r\n")
-    if not _:
-        head, _, body = content.partition(b"\n\n")
-    kept = [
-        line
-        for line in _unfold(head)
-        if not line.lower().startswith((b"received:", b"return-path:", b"delivered-to:", b"x-"))
-    ]
-    digest = hashlib.sha256()
-    digest.update(",".join(sorted(r.lower() for r in recipients)).encode())
-    for line in kept:
-        digest.update(line.rstrip(b"\r") + b"\n")
-    digest.update(body.replace(b"\r\n", b"\n"))
-    return digest.hexdigest()
+    def __init__(self, file: SpoolFile, fingerprint: Fingerprint) -> None:
+        self.file = file
+        self.fingerprint = fingerprint
 
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+        self.fingerprint.feed(data)
 
-def _unfold(head: bytes) -> list[bytes]:
-    lines: list[bytes] = []
-    for line in head.replace(b"\r\n", b"\n").split(b"\n"):
-        if line[:1] in (b" ", b"\t") and lines:
-            lines[-1] += b" " + line.strip()
-        else:
-            lines.append(line)
-    return lines
-
-
-def smtp_factory(
-    handler: IntakeHandler, *, data_size_limit: int, hostname: str
-) -> Callable[[], SMTP]:
-    """A protocol factory for ``loop.create_server`` on the service's own loop."""
-
-    def factory() -> SMTP:
-        return SMTP(
-            handler,
-            data_size_limit=data_size_limit,
-            enable_SMTPUTF8=True,
-            decode_data=False,
-            hostname=hostname,
-            ident="grant-intake",
-            timeout=600,
-        )
-
-    return factory
+    def abort(self) -> None:
+        self.file.abort()

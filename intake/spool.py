@@ -32,41 +32,102 @@ def new_message_id() -> str:
     return f"{time.time_ns():016x}{secrets.token_hex(4)}"
 
 
+class SpoolFile:
+    """A message being written to the spool as it arrives, in its temporary name.
+
+    The SMTP receiver writes DATA here line by line, so a 25 MB message is not
+    held in memory; :meth:`commit` makes it durable and gives it its place.
+    """
+
+    FLUSH_AT = 256 * 1024
+
+    def __init__(self, spool: Spool) -> None:
+        self.id = new_message_id()
+        self._spool = spool
+        self._temporary = spool.tmp / f"{self.id}.tmp"
+        self._descriptor: int | None = os.open(
+            self._temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640
+        )
+        self._buffer = bytearray()
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        """Append data. Writes to the page cache only; the fsync is in :meth:`commit`."""
+        self._hash.update(data)
+        self.size += len(data)
+        if len(data) >= self.FLUSH_AT:
+            self._flush()
+            self._write_all(memoryview(data))  # big pieces go straight to the file
+            return
+        self._buffer += data
+        if len(self._buffer) >= self.FLUSH_AT:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            with memoryview(self._buffer) as view:
+                self._write_all(view)
+            self._buffer.clear()
+
+    def _write_all(self, view: memoryview) -> None:
+        assert self._descriptor is not None
+        while view:
+            written = os.write(self._descriptor, view)
+            view = view[written:]
+
+    def commit(self, received_at: datetime) -> Spooled:
+        """Make the message durable under the day it was received (blocking: off the loop).
+
+        fsync of the file, rename into the day's folder, fsync of that folder:
+        after this returns, a power cut does not lose the message.
+        """
+        self._flush()
+        assert self._descriptor is not None
+        try:
+            os.fsync(self._descriptor)
+        finally:
+            os.close(self._descriptor)
+            self._descriptor = None
+        day = received_at.strftime("%Y-%m-%d")
+        folder = self._spool.root / day
+        if not folder.is_dir():
+            folder.mkdir(parents=True, exist_ok=True)
+            _fsync_dir(self._spool.root)
+        name = f"{day}/{self.id}.eml"
+        os.rename(self._temporary, self._spool.root / name)
+        _fsync_dir(folder)
+        return Spooled(id=self.id, name=name, size=self.size, sha256=self._hash.hexdigest())
+
+    def abort(self) -> None:
+        """Drop a message that will not be accepted (too big, connection lost)."""
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+            self._descriptor = None
+        self._temporary.unlink(missing_ok=True)
+
+
 class Spool:
     """A folder of messages, one file each, grouped by day of receipt."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._tmp = root / "tmp"
-        self._tmp.mkdir(parents=True, exist_ok=True)
+        self.tmp = root / "tmp"
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+    def open(self) -> SpoolFile:
+        """A new message file to write as data arrives."""
+        return SpoolFile(self)
 
     def write(self, content: bytes, *, received_at: datetime | None = None) -> Spooled:
-        """Store ``content`` durably and return where. Blocking: call it off the event loop."""
-        message_id = new_message_id()
-        day = (received_at or datetime.now(UTC)).strftime("%Y-%m-%d")
-        folder = self.root / day
-        if not folder.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            _fsync_dir(self.root)
-        name = f"{day}/{message_id}.eml"
-        temporary = self._tmp / f"{message_id}.tmp"
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+        """Store a whole message durably. Blocking: call it off the event loop."""
+        incoming = self.open()
         try:
-            view = memoryview(content)
-            while view:
-                written = os.write(descriptor, view)
-                view = view[written:]
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-        os.rename(temporary, self.root / name)
-        _fsync_dir(folder)
-        return Spooled(
-            id=message_id,
-            name=name,
-            size=len(content),
-            sha256=hashlib.sha256(content).hexdigest(),
-        )
+            incoming.write(memoryview(content))
+            return incoming.commit(received_at or datetime.now(UTC))
+        except BaseException:
+            incoming.abort()
+            raise
 
     def path(self, name: str) -> Path:
         """The file of a spooled message (names come from our own database)."""
@@ -75,10 +136,21 @@ class Spool:
             raise ValueError(f"spool name outside the spool: {name!r}")
         return resolved
 
+    def restore(self, name: str, content: bytes) -> Path:
+        """Put a message another node accepted at its spool name here (blocking)."""
+        target = self.path(name)
+        if not target.exists():
+            incoming = self.open()
+            incoming.write(memoryview(content))
+            stored = incoming.commit(datetime.now(UTC))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.path(stored.name), target)
+        return target
+
     def discard_temporaries(self) -> int:
         """Remove half-written files of a previous run (never acknowledged with 250)."""
         removed = 0
-        for leftover in self._tmp.glob("*.tmp"):
+        for leftover in self.tmp.glob("*.tmp"):
             leftover.unlink(missing_ok=True)
             removed += 1
         return removed

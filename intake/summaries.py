@@ -36,6 +36,8 @@ def bid_summary(config: Config, bid: Any, version: Any) -> BidSummary:
         if bid.decision_reason:
             decision += f": {bid.decision_reason}"
     scores = bid.scores or {}
+    matrix = office.scoring
+    parts = tuple((c.name, int(scores[c.id])) for c in matrix if c.id in scores)
     return BidSummary(
         ref=bid.ref,
         version=version.version,
@@ -58,6 +60,8 @@ def bid_summary(config: Config, bid: Any, version: Any) -> BidSummary:
         assigned_to=bid.assigned_to,
         decision=decision,
         score=sum(int(v) for v in scores.values()) if scores else None,
+        score_out_of=sum(len(c.levels) for c in matrix) if scores else None,
+        score_parts=parts,
     )
 
 

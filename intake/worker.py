@@ -16,12 +16,14 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from intake.alerts import send_alert
 from intake.effects import post_card, send_acknowledgement
 from intake.errors import IntakeError
 from intake.processing import process_message
 from intake.runtime import Runtime
 from intake.store import queue
 from intake.store.queue import Job
+from intake.waker import EFFECTS, MESSAGES
 from notifier.errors import NotifierError
 
 Handler = Callable[[Runtime, Job], Awaitable[None]]
@@ -30,9 +32,10 @@ HANDLERS: dict[str, Handler] = {
     "message": process_message,
     "card": post_card,
     "ack": send_acknowledgement,
+    "alert": send_alert,
 }
 MESSAGE_KINDS = ("message",)
-EFFECT_KINDS = ("card", "ack")
+EFFECT_KINDS = ("card", "ack", "alert")
 MAX_BACKOFF = 300.0
 MAX_ATTEMPTS_OF_A_BUG = 5
 
@@ -59,7 +62,10 @@ class Workers:
         self.runtime = runtime
         self.poll = poll
         self.lease = lease
-        self._lanes = [(MESSAGE_KINDS, message_slots), (EFFECT_KINDS, effect_slots)]
+        self._lanes = [
+            (MESSAGES, MESSAGE_KINDS, message_slots),
+            (EFFECTS, EFFECT_KINDS, effect_slots),
+        ]
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
         self._heartbeat: asyncio.Task[None] | None = None
@@ -68,10 +74,10 @@ class Workers:
     async def start(self) -> None:
         """Take back work of dead processes of this host, then start the lanes."""
         await self._recover_dead_local_nodes()
-        for kinds, slots in self._lanes:
+        for lane, kinds, slots in self._lanes:
             for number in range(slots):
                 name = f"{self.runtime.node}/{kinds[0]}-{number}"
-                self._tasks.append(asyncio.create_task(self._run(kinds, name), name=name))
+                self._tasks.append(asyncio.create_task(self._run(lane, kinds, name), name=name))
         self._heartbeat = asyncio.create_task(self._beat(), name=f"{self.runtime.node}/heartbeat")
 
     async def _recover_dead_local_nodes(self) -> None:
@@ -100,7 +106,7 @@ class Workers:
         another node; their handlers are idempotent.
         """
         self._stopping.set()
-        self.runtime.wake.set()
+        self.runtime.waker.notify_all()
         if not self._tasks:
             return
         _done, pending = await asyncio.wait(self._tasks, timeout=grace)
@@ -112,7 +118,7 @@ class Workers:
         # Jobs cut short run again at once on the next start, not after their lease.
         await queue.release(self.runtime.engine, worker_prefix=f"{self.runtime.node}/")
 
-    async def _run(self, kinds: tuple[str, ...], name: str) -> None:
+    async def _run(self, lane: str, kinds: tuple[str, ...], name: str) -> None:
         while not self._stopping.is_set():
             try:
                 job = await queue.claim(
@@ -123,13 +129,9 @@ class Workers:
                 await asyncio.sleep(1.0)
                 continue
             if job is None:
-                await self._idle()
+                await self.runtime.waker.wait(lane, self.poll)
                 continue
             await self._handle(job, name)
-
-    async def _idle(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.runtime.wake.wait(), timeout=self.poll)
 
     async def _handle(self, job: Job, name: str) -> None:
         engine = self.runtime.engine
@@ -139,7 +141,8 @@ class Workers:
             raise
         except (NotifierError, IntakeError) as exc:
             if exc.transient:
-                delay = backoff(job.attempts)
+                # Retried for as long as it takes: a card or alert waits out a Slack outage.
+                delay = _wait_asked(exc) or backoff(job.attempts)
                 log.warning("%s %s: %s; retrying in %.0f s", job.kind, job.key, exc, delay)
                 await queue.retry_later(engine, job, worker=name, error=str(exc), delay=delay)
             else:
@@ -163,9 +166,15 @@ class Workers:
             return
         await queue.finish(engine, job, worker=name)
         self.handled += 1
-        # Finishing a job may unblock the next in its chain, or effects it queued.
-        self.runtime.wake.set()
-        self.runtime.wake.clear()
+        # A processed message queued its card and acknowledgement; a finished
+        # effect may let the next of its chain go.
+        self.runtime.waker.notify(EFFECTS, count=2 if job.kind == "message" else 1)
+
+
+def _wait_asked(exc: Exception) -> float | None:
+    """The wait the other side asked for (Slack's ``Retry-After``), if it asked."""
+    wait = getattr(exc, "retry_after", None)
+    return max(1.0, min(MAX_BACKOFF, float(wait))) if wait is not None else None
 
 
 def _alive(pid: int) -> bool:

@@ -80,7 +80,7 @@ def thread_line(text: str, *, by: str | None = None) -> Payload:
     as a mention in front of it ("@Sam marked it eligible").
     """
     line = escape_mrkdwn(one_line(text))
-    who = _user(by) if by else None
+    who = mention(by) if by else None
     if who:
         line = f"{who} {line}"
     line = truncate(line, MAX_SECTION_TEXT)
@@ -117,7 +117,7 @@ def console_card(bid: BidSummary, *, width: int = 78) -> str:
     if bid.decision:
         rows.append(("Decision", bid.decision))
     if bid.score is not None:
-        rows.append(("Score", str(bid.score)))
+        rows.append(("Score", score_words(bid)))
     for label, value in rows:
         shown = shorten(one_line(value or ""), MAX_CONSOLE_VALUE) or "not given"
         wrapped = textwrap.wrap(shown, value_width) or [""]
@@ -129,7 +129,7 @@ def console_card(bid: BidSummary, *, width: int = 78) -> str:
         count = len(bid.problems)
         lines.append(f"│ {count} problem{'s' if count != 1 else ''}:")
         for problem in bid.problems:
-            words = shorten(_problem_words(problem), MAX_PROBLEM_LINE)
+            words = shorten(problem_words(problem), MAX_PROBLEM_LINE)
             wrapped = textwrap.wrap(words, inner - 5) or [""]
             lines.append(f"│  • {wrapped[0]}")
             lines.extend(f"│    {more}" for more in wrapped[1:])
@@ -168,13 +168,22 @@ def _summary_fields(bid: BidSummary) -> list[str]:
 def _progress_fields(bid: BidSummary) -> list[str]:
     fields = []
     if bid.assigned_to:
-        who = _user(bid.assigned_to)
+        who = mention(bid.assigned_to)
         fields.append(_field("Assigned to", who, trusted=True))
     if bid.decision:
         fields.append(_field("Decision", bid.decision))
     if bid.score is not None:
-        fields.append(_field("Score", str(bid.score)))
+        fields.append(_field("Score", score_words(bid)))
     return fields
+
+
+def score_words(bid: BidSummary) -> str:
+    """The score as officers read it: "14 / 20 · Credible History 4 · Localism 3 …"."""
+    if bid.score is None:
+        return ""
+    total = f"{bid.score} / {bid.score_out_of}" if bid.score_out_of else str(bid.score)
+    parts = [f"{one_line(name)} {value}" for name, value in bid.score_parts]
+    return " · ".join([total, *parts])
 
 
 def _field(label: str, value: str | None, *, trusted: bool = False) -> str:
@@ -213,7 +222,7 @@ def _problem_sections(bid: BidSummary, budget: int) -> list[str]:
     sections: list[list[str]] = [[heading]]
     size = len(heading)
     for problem in bid.problems:
-        line = "• " + truncate(escape_mrkdwn(_problem_words(problem)), MAX_PROBLEM_LINE)
+        line = "• " + truncate(escape_mrkdwn(problem_words(problem)), MAX_PROBLEM_LINE)
         if size + 1 + len(line) > room:
             sections.append([])
             size = -1
@@ -228,7 +237,7 @@ def _problem_sections(bid: BidSummary, budget: int) -> list[str]:
     return texts
 
 
-def _problem_words(problem: ProblemLine) -> str:
+def problem_words(problem: ProblemLine) -> str:
     """Word a problem as a person reads it: “Question”: message (whole-bid: the message)."""
     message = one_line(problem.message)
     if problem.question:
@@ -268,7 +277,7 @@ def _button(action_id: str, text: str, value: str, *, style: str | None = None) 
     return button
 
 
-def _user(user_id: str) -> str:
+def mention(user_id: str) -> str:
     """A mention for a real Slack user id; anything else is shown, escaped, as text."""
     if _SLACK_USER_ID.fullmatch(user_id):
         return f"<@{user_id}>"

@@ -26,11 +26,27 @@ class NotifierError(Exception):
 
 
 class SlackError(NotifierError):
-    """Slack refused or could not take a call; ``code`` is Slack's error code if any."""
+    """Slack refused or could not take a call; ``code`` is Slack's error code if any.
 
-    def __init__(self, message: str, *, transient: bool, code: str | None = None) -> None:
+    ``retry_after`` is the wait Slack asked for (seconds), if it asked.
+    ``maybe_done`` is true when the call may have been carried out although it
+    failed (a server error or a connection lost after the request went out): a
+    post must then be looked for before it is made again.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool,
+        code: str | None = None,
+        retry_after: float | None = None,
+        maybe_done: bool = False,
+    ) -> None:
         super().__init__(message, transient=transient)
         self.code = code
+        self.retry_after = retry_after
+        self.maybe_done = maybe_done
 
 
 class RelayError(NotifierError):

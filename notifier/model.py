@@ -75,6 +75,8 @@ class BidSummary:
     assigned_to: str | None = None
     decision: str | None = None
     score: int | None = None
+    score_out_of: int | None = None
+    score_parts: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
         if not _REF.fullmatch(self.ref):
@@ -123,3 +125,90 @@ class Acknowledgement:
     def __post_init__(self) -> None:
         if self.kind not in ACK_KINDS:
             raise ValueError(f"unknown acknowledgement kind {self.kind!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScoreCriterion:
+    """One criterion of a scoring matrix, with the words of each level (1 first)."""
+
+    id: str
+    name: str
+    levels: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not self.levels:
+            raise ValueError(f"criterion {self.id!r} has no levels")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BidLine:
+    """One bid in a list an officer asked for (``/intake open``)."""
+
+    ref: str
+    organisation: str | None
+    project: str | None
+    status: BidStatus
+    problems: int
+    received_at: datetime
+    timezone: str
+    assigned_to: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeadlineLine:
+    """One coming deadline in a list (``/intake deadlines``)."""
+
+    at: datetime
+    timezone: str
+    text: str
+
+
+AlertKind = Literal[
+    "closes_in_7_days",
+    "closes_in_1_day",
+    "closed",
+    "decisions_due",
+    "updates_due",
+    "monitoring_due",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoundCounts:
+    """How the bids of one round stand, for a deadline alert."""
+
+    received: int = 0
+    complete: int = 0
+    incomplete: int = 0
+    ineligible: int = 0
+    unreadable: int = 0
+    late: int = 0
+    undecided: int = 0
+    eligible: int = 0
+    not_eligible: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeadlineAlert:
+    """A deadline alert for a fund's round: what falls due, when, and how the bids stand."""
+
+    kind: AlertKind
+    office_name: str
+    fund_name: str
+    round_name: str
+    timezone: str
+    due_at: datetime
+    closes_at: datetime
+    decisions_due_at: datetime
+    counts: RoundCounts
+
+    def __post_init__(self) -> None:
+        for name in ("due_at", "closes_at", "decisions_due_at"):
+            if getattr(self, name).tzinfo is None:
+                raise ValueError(f"{name} must be an aware datetime")
+        ZoneInfo(self.timezone)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The office's time zone, in which every date of the alert is said."""
+        return ZoneInfo(self.timezone)

@@ -29,8 +29,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from notifier.errors import SlackError
+from notifier.pacing import ChannelPacer
 
 SLACK_API_URL = "https://slack.com/api/"
+# Every message we post carries this metadata type and a key of ours, so that a
+# post whose outcome is unknown can be found again instead of made twice.
+METADATA_TYPE = "grant_intake_post"
+_HISTORY_PAGES = 2
 
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{6,}")
 _AUTH_ERRORS = frozenset(
@@ -52,6 +57,7 @@ class SlackPoster:
     connection errors. ``retry_interval`` fixes the pause between retries of
     server and connection errors (tests); by default it backs off
     exponentially. Rate-limited calls always wait for Slack's ``Retry-After``.
+    ``pacer`` spaces out the posts into each channel (none: no pacing).
     """
 
     def __init__(
@@ -62,6 +68,7 @@ class SlackPoster:
         timeout: int = 30,
         max_retries: int = 2,
         retry_interval: float | None = None,
+        pacer: ChannelPacer | None = None,
     ) -> None:
         interval: RetryIntervalCalculator = (
             BackoffRetryIntervalCalculator()
@@ -76,27 +83,89 @@ class SlackPoster:
             ),
         ]
         self.api_url = api_url
+        self.pacer = pacer or ChannelPacer(0)
+        # Channel names we have posted to, and their ids: one pace per channel, by either.
+        self._ids: dict[str, str] = {}
         self.client = AsyncWebClient(
             token=token, base_url=api_url, timeout=timeout, retry_handlers=handlers
         )
+        # Posts that must happen once are not retried after a server or connection
+        # error: Slack may have posted already. Their caller looks before retrying.
+        self._once_client = AsyncWebClient(
+            token=token,
+            base_url=api_url,
+            timeout=timeout,
+            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=max_retries)],
+        )
 
-    async def post(self, channel: str, payload: Mapping[str, Any]) -> tuple[str, str]:
+    async def post(
+        self, channel: str, payload: Mapping[str, Any], *, once: str | None = None
+    ) -> tuple[str, str]:
         """Post a new message (a card) and return ``(channel_id, ts)`` to store with the bid.
 
         ``payload`` is ``{"text": …, "blocks": […]}`` as built by
         :mod:`notifier.cards`. Links are not unfurled: applicant URLs must not
         fetch previews into the channel.
+
+        ``once`` is a key of the caller's for a message that must never be
+        posted twice (a bid's card, a deadline alert). The message carries it
+        as metadata, and a server or connection error is not retried here but
+        raised with ``maybe_done``: the caller then asks :meth:`find_posted`
+        before posting again.
         """
-        response = await self._call(
-            "chat.postMessage",
-            channel,
-            self.client.chat_postMessage,
-            channel=channel,
-            **_message_args(payload),
-            unfurl_links=False,
-            unfurl_media=False,
-        )
+        client = self.client
+        extra: dict[str, Any] = {}
+        if once is not None:
+            client = self._once_client
+            extra["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"key": once}}
+        async with self.pacer.turn(self._ids.get(channel, channel)):
+            response = await self._call(
+                "chat.postMessage",
+                channel,
+                client.chat_postMessage,
+                channel=channel,
+                **_message_args(payload),
+                unfurl_links=False,
+                unfurl_media=False,
+                **extra,
+            )
+        self._ids[channel] = str(response["channel"])
         return str(response["channel"]), str(response["ts"])
+
+    async def find_posted(self, channel: str, once: str) -> tuple[str, str] | None:
+        """``(channel_id, ts)`` of the message posted in ``channel`` with key ``once``, if any.
+
+        Looks through the channel's latest messages (``conversations.history``
+        with their metadata); used only after a post whose outcome is unknown.
+        """
+        channel_id = channel
+        if not _CHANNEL_ID.fullmatch(channel):
+            found = await self._find_channel(channel)
+            if found is None:
+                return None
+            channel_id = found
+        cursor: str | None = None
+        for _ in range(_HISTORY_PAGES):
+            page = await self._call(
+                "conversations.history",
+                channel,
+                self.client.conversations_history,
+                channel=channel_id,
+                limit=200,
+                include_all_metadata=True,
+                cursor=cursor,
+            )
+            for message in page.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                if (
+                    metadata.get("event_type") == METADATA_TYPE
+                    and (metadata.get("event_payload") or {}).get("key") == once
+                ):
+                    return channel_id, str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+        return None
 
     async def update(self, channel: str, ts: str, payload: Mapping[str, Any]) -> None:
         """Replace the message ``ts`` in ``channel`` (a card whose bid changed)."""
@@ -111,16 +180,17 @@ class SlackPoster:
 
     async def reply(self, channel: str, thread_ts: str, payload: Mapping[str, Any]) -> str:
         """Add a message to the thread under ``thread_ts`` and return its own ``ts``."""
-        response = await self._call(
-            "chat.postMessage",
-            channel,
-            self.client.chat_postMessage,
-            channel=channel,
-            thread_ts=thread_ts,
-            **_message_args(payload),
-            unfurl_links=False,
-            unfurl_media=False,
-        )
+        async with self.pacer.turn(self._ids.get(channel, channel)):
+            response = await self._call(
+                "chat.postMessage",
+                channel,
+                self.client.chat_postMessage,
+                channel=channel,
+                thread_ts=thread_ts,
+                **_message_args(payload),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
         return str(response["ts"])
 
     async def check_channel(self, channel: str) -> str | None:
@@ -192,8 +262,11 @@ class SlackPoster:
             raise slack_error(exc, method=method, channel=where) from exc
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             reason = str(exc) or type(exc).__name__
+            # Refused at connect: the request never left. Lost later: it may have been done.
             raise SlackError(
-                f"Could not reach Slack at {self.api_url} for {method}: {reason}", transient=True
+                f"Could not reach Slack at {self.api_url} for {method}: {reason}",
+                transient=True,
+                maybe_done=not isinstance(exc, aiohttp.ClientConnectorError),
             ) from exc
 
 
@@ -205,16 +278,23 @@ def slack_error(exc: SlackApiError, *, method: str, channel: str) -> SlackError:
     code = str(data.get("error") or f"http_{status}")
 
     if status == 429 or code == "ratelimited":
-        retry_after = (getattr(response, "headers", None) or {}).get("Retry-After")
-        wait = f" (Slack asked to wait {retry_after} s)" if retry_after else ""
+        headers = getattr(response, "headers", None) or {}
+        retry_after = _seconds(
+            next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+        )
+        wait = f" (Slack asked to wait {retry_after:g} s)" if retry_after is not None else ""
         return SlackError(
-            f"Slack is rate limiting {method}{wait}; try again later.", transient=True, code=code
+            f"Slack is rate limiting {method}{wait}; try again later.",
+            transient=True,
+            code=code,
+            retry_after=retry_after,
         )
     if status >= 500 or code in _TRANSIENT_ERRORS:
         return SlackError(
             f"Slack had a server error on {method} ({code}); try again later.",
             transient=True,
             code=code,
+            maybe_done=status >= 500,
         )
     if code == "channel_not_found":
         message = _not_found(channel)
@@ -241,6 +321,16 @@ def slack_error(exc: SlackApiError, *, method: str, channel: str) -> SlackError:
     else:
         message = f"Slack refused {method} for {channel} ({code})."
     return SlackError(message, transient=False, code=code)
+
+
+def _seconds(value: Any) -> float | None:
+    if isinstance(value, list):  # aiohttp-style multi-valued headers
+        value = value[0] if value else None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds >= 0 else None
 
 
 def _not_found(channel: str) -> str:

@@ -51,7 +51,13 @@ class RunningService:
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
             **env,
         }
-        for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "INTAKE_RELAY_HOST"):
+        for name in (
+            "SLACK_BOT_TOKEN",
+            "SLACK_SIGNING_SECRET",
+            "SLACK_APP_TOKEN",
+            "SLACK_API_URL",
+            "INTAKE_RELAY_HOST",
+        ):
             if name not in env:
                 self.env.pop(name, None)
         self.process: subprocess.Popen[bytes] | None = None
@@ -157,10 +163,10 @@ class RunningService:
         return Settings(data_dir=self.data_dir)
 
     def bids(self) -> list[dict[str, Any]]:
-        return asyncio.run(stored_bids(self.settings))
+        return asyncio.run(stored_bids(self.settings.resolved_database_url))
 
     def bid(self, ref: str) -> dict[str, Any]:
-        return asyncio.run(stored_bid(self.settings, ref))
+        return asyncio.run(stored_bid(self.settings.resolved_database_url, ref))
 
     def outbox(self) -> list[EmailMessage]:
         folder = self.data_dir / "outbox"

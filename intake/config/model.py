@@ -201,8 +201,22 @@ class Fund(_Strict):
         return self.cap_single
 
 
+class Criterion(_Strict):
+    """One criterion of the office's scoring matrix; ``levels`` are worded lowest first."""
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=150)
+    levels: tuple[str, ...] = Field(min_length=2, max_length=10)
+
+
+def _appendix_four() -> tuple[Criterion, ...]:
+    from intake.config.scoring import APPENDIX_FOUR
+
+    return tuple(Criterion.model_validate(c) for c in APPENDIX_FOUR)
+
+
 class Office(_Strict):
-    """A commissioning office: its time zone, reference prefix and channels."""
+    """A commissioning office: its time zone, reference prefix, channel and scoring matrix."""
 
     id: Identifier
     name: str
@@ -211,6 +225,7 @@ class Office(_Strict):
     reply_from: str
     slack_channel: str = "#grant-intake"
     acks_per_sender_per_day: int = Field(default=5, ge=0)
+    scoring: tuple[Criterion, ...] = Field(default_factory=_appendix_four, max_length=20)
 
     @field_validator("timezone")
     @classmethod

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.sql import Insert
 
 from intake.errors import ConfigError
-from intake.store.schema import metadata
 
 SQLITE_BUSY_SECONDS = 30
 
@@ -33,8 +32,15 @@ def make_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # One connection per process: SQLite has one writer at a time anyway, and
+        # waiting in the pool's asyncio queue is fair and immediate, where
+        # contending connections sleep in SQLite's busy handler (seconds of tail).
         engine = create_async_engine(
-            parsed, connect_args={"timeout": SQLITE_BUSY_SECONDS}, pool_size=5, max_overflow=5
+            parsed,
+            connect_args={"timeout": SQLITE_BUSY_SECONDS},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=SQLITE_BUSY_SECONDS,
         )
         _sqlite_pragmas(engine)
         return engine
@@ -61,12 +67,6 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-async def create_schema(engine: AsyncEngine) -> None:
-    """Create missing tables (an empty database becomes a working one)."""
-    async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
 
 
 def insert_ignoring_duplicates(

@@ -68,6 +68,30 @@ async def enqueue(
     return bool(result.rowcount)
 
 
+async def enqueue_many(
+    connection: AsyncConnection, specs: list[dict[str, Any]], *, now: datetime | None = None
+) -> None:
+    """Queue several jobs (``kind``, ``key``, ``payload``, optional ``chain``) at once,
+    skipping any whose key exists."""
+    now = now or real_now()
+    await connection.execute(
+        insert_ignoring_duplicates(connection, jobs, ["key"]),
+        [
+            {
+                "kind": spec["kind"],
+                "key": spec["key"],
+                "chain": spec.get("chain"),
+                "payload": spec["payload"],
+                "state": "pending",
+                "attempts": 0,
+                "run_after": now,
+                "created_at": now,
+            }
+            for spec in specs
+        ],
+    )
+
+
 async def claim(
     engine: AsyncEngine, *, kinds: Iterable[str], worker: str, lease: float
 ) -> Job | None:

@@ -7,13 +7,19 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.errors import NotFound
 from intake.store.engine import insert_ignoring_duplicates
-from intake.store.queue import enqueue
-from intake.store.schema import bid_versions, bids, counters, events, messages
+from intake.store.queue import enqueue_many, real_now
+from intake.store.schema import (
+    bid_versions,
+    bids,
+    counters,
+    events,
+    message_contents,
+    messages,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,56 +37,68 @@ class IncomingMessage:
     sha256: str
     dedupe_key: str
     spool_name: str
+    node: str | None = None
+    content: bytes | None = None
+    """The message itself, when it must be readable by other nodes (PostgreSQL)."""
 
 
-async def accept_message(engine: AsyncEngine, message: IncomingMessage) -> tuple[str, bool]:
-    """Record a spooled message and queue its processing, in one transaction.
+async def accept_messages(
+    engine: AsyncEngine, batch: list[IncomingMessage]
+) -> list[tuple[str, bool]]:
+    """Record spooled messages and queue their processing, all in one transaction.
 
-    Returns the message id and whether it is new; a duplicate delivery (same
-    dedupe key) returns the id of the copy we already hold.
+    Returns, for each message in order, the id under which it is kept and
+    whether it is new: a duplicate delivery (same dedupe key, here or in the
+    same batch, on this node or another) keeps the copy stored first. One
+    transaction for many messages is the receiver's group commit: under load,
+    the cost of a commit (and its fsync) is shared by everyone waiting for it.
     """
-    try:
-        async with engine.begin() as connection:
-            existing = await _message_by_dedupe_key(connection, message.dedupe_key)
-            if existing is not None:
-                return existing, False
+    now = real_now()
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert_ignoring_duplicates(connection, messages, ["dedupe_key"]),
+            [
+                {
+                    "id": m.id,
+                    "office": m.office,
+                    "fund": m.fund,
+                    "received_at": m.received_at,
+                    "mail_from": m.mail_from,
+                    "rcpt_tos": m.rcpt_tos,
+                    "peer": m.peer,
+                    "size": m.size,
+                    "sha256": m.sha256,
+                    "dedupe_key": m.dedupe_key,
+                    "spool_name": m.spool_name,
+                    "node": m.node,
+                    "state": "queued",
+                }
+                for m in batch
+            ],
+        )
+        rows = await connection.execute(
+            select(messages.c.dedupe_key, messages.c.id).where(
+                messages.c.dedupe_key.in_({m.dedupe_key for m in batch})
+            )
+        )
+        kept = {row.dedupe_key: row.id for row in rows}
+        new = [m for m in batch if kept[m.dedupe_key] == m.id]
+        shared = [m for m in new if m.content is not None]
+        if shared:
             await connection.execute(
-                insert(messages).values(
-                    id=message.id,
-                    office=message.office,
-                    fund=message.fund,
-                    received_at=message.received_at,
-                    mail_from=message.mail_from,
-                    rcpt_tos=message.rcpt_tos,
-                    peer=message.peer,
-                    size=message.size,
-                    sha256=message.sha256,
-                    dedupe_key=message.dedupe_key,
-                    spool_name=message.spool_name,
-                    state="queued",
-                )
+                insert(message_contents),
+                [{"message_id": m.id, "content": m.content} for m in shared],
             )
-            await enqueue(
+        if new:
+            await enqueue_many(
                 connection,
-                kind="message",
-                key=f"message:{message.id}",
-                payload={"message": message.id},
+                [
+                    {"kind": "message", "key": f"message:{m.id}", "payload": {"message": m.id}}
+                    for m in new
+                ],
+                now=now,
             )
-            return message.id, True
-    except IntegrityError:
-        # Another node stored the same delivery between our check and insert.
-        async with engine.connect() as connection:
-            existing = await _message_by_dedupe_key(connection, message.dedupe_key)
-        if existing is None:
-            raise
-        return existing, False
-
-
-async def _message_by_dedupe_key(connection: AsyncConnection, key: str) -> str | None:
-    row = (
-        await connection.execute(select(messages.c.id).where(messages.c.dedupe_key == key))
-    ).first()
-    return row.id if row else None
+    return [(kept[m.dedupe_key], kept[m.dedupe_key] == m.id) for m in batch]
 
 
 async def get_message(connection: AsyncConnection, message_id: str) -> Any:
@@ -88,6 +106,16 @@ async def get_message(connection: AsyncConnection, message_id: str) -> Any:
     if row is None:
         raise NotFound(f"no message {message_id}")
     return row
+
+
+async def message_content(connection: AsyncConnection, message_id: str) -> bytes | None:
+    """A message as another node stored it, or None when only a spool file holds it."""
+    row = (
+        await connection.execute(
+            select(message_contents.c.content).where(message_contents.c.message_id == message_id)
+        )
+    ).first()
+    return bytes(row.content) if row else None
 
 
 async def set_message_outcome(

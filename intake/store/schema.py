@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -68,6 +69,17 @@ messages = Table(
     Column("state", String(16), nullable=False, default="queued"),
     Column("outcome", Text, nullable=True),
     Column("bid_id", Integer, ForeignKey("bids.id"), nullable=True),
+    Column("node", String(128), nullable=True),
+)
+
+# Several nodes on one PostgreSQL each spool to their own disk; the message is
+# also kept here, committed with its row, so any node can process it if the
+# node that accepted it dies.
+message_contents = Table(
+    "message_contents",
+    metadata,
+    Column("message_id", String(40), ForeignKey("messages.id"), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
 )
 
 jobs = Table(
@@ -179,4 +191,35 @@ counters = Table(
     metadata,
     Column("name", String(128), primary_key=True),
     Column("value", Integer, nullable=False),
+)
+
+# A deadline alert, claimed by inserting its row: the key is unique, so of
+# several nodes (or runs after restarts) only one ever queues the alert.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("office", String(64), nullable=False),
+    Column("fund", String(64), nullable=False),
+    Column("round", String(64), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("claimed_by", String(64), nullable=False),
+    Column("channel", String(64), nullable=True),
+    Column("ts", String(32), nullable=True),
+    Column("posted_at", UTCDateTime, nullable=True),
+    Column("payload", JSON, nullable=True),
+)
+
+# Where a post that must happen once stands (a card, an alert): "posting" while
+# its outcome is unknown, so that a retry first looks for it in the channel.
+slack_posts = Table(
+    "slack_posts",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("channel", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("ts", String(32), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
 )

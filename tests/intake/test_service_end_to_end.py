@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import smtplib
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -12,7 +15,7 @@ from email.message import EmailMessage
 import pytest
 
 from fixtures.make_fixtures import FORM_CASES, build_form, build_mail
-from tests.harness import FIXTURES, RunningService, fixture_form, fixture_mail
+from tests.harness import FIXTURES, ROOT, RunningService, fixture_form, fixture_mail
 
 ROUND_ONE = "2027-04-15T10:00:00+01:00"
 
@@ -182,3 +185,38 @@ def test_health_reports_the_service_ready(service: RunningService) -> None:
     assert report["database"] == "ok"
     assert report["clock_shifted"] is True
     assert report["now"].startswith("2027-04-15")
+
+
+def test_bids_and_show_print_stored_bids_as_json(service: RunningService) -> None:
+    bid = _bid_for(service, service.send(fixture_mail("application-complete.eml")))
+    env = {**os.environ, "INTAKE_DATA_DIR": str(service.data_dir), "PYTHONPATH": str(ROOT)}
+    listed = subprocess.run(
+        [sys.executable, "-m", "intake", "bids", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    row = next(r for r in rows if r["ref"] == bid["ref"])
+    assert {"ref", "version", "fund", "status", "received_at", "fields", "problems"} <= set(row)
+    assert row["version"] == 1 and row["status"] == "complete"
+    shown = subprocess.run(
+        [sys.executable, "-m", "intake", "show", bid["ref"], "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    one = json.loads(shown.stdout)
+    assert one["fields"] == row["fields"]
+    assert [e["kind"] for e in one["history"]][:1] == ["received"]
+    unknown = subprocess.run(
+        [sys.executable, "-m", "intake", "show", "KENT-2027-9999"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert unknown.returncode == 1
+    assert "no bid with reference KENT-2027-9999" in unknown.stderr

@@ -1,8 +1,8 @@
-"""Fixtures of the notifier tests: a bid to show, and a local Slack Web API."""
+"""Fixtures of the notifier tests: a bid to show (the Slack Web API is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -10,7 +10,6 @@ import pytest
 
 from notifier.model import BidSummary
 from tests.notifier.notifier_samples import BID
-from tests.notifier.slack_api_server import SlackApiServer
 
 
 @pytest.fixture
@@ -21,10 +20,3 @@ def make_bid() -> Callable[..., BidSummary]:
         return replace(BID, **changes)
 
     return make
-
-
-@pytest.fixture
-async def slack_api() -> AsyncIterator[SlackApiServer]:
-    """A Slack Web API on loopback, with channel C0GRANTS1 (#grants) the bot is in."""
-    async with SlackApiServer() as server:
-        yield server

@@ -7,7 +7,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.notifier.slack_api_server import TOKEN, SlackApiServer
+from tests.slack_api_server import TOKEN, SlackApiServer
 
 
 async def test_views_open_checks_the_trigger_and_returns_a_view_id(

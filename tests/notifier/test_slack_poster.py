@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from itertools import pairwise
 
 import pytest
 
@@ -11,7 +12,7 @@ from notifier.cards import thread_line, triage_card
 from notifier.errors import SlackError
 from notifier.model import BidSummary
 from notifier.slack import SlackPoster
-from tests.notifier.slack_api_server import TOKEN, SlackApiServer, block_kit_problems
+from tests.slack_api_server import TOKEN, SlackApiServer, block_kit_problems
 
 MakeBid = Callable[..., BidSummary]
 
@@ -236,3 +237,43 @@ async def test_check_raises_when_slack_cannot_be_reached() -> None:
     with pytest.raises(SlackError) as caught:
         await poster(server).check_channel("C0GRANTS1")
     assert caught.value.transient
+
+
+async def test_a_rate_limit_error_carries_the_wait_slack_asked_for(
+    slack_api: SlackApiServer, make_bid: MakeBid
+) -> None:
+    slack_api.fail_next(5, status=429, retry_after=7)
+    with pytest.raises(SlackError) as caught:
+        await poster(slack_api, max_retries=0).post("C0GRANTS1", triage_card(make_bid()))
+    assert caught.value.retry_after == 7
+    assert not caught.value.maybe_done
+
+
+async def test_a_post_that_must_happen_once_is_not_retried_after_a_server_error(
+    slack_api: SlackApiServer, make_bid: MakeBid
+) -> None:
+    """Slack may have posted before its 500: retrying blindly could post the card twice."""
+    slack = poster(slack_api)
+    slack_api.fail_next(1, status=500, method="chat.postMessage", after=True)
+    with pytest.raises(SlackError) as caught:
+        await slack.post("#grants", triage_card(make_bid()), once="card:SIK-2027-0042")
+    assert caught.value.transient and caught.value.maybe_done
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+
+    found = await slack.find_posted("#grants", "card:SIK-2027-0042")
+    assert found == ("C0GRANTS1", slack_api.channels["C0GRANTS1"].messages[0]["ts"])
+    assert await slack.find_posted("#grants", "card:SIK-2027-0043") is None
+
+
+async def test_posts_into_one_channel_are_paced(
+    slack_api: SlackApiServer, make_bid: MakeBid
+) -> None:
+    from notifier.pacing import ChannelPacer
+
+    slack = SlackPoster(TOKEN, api_url=slack_api.url, pacer=ChannelPacer(0.2))
+    started = time.monotonic()
+    for _ in range(3):
+        await slack.post("C0GRANTS1", triage_card(make_bid()))
+    assert time.monotonic() - started >= 0.4
+    times = [c.at for c in slack_api.calls_to("chat.postMessage")]
+    assert all(b - a >= 0.19 for a, b in pairwise(times))

@@ -12,7 +12,7 @@ import pytest
 
 from notifier.cards import console_card, thread_line, triage_card
 from notifier.model import BidSummary, ProblemLine
-from tests.notifier.slack_api_server import block_kit_problems
+from tests.slack_api_server import block_kit_problems
 
 EVIL_PROJECT = "<!channel> <https://evil.example/login|Apply here> <@U0ADMIN1> & co"
 TEN_KB = "Lorem ipsum & <dolor> sit amet. " * 320  # ~10 KB, with entities to cut around

@@ -2,34 +2,59 @@
 
 Point ``AsyncWebClient(base_url=server.url)`` (or the app's ``SLACK_API_URL``)
 at it. It answers ``auth.test``, ``chat.postMessage``, ``chat.update``,
-``conversations.info``, ``conversations.list`` and ``views.open`` the way Slack
+``conversations.info``, ``conversations.list``, ``conversations.history``,
+``views.open``, ``views.update`` and ``apps.connections.open`` the way Slack
 does (HTTP 200 with ``{"ok": false, "error": …}`` for API errors), records
 every call, refuses what Slack would refuse (wrong token, unknown or archived
-channel, the bot not a member, blocks over Block Kit's limits) and can be told
-to answer 429 with ``Retry-After`` or 500 for the next calls.
+channel, the bot not a member, blocks or views over Block Kit's limits) and can
+be told to answer 429 with ``Retry-After`` or 500 for the next calls, or to be
+down altogether for a while.
 
-Usage::
+It also stands in for Slack's side of two other channels: **response URLs**
+(``server.response_url()`` makes one; what the app posts there is recorded in
+``server.responses``) and **Socket Mode** (``apps.connections.open`` hands out
+a WebSocket on this server; ``await server.socket_send(type, payload)`` sends an
+envelope over it and returns the app's acknowledgement).
+
+In a test's own event loop::
 
     async with SlackApiServer() as server:
         server.fail_next(1, status=429, retry_after=0)
         ...
         assert server.calls_to("chat.postMessage")
+
+In a thread, for tests that drive an ``intake serve`` subprocess::
+
+    with SlackApiServer().in_thread() as server:
+        service = RunningService(folder, SLACK_API_URL=server.url, ...)
+
+Or as a process, for trying the service by hand::
+
+    python -m tests.slack_api_server --port 8099   # then SLACK_API_URL=http://127.0.0.1:8099/api/
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import contextlib
 import itertools
 import json
+import threading
+import time
 from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
 TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-test-token"
 BOT_USER_ID = "UBOT0001"
 BOT_NAME = "grant-intake"
 
@@ -39,6 +64,7 @@ MAX_MODAL_BLOCKS = 100
 MAX_FIELD = 2000
 MAX_CONTEXT_TEXT = 3000
 MAX_FALLBACK = 4000
+MAX_OPTION_TEXT = 75
 
 
 @dataclass
@@ -49,6 +75,7 @@ class ApiCall:
     args: dict[str, Any]
     status: int = 200
     response: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -72,12 +99,22 @@ class Channel:
             "is_member": self.is_member,
         }
 
+    @property
+    def top_level(self) -> list[dict[str, Any]]:
+        """Messages posted in the channel itself, not in threads."""
+        return [m for m in self.messages if not m.get("thread_ts")]
+
+    def thread(self, ts: str) -> list[dict[str, Any]]:
+        """The replies under the message ``ts``, oldest first."""
+        return [m for m in self.messages if m.get("thread_ts") == ts]
+
 
 @dataclass
 class _Fault:
     status: int
     retry_after: int | None
     method: str | None
+    after: bool = False
 
 
 def block_kit_problems(
@@ -87,9 +124,9 @@ def block_kit_problems(
 
     Uses slack_sdk's own models (``Block.parse`` + ``to_dict``, which check
     section 3000, header 150, button text 75, 10 fields…), then the limits they
-    do not check: the number of blocks, 2000 characters a field, keys the
-    models do not know (dropped silently by slack_sdk, refused by Slack), and
-    the fallback ``text`` length.
+    do not check: the number of blocks, 2000 characters a field, options' text,
+    keys the models do not know (dropped silently by slack_sdk, refused by
+    Slack), and the fallback ``text`` length.
     """
     problems: list[str] = []
     if not isinstance(blocks, list):
@@ -115,23 +152,60 @@ def block_kit_problems(
             for position, item in enumerate(block.get("elements") or []):
                 if len(item.get("text", "")) > MAX_CONTEXT_TEXT:
                     problems.append(f"{where}: element {position} over {MAX_CONTEXT_TEXT}")
+        for option in _options(block):
+            for key in ("text", "description"):
+                words = (option.get(key) or {}).get("text", "")
+                if len(words) > MAX_OPTION_TEXT:
+                    problems.append(f"{where}: option {key} over {MAX_OPTION_TEXT} characters")
     if text is not None and len(text) > MAX_FALLBACK:
         problems.append(f"fallback text of {len(text)} characters, more than {MAX_FALLBACK}")
     return problems
 
 
+def view_problems(view: Any) -> list[str]:
+    """Everything Slack would refuse in a modal: slack_sdk's View checks plus its blocks'."""
+    if not isinstance(view, dict):
+        return [f"a view must be an object, not {type(view).__name__}"]
+    problems: list[str] = []
+    try:
+        View(**view).validate_json()
+    except (SlackObjectFormationError, TypeError, KeyError, AttributeError) as exc:
+        problems.append(f"view: {exc}")
+    problems += block_kit_problems(view.get("blocks") or [], max_blocks=MAX_MODAL_BLOCKS)
+    return problems
+
+
+def _options(block: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    elements = [block.get("element"), block.get("accessory"), *(block.get("elements") or [])]
+    for element in elements:
+        if isinstance(element, dict):
+            yield from element.get("options") or []
+
+
 class SlackApiServer:
     """A Slack Web API on 127.0.0.1 with a free port; see the module docstring."""
 
-    def __init__(self, *, token: str = TOKEN) -> None:
+    def __init__(self, *, token: str = TOKEN, app_token: str = APP_TOKEN, port: int = 0) -> None:
         self.token = token
+        self.app_token = app_token
+        self.port = port
         self.calls: list[ApiCall] = []
         self.channels: dict[str, Channel] = {}
         self.add_channel("C0GRANTS1", "grants")
+        self.responses: list[dict[str, Any]] = []
+        self.views: list[dict[str, Any]] = []
         self._faults: deque[_Fault] = deque()
+        self._lock = threading.Lock()
+        self._down_until = 0.0
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
+        self._responses = itertools.count(1)
+        self._envelopes = itertools.count(1)
         self._runner: web.AppRunner | None = None
+        self._sockets: list[web.WebSocketResponse] = []
+        self._socket_acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.root = ""
         self.url = ""
 
     # -- control -------------------------------------------------------------------------
@@ -163,19 +237,30 @@ class SlackApiServer:
         status: int = 429,
         retry_after: int | None = 0,
         method: str | None = None,
+        after: bool = False,
     ) -> None:
         """Answer the next ``count`` calls (of ``method``, or any) with ``status``.
 
         429 answers carry ``Retry-After: retry_after`` and Slack's
         ``{"ok": false, "error": "ratelimited"}``; other statuses an
-        ``internal_error`` body.
+        ``internal_error`` body. With ``after``, the call is carried out first
+        and only its answer is lost: Slack posted, the caller does not know it.
         """
-        for _ in range(count):
-            self._faults.append(_Fault(status, retry_after, method))
+        with self._lock:
+            for _ in range(count):
+                self._faults.append(_Fault(status, retry_after, method, after))
+
+    def go_down(self, seconds: float = 3600.0) -> None:
+        """Answer every call with 503 (Slack's outage page) for ``seconds``, or until up()."""
+        self._down_until = time.monotonic() + seconds
+
+    def come_back(self) -> None:
+        """End an outage started with :meth:`go_down`."""
+        self._down_until = 0.0
 
     def calls_to(self, method: str) -> list[ApiCall]:
         """The recorded calls of one API method, oldest first."""
-        return [call for call in self.calls if call.method == method]
+        return [call for call in list(self.calls) if call.method == method]
 
     def channel(self, key: str) -> Channel | None:
         """A channel by id, name or ``#name``, as chat.postMessage accepts them."""
@@ -184,22 +269,33 @@ class SlackApiServer:
         name = key.removeprefix("#")
         return next((c for c in self.channels.values() if c.name == name), None)
 
+    def response_url(self) -> str:
+        """A new response URL, like those Slack puts in slash commands and interactions."""
+        return f"{self.root}/response/T0TEAM001/{next(self._responses)}/secret"
+
     # -- lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> str:
         """Start listening; return the base URL (``http://127.0.0.1:PORT/api/``)."""
+        self._loop = asyncio.get_running_loop()
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
+        app.router.add_post("/response/{team}/{id}/{secret}", self._handle_response)
+        app.router.add_get("/socket", self._handle_socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         port = self._runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}/api/"
+        self.root = f"http://127.0.0.1:{port}"
+        self.url = f"{self.root}/api/"
         return self.url
 
     async def stop(self) -> None:
         """Stop listening and close every connection."""
+        for socket in list(self._sockets):
+            with contextlib.suppress(Exception):
+                await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -211,6 +307,41 @@ class SlackApiServer:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
+    @contextlib.contextmanager
+    def in_thread(self) -> Iterator[SlackApiServer]:
+        """Run the server on its own event loop in a thread, for synchronous tests."""
+        started: Future[None] = Future()
+        stopping = threading.Event()
+
+        def run() -> None:
+            async def main() -> None:
+                await self.start()
+                started.set_result(None)
+                while not stopping.is_set():
+                    await asyncio.sleep(0.05)
+                await self.stop()
+
+            try:
+                asyncio.run(main())
+            except BaseException as exc:  # report a failed start to the waiting test
+                if not started.done():
+                    started.set_exception(exc)
+                raise
+
+        thread = threading.Thread(target=run, name="slack-api-server", daemon=True)
+        thread.start()
+        started.result(timeout=10)
+        try:
+            yield self
+        finally:
+            stopping.set()
+            thread.join(10)
+
+    def run_in_loop(self, coroutine: Any, timeout: float = 10.0) -> Any:
+        """Run ``coroutine`` on the server's loop (from a test's thread) and return its result."""
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
     # -- HTTP --------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -219,24 +350,31 @@ class SlackApiServer:
         call = ApiCall(method, args)
         self.calls.append(call)
 
+        if time.monotonic() < self._down_until:
+            return self._answer(call, 503, {"ok": False, "error": "service_unavailable"})
         fault = self._take_fault(method)
-        if fault is not None:
+        if fault is not None and not fault.after:
             return self._answer(call, fault.status, _fault_body(fault), _fault_headers(fault))
 
         token = _bearer(request) or args.get("token")
-        if token != self.token:
+        expected = self.app_token if method == "apps.connections.open" else self.token
+        if token != expected:
             error = "invalid_auth" if token else "not_authed"
             return self._answer(call, 200, {"ok": False, "error": error})
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
             return self._answer(call, 404, {"ok": False, "error": "unknown_method"})
-        return self._answer(call, 200, handler(args))
+        body = handler(args)
+        if fault is not None:
+            return self._answer(call, fault.status, _fault_body(fault), _fault_headers(fault))
+        return self._answer(call, 200, body)
 
     def _take_fault(self, method: str) -> _Fault | None:
-        for fault in self._faults:
-            if fault.method in (None, method):
-                self._faults.remove(fault)
-                return fault
+        with self._lock:
+            for fault in self._faults:
+                if fault.method in (None, method):
+                    self._faults.remove(fault)
+                    return fault
         return None
 
     @staticmethod
@@ -245,6 +383,58 @@ class SlackApiServer:
     ) -> web.Response:
         call.status, call.response = status, body
         return web.json_response(body, status=status, headers=headers)
+
+    async def _handle_response(self, request: web.Request) -> web.Response:
+        """A response URL: Slack takes JSON, answers a plain ``ok`` (or 400 for bad blocks)."""
+        body = await request.json()
+        body["_url"] = str(request.url)
+        self.responses.append(body)
+        if body.get("blocks") is not None and block_kit_problems(
+            body["blocks"], text=body.get("text")
+        ):
+            return web.Response(status=400, text="invalid_blocks")
+        if not body.get("text") and not body.get("blocks"):
+            return web.Response(status=400, text="no_text")
+        return web.Response(text="ok")
+
+    async def _handle_socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        try:
+            async for message in socket:
+                if message.type != WSMsgType.TEXT:
+                    continue
+                data = json.loads(message.data)
+                waiter = self._socket_acks.pop(str(data.get("envelope_id")), None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(data)
+        finally:
+            self._sockets.remove(socket)
+        return socket
+
+    async def socket_send(
+        self, kind: str, payload: dict[str, Any], *, timeout: float = 10.0
+    ) -> dict[str, Any]:
+        """Send a Socket Mode envelope to the connected app; return its acknowledgement."""
+        deadline = time.monotonic() + timeout
+        while not self._sockets:
+            if time.monotonic() > deadline:
+                raise TimeoutError("no app connected over Socket Mode")
+            await asyncio.sleep(0.05)
+        envelope_id = f"envelope-{next(self._envelopes)}"
+        waiter: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._socket_acks[envelope_id] = waiter
+        await self._sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+            }
+        )
+        return await asyncio.wait_for(waiter, timeout)
 
     # -- API methods -------------------------------------------------------------------------
 
@@ -258,6 +448,9 @@ class SlackApiServer:
             "user_id": BOT_USER_ID,
             "bot_id": "B0BOT0001",
         }
+
+    def _api_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": self.root.replace("http://", "ws://") + "/socket"}
 
     def _api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel, error = self._postable(args.get("channel"))
@@ -278,6 +471,8 @@ class SlackApiServer:
             "thread_ts": thread_ts,
             "user": BOT_USER_ID,
         }
+        if isinstance(args.get("metadata"), dict):
+            message["metadata"] = args["metadata"]
         channel.messages.append(message)
         return {"ok": True, "channel": channel.id, "ts": ts, "message": message}
 
@@ -313,16 +508,34 @@ class SlackApiServer:
             "response_metadata": {"next_cursor": str(start + 2) if more else ""},
         }
 
+    def _api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, like Slack; metadata only with ``include_all_metadata``."""
+        channel = self.channels.get(str(args.get("channel")))
+        if channel is None or not channel.is_member:
+            return {
+                "ok": False,
+                "error": "channel_not_found" if channel is None else "not_in_channel",
+            }
+        limit = int(args.get("limit") or 100)
+        with_metadata = str(args.get("include_all_metadata")).lower() in ("1", "true")
+        found = []
+        for message in reversed(channel.top_level):
+            shown = {k: v for k, v in message.items() if k != "metadata" or with_metadata}
+            found.append(shown)
+        return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
+
     def _api_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         view = args.get("view")
         if not args.get("trigger_id"):
             return {"ok": False, "error": "invalid_trigger_id"}
         if not isinstance(view, dict):
             return {"ok": False, "error": "invalid_arguments"}
-        problems = block_kit_problems(view.get("blocks") or [], max_blocks=MAX_MODAL_BLOCKS)
+        problems = view_problems(view)
         if problems:
             return {"ok": False, "error": "invalid_blocks", "errors": problems}
-        return {"ok": True, "view": {**view, "id": f"V{next(self._views):08d}"}}
+        opened = {**view, "id": f"V{next(self._views):08d}"}
+        self.views.append(opened)
+        return {"ok": True, "view": opened}
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -358,7 +571,7 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
             args.update(await request.json())
         else:
             args.update(dict(await request.post()))
-    for key in ("blocks", "view", "attachments"):
+    for key in ("blocks", "view", "attachments", "metadata"):
         if isinstance(args.get(key), str):
             with contextlib.suppress(json.JSONDecodeError):
                 args[key] = json.loads(args[key])
@@ -381,3 +594,34 @@ def _fault_headers(fault: _Fault) -> dict[str, str]:
     if fault.status == 429 and fault.retry_after is not None:
         return {"Retry-After": str(fault.retry_after)}
     return {}
+
+
+def main() -> None:
+    """Serve the fake Slack until Ctrl-C; print every call, to try the service by hand."""
+    parser = argparse.ArgumentParser(description="A local Slack Web API for trying grant-intake")
+    parser.add_argument("--port", type=int, default=8099)
+    parser.add_argument(
+        "--channel", action="append", default=[], help="a channel name the app is in"
+    )
+    args = parser.parse_args()
+    server = SlackApiServer(port=args.port)
+    for number, name in enumerate(args.channel or ["commissioning"], start=1):
+        server.add_channel(f"C0LOCAL{number:03d}", name.removeprefix("#"))
+
+    async def run() -> None:
+        await server.start()
+        names = ", ".join(f"#{c.name}" for c in server.channels.values())
+        print(f"Slack Web API on {server.url} (token {server.token}); channels {names}")
+        seen = 0
+        while True:
+            await asyncio.sleep(0.5)
+            for call in server.calls[seen:]:
+                print(call.method, call.status, json.dumps(call.args)[:200], flush=True)
+            seen = len(server.calls)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()

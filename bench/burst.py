@@ -1,0 +1,240 @@
+"""Deadline-day burst: many applications at once against the whole running service.
+
+    python bench/burst.py [--mails 1000] [--senders 20] [--outage 0]
+
+Starts ``intake serve`` (workers = CPUs) wired to a local Slack Web API and a
+local SMTP relay, then sends ``--mails`` applications (the accuracy corpus's
+DOCX, text PDF, fillable PDF and scanned forms, 50 KB to 5 MB) through
+``--senders`` concurrent SMTP connections, and prints:
+
+* accepted messages per second, and the accept latency (final dot to ``250``)
+  while the workers parse flat out;
+* time from ``250`` to the card posted in Slack and to the acknowledgement
+  delivered by the relay (p50/p95);
+* drain time (first mail sent to last acknowledgement) beside the ideal: the
+  sum of each form's parse time on its own, divided by the CPUs;
+* the service's peak memory (main process and parsing workers together).
+
+``--outage N`` takes Slack and the relay down for the first N seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from intake.config.load import load_config  # noqa: E402
+from intake.extract import extract_from_file  # noqa: E402
+from intake.forms import form_spec  # noqa: E402
+from tests.drills.kit import Sent, applications, drill, run, send_all  # noqa: E402
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def ideal_drain(items: list[Sent], cpus: int) -> tuple[float, dict[str, float]]:
+    """Sum of each mail's form parse time, measured alone and warm, over the CPUs."""
+    config = load_config()
+    spec = form_spec(config, config.form("kent-funding-application"), config.fund("safer-in-kent"))
+    corpus = {p.name: p for p in (ROOT / "fixtures").rglob("*") if p.suffix in (".docx", ".pdf")}
+    costs: dict[str, float] = {}
+    for name in sorted({item.application.form for item in items}):
+        data = corpus[name].read_bytes()
+        extract_from_file(name, data, spec)  # warm
+        started = time.perf_counter()
+        extract_from_file(name, data, spec)
+        costs[name] = time.perf_counter() - started
+    return sum(costs[item.application.form] for item in items) / cpus, costs
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo += children.get(current, [])
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mails", type=int, default=1000)
+    parser.add_argument("--senders", type=int, default=20)
+    parser.add_argument("--outage", type=float, default=0.0)
+    parser.add_argument("--seed", type=int, default=2027)
+    parser.add_argument("--sender-port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--sender-results", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.sender_port:
+        _sender(args)
+        return
+    cpus = os.cpu_count() or 1
+    items = [Sent(app) for app in applications(args.mails, seed=args.seed, tag="bench")]
+    sizes = [len(item.application.raw) for item in items]
+    shapes: dict[str, int] = {}
+    for item in items:
+        shapes[item.application.shape] = shapes.get(item.application.shape, 0) + 1
+    print(
+        f"{args.mails} mails ({', '.join(f'{n} {s}' for s, n in sorted(shapes.items()))}), "
+        f"{min(sizes) // 1024} KB to {max(sizes) / 1048576:.1f} MB, {args.senders} senders, "
+        f"{cpus} CPUs, workers = CPUs"
+    )
+    ideal, _costs = ideal_drain(items, cpus)
+
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        drill(Path(folder), INTAKE_WORKERS=str(cpus), INTAKE_LOG_LEVEL="WARNING") as scene,
+    ):
+        assert scene.service.process is not None
+        pid = scene.service.process.pid
+        peak = [tree_rss_mb(pid)]
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.is_set():
+                peak.append(tree_rss_mb(pid))
+                time.sleep(0.25)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        if args.outage:
+            scene.slack.go_down(args.outage)
+            scene.relay.refuse_for(args.outage)
+        started = time.monotonic()
+        _send_from_another_process(scene.service.smtp_port, items, args)
+        sent_for = time.monotonic() - started
+        accepted = [item for item in items if item.queued]
+
+        def drained() -> bool:
+            acks = scene.acknowledgements()
+            return all(item.application.message_id in acks for item in accepted)
+
+        scene.service.wait_for(drained, timeout=3600, what="every acknowledgement")
+        drain = max(d.at for found in scene.acknowledgements().values() for d in found) - started
+        scene.service.wait_for(lambda: len(scene.cards()) >= len(accepted), timeout=600)
+        stop.set()
+        sampler.join()
+        cards = scene.cards()
+        acks = scene.acknowledgements()
+        refs = _refs(scene.service.data_dir / "intake.sqlite3")
+
+    latencies = [item.accept_latency * 1000 for item in accepted if item.accept_latency]
+    to_card = [
+        (cards[refs[item.queued]][0] - item.accepted_at)
+        for item in accepted
+        if item.queued in refs and refs[item.queued] in cards and item.accepted_at
+    ]
+    to_ack = [
+        (acks[item.application.message_id][0].at - item.accepted_at)
+        for item in accepted
+        if item.accepted_at
+    ]
+    print(
+        f"accepted        {len(accepted)}/{len(items)} in {sent_for:.1f} s: "
+        f"{len(accepted) / sent_for:.1f} msg/s"
+    )
+    print(
+        f"accept latency  p50 {statistics.median(latencies):.1f} ms, "
+        f"p99 {percentile(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms"
+    )
+    print(
+        f"250 -> card     p50 {statistics.median(to_card):.1f} s, "
+        f"p95 {percentile(to_card, 0.95):.1f} s"
+    )
+    print(
+        f"250 -> ack      p50 {statistics.median(to_ack):.1f} s, "
+        f"p95 {percentile(to_ack, 0.95):.1f} s"
+    )
+    print(
+        f"drain           {drain:.1f} s; ideal {ideal:.1f} s "
+        f"(sum of parse times / {cpus} CPUs): {drain / ideal:.2f}x"
+    )
+    print(f"peak memory     {max(peak):.0f} MB (service and its parsing workers)")
+
+
+def _send_from_another_process(port: int, items: list[Sent], args: argparse.Namespace) -> None:
+    """Send from a process of its own, so the local Slack and relay (threads of this
+    one) do not slow the client's reading of replies and inflate the latencies."""
+    with tempfile.NamedTemporaryFile("r", suffix=".jsonl") as results:
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--mails",
+                str(args.mails),
+                "--seed",
+                str(args.seed),
+                "--senders",
+                str(args.senders),
+                "--sender-port",
+                str(port),
+                "--sender-results",
+                results.name,
+            ],
+            check=True,
+        )
+        for item, line in zip(items, results.read().splitlines(), strict=True):
+            record = json.loads(line)
+            item.queued = record["queued"]
+            item.reply = record["reply"]
+            item.accept_latency = record["latency"]
+            item.accepted_at = record["at"]
+
+
+def _sender(args: argparse.Namespace) -> None:
+    items = [Sent(app) for app in applications(args.mails, seed=args.seed, tag="bench")]
+    run(send_all(args.sender_port, items, senders=args.senders))
+    with open(args.sender_results, "w") as results:
+        for item in items:
+            results.write(
+                json.dumps(
+                    {
+                        "queued": item.queued,
+                        "reply": item.reply,
+                        "latency": item.accept_latency,
+                        "at": item.accepted_at,
+                    }
+                )
+                + "\n"
+            )
+
+
+def _refs(database: Path) -> dict[str, str]:
+    import sqlite3
+
+    with sqlite3.connect(database) as connection:
+        return dict(
+            connection.execute(
+                "SELECT m.id, b.ref FROM messages m JOIN bids b ON b.id = m.bid_id"
+            ).fetchall()
+        )
+
+
+if __name__ == "__main__":
+    main()

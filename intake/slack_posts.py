@@ -1,0 +1,118 @@
+"""Posting a message that must appear once (a card, an alert), whatever fails.
+
+Slack has no idempotency key for ``chat.postMessage``. A post whose answer is
+lost (a 5xx, a dropped connection, the process killed mid-call) may have been
+made. So: before posting, the key's row says ``posting``; after, ``posted``
+with the ``ts``; a failure that certainly posted nothing says ``failed``. A
+retry that finds ``posting`` first looks in the channel for a message carrying
+the key in its metadata and adopts it instead of posting again.
+
+Also keeps the operator's view of each channel: a refusal that only a person
+can fix (the app not invited, an archived channel, a revoked token) becomes a
+warning on ``/healthz`` and in the log, and the post waits and retries until
+the channel works again; the first post that succeeds clears it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from intake.runtime import Runtime
+from intake.store.engine import insert_ignoring_duplicates
+from intake.store.queue import real_now
+from intake.store.schema import slack_posts
+from notifier.errors import SlackError
+from notifier.slack import SlackPoster
+
+# Refusals that a person fixes in Slack; the post waits for them instead of failing.
+CHANNEL_PROBLEMS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+        "missing_scope",
+    }
+)
+# How long a post waits before trying a channel that refused it again.
+CHANNEL_RETRY_SECONDS = 60.0
+
+
+async def post_once(
+    runtime: Runtime, slack: SlackPoster, *, key: str, channel: str, payload: Mapping[str, Any]
+) -> tuple[str, str]:
+    """Post ``payload`` into ``channel`` unless the message with ``key`` is there already.
+
+    Returns ``(channel_id, ts)``. Raises :class:`SlackError` (transient for
+    what may work later, channel problems included).
+    """
+    engine = runtime.engine
+    row = await _row(engine, key)
+    if row is not None and row.state == "posted" and row.ts:
+        return row.channel, row.ts
+    if row is not None and row.state == "posting":
+        found = await guarded(runtime, row.channel, slack.find_posted(row.channel, key))
+        if found is not None:
+            runtime.log.info("%s was posted before its answer was lost; not posting again", key)
+            await _set(engine, key, channel=found[0], state="posted", ts=found[1])
+            return found
+    await _set(engine, key, channel=channel, state="posting", ts=None)
+    try:
+        posted = await guarded(runtime, channel, slack.post(channel, payload, once=key))
+    except SlackError as exc:
+        if not exc.maybe_done:
+            await _set(engine, key, channel=channel, state="failed", ts=None)
+        raise
+    await _set(engine, key, channel=posted[0], state="posted", ts=posted[1])
+    return posted
+
+
+async def guarded(runtime: Runtime, channel: str, call: Any) -> Any:
+    """Await a Slack call about ``channel``, keeping the channel's warning up to date.
+
+    A refusal in :data:`CHANNEL_PROBLEMS` is logged, shown on ``/healthz`` and
+    turned into a transient error that retries after a minute.
+    """
+    try:
+        result = await call
+    except SlackError as exc:
+        if exc.code in CHANNEL_PROBLEMS:
+            if runtime.slack_warnings.get(channel) != exc.message:
+                runtime.log.warning("Slack: %s", exc.message)
+            runtime.slack_warnings[channel] = exc.message
+            raise SlackError(
+                exc.message, transient=True, code=exc.code, retry_after=CHANNEL_RETRY_SECONDS
+            ) from exc
+        raise
+    if runtime.slack_warnings.pop(channel, None) is not None:
+        runtime.log.info("Slack: posting to %s works again", channel)
+    return result
+
+
+async def _row(engine: AsyncEngine, key: str) -> Any:
+    async with engine.connect() as connection:
+        return (
+            await connection.execute(select(slack_posts).where(slack_posts.c.key == key))
+        ).first()
+
+
+async def _set(engine: AsyncEngine, key: str, *, channel: str, state: str, ts: str | None) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert_ignoring_duplicates(connection, slack_posts, ["key"]).values(
+                key=key, channel=channel, state=state, ts=ts, updated_at=real_now()
+            )
+        )
+        await connection.execute(
+            update(slack_posts)
+            .where(slack_posts.c.key == key)
+            .values(channel=channel, state=state, ts=ts, updated_at=real_now())
+        )

@@ -1,0 +1,1 @@
+"""Versioned schema migrations (Alembic), applied by the service at start."""

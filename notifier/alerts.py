@@ -1,0 +1,165 @@
+"""Deadline alerts: a round closing soon, closed, decisions and returns falling due.
+
+Pure functions from a :class:`DeadlineAlert` to a ``chat.postMessage`` payload,
+and the same alert as plain text for the console. Configuration text (fund and
+round names) is escaped like applicant text: a configuration is data too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from notifier.escape import escape_mrkdwn, truncate
+from notifier.model import DeadlineAlert, RoundCounts
+from notifier.text import one_line
+from notifier.wording import closing_day, deadline_phrase, long_date
+
+MAX_HEADER = 150
+MAX_SECTION_TEXT = 3000
+MAX_FIELD = 2000
+
+_EMOJI = {
+    "closes_in_7_days": ":calendar:",
+    "closes_in_1_day": ":alarm_clock:",
+    "closed": ":lock:",
+    "decisions_due": ":envelope:",
+    "updates_due": ":memo:",
+    "monitoring_due": ":bar_chart:",
+}
+_TITLE = {
+    "closes_in_7_days": "closes in 7 days",
+    "closes_in_1_day": "closes tomorrow",
+    "closed": "has closed",
+    "decisions_due": "award and regret letters due",
+    "updates_due": "six-month updates due",
+    "monitoring_due": "year-end monitoring returns due",
+}
+
+Payload = dict[str, Any]
+
+
+def deadline_alert(alert: DeadlineAlert) -> Payload:
+    """Build the channel message for one alert: a header, what is due, how the bids stand."""
+    title = alert_title(alert)
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": truncate(escape_mrkdwn(title), MAX_HEADER),
+            },
+        },
+        _section(escape_mrkdwn(_what_is_due(alert))),
+    ]
+    fields = _count_fields(alert)
+    if fields:
+        blocks.append(
+            {
+                "type": "section",
+                "fields": [{"type": "mrkdwn", "text": truncate(f, MAX_FIELD)} for f in fields],
+            }
+        )
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": truncate(
+                        escape_mrkdwn(one_line(alert.office_name))
+                        + " · `/intake open` lists the bids that need action",
+                        MAX_FIELD,
+                    ),
+                }
+            ],
+        }
+    )
+    text = truncate(escape_mrkdwn(f"{title}. {_what_is_due(alert)}"), 4000)
+    return {"text": text, "blocks": blocks}
+
+
+def alert_title(alert: DeadlineAlert) -> str:
+    """The alert's heading in plain words (not escaped)."""
+    fund = one_line(alert.fund_name)
+    round_ = one_line(alert.round_name)
+    return f"{fund} {round_} {_TITLE[alert.kind]}"
+
+
+def console_alert(alert: DeadlineAlert) -> str:
+    """The alert as plain text, for when Slack is not configured."""
+    counts = ", ".join(f"{label.lower()} {value}" for label, value in _counts(alert))
+    lines = [f"{alert_title(alert)}", _what_is_due(alert)]
+    if counts:
+        lines.append(counts)
+    return "\n".join(lines)
+
+
+def _what_is_due(alert: DeadlineAlert) -> str:
+    zone = alert.zone
+    closes = deadline_phrase(alert.closes_at, zone)
+    c = alert.counts
+    if alert.kind in ("closes_in_7_days", "closes_in_1_day"):
+        return (
+            f"Bids are due {closes}. {_bids(c.received)} received so far, "
+            f"{c.incomplete} incomplete and waiting for the applicant."
+        )
+    if alert.kind == "closed":
+        last_day = long_date(closing_day(alert.closes_at, zone), zone)
+        return (
+            f"The round closed at the end of {last_day}: "
+            f"{_bids(c.received)} received. Award and regret letters are due by "
+            f"{long_date(alert.decisions_due_at, zone)}."
+        )
+    if alert.kind == "decisions_due":
+        return (
+            f"Award and regret letters are due today, {long_date(alert.due_at, zone)}: "
+            f"{_bids(c.undecided)} of {c.received} still without a decision."
+        )
+    if alert.kind == "updates_due":
+        return (
+            f"Six-month progress updates are due today, {long_date(alert.due_at, zone)}, "
+            f"from {_bids(c.eligible)} marked eligible."
+        )
+    return (
+        f"Year-end monitoring returns are due today, {long_date(alert.due_at, zone)}, "
+        f"from {_bids(c.eligible)} marked eligible."
+    )
+
+
+def _counts(alert: DeadlineAlert) -> list[tuple[str, int]]:
+    c: RoundCounts = alert.counts
+    if alert.kind in ("closes_in_7_days", "closes_in_1_day"):
+        return [
+            ("Received", c.received),
+            ("Complete", c.complete),
+            ("Incomplete", c.incomplete),
+            ("Ineligible", c.ineligible),
+        ]
+    if alert.kind == "closed":
+        return [
+            ("Received", c.received),
+            ("Complete", c.complete),
+            ("Incomplete", c.incomplete),
+            ("Ineligible", c.ineligible),
+            ("Unreadable", c.unreadable),
+            ("Late so far", c.late),
+        ]
+    if alert.kind == "decisions_due":
+        return [
+            ("Eligible", c.eligible),
+            ("Not eligible", c.not_eligible),
+            ("No decision yet", c.undecided),
+        ]
+    return [("Marked eligible", c.eligible)]
+
+
+def _count_fields(alert: DeadlineAlert) -> list[str]:
+    return [f"*{label}*\n{value}" for label, value in _counts(alert)]
+
+
+def _bids(count: int) -> str:
+    return f"{count} bid{'s' if count != 1 else ''}"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}}

@@ -1,0 +1,131 @@
+"""Finding the form in a mail, whatever the mail client did to it (no service needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fixtures.mail_shapes import HOSTILE, SHAPES, many_attachments
+from fixtures.make_fixtures import build_form
+from intake.config.load import load_config
+from intake.extract import extract_from_mail
+from intake.forms import form_spec
+from intake.mail import read_mail
+
+CONFIG = load_config()
+SPEC = form_spec(CONFIG, CONFIG.form("kent-funding-application"), CONFIG.fund("safer-in-kent"))
+FORM = Path(__file__).resolve().parents[2] / "fixtures/forms/complete-medway-youth-trust.docx"
+
+
+@pytest.fixture(scope="module")
+def form() -> bytes:
+    return FORM.read_bytes()
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_the_form_is_found_and_read_in_every_client_shape(shape: str, form: bytes) -> None:
+    extraction = extract_from_mail(SHAPES[shape](form), SPEC)
+    assert extraction.document is not None, extraction.unreadable
+    assert extraction.document.answers["organisation_name"].value == "Medway Youth Trust"
+    assert extraction.mail is not None and extraction.mail.reply_address == (
+        "jo@charity.example.org"
+    )
+
+
+@pytest.mark.parametrize(
+    ("shape", "name"),
+    [
+        ("rfc2231-name", "Formulaire de demande été.docx"),
+        ("rfc2047-name", "Bewerbung Förderung.docx"),
+        ("outlook-tnef", "Application form.docx"),
+        ("generic-type", "application"),
+    ],
+)
+def test_file_names_are_decoded_as_the_applicant_wrote_them(
+    shape: str, name: str, form: bytes
+) -> None:
+    assert extract_from_mail(SHAPES[shape](form), SPEC).file == name
+
+
+def test_encoded_subjects_are_decoded(form: bytes) -> None:
+    assert read_mail(SHAPES["rfc2047-name"](form)).subject == "Antrag für Förderung"
+
+
+def test_the_form_is_chosen_among_a_policy_a_logo_accounts_and_a_cover_letter(
+    form: bytes,
+) -> None:
+    cover = build_form({"organisation_name": "Only a cover letter"})
+    extraction = extract_from_mail(many_attachments(form, cover_letter=cover), SPEC)
+    assert extraction.file == "Application form.docx"
+    assert [a.name for a in extraction.attachments] == [
+        "Safeguarding policy.pdf",
+        "logo.png",
+        "Cover letter.docx",
+        "Application form.docx",
+        "Accounts 2026.xlsx",
+    ]
+    notes = {a.name: a.note for a in extraction.attachments}
+    assert notes["Cover letter.docx"] == "not the application form"
+
+
+@pytest.mark.parametrize("shape", sorted(HOSTILE))
+def test_damaged_and_hostile_mail_is_read_without_crashing(shape: str, form: bytes) -> None:
+    extraction = extract_from_mail(HOSTILE[shape](form), SPEC)
+    assert extraction.mail is not None
+    if extraction.document is None:
+        assert extraction.no_form or extraction.unreadable
+
+
+def test_a_mail_nested_too_deep_says_so(form: bytes) -> None:
+    extraction = extract_from_mail(HOSTILE["deep-nesting"](form), SPEC)
+    assert extraction.document is None
+    assert "nested more than 12 levels deep" in (extraction.unreadable or "")
+
+
+def test_a_damaged_attachment_is_reported_with_its_name(form: bytes) -> None:
+    extraction = extract_from_mail(HOSTILE["broken-base64"](form), SPEC)
+    assert extraction.unreadable is not None
+    assert extraction.unreadable.startswith("form.docx: ")
+
+
+def test_a_mail_without_attachments_has_no_form() -> None:
+    raw = (
+        b"From: a@example.org\r\nTo: b@example.org\r\nSubject: question\r\n\r\n"
+        b"When is the deadline?\r\n"
+    )
+    extraction = extract_from_mail(raw, SPEC)
+    assert extraction.no_form
+    assert extraction.mail is not None
+    assert "When is the deadline?" in extraction.mail.text
+
+
+def test_headers_that_crash_the_modern_parser_fall_back_to_the_lenient_one() -> None:
+    raw = (
+        b"From: a@example.org\r\nMessage-ID: <[abc]@exchange>\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: application/octet-stream\r\n"
+        b"Content-Disposition: attachment; filename*=\r\n\r\nAAAA\r\n--b--\r\n"
+    )
+    mail = read_mail(raw)
+    assert mail.from_addr == "a@example.org"
+
+
+def _cpython_test_mails() -> list[Path]:
+    """CPython's own email test corpus, shipped with the interpreter (when it is)."""
+    try:
+        import test.test_email as corpus
+    except ImportError:
+        return []
+    return sorted((Path(corpus.__file__).parent / "data").glob("msg_*.txt"))
+
+
+CPYTHON_MAILS = _cpython_test_mails()
+
+
+@pytest.mark.skipif(not CPYTHON_MAILS, reason="this Python has no test.test_email corpus")
+def test_cpythons_test_mails_are_all_read_without_crashing() -> None:
+    for path in CPYTHON_MAILS:
+        extraction = extract_from_mail(path.read_bytes(), SPEC)
+        assert extraction.mail is not None, path.name
+        assert extraction.document is None  # none of them carries an application form

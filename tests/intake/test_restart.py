@@ -1,0 +1,78 @@
+"""Accepted mail survives the service stopping or dying, and is processed exactly once."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from fixtures.make_fixtures import build_mail
+from tests.harness import RunningService, fixture_form
+
+ROUND_ONE = "2027-04-20T10:00:00+01:00"
+MAILS = 6
+
+
+def _mails(tag: str) -> list[bytes]:
+    form = fixture_form("complete-medway-youth-trust.docx")
+    return [
+        build_mail(
+            sender=f"Applicant {n} <applicant{n}@example.org>",
+            to="safer-in-kent@bids.example.org",
+            subject=f"Application {n}",
+            body="Our form is attached.",
+            date=datetime(2027, 4, 20, 9, n, tzinfo=UTC),
+            message_id=f"<{tag}-{n}@example.org>",
+            attachments=[(f"form-{n}.docx", form, "application/octet-stream")],
+        )
+        for n in range(MAILS)
+    ]
+
+
+def _query(service: RunningService, sql: str) -> list[tuple]:
+    with sqlite3.connect(service.data_dir / "intake.sqlite3") as connection:
+        return connection.execute(sql).fetchall()
+
+
+def _all_done(service: RunningService) -> bool:
+    (pending,) = _query(service, "SELECT count(*) FROM jobs WHERE state != 'done'")[0]
+    (bids,) = _query(service, "SELECT count(*) FROM bids")[0]
+    return bids == MAILS and pending == 0
+
+
+@pytest.mark.parametrize("stop", ["kill", "stop"], ids=["kill -9", "SIGTERM"])
+def test_mail_accepted_before_a_stop_is_processed_once_after_restart(
+    tmp_path: Path, stop: str
+) -> None:
+    service = RunningService(tmp_path, INTAKE_NOW=ROUND_ONE)
+    try:
+        service.start()
+        queued = [service.send(raw).rsplit(" ", 1)[-1] for raw in _mails(stop)]
+        halt: Callable[[], object] = service.kill if stop == "kill" else service.stop
+        halt()
+
+        unprocessed = _query(service, "SELECT count(*) FROM messages WHERE state = 'queued'")
+        assert unprocessed[0][0] >= 1, "the stop came too late to test anything"
+        for message_id in queued:
+            path = _query(service, f"SELECT spool_name FROM messages WHERE id = '{message_id}'")
+            assert (service.data_dir / "spool" / path[0][0]).is_file()
+
+        service.start()
+        service.wait_for(lambda: _all_done(service), what="every accepted mail processed")
+    finally:
+        service.close()
+
+    per_message = _query(service, "SELECT bid_id FROM messages ORDER BY id")
+    assert len(per_message) == MAILS and None not in {row[0] for row in per_message}
+    assert len({row[0] for row in per_message}) == MAILS
+    assert _query(service, "SELECT count(*) FROM bid_versions")[0][0] == MAILS
+    assert _query(service, "SELECT count(*) FROM cards")[0][0] == MAILS
+    assert _query(service, "SELECT count(DISTINCT bid_id), count(*) FROM outgoing_mail")[0] == (
+        MAILS,
+        MAILS,
+    )
+    assert len(list((service.data_dir / "outbox").glob("*.eml"))) == MAILS
+    assert service.output.count("New triage card") == MAILS
