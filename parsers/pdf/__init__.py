@@ -22,6 +22,8 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+import pypdfium2 as pdfium
+
 from parsers.blocks import Block, Cell, Control, Line
 from parsers.errors import UnreadableDocument
 from parsers.labels import LabelMatcher
@@ -60,7 +62,12 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
         pages: list[Page] = []
         scanned: list[int] = []
         for index in range(count):
-            page = document[index]
+            try:
+                page = document[index]
+            except pdfium.PdfiumError:
+                warnings.append(f"page {index + 1} could not be read")
+                pages.append(Page(number=index + 1, width=0, height=0))
+                continue
             try:
                 chars, image_share = char_count(page)
                 if chars < _SCAN_MAX_CHARS and image_share >= _SCAN_MIN_IMAGE_SHARE:

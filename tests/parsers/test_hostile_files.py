@@ -121,3 +121,26 @@ def test_a_2000_page_pdf_is_read_up_to_the_page_limit_and_says_so(kent: FormSpec
 def test_a_pdf_too_big_for_any_form_is_refused(kent: FormSpec) -> None:
     with pytest.raises(UnreadableDocument, match="no form is that big"):
         parse_pdf(b"%PDF-1.7\n" + b"0" * 2048, kent, limits=PdfLimits(max_bytes=1024))
+
+
+_W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def test_a_document_breaking_its_format_rules_is_unreadable_not_a_crash(kent: FormSpec) -> None:
+    xml = (
+        f"<w:document {_W}><w:body><w:tbl><w:tr><w:tc><w:tcPr>"
+        '<w:gridSpan w:val="abc"/></w:tcPr><w:p/></w:tc></w:tr></w:tbl></w:body></w:document>'
+    )
+    assert "malformed" in _reason(_docx_with("word/document.xml", xml.encode()), kent)
+
+
+def test_tables_nested_thousands_deep_are_refused(kent: FormSpec) -> None:
+    depth = 3000
+    xml = (
+        f"<w:document {_W}><w:body>"
+        + "<w:tbl><w:tr><w:tc>" * depth
+        + "<w:p/>"
+        + "</w:tc></w:tr></w:tbl>" * depth
+        + "</w:body></w:document>"
+    )
+    assert "Word document" in _reason(_docx_with("word/document.xml", xml.encode()), kent)
