@@ -33,6 +33,8 @@ from PIL import Image
 from parsers.errors import ParserError
 from parsers.pdf.layout import Page, Ruling, Segment
 
+MAX_PIXELS = 17_500_000
+"""The most pixels a page is rendered with for OCR (A3 at 300 dpi)."""
 OCR_TIMEOUT = 60.0
 """Seconds tesseract may take for one page before we give up on it."""
 
@@ -73,6 +75,13 @@ def ocr_page(page: pdfium.PdfPage, number: int, *, dpi: int = 300) -> Page:
     if executable is None:
         raise OcrUnavailable("tesseract is not installed")
     width, height = page.get_size()
+    # A page may declare itself 200 inches square: never render more than an A3
+    # sheet's worth of pixels at 300 dpi, and do not OCR what would be too coarse.
+    pixels = (width / 72 * dpi) * (height / 72 * dpi)
+    if pixels > MAX_PIXELS:
+        dpi = int(dpi * (MAX_PIXELS / pixels) ** 0.5)
+        if dpi < 100:
+            raise OcrFailed(f"the page is {width / 72:.0f} x {height / 72:.0f} inches: too large")
     bitmap = page.render(scale=dpi / 72, grayscale=True)
     image = bitmap.to_pil().convert("L")
     image = straighten(image)

@@ -144,3 +144,11 @@ def test_tables_nested_thousands_deep_are_refused(kent: FormSpec) -> None:
         + "</w:body></w:document>"
     )
     assert "Word document" in _reason(_docx_with("word/document.xml", xml.encode()), kent)
+
+
+def test_a_scan_on_a_page_200_inches_square_is_not_rendered(kent: FormSpec) -> None:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("L", (400, 400), 128).save(buffer, "PDF", resolution=2)
+    assert "too large" in _reason(buffer.getvalue(), kent)
