@@ -71,9 +71,6 @@ def tesseract_path() -> str | None:
 
 def ocr_page(page: pdfium.PdfPage, number: int, *, dpi: int = 300) -> Page:
     """A scanned page as text segments and rulings, in points like a text page."""
-    executable = tesseract_path()
-    if executable is None:
-        raise OcrUnavailable("tesseract is not installed")
     width, height = page.get_size()
     # A page may declare itself 200 inches square: never render more than an A3
     # sheet's worth of pixels at 300 dpi, and do not OCR what would be too coarse.
@@ -82,6 +79,9 @@ def ocr_page(page: pdfium.PdfPage, number: int, *, dpi: int = 300) -> Page:
         dpi = int(dpi * (MAX_PIXELS / pixels) ** 0.5)
         if dpi < 100:
             raise OcrFailed(f"the page is {width / 72:.0f} x {height / 72:.0f} inches: too large")
+    executable = tesseract_path()
+    if executable is None:
+        raise OcrUnavailable("tesseract is not installed")
     bitmap = page.render(scale=dpi / 72, grayscale=True)
     image = bitmap.to_pil().convert("L")
     image = straighten(image)
