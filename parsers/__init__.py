@@ -12,6 +12,20 @@ from parsers.errors import ParserError, UnreadableDocument, UnsupportedDocument
 from parsers.model import Answer, FieldSpec, FormSpec, OptionSpec, ParsedDocument, Source
 from parsers.sniff import sniff
 
+_MALFORMED: tuple[type[BaseException], ...] = (
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    OverflowError,
+    RecursionError,
+    UnicodeError,
+    ZeroDivisionError,
+)
+"""What a reader may raise on a document that breaks the format's own rules.
+(lxml's and PDFium's errors derive from these or are caught where they arise.)"""
+
 __all__ = [
     "Answer",
     "FieldSpec",
@@ -34,12 +48,25 @@ def parse_document(data: bytes, form: FormSpec) -> ParsedDocument:
     file is not a form we can read.
     """
     kind = sniff(data)
-    if kind == "docx":
-        from parsers.docx import parse_docx
+    if kind in ("docx", "pdf"):
+        try:
+            if kind == "docx":
+                from parsers.docx import parse_docx
 
-        return parse_docx(data, form)
-    if kind == "pdf":
-        raise UnsupportedDocument("PDF forms are not supported yet; please send the form as DOCX")
+                return parse_docx(data, form)
+            from parsers.pdf import parse_pdf
+
+            return parse_pdf(data, form)
+        except ParserError:
+            raise
+        except _MALFORMED as exc:
+            # A file built to confuse a reader (a grid span of "abc", tables nested a
+            # thousand deep, a page PDFium cannot load) is unreadable, not a crash.
+            what = "Word document" if kind == "docx" else "PDF"
+            raise UnreadableDocument(
+                f"the {what} is malformed and cannot be read ({type(exc).__name__}: "
+                f"{str(exc)[:120]})"
+            ) from exc
     if kind == "doc":
         raise UnsupportedDocument(
             "the form is an old-format (.doc) or password-protected Word file; "

@@ -116,6 +116,8 @@ def _read_choice(
     pool: tuple[tuple[FieldSpec, OptionSpec], ...] | None,
 ) -> Answer | None:
     pool = pool or _option_pool(spec)
+    if any(line.ticks for line in lines):
+        lines = [_leading_mark(line) for line in lines]
     segments = [seg for line in lines for seg in line.tick_segments()]
     if not segments:
         return _choice_from_text(spec, lines_text(lines), source, confidence)
@@ -129,7 +131,9 @@ def _read_choice(
                 unknown.append(words)
             continue
         owner, option, _score = found
-        seen_any_option = True
+        # Only this question's own options count as "its options are printed here":
+        # a block of criteria ticks says nothing about the priorities asked elsewhere.
+        seen_any_option = seen_any_option or owner.id == spec.id
         if tick.checked and owner.id == spec.id:
             chosen.append(option.id)
     raw = lines_text(lines)
@@ -158,6 +162,23 @@ def _read_choice(
         flagged=bool(unknown),
         note=note,
     )
+
+
+_MARK_TOKEN = re.compile(r"^([^\w\s£(\[]{1,2}|[XxVvYJ✓✔]{1,2})\s+(\S.*)$", re.S)
+
+
+def _leading_mark(line: Line) -> Line:
+    """A tick-less option line among ticked ones, led by a stray mark ("X", "v", '"'), as ticked.
+
+    Among options with tick boxes, a ✓ or X typed or drawn without a box is what
+    OCR reads as a letter or a quote mark before the option's words.
+    """
+    if line.ticks:
+        return line
+    match = _MARK_TOKEN.match(line.text)
+    if match is None:
+        return line
+    return Line(parts=[Tick(True, "mark"), match.group(2)], location=line.location)
 
 
 def _choice_from_text(

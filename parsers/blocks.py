@@ -48,10 +48,18 @@ class Line:
     heading: bool = False
     controls: list[Control] = field(default_factory=list)
     placeholder_only: bool = False
+    confidence: float = 1.0
+    """How sure the reader is of the words (below 1 for OCR)."""
+    _cache: tuple[int, int, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def text(self) -> str:
-        return _collapse("".join(p for p in self.parts if isinstance(p, str)))
+        """The words, white space collapsed (remembered until ``parts`` changes)."""
+        key = (len(self.parts), id(self.parts[-1]) if self.parts else 0)
+        if self._cache is None or self._cache[:2] != key:
+            text = _collapse("".join(p for p in self.parts if isinstance(p, str)))
+            self._cache = (*key, text)
+        return self._cache[2]
 
     @property
     def ticks(self) -> list[Tick]:
@@ -80,11 +88,17 @@ class Cell:
     """The grid column the cell starts in (merged cells span several)."""
 
     def lines(self) -> list[Line]:
-        """The cell's lines, nested tables flattened in reading order."""
+        """The cell's lines, nested tables flattened in reading order.
+
+        A nested table of options with an "X" (or ✓) typed beside the chosen
+        ones reads as tick lines, the way the same choice looks with tick boxes.
+        """
         out: list[Line] = []
         for block in self.blocks:
             if isinstance(block, Line):
                 out.append(block)
+            elif (ticks := _mark_rows(block)) is not None:
+                out.extend(ticks)
             else:
                 for row in block.rows:
                     for cell in row:
@@ -117,3 +131,28 @@ def _collapse(text: str) -> str:
     return "\n".join(
         part for part in (_SPACE.sub(" ", piece).strip() for piece in text.split("\n")) if part
     )
+
+
+_MARKISH = re.compile(r"^[xX✓✔]{1,3}$")
+"""An X typed (or read by OCR as "Xx") in a tick cell."""
+_MARKS = {"x", "✓", "✔", "☒", "☑", "✗", "✘", "yes", "y"}
+
+
+def _mark_rows(table: Table) -> list[Line] | None:
+    """Rows of "option | mark" (or "mark | option") as tick lines; None if the table is not that."""
+    lines: list[Line] = []
+    marked = False
+    for row in table.rows:
+        if len(row) != 2:
+            return None
+        texts = [cell.text.strip() for cell in row]
+        marks = [not text or text.lower() in _MARKS or bool(_MARKISH.match(text)) for text in texts]
+        if marks == [True, True] or marks == [False, False]:
+            return None
+        mark_index = marks.index(True)
+        option = texts[1 - mark_index]
+        checked = bool(texts[mark_index])
+        marked = marked or checked
+        location = row[1 - mark_index].location
+        lines.append(Line(parts=[Tick(checked, "mark"), option], location=location))
+    return lines if marked and len(lines) >= 2 else None

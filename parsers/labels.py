@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from parsers.model import FieldSpec, FormSpec, OptionSpec
 
@@ -28,6 +28,7 @@ _NON_WORD = re.compile(r"[^a-z0-9£&/+]+")
 _TICK_PREFIX = re.compile(r"^[\s☐☒☑✓✔✗✘□■▢▣⊠]+")
 
 
+@lru_cache(maxsize=16384)
 def normalise(text: str) -> str:
     """Lower-case words: punctuation dropped, "&" read as "and", "/" spaced out."""
     text = text.lower().replace("&", " and ").replace("e-mail", "email")
@@ -35,6 +36,7 @@ def normalise(text: str) -> str:
     return " ".join(w for w in _NON_WORD.sub(" ", text).split() if w != "/")
 
 
+@lru_cache(maxsize=16384)
 def head(text: str) -> str:
     """The part of a label before its hint: up to the first ``?``, ``:``, ``(`` or line break."""
     match = _HINT_START.search(text)
@@ -66,6 +68,12 @@ class LabelMatcher:
         self._exact: dict[str, FieldSpec] = {}
         for variant, spec in self._labels:
             self._exact.setdefault(variant, spec)
+        self._variants = [variant for variant, _spec in self._labels]
+        # Labels of four words or more, by first word: the only ones a prefix can be.
+        self._long: dict[str, list[tuple[str, FieldSpec]]] = {}
+        for variant, spec in self._labels:
+            if variant.count(" ") >= PREFIX_MIN_WORDS - 1:
+                self._long.setdefault(variant.split(" ", 1)[0], []).append((variant, spec))
 
     def match(self, text: str) -> LabelMatch | None:
         """The question ``text`` asks, if it clearly asks one.
@@ -80,15 +88,16 @@ class LabelMatcher:
             return None
         rest = ""
         colon = re.match(r"^([^:\n]{1,200}):\s*(.*)$", stripped, re.S)
-        candidates = [stripped, head(stripped)]
+        candidates = [(stripped, False), (head(stripped), False)]
         if colon:
-            candidates.insert(0, colon.group(1))
+            # "Registration number (charity or company): 1123456": the label with its
+            # hint, or without it, then the answer after the colon.
+            candidates[:0] = [(colon.group(1), True), (head(colon.group(1)), True)]
             rest = colon.group(2).strip()
-        for candidate in candidates:
+        for candidate, keeps_rest in candidates:
             key = normalise(candidate)
             if key in self._exact:
-                own_rest = rest if colon and candidate == colon.group(1) else ""
-                return LabelMatch(self._exact[key], 100.0, True, own_rest)
+                return LabelMatch(self._exact[key], 100.0, True, rest if keeps_rest else "")
         prefixed = self._prefix(normalise(stripped))
         if prefixed is not None:
             return LabelMatch(prefixed, PREFIX_SCORE, False, "")
@@ -102,8 +111,8 @@ class LabelMatcher:
         it is the same question, and too many for "Name" to swallow "Name of ...".
         """
         best: tuple[int, FieldSpec] | None = None
-        for variant, spec in self._labels:
-            if variant.count(" ") < PREFIX_MIN_WORDS - 1 or not key.startswith(variant + " "):
+        for variant, spec in self._long.get(key.split(" ", 1)[0], ()):
+            if not key.startswith(variant + " "):
                 continue
             if best is None or len(variant) > best[0]:
                 best = (len(variant), spec)
@@ -112,10 +121,20 @@ class LabelMatcher:
     def _fuzzy(self, key: str, rest: str) -> LabelMatch | None:
         if len(key) < 4:
             return None
+        # rapidfuzz scores every label in C; only those that could come within the
+        # margin of the cutoff are scored again in full.
+        near = process.extract(
+            key,
+            self._variants,
+            scorer=fuzz.token_sort_ratio,
+            limit=None,
+            score_cutoff=FUZZY_CUTOFF - MARGIN,
+        )
         best: dict[str, tuple[float, FieldSpec]] = {}
-        for variant, spec in self._labels:
+        for variant, _score, index in near:
             if abs(len(variant) - len(key)) > max(12, len(key) // 2):
                 continue
+            spec = self._labels[index][1]
             score = _similarity(key, variant)
             if score > best.get(spec.id, (0.0, spec))[0]:
                 best[spec.id] = (score, spec)

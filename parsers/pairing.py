@@ -11,6 +11,7 @@ first is kept and flagged so an officer confirms it; nothing is silently chosen.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,8 +25,15 @@ from parsers.blocks import Block, Cell, Control, Line, Table
 from parsers.labels import LabelMatch, LabelMatcher, head, match_option, normalise
 from parsers.model import Answer, FieldSpec, FormSpec, OptionSpec, Source, SourceKind
 
+_GENERIC_NAME = re.compile(
+    r"^\s*(text|check\s*box|checkbox|check|dropdown|drop\s*down|combo\s*box|list\s*box|"
+    r"group|radio\s*button|field)\s*\d+\s*$",
+    re.IGNORECASE,
+)
 _RANK = {"content-control": 0, "form-field": 0, "pdf-field": 0, "table-cell": 1}
 _FUZZY_FLAG_BELOW = 0.95
+_UNSURE_READING = 0.6
+"""Below this OCR word confidence an answer is flagged for an officer to confirm."""
 
 
 @dataclass
@@ -81,6 +89,9 @@ class _Reader:
         self.matcher = LabelMatcher(form)
         self.sheet = AnswerSheet()
         self.groups = self.matcher.groups()
+        # A cell is asked "are you a label?" several times (as itself, as the row
+        # below another); the answer does not change.
+        self._cell_labels: dict[int, tuple[_Found, list[Line]] | None] = {}
 
     # --- machine keys ------------------------------------------------------
 
@@ -89,6 +100,8 @@ class _Reader:
             if control.placeholder:
                 continue
             for name in control.names:
+                if _GENERIC_NAME.match(name):
+                    continue  # "Text7", "Check Box3": the authoring tool's name says nothing
                 spec, confidence = self._field_for_name(name)
                 if spec is not None:
                     self._control_answer(spec, control, confidence)
@@ -234,7 +247,11 @@ class _Reader:
                     continue
                 label_found, own_lines = found
                 partner = _right_partner(labels, i)
-                if own_lines:
+                if partner is not None and not partner.empty:
+                    # Words under a label in its own cell, beside a filled answer cell,
+                    # are its hint (in scans they are not italic any more).
+                    self._give(label_found, partner.lines(), "table-cell", partner.location)
+                elif own_lines:
                     self._give(label_found, own_lines, "table-cell", cell.location)
                 elif partner is not None:
                     self._give(label_found, partner.lines(), "table-cell", partner.location)
@@ -265,6 +282,17 @@ class _Reader:
 
     def _cell_label(self, cell: Cell) -> tuple[_Found, list[Line]] | None:
         """The question a cell asks and any answer lines written in the same cell."""
+        key = id(cell)
+        if key not in self._cell_labels:
+            self._cell_labels[key] = self._read_cell_label(cell)
+        return self._cell_labels[key]
+
+    def _read_cell_label(self, cell: Cell) -> tuple[_Found, list[Line]] | None:
+        first_block = next(
+            (b for b in cell.blocks if isinstance(b, Table) or b.text or b.ticks), None
+        )
+        if isinstance(first_block, Table):
+            return None  # a cell holding a table is not a question; its table is read
         lines = [line for line in cell.lines() if line.text or line.ticks]
         if not lines or lines[0].ticks:
             return None
@@ -317,8 +345,12 @@ class _Reader:
             return
         if found.companions and lines:
             lines = self._give_companion(spec, found.companions[0], lines, source, confidence)
-        answer = read_value(spec, lines, source, confidence=confidence)
-        self.sheet.offer(_flag_if_fuzzy(answer, confidence, label=found.match.rest or None))
+        read = min((line.confidence for line in lines), default=1.0)
+        answer = read_value(spec, lines, source, confidence=min(confidence, read))
+        answer = _flag_if_fuzzy(answer, confidence, label=found.match.rest or None)
+        if answer is not None and read < _UNSURE_READING:
+            answer = _flag(answer, f"read by OCR with low confidence ({read:.0%})")
+        self.sheet.offer(answer)
 
     def _give_group(self, group: str, lines: list[Line], source: Source, confidence: float) -> None:
         members = self.groups.get(group, ())

@@ -17,22 +17,19 @@ walker reads the XML itself:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from parsers.blocks import Block, Cell, Control, Line, Table, Tick
+from parsers.glyphs import split_ticks
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 
 _TRUE_VALUES = {None, "1", "true", "on"}
-_CHECKED_GLYPHS = "☒☑✓✔⊠✗✘▣"
-_UNCHECKED_GLYPHS = "☐□▢"
-_GLYPHS = re.compile(rf"[{_CHECKED_GLYPHS}{_UNCHECKED_GLYPHS}]|\[\s*[xX✓✔]?\s*\]|\(\s*[xX✓✔]\s*\)")
 # Symbol fonts Word uses for tick boxes, by character code.
 _SYMBOL_TICKS = {
     "wingdings": {"FE": True, "FD": True, "78": True, "A8": False, "6F": False, "71": False},
@@ -59,7 +56,10 @@ def _on(element: etree._Element | None) -> bool:
     """A WordprocessingML on/off property: present without ``val`` means on."""
     if element is None:
         return False
-    return element.get(W + "val") in _TRUE_VALUES or element.get(W14 + "val") in _TRUE_VALUES
+    value = element.get(W + "val")
+    if value is None:
+        value = element.get(W14 + "val")  # w14:checked carries its state as w14:val
+    return value in _TRUE_VALUES
 
 
 @dataclass
@@ -265,16 +265,7 @@ class DocxWalker:
                 state.italic_chars += len(text.strip())
             else:
                 state.plain_chars += len(text.strip())
-        position = 0
-        for match in _GLYPHS.finditer(text):
-            if match.start() > position:
-                state.line.parts.append(text[position : match.start()])
-            glyph = match.group()
-            checked = glyph in _CHECKED_GLYPHS or bool(re.search(r"[xX✓✔]", glyph))
-            state.line.parts.append(Tick(checked, "glyph"))
-            position = match.end()
-        if position < len(text):
-            state.line.parts.append(text[position:])
+        state.line.parts.extend(split_ticks(text))
 
     def _emit_tick(self, state: _LineState, tick: Tick) -> None:
         state.plain_chars += 1

@@ -1,0 +1,164 @@
+"""Field-level and status-level accuracy of the parsers on the corpus, per shape.
+
+    python -m bench.accuracy [--shape SHAPE] [--show]
+
+Each corpus document is parsed as ``intake parse`` would (``parse_document``, then
+the checks of the Safer in Kent Fund at the document's ``received`` time) and
+compared with its expected JSON. A field is right when its value is exactly the
+expected one; every expected field and every field read that should not be
+there counts. The status and the set of ``(field, code)`` problems are compared
+per document. ``near`` also counts long text answers at least 98% similar to the
+expected text (an OCR slip of a character or two), for scans; ``field acc`` is
+the exact measure the targets are set on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
+
+from fixtures.corpus import CORPUS_DIR, load_manifest
+from intake.checks import judge, unreadable
+from intake.config.load import load_config
+from intake.forms import form_spec
+from parsers import ParserError, parse_document
+
+
+@dataclass
+class Outcome:
+    """How one document came out against its expected JSON."""
+
+    file: str
+    shape: str
+    fields_right: int = 0
+    fields_near: int = 0
+    fields_total: int = 0
+    status_right: bool = False
+    problems_right: bool = False
+    format_right: bool = False
+    wrong: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    problems: tuple[list[Any], list[Any]] = ([], [])
+    status: tuple[str, str] = ("", "")
+
+
+def evaluate(path: Path, expected: dict[str, Any]) -> Outcome:
+    """Parse and judge one document and compare it with ``expected``."""
+    config = load_config()
+    fund = config.fund(str(expected["fund"]))
+    form = config.form(fund.form)
+    office = config.office(fund.office)
+    spec = form_spec(config, form, fund)
+    received = datetime.fromisoformat(str(expected["received"]))
+    fmt = None
+    try:
+        parsed = parse_document(path.read_bytes(), spec)
+        fmt = parsed.format
+        judgement = judge(
+            form=form, fund=fund, office=office, answers=parsed.answers, received_at=received
+        )
+    except ParserError as exc:
+        judgement = unreadable(str(exc))
+    got, want = judgement.fields, expected["fields"]
+    outcome = Outcome(file=path.name, shape=str(expected["shape"]))
+    for key in sorted(set(got) | set(want)):
+        outcome.fields_total += 1
+        if got.get(key) == want.get(key):
+            outcome.fields_right += 1
+            outcome.fields_near += 1
+        else:
+            outcome.wrong[key] = (got.get(key), want.get(key))
+            if _near(got.get(key), want.get(key)):
+                outcome.fields_near += 1
+    got_problems = sorted({(p.field or "", p.code) for p in judgement.problems})
+    want_problems = sorted({(p["field"] or "", p["code"]) for p in expected["problems"]})
+    outcome.problems = (got_problems, want_problems)
+    outcome.problems_right = got_problems == want_problems
+    outcome.status = (judgement.status, str(expected["status"]))
+    outcome.status_right = judgement.status == expected["status"]
+    outcome.format_right = fmt == expected["format"]
+    return outcome
+
+
+def _near(got: Any, want: Any) -> bool:
+    """A long text answer off by a character or two (OCR's "Gillmgham" for "Gillingham")."""
+    if not (isinstance(got, str) and isinstance(want, str)) or len(want) < 40:
+        return False
+    return SequenceMatcher(None, got, want).ratio() >= 0.98
+
+
+def run(folder: Path = CORPUS_DIR, shape: str | None = None) -> list[Outcome]:
+    """Every corpus document's outcome (of one shape, if given)."""
+    outcomes = []
+    for expected in load_manifest(folder):
+        if shape and expected["shape"] != shape:
+            continue
+        outcomes.append(evaluate(folder / str(expected["file"]), expected))
+    return outcomes
+
+
+def report(outcomes: list[Outcome], *, show: bool = False) -> str:
+    """A table of accuracy per shape, and the differences when ``show``."""
+    by_shape: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        by_shape[outcome.shape].append(outcome)
+    lines = [
+        f"{'shape':<18} {'docs':>4} {'fields':>14} {'field acc':>9} {'status':>9} "
+        f"{'problems':>9} {'format':>7} {'near':>7}"
+    ]
+
+    def row(name: str, group: list[Outcome]) -> str:
+        right = sum(o.fields_right for o in group)
+        total = sum(o.fields_total for o in group)
+        status = sum(o.status_right for o in group)
+        problems = sum(o.problems_right for o in group)
+        formats = sum(o.format_right for o in group)
+        return (
+            f"{name:<18} {len(group):>4} {right:>6}/{total:<7} "
+            f"{100 * right / max(total, 1):>8.1f}% "
+            f"{100 * status / len(group):>8.1f}% {100 * problems / len(group):>8.1f}% "
+            f"{formats:>3}/{len(group):<3} "
+            f"{100 * sum(o.fields_near for o in group) / max(total, 1):>6.1f}%"
+        )
+
+    for name in sorted(by_shape):
+        lines.append(row(name, by_shape[name]))
+    digital = [o for o in outcomes if o.shape != "pdf-scan"]
+    if digital and len(digital) != len(outcomes):
+        lines.append(row("all digital", digital))
+    lines.append(row("all", outcomes))
+    if show:
+        for outcome in outcomes:
+            if outcome.wrong or not outcome.status_right or not outcome.problems_right:
+                lines.append(
+                    f"\n{outcome.file}: status {outcome.status[0]} (want {outcome.status[1]})"
+                )
+                for key, (got, want) in outcome.wrong.items():
+                    lines.append(
+                        f"  {key}: got {str(got)[:100]!r}\n"
+                        f"  {' ' * len(key)}  want {str(want)[:100]!r}"
+                    )
+                if not outcome.problems_right:
+                    lines.append(
+                        f"  problems {outcome.problems[0]}\n      want {outcome.problems[1]}"
+                    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--shape", help="only documents of this shape")
+    parser.add_argument("--show", action="store_true", help="print every difference")
+    parser.add_argument("--corpus", type=Path, default=CORPUS_DIR)
+    args = parser.parse_args(argv)
+    print(report(run(args.corpus, args.shape), show=args.show))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""Reading an application form from a PDF: printed text, fillable fields or a scan.
+
+* Text layer (printed from Word or LibreOffice): PDFium's text runs and drawn
+  lines become lines and tables (:mod:`parsers.pdf.layout`), read by the same
+  pairing as Word documents. pdfplumber's layout analysis would cost 30-60 times
+  PDFium's text extraction (parsing notes); reading runs and path objects from
+  PDFium directly keeps a form within ~7 times it.
+* Fillable (AcroForm) PDFs: the values live in the form, not the page text,
+  and are read through PDFium's form API (:mod:`parsers.pdf.acroform`); each
+  field is matched to a question by its tooltip, the label printed beside it,
+  or its name.
+* Scans: pages with (almost) no text and an image over most of the page are
+  rendered and read with tesseract (:mod:`parsers.pdf.ocr`); their answers carry
+  the source kind ``ocr`` and tesseract's confidence.
+
+Every read is bounded (:class:`~parsers.pdf.document.PdfLimits`): pages read,
+pages and seconds of OCR, text runs and drawings per page.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pypdfium2 as pdfium
+
+from parsers.blocks import Block, Cell, Control, Line
+from parsers.errors import UnreadableDocument
+from parsers.labels import LabelMatcher
+from parsers.model import DocumentFormat, FormSpec, ParsedDocument, Source
+from parsers.pairing import read_answers
+from parsers.pdf.acroform import FieldReader
+from parsers.pdf.document import PdfLimits, form_type, open_pdf
+from parsers.pdf.layout import Page, column_grid, find_cells, join_pages, page_blocks
+from parsers.pdf.textlayer import char_count, read_page
+
+__all__ = ["PdfLimits", "parse_pdf"]
+
+_SCAN_MAX_CHARS = 20
+_SCAN_MIN_IMAGE_SHARE = 0.5
+
+
+def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -> ParsedDocument:
+    """The answers a PDF gives to ``form``'s questions.
+
+    Raises :class:`~parsers.errors.UnreadableDocument` for a damaged, encrypted
+    or empty PDF, and for a scan when OCR is not available.
+    """
+    limits = limits or PdfLimits()
+    document = open_pdf(data, limits)
+    warnings: list[str] = []
+    try:
+        total = len(document)
+        count = min(total, limits.max_pages)
+        if total > count:
+            warnings.append(f"only the first {count} of {total} pages were read (a form has fewer)")
+        kind = form_type(document)
+        fields = None
+        if kind == "acroform":
+            document.init_forms()  # before any page is loaded, as PDFium requires
+            fields = FieldReader(document)
+        pages: list[Page] = []
+        scanned: list[int] = []
+        for index in range(count):
+            try:
+                page = document[index]
+            except pdfium.PdfiumError:
+                warnings.append(f"page {index + 1} could not be read")
+                pages.append(Page(number=index + 1, width=0, height=0))
+                continue
+            try:
+                chars, image_share = char_count(page)
+                if chars < _SCAN_MAX_CHARS and image_share >= _SCAN_MIN_IMAGE_SHARE:
+                    scanned.append(index)
+                    pages.append(Page(number=index + 1, width=0, height=0))
+                else:
+                    pages.append(read_page(page, index + 1))
+                if fields is not None:
+                    fields.read_page(page, index + 1, page.get_size()[1])
+            finally:
+                page.close()
+        controls: list[Control] = fields.controls(pages) if fields is not None else []
+        filled = [c for c in controls if c.value not in (None, "", False)]
+        if kind == "xfa" and not any(p.segments for p in pages):
+            raise UnreadableDocument(
+                "the PDF is an XFA (Adobe LiveCycle) form; please print it to PDF or send DOCX"
+            )
+        if scanned and len(filled) < 3:
+            _read_scans(document, scanned, pages, limits, warnings)
+    finally:
+        document.close()
+    if len(filled) >= 3:
+        # A fillable form's page text holds only its questions and instructions:
+        # read as answers, it would invent answers for the fields left blank.
+        answers = read_answers([], controls, form)
+    else:
+        answers = read_answers(_blocks(pages, form), controls, form)
+    fmt: DocumentFormat = "pdf"
+    if filled:
+        fmt = "pdf-form"
+    elif scanned and len(scanned) * 2 >= count:
+        fmt = "pdf-ocr"
+        answers = {
+            key: replace(answer, source=Source("ocr", answer.source.location))
+            for key, answer in answers.items()
+        }
+    parsed = ParsedDocument(format=fmt, answers=answers, warnings=warnings, pages=total)
+    parsed.form_found = len(answers) >= max(3, len(form.fields) // 6)
+    return parsed
+
+
+def _blocks(pages: list[Page], form: FormSpec) -> list[Block]:
+    """The document's lines and tables in reading order, headers and footers last."""
+    matcher = LabelMatcher(form)
+
+    def starts_question(cell: Cell) -> bool:
+        lines = cell.lines()
+        return bool(lines) and matcher.match(lines[0].text) is not None
+
+    cells = [find_cells(p.rulings) for p in pages]
+    grid = column_grid(cells)
+    margins: list[Line] = []
+    blocks: list[Block] = join_pages(
+        (
+            page_blocks(p, cells=c, grid=grid, margins=margins)
+            for p, c in zip(pages, cells, strict=True)
+        ),
+        starts_question,
+    )
+    blocks.extend(margins)
+    return blocks
+
+
+def _read_scans(
+    document: object,
+    scanned: list[int],
+    pages: list[Page],
+    limits: PdfLimits,
+    warnings: list[str],
+) -> None:
+    """OCR the scanned pages in place, within the page count and time the limits allow."""
+    from parsers.pdf.ocr import OcrFailed, OcrUnavailable, ocr_page, scan_dpi
+
+    readable = any(p.segments for p in pages)
+    started = time.monotonic()
+    for done, index in enumerate(scanned):
+        if done >= limits.max_ocr_pages:
+            warnings.append(f"only the first {limits.max_ocr_pages} scanned pages were read")
+            break
+        if time.monotonic() - started > limits.ocr_seconds:
+            warnings.append(f"only the first {done} scanned pages were read (time limit)")
+            break
+        page = document[index]  # type: ignore[index]
+        try:
+            dpi = scan_dpi(page, most=limits.ocr_dpi)
+            pages[index] = ocr_page(page, index + 1, dpi=dpi)
+        except OcrUnavailable as exc:
+            if not readable:
+                raise UnreadableDocument("scanned form: OCR not available") from exc
+            warnings.append("scanned pages were skipped: OCR not available")
+            return
+        except OcrFailed as exc:
+            if not readable and done == 0:
+                raise UnreadableDocument(f"scanned form: OCR failed ({exc})") from exc
+            warnings.append(f"scanned page {index + 1} could not be read: {exc}")
+        finally:
+            page.close()

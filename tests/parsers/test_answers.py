@@ -1,0 +1,42 @@
+"""Typed answers from lines: ticks, marks and written choices."""
+
+from __future__ import annotations
+
+from parsers import FormSpec, Source
+from parsers.answers import read_value
+from parsers.blocks import Line, Tick
+
+SOURCE = Source("table-cell", "table 1, row 3")
+
+
+def _line(*parts: str | Tick) -> Line:
+    return Line(parts=list(parts))
+
+
+def test_a_mark_typed_before_an_option_among_tick_boxes_counts_as_ticked(kent: FormSpec) -> None:
+    lines = [
+        _line(Tick(False), " Registered charity"),
+        _line("X Local Authority"),
+        _line(Tick(False), " Social Enterprise"),
+    ]
+    answer = read_value(kent.field("organisation_type"), lines, SOURCE)
+    assert answer is not None and answer.value == "local_authority"
+
+
+def test_two_ticked_options_for_one_choice_are_an_error_not_a_guess(kent: FormSpec) -> None:
+    lines = [_line(Tick(True), " Registered charity"), _line(Tick(True), " Local Authority")]
+    answer = read_value(kent.field("organisation_type"), lines, SOURCE)
+    assert answer is not None and answer.value is None
+    assert "more than one option" in str(answer.error)
+
+
+def test_criteria_ticks_say_nothing_about_priorities_asked_elsewhere(kent: FormSpec) -> None:
+    lines = [_line(Tick(True), " Prevent and reduce re-offending")]
+    pool = tuple(
+        (spec, option)
+        for spec in (kent.field("criteria"), kent.field("priorities"))
+        for option in spec.options
+    )
+    assert read_value(kent.field("priorities"), lines, SOURCE, option_pool=pool) is None
+    criteria = read_value(kent.field("criteria"), lines, SOURCE, option_pool=pool)
+    assert criteria is not None and criteria.value == ["reduce_reoffending"]

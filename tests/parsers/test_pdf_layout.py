@@ -1,0 +1,101 @@
+"""Positioned text and ruling lines become the lines and tables the pairing reads."""
+
+from __future__ import annotations
+
+from parsers.blocks import Line, Table
+from parsers.pdf.layout import Page, Ruling, Segment, join_pages, page_blocks
+
+
+def _grid(xs: list[float], ys: list[float]) -> list[Ruling]:
+    lines = [Ruling(xs[0], y, xs[-1], y) for y in ys]
+    lines += [Ruling(x, ys[0], x, ys[-1]) for x in xs]
+    return lines
+
+
+def _text(x: float, y: float, text: str, width: float | None = None) -> Segment:
+    return Segment(x, y, x + (width or 5.0 * len(text)), y + 10, text, size=10)
+
+
+def test_ruled_cells_become_a_label_answer_table() -> None:
+    page = Page(1, 595, 842, rulings=_grid([50, 200, 500], [100, 120, 140]))
+    page.segments = [
+        _text(55, 105, "Name of Organisation:"),
+        _text(205, 105, "Medway Youth Trust"),
+        _text(55, 125, "Telephone No:"),
+        _text(205, 125, "01632 960412"),
+    ]
+    [table] = page_blocks(page)
+    assert isinstance(table, Table)
+    assert [[c.text for c in row] for row in table.rows] == [
+        ["Name of Organisation:", "Medway Youth Trust"],
+        ["Telephone No:", "01632 960412"],
+    ]
+
+
+def test_a_label_wrapped_over_lines_in_its_cell_is_one_paragraph_again() -> None:
+    page = Page(1, 595, 842, rulings=_grid([50, 200, 500], [100, 150]))
+    page.segments = [
+        _text(55, 104, "What are the aims and", width=140),
+        _text(55, 116, "objectives of your", width=90),
+        _text(55, 128, "organisation?", width=60),
+        _text(205, 104, "Youth work."),
+    ]
+    [table] = page_blocks(page)
+    label = table.rows[0][0]
+    assert [line.text for line in label.lines()] == [
+        "What are the aims and objectives of your organisation?"
+    ]
+
+
+def test_short_lines_stay_separate_paragraphs() -> None:
+    page = Page(1, 595, 842, rulings=_grid([50, 200, 500], [100, 160]))
+    page.segments = [
+        _text(205, 104, "Unit 4, Pier Road"),
+        _text(205, 116, "Gillingham"),
+        _text(205, 128, "ME7 1RZ"),
+        _text(55, 104, "Address:"),
+    ]
+    [table] = page_blocks(page)
+    assert [line.text for line in table.rows[0][1].lines()] == [
+        "Unit 4, Pier Road",
+        "Gillingham",
+        "ME7 1RZ",
+    ]
+
+
+def test_tick_glyphs_and_drawn_boxes_become_ticks() -> None:
+    page = Page(1, 595, 842)
+    page.segments = [
+        _text(50, 100, "☒ Registered charity"),
+        Segment(50, 120, 60, 130, tick=False),
+        _text(65, 120, "Local Authority"),
+    ]
+    lines = [b for b in page_blocks(page) if isinstance(b, Line)]
+    assert [[t.checked for t in line.ticks] for line in lines] == [[True], [False]]
+    assert lines[1].tick_segments()[0][1] == "Local Authority"
+
+
+def test_a_row_split_by_a_page_break_is_one_row_again() -> None:
+    first = Page(1, 595, 842, rulings=_grid([50, 200, 500], [700, 800]))
+    first.segments = [
+        _text(55, 704, "If you do not receive the full", width=140),
+        _text(205, 704, "We would run two evenings"),
+    ]
+    second = Page(2, 595, 842, rulings=_grid([50, 200, 500], [60, 90]))
+    second.segments = [_text(55, 64, "amount how will this impact?"), _text(205, 64, "a week.")]
+    blocks = join_pages([page_blocks(first), page_blocks(second)])
+    [table] = blocks
+    assert isinstance(table, Table)
+    assert len(table.rows) == 1
+    assert table.rows[0][0].text == "If you do not receive the full amount how will this impact?"
+
+
+def test_running_headers_do_not_cut_a_table_over_a_page_break() -> None:
+    first = Page(1, 595, 842, rulings=_grid([50, 200, 500], [700, 800]))
+    first.segments = [_text(55, 704, "Which criteria does your project meet?")]
+    second = Page(2, 595, 842, rulings=_grid([50, 200, 500], [60, 90]))
+    second.segments = [_text(55, 20, "Grant application: Medway Youth Trust"), _text(55, 64, "☒ x")]
+    margins: list[Line] = []
+    blocks = join_pages([page_blocks(first, margins=margins), page_blocks(second, margins=margins)])
+    assert len(blocks) == 1 and isinstance(blocks[0], Table)
+    assert [m.text for m in margins] == ["Grant application: Medway Youth Trust"]
