@@ -33,6 +33,7 @@ from intake.slack_workspaces import INSTALL_PATH
 from intake.store import installations, queue
 from intake.store.installations import Installation
 from intake.store.queue import real_now
+from intake.waker import EFFECTS
 
 REDIRECT_PATH = "/slack/oauth_redirect"
 AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
@@ -143,8 +144,7 @@ class InstallPages:
         )
         channels = dict(channels_by_workspace(self.runtime.config)).get(workspace, [])
         await queue.hurry(self.runtime.engine, [slack_chain(place(workspace, c)) for c in channels])
-        self.runtime.wake.set()
-        self.runtime.wake.clear()
+        self.runtime.waker.notify(EFFECTS, count=len(channels))
         offices = ", ".join(self.runtime.config.office(o).name for o in sorted(workspace.offices))
         log.info("the app is installed in Slack workspace %s (%s)", team_id, offices)
         return _page(

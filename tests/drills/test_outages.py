@@ -60,8 +60,10 @@ def test_cards_and_acknowledgements_survive_a_slack_and_relay_outage(tmp_path: P
             )
         # Down until every bid and second version has been tried against it ...
         service.wait_for(
-            lambda: any(c.status == 503 for c in slack.calls_to("chat.postMessage"))
-            and relay.refused >= MAILS,
+            lambda: (
+                any(c.status == 503 for c in slack.calls_to("chat.postMessage"))
+                and relay.refused >= MAILS
+            ),
             what="Slack and the relay refusing the first attempts",
         )
         time.sleep(OUTAGE)
