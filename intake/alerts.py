@@ -22,7 +22,7 @@ from intake.config.model import Config
 from intake.runtime import Runtime
 from intake.slack_posts import post_once
 from intake.store import records
-from intake.store.engine import insert_ignoring_duplicates
+from intake.store.engine import insert_ignoring_duplicates, reading
 from intake.store.queue import Job, enqueue
 from intake.store.schema import alerts, bids
 from notifier.alerts import console_alert, deadline_alert
@@ -104,7 +104,7 @@ async def claim_due(runtime: Runtime) -> list[str]:
     found = due_now(runtime.config, now)
     if not found:
         return claimed
-    async with runtime.engine.connect() as connection:
+    async with reading(runtime.engine) as connection:
         # Read first: most ticks find every due alert claimed, and need no write lock.
         taken = set(
             (
@@ -148,7 +148,7 @@ async def claim_due(runtime: Runtime) -> list[str]:
 async def send_alert(runtime: Runtime, job: Job) -> None:
     """The ``alert`` job: count the round's bids now and post (or print) the alert once."""
     key = job.payload["alert"]
-    async with runtime.engine.connect() as connection:
+    async with reading(runtime.engine) as connection:
         row = (await connection.execute(select(alerts).where(alerts.c.key == key))).first()
     if row is None or row.posted_at is not None:
         return
@@ -156,7 +156,7 @@ async def send_alert(runtime: Runtime, job: Job) -> None:
     if deadline is None:
         runtime.log.warning("alert %s: no longer in the configuration; not sent", key)
         return
-    async with runtime.engine.connect() as connection:
+    async with reading(runtime.engine) as connection:
         counts = await round_counts(connection, runtime.config, deadline)
     office = runtime.config.office(deadline.office)
     alert = DeadlineAlert(

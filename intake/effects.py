@@ -22,7 +22,7 @@ from intake.references import our_message_id
 from intake.runtime import Runtime
 from intake.slack_posts import guarded, post_once
 from intake.store import records
-from intake.store.engine import insert_ignoring_duplicates
+from intake.store.engine import insert_ignoring_duplicates, reading
 from intake.store.queue import Job
 from intake.store.schema import bid_versions, cards, outgoing_mail
 from intake.summaries import bid_summary
@@ -41,7 +41,7 @@ async def post_card(runtime: Runtime, job: Job) -> None:
     the card's thread.
     """
     bid_id = job.payload["bid"]
-    async with runtime.engine.connect() as connection:
+    async with reading(runtime.engine) as connection:
         bid = await records.bid_by_id(connection, bid_id)
         version = await records.latest_version(connection, bid_id)
         card = (await connection.execute(select(cards).where(cards.c.bid_id == bid_id))).first()
@@ -131,7 +131,7 @@ def _actor(event: Any) -> str | None:
 async def send_acknowledgement(runtime: Runtime, job: Job) -> None:
     """The ``ack`` job: mail the applicant what arrived, what is missing and by when."""
     bid_id, number, kind = job.payload["bid"], job.payload["version"], job.payload["kind"]
-    async with runtime.engine.connect() as connection:
+    async with reading(runtime.engine) as connection:
         bid = await records.bid_by_id(connection, bid_id)
         version = (
             await connection.execute(
@@ -206,7 +206,7 @@ async def send_acknowledgement(runtime: Runtime, job: Job) -> None:
 
 async def _over_daily_cap(runtime: Runtime, to: str, cap: int) -> bool:
     since = runtime.clock.now() - timedelta(days=1)
-    async with runtime.engine.connect() as connection:
+    async with reading(runtime.engine) as connection:
         count = (
             await connection.execute(
                 select(func.count()).where(

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from intake.runtime import Runtime
 from intake.store import queue
+from intake.store.engine import reading
 
 SlackHandler = Callable[[web.Request], Awaitable[web.Response]]
 
@@ -62,7 +63,7 @@ async def health(runtime: Runtime) -> dict[str, Any]:
     """What an operator needs to know at a glance; ``status`` is ok or degraded."""
     problems: list[str] = []
     try:
-        async with runtime.engine.connect() as connection:
+        async with reading(runtime.engine) as connection:
             await connection.execute(text("SELECT 1"))
         database = "ok"
         backlog = await queue.backlog(runtime.engine)

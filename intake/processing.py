@@ -27,6 +27,7 @@ from intake.pool import ParseFailed
 from intake.references import find_reference
 from intake.runtime import Runtime
 from intake.store import records
+from intake.store.engine import reading
 from intake.store.queue import Job, enqueue
 from intake.store.schema import bid_versions, bids
 from notifier.ack import is_automatic
@@ -37,7 +38,7 @@ NO_FORM = "The mail had no application form attached (we look for a Word .docx o
 async def process_message(runtime: Runtime, job: Job) -> None:
     """The ``message`` job: read the mail's form, judge it, store it, queue the effects."""
     message_id = job.payload["message"]
-    async with runtime.engine.connect() as connection:
+    async with reading(runtime.engine) as connection:
         message = await records.get_message(connection, message_id)
         if await records.version_for_message(connection, message_id) is not None:
             return
@@ -102,7 +103,7 @@ async def _local_copy(runtime: Runtime, message: Any) -> str:
     path = runtime.spool.path(message.spool_name)
     if path.exists():
         return str(path)
-    async with runtime.engine.connect() as connection:
+    async with reading(runtime.engine) as connection:
         content = await records.message_content(connection, message.id)
     if content is None:
         raise FileNotFoundError(f"message {message.id} is in no spool here and not in the database")

@@ -9,7 +9,7 @@ from typing import IO, Any
 from intake.config.model import Config
 from intake.errors import NotFound
 from intake.store import records
-from intake.store.engine import make_engine
+from intake.store.engine import make_engine, reading
 from intake.store.migrate import migrate
 from intake.triage import OFFICER_EVENTS
 
@@ -27,7 +27,7 @@ async def stored_bids(
     engine = make_engine(database_url)
     try:
         await migrate(engine)
-        async with engine.connect() as connection:
+        async with reading(engine) as connection:
             rows = await records.list_bids(connection, office=office, fund=fund, statuses=statuses)
             return [await _bid_json(connection, row) for row in rows]
     finally:
@@ -39,7 +39,7 @@ async def stored_bid(database_url: str, ref: str, *, office: str | None = None) 
     engine = make_engine(database_url)
     try:
         await migrate(engine)
-        async with engine.connect() as connection:
+        async with reading(engine) as connection:
             row = await records.bid_by_ref(connection, ref)
             if office is not None and row.office != office:
                 raise NotFound(f"no bid with reference {ref} in office {office}")

@@ -110,10 +110,16 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     def wake() -> None:
         runtime.waker.notify(MESSAGES)
 
+    # On SQLite (one connection per engine) the receiver gets a connection of its
+    # own, so a message's commit never queues behind the workers' work: the
+    # sender waits for our 250 only as long as its own commit takes.
+    accept_engine = (
+        make_engine(settings.resolved_database_url) if engine.dialect.name == "sqlite" else engine
+    )
     handler = IntakeHandler(
         config=config,
         spool=spool,
-        engine=engine,
+        engine=accept_engine,
         clock=clock,
         max_recipients=settings.max_recipients,
         node=runtime.node,
@@ -138,7 +144,9 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     smtp_server = await loop.create_server(
         factory, host=settings.smtp_host, port=settings.smtp_port
     )
-    workers = Workers(runtime, message_slots=settings.workers, lease=settings.job_lease)
+    # Twice as many message workers as parsing processes: while one stores the
+    # bid it has read, another's document is already being parsed.
+    workers = Workers(runtime, message_slots=2 * settings.workers, lease=settings.job_lease)
     scheduler = Scheduler(runtime)
     slack_events: SlackHandler | None = None
     socket_mode: SocketMode | None = None
@@ -224,6 +232,8 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         await runner.cleanup()
         pool.close()
         await engine.dispose()
+        if accept_engine is not engine:
+            await accept_engine.dispose()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
         log.info("stopped")

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from intake.runtime import Runtime
-from intake.store.engine import insert_ignoring_duplicates
+from intake.store.engine import insert_ignoring_duplicates, reading
 from intake.store.queue import real_now
 from intake.store.schema import slack_posts
 from notifier.errors import SlackError
@@ -109,7 +109,7 @@ async def guarded(runtime: Runtime, place: str, call: Any) -> Any:
 
 
 async def _row(engine: AsyncEngine, key: str) -> Any:
-    async with engine.connect() as connection:
+    async with reading(engine) as connection:
         return (
             await connection.execute(select(slack_posts).where(slack_posts.c.key == key))
         ).first()

@@ -26,6 +26,7 @@ from intake.runtime import Runtime
 from intake.slackapp.authorize import offices_of
 from intake.slackapp.context import ModalContext, ephemeral, not_here, officer_of
 from intake.store import records
+from intake.store.engine import reading
 from intake.summaries import bid_summary
 from notifier.cards import (
     ACTION_ASSIGN,
@@ -93,7 +94,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
 async def _modal_for(
     runtime: Runtime, action_id: str, ref: str, offices: Collection[str]
 ) -> dict[str, Any]:
-    async with runtime.engine.connect() as connection:
+    async with reading(runtime.engine) as connection:
         bid = await records.bid_by_ref(connection, ref, offices=offices)
         version = await records.latest_version(connection, bid.id)
     number = version.version if version else bid.version

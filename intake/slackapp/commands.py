@@ -27,6 +27,7 @@ from intake.runtime import Runtime
 from intake.slackapp.authorize import offices_of
 from intake.slackapp.context import ephemeral, in_ack
 from intake.store import records
+from intake.store.engine import reading
 from intake.summaries import bid_summary
 from notifier.cards import triage_card
 from notifier.escape import escape_mrkdwn
@@ -108,7 +109,7 @@ def funds_seen_in(
 async def open_bids(runtime: Runtime, funds: list[str]) -> dict[str, Any]:
     """Bids without a decision, grouped by fund in the configuration's order."""
     groups: list[tuple[str, list[BidLine]]] = []
-    async with runtime.engine.connect() as connection:
+    async with reading(runtime.engine) as connection:
         for fund_id in funds:
             fund = runtime.config.fund(fund_id)
             office = runtime.config.office(fund.office)
@@ -137,7 +138,7 @@ async def open_bids(runtime: Runtime, funds: list[str]) -> dict[str, Any]:
 
 async def show_bid(runtime: Runtime, ref: str, funds: list[str]) -> dict[str, Any]:
     """One bid's card, with its buttons; only a bid of the channel's funds."""
-    async with runtime.engine.connect() as connection:
+    async with reading(runtime.engine) as connection:
         try:
             bid = await records.bid_by_ref(connection, ref)
         except NotFound:

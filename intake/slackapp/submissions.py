@@ -24,6 +24,7 @@ from intake.runtime import Runtime
 from intake.slackapp.authorize import offices_of
 from intake.slackapp.context import ModalContext, not_here, officer_of
 from intake.store import records
+from intake.store.engine import reading
 from notifier.modals import (
     BLOCK_NOTE,
     BLOCK_REASON,
@@ -124,7 +125,7 @@ async def _save(
 
 
 async def _criteria(runtime: Runtime, ref: str, offices: Collection[str]) -> list[ScoreCriterion]:
-    async with runtime.engine.connect() as connection:
+    async with reading(runtime.engine) as connection:
         bid = await records.bid_by_ref(connection, ref, offices=offices)
     return [
         ScoreCriterion(id=c.id, name=c.name, levels=c.levels)

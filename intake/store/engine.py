@@ -66,7 +66,19 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock at once (no failed upgrade from a read lock);
+        # readers (see reading()) take none: in WAL mode they block nobody.
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def reading(engine: AsyncEngine) -> Any:
+    """A connection for reading only: ``async with reading(engine) as connection``.
+
+    On SQLite it begins DEFERRED, so it never holds the write lock that the
+    receiver's commits and the workers' writes wait for.
+    """
+    return engine.execution_options(sqlite_begin="DEFERRED").connect()
 
 
 def insert_ignoring_duplicates(

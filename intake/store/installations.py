@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from intake.store.engine import reading
 from intake.store.schema import slack_installations
 
 
@@ -51,7 +52,7 @@ async def save(engine: AsyncEngine, installation: Installation) -> None:
 
 async def bot_token(engine: AsyncEngine, team_id: str) -> str | None:
     """The bot token of the app installed in workspace ``team_id``, if it is installed."""
-    async with engine.connect() as connection:
+    async with reading(engine) as connection:
         row = (
             await connection.execute(
                 select(slack_installations.c.bot_token).where(

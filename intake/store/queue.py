@@ -22,7 +22,7 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import aliased
 
-from intake.store.engine import insert_ignoring_duplicates, is_postgres
+from intake.store.engine import insert_ignoring_duplicates, is_postgres, reading
 from intake.store.schema import jobs
 
 FINISHED = ("done", "failed")
@@ -193,7 +193,7 @@ async def fail(engine: AsyncEngine, job: Job, *, worker: str, error: str) -> Non
 
 async def backlog(engine: AsyncEngine) -> dict[str, int]:
     """Unfinished jobs by kind (for ``/healthz`` and ``/metrics``)."""
-    async with engine.connect() as connection:
+    async with reading(engine) as connection:
         rows = await connection.execute(
             select(jobs.c.kind, func.count())
             .where(jobs.c.state.notin_(FINISHED))
@@ -203,7 +203,7 @@ async def backlog(engine: AsyncEngine) -> dict[str, int]:
 
 
 async def failed_count(engine: AsyncEngine) -> int:
-    async with engine.connect() as connection:
+    async with reading(engine) as connection:
         return int(
             (
                 await connection.execute(select(func.count()).where(jobs.c.state == "failed"))
@@ -240,7 +240,7 @@ async def release(engine: AsyncEngine, *, worker_prefix: str) -> int:
 
 async def holders(engine: AsyncEngine) -> set[str]:
     """The node part (``host:pid``) of every worker holding a job."""
-    async with engine.connect() as connection:
+    async with reading(engine) as connection:
         rows = await connection.execute(
             select(jobs.c.locked_by).where(jobs.c.state == "running").distinct()
         )

@@ -127,7 +127,7 @@ def applications(
     seed: int = 2027,
     tag: str = "burst",
     padded: float = 0.1,
-    pad_megabytes: tuple[float, float] = (1.0, 4.5),
+    pad_megabytes: tuple[float, float] = (0.5, 3.5),
 ) -> list[Application]:
     """``count`` mails, each with a form drawn by ``SHAPE_WEIGHTS``; some also carry a
     large supporting document, so sizes run from about 50 KB to 5 MB."""
