@@ -13,6 +13,14 @@ from intake.mail import Mail, read_mail
 from parsers import FormSpec, ParsedDocument, UnreadableDocument, parse_document, sniff
 
 FORM_KINDS = ("docx", "pdf", "doc", "odt")
+FORM_SUFFIXES = (".docx", ".docm", ".pdf", ".doc", ".odt")
+_KIND_WORDS = {
+    "image": "an image",
+    "zip": "a ZIP archive",
+    "tnef": "an Outlook attachment bundle",
+    "unknown": "of an unknown kind",
+    "not read": "of an unknown kind",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +85,11 @@ def choose_form(files: list[tuple[str, bytes, int]], form: FormSpec) -> Extracti
         kind = sniff(data) if data else "not read"
         if kind not in FORM_KINDS:
             infos.append(AttachmentInfo(name, kind, size))
+            if name.lower().endswith(FORM_SUFFIXES):
+                reasons.append(
+                    f"{name}: the file is {_KIND_WORDS.get(kind, kind)}, "
+                    "not the Word or PDF document its name says"
+                )
             continue
         try:
             parsed = parse_document(data, form)

@@ -316,18 +316,17 @@ def drill(folder: Path, *, nodes: int = 1, **env: str) -> Iterator[Drill]:
         for number in range(nodes):
             node_folder = folder / f"node-{number}" if nodes > 1 else folder
             node_folder.mkdir(parents=True, exist_ok=True)
-            service = RunningService(
-                node_folder,
-                INTAKE_NOW=IN_ROUND,
-                SLACK_BOT_TOKEN=TOKEN,
-                SLACK_SIGNING_SECRET="drill-secret",
-                SLACK_API_URL=slack.url,
-                INTAKE_RELAY_HOST="127.0.0.1",
-                INTAKE_RELAY_PORT=str(relay.port),
-                INTAKE_SMTP_MAX_CONNECTIONS_PER_CLIENT="100",
-                INTAKE_SLACK_POST_INTERVAL="0",
-                **env,
-            )
+            settings = {
+                "INTAKE_NOW": IN_ROUND,
+                "SLACK_BOT_TOKEN": TOKEN,
+                "SLACK_SIGNING_SECRET": "drill-secret",
+                "SLACK_API_URL": slack.url,
+                "INTAKE_RELAY_HOST": "127.0.0.1",
+                "INTAKE_RELAY_PORT": str(relay.port),
+                "INTAKE_SMTP_MAX_CONNECTIONS_PER_CLIENT": "100",
+                "INTAKE_SLACK_POST_INTERVAL": "0",
+            }
+            service = RunningService(node_folder, **{**settings, **env})
             stack.callback(service.close)
             service.start()
             services.append(service)
