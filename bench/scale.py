@@ -156,7 +156,13 @@ def main() -> None:
     )
     args = parser.parse_args()
     cpus = os.cpu_count() or 1
-    print(f"{args.mails} DOCX applications, PostgreSQL, {cpus} CPUs, lease {args.lease:.0f} s")
+    mix: dict[str, int] = {}
+    for app in applications(args.mails, tag="scale1", padded=0.0):
+        mix[app.shape] = mix.get(app.shape, 0) + 1
+    shapes = ", ".join(f"{count} {shape}" for shape, count in sorted(mix.items()))
+    print(
+        f"{args.mails} applications ({shapes}), PostgreSQL, {cpus} CPUs, lease {args.lease:.0f} s"
+    )
     one = drain(args.postgres, args.mails, 1, args.lease)
     print(f"drain, one node ({cpus} workers):          {one:6.1f} s")
     two = drain(args.postgres, args.mails, 2, args.lease)
