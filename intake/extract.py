@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from intake.mail import Mail, read_mail
 from parsers import FormSpec, ParsedDocument, UnreadableDocument, parse_document, sniff
@@ -48,6 +49,21 @@ class Extraction:
     @property
     def no_form(self) -> bool:
         return self.document is None and self.unreadable is None
+
+    def sources(self) -> dict[str, dict[str, Any]]:
+        """Where each answer came from and how sure the parser is (stored with the bid)."""
+        if self.document is None:
+            return {}
+        return {
+            field: {
+                "kind": answer.source.kind,
+                "location": answer.source.location,
+                "confidence": round(answer.confidence, 3),
+                "flagged": answer.flagged,
+                "note": answer.note,
+            }
+            for field, answer in self.document.answers.items()
+        }
 
 
 def extract_from_spool(path: str, form: FormSpec) -> Extraction:

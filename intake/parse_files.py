@@ -112,14 +112,5 @@ def _bid_json(
         fields=judgement.fields,
         problems=judgement.problems,
         status=judgement.status,
-        sources={
-            field: {
-                "kind": a.source.kind,
-                "location": a.source.location,
-                "confidence": round(a.confidence, 3),
-                "flagged": a.flagged,
-                "note": a.note,
-            }
-            for field, a in document.answers.items()
-        },
+        sources=extraction.sources(),
     )

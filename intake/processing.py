@@ -20,6 +20,7 @@ from intake.bid import Problem
 from intake.channels import card_chain
 from intake.checks import Judgement, judge, unreadable
 from intake.config.model import Fund, Office
+from intake.errors import NotFound
 from intake.extract import Extraction, extract_from_spool
 from intake.forms import form_spec
 from intake.mail import Mail
@@ -113,7 +114,7 @@ async def _local_copy(runtime: Runtime, message: Any) -> str:
 async def _bid_of_office(connection: AsyncConnection, ref: str, office: str) -> Any:
     try:
         bid = await records.bid_by_ref(connection, ref)
-    except Exception:  # noqa: BLE001 - NotFound: a reference we never issued
+    except NotFound:  # a reference we never issued: the mail is a new bid
         return None
     return bid if bid.office == office else None
 
@@ -227,7 +228,7 @@ async def _store_version(
             fields=fields,
             problems=[p.model_dump() for p in judgement.problems],
             status=judgement.status,
-            sources=_sources(extraction),
+            sources=extraction.sources(),
             attachments=[asdict(a) for a in extraction.attachments],
             round=summary["round"],
             mail={
@@ -279,21 +280,6 @@ async def _store_version(
         judgement.status,
         len(judgement.problems),
     )
-
-
-def _sources(extraction: Extraction) -> dict[str, Any]:
-    if extraction.document is None:
-        return {}
-    return {
-        field: {
-            "kind": answer.source.kind,
-            "location": answer.source.location,
-            "confidence": round(answer.confidence, 3),
-            "flagged": answer.flagged,
-            "note": answer.note,
-        }
-        for field, answer in extraction.document.answers.items()
-    }
 
 
 def _event_text(version: int, status: str, problems: list[Problem]) -> str:
