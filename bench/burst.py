@@ -37,7 +37,15 @@ sys.path.insert(0, str(ROOT))
 from intake.config.load import load_config  # noqa: E402
 from intake.extract import extract_from_file  # noqa: E402
 from intake.forms import form_spec  # noqa: E402
-from tests.drills.kit import Sent, applications, drill, run, send_all  # noqa: E402
+from tests.drills.kit import (  # noqa: E402
+    SHAPE_WEIGHTS,
+    Application,
+    Sent,
+    applications,
+    drill,
+    run,
+    send_all,
+)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -82,12 +90,40 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def tree_cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds of a process itself, and of all its descendants (live and reaped):
+    the parsing workers are children of the pool's fork server, not of the service."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            stats[int(entry.parent.name)] = entry.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+    children: dict[int, list[int]] = {}
+    for process, fields in stats.items():
+        children.setdefault(int(fields[1]), []).append(process)
+    own = stats[pid]
+    descendants = (int(own[13]) + int(own[14])) / tick  # cutime + cstime: reaped children
+    todo = list(children.get(pid, []))
+    while todo:
+        current = todo.pop()
+        todo += children.get(current, [])
+        descendants += sum(int(v) for v in stats[current][11:15]) / tick  # own and reaped
+    return (int(own[11]) + int(own[12])) / tick, descendants
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mails", type=int, default=1000)
     parser.add_argument("--senders", type=int, default=20)
     parser.add_argument("--outage", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=2027)
+    parser.add_argument(
+        "--shapes",
+        help="comma-separated shapes to send instead of the deadline-day mix, e.g. "
+        "docx,pdf-text (to look at the service's own cost without scans)",
+    )
     parser.add_argument("--sender-port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--sender-results", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -95,7 +131,7 @@ def main() -> None:
         _sender(args)
         return
     cpus = os.cpu_count() or 1
-    items = [Sent(app) for app in applications(args.mails, seed=args.seed, tag="bench")]
+    items = [Sent(app) for app in _applications(args)]
     sizes = [len(item.application.raw) for item in items]
     shapes: dict[str, int] = {}
     for item in items:
@@ -123,6 +159,7 @@ def main() -> None:
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
+        bench_cpu = time.process_time()
         if args.outage:
             scene.slack.go_down(args.outage)
             scene.relay.refuse_for(args.outage)
@@ -138,6 +175,8 @@ def main() -> None:
         scene.service.wait_for(drained, timeout=3600, what="every acknowledgement")
         drain = max(d.at for found in scene.acknowledgements().values() for d in found) - started
         scene.service.wait_for(lambda: len(scene.cards()) >= len(accepted), timeout=600)
+        service_cpu, workers_cpu = tree_cpu_seconds(pid)
+        bench_cpu = time.process_time() - bench_cpu
         stop.set()
         sampler.join()
         cards = scene.cards()
@@ -176,6 +215,12 @@ def main() -> None:
         f"(sum of parse times / {cpus} CPUs): {drain / ideal:.2f}x"
     )
     print(f"peak memory     {max(peak):.0f} MB (service and its parsing workers)")
+    print(
+        f"CPU             service process {service_cpu:.1f} s "
+        f"({service_cpu / len(accepted) * 1000:.0f} ms a mail), parsing workers "
+        f"{workers_cpu:.1f} s, local Slack and relay {bench_cpu:.1f} s; "
+        f"parse alone {ideal * cpus:.1f} s"
+    )
 
 
 def _send_from_another_process(port: int, items: list[Sent], args: argparse.Namespace) -> None:
@@ -192,6 +237,7 @@ def _send_from_another_process(port: int, items: list[Sent], args: argparse.Name
                 str(args.seed),
                 "--senders",
                 str(args.senders),
+                *(["--shapes", args.shapes] if args.shapes else []),
                 "--sender-port",
                 str(port),
                 "--sender-results",
@@ -208,7 +254,7 @@ def _send_from_another_process(port: int, items: list[Sent], args: argparse.Name
 
 
 def _sender(args: argparse.Namespace) -> None:
-    items = [Sent(app) for app in applications(args.mails, seed=args.seed, tag="bench")]
+    items = [Sent(app) for app in _applications(args)]
     run(send_all(args.sender_port, items, senders=args.senders))
     with open(args.sender_results, "w") as results:
         for item in items:
@@ -223,6 +269,13 @@ def _sender(args: argparse.Namespace) -> None:
                 )
                 + "\n"
             )
+
+
+def _applications(args: argparse.Namespace) -> list[Application]:
+    weights = None
+    if args.shapes:
+        weights = {shape: SHAPE_WEIGHTS[shape] for shape in args.shapes.split(",")}
+    return applications(args.mails, seed=args.seed, tag="bench", weights=weights)
 
 
 def _refs(database: Path) -> dict[str, str]:

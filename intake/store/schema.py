@@ -98,7 +98,9 @@ jobs = Table(
     Column("last_error", Text, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime, nullable=True),
-    Index("ix_jobs_claim", "state", "run_after"),
+    # A claim walks each kind's due jobs in order, and the expired leases (0004).
+    Index("ix_jobs_due", "kind", "state", "run_after", "id"),
+    Index("ix_jobs_lease", "state", "locked_until"),
     Index("ix_jobs_chain", "chain", "id"),
 )
 

@@ -128,16 +128,18 @@ def applications(
     tag: str = "burst",
     padded: float = 0.1,
     pad_megabytes: tuple[float, float] = (0.5, 3.5),
+    weights: dict[str, int] | None = None,
 ) -> list[Application]:
     """``count`` mails, each with a form drawn by ``SHAPE_WEIGHTS``; some also carry a
     large supporting document, so sizes run from about 50 KB to 5 MB."""
     rng = random.Random(seed)
     pool = corpus()
-    shapes = [s for s in SHAPE_WEIGHTS if s in pool]
-    weights = [SHAPE_WEIGHTS[s] for s in shapes]
+    weights = weights or SHAPE_WEIGHTS
+    shapes = [s for s in weights if s in pool]
+    chances = [weights[s] for s in shapes]
     mails = []
     for number in range(count):
-        shape = rng.choices(shapes, weights)[0]
+        shape = rng.choices(shapes, chances)[0]
         form = rng.choice(pool[shape])
         extra = b""
         if rng.random() < padded:
