@@ -93,6 +93,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         workers=settings.workers,
         timeout=settings.parse_timeout,
         memory_mb=settings.parse_memory_mb,
+        preload=("intake.extract",),
     )
     reply_domain = parseaddr(config.offices[0].reply_from)[1].rsplit("@", 1)[-1]
     runtime = Runtime(

@@ -119,21 +119,46 @@ class Workers:
         await queue.release(self.runtime.engine, worker_prefix=f"{self.runtime.node}/")
 
     async def _run(self, lane: str, kinds: tuple[str, ...], name: str) -> None:
+        engine = self.runtime.engine
+        job: Job | None = None
         while not self._stopping.is_set():
+            if job is None:
+                try:
+                    job = await queue.claim(engine, kinds=kinds, worker=name, lease=self.lease)
+                except (OperationalError, DBAPIError) as exc:
+                    log.warning("cannot claim work (%s); trying again", exc.__class__.__name__)
+                    await asyncio.sleep(1.0)
+                    continue
+                if job is None:
+                    await self.runtime.waker.wait(lane, self.poll)
+                    continue
+            if not await self._handle(job, name):
+                job = None
+                continue
+            job = await self._finish(job, name, kinds)
+            self.handled += 1
+            # A processed message queued its card and acknowledgement; a finished
+            # effect may let the next of its chain go.
+            self.runtime.waker.notify(EFFECTS, count=2 if kinds == MESSAGE_KINDS else 1)
+
+    async def _finish(self, job: Job, name: str, kinds: tuple[str, ...]) -> Job | None:
+        """Mark ``job`` done and, unless stopping, take the next one in the same commit."""
+        engine = self.runtime.engine
+        while True:
             try:
-                job = await queue.claim(
-                    self.runtime.engine, kinds=kinds, worker=name, lease=self.lease
+                if self._stopping.is_set():
+                    await queue.finish(engine, job, worker=name)
+                    return None
+                return await queue.finish_and_claim(
+                    engine, job, worker=name, kinds=kinds, lease=self.lease
                 )
             except (OperationalError, DBAPIError) as exc:
-                log.warning("cannot claim work (%s); trying again", exc.__class__.__name__)
+                # Done but not yet marked so: keep trying, or it would run again.
+                log.warning("cannot mark %s %s done (%s); trying again", job.kind, job.key, exc)
                 await asyncio.sleep(1.0)
-                continue
-            if job is None:
-                await self.runtime.waker.wait(lane, self.poll)
-                continue
-            await self._handle(job, name)
 
-    async def _handle(self, job: Job, name: str) -> None:
+    async def _handle(self, job: Job, name: str) -> bool:
+        """Run ``job``'s handler; True when it succeeded and is to be marked done."""
         engine = self.runtime.engine
         try:
             await HANDLERS[job.kind](self.runtime, job)
@@ -148,12 +173,12 @@ class Workers:
             else:
                 log.error("%s %s failed: %s", job.kind, job.key, exc)
                 await queue.fail(engine, job, worker=name, error=str(exc))
-            return
+            return False
         except (OperationalError, DBAPIError) as exc:
             delay = backoff(job.attempts)
             log.warning("%s %s: database busy (%s); retrying", job.kind, job.key, exc)
             await queue.retry_later(engine, job, worker=name, error=str(exc), delay=delay)
-            return
+            return False
         except Exception as exc:
             log.exception("%s %s raised", job.kind, job.key)
             error = f"{exc.__class__.__name__}: {exc}"
@@ -163,12 +188,8 @@ class Workers:
                 await queue.retry_later(
                     engine, job, worker=name, error=error, delay=backoff(job.attempts)
                 )
-            return
-        await queue.finish(engine, job, worker=name)
-        self.handled += 1
-        # A processed message queued its card and acknowledgement; a finished
-        # effect may let the next of its chain go.
-        self.runtime.waker.notify(EFFECTS, count=2 if job.kind == "message" else 1)
+            return False
+        return True
 
 
 def _wait_asked(exc: Exception) -> float | None:

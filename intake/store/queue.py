@@ -97,15 +97,33 @@ async def claim(
     engine: AsyncEngine, *, kinds: Iterable[str], worker: str, lease: float
 ) -> Job | None:
     """Take the oldest runnable job of ``kinds``, or None when there is none."""
-    now = real_now()
     async with engine.begin() as connection:
-        statement = _claim_statement(tuple(kinds), postgres=is_postgres(connection))
-        row = (
-            await connection.execute(
-                statement,
-                {"now": now, "until": now + timedelta(seconds=lease), "worker": worker},
-            )
-        ).first()
+        return await _claim_in(connection, tuple(kinds), worker=worker, lease=lease)
+
+
+async def finish_and_claim(
+    engine: AsyncEngine, job: Job, *, worker: str, kinds: Iterable[str], lease: float
+) -> Job | None:
+    """Mark ``job`` done and take the next job of ``kinds``, in one transaction.
+
+    A busy worker commits once per job instead of twice; the finished job's
+    chain successor may be the one it takes.
+    """
+    async with engine.begin() as connection:
+        await connection.execute(_FINISH, {"job": job.id, "worker": worker, "now": real_now()})
+        return await _claim_in(connection, tuple(kinds), worker=worker, lease=lease)
+
+
+async def _claim_in(
+    connection: AsyncConnection, kinds: tuple[str, ...], *, worker: str, lease: float
+) -> Job | None:
+    now = real_now()
+    statement = _claim_statement(kinds, postgres=is_postgres(connection))
+    row = (
+        await connection.execute(
+            statement, {"now": now, "until": now + timedelta(seconds=lease), "worker": worker}
+        )
+    ).first()
     if row is None:
         return None
     return Job(id=row.id, kind=row.kind, key=row.key, payload=row.payload, attempts=row.attempts)
