@@ -66,18 +66,31 @@ async def post_card(runtime: Runtime, job: Job) -> None:
         ts = None
         channel = CONSOLE
     elif card is None or card.ts is None:
+
+        async def save(connection: AsyncConnection, channel: str, ts: str) -> None:
+            await _save_card(connection, bid_id, channel, ts, payload, now, exists=card is not None)
+
+        # A new card is stored with the post's own commit; a retry finds it stored.
         channel, ts = await post_once(
-            runtime, slack, key=f"card:{bid.ref}", channel=channel, place=place, payload=payload
+            runtime,
+            slack,
+            key=f"card:{bid.ref}",
+            channel=channel,
+            place=place,
+            payload=payload,
+            then=save,
         )
-        if event is not None and card is not None:
-            # The card is new in Slack (it was only on the console): it says it all.
-            event = None
+        if event is None or card is not None:
+            # Stored with the post. A card that was only on the console says it all.
+            return
     else:
         await guarded(runtime, place, slack.update(card.channel, card.ts, payload))
         channel, ts = card.channel, card.ts
     if slack is not None and event is not None and ts is not None:
         line = thread_line(event.text, by=_actor(event))
         await guarded(runtime, place, slack.reply(channel, ts, line))
+        if card is None:
+            return  # stored with the post
     async with runtime.engine.begin() as connection:
         await _save_card(connection, bid_id, channel, ts, payload, now, exists=card is not None)
 
@@ -145,18 +158,22 @@ async def send_acknowledgement(runtime: Runtime, job: Job) -> None:
                 select(outgoing_mail.c.id).where(outgoing_mail.c.key == job.key)
             )
         ).first()
-    if already is not None or version is None:
-        return
-    office = runtime.config.office(bid.office)
-    mail = version.mail or {}
-    to = mail.get("reply_address") or bid.applicant
-    if not to or "@" not in to:
+        if already is not None or version is None:
+            return
+        office = runtime.config.office(bid.office)
+        mail = version.mail or {}
+        to = mail.get("reply_address") or bid.applicant
+        valid = bool(to) and "@" in to
+        # The cap stops mail loops between robots; an officer's request is a person's act.
+        capped = (
+            valid
+            and kind != "request_info"
+            and await _sent_today(runtime, connection, to) >= office.acks_per_sender_per_day
+        )
+    if not valid:
         await _note(runtime, bid_id, "No acknowledgement sent: the mail had no reply address.")
         return
-    # The cap stops mail loops between robots; an officer's request is a person's act.
-    if kind != "request_info" and await _over_daily_cap(
-        runtime, to, office.acks_per_sender_per_day
-    ):
+    if capped:
         await _note(
             runtime,
             bid_id,
@@ -204,17 +221,16 @@ async def send_acknowledgement(runtime: Runtime, job: Job) -> None:
         )
 
 
-async def _over_daily_cap(runtime: Runtime, to: str, cap: int) -> bool:
+async def _sent_today(runtime: Runtime, connection: AsyncConnection, to: str) -> int:
     since = runtime.clock.now() - timedelta(days=1)
-    async with reading(runtime.engine) as connection:
-        count = (
-            await connection.execute(
-                select(func.count()).where(
-                    outgoing_mail.c.to_addr == to.lower(), outgoing_mail.c.sent_at >= since
-                )
+    count = (
+        await connection.execute(
+            select(func.count()).where(
+                outgoing_mail.c.to_addr == to.lower(), outgoing_mail.c.sent_at >= since
             )
-        ).scalar_one()
-    return int(count) >= cap
+        )
+    ).scalar_one()
+    return int(count)
 
 
 async def _note(runtime: Runtime, bid_id: int, text: str) -> None:

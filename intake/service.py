@@ -28,7 +28,9 @@ from intake.clock import Clock
 from intake.config.load import load_config
 from intake.errors import ConfigError
 from intake.http import SlackHandler, make_app
+from intake.journal import Journal, JournalRecorder, record_journal
 from intake.pool import ParsePool
+from intake.receiver import Receiver, ReceiverPlan
 from intake.runtime import Runtime
 from intake.scheduler import Scheduler
 from intake.settings import Settings
@@ -37,8 +39,7 @@ from intake.slackapp import build_app
 from intake.slackapp.endpoint import slack_events_handler
 from intake.slackapp.install import InstallPages
 from intake.slackapp.socket_mode import SocketMode
-from intake.smtp import IntakeHandler
-from intake.smtp_server import ProtocolLimits, protocol_factory, tls_context
+from intake.smtp_server import ProtocolLimits, tls_context
 from intake.spool import Spool
 from intake.store import installations
 from intake.store.engine import make_engine
@@ -108,43 +109,55 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         mail_domain=reply_domain or "localhost",
     )
 
-    def wake() -> None:
-        runtime.waker.notify(MESSAGES)
+    # The receiver runs in a process of its own (see intake.receiver). On SQLite
+    # it records accepted mail in a journal that this process moves into the
+    # database; on PostgreSQL it commits each message itself.
+    _tls(settings)  # a certificate that cannot be loaded stops the start, with its reason
+    sqlite = engine.dialect.name == "sqlite"
+    journal = Journal(data_dir / "journal") if sqlite else None
+    if journal is not None:
+        journal.discard_temporaries()
+        await record_journal(journal, engine, spool)  # mail accepted before a crash
+    receiver = Receiver(
+        ReceiverPlan(
+            config=config,
+            spool=spool.root,
+            clock=clock,
+            limits=ProtocolLimits(
+                command_timeout=settings.smtp_command_timeout,
+                data_timeout=settings.smtp_data_timeout,
+                min_data_rate=settings.smtp_min_data_rate,
+                rate_window=settings.smtp_rate_window,
+                per_client=settings.smtp_max_connections_per_client,
+                total=settings.smtp_max_connections,
+                size_limit=settings.max_message_bytes,
+            ),
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            max_recipients=settings.max_recipients,
+            node=runtime.node,
+            journal=journal.folder if journal is not None else None,
+            database_url=settings.resolved_database_url,
+            tls_cert=str(settings.tls_cert) if settings.tls_cert else None,
+            tls_key=str(settings.tls_key) if settings.tls_key else None,
+            log_level=settings.log_level,
+        )
+    )
+    recorder = JournalRecorder(journal, engine, spool, runtime.waker) if journal else None
 
-    # On SQLite (one connection per engine) the receiver gets a connection of its
-    # own, so a message's commit never queues behind the workers' work: the
-    # sender waits for our 250 only as long as its own commit takes.
-    accept_engine = (
-        make_engine(settings.resolved_database_url) if engine.dialect.name == "sqlite" else engine
-    )
-    handler = IntakeHandler(
-        config=config,
-        spool=spool,
-        engine=accept_engine,
-        clock=clock,
-        max_recipients=settings.max_recipients,
-        node=runtime.node,
-        share_content=engine.dialect.name == "postgresql",
-        on_accept=wake,
-    )
-    factory, connections = protocol_factory(
-        handler,
-        limits=ProtocolLimits(
-            command_timeout=settings.smtp_command_timeout,
-            data_timeout=settings.smtp_data_timeout,
-            min_data_rate=settings.smtp_min_data_rate,
-            rate_window=settings.smtp_rate_window,
-            per_client=settings.smtp_max_connections_per_client,
-            total=settings.smtp_max_connections,
-            size_limit=settings.max_message_bytes,
-        ),
-        hostname=socket.getfqdn(),
-        tls=_tls(settings),
-    )
-    loop = asyncio.get_running_loop()
-    smtp_server = await loop.create_server(
-        factory, host=settings.smtp_host, port=settings.smtp_port
-    )
+    def accepted() -> None:
+        if recorder is not None:
+            recorder.wake()
+        else:
+            runtime.waker.notify(MESSAGES)
+
+    try:
+        smtp_port = await receiver.start(on_accept=accepted)
+    except ConfigError:
+        pool.close()
+        await engine.dispose()
+        raise
+
     # Twice as many message workers as parsing processes: while one stores the
     # bid it has read, another's document is already being parsed.
     workers = Workers(runtime, message_slots=2 * settings.workers, lease=settings.job_lease)
@@ -177,8 +190,8 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     app = make_app(
         runtime,
         counters=lambda: {
-            "messages_accepted_total": handler.accepted,
-            "smtp_connections_open": connections.open,
+            "messages_accepted_total": receiver.accepted,
+            "smtp_connections_open": receiver.connections_open,
             "jobs_handled_total": workers.handled,
         },
         slack_events=slack_events,
@@ -199,10 +212,10 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
             runtime.slack_warnings["socket mode"] = f"Socket Mode could not connect: {exc}"
             log.warning("Slack: Socket Mode could not connect (%s)", exc)
 
+    loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    smtp_port = smtp_server.sockets[0].getsockname()[1]
     log.info(
         "grant-intake ready: SMTP on %s:%s, HTTP on http://%s:%s/healthz, data in %s, %s, %s%s",
         settings.smtp_host,
@@ -222,9 +235,9 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         await stop.wait()
     finally:
         log.info("stopping: no new mail; finishing work in hand")
-        smtp_server.close()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(smtp_server.wait_closed(), timeout=10)
+        await receiver.stop()
+        if recorder is not None:
+            await recorder.stop()  # what the receiver accepted last goes in now
         if socket_mode is not None:
             with contextlib.suppress(Exception):
                 await socket_mode.close()
@@ -233,8 +246,6 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         await runner.cleanup()
         pool.close()
         await engine.dispose()
-        if accept_engine is not engine:
-            await accept_engine.dispose()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
         log.info("stopped")

@@ -15,18 +15,21 @@ the channel works again; the first post that succeeds clears it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.runtime import Runtime
-from intake.store.engine import insert_ignoring_duplicates, reading
+from intake.store.engine import reading, upsert
 from intake.store.queue import real_now
 from intake.store.schema import slack_posts
 from notifier.errors import SlackError
 from notifier.slack import SlackPoster
+
+AfterPost = Callable[[AsyncConnection, str, str], Awaitable[None]]
+"""Stores what a caller keeps of a post (``connection, channel, ts``)."""
 
 # Refusals that a person fixes in Slack; the post waits for them instead of failing.
 CHANNEL_PROBLEMS = frozenset(
@@ -54,23 +57,29 @@ async def post_once(
     channel: str,
     place: str,
     payload: Mapping[str, Any],
+    then: AfterPost | None = None,
 ) -> tuple[str, str]:
     """Post ``payload`` into ``channel`` unless the message with ``key`` is there already.
 
     ``slack`` holds the token of the channel's workspace; ``place`` names the
     channel for the operator (:func:`intake.channels.place`). Returns
     ``(channel_id, ts)``. Raises :class:`SlackError` (transient for what may
-    work later, channel problems included).
+    work later, channel problems included). ``then(connection, channel, ts)``
+    stores what the caller keeps of the post, in the transaction that marks it
+    posted.
     """
     engine = runtime.engine
     row = await _row(engine, key)
     if row is not None and row.state == "posted" and row.ts:
+        if then is not None:
+            async with engine.begin() as connection:
+                await then(connection, row.channel, row.ts)
         return row.channel, row.ts
     if row is not None and row.state == "posting":
         found = await guarded(runtime, place, slack.find_posted(row.channel, key))
         if found is not None:
             runtime.log.info("%s was posted before its answer was lost; not posting again", key)
-            await _set(engine, key, channel=found[0], state="posted", ts=found[1])
+            await _set(engine, key, channel=found[0], state="posted", ts=found[1], then=then)
             return found
     await _set(engine, key, channel=channel, state="posting", ts=None)
     try:
@@ -79,7 +88,7 @@ async def post_once(
         if not exc.maybe_done:
             await _set(engine, key, channel=channel, state="failed", ts=None)
         raise
-    await _set(engine, key, channel=posted[0], state="posted", ts=posted[1])
+    await _set(engine, key, channel=posted[0], state="posted", ts=posted[1], then=then)
     return posted
 
 
@@ -115,15 +124,27 @@ async def _row(engine: AsyncEngine, key: str) -> Any:
         ).first()
 
 
-async def _set(engine: AsyncEngine, key: str, *, channel: str, state: str, ts: str | None) -> None:
+async def _set(
+    engine: AsyncEngine,
+    key: str,
+    *,
+    channel: str,
+    state: str,
+    ts: str | None,
+    then: AfterPost | None = None,
+) -> None:
     async with engine.begin() as connection:
         await connection.execute(
-            insert_ignoring_duplicates(connection, slack_posts, ["key"]).values(
-                key=key, channel=channel, state=state, ts=ts, updated_at=real_now()
+            upsert(
+                connection,
+                slack_posts,
+                ["key"],
+                key=key,
+                channel=channel,
+                state=state,
+                ts=ts,
+                updated_at=real_now(),
             )
         )
-        await connection.execute(
-            update(slack_posts)
-            .where(slack_posts.c.key == key)
-            .values(channel=channel, state=state, ts=ts, updated_at=real_now())
-        )
+        if then is not None and ts is not None:
+            await then(connection, channel, ts)

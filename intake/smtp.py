@@ -2,7 +2,8 @@
 
 aiosmtpd speaks the protocol; this module is its handler. ``RCPT`` accepts only
 configured inbox addresses. ``DATA`` writes the message to the spool (fsync of
-file and folder) and commits its work row before answering ``250``; any failure
+file and folder) and records it (``record``: the accept journal on SQLite, a
+committed database row on PostgreSQL) before answering ``250``; any failure
 of ours answers ``451 4.3.0`` so the sender retries, never a ``5xx`` that would
 bounce an applicant's mail for good, and never our internal error text.
 """
@@ -11,19 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from intake.clock import Clock
 from intake.config.model import Config
 from intake.fingerprint import Fingerprint
-from intake.group_commit import GroupCommit
 from intake.spool import Spool, SpoolFile
-from intake.store.records import IncomingMessage, accept_messages
+from intake.store.records import IncomingMessage
 
 log = logging.getLogger("intake.smtp")
+
+Record = Callable[[IncomingMessage], Awaitable[tuple[str, bool]]]
 
 OK_RECIPIENT = "250 2.1.5 Recipient OK"
 UNKNOWN_USER = "550 5.1.1 No such mailbox here: check the fund's address"
@@ -40,23 +41,28 @@ class IntakeHandler:
         *,
         config: Config,
         spool: Spool,
-        engine: Any,
+        record: Record,
         clock: Clock,
         max_recipients: int = 20,
         node: str | None = None,
         share_content: bool = False,
         on_accept: Callable[[], None] = lambda: None,
     ) -> None:
+        """``record`` makes an accepted message's envelope durable and says under
+        which id it is kept and whether it is new (a second delivery of a message
+        already stored is not); ``share_content`` puts the message itself in the
+        record too, for other nodes to read."""
         self.config = config
         self.node = node
         self.share_content = share_content
         self.max_recipients = max_recipients
         self.spool = spool
-        self.engine = engine
+        self.record = record
         self.clock = clock
         self.on_accept = on_accept
+        self.storing = 0
+        """Messages being made durable now: a stopping receiver waits for them."""
         self._domains = {f.inbox.rsplit("@", 1)[1] for f in config.funds}
-        self._commits = GroupCommit(lambda batch: accept_messages(engine, batch))
         self.accepted = 0
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd finds hooks by this name
@@ -87,7 +93,9 @@ class IntakeHandler:
     ) -> str:
         # The write runs as its own task and is shielded: if the client drops
         # mid-handler (aiosmtpd#110) the message is still stored completely.
+        self.storing += 1
         task = asyncio.ensure_future(self._store(session, envelope))
+        task.add_done_callback(self._stored)
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
@@ -95,6 +103,9 @@ class IntakeHandler:
         except Exception:
             log.exception("could not store a message from %s", session.peer)
             return TEMPORARY_FAILURE
+
+    def _stored(self, _task: asyncio.Future[str]) -> None:
+        self.storing -= 1
 
     async def handle_exception(self, error: Exception) -> str:
         """aiosmtpd's default answers ``500`` with the exception's text: a permanent
@@ -141,7 +152,7 @@ class IntakeHandler:
                 else None
             ),
         )
-        stored_id, new = await self._commits.accept(incoming)
+        stored_id, new = await self.record(incoming)
         if not new:
             # The same delivery again: keep the first copy, drop this file.
             await asyncio.to_thread(self.spool.path(spooled.name).unlink, True)

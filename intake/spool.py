@@ -93,10 +93,10 @@ class SpoolFile:
         folder = self._spool.root / day
         if not folder.is_dir():
             folder.mkdir(parents=True, exist_ok=True)
-            _fsync_dir(self._spool.root)
+            fsync_dir(self._spool.root)
         name = f"{day}/{self.id}.eml"
         os.rename(self._temporary, self._spool.root / name)
-        _fsync_dir(folder)
+        fsync_dir(folder)
         return Spooled(id=self.id, name=name, size=self.size, sha256=self._hash.hexdigest())
 
     def abort(self) -> None:
@@ -156,7 +156,7 @@ class Spool:
         return removed
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(descriptor)

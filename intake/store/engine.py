@@ -41,6 +41,10 @@ def make_engine(url: str) -> AsyncEngine:
             pool_size=1,
             max_overflow=0,
             pool_timeout=SQLITE_BUSY_SECONDS,
+            # Every use ends its own transaction (commit, or rollback on close); the
+            # pool's extra rollback on check-in was one more trip to the driver's
+            # thread per transaction.
+            pool_reset_on_return=None,
         )
         _sqlite_pragmas(engine)
         return engine
@@ -88,6 +92,22 @@ def insert_ignoring_duplicates(
     if connection.dialect.name == "postgresql":
         return pg_insert(table).on_conflict_do_nothing(index_elements=key_columns)
     return sqlite_insert(table).on_conflict_do_nothing(index_elements=key_columns)
+
+
+def upsert(
+    connection: AsyncConnection, table: Any, key_columns: list[str], **values: Any
+) -> Insert:
+    """``INSERT … ON CONFLICT (key) DO UPDATE`` of ``values``: one statement where an
+    insert-or-ignore and an update took two."""
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    return (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=key_columns,
+            set_={k: v for k, v in values.items() if k not in key_columns},
+        )
+    )
 
 
 def is_postgres(connection: AsyncConnection) -> bool:

@@ -1,0 +1,192 @@
+"""The accept journal: messages said ``250`` to, waiting for their database row.
+
+On SQLite the SMTP receiver (its own process, :mod:`intake.receiver`) never
+writes the database: one writer at a time means its commit would wait for the
+workers' transactions, and a sender for its ``250``. It makes each message
+durable with two files instead, the message in the spool and its envelope
+here (each written to a temporary name, fsynced, renamed, folder fsynced),
+then answers. The service's own process records the journal's entries in the
+database in batches (:func:`record_journal`) and removes them; after a crash
+the entries still here are recorded at the next start, so no ``250`` is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from collections import OrderedDict
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from intake.spool import Spool, fsync_dir
+from intake.store.engine import reading
+from intake.store.records import IncomingMessage, accept_messages, message_with_dedupe_key
+from intake.waker import MESSAGES, Waker
+
+log = logging.getLogger("intake.journal")
+
+BATCH = 256
+
+
+class Journal:
+    """A folder of accepted messages' envelopes, one JSON file each."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def add(self, message: IncomingMessage) -> None:
+        """Record ``message`` durably (blocking: call it off the event loop)."""
+        record = asdict(message)
+        record["received_at"] = message.received_at.isoformat()
+        record.pop("content", None)
+        temporary = self.folder / f".{message.id}.tmp"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        try:
+            os.write(descriptor, json.dumps(record).encode())
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        os.rename(temporary, self.folder / f"{message.id}.json")
+        fsync_dir(self.folder)
+
+    def pending(self, limit: int = BATCH) -> list[IncomingMessage]:
+        """The oldest entries (ids are time-ordered), at most ``limit`` of them.
+
+        A temporary file is an entry never completed, so never answered ``250``:
+        it is skipped here and removed by :meth:`discard_temporaries`.
+        """
+        names = sorted(p.name for p in os.scandir(self.folder) if p.name.endswith(".json"))
+        entries = []
+        for name in names[:limit]:
+            try:
+                record = json.loads((self.folder / name).read_bytes())
+                record["received_at"] = datetime.fromisoformat(record["received_at"])
+                entries.append(IncomingMessage(**record))
+            except (OSError, ValueError, TypeError) as exc:
+                # A damaged entry must not stop the others; an operator must see it.
+                log.error("journal entry %s cannot be read (%s); it is left in place", name, exc)
+        return entries
+
+    def remove(self, ids: list[str]) -> None:
+        """Forget entries now recorded in the database."""
+        for message_id in ids:
+            (self.folder / f"{message_id}.json").unlink(missing_ok=True)
+
+    def discard_temporaries(self) -> None:
+        for leftover in self.folder.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
+
+
+class JournalWriter:
+    """The receiver's side: records accepted messages in the journal, and knows a
+    second delivery of a message already taken (in the journal or the database)
+    so that its sender hears the first copy's id and the copy is not kept."""
+
+    REMEMBERED = 10_000
+
+    def __init__(self, journal: Journal, engine: AsyncEngine) -> None:
+        self.journal = journal
+        self.engine = engine
+        # Dedupe key -> the id its first copy is kept under, once durable (None
+        # if recording it failed). A copy arriving while the first is still being
+        # written waits for it rather than being written too.
+        self._taken: OrderedDict[str, asyncio.Future[str | None]] = OrderedDict()
+
+    async def record(self, message: IncomingMessage) -> tuple[str, bool]:
+        """``(id the message is kept under, whether it is new)``, once durable."""
+        first = self._taken.get(message.dedupe_key)
+        if first is not None:
+            kept = await asyncio.shield(first)
+            if kept is not None:
+                return kept, False
+        written: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self._taken[message.dedupe_key] = written
+        try:
+            # A read: in WAL mode it never waits for the service's writers.
+            async with reading(self.engine) as connection:
+                kept = await message_with_dedupe_key(connection, message.dedupe_key)
+            if kept is None:
+                await asyncio.to_thread(self.journal.add, message)
+        except BaseException:
+            written.set_result(None)
+            self._taken.pop(message.dedupe_key, None)
+            raise
+        written.set_result(kept or message.id)
+        if len(self._taken) > self.REMEMBERED:
+            self._taken.popitem(last=False)
+        return (kept, False) if kept else (message.id, True)
+
+
+async def record_journal(journal: Journal, engine: AsyncEngine, spool: Spool) -> int:
+    """Record the journal's entries in the database; how many new messages were queued.
+
+    Idempotent: an entry recorded before a crash, but not yet removed, is
+    recognised by its dedupe key and its spool file kept. A second delivery of
+    a message already stored loses its own spool file, as the receiver does
+    when it records a message itself.
+    """
+    queued = 0
+    while entries := await asyncio.to_thread(journal.pending):
+        results = await accept_messages(engine, entries)
+        duplicates = [
+            entry.spool_name
+            for entry, (kept, new) in zip(entries, results, strict=True)
+            if not new and kept != entry.id
+        ]
+        queued += sum(1 for _, new in results if new)
+        await asyncio.to_thread(_tidy, journal, spool, entries, duplicates)
+    return queued
+
+
+def _tidy(
+    journal: Journal, spool: Spool, entries: list[IncomingMessage], duplicates: list[str]
+) -> None:
+    for name in duplicates:
+        spool.path(name).unlink(missing_ok=True)
+    journal.remove([entry.id for entry in entries])
+
+
+class JournalRecorder:
+    """Records the journal whenever the receiver says there is new mail.
+
+    Wake-ups arriving while a recording runs are folded into one more run, so a
+    burst of accepted mail becomes a few batched commits, not one per message.
+    """
+
+    def __init__(self, journal: Journal, engine: AsyncEngine, spool: Spool, waker: Waker) -> None:
+        self.journal = journal
+        self.engine = engine
+        self.spool = spool
+        self.waker = waker
+        self._again = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._again.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="journal")
+
+    async def _run(self) -> None:
+        while self._again.is_set():
+            self._again.clear()
+            try:
+                queued = await record_journal(self.journal, self.engine, self.spool)
+            except Exception:  # the entries stay; the next wake-up retries
+                log.exception("could not record accepted mail in the database; retrying")
+                await asyncio.sleep(1.0)
+                self._again.set()
+                continue
+            if queued:
+                self.waker.notify(MESSAGES, count=queued)
+
+    async def stop(self) -> None:
+        """Record what is left (the receiver has stopped)."""
+        if self._task is not None:
+            await self._task
+        await record_journal(self.journal, self.engine, self.spool)

@@ -1,0 +1,220 @@
+"""The SMTP receiver in a process of its own, so that parsing never delays a ``250``.
+
+Under a deadline-day burst the service's own process is busy storing bids,
+posting cards and sending acknowledgements; an SMTP session sharing its event
+loop waited behind that work (accept p99 ~400 ms). Here the receiver has an
+event loop, and a CPU share from the operating system, to itself: it reads
+DATA into the spool, records each message (:mod:`intake.journal` on SQLite,
+a committed row on PostgreSQL) and answers, and tells the service through a
+pipe that there is new mail.
+
+The process is started by the fork-free ``spawn`` method (the service has
+threads by then) and dies with the service, even one killed with ``kill -9``
+(``PR_SET_PDEATHSIG``), so a restart always finds the SMTP port free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import ctypes.util
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from intake.clock import Clock
+from intake.config.model import Config
+from intake.errors import ConfigError
+from intake.group_commit import GroupCommit
+from intake.journal import Journal, JournalWriter
+from intake.smtp import IntakeHandler, Record
+from intake.smtp_server import ProtocolLimits, protocol_factory, tls_context
+from intake.spool import Spool
+from intake.store.engine import make_engine
+from intake.store.records import accept_messages
+
+log = logging.getLogger("intake.smtp")
+
+START_SECONDS = 60.0
+"""How long the receiver may take to start (a fresh interpreter importing its modules)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiverPlan:
+    """Everything the receiver process needs, built by the composition root."""
+
+    config: Config
+    spool: Path
+    clock: Clock
+    limits: ProtocolLimits
+    host: str
+    port: int
+    max_recipients: int
+    node: str
+    database_url: str
+    journal: Path | None = None
+    """SQLite: where accepted messages wait for their database row (the receiver
+    only reads the database). PostgreSQL (None): the receiver commits each
+    message, and its content for other nodes, itself."""
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    log_level: str = "INFO"
+
+
+class Receiver:
+    """The service's handle on its receiver process."""
+
+    def __init__(self, plan: ReceiverPlan) -> None:
+        self.plan = plan
+        context = multiprocessing.get_context("spawn")
+        self._events, child_end = context.Pipe(duplex=False)
+        self._accepted = context.Value("q", 0, lock=False)
+        self._connections = context.Value("q", 0, lock=False)
+        self._process = context.Process(
+            target=_main,
+            args=(plan, child_end, self._accepted, self._connections, os.getpid()),
+            name="intake-smtp",
+            daemon=True,
+        )
+        self._child_end = child_end
+        self.port: int | None = None
+
+    @property
+    def accepted(self) -> int:
+        """Messages accepted since the start (for ``/metrics``)."""
+        return int(self._accepted.value)
+
+    @property
+    def connections_open(self) -> int:
+        return int(self._connections.value)
+
+    async def start(self, on_accept: Callable[[], None]) -> int:
+        """Start the process; the port it listens on once it does.
+
+        ``on_accept`` runs in the service's loop after messages were accepted.
+        Raises :class:`ConfigError` when the address cannot be listened on.
+        """
+        self._process.start()
+        self._child_end.close()
+        ready = await asyncio.to_thread(self._events.poll, START_SECONDS)
+        message = self._events.recv() if ready else ("error", "it did not start in time")
+        if message[0] != "ready":
+            await self.stop()
+            raise ConfigError(
+                f"INTAKE_SMTP_HOST/INTAKE_SMTP_PORT: cannot receive mail on "
+                f"{self.plan.host}:{self.plan.port} ({message[1]})"
+            )
+        self.port = int(message[1])
+
+        def drain() -> None:
+            try:
+                while self._events.poll():
+                    self._events.recv_bytes()
+            except (EOFError, OSError):
+                asyncio.get_running_loop().remove_reader(self._events.fileno())
+                log.error("the SMTP receiver stopped")
+                return
+            on_accept()
+
+        asyncio.get_running_loop().add_reader(self._events.fileno(), drain)
+        return self.port
+
+    async def stop(self, grace: float = 15.0) -> None:
+        """Stop taking mail: the receiver finishes the sessions in hand, then exits."""
+        with contextlib.suppress(ValueError, OSError):
+            asyncio.get_running_loop().remove_reader(self._events.fileno())
+        if self._process.is_alive():
+            self._process.terminate()  # SIGTERM: a clean stop
+            await asyncio.to_thread(self._process.join, grace)
+        if self._process.is_alive():
+            self._process.kill()
+            await asyncio.to_thread(self._process.join, 5)
+        self._events.close()
+
+
+# --- in the receiver process ---------------------------------------------------------
+
+
+def _main(
+    plan: ReceiverPlan, events: Connection, accepted: Any, connections: Any, parent: int
+) -> None:
+    _die_with(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the service stops us in order
+    logging.basicConfig(
+        level=plan.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    asyncio.run(_serve(plan, events, accepted, connections))
+
+
+def _die_with(parent: int) -> None:
+    """Be killed when the service dies, however it dies (Linux); elsewhere, notice it."""
+    libc_name = ctypes.util.find_library("c")
+    if libc_name:
+        with contextlib.suppress(OSError, AttributeError):
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(libc_name, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before we asked
+        os._exit(1)
+
+
+async def _serve(plan: ReceiverPlan, events: Connection, accepted: Any, connections: Any) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    engine = make_engine(plan.database_url)
+    record: Record
+    if plan.journal is None:
+        record = GroupCommit(lambda batch: accept_messages(engine, batch)).accept
+    else:
+        record = JournalWriter(Journal(plan.journal), engine).record
+
+    def notify() -> None:
+        accepted.value += 1
+        with contextlib.suppress(OSError):
+            events.send_bytes(b"1")
+
+    handler = IntakeHandler(
+        config=plan.config,
+        spool=Spool(plan.spool),
+        record=record,
+        clock=plan.clock,
+        max_recipients=plan.max_recipients,
+        node=plan.node,
+        share_content=plan.journal is None,
+        on_accept=notify,
+    )
+    try:
+        tls = tls_context(plan.tls_cert, plan.tls_key) if plan.tls_cert and plan.tls_key else None
+        factory, limiter = protocol_factory(
+            handler, limits=plan.limits, hostname=socket.getfqdn(), tls=tls
+        )
+        server = await loop.create_server(factory, host=plan.host, port=plan.port)
+    except Exception as exc:  # noqa: BLE001 - the service reports it and stops
+        events.send(("error", str(exc)))
+        return
+    events.send(("ready", server.sockets[0].getsockname()[1]))
+
+    async def count() -> None:
+        while True:
+            connections.value = limiter.open
+            await asyncio.sleep(0.5)
+
+    counting = asyncio.create_task(count())
+    await stop.wait()
+    server.close()
+    # Messages whose data has arrived are made durable and answered; a session
+    # still sending is cut, and its sender, without a 250, will send again.
+    deadline = loop.time() + 10
+    while handler.storing and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    counting.cancel()
+    await engine.dispose()

@@ -1,0 +1,100 @@
+"""The accept journal: mail said 250 to reaches the database once, even after a crash."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from intake.journal import Journal, JournalWriter, record_journal
+from intake.spool import Spool
+from intake.store.engine import make_engine, reading
+from intake.store.migrate import migrate
+from intake.store.records import IncomingMessage
+from intake.store.schema import jobs, messages
+
+
+def incoming(spool: Spool, number: int, *, dedupe: str | None = None) -> IncomingMessage:
+    spooled = spool.write(f"Subject: {number}\r\n\r\nbody\r\n".encode())
+    return IncomingMessage(
+        id=spooled.id,
+        office="kent",
+        fund="safer-in-kent",
+        received_at=datetime(2027, 4, 15, 9, 0, number % 60, tzinfo=UTC),
+        mail_from=f"applicant{number}@example.org",
+        rcpt_tos=["safer-in-kent@bids.example.org"],
+        peer="127.0.0.1",
+        size=spooled.size,
+        sha256=spooled.sha256,
+        dedupe_key=dedupe or f"key-{number}",
+        spool_name=spooled.name,
+    )
+
+
+@pytest.fixture
+async def engine(tmp_path: Path):
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/intake.sqlite3")
+    await migrate(engine)
+    yield engine
+    await engine.dispose()
+
+
+async def stored(engine) -> tuple[int, int]:
+    async with reading(engine) as connection:
+        rows = (await connection.execute(select(func.count()).select_from(messages))).scalar()
+        queued = (await connection.execute(select(func.count()).select_from(jobs))).scalar()
+    return rows, queued
+
+
+async def test_entries_survive_as_files_and_are_recorded_once(engine, tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "spool")
+    journal = Journal(tmp_path / "journal")
+    entries = [incoming(spool, n) for n in range(5)]
+    for entry in entries:
+        journal.add(entry)
+    # A new process (after a crash) reads the same entries back.
+    assert Journal(tmp_path / "journal").pending() == entries
+    assert await record_journal(journal, engine, spool) == 5
+    assert await stored(engine) == (5, 5)
+    assert journal.pending() == []
+    # Recorded but not yet removed when the service died: recording again adds nothing.
+    for entry in entries:
+        journal.add(entry)
+    await record_journal(journal, engine, spool)
+    assert await stored(engine) == (5, 5)
+    assert all(spool.path(e.spool_name).exists() for e in entries)
+
+
+async def test_a_half_written_entry_was_never_answered_and_is_dropped(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal")
+    (journal.folder / ".18ea0000.tmp").write_text('{"id": "18ea')  # the crash came mid-write
+    assert journal.pending() == []
+    journal.discard_temporaries()
+    assert list(journal.folder.iterdir()) == []
+
+
+async def test_a_damaged_entry_does_not_hold_up_the_others(engine, tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "spool")
+    journal = Journal(tmp_path / "journal")
+    (journal.folder / "0000-damaged.json").write_text("not json")
+    journal.add(incoming(spool, 1))
+    assert [e.mail_from for e in journal.pending()] == ["applicant1@example.org"]
+
+
+async def test_a_second_delivery_hears_the_first_copys_id_and_is_not_kept(
+    engine, tmp_path: Path
+) -> None:
+    spool = Spool(tmp_path / "spool")
+    writer = JournalWriter(Journal(tmp_path / "journal"), engine)
+    first, again, at_once = (incoming(spool, n, dedupe="same") for n in range(3))
+    # Two copies at the same moment: the second waits for the first to be written.
+    results = await asyncio.gather(writer.record(first), writer.record(again))
+    assert results == [(first.id, True), (first.id, False)]
+    await record_journal(writer.journal, engine, spool)
+    # Days later, from the database: a new receiver process remembers nothing.
+    later = JournalWriter(Journal(tmp_path / "journal"), engine)
+    assert await later.record(at_once) == (first.id, False)
+    assert await stored(engine) == (1, 1)
