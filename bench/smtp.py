@@ -8,8 +8,8 @@ message per transaction, and times each transaction from MAIL FROM to the
 final reply. Servers:
 
 * ``discard``: aiosmtpd with a handler that answers 250 at once (the floor);
-* ``durable``: our receiver (connection caps, spool write with fsync of file
-  and folder, the message row and its job committed to SQLite) without workers;
+* ``durable``: our receiver as the service runs it on SQLite (connection caps,
+  spool file and journal entry, each fsynced with its folder) without workers;
 * ``service`` (with ``--full``): the whole ``intake serve``, workers parsing
   every message while it accepts.
 """

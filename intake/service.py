@@ -244,6 +244,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         await scheduler.stop()
         await workers.stop(grace=10)
         await runner.cleanup()
+        await mailer.close()
         pool.close()
         await engine.dispose()
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -9,6 +9,7 @@ and mail clients use to drop duplicates).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import re
@@ -33,6 +34,10 @@ class Mailer(Protocol):
         """Deliver ``message``; raise NotifierError (``transient`` says: retry later)."""
         ...
 
+    async def close(self) -> None:
+        """Let go of what sending held open (a connection)."""
+        ...
+
 
 class Outbox:
     """Writes each mail as ``<message-id>.eml`` into a folder (used when no relay is set).
@@ -44,6 +49,9 @@ class Outbox:
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
+
+    async def close(self) -> None:
+        """Nothing is held open between mails."""
 
     def path_for(self, message_id: str) -> Path:
         """Where the mail with this Message-ID is (or would be) stored."""
@@ -92,6 +100,11 @@ class RelayMailer:
     ``starttls``: None upgrades when the relay offers it, True insists, False
     never tries. A 4xx answer or a network failure raises a transient
     :class:`RelayError`; a 5xx answer a permanent one.
+
+    One connection is kept open and reused, as MTAs do (a deadline-day burst is
+    a thousand acknowledgements); it is checked with ``NOOP`` before each reuse
+    and replaced when the relay has closed it or it sat idle ``idle_seconds``.
+    Call :meth:`close` when done.
     """
 
     def __init__(
@@ -102,12 +115,19 @@ class RelayMailer:
         timeout: float = 30.0,
         starttls: bool | None = None,
         local_hostname: str | None = None,
+        idle_seconds: float = 30.0,
     ) -> None:
         self.host = host
         self.port = port
         self.timeout = timeout
         self.starttls = starttls
         self.local_hostname = local_hostname
+        self.idle_seconds = idle_seconds
+        self.connections = 0
+        """Connections opened so far (for tests and benchmarks)."""
+        self._client: aiosmtplib.SMTP | None = None
+        self._used_at = 0.0
+        self._lock = asyncio.Lock()
 
     async def send(self, message: EmailMessage) -> None:
         """Hand ``message`` to the relay for its To and Cc addresses."""
@@ -120,8 +140,60 @@ class RelayMailer:
         ]
         if not recipients:
             raise RelayError("The mail has no recipient.", transient=False)
-        # STARTTLS is negotiated here rather than by aiosmtplib so that a relay
-        # lacking it when it is required is a clear, permanent configuration error.
+        async with self._lock:
+            try:
+                client = await self._connection()
+                await client.send_message(message, sender="", recipients=recipients)
+            except aiosmtplib.SMTPRecipientsRefused as exc:
+                await self._reset()
+                codes = [refusal.code for refusal in exc.recipients]
+                transient = any(400 <= code < 500 for code in codes)
+                detail = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
+                raise RelayError(
+                    f"The relay refused the recipient ({detail}).",
+                    transient=transient,
+                    smtp_code=codes[0] if codes else None,
+                ) from exc
+            except aiosmtplib.SMTPResponseException as exc:
+                await self._drop()
+                raise RelayError(
+                    f"The relay {self.host}:{self.port} answered {exc.code} {exc.message}.",
+                    transient=not 500 <= exc.code < 600,
+                    smtp_code=exc.code,
+                ) from exc
+            except aiosmtplib.SMTPNotSupported as exc:
+                await self._drop()
+                # A configuration mismatch (STARTTLS required but not offered, SMTPUTF8
+                # missing for a non-ASCII address): retrying cannot help.
+                raise RelayError(
+                    f"The relay cannot take this mail: {exc}", transient=False
+                ) from exc
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                await self._drop()
+                raise RelayError(
+                    f"Could not reach the relay {self.host}:{self.port}: {exc}", transient=True
+                ) from exc
+            self._used_at = asyncio.get_running_loop().time()
+
+    async def close(self) -> None:
+        """Say ``QUIT`` on the open connection, if any."""
+        async with self._lock:
+            client, self._client = self._client, None
+            if client is not None and client.is_connected:
+                with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+                    await client.quit()
+
+    async def _connection(self) -> aiosmtplib.SMTP:
+        """The open connection if it still answers, else a new one."""
+        client = self._client
+        idle = asyncio.get_running_loop().time() - self._used_at
+        if client is not None and client.is_connected and idle < self.idle_seconds:
+            try:
+                await client.noop()
+                return client
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                pass  # the relay closed it: a new one below
+        await self._drop()
         client = aiosmtplib.SMTP(
             hostname=self.host,
             port=self.port,
@@ -129,42 +201,36 @@ class RelayMailer:
             start_tls=False,
             local_hostname=self.local_hostname,
         )
-        try:
-            async with client:
-                if self.starttls is not False:
-                    await client.ehlo()
-                    if client.supports_extension("starttls"):
-                        await client.starttls()
-                    elif self.starttls:
-                        raise RelayError(
-                            f"The relay {self.host}:{self.port} does not offer STARTTLS, "
-                            "which this service is set to require.",
-                            transient=False,
-                        )
-                await client.send_message(message, sender="", recipients=recipients)
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            codes = [refusal.code for refusal in exc.recipients]
-            transient = any(400 <= code < 500 for code in codes)
-            detail = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
-            raise RelayError(
-                f"The relay refused the recipient ({detail}).",
-                transient=transient,
-                smtp_code=codes[0] if codes else None,
-            ) from exc
-        except aiosmtplib.SMTPResponseException as exc:
-            raise RelayError(
-                f"The relay {self.host}:{self.port} answered {exc.code} {exc.message}.",
-                transient=not 500 <= exc.code < 600,
-                smtp_code=exc.code,
-            ) from exc
-        except aiosmtplib.SMTPNotSupported as exc:
-            # A configuration mismatch (STARTTLS required but not offered, SMTPUTF8
-            # missing for a non-ASCII address): retrying cannot help.
-            raise RelayError(f"The relay cannot take this mail: {exc}", transient=False) from exc
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            raise RelayError(
-                f"Could not reach the relay {self.host}:{self.port}: {exc}", transient=True
-            ) from exc
+        await client.connect()
+        self.connections += 1
+        self._client = client
+        # STARTTLS is negotiated here rather than by aiosmtplib so that a relay
+        # lacking it when it is required is a clear, permanent configuration error.
+        if self.starttls is not False:
+            await client.ehlo()
+            if client.supports_extension("starttls"):
+                await client.starttls()
+            elif self.starttls:
+                await self._drop()  # never reused without the TLS it must have
+                raise RelayError(
+                    f"The relay {self.host}:{self.port} does not offer STARTTLS, "
+                    "which this service is set to require.",
+                    transient=False,
+                )
+        return client
+
+    async def _reset(self) -> None:
+        """After a refused recipient the transaction is open: ``RSET`` it, or start over."""
+        if self._client is not None:
+            try:
+                await self._client.rset()
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                await self._drop()
+
+    async def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
 
 def safe_file_name(message_id: str, *, suffix: str = "") -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -52,17 +53,19 @@ def relay() -> Iterator[Callable[..., tuple[RecordingHandler, int]]]:
     """Start a real SMTP server on loopback with a recording handler; stopped afterwards."""
     controllers: list[Controller] = []
 
-    def start(**replies: Any) -> tuple[RecordingHandler, int]:
+    def start(port: int | None = None, **replies: Any) -> tuple[RecordingHandler, int]:
         handler = RecordingHandler(**replies)
-        port = free_port()
+        port = port or free_port()
         controller = Controller(handler, hostname="127.0.0.1", port=port)
         controller.start()
         controllers.append(controller)
         return handler, port
 
+    start.controllers = controllers  # type: ignore[attr-defined] - a test may stop one
     yield start
     for controller in controllers:
-        controller.stop()
+        with contextlib.suppress(AssertionError, RuntimeError):  # stopped by the test
+            controller.stop()
 
 
 def acknowledgement(make_bid: Callable[..., BidSummary]) -> Any:
@@ -83,7 +86,7 @@ async def test_acknowledgement_goes_out_with_an_empty_envelope_sender(
     relay: Callable[..., tuple[RecordingHandler, int]], make_bid: Callable[..., BidSummary]
 ) -> None:
     handler, port = relay()
-    await RelayMailer("127.0.0.1", port, timeout=5).send(acknowledgement(make_bid))
+    await send_once(RelayMailer("127.0.0.1", port, timeout=5), acknowledgement(make_bid))
 
     (envelope,) = handler.envelopes
     # MAIL FROM:<> (RFC 3834): bounces of an acknowledgement go nowhere.
@@ -99,8 +102,18 @@ async def test_a_relay_without_tls_is_used_plainly_when_tls_is_not_wanted(
     relay: Callable[..., tuple[RecordingHandler, int]], make_bid: Callable[..., BidSummary]
 ) -> None:
     handler, port = relay()
-    await RelayMailer("127.0.0.1", port, timeout=5, starttls=False).send(acknowledgement(make_bid))
+    await send_once(
+        RelayMailer("127.0.0.1", port, timeout=5, starttls=False), acknowledgement(make_bid)
+    )
     assert len(handler.envelopes) == 1
+
+
+async def send_once(mailer: RelayMailer, message) -> None:
+    """One mail, and the connection closed (the service closes its mailer on stop)."""
+    try:
+        await mailer.send(message)
+    finally:
+        await mailer.close()
 
 
 async def test_a_4xx_answer_is_transient(
@@ -108,7 +121,7 @@ async def test_a_4xx_answer_is_transient(
 ) -> None:
     _, port = relay(rcpt_reply="451 4.3.0 Try again later")
     with pytest.raises(RelayError) as caught:
-        await RelayMailer("127.0.0.1", port, timeout=5).send(acknowledgement(make_bid))
+        await send_once(RelayMailer("127.0.0.1", port, timeout=5), acknowledgement(make_bid))
     assert caught.value.transient
     assert caught.value.smtp_code == 451
     assert "451" in str(caught.value)
@@ -119,7 +132,7 @@ async def test_a_5xx_answer_is_permanent(
 ) -> None:
     _, port = relay(rcpt_reply="550 5.1.1 No such user")
     with pytest.raises(RelayError) as caught:
-        await RelayMailer("127.0.0.1", port, timeout=5).send(acknowledgement(make_bid))
+        await send_once(RelayMailer("127.0.0.1", port, timeout=5), acknowledgement(make_bid))
     assert not caught.value.transient
     assert caught.value.smtp_code == 550
     assert "No such user" in str(caught.value)
@@ -130,13 +143,13 @@ async def test_a_refusal_of_the_data_is_mapped_too(
 ) -> None:
     _, port = relay(data_reply="554 5.7.1 Message rejected as spam")
     with pytest.raises(RelayError) as caught:
-        await RelayMailer("127.0.0.1", port, timeout=5).send(acknowledgement(make_bid))
+        await send_once(RelayMailer("127.0.0.1", port, timeout=5), acknowledgement(make_bid))
     assert not caught.value.transient
     assert caught.value.smtp_code == 554
 
     _, port = relay(data_reply="452 4.3.1 Insufficient system storage")
     with pytest.raises(RelayError) as caught:
-        await RelayMailer("127.0.0.1", port, timeout=5).send(acknowledgement(make_bid))
+        await send_once(RelayMailer("127.0.0.1", port, timeout=5), acknowledgement(make_bid))
     assert caught.value.transient
 
 
@@ -152,9 +165,40 @@ async def test_insisting_on_starttls_with_a_relay_that_lacks_it_is_permanent(
 ) -> None:
     handler, port = relay()
     with pytest.raises(RelayError) as caught:
-        await RelayMailer("127.0.0.1", port, timeout=5, starttls=True).send(
-            acknowledgement(make_bid)
+        await send_once(
+            RelayMailer("127.0.0.1", port, timeout=5, starttls=True), acknowledgement(make_bid)
         )
     assert not caught.value.transient
     assert "STARTTLS" in str(caught.value)
     assert handler.envelopes == []
+
+
+async def test_a_burst_of_mail_goes_over_one_connection(
+    relay: Callable[..., tuple[RecordingHandler, int]], make_bid: Callable[..., BidSummary]
+) -> None:
+    handler, port = relay()
+    mailer = RelayMailer("127.0.0.1", port, timeout=5)
+    try:
+        for _ in range(20):
+            await mailer.send(acknowledgement(make_bid))
+    finally:
+        await mailer.close()
+    assert len(handler.envelopes) == 20
+    assert mailer.connections == 1
+
+
+async def test_a_connection_the_relay_closed_is_replaced_and_nothing_is_lost(
+    relay: Callable[..., tuple[RecordingHandler, int]], make_bid: Callable[..., BidSummary]
+) -> None:
+    first, port = relay()
+    mailer = RelayMailer("127.0.0.1", port, timeout=5)
+    try:
+        await mailer.send(acknowledgement(make_bid))
+        # The relay restarts (or drops idle clients): the kept connection is dead.
+        relay.controllers[0].stop()  # type: ignore[attr-defined]
+        second, _ = relay(port=port)
+        await mailer.send(acknowledgement(make_bid))
+    finally:
+        await mailer.close()
+    assert len(first.envelopes) == 1 and len(second.envelopes) == 1
+    assert mailer.connections == 2
