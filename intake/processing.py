@@ -29,7 +29,7 @@ from intake.references import find_reference
 from intake.runtime import Runtime
 from intake.store import records
 from intake.store.engine import reading
-from intake.store.queue import Job, enqueue
+from intake.store.queue import Job, enqueue, enqueue_many
 from intake.store.schema import bid_versions, bids
 from notifier.ack import is_automatic
 
@@ -257,20 +257,23 @@ async def _store_version(
         text=_event_text(version, judgement.status, judgement.problems),
         data={"message": message.id, "version": version},
     )
-    await enqueue(
-        connection,
-        kind="card",
-        key=f"card:{bid_id}:v{version}",
-        chain=card_chain(runtime.config, office=office.id, fund=fund.id),
-        payload={"bid": bid_id, "event": event if version > 1 else None},
-    )
     kind = "no_form" if extraction.no_form else "received"
-    await enqueue(
+    await enqueue_many(
         connection,
-        kind="ack",
-        key=f"ack:{bid_id}:v{version}",
-        chain=f"mail:{bid_id}",
-        payload={"bid": bid_id, "version": version, "kind": kind},
+        [
+            {
+                "kind": "card",
+                "key": f"card:{bid_id}:v{version}",
+                "chain": card_chain(runtime.config, office=office.id, fund=fund.id),
+                "payload": {"bid": bid_id, "event": event if version > 1 else None},
+            },
+            {
+                "kind": "ack",
+                "key": f"ack:{bid_id}:v{version}",
+                "chain": f"mail:{bid_id}",
+                "payload": {"bid": bid_id, "version": version, "kind": kind},
+            },
+        ],
     )
     runtime.log.info(
         "message %s -> %s version %d: %s (%d problems)",

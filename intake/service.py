@@ -245,6 +245,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         await workers.stop(grace=10)
         await runner.cleanup()
         await mailer.close()
+        await slack.close()
         pool.close()
         await engine.dispose()
         for signum in (signal.SIGTERM, signal.SIGINT):

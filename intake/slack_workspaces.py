@@ -86,6 +86,11 @@ class SlackWorkspaces:
             self._installations is not None and any(w.installed for w in self._workspaces)
         )
 
+    async def close(self) -> None:
+        """Close every poster's HTTP session (the service is stopping)."""
+        for poster in [*self._posters.values(), *self._installed.values()]:
+            await poster.close()
+
     def posters(self) -> list[tuple[Workspace, SlackPoster]]:
         """Each workspace whose token is in a variable that is set, with its poster."""
         return [(w, self._posters[w.key]) for w in self._workspaces if w.key in self._posters]

@@ -87,6 +87,7 @@ class SlackPoster:
         # Channel names we have posted to, and their ids: one pace per channel, by either.
         self._ids: dict[str, str] = {}
         self._identity: dict[str, Any] | None = None
+        self._session: aiohttp.ClientSession | None = None
         self.client = AsyncWebClient(
             token=token, base_url=api_url, timeout=timeout, retry_handlers=handlers
         )
@@ -258,6 +259,19 @@ class SlackPoster:
                 return None
         return None
 
+    def _share_session(self) -> None:
+        """One HTTP session (kept-alive connections) for every call, made in the loop
+        that calls. Without it slack_sdk opens and closes a session per call."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+            self.client.session = self._session
+            self._once_client.session = self._session
+
+    async def close(self) -> None:
+        """Close the HTTP session, if one was opened."""
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
     async def _call(
         self,
         method: str,
@@ -267,6 +281,7 @@ class SlackPoster:
         **kwargs: Any,
     ) -> AsyncSlackResponse:
         """Run one API call about channel ``where``; every failure comes out as a SlackError."""
+        self._share_session()
         try:
             return await call(**kwargs)
         except SlackApiError as exc:

@@ -8,10 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.errors import NotFound
-from intake.store.engine import insert_ignoring_duplicates
+from intake.store.engine import insert_ignoring_duplicates, is_postgres
 from intake.store.queue import enqueue_many, real_now
 from intake.store.schema import (
     bid_versions,
@@ -148,14 +150,12 @@ async def next_reference(connection: AsyncConnection, *, prefix: str, year: int)
     (or two nodes on PostgreSQL) never hand out the same number.
     """
     name = f"ref:{prefix}:{year}"
-    await connection.execute(
-        insert_ignoring_duplicates(connection, counters, ["name"]).values(name=name, value=0)
-    )
+    upsert = pg_insert if is_postgres(connection) else sqlite_insert
     value = (
         await connection.execute(
-            update(counters)
-            .where(counters.c.name == name)
-            .values(value=counters.c.value + 1)
+            upsert(counters)
+            .values(name=name, value=1)
+            .on_conflict_do_update(index_elements=["name"], set_={"value": counters.c.value + 1})
             .returning(counters.c.value)
         )
     ).scalar_one()

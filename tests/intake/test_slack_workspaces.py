@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from intake.config.load import bundled_config_text, parse_config
@@ -25,14 +27,32 @@ CONFIG = parse_config(bundled_config_text() + ESSEX, source="offices")
 SINGLE = parse_config(bundled_config_text(), source="kent")
 
 
+_MADE: list[SlackWorkspaces] = []
+
+
+@pytest.fixture(autouse=True)
+async def _close_sessions() -> AsyncIterator[None]:
+    """Posters keep an HTTP session open, as the service does until it stops."""
+    yield
+    while _MADE:
+        await _MADE.pop().close()
+
+
+def _kept(workspaces: SlackWorkspaces) -> SlackWorkspaces:
+    _MADE.append(workspaces)
+    return workspaces
+
+
 def _workspaces(server: SlackApiServer, essex_token: str = ESSEX_TOKEN) -> SlackWorkspaces:
     tokens = {"SLACK_BOT_TOKEN": TOKEN, "ESSEX_SLACK_BOT_TOKEN": essex_token}
-    return SlackWorkspaces(
-        CONFIG,
-        {
-            env: SlackPoster(token, api_url=server.url, max_retries=0)
-            for env, token in tokens.items()
-        },
+    return _kept(
+        SlackWorkspaces(
+            CONFIG,
+            {
+                env: SlackPoster(token, api_url=server.url, max_retries=0)
+                for env, token in tokens.items()
+            },
+        )
     )
 
 
@@ -72,7 +92,9 @@ async def test_requests_resolve_to_their_workspace_only(slack_api: SlackApiServe
 async def test_one_unnamed_workspace_takes_every_request_as_before(
     slack_api: SlackApiServer,
 ) -> None:
-    slack = SlackWorkspaces(SINGLE, {"SLACK_BOT_TOKEN": SlackPoster(TOKEN, api_url=slack_api.url)})
+    slack = _kept(
+        SlackWorkspaces(SINGLE, {"SLACK_BOT_TOKEN": SlackPoster(TOKEN, api_url=slack_api.url)})
+    )
     found = await slack.resolve("T0ANYTHING")
     assert found is not None and found.workspace.offices == {"kent"}
     assert slack_api.calls == []  # no need to ask Slack

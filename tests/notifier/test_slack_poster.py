@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from itertools import pairwise
 
 import pytest
@@ -17,11 +17,24 @@ from tests.slack_api_server import TOKEN, SlackApiServer, block_kit_problems
 MakeBid = Callable[..., BidSummary]
 
 
+_MADE: list[SlackPoster] = []
+
+
+@pytest.fixture(autouse=True)
+async def _close_sessions() -> AsyncIterator[None]:
+    """A poster keeps an HTTP session open, as the service does until it stops."""
+    yield
+    while _MADE:
+        await _MADE.pop().close()
+
+
 def poster(server: SlackApiServer, *, token: str = TOKEN, max_retries: int = 2) -> SlackPoster:
     """A poster for the local server that retries quickly, so tests stay fast."""
-    return SlackPoster(
+    made = SlackPoster(
         token, api_url=server.url, timeout=5, max_retries=max_retries, retry_interval=0.01
     )
+    _MADE.append(made)
+    return made
 
 
 async def test_a_card_is_posted_and_its_channel_and_ts_come_back(
@@ -271,6 +284,7 @@ async def test_posts_into_one_channel_are_paced(
     from notifier.pacing import ChannelPacer
 
     slack = SlackPoster(TOKEN, api_url=slack_api.url, pacer=ChannelPacer(0.2))
+    _MADE.append(slack)
     started = time.monotonic()
     for _ in range(3):
         await slack.post("C0GRANTS1", triage_card(make_bid()))
