@@ -53,6 +53,9 @@ from notifier.slack import SlackPoster
 
 log = logging.getLogger("intake")
 
+SERVICE_NICENESS = 5
+"""How far the service process lowers its priority below its SMTP receiver's."""
+
 
 async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> None:
     """Run the service until SIGTERM/SIGINT."""
@@ -157,6 +160,10 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         pool.close()
         await engine.dispose()
         raise
+    # The receiver keeps the priority it started with; this process, which stores
+    # bids and posts cards, steps back a little, so that under a burst a sender's
+    # 250 does not wait for a CPU behind them (the parsers step back further).
+    os.nice(SERVICE_NICENESS)
 
     # Twice as many message workers as parsing processes: while one stores the
     # bid it has read, another's document is already being parsed.

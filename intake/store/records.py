@@ -104,13 +104,6 @@ async def accept_messages(
     return [(kept[m.dedupe_key], kept[m.dedupe_key] == m.id) for m in batch]
 
 
-async def message_with_dedupe_key(connection: AsyncConnection, dedupe_key: str) -> str | None:
-    """The id of the message stored with ``dedupe_key``, if one is."""
-    return (
-        await connection.execute(select(messages.c.id).where(messages.c.dedupe_key == dedupe_key))
-    ).scalar()
-
-
 async def get_message(connection: AsyncConnection, message_id: str) -> Any:
     row = (await connection.execute(select(messages).where(messages.c.id == message_id))).first()
     if row is None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tests.drills.kit import Sent, applications, drill, run, send_all
 
-MAILS = 24
+MAILS = 80
 
 
 def test_kill_9_mid_burst_then_restart(tmp_path: Path) -> None:
@@ -26,7 +26,7 @@ def test_kill_9_mid_burst_then_restart(tmp_path: Path) -> None:
         )
         sending.start()
         while sum(1 for item in items if item.queued) < MAILS // 2:
-            time.sleep(0.01)
+            time.sleep(0.001)
         service.kill()
         sending.join(60)
         accepted = [item for item in items if item.queued]

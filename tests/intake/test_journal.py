@@ -88,13 +88,33 @@ async def test_a_second_delivery_hears_the_first_copys_id_and_is_not_kept(
     engine, tmp_path: Path
 ) -> None:
     spool = Spool(tmp_path / "spool")
-    writer = JournalWriter(Journal(tmp_path / "journal"), engine)
-    first, again, at_once = (incoming(spool, n, dedupe="same") for n in range(3))
+    database = tmp_path / "intake.sqlite3"
+    writer = JournalWriter(Journal(tmp_path / "journal"), database)
+    first, again, later = (incoming(spool, n, dedupe="same") for n in range(3))
     # Two copies at the same moment: the second waits for the first to be written.
     results = await asyncio.gather(writer.record(first), writer.record(again))
     assert results == [(first.id, True), (first.id, False)]
     await record_journal(writer.journal, engine, spool)
-    # Days later, from the database: a new receiver process remembers nothing.
-    later = JournalWriter(Journal(tmp_path / "journal"), engine)
-    assert await later.record(at_once) == (first.id, False)
+    # After a restart (a sender retrying a 250 it never heard) the database knows.
+    restarted = JournalWriter(Journal(tmp_path / "journal"), database)
+    assert await restarted.record(later) == (first.id, False)
+    assert restarted.journal.pending() == []
     assert await stored(engine) == (1, 1)
+
+
+async def test_a_copy_journaled_twice_across_a_restart_is_stored_once(
+    engine, tmp_path: Path
+) -> None:
+    """The first copy was journaled but not yet recorded when the service died."""
+    spool = Spool(tmp_path / "spool")
+    first, later = (incoming(spool, n, dedupe="same") for n in range(2))
+    journal = Journal(tmp_path / "journal")
+    await JournalWriter(journal, tmp_path / "intake.sqlite3").record(first)
+    assert await JournalWriter(journal, tmp_path / "intake.sqlite3").record(later) == (
+        later.id,
+        True,
+    )
+    await record_journal(journal, engine, spool)
+    assert await stored(engine) == (1, 1)
+    assert spool.path(first.spool_name).exists()
+    assert not spool.path(later.spool_name).exists()
