@@ -6,8 +6,8 @@ rebuilds both from pixels:
 * the page is rendered at 300 dpi and straightened (a scan is never quite
   level; the angle that makes the rows of ink sharpest wins);
 * table rulings are long runs of dark pixels, found with numpy;
-* tesseract (Debian's, run as a subprocess with ``OMP_THREAD_LIMIT=1``: its
-  OpenMP threads make it 3-8 times slower, parsing notes) gives words with boxes;
+* tesseract (:mod:`parsers.pdf.tesseract`, loaded once per worker) gives words
+  with boxes;
 * tick boxes are found in the pixels, not the OCR text (tesseract reads ☐ as
   "O", "[]" or nothing): a small square frame at the start of a line, ticked
   when there is ink inside it.
@@ -17,56 +17,29 @@ Everything then goes through the same layout and pairing as a text PDF.
 
 from __future__ import annotations
 
-import csv
-import io
-import os
 import re
-import shutil
-import subprocess
-from dataclasses import dataclass
 
 import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from parsers.errors import ParserError
 from parsers.pdf.layout import Page, Ruling, Segment
+from parsers.pdf.tesseract import (
+    OcrFailed,
+    OcrUnavailable,
+    Word,
+    read_words,
+    require_engine,
+)
+
+__all__ = ["OcrFailed", "OcrUnavailable", "ocr_page", "scan_dpi"]
 
 MAX_PIXELS = 17_500_000
 """The most pixels a page is rendered with for OCR (A3 at 300 dpi)."""
-OCR_TIMEOUT = 60.0
-"""Seconds tesseract may take for one page before we give up on it."""
-
 
 _JUNK = re.compile(r"^[^\w\s£$(\[\"'&#@%+\-]{1,2}$")
 """A first "word" of one or two stray symbols: a speck or a list bullet (•, ▪) misread."""
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
-"""tesseract prints typographic quotes for the straight ones applicants type."""
-
-
-class OcrUnavailable(ParserError):
-    """tesseract is not installed on this machine."""
-
-
-class OcrFailed(ParserError):
-    """tesseract ran but could not read a page (it crashed or overran its time)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Word:
-    x0: int
-    y0: int
-    x1: int
-    y1: int
-    text: str
-    line: tuple[int, int, int]
-    confidence: float = 1.0
-
-
-def tesseract_path() -> str | None:
-    """The tesseract executable, if installed."""
-    return shutil.which("tesseract")
 
 
 def ocr_page(page: pdfium.PdfPage, number: int, *, dpi: int = 300) -> Page:
@@ -79,9 +52,7 @@ def ocr_page(page: pdfium.PdfPage, number: int, *, dpi: int = 300) -> Page:
         dpi = int(dpi * (MAX_PIXELS / pixels) ** 0.5)
         if dpi < 100:
             raise OcrFailed(f"the page is {width / 72:.0f} x {height / 72:.0f} inches: too large")
-    executable = tesseract_path()
-    if executable is None:
-        raise OcrUnavailable("tesseract is not installed")
+    require_engine()  # before the work of rendering a page nobody can read
     bitmap = page.render(scale=dpi / 72, grayscale=True)
     image = bitmap.to_pil().convert("L")
     image = straighten(image)
@@ -94,7 +65,7 @@ def ocr_page(page: pdfium.PdfPage, number: int, *, dpi: int = 300) -> Page:
     clean = _erase(ink, lines)
     # Table borders read as "|" or "l" and glue a label to its answer: OCR the page
     # without them (they are kept as rulings).
-    words = _tesseract(executable, Image.fromarray(np.where(clean, 0, 255).astype(np.uint8)), dpi)
+    words = read_words(np.where(clean, 0, 255).astype(np.uint8), dpi)
     # Box edges are thin and grey after scanning: look for boxes in lighter ink.
     boxes = _erase(np.asarray(image) < 190, lines)
     out.segments = _segments(words, boxes, out.rulings, scale)
@@ -190,69 +161,19 @@ def _scaled(ruling: Ruling, scale: float) -> Ruling:
     return Ruling(ruling.x0 * scale, ruling.y0 * scale, ruling.x1 * scale, ruling.y1 * scale)
 
 
-def _tesseract(executable: str, image: Image.Image, dpi: int) -> list[_Word]:
-    buffer = io.BytesIO()
-    image.save(buffer, "PPM")  # uncompressed: cheaper to write than PNG, leptonica reads it
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    try:
-        result = subprocess.run(
-            [
-                executable,
-                "stdin",
-                "stdout",
-                "--dpi",
-                str(dpi),
-                "--psm",
-                "3",
-                "-c",
-                "tessedit_do_invert=0",
-                "-l",
-                "eng",
-                "tsv",
-            ],
-            input=buffer.getvalue(),
-            capture_output=True,
-            timeout=OCR_TIMEOUT,
-            env=env,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise OcrFailed(f"tesseract failed: {exc}") from exc
-    if result.returncode != 0:
-        raise OcrFailed(f"tesseract failed: {result.stderr.decode(errors='replace')[:200]}")
-    words: list[_Word] = []
-    reader = csv.reader(
-        io.StringIO(result.stdout.decode("utf-8", "replace")),
-        delimiter="\t",
-        quoting=csv.QUOTE_NONE,
-    )
-    for fields in reader:
-        if len(fields) < 12 or fields[0] != "5" or not fields[11].strip():
-            continue
-        left, top, w, h = (int(v) for v in fields[6:10])
-        line = (int(fields[2]), int(fields[3]), int(fields[4]))
-        text = fields[11].translate(_QUOTES)
-        try:
-            confidence = max(0.0, min(1.0, float(fields[10]) / 100))
-        except ValueError:
-            confidence = 0.0
-        words.append(_Word(left, top, left + w, top + h, text, line, confidence))
-    return words
-
-
 def _segments(
-    words: list[_Word], ink: np.ndarray, page_rulings: list[Ruling], scale: float
+    words: list[Word], ink: np.ndarray, page_rulings: list[Ruling], scale: float
 ) -> list[Segment]:
     """Words grouped by tesseract's lines, split where a gap or a cell border parts them."""
     verticals = [r for r in page_rulings if not r.horizontal]
-    lines: dict[tuple[int, int, int], list[_Word]] = {}
+    lines: dict[tuple[int, int, int], list[Word]] = {}
     for word in words:
         lines.setdefault(word.line, []).append(word)
     segments: list[Segment] = []
     for line_words in lines.values():
         line_words.sort(key=lambda w: w.x0)
         height = max(w.y1 - w.y0 for w in line_words)
-        group: list[_Word] = []
+        group: list[Word] = []
         for word in line_words:
             if group and _parted(group[-1], word, height, verticals, scale):
                 segments.extend(_segment(group, ink, scale))
@@ -263,7 +184,7 @@ def _segments(
     return segments
 
 
-def _parted(left: _Word, right: _Word, height: int, verticals: list[Ruling], scale: float) -> bool:
+def _parted(left: Word, right: Word, height: int, verticals: list[Ruling], scale: float) -> bool:
     if right.x0 - left.x1 > 2.5 * height:
         return True
     top, bottom = min(left.y0, right.y0) * scale, max(left.y1, right.y1) * scale
@@ -277,7 +198,7 @@ def _parted(left: _Word, right: _Word, height: int, verticals: list[Ruling], sca
     return False
 
 
-def _segment(group: list[_Word], ink: np.ndarray, scale: float) -> list[Segment]:
+def _segment(group: list[Word], ink: np.ndarray, scale: float) -> list[Segment]:
     """One segment for a run of words, with a tick segment first if the run starts with a box."""
     out: list[Segment] = []
     words = list(group)
@@ -308,11 +229,11 @@ def _segment(group: list[_Word], ink: np.ndarray, scale: float) -> list[Segment]
     return out
 
 
-def _tick(checked: bool, left: int, right: int, word: _Word, scale: float) -> Segment:
+def _tick(checked: bool, left: int, right: int, word: Word, scale: float) -> Segment:
     return Segment(left * scale, word.y0 * scale, right * scale, word.y1 * scale, tick=checked)
 
 
-def _box(word: _Word, ink: np.ndarray) -> tuple[bool, int] | None:
+def _box(word: Word, ink: np.ndarray) -> tuple[bool, int] | None:
     """Whether a word starts with a square frame (a tick box): (ticked, right edge) or None."""
     height = word.y1 - word.y0
     if height < 12:
@@ -328,7 +249,7 @@ def _box(word: _Word, ink: np.ndarray) -> tuple[bool, int] | None:
     return bool(inner.mean() > 0.12), x0 + size
 
 
-def _box_before(word: _Word, ink: np.ndarray) -> tuple[bool, int, int] | None:
+def _box_before(word: Word, ink: np.ndarray) -> tuple[bool, int, int] | None:
     """A tick box just left of a word: (ticked, left, right) or None."""
     height = word.y1 - word.y0
     if height < 10:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import shutil
 
 import pypdfium2 as pdfium
 import pytest
 
 from fixtures.corpus_pdf import scan
 from parsers import FormSpec, UnreadableDocument, parse_document
+from parsers.pdf.tesseract import model_dir
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +25,7 @@ def first_page_scan(corpus) -> bytes:
     return scan(buffer.getvalue(), seed=7)
 
 
-@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
+@pytest.mark.skipif(model_dir() is None, reason="tesseract-ocr-eng is not installed")
 def test_a_scanned_page_is_read_with_its_ticks(kent: FormSpec, first_page_scan: bytes) -> None:
     parsed = parse_document(first_page_scan, kent)
     assert parsed.format == "pdf-ocr"
@@ -43,6 +43,7 @@ def test_a_scanned_page_is_read_with_its_ticks(kent: FormSpec, first_page_scan: 
 def test_without_tesseract_a_scan_is_unreadable_with_the_reason(
     kent: FormSpec, first_page_scan: bytes, monkeypatch: pytest.MonkeyPatch, tmp_path
 ) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))  # a machine where tesseract is not installed
+    # A machine where tesseract's English model is not installed.
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
     with pytest.raises(UnreadableDocument, match="scanned form: OCR not available"):
         parse_document(first_page_scan, kent)

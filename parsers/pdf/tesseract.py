@@ -1,0 +1,165 @@
+"""tesseract, loaded once per worker process and asked for words with boxes.
+
+Running the ``tesseract`` program per page loads its English model each time
+and hands the page over as a file; the library (through tesserocr) keeps the
+model loaded between pages and reads the image from memory, which takes a
+third off every page. The model itself is Debian's (``tesseract-ocr-eng``):
+the tesserocr wheel brings the library but no language data.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import io
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from parsers.errors import ParserError
+
+# tesseract's OpenMP threads make it 3-8 times slower on a busy machine (parsing
+# notes); the limit is read when the library loads, so set it before importing it.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+RECOGNIZE_TIMEOUT = 60.0
+"""Seconds tesseract may spend on one page before we give up on it."""
+
+_MODEL_DIRS = (
+    "/usr/share/tesseract-ocr/*/tessdata",  # Debian and Ubuntu
+    "/usr/share/tessdata",  # Fedora, Arch, Alpine
+    "/usr/local/share/tessdata",  # built from source
+    "/opt/homebrew/share/tessdata",
+)
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+"""tesseract prints typographic quotes for the straight ones applicants type."""
+
+
+class OcrUnavailable(ParserError):
+    """tesseract or its English model is not installed on this machine."""
+
+
+class OcrFailed(ParserError):
+    """tesseract ran but could not read a page (it failed or overran its time)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One word tesseract read, in the image's pixels."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    text: str
+    line: tuple[int, int, int]
+    """(block, paragraph, line) as tesseract numbered them: the words of one line share it."""
+    confidence: float = 1.0
+
+
+def model_dir() -> Path | None:
+    """The folder holding ``eng.traineddata``: ``TESSDATA_PREFIX`` if set, else the
+    usual places packages put it."""
+    configured = os.environ.get("TESSDATA_PREFIX")
+    candidates = [configured] if configured is not None else []
+    if configured is None:
+        for pattern in _MODEL_DIRS:
+            candidates.extend(sorted(glob.glob(pattern), reverse=True))
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "eng.traineddata").is_file():
+            return Path(candidate)
+    return None
+
+
+class _Engine:
+    """One tesseract instance; pages are read one at a time."""
+
+    def __init__(self, models: Path) -> None:
+        try:
+            import tesserocr
+        except ImportError as exc:  # a platform without a tesserocr wheel
+            raise OcrUnavailable(f"tesserocr cannot be loaded: {exc}") from exc
+        self.models = models
+        self._lock = threading.Lock()
+        try:
+            self._api = tesserocr.PyTessBaseAPI(
+                path=str(models),
+                lang="eng",
+                psm=tesserocr.PSM.AUTO,
+                oem=tesserocr.OEM.DEFAULT,
+            )
+        except RuntimeError as exc:
+            raise OcrUnavailable(f"tesseract cannot load its English model: {exc}") from exc
+        # A scanned form is dark ink on white: never try the page inverted.
+        self._api.SetVariable("tessedit_do_invert", "0")
+
+    def words(self, pixels: np.ndarray, dpi: int) -> list[Word]:
+        height, width = pixels.shape
+        raw = np.ascontiguousarray(pixels, dtype=np.uint8).tobytes()
+        with self._lock:
+            api = self._api
+            # Raw pixels: no image file to encode here and decode again in leptonica.
+            api.SetImageBytes(raw, width, height, 1, width)
+            api.SetSourceResolution(dpi)
+            if not api.Recognize(timeout=int(RECOGNIZE_TIMEOUT * 1000)):
+                api.Clear()
+                raise OcrFailed(f"tesseract did not finish the page in {RECOGNIZE_TIMEOUT:.0f} s")
+            tsv = api.GetTSVText(0)
+            api.Clear()
+        return list(_words_from_tsv(tsv))
+
+
+_engines: dict[Path, _Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def require_engine() -> None:
+    """Load tesseract if it is not loaded yet; :class:`OcrUnavailable` if it cannot be."""
+    _engine()
+
+
+def read_words(pixels: np.ndarray, dpi: int) -> list[Word]:
+    """The words tesseract reads in a page image (8-bit grey, rows by columns)
+    scanned at ``dpi``.
+
+    Raises :class:`OcrUnavailable` when tesseract or its model is missing and
+    :class:`OcrFailed` when it cannot read the page in time.
+    """
+    return _engine().words(pixels, dpi)
+
+
+def _engine() -> _Engine:
+    models = model_dir()
+    if models is None:
+        raise OcrUnavailable("tesseract's English model (tesseract-ocr-eng) is not installed")
+    with _engines_lock:
+        engine = _engines.get(models)
+        if engine is None:
+            engine = _engines[models] = _Engine(models)
+        return engine
+
+
+def _words_from_tsv(tsv: str) -> Iterator[Word]:
+    reader = csv.reader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
+    for fields in reader:
+        # level 5 is a word; columns: level page block par line word left top width height conf text
+        if len(fields) < 12 or fields[0] != "5" or not fields[11].strip():
+            continue
+        left, top, width, height = (int(v) for v in fields[6:10])
+        try:
+            confidence = max(0.0, min(1.0, float(fields[10]) / 100))
+        except ValueError:
+            confidence = 0.0
+        yield Word(
+            left,
+            top,
+            left + width,
+            top + height,
+            fields[11].translate(_QUOTES),
+            (int(fields[2]), int(fields[3]), int(fields[4])),
+            confidence,
+        )
