@@ -62,7 +62,8 @@ def ocr_page(page: pdfium.PdfPage, number: int, *, dpi: int = 300) -> Page:
     # Cell borders of a one-line row are only ~0.2 inch tall; letters are shorter.
     lines = rulings(ink, min_length=int(dpi * 0.3), min_height=int(dpi * 0.19))
     out.rulings = [_scaled(r, scale) for r in lines]
-    clean = _erase(ink, lines)
+    # Scanner dust reads as "." or "©" between words: OCR the page without it.
+    clean = _despeckle(_erase(ink, lines), least=3)
     # Table borders read as "|" or "l" and glue a label to its answer: OCR the page
     # without them (they are kept as rulings).
     words = read_words(np.where(clean, 0, 255).astype(np.uint8), dpi)
@@ -168,7 +169,8 @@ def _segments(
     verticals = [r for r in page_rulings if not r.horizontal]
     lines: dict[tuple[int, int, int], list[Word]] = {}
     for word in words:
-        lines.setdefault(word.line, []).append(word)
+        if not _border_remains(word, verticals, scale):
+            lines.setdefault(word.line, []).append(word)
     segments: list[Segment] = []
     for line_words in lines.values():
         line_words.sort(key=lambda w: w.x0)
@@ -182,6 +184,18 @@ def _segments(
         if group:
             segments.extend(_segment(group, ink, scale))
     return segments
+
+
+def _border_remains(word: Word, verticals: list[Ruling], scale: float) -> bool:
+    """Whether a word is a stray mark (a cell border's remains read as "©" or "|")
+    lying across a cell border: it would glue the cells on either side together."""
+    if not _JUNK.match(word.text):
+        return False
+    x0, x1 = word.x0 * scale, word.x1 * scale
+    top, bottom = word.y0 * scale, word.y1 * scale
+    return any(
+        x0 - 1 < rule.x0 < x1 + 1 and rule.y0 <= bottom and rule.y1 >= top for rule in verticals
+    )
 
 
 def _parted(left: Word, right: Word, height: int, verticals: list[Ruling], scale: float) -> bool:
@@ -217,9 +231,13 @@ def _segment(group: list[Word], ink: np.ndarray, scale: float) -> list[Segment]:
         if found is not None:
             checked, left, right = found
             out.append(_tick(checked, left, right, first, scale))
+    if not out and len(words) > 1 and _tick_mark(words[0], words[1]):
+        # A tick written without a box (✓), which tesseract reads as "/" or "✓".
+        mark = words.pop(0)
+        out.append(_tick(True, mark.x0, mark.x1, mark, scale))
     if len(words) > 1 and _JUNK.match(words[0].text):
         words = words[1:]  # a speck read as "=" or "©" before the first word
-    text = " ".join(w.text for w in words)
+    text = _joined(words)
     x0 = min(w.x0 for w in words) * scale
     y0 = min(w.y0 for w in words) * scale
     x1 = max(w.x1 for w in words) * scale
@@ -227,6 +245,47 @@ def _segment(group: list[Word], ink: np.ndarray, scale: float) -> list[Segment]:
     confidence = min(w.confidence for w in words)
     out.append(Segment(x0, y0, x1, y1, text, size=(y1 - y0), confidence=confidence))
     return out
+
+
+_GLUED_AFTER = (".", ",", ";", ":", ")", "@")
+_STRAY_LEAD = re.compile(r"^[©®¢|¦]+(?=\w)")
+"""A stray mark tesseract glued to the front of a word (no applicant types "©The")."""
+
+
+def _joined(words: list[Word]) -> str:
+    """The words' text, spaced as printed: tesseract sometimes splits a word before
+    its punctuation ("daniel" ".hughes@…") where there was no space on the page."""
+    parts: list[str] = []
+    previous: Word | None = None
+    for word in words:
+        text = word.text
+        if word.confidence < 0.7:
+            text = _STRAY_LEAD.sub("", text) or text
+        if previous is not None:
+            gap = word.x0 - previous.x1
+            tight = gap < 0.2 * max(word.y1 - word.y0, previous.y1 - previous.y0)
+            if not (tight and (text.startswith(_GLUED_AFTER) or previous.text.endswith("@"))):
+                parts.append(" ")
+        parts.append(text)
+        previous = word
+    return "".join(parts)
+
+
+_TICK_MARKS = frozenset({"/", "✓", "✔", "√"})
+
+
+def _tick_mark(word: Word, following: Word) -> bool:
+    """Whether a line's first word is a bare tick mark standing apart from its words.
+
+    A ✓ is as wide as half a line is tall; a printed "/" (a label wrapped at
+    "project / service") is much narrower.
+    """
+    height = max(following.y1 - following.y0, 1)
+    return (
+        word.text in _TICK_MARKS
+        and word.x1 - word.x0 >= 0.45 * height
+        and following.x0 - word.x1 > 0.3 * height
+    )
 
 
 def _tick(checked: bool, left: int, right: int, word: Word, scale: float) -> Segment:
@@ -305,8 +364,9 @@ def _framed(box: np.ndarray) -> bool:
     return max(lining) < 0.35
 
 
-def _despeckle(patch: np.ndarray) -> np.ndarray:
-    """``patch`` without lone specks of ink (scanner dust): pixels with under 3 dark neighbours."""
+def _despeckle(patch: np.ndarray, least: int = 4) -> np.ndarray:
+    """``patch`` without lone specks of ink (scanner dust): dark pixels with fewer than
+    ``least`` dark pixels in their 3×3 neighbourhood (themselves included)."""
     if patch.size == 0:
         return patch
     padded = np.pad(patch.astype(np.uint8), 1)
@@ -315,7 +375,7 @@ def _despeckle(patch: np.ndarray) -> np.ndarray:
         for dy in (-1, 0, 1)
         for dx in (-1, 0, 1)
     )
-    return patch & (neighbours >= 4)
+    return patch & (neighbours >= least)
 
 
 def _densest_run(indices: np.ndarray, patch: np.ndarray) -> tuple[int, int]:
