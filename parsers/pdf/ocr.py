@@ -28,10 +28,12 @@ from parsers.pdf.layout import Page, Ruling, Segment
 from parsers.pdf.tesseract import (
     OcrFailed,
     OcrUnavailable,
+    Region,
     Word,
     read_words,
     require_engine,
 )
+from parsers.pdf.tickboxes import despeckle, find_tick_boxes
 
 __all__ = ["OcrFailed", "OcrUnavailable", "ocr_page", "scan_dpi"]
 
@@ -62,14 +64,24 @@ def ocr_page(page: pdfium.PdfPage, number: int, *, dpi: int = 300) -> Page:
     # Cell borders of a one-line row are only ~0.2 inch tall; letters are shorter.
     lines = rulings(ink, min_length=int(dpi * 0.3), min_height=int(dpi * 0.19))
     out.rulings = [_scaled(r, scale) for r in lines]
-    # Scanner dust reads as "." or "©" between words: OCR the page without it.
-    clean = _despeckle(_erase(ink, lines), least=3)
-    # Table borders read as "|" or "l" and glue a label to its answer: OCR the page
-    # without them (they are kept as rulings).
-    words = read_words(np.where(clean, 0, 255).astype(np.uint8), dpi)
     # Box edges are thin and grey after scanning: look for boxes in lighter ink.
-    boxes = _erase(np.asarray(image) < 190, lines)
-    out.segments = _segments(words, boxes, out.rulings, scale)
+    boxes = find_tick_boxes(np.asarray(image) < 190, dpi)
+    # Scanner dust reads as "." or "©" between words: OCR the page without it.
+    clean = despeckle(_erase(ink, lines), least=3)
+    # Table borders read as "|" or "l" and glue a label to its answer, and a box reads
+    # as "O", "[]" or "_|": OCR the page without them (kept as rulings and ticks).
+    for box in boxes:
+        clean[max(0, box.y0 - 2) : box.y1 + 3, max(0, box.x0 - 2) : box.x1 + 3] = False
+    pixels = np.where(clean, 0, 255).astype(np.uint8)
+    words = read_words(pixels, dpi)
+    missed = missed_ink(clean, words, dpi)
+    if missed:
+        words += [w for w in read_words(pixels, dpi, missed) if _plausible(w)]
+    out.segments = _segments(words, out.rulings, scale)
+    out.segments.extend(
+        Segment(b.x0 * scale, b.y0 * scale, b.x1 * scale, b.y1 * scale, tick=b.checked)
+        for b in boxes
+    )
     return out
 
 
@@ -162,9 +174,58 @@ def _scaled(ruling: Ruling, scale: float) -> Ruling:
     return Ruling(ruling.x0 * scale, ruling.y0 * scale, ruling.x1 * scale, ruling.y1 * scale)
 
 
-def _segments(
-    words: list[Word], ink: np.ndarray, page_rulings: list[Ruling], scale: float
-) -> list[Segment]:
+def missed_ink(ink: np.ndarray, words: list[Word], dpi: int, most: int = 40) -> list[Region]:
+    """Patches of ink the size of a line of text that no word read covers (at most ``most``).
+
+    A whole-page reading passes over a lone letter or number in a cell (a "N"
+    answering "Y/N"); read as a single line, they are found.
+    """
+    if not words:
+        return []
+    heights = sorted(w.y1 - w.y0 for w in words)
+    line = heights[len(heights) // 2]
+    uncovered = ink.copy()
+    for word in words:
+        uncovered[max(0, word.y0 - 3) : word.y1 + 3, max(0, word.x0 - 3) : word.x1 + 3] = False
+    # Find the patches on a coarse grid: a cell is inked when any pixel in it is.
+    cell = max(4, dpi // 33)
+    rows, cols = uncovered.shape[0] // cell, uncovered.shape[1] // cell
+    grid = uncovered[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell)
+    counts = grid.sum(axis=(1, 3))
+    inked = counts > 0
+    seen = np.zeros_like(inked)
+    regions: list[Region] = []
+    for r0, c0 in zip(*np.nonzero(inked), strict=True):
+        if seen[r0, c0]:
+            continue
+        stack, members = [(int(r0), int(c0))], []
+        seen[r0, c0] = True
+        while stack:
+            r, c = stack.pop()
+            members.append((r, c))
+            for dr in (-1, 0, 1):
+                for dc in (-2, -1, 0, 1, 2):  # letters of a word are a cell or two apart
+                    rr, cc = r + dr, c + dc
+                    if 0 <= rr < rows and 0 <= cc < cols and inked[rr, cc] and not seen[rr, cc]:
+                        seen[rr, cc] = True
+                        stack.append((rr, cc))
+        top, bottom = min(m[0] for m in members) * cell, (max(m[0] for m in members) + 1) * cell
+        left, right = min(m[1] for m in members) * cell, (max(m[1] for m in members) + 1) * cell
+        ink_pixels = sum(int(counts[m]) for m in members)
+        if 0.6 * line <= bottom - top <= 2 * line and ink_pixels >= line * line // 8:
+            pad = line // 2
+            regions.append((max(0, left - pad), max(0, top - pad), right + pad, bottom + pad))
+            if len(regions) >= most:
+                break
+    return regions
+
+
+def _plausible(word: Word) -> bool:
+    """A word read from a leftover patch that is text, not a smudge or a border's end."""
+    return word.confidence >= 0.6 and any(ch.isalnum() for ch in word.text)
+
+
+def _segments(words: list[Word], page_rulings: list[Ruling], scale: float) -> list[Segment]:
     """Words grouped by tesseract's lines, split where a gap or a cell border parts them."""
     verticals = [r for r in page_rulings if not r.horizontal]
     lines: dict[tuple[int, int, int], list[Word]] = {}
@@ -178,11 +239,11 @@ def _segments(
         group: list[Word] = []
         for word in line_words:
             if group and _parted(group[-1], word, height, verticals, scale):
-                segments.extend(_segment(group, ink, scale))
+                segments.extend(_segment(group, scale))
                 group = []
             group.append(word)
         if group:
-            segments.extend(_segment(group, ink, scale))
+            segments.extend(_segment(group, scale))
     return segments
 
 
@@ -212,25 +273,10 @@ def _parted(left: Word, right: Word, height: int, verticals: list[Ruling], scale
     return False
 
 
-def _segment(group: list[Word], ink: np.ndarray, scale: float) -> list[Segment]:
-    """One segment for a run of words, with a tick segment first if the run starts with a box."""
+def _segment(group: list[Word], scale: float) -> list[Segment]:
+    """One segment for a run of words, with a tick segment first if it starts with a bare ✓."""
     out: list[Segment] = []
     words = list(group)
-    first = words[0]
-    tick = _box(first, ink)
-    if tick is not None:
-        checked, box_right = tick
-        out.append(_tick(checked, first.x0, box_right, first, scale))
-        if first.x1 <= box_right + 3 or len(first.text) <= 2:
-            words = words[1:]
-        if not words:
-            return out
-    else:
-        # tesseract often drops a ticked box (☒) altogether: look left of the first word.
-        found = _box_before(first, ink)
-        if found is not None:
-            checked, left, right = found
-            out.append(_tick(checked, left, right, first, scale))
     if not out and len(words) > 1 and _tick_mark(words[0], words[1]):
         # A tick written without a box (✓), which tesseract reads as "/" or "✓".
         mark = words.pop(0)
@@ -290,99 +336,3 @@ def _tick_mark(word: Word, following: Word) -> bool:
 
 def _tick(checked: bool, left: int, right: int, word: Word, scale: float) -> Segment:
     return Segment(left * scale, word.y0 * scale, right * scale, word.y1 * scale, tick=checked)
-
-
-def _box(word: Word, ink: np.ndarray) -> tuple[bool, int] | None:
-    """Whether a word starts with a square frame (a tick box): (ticked, right edge) or None."""
-    height = word.y1 - word.y0
-    if height < 12:
-        return None
-    size = height
-    x0, y0 = word.x0, word.y0
-    region = ink[y0 : y0 + size, x0 : x0 + size]
-    if region.shape[0] < size or region.shape[1] < size:
-        return None
-    if not _framed(region):
-        return None
-    inner = region[size // 4 : size - size // 4, size // 4 : size - size // 4]
-    return bool(inner.mean() > 0.12), x0 + size
-
-
-def _box_before(word: Word, ink: np.ndarray) -> tuple[bool, int, int] | None:
-    """A tick box just left of a word: (ticked, left, right) or None."""
-    height = word.y1 - word.y0
-    if height < 10:
-        return None
-    top, bottom = max(0, word.y0 - height // 4), word.y1 + height // 4
-    left = max(0, word.x0 - int(2.2 * height))
-    region = _despeckle(ink[top:bottom, left : max(left, word.x0 - 2)])
-    if region.size == 0 or not region.any():
-        return None
-    # The box is the densest run of inked columns: what lies apart from it (a cell
-    # border's remains, a letter of the next line) is not part of it.
-    x0, x1 = _densest_run(np.nonzero(region.any(axis=0))[0], region.T)
-    y0, y1 = _densest_run(np.nonzero(region[:, x0:x1].any(axis=1))[0], region[:, x0:x1])
-    # Columns again within those rows: a neighbour line's letter may have widened them.
-    x0, x1 = _densest_run(np.nonzero(region[y0:y1].any(axis=0))[0], region[y0:y1].T)
-    w, h = x1 - x0, y1 - y0
-    if not (0.5 * height <= h <= 1.3 * height and 0.75 <= w / max(h, 1) <= 1.33):
-        return None
-    box = region[y0:y1, x0:x1]
-    if word.x0 - (left + x1) < 0.15 * height or not _framed(box):
-        return None  # a box stands apart from its words, with four straight sides
-    inner = box[h // 4 : h - h // 4, w // 4 : w - w // 4]
-    return bool(inner.mean() > 0.12), left + x0, left + x1
-
-
-def _framed(box: np.ndarray) -> bool:
-    """Whether a patch of ink is a square frame: a straight dark line along each side.
-
-    Letters (O, D, 0) are round or open somewhere; a tick box is not.
-    """
-    h, w = box.shape
-    if h < 8 or w < 8:
-        return False
-    edge = max(2, h // 6)
-    sides = (
-        box[:edge].mean(axis=1).max(),
-        box[-edge:].mean(axis=1).max(),
-        box[:, :edge].mean(axis=0).max(),
-        box[:, -edge:].mean(axis=0).max(),
-    )
-    if min(sides) < 0.8:
-        return False
-    # A frame is hollow just inside its sides (a tick or cross only meets them at the
-    # corners); the stems of "If" or "H" are solid there.
-    inside = max(2, h // 10)
-    third = slice(h // 3, h - h // 3)
-    lining = (
-        box[third, edge : edge + inside].mean(),
-        box[third, w - edge - inside : w - edge].mean(),
-        box[edge : edge + inside, w // 3 : w - w // 3].mean(),
-        box[h - edge - inside : h - edge, w // 3 : w - w // 3].mean(),
-    )
-    return max(lining) < 0.35
-
-
-def _despeckle(patch: np.ndarray, least: int = 4) -> np.ndarray:
-    """``patch`` without lone specks of ink (scanner dust): dark pixels with fewer than
-    ``least`` dark pixels in their 3×3 neighbourhood (themselves included)."""
-    if patch.size == 0:
-        return patch
-    padded = np.pad(patch.astype(np.uint8), 1)
-    neighbours = sum(
-        padded[1 + dy : padded.shape[0] - 1 + dy, 1 + dx : padded.shape[1] - 1 + dx]
-        for dy in (-1, 0, 1)
-        for dx in (-1, 0, 1)
-    )
-    return patch & (neighbours >= least)
-
-
-def _densest_run(indices: np.ndarray, patch: np.ndarray) -> tuple[int, int]:
-    """The contiguous run of ``indices`` (rows of ``patch``) holding the most ink."""
-    if len(indices) == 0:
-        return 0, 0
-    breaks = np.nonzero(np.diff(indices) > 2)[0]
-    starts = [int(indices[0])] + [int(indices[b + 1]) for b in breaks]
-    ends = [int(indices[b]) + 1 for b in breaks] + [int(indices[-1]) + 1]
-    return max(zip(starts, ends, strict=True), key=lambda se: int(patch[se[0] : se[1]].sum()))

@@ -14,7 +14,7 @@ import glob
 import io
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,9 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 RECOGNIZE_TIMEOUT = 60.0
 """Seconds tesseract may spend on one page before we give up on it."""
+
+Region = tuple[int, int, int, int]
+"""Part of a page image: left, top, right, bottom, in pixels."""
 
 _MODEL_DIRS = (
     "/usr/share/tesseract-ocr/*/tessdata",  # Debian and Ubuntu
@@ -97,20 +100,33 @@ class _Engine:
         # A scanned form is dark ink on white: never try the page inverted.
         self._api.SetVariable("tessedit_do_invert", "0")
 
-    def words(self, pixels: np.ndarray, dpi: int) -> list[Word]:
+    def words(self, pixels: np.ndarray, dpi: int, regions: Sequence[Region] = ()) -> list[Word]:
+        import tesserocr
+
         height, width = pixels.shape
         raw = np.ascontiguousarray(pixels, dtype=np.uint8).tobytes()
+        words: list[Word] = []
         with self._lock:
             api = self._api
             # Raw pixels: no image file to encode here and decode again in leptonica.
             api.SetImageBytes(raw, width, height, 1, width)
             api.SetSourceResolution(dpi)
-            if not api.Recognize(timeout=int(RECOGNIZE_TIMEOUT * 1000)):
+            try:
+                if not regions:
+                    api.SetPageSegMode(tesserocr.PSM.AUTO)
+                    words.extend(_words_from_tsv(self._recognize()))
+                api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE)
+                for number, (x0, y0, x1, y1) in enumerate(regions):
+                    api.SetRectangle(x0, y0, x1 - x0, y1 - y0)
+                    words.extend(_words_from_tsv(self._recognize(), line=(-1, number, 0)))
+            finally:
                 api.Clear()
-                raise OcrFailed(f"tesseract did not finish the page in {RECOGNIZE_TIMEOUT:.0f} s")
-            tsv = api.GetTSVText(0)
-            api.Clear()
-        return list(_words_from_tsv(tsv))
+        return words
+
+    def _recognize(self) -> str:
+        if not self._api.Recognize(timeout=int(RECOGNIZE_TIMEOUT * 1000)):
+            raise OcrFailed(f"tesseract did not finish the page in {RECOGNIZE_TIMEOUT:.0f} s")
+        return self._api.GetTSVText(0)
 
 
 _engines: dict[Path, _Engine] = {}
@@ -122,14 +138,15 @@ def require_engine() -> None:
     _engine()
 
 
-def read_words(pixels: np.ndarray, dpi: int) -> list[Word]:
+def read_words(pixels: np.ndarray, dpi: int, regions: Sequence[Region] = ()) -> list[Word]:
     """The words tesseract reads in a page image (8-bit grey, rows by columns)
-    scanned at ``dpi``.
+    scanned at ``dpi``: the whole page, or only ``regions`` of it, each read as one
+    line of text (a lone "N" in a cell, which a whole-page reading passes over).
 
     Raises :class:`OcrUnavailable` when tesseract or its model is missing and
     :class:`OcrFailed` when it cannot read the page in time.
     """
-    return _engine().words(pixels, dpi)
+    return _engine().words(pixels, dpi, regions)
 
 
 def _engine() -> _Engine:
@@ -143,7 +160,7 @@ def _engine() -> _Engine:
         return engine
 
 
-def _words_from_tsv(tsv: str) -> Iterator[Word]:
+def _words_from_tsv(tsv: str, line: tuple[int, int, int] | None = None) -> Iterator[Word]:
     reader = csv.reader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
     for fields in reader:
         # level 5 is a word; columns: level page block par line word left top width height conf text
@@ -160,6 +177,6 @@ def _words_from_tsv(tsv: str) -> Iterator[Word]:
             left + width,
             top + height,
             fields[11].translate(_QUOTES),
-            (int(fields[2]), int(fields[3]), int(fields[4])),
+            line or (int(fields[2]), int(fields[3]), int(fields[4])),
             confidence,
         )

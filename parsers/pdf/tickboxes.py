@@ -1,0 +1,131 @@
+"""Tick boxes found in a scanned page's pixels, ticked or not.
+
+tesseract reads an empty box as "O", "[]", "_|" or nothing, and drops a ticked
+one (☒) altogether, so boxes are found in the pixels before the words are
+read: a small square frame, with a straight dark line along each side and
+hollow just inside them, is a box; ink in its middle is a tick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+_MARKED = 0.12
+"""A box is ticked when more than this share of its middle is ink (a ✓ or ✗ is thin)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TickBox:
+    """A box on the page, in pixels, and whether it is ticked."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    checked: bool
+
+    def covers(self, x0: int, y0: int, x1: int, y1: int) -> bool:
+        """Whether most of a word's box lies on this box (tesseract's reading of it)."""
+        width = min(x1, self.x1 + 2) - max(x0, self.x0 - 2)
+        height = min(y1, self.y1 + 2) - max(y0, self.y0 - 2)
+        if width <= 0 or height <= 0:
+            return False
+        return width * height >= 0.5 * max(1, (x1 - x0) * (y1 - y0))
+
+
+def find_tick_boxes(ink: np.ndarray, dpi: int) -> list[TickBox]:
+    """Every tick box in ``ink`` (dark pixels of a straightened page), from about 6
+    to 18 points a side. A table border is far longer than a box's top or bottom, so
+    a box drawn just inside a cell's border is found too."""
+    least, most = max(8, int(dpi * 0.08)), int(dpi * 0.25)
+    tops = _edges(ink, least, most)
+    by_left: dict[int, list[tuple[int, int, int]]] = {}
+    for row, start, end in tops:
+        by_left.setdefault(start // 4, []).append((row, start, end))
+    found: list[TickBox] = []
+    taken = np.zeros(ink.shape, dtype=bool)
+    for row, start, end in tops:
+        if taken[row, start:end].any():
+            continue
+        side = end - start
+        for bucket in (start // 4 - 1, start // 4, start // 4 + 1):
+            for other_row, other_start, other_end in by_left.get(bucket, ()):
+                tall = other_row - row
+                if not (
+                    0.75 * side <= tall <= 1.33 * side
+                    and abs(other_start - start) <= 3
+                    and abs(other_end - end) <= 3
+                ):
+                    continue
+                patch = ink[row : other_row + 1, start : max(end, other_end)]
+                if not framed(patch):
+                    continue
+                h, w = patch.shape
+                middle = patch[h // 4 : h - h // 4, w // 4 : w - w // 4]
+                found.append(TickBox(start, row, start + w, row + h, bool(middle.mean() > _MARKED)))
+                taken[row : row + h, start : start + w] = True
+                break
+            else:
+                continue
+            break
+    return found
+
+
+def _edges(ink: np.ndarray, least: int, most: int) -> list[tuple[int, int, int]]:
+    """Horizontal runs of ink ``least`` to ``most`` pixels long: (row, start, end)."""
+    padded = np.pad(ink.astype(np.int8), ((0, 0), (1, 1)))
+    change = np.diff(padded, axis=1)
+    start_rows, starts = np.nonzero(change == 1)
+    _rows, ends = np.nonzero(change == -1)
+    lengths = ends - starts
+    keep = (lengths >= least) & (lengths <= most)
+    return [
+        (int(r), int(s), int(e))
+        for r, s, e in zip(start_rows[keep], starts[keep], ends[keep], strict=True)
+    ]
+
+
+def framed(box: np.ndarray) -> bool:
+    """Whether a patch of ink is a square frame: a straight dark line along each side.
+
+    Letters (O, D, 0) are round or open somewhere; a tick box is not.
+    """
+    h, w = box.shape
+    if h < 8 or w < 8:
+        return False
+    edge = max(2, h // 6)
+    sides = (
+        box[:edge].mean(axis=1).max(),
+        box[-edge:].mean(axis=1).max(),
+        box[:, :edge].mean(axis=0).max(),
+        box[:, -edge:].mean(axis=0).max(),
+    )
+    if min(sides) < 0.8:
+        return False
+    # A frame is hollow just inside its sides (a tick or cross only meets them at the
+    # corners); the stems of "If" or "H" are solid there.
+    inside = max(2, h // 10)
+    third = slice(h // 3, h - h // 3)
+    lining = (
+        box[third, edge : edge + inside].mean(),
+        box[third, w - edge - inside : w - edge].mean(),
+        box[edge : edge + inside, w // 3 : w - w // 3].mean(),
+        box[h - edge - inside : h - edge, w // 3 : w - w // 3].mean(),
+    )
+    return max(lining) < 0.35
+
+
+def despeckle(patch: np.ndarray, least: int = 4) -> np.ndarray:
+    """``patch`` without lone specks of ink (scanner dust): dark pixels with fewer than
+    ``least`` dark pixels in their 3×3 neighbourhood (themselves included)."""
+    if patch.size == 0:
+        return patch
+    padded = np.pad(patch.astype(np.uint8), 1)
+    neighbours = sum(
+        padded[1 + dy : padded.shape[0] - 1 + dy, 1 + dx : padded.shape[1] - 1 + dx]
+        for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
+    )
+    return patch & (neighbours >= least)
