@@ -68,6 +68,28 @@ def ideal_drain(items: list[Sent], cpus: int) -> tuple[float, dict[str, float]]:
     return sum(costs[item.application.form] for item in items) / cpus, costs
 
 
+def receiver_view(http_port: int) -> dict[str, float]:
+    """The receiver's own accept-time quantiles (bucket bounds) and loop lag, from /metrics."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/metrics", timeout=10) as reply:
+        text = reply.read().decode()
+    buckets: list[tuple[float, int]] = []
+    view: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("intake_smtp_accept_seconds_bucket"):
+            bound = line.split('le="')[1].split('"')[0]
+            buckets.append((float(bound), int(line.split()[-1])))
+        elif line.startswith("intake_smtp_loop_lag_max_seconds "):
+            view["lag"] = float(line.split()[-1])
+        elif line.startswith("intake_smtp_loop_stalls_total "):
+            view["stalls"] = float(line.split()[-1])
+    total = buckets[-1][1] if buckets else 0
+    for name, fraction in (("p50", 0.5), ("p99", 0.99)):
+        view[name] = next((b for b, n in buckets if n >= fraction * total), float("inf"))
+    return view
+
+
 def tree_rss_mb(pid: int) -> float:
     """Resident memory of a process and all its descendants."""
     children: dict[int, list[int]] = {}
@@ -176,6 +198,7 @@ def main() -> None:
         drain = max(d.at for found in scene.acknowledgements().values() for d in found) - started
         scene.service.wait_for(lambda: len(scene.cards()) >= len(accepted), timeout=600)
         service_cpu, workers_cpu = tree_cpu_seconds(pid)
+        receiver = receiver_view(scene.service.http_port)
         bench_cpu = time.process_time() - bench_cpu
         stop.set()
         sampler.join()
@@ -201,6 +224,11 @@ def main() -> None:
     print(
         f"accept latency  p50 {statistics.median(latencies):.1f} ms, "
         f"p99 {percentile(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms"
+    )
+    print(
+        f"  as the receiver saw it: p50 ≤ {receiver['p50'] * 1000:g} ms, "
+        f"p99 ≤ {receiver['p99'] * 1000:g} ms (histogram buckets); its event loop's worst lag "
+        f"{receiver['lag'] * 1000:.1f} ms, {receiver['stalls']:.0f} stalls over 50 ms"
     )
     print(
         f"250 -> card     p50 {statistics.median(to_card):.1f} s, "

@@ -19,10 +19,12 @@ def make_app(
     runtime: Runtime,
     *,
     counters: Callable[[], dict[str, int]],
+    more_metrics: Callable[[], list[str]] | None = None,
     slack_events: SlackHandler | None = None,
     routes: Sequence[web.RouteDef] = (),
 ) -> web.Application:
-    """The aiohttp application; ``counters`` reports live totals for ``/metrics``.
+    """The aiohttp application; ``counters`` reports live totals for ``/metrics``,
+    ``more_metrics`` more lines of it in Prometheus's text format.
 
     ``slack_events`` handles Slack's requests at ``/slack/events`` (without it,
     that path says Slack is not configured); ``routes`` are more pages (the
@@ -39,6 +41,8 @@ def make_app(
         for name, value in counters().items():
             kind = "counter" if name.endswith("_total") else "gauge"
             lines += [f"# TYPE intake_{name} {kind}", f"intake_{name} {value}"]
+        if more_metrics is not None:
+            lines += more_metrics()
         backlog = await queue.backlog(runtime.engine)
         lines.append("# TYPE intake_jobs_backlog gauge")
         for kind in ("message", "card", "ack", "alert"):

@@ -38,6 +38,7 @@ from intake.config.model import Config
 from intake.errors import ConfigError
 from intake.group_commit import GroupCommit
 from intake.journal import Journal, JournalWriter
+from intake.latency import ACCEPT_BUCKETS, Histogram, LoopLag
 from intake.smtp import IntakeHandler, Record
 from intake.smtp_server import ProtocolLimits, protocol_factory, tls_context
 from intake.spool import Spool
@@ -81,9 +82,21 @@ class Receiver:
         self._events, child_end = context.Pipe(duplex=False)
         self._accepted = context.Value("q", 0, lock=False)
         self._connections = context.Value("q", 0, lock=False)
+        self.accept_times = Histogram(ACCEPT_BUCKETS, context)
+        """Final dot to ``250``, as the receiver saw it."""
+        self.loop_lag = LoopLag(context)
+        """How late the receiver's event loop ran its timers."""
         self._process = context.Process(
             target=_main,
-            args=(plan, child_end, self._accepted, self._connections, os.getpid()),
+            args=(
+                plan,
+                child_end,
+                self._accepted,
+                self._connections,
+                os.getpid(),
+                self.accept_times,
+                self.loop_lag,
+            ),
             name="intake-smtp",
             daemon=True,
         )
@@ -98,6 +111,20 @@ class Receiver:
     @property
     def connections_open(self) -> int:
         return int(self._connections.value)
+
+    def metrics(self) -> list[str]:
+        """The receiver's timings, in Prometheus's text format, for ``/metrics``."""
+        return [
+            *self.accept_times.exposition(
+                "intake_smtp_accept_seconds", "From a message's final dot to our 250."
+            ),
+            "# HELP intake_smtp_loop_lag_max_seconds The SMTP receiver's worst event-loop lag.",
+            "# TYPE intake_smtp_loop_lag_max_seconds gauge",
+            f"intake_smtp_loop_lag_max_seconds {self.loop_lag.max_seconds:.6f}",
+            "# HELP intake_smtp_loop_stalls_total Times its event loop was over 50 ms late.",
+            "# TYPE intake_smtp_loop_stalls_total counter",
+            f"intake_smtp_loop_stalls_total {self.loop_lag.stalls}",
+        ]
 
     async def start(self, on_accept: Callable[[], None]) -> int:
         """Start the process; the port it listens on once it does.
@@ -147,7 +174,13 @@ class Receiver:
 
 
 def _main(
-    plan: ReceiverPlan, events: Connection, accepted: Any, connections: Any, parent: int
+    plan: ReceiverPlan,
+    events: Connection,
+    accepted: Any,
+    connections: Any,
+    parent: int,
+    accept_times: Histogram,
+    loop_lag: LoopLag,
 ) -> None:
     _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the service stops us in order
@@ -155,7 +188,7 @@ def _main(
         level=plan.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    asyncio.run(_serve(plan, events, accepted, connections))
+    asyncio.run(_serve(plan, events, accepted, connections, accept_times, loop_lag))
 
 
 def _die_with(parent: int) -> None:
@@ -169,7 +202,14 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-async def _serve(plan: ReceiverPlan, events: Connection, accepted: Any, connections: Any) -> None:
+async def _serve(
+    plan: ReceiverPlan,
+    events: Connection,
+    accepted: Any,
+    connections: Any,
+    accept_times: Histogram,
+    loop_lag: LoopLag,
+) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
@@ -203,7 +243,11 @@ async def _serve(plan: ReceiverPlan, events: Connection, accepted: Any, connecti
     try:
         tls = tls_context(plan.tls_cert, plan.tls_key) if plan.tls_cert and plan.tls_key else None
         factory, limiter = protocol_factory(
-            handler, limits=plan.limits, hostname=socket.getfqdn(), tls=tls
+            handler,
+            limits=plan.limits,
+            hostname=socket.getfqdn(),
+            tls=tls,
+            observe_accept=accept_times.observe,
         )
         server = await loop.create_server(factory, host=plan.host, port=plan.port)
     except Exception as exc:  # noqa: BLE001 - the service reports it and stops
@@ -217,7 +261,9 @@ async def _serve(plan: ReceiverPlan, events: Connection, accepted: Any, connecti
             await asyncio.sleep(0.5)
 
     counting = asyncio.create_task(count())
+    watching = asyncio.create_task(loop_lag.watch())
     await stop.wait()
+    watching.cancel()
     server.close()
     # Messages whose data has arrived are made durable and answered; a session
     # still sending is cut, and its sender, without a 250, will send again.

@@ -201,6 +201,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
             "smtp_connections_open": receiver.connections_open,
             "jobs_handled_total": workers.handled,
         },
+        more_metrics=receiver.metrics,
         slack_events=slack_events,
         routes=pages,
     )

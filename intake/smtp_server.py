@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import ssl
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -81,11 +82,18 @@ class IntakeSMTP(SMTP):
     """aiosmtpd's SMTP with connection caps, a DATA deadline and a minimum DATA rate."""
 
     def __init__(
-        self, handler: Any, *, limits: ProtocolLimits, limiter: ConnectionLimiter, **kwargs: Any
+        self,
+        handler: Any,
+        *,
+        limits: ProtocolLimits,
+        limiter: ConnectionLimiter,
+        observe_accept: Callable[[float], None] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(handler, timeout=limits.command_timeout, **kwargs)
         self._limits = limits
         self._limiter = limiter
+        self._observe_accept = observe_accept
         self._client: str | None = None
         self._refused = False
         self._bytes_in = 0
@@ -147,6 +155,7 @@ class IntakeSMTP(SMTP):
             incoming = self.event_handler.open_incoming(self.envelope)
             try:
                 problem = await self._receive(incoming)
+                data_ended = time.monotonic()
             except BaseException:
                 incoming.abort()
                 raise
@@ -162,6 +171,8 @@ class IntakeSMTP(SMTP):
         self.envelope.incoming = incoming  # type: ignore[attr-defined]
         status = await self._call_handler_hook("DATA")
         await self.push(status)
+        if self._observe_accept is not None and status.startswith("250"):
+            self._observe_accept(time.monotonic() - data_ended)
         self._set_post_data_state()
 
     async def _receive(self, incoming: Any) -> str | None:
@@ -209,8 +220,12 @@ def protocol_factory(
     limits: ProtocolLimits,
     hostname: str,
     tls: ssl.SSLContext | None = None,
+    observe_accept: Callable[[float], None] | None = None,
 ) -> tuple[Callable[[], IntakeSMTP], ConnectionLimiter]:
-    """A factory for ``loop.create_server`` and the limiter it shares between connections."""
+    """A factory for ``loop.create_server`` and the limiter it shares between connections.
+
+    ``observe_accept`` is given each accepted message's time from its final dot
+    to our reply."""
     limiter = ConnectionLimiter(per_client=limits.per_client, total=limits.total)
 
     def factory() -> IntakeSMTP:
@@ -218,6 +233,7 @@ def protocol_factory(
             handler,
             limits=limits,
             limiter=limiter,
+            observe_accept=observe_accept,
             data_size_limit=limits.size_limit,
             enable_SMTPUTF8=True,
             decode_data=False,

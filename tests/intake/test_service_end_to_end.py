@@ -8,6 +8,7 @@ import smtplib
 import sqlite3
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -220,3 +221,20 @@ def test_bids_and_show_print_stored_bids_as_json(service: RunningService) -> Non
     )
     assert unknown.returncode == 1
     assert "no bid with reference KENT-2027-9999" in unknown.stderr
+
+
+def test_metrics_show_how_fast_mail_was_accepted(service: RunningService) -> None:
+    service.send(fixture_mail("application-incomplete.eml"))
+    url = f"http://127.0.0.1:{service.http_port}/metrics"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        text = response.read().decode()
+    count = next(
+        int(line.split()[-1])
+        for line in text.splitlines()
+        if line.startswith("intake_smtp_accept_seconds_count")
+    )
+    assert count >= 1
+    assert 'intake_smtp_accept_seconds_bucket{le="+Inf"} ' + str(count) in text
+    assert "intake_smtp_loop_lag_max_seconds " in text
+    assert "intake_smtp_loop_stalls_total " in text
+    assert "intake_messages_accepted_total " in text
