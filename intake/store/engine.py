@@ -18,6 +18,7 @@ statement does not wait on a lock while it holds the loop.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 from collections.abc import Callable
 from functools import partial
@@ -129,7 +130,13 @@ def reading(engine: AsyncEngine) -> Any:
     On SQLite it begins DEFERRED, so it never holds the write lock that the
     receiver's commits and the workers' writes wait for.
     """
-    return engine.execution_options(sqlite_begin="DEFERRED").connect()
+    return _deferred(engine).connect()
+
+
+@functools.lru_cache(maxsize=16)
+def _deferred(engine: AsyncEngine) -> AsyncEngine:
+    # One options view per engine: making one costs more than a short read.
+    return engine.execution_options(sqlite_begin="DEFERRED")
 
 
 def insert_ignoring_duplicates(
