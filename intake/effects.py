@@ -122,9 +122,15 @@ async def _save_card(
         )
         return
     await connection.execute(
-        insert_ignoring_duplicates(connection, cards, ["bid_id"]).values(
-            bid_id=bid_id, channel=channel, ts=ts, payload=payload, posted_at=now, updated_at=now
-        )
+        insert_ignoring_duplicates(connection, cards, ["bid_id"]),
+        {
+            "bid_id": bid_id,
+            "channel": channel,
+            "ts": ts,
+            "payload": payload,
+            "posted_at": now,
+            "updated_at": now,
+        },
     )
 
 
@@ -199,16 +205,17 @@ async def send_acknowledgement(runtime: Runtime, job: Job) -> None:
     now = runtime.clock.now()
     async with runtime.engine.begin() as connection:
         await connection.execute(
-            insert_ignoring_duplicates(connection, outgoing_mail, ["key"]).values(
-                key=job.key,
-                bid_id=bid_id,
-                kind=kind,
-                to_addr=to.lower(),
-                subject=str(message["Subject"]),
-                message_id=message_id,
-                sent_at=now,
-                via="relay" if runtime.mailer.__class__.__name__ == "RelayMailer" else "outbox",
-            )
+            insert_ignoring_duplicates(connection, outgoing_mail, ["key"]),
+            {
+                "key": job.key,
+                "bid_id": bid_id,
+                "kind": kind,
+                "to_addr": to.lower(),
+                "subject": str(message["Subject"]),
+                "message_id": message_id,
+                "sent_at": now,
+                "via": "relay" if runtime.mailer.__class__.__name__ == "RelayMailer" else "outbox",
+            },
         )
         await records.add_event(
             connection,

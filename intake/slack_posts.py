@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.runtime import Runtime
@@ -27,6 +27,8 @@ from intake.store.queue import real_now
 from intake.store.schema import slack_posts
 from notifier.errors import SlackError
 from notifier.slack import SlackPoster
+
+_POST_BY_KEY = select(slack_posts).where(slack_posts.c.key == bindparam("key"))
 
 AfterPost = Callable[[AsyncConnection, str, str], Awaitable[None]]
 """Stores what a caller keeps of a post (``connection, channel, ts``)."""
@@ -119,9 +121,7 @@ async def guarded(runtime: Runtime, place: str, call: Any) -> Any:
 
 async def _row(engine: AsyncEngine, key: str) -> Any:
     async with reading(engine) as connection:
-        return (
-            await connection.execute(select(slack_posts).where(slack_posts.c.key == key))
-        ).first()
+        return (await connection.execute(_POST_BY_KEY, {"key": key})).first()
 
 
 async def _set(
@@ -135,7 +135,7 @@ async def _set(
 ) -> None:
     async with engine.begin() as connection:
         await connection.execute(
-            upsert(
+            *upsert(
                 connection,
                 slack_posts,
                 ["key"],

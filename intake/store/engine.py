@@ -142,25 +142,41 @@ def _deferred(engine: AsyncEngine) -> AsyncEngine:
 def insert_ignoring_duplicates(
     connection: AsyncConnection, table: Any, key_columns: list[str]
 ) -> Insert:
-    """``INSERT … ON CONFLICT DO NOTHING`` for the connection's database."""
-    if connection.dialect.name == "postgresql":
-        return pg_insert(table).on_conflict_do_nothing(index_elements=key_columns)
-    return sqlite_insert(table).on_conflict_do_nothing(index_elements=key_columns)
+    """``INSERT … ON CONFLICT DO NOTHING`` for the connection's database.
+
+    Built once per table: execute it with the row as parameters
+    (``connection.execute(statement, {...})``) rather than ``.values()``, which
+    builds a new statement, and its cache key, every time.
+    """
+    return _ignoring(connection.dialect.name, table, tuple(key_columns))
+
+
+@functools.cache
+def _ignoring(dialect: str, table: Any, key_columns: tuple[str, ...]) -> Insert:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=list(key_columns))
 
 
 def upsert(
     connection: AsyncConnection, table: Any, key_columns: list[str], **values: Any
+) -> tuple[Insert, dict[str, Any]]:
+    """``INSERT … ON CONFLICT (key) DO UPDATE`` of ``values``, and its parameters:
+    ``connection.execute(*upsert(...))``. One statement where an insert-or-ignore
+    and an update took two; built once per table and set of columns."""
+    statement = _upserting(
+        connection.dialect.name, table, tuple(key_columns), tuple(sorted(values))
+    )
+    return statement, values
+
+
+@functools.cache
+def _upserting(
+    dialect: str, table: Any, key_columns: tuple[str, ...], columns: tuple[str, ...]
 ) -> Insert:
-    """``INSERT … ON CONFLICT (key) DO UPDATE`` of ``values``: one statement where an
-    insert-or-ignore and an update took two."""
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    return (
-        insert(table)
-        .values(**values)
-        .on_conflict_do_update(
-            index_elements=key_columns,
-            set_={k: v for k, v in values.items() if k not in key_columns},
-        )
+    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return insert.on_conflict_do_update(
+        index_elements=list(key_columns),
+        set_={c: insert.excluded[c] for c in columns if c not in key_columns},
     )
 
 

@@ -55,17 +55,19 @@ async def enqueue(
 ) -> bool:
     """Queue a job unless one with ``key`` exists; True when it was queued now."""
     now = real_now()
-    statement = insert_ignoring_duplicates(connection, jobs, ["key"]).values(
-        kind=kind,
-        key=key,
-        chain=chain,
-        payload=payload,
-        state="pending",
-        attempts=0,
-        run_after=now + timedelta(seconds=delay),
-        created_at=now,
+    result = await connection.execute(
+        insert_ignoring_duplicates(connection, jobs, ["key"]),
+        {
+            "kind": kind,
+            "key": key,
+            "chain": chain,
+            "payload": payload,
+            "state": "pending",
+            "attempts": 0,
+            "run_after": now + timedelta(seconds=delay),
+            "created_at": now,
+        },
     )
-    result = await connection.execute(statement)
     return bool(result.rowcount)
 
 

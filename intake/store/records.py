@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -104,8 +104,24 @@ async def accept_messages(
     return [(kept[m.dedupe_key], kept[m.dedupe_key] == m.id) for m in batch]
 
 
+# The statements run for every mail, built once (building one and its cache key
+# cost more than running it on SQLite).
+_MESSAGE = select(messages).where(messages.c.id == bindparam("id"))
+_VERSION_OF_MESSAGE = select(bid_versions.c.bid_id, bid_versions.c.version).where(
+    bid_versions.c.message_id == bindparam("message_id")
+)
+_ADD_EVENT = insert(events).returning(events.c.id)
+_BID = select(bids).where(bids.c.id == bindparam("id"))
+_LATEST_VERSION = (
+    select(bid_versions)
+    .where(bid_versions.c.bid_id == bindparam("bid_id"))
+    .order_by(bid_versions.c.version.desc())
+    .limit(1)
+)
+
+
 async def get_message(connection: AsyncConnection, message_id: str) -> Any:
-    row = (await connection.execute(select(messages).where(messages.c.id == message_id))).first()
+    row = (await connection.execute(_MESSAGE, {"id": message_id})).first()
     if row is None:
         raise NotFound(f"no message {message_id}")
     return row
@@ -157,13 +173,7 @@ async def next_reference(connection: AsyncConnection, *, prefix: str, year: int)
 
 async def version_for_message(connection: AsyncConnection, message_id: str) -> Any:
     """The bid version a message already made, if any (processing is idempotent)."""
-    return (
-        await connection.execute(
-            select(bid_versions.c.bid_id, bid_versions.c.version).where(
-                bid_versions.c.message_id == message_id
-            )
-        )
-    ).first()
+    return (await connection.execute(_VERSION_OF_MESSAGE, {"message_id": message_id})).first()
 
 
 async def add_event(
@@ -178,9 +188,8 @@ async def add_event(
 ) -> int:
     """Add a line to a bid's history; returns its id."""
     result = await connection.execute(
-        insert(events)
-        .values(bid_id=bid_id, at=at, actor=actor, kind=kind, text=text, data=data)
-        .returning(events.c.id)
+        _ADD_EVENT,
+        {"bid_id": bid_id, "at": at, "actor": actor, "kind": kind, "text": text, "data": data},
     )
     return int(result.scalar_one())
 
@@ -202,21 +211,14 @@ async def bid_by_ref(
 
 
 async def bid_by_id(connection: AsyncConnection, bid_id: int) -> Any:
-    row = (await connection.execute(select(bids).where(bids.c.id == bid_id))).first()
+    row = (await connection.execute(_BID, {"id": bid_id})).first()
     if row is None:
         raise NotFound(f"no bid {bid_id}")
     return row
 
 
 async def latest_version(connection: AsyncConnection, bid_id: int) -> Any:
-    return (
-        await connection.execute(
-            select(bid_versions)
-            .where(bid_versions.c.bid_id == bid_id)
-            .order_by(bid_versions.c.version.desc())
-            .limit(1)
-        )
-    ).first()
+    return (await connection.execute(_LATEST_VERSION, {"bid_id": bid_id})).first()
 
 
 async def list_bids(
