@@ -42,7 +42,7 @@ from intake.slackapp.socket_mode import SocketMode
 from intake.smtp_server import ProtocolLimits, tls_context
 from intake.spool import Spool
 from intake.store import installations
-from intake.store.engine import make_engine
+from intake.store.engine import hold_sqlite_database, make_engine
 from intake.store.migrate import migrate
 from intake.waker import MESSAGES
 from intake.worker import Workers
@@ -67,6 +67,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     clock = Clock(settings.now)
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
+    database_lock = hold_sqlite_database(settings.resolved_database_url)  # noqa: F841 - held
     spool = Spool(data_dir / "spool")
     spool.discard_temporaries()
     engine = make_engine(settings.resolved_database_url)

@@ -18,6 +18,7 @@ statement does not wait on a lock while it holds the loop.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import functools
 import sqlite3
 from collections.abc import Callable
@@ -102,6 +103,34 @@ async def _connect_inline(database: str) -> InlineSqlite:
     return await InlineSqlite(
         partial(sqlite3.connect, database, timeout=SQLITE_BUSY_SECONDS, check_same_thread=False)
     )
+
+
+def hold_sqlite_database(url: str) -> Any:
+    """Make this process the only service writing the SQLite database at ``url``.
+
+    Returns the open lock file (keep it for the process's life), or None for
+    PostgreSQL, where any number of nodes share the database. Raises
+    :class:`ConfigError` when another ``intake serve`` holds it: SQLite's calls
+    run on the event loop (see above), so a second writer would stall both.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:":
+        return None
+    lock_path = Path(f"{parsed.database}.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(lock_path, "a+b")  # noqa: SIM115 - held for the process's life
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise ConfigError(
+            f"another intake serve is using the database {parsed.database}; "
+            "stop it first, or give this one its own INTAKE_DATA_DIR "
+            "(several nodes need PostgreSQL)"
+        ) from None
+    return handle
 
 
 def _sqlite_pragmas(engine: AsyncEngine) -> None:

@@ -95,3 +95,21 @@ def test_mail_accepted_before_a_stop_is_processed_once_after_restart(
     )
     assert len(list((service.data_dir / "outbox").glob("*.eml"))) == MAILS
     assert service.output.count("New triage card") == MAILS
+
+
+def test_a_second_service_on_the_same_database_refuses_to_start(tmp_path: Path) -> None:
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    first = RunningService(tmp_path / "one", INTAKE_NOW=ROUND_ONE)
+    second = RunningService(tmp_path / "two", INTAKE_NOW=ROUND_ONE)
+    second.env["INTAKE_DATA_DIR"] = str(first.data_dir)  # same data, its own ports
+    try:
+        first.start()
+        with pytest.raises(RuntimeError, match="another intake serve is using the database"):
+            second.start()
+        first.kill()  # the lock goes with the process, however it ends
+        second.start()
+        assert second.health()["status"] == "ok"
+    finally:
+        first.close()
+        second.close()
