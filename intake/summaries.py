@@ -6,7 +6,7 @@ from typing import Any
 
 from intake.checks import current_or_next_round
 from intake.config.model import Config
-from notifier.model import BidSummary, ProblemLine
+from notifier.model import BidSummary, CheckLine, ProblemLine
 
 
 def bid_summary(config: Config, bid: Any, version: Any) -> BidSummary:
@@ -62,6 +62,15 @@ def bid_summary(config: Config, bid: Any, version: Any) -> BidSummary:
         score=sum(int(v) for v in scores.values()) if scores else None,
         score_out_of=sum(len(c.levels) for c in matrix) if scores else None,
         score_parts=parts,
+        to_check=tuple(
+            CheckLine(
+                field=field,
+                question=_question(form, field),
+                note=str(source.get("note") or "the reading is uncertain"),
+            )
+            for field, source in (getattr(version, "sources", None) or {}).items()
+            if source.get("flagged") and field in fields
+        ),
     )
 
 

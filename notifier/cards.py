@@ -14,7 +14,7 @@ import textwrap
 from typing import Any
 
 from notifier.escape import escape_mrkdwn, truncate
-from notifier.model import BidSummary, ProblemLine
+from notifier.model import BidSummary, CheckLine, ProblemLine
 from notifier.text import one_line, shorten
 from notifier.wording import STATUS_TITLES, amount_line, fund_words, money, short_time
 
@@ -68,9 +68,32 @@ def triage_card(bid: BidSummary) -> Payload:
     if progress:
         head.append(_section_fields(progress))
     tail = [_context(bid), _actions(bid)]
+    if bid.to_check:
+        tail.insert(0, _mrkdwn_section(_check_text(bid)))
     budget = MAX_BLOCKS - len(head) - len(tail)
     problems = [_mrkdwn_section(text) for text in _problem_sections(bid, budget)]
     return {"text": _fallback_text(bid), "blocks": [*head, *problems, *tail]}
+
+
+def _check_text(bid: BidSummary) -> str:
+    """The answers read with doubt, in one section: an officer confirms them on the form."""
+    count = len(bid.to_check)
+    heading = f"*{count} answer{'s' if count != 1 else ''} to check against the form*"
+    lines = [heading]
+    size = len(heading)
+    for number, check in enumerate(bid.to_check):
+        line = "• " + truncate(escape_mrkdwn(check_words(check)), MAX_PROBLEM_LINE)
+        if size + 1 + len(line) > MAX_SECTION_TEXT - _MORE_RESERVE:
+            lines.append(f"… and {count - number} more")
+            break
+        lines.append(line)
+        size += 1 + len(line)
+    return "\n".join(lines)
+
+
+def check_words(check: CheckLine) -> str:
+    """Word a doubtful answer: “Question”: why it is in doubt."""
+    return f"“{one_line(check.question or check.field)}”: {one_line(check.note)}"
 
 
 def thread_line(text: str, *, by: str | None = None) -> Payload:
@@ -135,6 +158,14 @@ def console_card(bid: BidSummary, *, width: int = 78) -> str:
             lines.extend(f"│    {more}" for more in wrapped[1:])
     else:
         lines.append("│ No problems found.")
+    if bid.to_check:
+        count = len(bid.to_check)
+        lines.append(f"│ {count} answer{'s' if count != 1 else ''} to check against the form:")
+        for check in bid.to_check:
+            words = shorten(check_words(check), MAX_PROBLEM_LINE)
+            wrapped = textwrap.wrap(words, inner - 5) or [""]
+            lines.append(f"│  ? {wrapped[0]}")
+            lines.extend(f"│    {more}" for more in wrapped[1:])
     footer = f"Ref {bid.ref} · version {bid.version} · {one_line(bid.office_name)}"
     lines.append(f"└─ {shorten(footer, inner - 4)} ─")
     return "\n".join(lines)

@@ -46,6 +46,19 @@ class ProblemLine:
             raise ValueError(f"unknown problem code {self.code!r}")
 
 
+@dataclass(frozen=True)
+class CheckLine:
+    """An answer the parser was unsure of, for an officer to confirm against the form.
+
+    ``question`` is the question's wording on the form; ``note`` why it is in
+    doubt ("read by OCR with low confidence (45%)").
+    """
+
+    field: str
+    question: str | None
+    note: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class BidSummary:
     """What a triage card or an acknowledgement says about one version of a bid.
@@ -77,6 +90,8 @@ class BidSummary:
     score: int | None = None
     score_out_of: int | None = None
     score_parts: tuple[tuple[str, int], ...] = ()
+    to_check: tuple[CheckLine, ...] = ()
+    """Answers read with doubt (an OCR reading, a loosely matched label)."""
 
     def __post_init__(self) -> None:
         if not _REF.fullmatch(self.ref):

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from notifier.cards import console_card, thread_line, triage_card
-from notifier.model import BidSummary, ProblemLine
+from notifier.model import BidSummary, CheckLine, ProblemLine
 from tests.slack_api_server import block_kit_problems
 
 EVIL_PROJECT = "<!channel> <https://evil.example/login|Apply here> <@U0ADMIN1> & co"
@@ -253,3 +253,35 @@ def test_console_card_keeps_huge_answers_short(make_bid: MakeBid) -> None:
     text = console_card(make_bid(project=TEN_KB, office_name=TEN_KB))
     assert len(text) < 3000
     assert all(len(line) <= 78 for line in text.splitlines())
+
+
+def test_answers_read_with_doubt_are_listed_for_an_officer_to_check(make_bid: MakeBid) -> None:
+    doubtful = (
+        CheckLine("contact_email", "E-mail address", "read by OCR with low confidence (41%)"),
+        CheckLine("organisation_name", None, "matched to the question loosely"),
+    )
+    card = triage_card(make_bid(to_check=doubtful))
+    text = all_text(card)
+    assert "*2 answers to check against the form*" in text
+    assert "“E-mail address”: read by OCR with low confidence (41%)" in text
+    assert "“organisation_name”: matched to the question loosely" in text
+    assert card["blocks"][-1]["type"] == "actions"
+    assert block_kit_problems(card["blocks"], text=card["text"]) == []
+    assert "to check" not in all_text(triage_card(make_bid()))
+
+    console = console_card(make_bid(to_check=doubtful))
+    assert "│ 2 answers to check against the form:" in console.splitlines()
+    assert "│  ? “E-mail address”: read by OCR with low confidence (41%)" in console.splitlines()
+
+
+def test_a_card_full_of_problems_still_shows_what_to_check(make_bid: MakeBid) -> None:
+    problems = tuple(
+        ProblemLine(f"field_{i}", f"Question {i} " + "x" * 300, "missing", "Not answered.")
+        for i in range(1000)
+    )
+    doubtful = tuple(CheckLine(f"f{i}", f"Question {i} " + "y" * 300, "unsure") for i in range(60))
+    card = triage_card(make_bid(problems=problems, to_check=doubtful))
+    assert block_kit_problems(card["blocks"], text=card["text"]) == []
+    assert len(card["blocks"]) == 50
+    assert "60 answers to check" in all_text(card)
+    assert "… and " in card["blocks"][-3]["text"]["text"]
