@@ -49,6 +49,10 @@ class Outcome:
     wrong: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     problems: tuple[list[Any], list[Any]] = ([], [])
     status: tuple[str, str] = ("", "")
+    wrong_flagged: int = 0
+    """Wrong answers the parser flagged for an officer to check."""
+    right_flagged: int = 0
+    """Right answers flagged anyway (each one an officer checks for nothing)."""
 
 
 def evaluate(path: Path, expected: dict[str, Any], data: bytes | None = None) -> Outcome:
@@ -60,9 +64,11 @@ def evaluate(path: Path, expected: dict[str, Any], data: bytes | None = None) ->
     spec = form_spec(config, form, fund)
     received = datetime.fromisoformat(str(expected["received"]))
     fmt = None
+    flagged: set[str] = set()
     try:
         parsed = parse_document(path.read_bytes() if data is None else data, spec)
         fmt = parsed.format
+        flagged = {field for field, answer in parsed.answers.items() if answer.flagged}
         judgement = judge(
             form=form, fund=fund, office=office, answers=parsed.answers, received_at=received
         )
@@ -75,7 +81,9 @@ def evaluate(path: Path, expected: dict[str, Any], data: bytes | None = None) ->
         if got.get(key) == want.get(key):
             outcome.fields_right += 1
             outcome.fields_near += 1
+            outcome.right_flagged += key in flagged
         else:
+            outcome.wrong_flagged += key in flagged
             outcome.wrong[key] = (got.get(key), want.get(key))
             if _near(got.get(key), want.get(key)):
                 outcome.fields_near += 1
@@ -151,6 +159,17 @@ def report(outcomes: list[Outcome], *, show: bool = False) -> str:
     if digital and len(digital) != len(outcomes):
         lines.append(row("all digital", digital))
     lines.append(row("all", outcomes))
+    for name in sorted(by_shape):
+        group = by_shape[name]
+        wrong = sum(o.fields_total - o.fields_right for o in group)
+        if name.startswith("pdf-") and ("scan" in name or wrong):
+            right = sum(o.fields_right for o in group)
+            caught = sum(o.wrong_flagged for o in group)
+            needless = sum(o.right_flagged for o in group)
+            lines.append(
+                f"{name}: flagged for checking {caught} of {wrong} wrong answers, "
+                f"{needless} of {right} right ones"
+            )
     if show:
         for outcome in outcomes:
             if outcome.wrong or not outcome.status_right or not outcome.problems_right:
