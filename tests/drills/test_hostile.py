@@ -23,7 +23,9 @@ from fixtures.make_fixtures import build_mail
 from tests.drills.kit import drill
 from tests.harness import fixture_form
 
-PARSE_TIMEOUT = 8
+PARSE_TIMEOUT = 4
+"""Seconds a file may be read for: the text maze takes ~10 s on an idle core, every
+other file here (and the honest DOCX) well under one."""
 MEMORY_MB = 768
 
 
@@ -110,6 +112,6 @@ def test_hostile_mail_ends_unreadable_while_honest_mail_keeps_flowing(
         assert '"unreadable"' in problems and len(problems) > 60, f"{name}: {problems}"
         took = (datetime.fromisoformat(finished) - datetime.fromisoformat(created)).total_seconds()
         assert took < PARSE_TIMEOUT + 30, f"{name} took {took:.0f} s"
-    assert "took longer than 8 seconds" in results["text-maze"][1]
+    assert f"took longer than {PARSE_TIMEOUT} seconds" in results["text-maze"][1]
     assert len(honest_latencies) >= 5
     assert max(honest_latencies) < 5.0, f"an honest sender waited {max(honest_latencies):.1f} s"
