@@ -4,10 +4,13 @@
 
 For each document: the floor (PDF: PDFium opening the file and extracting each
 page's text with pypdfium2; DOCX: python-docx's bare ``Document()``), then our
-``parse_document``. Each is timed ``--repeat`` times (best of, after one warm-up
-run) in this process on one core. Scans are timed once per page count (OCR is
-slow and does not vary run to run). Prints per shape: documents, pages, floor
-and parse milliseconds per document, the ratio, and seconds per page for OCR.
+``parse_document``, and for PDFs with a text layer plain pdfplumber (words and
+tables of every page: what reading a form with it would cost at the least).
+Each is timed ``--repeat`` times (best of, after one warm-up run) in this
+process on one core. Scans are timed once (OCR is slow and does not vary run to
+run). Prints per shape: documents, pages, floor and parse milliseconds per
+document, our ratio to the floor, seconds per page for OCR, and pdfplumber's
+ratio to the floor.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import docx
+import pdfplumber
 import pypdfium2 as pdfium
 
 from fixtures.corpus import CORPUS_DIR, load_manifest
@@ -44,6 +48,15 @@ def floor_pdf(data: bytes) -> int:
         return len(document)
     finally:
         document.close()
+
+
+def plain_pdfplumber(data: bytes) -> None:
+    """pdfplumber's words and tables of every page, as a form reader built on it would ask."""
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            page.extract_words()
+            page.find_tables()
+            page.close()
 
 
 def floor_docx(data: bytes) -> int:
@@ -72,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     fund = config.fund("safer-in-kent")
     spec = form_spec(config, config.form(fund.form), fund)
     rows: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
+    plumber: dict[str, list[float]] = defaultdict(list)
     for expected in load_manifest(args.corpus):
         shape = str(expected["shape"])
         if args.shape and shape != args.shape:
@@ -83,13 +97,15 @@ def main(argv: list[str] | None = None) -> int:
         repeat = 1 if shape == "pdf-scan" else args.repeat
         ours = best_of(lambda d=data: parse_document(d, spec), repeat)
         rows[shape].append((pages, floor, ours))
+        if is_pdf and shape != "pdf-scan":
+            plumber[shape].append(best_of(lambda d=data: plain_pdfplumber(d), min(repeat, 2)))
     print(
         f"machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpus, "
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
     )
     print(
         f"{'shape':<18} {'docs':>4} {'pages':>5} {'floor ms/doc':>12} {'parse ms/doc':>12} "
-        f"{'ratio':>6} {'s/page':>7}"
+        f"{'ratio':>6} {'s/page':>7} {'pdfplumber':>10}"
     )
     for shape in sorted(rows):
         items = rows[shape]
@@ -97,9 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         floor = sum(f for _p, f, _o in items) / docs * 1000
         ours = sum(o for _p, _f, o in items) / docs * 1000
         per_page = sum(o for _p, _f, o in items) / max(pages, 1)
+        plain = sum(plumber[shape]) / docs * 1000 / floor if plumber[shape] else None
         print(
             f"{shape:<18} {docs:>4} {pages:>5} {floor:>12.1f} {ours:>12.1f} "
-            f"{ours / floor:>5.1f}x {per_page:>7.3f}"
+            f"{ours / floor:>5.1f}x {per_page:>7.3f} "
+            + (f"{plain:>9.1f}x" if plain is not None else f"{'—':>10}")
         )
     return 0
 
