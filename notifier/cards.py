@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Iterable
 from typing import Any
 
 from notifier.escape import escape_mrkdwn, truncate
@@ -79,16 +80,7 @@ def _check_text(bid: BidSummary) -> str:
     """The answers read with doubt, in one section: an officer confirms them on the form."""
     count = len(bid.to_check)
     heading = f"*{count} answer{'s' if count != 1 else ''} to check against the form*"
-    lines = [heading]
-    size = len(heading)
-    for number, check in enumerate(bid.to_check):
-        line = "• " + truncate(escape_mrkdwn(check_words(check)), MAX_PROBLEM_LINE)
-        if size + 1 + len(line) > MAX_SECTION_TEXT - _MORE_RESERVE:
-            lines.append(f"… and {count - number} more")
-            break
-        lines.append(line)
-        size += 1 + len(line)
-    return "\n".join(lines)
+    return _packed(heading, map(check_words, bid.to_check), 1)[0]
 
 
 def check_words(check: CheckLine) -> str:
@@ -150,25 +142,26 @@ def console_card(bid: BidSummary, *, width: int = 78) -> str:
     lines.append("│")
     if bid.problems:
         count = len(bid.problems)
-        lines.append(f"│ {count} problem{'s' if count != 1 else ''}:")
-        for problem in bid.problems:
-            words = shorten(problem_words(problem), MAX_PROBLEM_LINE)
-            wrapped = textwrap.wrap(words, inner - 5) or [""]
-            lines.append(f"│  • {wrapped[0]}")
-            lines.extend(f"│    {more}" for more in wrapped[1:])
+        heading = f"{count} problem{'s' if count != 1 else ''}:"
+        lines += _console_list(heading, "•", map(problem_words, bid.problems), inner)
     else:
         lines.append("│ No problems found.")
     if bid.to_check:
         count = len(bid.to_check)
-        lines.append(f"│ {count} answer{'s' if count != 1 else ''} to check against the form:")
-        for check in bid.to_check:
-            words = shorten(check_words(check), MAX_PROBLEM_LINE)
-            wrapped = textwrap.wrap(words, inner - 5) or [""]
-            lines.append(f"│  ? {wrapped[0]}")
-            lines.extend(f"│    {more}" for more in wrapped[1:])
+        heading = f"{count} answer{'s' if count != 1 else ''} to check against the form:"
+        lines += _console_list(heading, "?", map(check_words, bid.to_check), inner)
     footer = f"Ref {bid.ref} · version {bid.version} · {one_line(bid.office_name)}"
     lines.append(f"└─ {shorten(footer, inner - 4)} ─")
     return "\n".join(lines)
+
+
+def _console_list(heading: str, mark: str, items: Iterable[str], inner: int) -> list[str]:
+    lines = [f"│ {heading}"]
+    for item in items:
+        wrapped = textwrap.wrap(shorten(item, MAX_PROBLEM_LINE), inner - 5) or [""]
+        lines.append(f"│  {mark} {wrapped[0]}")
+        lines.extend(f"│    {more}" for more in wrapped[1:])
+    return lines
 
 
 # -- blocks ------------------------------------------------------------------------------
@@ -238,22 +231,27 @@ def _mrkdwn_section(text: str) -> dict[str, Any]:
 
 
 def _problem_sections(bid: BidSummary, budget: int) -> list[str]:
-    """Pack the problem lines into at most ``budget`` sections of Slack's size.
-
-    Lines are packed greedily below the section limit minus a reserve, so that
-    the "… and N more" line always fits in the last section kept.
-    """
+    """Pack the problem lines into at most ``budget`` sections of Slack's size."""
     if not bid.problems:
         if bid.status == "complete":
             return ["*No problems found:* every required question is answered."]
         return []
     count = len(bid.problems)
     heading = f"*{count} problem{'s' if count != 1 else ''} to resolve*"
+    return _packed(heading, map(problem_words, bid.problems), budget)
+
+
+def _packed(heading: str, items: Iterable[str], budget: int) -> list[str]:
+    """``heading`` and a bullet per item, packed into at most ``budget`` sections.
+
+    Lines are packed greedily below the section limit minus a reserve, so that
+    the "… and N more" line always fits in the last section kept.
+    """
     room = MAX_SECTION_TEXT - _MORE_RESERVE
     sections: list[list[str]] = [[heading]]
     size = len(heading)
-    for problem in bid.problems:
-        line = "• " + truncate(escape_mrkdwn(problem_words(problem)), MAX_PROBLEM_LINE)
+    for item in items:
+        line = "• " + truncate(escape_mrkdwn(item), MAX_PROBLEM_LINE)
         if size + 1 + len(line) > room:
             sections.append([])
             size = -1
