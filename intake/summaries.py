@@ -68,7 +68,7 @@ def bid_summary(config: Config, bid: Any, version: Any) -> BidSummary:
                 question=_question(form, field),
                 note=str(source.get("note") or "the reading is uncertain"),
             )
-            for field, source in (getattr(version, "sources", None) or {}).items()
+            for field, source in (version.sources or {}).items()
             if source.get("flagged") and field in fields
         ),
     )
