@@ -8,9 +8,9 @@ rebuilds both from pixels:
 * table rulings are long runs of dark pixels, found with numpy;
 * tesseract (:mod:`parsers.pdf.tesseract`, loaded once per worker) gives words
   with boxes;
-* tick boxes are found in the pixels, not the OCR text (tesseract reads ☐ as
-  "O", "[]" or nothing): a small square frame at the start of a line, ticked
-  when there is ink inside it.
+* tick boxes are found in the pixels before OCR (:mod:`parsers.pdf.tickboxes`;
+  tesseract reads ☐ as "O", "[]" or nothing) and blanked, with scanner dust, so
+  that tesseract reads only the words.
 
 Everything then goes through the same layout and pairing as a text PDF.
 """
@@ -33,7 +33,7 @@ from parsers.pdf.tesseract import (
     read_words,
     require_engine,
 )
-from parsers.pdf.tickboxes import despeckle, find_tick_boxes
+from parsers.pdf.tickboxes import find_tick_boxes
 
 __all__ = ["OcrFailed", "OcrUnavailable", "ocr_page", "scan_dpi"]
 
@@ -67,7 +67,7 @@ def ocr_page(page: pdfium.PdfPage, number: int, *, dpi: int = 300) -> Page:
     # Box edges are thin and grey after scanning: look for boxes in lighter ink.
     boxes = find_tick_boxes(np.asarray(image) < 190, dpi)
     # Scanner dust reads as "." or "©" between words: OCR the page without it.
-    clean = despeckle(_erase(ink, lines), least=3)
+    clean = _despeckle(_erase(ink, lines))
     # Table borders read as "|" or "l" and glue a label to its answer, and a box reads
     # as "O", "[]" or "_|": OCR the page without them (kept as rulings and ticks).
     for box in boxes:
@@ -168,6 +168,18 @@ def _erase(ink: np.ndarray, lines: list[Ruling]) -> np.ndarray:
         x0, y0, x1, y1 = int(line.x0), int(line.y0), int(line.x1), int(line.y1)
         clean[max(0, y0 - 2) : y1 + 3, max(0, x0 - 2) : x1 + 3] = False
     return clean
+
+
+def _despeckle(ink: np.ndarray) -> np.ndarray:
+    """``ink`` without lone specks (scanner dust): dark pixels with fewer than two dark
+    neighbours. A stroke of a letter, even one pixel wide, has two."""
+    padded = np.pad(ink.astype(np.uint8), 1)
+    neighbours = sum(
+        padded[1 + dy : padded.shape[0] - 1 + dy, 1 + dx : padded.shape[1] - 1 + dx]
+        for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
+    )
+    return ink & (neighbours >= 3)  # the pixel itself and two more
 
 
 def _scaled(ruling: Ruling, scale: float) -> Ruling:
@@ -277,7 +289,7 @@ def _segment(group: list[Word], scale: float) -> list[Segment]:
     """One segment for a run of words, with a tick segment first if it starts with a bare ✓."""
     out: list[Segment] = []
     words = list(group)
-    if not out and len(words) > 1 and _tick_mark(words[0], words[1]):
+    if len(words) > 1 and _tick_mark(words[0], words[1]):
         # A tick written without a box (✓), which tesseract reads as "/" or "✓".
         mark = words.pop(0)
         out.append(_tick(True, mark.x0, mark.x1, mark, scale))

@@ -66,16 +66,24 @@ class Word:
 
 def model_dir() -> Path | None:
     """The folder holding ``eng.traineddata``: ``TESSDATA_PREFIX`` if set, else the
-    usual places packages put it."""
+    usual places packages put it. Once found it is remembered (per
+    ``TESSDATA_PREFIX``): every scanned page asks."""
     configured = os.environ.get("TESSDATA_PREFIX")
-    candidates = [configured] if configured is not None else []
-    if configured is None:
-        for pattern in _MODEL_DIRS:
-            candidates.extend(sorted(glob.glob(pattern), reverse=True))
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "eng.traineddata").is_file():
-            return Path(candidate)
-    return None
+    found = _found_models.get(configured)
+    if found is None:
+        if configured is not None:
+            candidates = [configured]
+        else:
+            candidates = [d for p in _MODEL_DIRS for d in sorted(glob.glob(p), reverse=True)]
+        found = next(
+            (Path(c) for c in candidates if c and (Path(c) / "eng.traineddata").is_file()), None
+        )
+        if found is not None:
+            _found_models[configured] = found
+    return found
+
+
+_found_models: dict[str | None, Path] = {}
 
 
 class _Engine:

@@ -115,17 +115,3 @@ def framed(box: np.ndarray) -> bool:
         box[h - edge - inside : h - edge, w // 3 : w - w // 3].mean(),
     )
     return max(lining) < 0.35
-
-
-def despeckle(patch: np.ndarray, least: int = 4) -> np.ndarray:
-    """``patch`` without lone specks of ink (scanner dust): dark pixels with fewer than
-    ``least`` dark pixels in their 3×3 neighbourhood (themselves included)."""
-    if patch.size == 0:
-        return patch
-    padded = np.pad(patch.astype(np.uint8), 1)
-    neighbours = sum(
-        padded[1 + dy : padded.shape[0] - 1 + dy, 1 + dx : padded.shape[1] - 1 + dx]
-        for dy in (-1, 0, 1)
-        for dx in (-1, 0, 1)
-    )
-    return patch & (neighbours >= least)
