@@ -38,7 +38,7 @@ class _RememberedHeaders(email.headerregistry.HeaderRegistry):
     The email package parses a header each time it is asked for it, and asks for
     every part's Content-Type a dozen times while parsing and walking a mail: that
     was two thirds of the time to read one. The parsed headers are read only, so
-    one parse serves every ask; the memory is bounded and cleared per mail.
+    one parse serves every ask. One registry per mail read, and bounded.
     """
 
     LIMIT = 4096
@@ -56,12 +56,6 @@ class _RememberedHeaders(email.headerregistry.HeaderRegistry):
                 self._parsed[key] = parsed
         return parsed
 
-    def forget(self) -> None:
-        self._parsed.clear()
-
-
-_HEADERS = _RememberedHeaders()
-_POLICY = email.policy.default.clone(header_factory=_HEADERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +112,9 @@ _AUTOMATIC_HEADERS = (
 
 def read_mail(raw: bytes) -> Mail:
     """Parse ``raw`` leniently; a damaged part becomes a warning, never an exception."""
-    _HEADERS.forget()
     try:
-        message = email.message_from_bytes(raw, policy=_POLICY)
+        policy = email.policy.default.clone(header_factory=_RememberedHeaders())
+        message = email.message_from_bytes(raw, policy=policy)
         mail = _summarise(message, modern=True)
     except Exception as exc:  # noqa: BLE001 - the email package's crashes are not typed
         message = email.message_from_bytes(raw, policy=email.policy.compat32)
