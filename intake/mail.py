@@ -57,7 +57,6 @@ class _RememberedHeaders(email.headerregistry.HeaderRegistry):
         return parsed
 
 
-
 @dataclass(frozen=True, slots=True)
 class Attachment:
     """A file found in a mail; ``data`` is empty for one that cannot be a form (an

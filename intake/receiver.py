@@ -73,6 +73,20 @@ class ReceiverPlan:
     log_level: str = "INFO"
 
 
+@dataclass(frozen=True)
+class _Gauges:
+    """What the receiver process counts and times, in memory the service reads."""
+
+    accepted: Any
+    """Messages accepted since the start."""
+    connections: Any
+    """SMTP sessions open now."""
+    accept_times: Histogram
+    """Final dot to ``250``, as the receiver saw it."""
+    loop_lag: LoopLag
+    """How late the receiver's event loop ran its timers."""
+
+
 class Receiver:
     """The service's handle on its receiver process."""
 
@@ -80,23 +94,15 @@ class Receiver:
         self.plan = plan
         context = multiprocessing.get_context("spawn")
         self._events, child_end = context.Pipe(duplex=False)
-        self._accepted = context.Value("q", 0, lock=False)
-        self._connections = context.Value("q", 0, lock=False)
-        self.accept_times = Histogram(ACCEPT_BUCKETS, context)
-        """Final dot to ``250``, as the receiver saw it."""
-        self.loop_lag = LoopLag(context)
-        """How late the receiver's event loop ran its timers."""
+        self.gauges = _Gauges(
+            accepted=context.Value("q", 0, lock=False),
+            connections=context.Value("q", 0, lock=False),
+            accept_times=Histogram(ACCEPT_BUCKETS, context),
+            loop_lag=LoopLag(context),
+        )
         self._process = context.Process(
             target=_main,
-            args=(
-                plan,
-                child_end,
-                self._accepted,
-                self._connections,
-                os.getpid(),
-                self.accept_times,
-                self.loop_lag,
-            ),
+            args=(plan, child_end, self.gauges, os.getpid()),
             name="intake-smtp",
             daemon=True,
         )
@@ -106,24 +112,24 @@ class Receiver:
     @property
     def accepted(self) -> int:
         """Messages accepted since the start (for ``/metrics``)."""
-        return int(self._accepted.value)
+        return int(self.gauges.accepted.value)
 
     @property
     def connections_open(self) -> int:
-        return int(self._connections.value)
+        return int(self.gauges.connections.value)
 
     def metrics(self) -> list[str]:
         """The receiver's timings, in Prometheus's text format, for ``/metrics``."""
         return [
-            *self.accept_times.exposition(
+            *self.gauges.accept_times.exposition(
                 "intake_smtp_accept_seconds", "From a message's final dot to our 250."
             ),
             "# HELP intake_smtp_loop_lag_max_seconds The SMTP receiver's worst event-loop lag.",
             "# TYPE intake_smtp_loop_lag_max_seconds gauge",
-            f"intake_smtp_loop_lag_max_seconds {self.loop_lag.max_seconds:.6f}",
+            f"intake_smtp_loop_lag_max_seconds {self.gauges.loop_lag.max_seconds:.6f}",
             "# HELP intake_smtp_loop_stalls_total Times its event loop was over 50 ms late.",
             "# TYPE intake_smtp_loop_stalls_total counter",
-            f"intake_smtp_loop_stalls_total {self.loop_lag.stalls}",
+            f"intake_smtp_loop_stalls_total {self.gauges.loop_lag.stalls}",
         ]
 
     async def start(self, on_accept: Callable[[], None]) -> int:
@@ -176,11 +182,8 @@ class Receiver:
 def _main(
     plan: ReceiverPlan,
     events: Connection,
-    accepted: Any,
-    connections: Any,
+    gauges: _Gauges,
     parent: int,
-    accept_times: Histogram,
-    loop_lag: LoopLag,
 ) -> None:
     _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the service stops us in order
@@ -188,7 +191,7 @@ def _main(
         level=plan.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    asyncio.run(_serve(plan, events, accepted, connections, accept_times, loop_lag))
+    asyncio.run(_serve(plan, events, gauges))
 
 
 def _die_with(parent: int) -> None:
@@ -205,10 +208,7 @@ def _die_with(parent: int) -> None:
 async def _serve(
     plan: ReceiverPlan,
     events: Connection,
-    accepted: Any,
-    connections: Any,
-    accept_times: Histogram,
-    loop_lag: LoopLag,
+    gauges: _Gauges,
 ) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -226,7 +226,7 @@ async def _serve(
         record = JournalWriter(Journal(plan.journal), Path(database) if database else None).record
 
     def notify() -> None:
-        accepted.value += 1
+        gauges.accepted.value += 1
         with contextlib.suppress(OSError):
             events.send_bytes(b"1")
 
@@ -247,7 +247,7 @@ async def _serve(
             limits=plan.limits,
             hostname=socket.getfqdn(),
             tls=tls,
-            observe_accept=accept_times.observe,
+            observe_accept=gauges.accept_times.observe,
         )
         server = await loop.create_server(factory, host=plan.host, port=plan.port)
     except Exception as exc:  # noqa: BLE001 - the service reports it and stops
@@ -257,11 +257,11 @@ async def _serve(
 
     async def count() -> None:
         while True:
-            connections.value = limiter.open
+            gauges.connections.value = limiter.open
             await asyncio.sleep(0.5)
 
     counting = asyncio.create_task(count())
-    watching = asyncio.create_task(loop_lag.watch())
+    watching = asyncio.create_task(gauges.loop_lag.watch())
     await stop.wait()
     watching.cancel()
     server.close()
