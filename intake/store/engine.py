@@ -114,9 +114,7 @@ def hold_sqlite_database(url: str) -> Any:
     run on the event loop (see above), so a second writer would stall both.
     """
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database:
-        return None
-    if parsed.database == ":memory:":
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     lock_path = Path(f"{parsed.database}.lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
