@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from intake.config.load import load_config  # noqa: E402
 from intake.extract import extract_from_file  # noqa: E402
 from intake.forms import form_spec  # noqa: E402
+from intake.latency import bucket_quantile  # noqa: E402
 from tests.drills.kit import (  # noqa: E402
     SHAPE_WEIGHTS,
     Application,
@@ -89,9 +90,8 @@ def receiver_view(http_port: int) -> dict[str, float]:
             view["lag"] = float(line.split()[-1])
         elif line.startswith("intake_smtp_loop_stalls_total "):
             view["stalls"] = float(line.split()[-1])
-    total = buckets[-1][1] if buckets else 0
     for name, fraction in (("p50", 0.5), ("p99", 0.99)):
-        view[name] = next((b for b, n in buckets if n >= fraction * total), float("inf"))
+        view[name] = bucket_quantile(buckets, fraction) or float("nan")
     return view
 
 

@@ -62,15 +62,21 @@ class Histogram:
         """The upper bound of the bucket holding the ``fraction`` quantile (None if empty,
         ``inf`` past the last bucket)."""
         counts = list(self._counts)
-        total = counts[len(self.buckets) + 1]
-        if total == 0:
-            return None
-        running = 0
-        for index, bound in enumerate(self.buckets):
+        running, cumulative = 0, []
+        for index, bound in enumerate((*self.buckets, float("inf"))):
             running += counts[index]
-            if running >= fraction * total:
-                return bound
-        return float("inf")
+            cumulative.append((bound, running))
+        return bucket_quantile(cumulative, fraction)
+
+
+def bucket_quantile(cumulative: Sequence[tuple[float, int]], fraction: float) -> float | None:
+    """The ``fraction`` quantile of a histogram given as cumulative ``(upper bound,
+    count)`` buckets, the last one +Inf (as ``/metrics`` shows them): the bound of
+    the first bucket that holds it, or None for an empty histogram."""
+    total = cumulative[-1][1] if cumulative else 0
+    if total == 0:
+        return None
+    return next(bound for bound, count in cumulative if count >= fraction * total)
 
 
 class LoopLag:
