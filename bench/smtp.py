@@ -62,22 +62,18 @@ async def _serve_discard(port: int) -> None:
 async def _serve_durable(port: int, folder: str) -> None:
     from intake.clock import Clock
     from intake.config.load import load_config
-    from intake.journal import Journal
+    from intake.journal import Journal, JournalWriter
     from intake.smtp import IntakeHandler
     from intake.smtp_server import ProtocolLimits, protocol_factory
     from intake.spool import Spool
-    from intake.store.records import IncomingMessage
 
     # What the service's receiver process does on SQLite: spool file and journal
     # entry, each fsynced, before the 250.
-    journal = Journal(Path(folder) / "journal")
-
-    async def record(message: IncomingMessage) -> tuple[str, bool]:
-        await asyncio.to_thread(journal.add, message)
-        return message.id, True
-
     handler = IntakeHandler(
-        config=load_config(), spool=Spool(Path(folder) / "spool"), record=record, clock=Clock()
+        config=load_config(),
+        spool=Spool(Path(folder) / "spool"),
+        recorder=JournalWriter(Journal(Path(folder) / "journal")),
+        clock=Clock(),
     )
     factory, _ = protocol_factory(
         handler, limits=ProtocolLimits(per_client=1000), hostname="bench.local"

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
+from intake.spool import Spool, SpoolFile
 from intake.store.records import IncomingMessage
 
 Commit = Callable[[list[IncomingMessage]], Awaitable[list[tuple[str, bool]]]]
@@ -53,3 +55,30 @@ class GroupCommit:
             for (_, future), result in zip(batch, results, strict=True):
                 if not future.done():
                     future.set_result(result)
+
+
+class DatabaseRecorder:
+    """A :class:`~intake.smtp.Recorder` for a shared database (PostgreSQL): the
+    message is committed to the spool, then its row, content included so that
+    any node can parse it, joins the next group commit on the receiver's loop."""
+
+    def __init__(self, group: GroupCommit, spool: Spool, loop: asyncio.AbstractEventLoop) -> None:
+        self._group = group
+        self._spool = spool
+        self._loop = loop
+
+    def keep(self, message: IncomingMessage, file: SpoolFile) -> tuple[str, bool]:
+        """Blocking, in a receiver thread: the file, then the row (waited for)."""
+        try:
+            spooled = file.commit(message.received_at)
+        except BaseException:
+            file.abort()
+            raise
+        path = self._spool.path(spooled.name)
+        shared = replace(message, content=path.read_bytes())
+        stored_id, new = asyncio.run_coroutine_threadsafe(
+            self._group.accept(shared), self._loop
+        ).result()
+        if not new:  # the same delivery again: keep the first copy, drop this file
+            path.unlink(missing_ok=True)
+        return stored_id, new

@@ -19,6 +19,7 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +28,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from intake.spool import Spool, fsync_dir
+from intake.spool import Spool, SpoolFile, fsync_dir
 from intake.store.records import IncomingMessage, accept_messages
 from intake.store.schema import messages
 from intake.waker import MESSAGES, Waker
@@ -95,15 +96,17 @@ _STORED_AS = str(
 
 
 class JournalWriter:
-    """The receiver's side: records accepted messages in the journal, and knows a
-    second delivery of a message already taken (journaled, or in the database
+    """The receiver's side (a :class:`~intake.smtp.Recorder`): commits accepted
+    messages' spool files and records them in the journal, and knows a second
+    delivery of a message already taken (journaled, or in the database
     ``database``), so that the sender hears the first copy's id and the copy is
     not kept.
 
-    The database is read with the standard library's sqlite3, in the thread that
-    writes the journal entry: through the service's async engine the read queued
-    for its one connection (p50 140 ms under a burst); here it is a lookup in the
-    dedupe key's index, and in WAL mode it waits for no writer.
+    It runs in the receiver's threads. The database is read with the standard
+    library's sqlite3, one connection per thread: through the service's async
+    engine the read queued for its one connection (p50 140 ms under a burst);
+    here it is a lookup in the dedupe key's index, and in WAL mode it waits for
+    no writer.
     """
 
     REMEMBERED = 10_000
@@ -113,36 +116,45 @@ class JournalWriter:
         self.database = database
         self._connections = threading.local()
         # Dedupe key -> the id its first copy is kept under, once durable (None
-        # if recording it failed). A copy arriving while the first is still being
+        # if keeping it failed). A copy arriving while the first is still being
         # written waits for it rather than being written too.
-        self._taken: OrderedDict[str, asyncio.Future[str | None]] = OrderedDict()
+        self._taken: OrderedDict[str, Future[str | None]] = OrderedDict()
+        self._lock = threading.Lock()
 
-    async def record(self, message: IncomingMessage) -> tuple[str, bool]:
-        """``(id the message is kept under, whether it is new)``, once durable."""
-        first = self._taken.get(message.dedupe_key)
-        if first is not None:
-            kept = await asyncio.shield(first)
+    def keep(self, message: IncomingMessage, file: SpoolFile) -> tuple[str, bool]:
+        """``(id the message is kept under, whether it is new)``, once durable (blocking)."""
+        while True:
+            with self._lock:
+                first = self._taken.get(message.dedupe_key)
+                if first is None:
+                    mine: Future[str | None] = Future()
+                    self._taken[message.dedupe_key] = mine
+                    if len(self._taken) > self.REMEMBERED:
+                        self._taken.popitem(last=False)
+                    break
+            kept = first.result()  # that copy's thread is writing it now
             if kept is not None:
+                file.abort()
                 return kept, False
-        written: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
-        self._taken[message.dedupe_key] = written
+            with self._lock:  # the first copy failed: this one takes its place
+                if self._taken.get(message.dedupe_key) is first:
+                    del self._taken[message.dedupe_key]
+        spooled = None
         try:
-            kept = await asyncio.to_thread(self._keep, message)
+            kept = self._stored_as(message.dedupe_key)
+            if kept is None:
+                spooled = file.commit(message.received_at)
+                self.journal.add(message)
+            else:
+                file.abort()
         except BaseException:
-            written.set_result(None)
-            self._taken.pop(message.dedupe_key, None)
+            file.abort()
+            if spooled is not None:  # never answered 250: the sender sends it again
+                file.spool.path(spooled.name).unlink(missing_ok=True)
+            mine.set_result(None)
             raise
-        written.set_result(kept or message.id)
-        if len(self._taken) > self.REMEMBERED:
-            self._taken.popitem(last=False)
+        mine.set_result(kept or message.id)
         return (kept, False) if kept else (message.id, True)
-
-    def _keep(self, message: IncomingMessage) -> str | None:
-        """The id of a copy stored before, or None after journaling this one."""
-        kept = self._stored_as(message.dedupe_key)
-        if kept is None:
-            self.journal.add(message)
-        return kept
 
     def _stored_as(self, dedupe_key: str) -> str | None:
         if self.database is None or not self.database.exists():

@@ -16,7 +16,7 @@ import multiprocessing
 from collections.abc import Sequence
 from typing import Any
 
-ACCEPT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0)
+ACCEPT_BUCKETS = (0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0)
 """Upper bounds (seconds) of the accept-time histogram's buckets; +Inf is implied."""
 STALL = 0.05
 """A loop that wakes this much late has kept every session waiting."""

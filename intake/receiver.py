@@ -25,7 +25,6 @@ import os
 import signal
 import socket
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -36,10 +35,10 @@ from sqlalchemy.engine import make_url
 from intake.clock import Clock
 from intake.config.model import Config
 from intake.errors import ConfigError
-from intake.group_commit import GroupCommit
+from intake.group_commit import DatabaseRecorder, GroupCommit
 from intake.journal import Journal, JournalWriter
 from intake.latency import ACCEPT_BUCKETS, Histogram, LoopLag
-from intake.smtp import IntakeHandler, Record
+from intake.smtp import IntakeHandler, Recorder
 from intake.smtp_server import ProtocolLimits, protocol_factory, tls_context
 from intake.spool import Spool
 from intake.store.engine import make_engine
@@ -213,17 +212,16 @@ async def _serve(
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    # Each message is two fsynced files: threads enough for every session at once
-    # (concurrent fsyncs share the file system's journal commits).
-    loop.set_default_executor(ThreadPoolExecutor(max_workers=32, thread_name_prefix="spool"))
     engine = make_engine(plan.database_url) if plan.journal is None else None
-    record: Record
+    spool = Spool(plan.spool)
+    recorder: Recorder
     if engine is not None:
-        record = GroupCommit(lambda batch: accept_messages(engine, batch)).accept
+        group = GroupCommit(lambda batch: accept_messages(engine, batch))
+        recorder = DatabaseRecorder(group, spool, loop)
     else:
         assert plan.journal is not None
         database = make_url(plan.database_url).database
-        record = JournalWriter(Journal(plan.journal), Path(database) if database else None).record
+        recorder = JournalWriter(Journal(plan.journal), Path(database) if database else None)
 
     def notify() -> None:
         gauges.accepted.value += 1
@@ -232,12 +230,11 @@ async def _serve(
 
     handler = IntakeHandler(
         config=plan.config,
-        spool=Spool(plan.spool),
-        record=record,
+        spool=spool,
+        recorder=recorder,
         clock=plan.clock,
         max_recipients=plan.max_recipients,
         node=plan.node,
-        share_content=plan.journal is None,
         on_accept=notify,
     )
     try:
@@ -271,5 +268,6 @@ async def _serve(
     while handler.storing and loop.time() < deadline:
         await asyncio.sleep(0.05)
     counting.cancel()
+    await asyncio.to_thread(handler.close)
     if engine is not None:
         await engine.dispose()

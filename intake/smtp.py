@@ -1,18 +1,21 @@
 """The SMTP receiver: only the funds' inboxes, and nothing acknowledged before it is safe.
 
 aiosmtpd speaks the protocol; this module is its handler. ``RCPT`` accepts only
-configured inbox addresses. ``DATA`` writes the message to the spool (fsync of
-file and folder) and records it (``record``: the accept journal on SQLite, a
-committed database row on PostgreSQL) before answering ``250``; any failure
-of ours answers ``451 4.3.0`` so the sender retries, never a ``5xx`` that would
-bounce an applicant's mail for good, and never our internal error text.
+configured inbox addresses. ``DATA`` has its :class:`Recorder` make the message
+durable (the spool file and its envelope, each fsynced with its folder: the
+accept journal on SQLite, a committed database row on PostgreSQL) before
+answering ``250``; any failure of ours answers ``451 4.3.0`` so the sender
+retries, never a ``5xx`` that would bounce an applicant's mail for good, and
+never our internal error text.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Protocol
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -24,13 +27,24 @@ from intake.store.records import IncomingMessage
 
 log = logging.getLogger("intake.smtp")
 
-Record = Callable[[IncomingMessage], Awaitable[tuple[str, bool]]]
-
 OK_RECIPIENT = "250 2.1.5 Recipient OK"
 UNKNOWN_USER = "550 5.1.1 No such mailbox here: check the fund's address"
 RELAY_DENIED = "550 5.7.1 Relaying denied"
 TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, please try again later"
+
+
+class Recorder(Protocol):
+    """Makes an accepted message durable before the sender hears ``250``."""
+
+    def keep(self, message: IncomingMessage, file: SpoolFile) -> tuple[str, bool]:
+        """Commit ``file`` (or drop it, for a copy already kept) and record ``message``.
+
+        Returns the id the message is kept under and whether it is new: a second
+        delivery of a message already stored is not. Blocking: it runs in one of
+        the receiver's threads, and on failure leaves no committed envelope.
+        """
+        ...
 
 
 class IntakeHandler:
@@ -41,29 +55,31 @@ class IntakeHandler:
         *,
         config: Config,
         spool: Spool,
-        record: Record,
+        recorder: Recorder,
         clock: Clock,
         max_recipients: int = 20,
         node: str | None = None,
-        share_content: bool = False,
         on_accept: Callable[[], None] = lambda: None,
+        threads: int = 32,
     ) -> None:
-        """``record`` makes an accepted message's envelope durable and says under
-        which id it is kept and whether it is new (a second delivery of a message
-        already stored is not); ``share_content`` puts the message itself in the
-        record too, for other nodes to read."""
+        """``threads``: messages made durable at once (concurrent fsyncs share the
+        file system's journal commits, so every session can have one)."""
         self.config = config
         self.node = node
-        self.share_content = share_content
         self.max_recipients = max_recipients
         self.spool = spool
-        self.record = record
+        self.recorder = recorder
         self.clock = clock
         self.on_accept = on_accept
         self.storing = 0
         """Messages being made durable now: a stopping receiver waits for them."""
         self._domains = {f.inbox.rsplit("@", 1)[1] for f in config.funds}
+        self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="spool")
         self.accepted = 0
+
+    def close(self) -> None:
+        """Wait for messages still being made durable, then let the threads go."""
+        self._threads.shutdown(wait=True)
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd finds hooks by this name
         self,
@@ -91,21 +107,15 @@ class IntakeHandler:
     async def handle_DATA(  # noqa: N802 - aiosmtpd finds hooks by this name
         self, server: SMTP, session: Session, envelope: Envelope
     ) -> str:
-        # The write runs as its own task and is shielded: if the client drops
-        # mid-handler (aiosmtpd#110) the message is still stored completely.
-        self.storing += 1
-        task = asyncio.ensure_future(self._store(session, envelope))
-        task.add_done_callback(self._stored)
         try:
-            return await asyncio.shield(task)
-        except asyncio.CancelledError:
-            raise
+            message, file = self._received(session, envelope)
         except Exception:
             log.exception("could not store a message from %s", session.peer)
+            incoming: Incoming | None = getattr(envelope, "incoming", None)
+            if incoming is not None:
+                incoming.abort()
             return TEMPORARY_FAILURE
-
-    def _stored(self, _task: asyncio.Future[str]) -> None:
-        self.storing -= 1
+        return await self._store(message, file)
 
     async def handle_exception(self, error: Exception) -> str:
         """aiosmtpd's default answers ``500`` with the exception's text: a permanent
@@ -117,7 +127,7 @@ class IntakeHandler:
         """Where the protocol writes DATA as it arrives (see ``IntakeSMTP.smtp_DATA``)."""
         return Incoming(self.spool.open(), Fingerprint(list(envelope.rcpt_tos)))
 
-    async def _store(self, session: Session, envelope: Envelope) -> str:
+    def _received(self, session: Session, envelope: Envelope) -> tuple[IncomingMessage, SpoolFile]:
         incoming: Incoming | None = getattr(envelope, "incoming", None)
         if incoming is None:  # a plain aiosmtpd SMTP handed us the content in memory
             content = envelope.original_content or envelope.content or b""
@@ -126,16 +136,11 @@ class IntakeHandler:
             incoming = self.open_incoming(envelope)
             incoming.write(content)
         received_at = self.clock.now()
-        try:
-            spooled = await asyncio.to_thread(incoming.file.commit, received_at)
-        except BaseException:
-            incoming.abort()
-            raise
+        spooled = incoming.file.describe(received_at)
         fund = self.config.fund_for_inbox(envelope.rcpt_tos[0])
-        office = fund.office if fund else None
-        incoming = IncomingMessage(
+        message = IncomingMessage(
             id=spooled.id,
-            office=office,
+            office=fund.office if fund else None,
             fund=fund.id if fund else None,
             received_at=received_at,
             mail_from=envelope.mail_from or "",
@@ -146,21 +151,52 @@ class IntakeHandler:
             dedupe_key=incoming.fingerprint.hexdigest(),
             spool_name=spooled.name,
             node=self.node,
-            content=(
-                await asyncio.to_thread(self.spool.path(spooled.name).read_bytes)
-                if self.share_content
-                else None
-            ),
         )
-        stored_id, new = await self.record(incoming)
-        if not new:
-            # The same delivery again: keep the first copy, drop this file.
-            await asyncio.to_thread(self.spool.path(spooled.name).unlink, True)
+        return message, incoming.file
+
+    def _store(self, message: IncomingMessage, file: SpoolFile) -> asyncio.Future[str]:
+        """Start making ``message`` durable in one thread; the future of the reply.
+
+        Callbacks, not a task: under a burst each turn of the event loop takes
+        several milliseconds, and a task's first step, a shield and each awaited
+        hop are a turn each (seven turns were 50 ms of a sender's wait). The
+        work is not tied to the awaiting session either: a client that drops
+        after its final dot (aiosmtpd#110) still has its message stored whole.
+        """
+        loop = asyncio.get_running_loop()
+        reply: asyncio.Future[str] = loop.create_future()
+        self.storing += 1
+        try:
+            work = self._threads.submit(self.recorder.keep, message, file)
+        except RuntimeError:  # shutting down
+            self.storing -= 1
+            file.abort()
+            raise
+        work.add_done_callback(
+            lambda done: loop.call_soon_threadsafe(self._stored, message, done, reply)
+        )
+        return reply
+
+    def _stored(
+        self,
+        message: IncomingMessage,
+        work: Future[tuple[str, bool]],
+        reply: asyncio.Future[str],
+    ) -> None:
+        self.storing -= 1
+        try:
+            stored_id, new = work.result()
+        except Exception:
+            log.exception("could not store a message from %s", message.peer)
+            answer = TEMPORARY_FAILURE
         else:
-            self.accepted += 1
-            self.on_accept()
-        log.info("accepted %s from <%s> for %s", stored_id, envelope.mail_from, envelope.rcpt_tos)
-        return f"250 2.0.0 OK queued as {stored_id}"
+            if new:
+                self.accepted += 1
+                self.on_accept()
+            log.info("accepted %s from <%s> for %s", stored_id, message.mail_from, message.rcpt_tos)
+            answer = f"250 2.0.0 OK queued as {stored_id}"
+        if not reply.done():
+            reply.set_result(answer)
 
 
 class Incoming:

@@ -43,7 +43,7 @@ class SpoolFile:
 
     def __init__(self, spool: Spool) -> None:
         self.id = new_message_id()
-        self._spool = spool
+        self.spool = spool
         self._temporary = spool.tmp / f"{self.id}.tmp"
         self._descriptor: int | None = os.open(
             self._temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640
@@ -76,12 +76,20 @@ class SpoolFile:
             written = os.write(self._descriptor, view)
             view = view[written:]
 
+    def describe(self, received_at: datetime) -> Spooled:
+        """What :meth:`commit` will make of the data written so far (no IO)."""
+        day = received_at.strftime("%Y-%m-%d")
+        return Spooled(
+            id=self.id, name=f"{day}/{self.id}.eml", size=self.size, sha256=self._hash.hexdigest()
+        )
+
     def commit(self, received_at: datetime) -> Spooled:
         """Make the message durable under the day it was received (blocking: off the loop).
 
         fsync of the file, rename into the day's folder, fsync of that folder:
         after this returns, a power cut does not lose the message.
         """
+        spooled = self.describe(received_at)
         self._flush()
         assert self._descriptor is not None
         try:
@@ -89,15 +97,14 @@ class SpoolFile:
         finally:
             os.close(self._descriptor)
             self._descriptor = None
-        day = received_at.strftime("%Y-%m-%d")
-        folder = self._spool.root / day
+        target = self.spool.root / spooled.name
+        folder = target.parent
         if not folder.is_dir():
             folder.mkdir(parents=True, exist_ok=True)
-            fsync_dir(self._spool.root)
-        name = f"{day}/{self.id}.eml"
-        os.rename(self._temporary, self._spool.root / name)
+            fsync_dir(self.spool.root)
+        os.rename(self._temporary, target)
         fsync_dir(folder)
-        return Spooled(id=self.id, name=name, size=self.size, sha256=self._hash.hexdigest())
+        return spooled
 
     def abort(self) -> None:
         """Drop a message that will not be accepted (too big, connection lost)."""

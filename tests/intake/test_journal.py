@@ -10,20 +10,26 @@ import pytest
 from sqlalchemy import func, select
 
 from intake.journal import Journal, JournalWriter, record_journal
-from intake.spool import Spool
+from intake.spool import Spool, SpoolFile
 from intake.store.engine import make_engine, reading
 from intake.store.migrate import migrate
 from intake.store.records import IncomingMessage
 from intake.store.schema import jobs, messages
 
 
-def incoming(spool: Spool, number: int, *, dedupe: str | None = None) -> IncomingMessage:
-    spooled = spool.write(f"Subject: {number}\r\n\r\nbody\r\n".encode())
-    return IncomingMessage(
+def arriving(
+    spool: Spool, number: int, *, dedupe: str | None = None
+) -> tuple[IncomingMessage, SpoolFile]:
+    """A message whose data has all arrived, not yet durable: as the receiver holds it."""
+    file = spool.open()
+    file.write(f"Subject: {number}\r\n\r\nbody\r\n".encode())
+    received_at = datetime(2027, 4, 15, 9, 0, number % 60, tzinfo=UTC)
+    spooled = file.describe(received_at)
+    message = IncomingMessage(
         id=spooled.id,
         office="kent",
         fund="safer-in-kent",
-        received_at=datetime(2027, 4, 15, 9, 0, number % 60, tzinfo=UTC),
+        received_at=received_at,
         mail_from=f"applicant{number}@example.org",
         rcpt_tos=["safer-in-kent@bids.example.org"],
         peer="127.0.0.1",
@@ -32,6 +38,20 @@ def incoming(spool: Spool, number: int, *, dedupe: str | None = None) -> Incomin
         dedupe_key=dedupe or f"key-{number}",
         spool_name=spooled.name,
     )
+    return message, file
+
+
+def incoming(spool: Spool, number: int, *, dedupe: str | None = None) -> IncomingMessage:
+    """A message already in the spool."""
+    message, file = arriving(spool, number, dedupe=dedupe)
+    file.commit(message.received_at)
+    return message
+
+
+async def keep(
+    writer: JournalWriter, arrived: tuple[IncomingMessage, SpoolFile]
+) -> tuple[str, bool]:
+    return await asyncio.to_thread(writer.keep, *arrived)
 
 
 @pytest.fixture
@@ -90,16 +110,21 @@ async def test_a_second_delivery_hears_the_first_copys_id_and_is_not_kept(
     spool = Spool(tmp_path / "spool")
     database = tmp_path / "intake.sqlite3"
     writer = JournalWriter(Journal(tmp_path / "journal"), database)
-    first, again, later = (incoming(spool, n, dedupe="same") for n in range(3))
-    # Two copies at the same moment: the second waits for the first to be written.
-    results = await asyncio.gather(writer.record(first), writer.record(again))
-    assert results == [(first.id, True), (first.id, False)]
+    first, again, later = (arriving(spool, n, dedupe="same") for n in range(3))
+    # Two copies at the same moment: one waits for the other to be written.
+    results = await asyncio.gather(keep(writer, first), keep(writer, again))
+    kept = results[0][0]
+    assert kept in (first[0].id, again[0].id) and results[1][0] == kept
+    assert sorted(new for _, new in results) == [False, True]
     await record_journal(writer.journal, engine, spool)
     # After a restart (a sender retrying a 250 it never heard) the database knows.
     restarted = JournalWriter(Journal(tmp_path / "journal"), database)
-    assert await restarted.record(later) == (first.id, False)
+    assert await keep(restarted, later) == (kept, False)
     assert restarted.journal.pending() == []
     assert await stored(engine) == (1, 1)
+    # Only the copy kept is in the spool, and nothing is left half-written.
+    assert sorted(p.name for p in spool.root.glob("*/*.eml")) == [f"{kept}.eml"]
+    assert list(spool.tmp.iterdir()) == []
 
 
 async def test_a_copy_journaled_twice_across_a_restart_is_stored_once(
@@ -107,14 +132,38 @@ async def test_a_copy_journaled_twice_across_a_restart_is_stored_once(
 ) -> None:
     """The first copy was journaled but not yet recorded when the service died."""
     spool = Spool(tmp_path / "spool")
-    first, later = (incoming(spool, n, dedupe="same") for n in range(2))
+    first, later = (arriving(spool, n, dedupe="same") for n in range(2))
     journal = Journal(tmp_path / "journal")
-    await JournalWriter(journal, tmp_path / "intake.sqlite3").record(first)
-    assert await JournalWriter(journal, tmp_path / "intake.sqlite3").record(later) == (
-        later.id,
+    assert await keep(JournalWriter(journal, tmp_path / "intake.sqlite3"), first) == (
+        first[0].id,
+        True,
+    )
+    assert await keep(JournalWriter(journal, tmp_path / "intake.sqlite3"), later) == (
+        later[0].id,
         True,
     )
     await record_journal(journal, engine, spool)
     assert await stored(engine) == (1, 1)
-    assert spool.path(first.spool_name).exists()
-    assert not spool.path(later.spool_name).exists()
+    assert spool.path(first[0].spool_name).exists()
+    assert not spool.path(later[0].spool_name).exists()
+
+
+async def test_a_copy_that_could_not_be_written_leaves_nothing_and_the_next_is_kept(
+    tmp_path: Path,
+) -> None:
+    spool = Spool(tmp_path / "spool")
+    journal = Journal(tmp_path / "journal")
+    writer = JournalWriter(journal)
+    broken, retried = (arriving(spool, n, dedupe="same") for n in range(2))
+    folder = tmp_path / "journal"
+    folder.rmdir()
+    folder.write_text("the journal's folder is gone")  # its entries cannot be written
+    with pytest.raises(OSError):
+        await keep(writer, broken)
+    folder.unlink()
+    folder.mkdir()
+    assert journal.pending() == []
+    assert await keep(writer, retried) == (retried[0].id, True)
+    assert [e.id for e in journal.pending()] == [retried[0].id]
+    assert [p.name for p in spool.root.glob("*/*.eml")] == [f"{retried[0].id}.eml"]
+    assert list(spool.tmp.iterdir()) == []
