@@ -12,7 +12,9 @@ DOCX, text PDF, fillable PDF and scanned forms, 50 KB to 5 MB) through
 * time from ``250`` to the card posted in Slack and to the acknowledgement
   delivered by the relay (p50/p95);
 * drain time (first mail sent to last acknowledgement) beside the ideal: the
-  sum of each form's parse time on its own, divided by the CPUs;
+  sum of each form's parse time on its own, divided by the CPUs; and beside
+  the parallel floor: the same forms parsed in as many processes as CPUs at
+  once with nothing else running (``--no-floor`` skips it);
 * the service's peak memory (main process and parsing workers together).
 
 ``--outage N`` takes Slack and the relay down for the first N seconds.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import resource
 import statistics
@@ -31,6 +34,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -72,6 +76,46 @@ def ideal_drain(items: list[Sent], cpus: int) -> tuple[float, dict[str, float]]:
             runs.append(time.perf_counter() - started)
         costs[name] = min(runs)
     return sum(costs[item.application.form] for item in items) / cpus, costs
+
+
+def _parse_share(names: list[str], ready: Any) -> None:
+    """One CPU's share of the parallel floor: its forms, one after another (a child
+    process), once it is set up and warm like a parsing worker."""
+    config = load_config()
+    spec = form_spec(config, config.form("kent-funding-application"), config.fund("safer-in-kent"))
+    corpus = {p.name: p for p in (ROOT / "fixtures").rglob("*") if p.suffix in (".docx", ".pdf")}
+    files = {name: corpus[name].read_bytes() for name in set(names)}
+    for name in {"-".join(name.split("-")[:2]): name for name in names}.values():
+        extract_from_file(name, files[name], spec)  # warm: one form of each kind
+    ready.wait()
+    for name in names:
+        extract_from_file(name, files[name], spec)
+
+
+def parallel_floor(items: list[Sent], cpus: int, costs: dict[str, float]) -> float:
+    """Wall time to parse every mail's form in ``cpus`` processes at once, nothing else running.
+
+    The ideal assumes that two processes on two CPUs each run as fast as one
+    alone; on a virtual machine they may not (shared caches, memory bandwidth,
+    the host's other guests). This is the best any service could do here.
+    """
+    shares: list[list[str]] = [[] for _ in range(cpus)]
+    load = [0.0] * cpus
+    # Dearest first onto the least loaded CPU, by each form's cost measured alone.
+    for form in sorted((item.application.form for item in items), key=lambda f: -costs[f]):
+        cheapest = load.index(min(load))
+        shares[cheapest].append(form)
+        load[cheapest] += costs[form]
+    context = multiprocessing.get_context("fork")
+    ready = context.Barrier(cpus + 1)
+    workers = [context.Process(target=_parse_share, args=(share, ready)) for share in shares]
+    for worker in workers:
+        worker.start()
+    ready.wait()
+    started = time.perf_counter()
+    for worker in workers:
+        worker.join()
+    return time.perf_counter() - started
 
 
 def receiver_view(http_port: int) -> dict[str, float]:
@@ -163,6 +207,12 @@ def main() -> None:
         help="comma-separated shapes to send instead of the deadline-day mix, e.g. "
         "docx,pdf-text (to look at the service's own cost without scans)",
     )
+    parser.add_argument(
+        "--no-floor",
+        dest="floor",
+        action="store_false",
+        help="skip the parallel floor (every form parsed in CPUs processes at once, ~the ideal)",
+    )
     parser.add_argument("--sender-port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--sender-results", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -180,7 +230,8 @@ def main() -> None:
         f"{min(sizes) // 1024} KB to {max(sizes) / 1048576:.1f} MB, {args.senders} senders, "
         f"{cpus} CPUs, workers = CPUs"
     )
-    ideal, _costs = ideal_drain(items, cpus)
+    ideal, costs = ideal_drain(items, cpus)
+    floor = parallel_floor(items, cpus, costs) if args.floor else None
 
     with (
         tempfile.TemporaryDirectory() as folder,
@@ -262,6 +313,12 @@ def main() -> None:
         f"drain           {drain:.1f} s; ideal {ideal:.1f} s "
         f"(sum of parse times / {cpus} CPUs): {drain / ideal:.2f}x"
     )
+    if floor is not None:
+        print(
+            f"  parallel floor {floor:.1f} s (the same forms parsed in {cpus} processes at once, "
+            f"nothing else running: {floor / ideal:.2f}x the ideal); drain / floor "
+            f"{drain / floor:.2f}x"
+        )
     print(f"peak memory     {max(peak):.0f} MB (service and its parsing workers)")
     print(
         f"CPU             service process {cpu['service']:.1f} s "
