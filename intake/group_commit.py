@@ -62,6 +62,9 @@ class DatabaseRecorder:
     message is committed to the spool, then its row, content included so that
     any node can parse it, joins the next group commit on the receiver's loop."""
 
+    TIMEOUT = 120.0
+    """Seconds a sender waits for the database before hearing ``451``."""
+
     def __init__(self, group: GroupCommit, spool: Spool, loop: asyncio.AbstractEventLoop) -> None:
         self._group = group
         self._spool = spool
@@ -75,10 +78,14 @@ class DatabaseRecorder:
             file.abort()
             raise
         path = self._spool.path(spooled.name)
-        shared = replace(message, content=path.read_bytes())
-        stored_id, new = asyncio.run_coroutine_threadsafe(
-            self._group.accept(shared), self._loop
-        ).result()
+        try:
+            shared = replace(message, content=path.read_bytes())
+            stored_id, new = asyncio.run_coroutine_threadsafe(
+                self._group.accept(shared), self._loop
+            ).result(timeout=self.TIMEOUT)
+        except BaseException:  # never answered 250: the sender sends it again
+            path.unlink(missing_ok=True)
+            raise
         if not new:  # the same delivery again: keep the first copy, drop this file
             path.unlink(missing_ok=True)
         return stored_id, new
