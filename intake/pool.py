@@ -74,6 +74,15 @@ class ParsePool:
         )
         self._slots = asyncio.Semaphore(workers)
 
+    async def start(self) -> None:
+        """Start the worker processes now, in a thread, rather than at the first document.
+
+        The first start also starts the fork server, which imports the readers
+        (about half a second): on the first document that happened on the
+        service's event loop, under the first mail of a burst.
+        """
+        await asyncio.to_thread(lambda: self._pool.schedule(os.getpid).result(timeout=60))
+
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in a worker; :class:`ParseFailed` if it overran or crashed."""
         async with self._slots:

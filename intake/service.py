@@ -168,6 +168,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     # 250 does not wait for a CPU behind them (the parsers step back further).
     os.nice(SERVICE_NICENESS)
 
+    await pool.start()  # in a thread: not on the loop under the first mail
     # Twice as many message workers as parsing processes: while one stores the
     # bid it has read, another's document is already being parsed.
     workers = Workers(runtime, message_slots=2 * settings.workers, lease=settings.job_lease)
