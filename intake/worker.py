@@ -137,9 +137,16 @@ class Workers:
                 continue
             job = await self._finish(job, name, kinds)
             self.handled += 1
-            # A processed message queued its card and acknowledgement; a finished
-            # effect may let the next of its chain go.
-            self.runtime.waker.notify(EFFECTS, count=2 if kinds == MESSAGE_KINDS else 1)
+            if kinds == MESSAGE_KINDS:
+                self.runtime.waker.notify(EFFECTS, count=2)  # its card and acknowledgement
+            elif job is not None:
+                # This worker took another job, so the next of the finished one's
+                # chain, now free to run, may need someone else.
+                self.runtime.waker.notify(EFFECTS)
+            if job is None and not self._stopping.is_set():
+                # Nothing could run when this job was finished: wait for a notice
+                # (one sent meanwhile is remembered) rather than claim again now.
+                await self.runtime.waker.wait(lane, self.poll)
 
     async def _finish(self, job: Job, name: str, kinds: tuple[str, ...]) -> Job | None:
         """Mark ``job`` done and, unless stopping, take the next one in the same commit."""
