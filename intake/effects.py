@@ -38,7 +38,7 @@ async def post_card(runtime: Runtime, job: Job) -> None:
 
     The card is posted once per bid (:func:`intake.slack_posts.post_once`);
     every later job updates it in place and, for an event, adds its line to
-    the card's thread.
+    the card's thread, also once.
     """
     bid_id = job.payload["bid"]
     async with reading(runtime.engine) as connection:
@@ -88,7 +88,16 @@ async def post_card(runtime: Runtime, job: Job) -> None:
         channel, ts = card.channel, card.ts
     if slack is not None and event is not None and ts is not None:
         line = thread_line(event.text, by=_actor(event))
-        await guarded(runtime, place, slack.reply(channel, ts, line))
+        # Once, like the card: a retry after a lost answer finds the line in the thread.
+        await post_once(
+            runtime,
+            slack,
+            key=f"line:{bid.ref}:{event.id}",
+            channel=channel,
+            place=place,
+            payload=line,
+            thread_ts=ts,
+        )
         if card is None:
             return  # stored with the post
     async with runtime.engine.begin() as connection:

@@ -1,4 +1,5 @@
-"""Posting a message that must appear once (a card, an alert), whatever fails.
+"""Posting a message that must appear once (a card, an alert, a line in a card's
+thread), whatever fails.
 
 Slack has no idempotency key for ``chat.postMessage``. A post whose answer is
 lost (a 5xx, a dropped connection, the process killed mid-call) may have been
@@ -60,6 +61,7 @@ async def post_once(
     place: str,
     payload: Mapping[str, Any],
     then: AfterPost | None = None,
+    thread_ts: str | None = None,
 ) -> tuple[str, str]:
     """Post ``payload`` into ``channel`` unless the message with ``key`` is there already.
 
@@ -68,7 +70,7 @@ async def post_once(
     ``(channel_id, ts)``. Raises :class:`SlackError` (transient for what may
     work later, channel problems included). ``then(connection, channel, ts)``
     stores what the caller keeps of the post, in the transaction that marks it
-    posted.
+    posted. With ``thread_ts`` the message is a line in that message's thread.
     """
     engine = runtime.engine
     row = await _row(engine, key)
@@ -78,14 +80,18 @@ async def post_once(
                 await then(connection, row.channel, row.ts)
         return row.channel, row.ts
     if row is not None and row.state == "posting":
-        found = await guarded(runtime, place, slack.find_posted(row.channel, key))
+        found = await guarded(
+            runtime, place, slack.find_posted(row.channel, key, thread_ts=thread_ts)
+        )
         if found is not None:
             runtime.log.info("%s was posted before its answer was lost; not posting again", key)
             await _set(engine, key, channel=found[0], state="posted", ts=found[1], then=then)
             return found
     await _set(engine, key, channel=channel, state="posting", ts=None)
     try:
-        posted = await guarded(runtime, place, slack.post(channel, payload, once=key))
+        posted = await guarded(
+            runtime, place, slack.post(channel, payload, once=key, thread_ts=thread_ts)
+        )
     except SlackError as exc:
         if not exc.maybe_done:
             await _set(engine, key, channel=channel, state="failed", ts=None)

@@ -101,25 +101,33 @@ class SlackPoster:
         )
 
     async def post(
-        self, channel: str, payload: Mapping[str, Any], *, once: str | None = None
+        self,
+        channel: str,
+        payload: Mapping[str, Any],
+        *,
+        once: str | None = None,
+        thread_ts: str | None = None,
     ) -> tuple[str, str]:
         """Post a new message (a card) and return ``(channel_id, ts)`` to store with the bid.
 
         ``payload`` is ``{"text": …, "blocks": […]}`` as built by
         :mod:`notifier.cards`. Links are not unfurled: applicant URLs must not
-        fetch previews into the channel.
+        fetch previews into the channel. With ``thread_ts`` the message goes
+        into that message's thread.
 
         ``once`` is a key of the caller's for a message that must never be
-        posted twice (a bid's card, a deadline alert). The message carries it
-        as metadata, and a server or connection error is not retried here but
-        raised with ``maybe_done``: the caller then asks :meth:`find_posted`
-        before posting again.
+        posted twice (a bid's card, a deadline alert, a line in a card's
+        thread). The message carries it as metadata, and a server or
+        connection error is not retried here but raised with ``maybe_done``:
+        the caller then asks :meth:`find_posted` before posting again.
         """
         client = self.client
         extra: dict[str, Any] = {}
         if once is not None:
             client = self._once_client
             extra["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"key": once}}
+        if thread_ts is not None:
+            extra["thread_ts"] = thread_ts
         async with self.pacer.turn(self._ids.get(channel, channel)):
             response = await self._call(
                 "chat.postMessage",
@@ -134,11 +142,14 @@ class SlackPoster:
         self._ids[channel] = str(response["channel"])
         return str(response["channel"]), str(response["ts"])
 
-    async def find_posted(self, channel: str, once: str) -> tuple[str, str] | None:
+    async def find_posted(
+        self, channel: str, once: str, *, thread_ts: str | None = None
+    ) -> tuple[str, str] | None:
         """``(channel_id, ts)`` of the message posted in ``channel`` with key ``once``, if any.
 
-        Looks through the channel's latest messages (``conversations.history``
-        with their metadata); used only after a post whose outcome is unknown.
+        Looks through the channel's latest messages (``conversations.history``),
+        or the thread under ``thread_ts`` (``conversations.replies``), with their
+        metadata; used only after a post whose outcome is unknown.
         """
         channel_id = channel
         if not _CHANNEL_ID.fullmatch(channel):
@@ -146,16 +157,22 @@ class SlackPoster:
             if found is None:
                 return None
             channel_id = found
+        method, call, where = (
+            ("conversations.history", self.client.conversations_history, {})
+            if thread_ts is None
+            else ("conversations.replies", self.client.conversations_replies, {"ts": thread_ts})
+        )
         cursor: str | None = None
         for _ in range(_HISTORY_PAGES):
             page = await self._call(
-                "conversations.history",
+                method,
                 channel,
-                self.client.conversations_history,
+                call,
                 channel=channel_id,
                 limit=200,
                 include_all_metadata=True,
                 cursor=cursor,
+                **where,
             )
             for message in page.get("messages") or []:
                 metadata = message.get("metadata") or {}
@@ -179,21 +196,6 @@ class SlackPoster:
             ts=ts,
             **_message_args(payload),
         )
-
-    async def reply(self, channel: str, thread_ts: str, payload: Mapping[str, Any]) -> str:
-        """Add a message to the thread under ``thread_ts`` and return its own ``ts``."""
-        async with self.pacer.turn(self._ids.get(channel, channel)):
-            response = await self._call(
-                "chat.postMessage",
-                channel,
-                self.client.chat_postMessage,
-                channel=channel,
-                thread_ts=thread_ts,
-                **_message_args(payload),
-                unfurl_links=False,
-                unfurl_media=False,
-            )
-        return str(response["ts"])
 
     async def identity(self) -> dict[str, Any]:
         """What Slack says of the token (``auth.test``): ``team_id``, ``user_id``, ``bot_id``…

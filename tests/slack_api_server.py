@@ -3,6 +3,7 @@
 Point ``AsyncWebClient(base_url=server.url)`` (or the app's ``SLACK_API_URL``)
 at it. It answers ``auth.test``, ``chat.postMessage``, ``chat.update``,
 ``conversations.info``, ``conversations.list``, ``conversations.history``,
+``conversations.replies``,
 ``views.open``, ``views.update`` and ``apps.connections.open`` the way Slack
 does (HTTP 200 with ``{"ok": false, "error": …}`` for API errors), records
 every call, refuses what Slack would refuse (wrong token, unknown or archived
@@ -612,6 +613,27 @@ class SlackApiServer:
         for message in reversed(channel.top_level):
             shown = {k: v for k, v in message.items() if k != "metadata" or with_metadata}
             found.append(shown)
+        return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
+
+    def _api_conversations_replies(self, args: dict[str, Any], team: str | None) -> dict[str, Any]:
+        """The thread under ``ts``, its first message first, like Slack; metadata only with
+        ``include_all_metadata``."""
+        channel = self.channel(str(args.get("channel")), team)
+        if channel is None or not channel.is_member:
+            return {
+                "ok": False,
+                "error": "channel_not_found" if channel is None else "not_in_channel",
+            }
+        ts = str(args.get("ts") or "")
+        parent = next((m for m in channel.top_level if m["ts"] == ts), None)
+        if parent is None:
+            return {"ok": False, "error": "thread_not_found"}
+        limit = int(args.get("limit") or 100)
+        with_metadata = str(args.get("include_all_metadata")).lower() in ("1", "true")
+        found = [
+            {k: v for k, v in message.items() if k != "metadata" or with_metadata}
+            for message in [parent, *channel.thread(ts)]
+        ]
         return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
 
     def _api_views_open(self, args: dict[str, Any], team: str | None) -> dict[str, Any]:

@@ -72,7 +72,9 @@ async def test_a_changed_bid_updates_its_card_and_adds_a_thread_line(
     await slack.update(
         channel, ts, triage_card(make_bid(version=2, status="complete", problems=()))
     )
-    reply_ts = await slack.reply(channel, ts, thread_line("Version 2 received: no problems left"))
+    _, reply_ts = await slack.post(
+        channel, thread_line("Version 2 received: no problems left"), thread_ts=ts
+    )
 
     messages = slack_api.channels["C0GRANTS1"].messages
     assert [m["ts"] for m in messages] == [ts, reply_ts]
@@ -276,6 +278,18 @@ async def test_a_post_that_must_happen_once_is_not_retried_after_a_server_error(
     found = await slack.find_posted("#grants", "card:SIK-2027-0042")
     assert found == ("C0GRANTS1", slack_api.channels["C0GRANTS1"].messages[0]["ts"])
     assert await slack.find_posted("#grants", "card:SIK-2027-0043") is None
+
+    # A line in the card's thread is looked for in the thread.
+    card_ts = found[1]
+    slack_api.fail_next(1, status=500, method="chat.postMessage", after=True)
+    with pytest.raises(SlackError):
+        await slack.post("#grants", thread_line("Taken"), once="line:1", thread_ts=card_ts)
+    line = slack_api.channels["C0GRANTS1"].thread(card_ts)[0]
+    assert await slack.find_posted("#grants", "line:1", thread_ts=card_ts) == (
+        "C0GRANTS1",
+        line["ts"],
+    )
+    assert await slack.find_posted("#grants", "line:1") is None  # not among top-level messages
 
 
 async def test_posts_into_one_channel_are_paced(

@@ -1,8 +1,8 @@
 """Slack failing under a running service: rate limits, server errors, lost answers, an outage.
 
 Cards wait in the store while Slack is down and go out once each, in the order
-the bids arrived, when it returns; a card whose post went through but whose
-answer was lost is found again, not posted twice.
+the bids arrived, when it returns; a card (or a line in its thread) whose post
+went through but whose answer was lost is found again, not posted twice.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import pytest
 from tests.harness import RunningService
 from tests.slack_api_server import SlackApiServer, block_kit_problems
 from tests.slackapp.conftest import ROUND_ONE, MailMaker, slack_env, workspace
-from tests.slackapp.test_triage_in_slack import bid_for, card_of, wait_card
+from tests.slackapp.driver import OFFICER, SlackDriver
+from tests.slackapp.test_triage_in_slack import bid_for, card_of, thread_texts, wait_card
 
 
 @pytest.fixture
@@ -106,6 +107,26 @@ def test_a_post_whose_answer_was_lost_is_found_not_posted_again(
     with sqlite3.connect(service.data_dir / "intake.sqlite3") as connection:
         (ts,) = connection.execute("SELECT ts FROM cards").fetchone()
     assert ts == card_of(slack, "C0COMMISS1", ref)[0]["ts"]
+
+
+def test_a_thread_line_whose_answer_was_lost_is_found_not_posted_again(
+    service: RunningService, slack: SlackApiServer, mail: MailMaker
+) -> None:
+    service.start()
+    driver = SlackDriver(service, slack)
+    ref = bid_for(service, service.send(mail()))
+    card = wait_card(service, slack, "C0COMMISS1", ref)
+    # Slack adds the officer's line to the card's thread, then answers 500.
+    slack.fail_next(1, status=500, method="chat.postMessage", after=True)
+    driver.click("assign_to_me", ref)
+    service.wait_for(
+        lambda: [state for state, _ in _jobs(service, "card")] == ["done", "done"],
+        timeout=20,
+        what="the card's update done",
+    )
+    assert thread_texts(slack, "C0COMMISS1", card["ts"]) == [f"<@{OFFICER}> took this bid"]
+    assert [c.status for c in slack.calls_to("chat.postMessage")] == [200, 500]
+    assert slack.calls_to("conversations.replies")  # it looked in the thread first
 
 
 def test_a_channel_the_app_is_not_in_is_a_warning_and_its_cards_wait(
