@@ -14,7 +14,7 @@ from datetime import timedelta
 from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake import channels
@@ -32,6 +32,16 @@ from notifier.model import Acknowledgement
 
 CONSOLE = "console"
 
+# Built once: building a statement and its cache key costs more than running it.
+_CARD = select(cards).where(cards.c.bid_id == bindparam("bid"))
+_VERSION = select(bid_versions).where(
+    bid_versions.c.bid_id == bindparam("bid"), bid_versions.c.version == bindparam("version")
+)
+_SENT = select(outgoing_mail.c.id).where(outgoing_mail.c.key == bindparam("key"))
+_SENT_SINCE = select(func.count()).where(
+    outgoing_mail.c.to_addr == bindparam("to"), outgoing_mail.c.sent_at >= bindparam("since")
+)
+
 
 async def post_card(runtime: Runtime, job: Job) -> None:
     """The ``card`` job: post the bid's card, or update it and add a thread line.
@@ -44,7 +54,7 @@ async def post_card(runtime: Runtime, job: Job) -> None:
     async with reading(runtime.engine) as connection:
         bid = await records.bid_by_id(connection, bid_id)
         version = await records.latest_version(connection, bid_id)
-        card = (await connection.execute(select(cards).where(cards.c.bid_id == bid_id))).first()
+        card = (await connection.execute(_CARD, {"bid": bid_id})).first()
         event = None
         if job.payload.get("event"):
             event = next(
@@ -161,18 +171,8 @@ async def send_acknowledgement(runtime: Runtime, job: Job) -> None:
     bid_id, number, kind = job.payload["bid"], job.payload["version"], job.payload["kind"]
     async with reading(runtime.engine) as connection:
         bid = await records.bid_by_id(connection, bid_id)
-        version = (
-            await connection.execute(
-                select(bid_versions).where(
-                    bid_versions.c.bid_id == bid_id, bid_versions.c.version == number
-                )
-            )
-        ).first()
-        already = (
-            await connection.execute(
-                select(outgoing_mail.c.id).where(outgoing_mail.c.key == job.key)
-            )
-        ).first()
+        version = (await connection.execute(_VERSION, {"bid": bid_id, "version": number})).first()
+        already = (await connection.execute(_SENT, {"key": job.key})).first()
         if already is not None or version is None:
             return
         office = runtime.config.office(bid.office)
@@ -239,13 +239,7 @@ async def send_acknowledgement(runtime: Runtime, job: Job) -> None:
 
 async def _sent_today(runtime: Runtime, connection: AsyncConnection, to: str) -> int:
     since = runtime.clock.now() - timedelta(days=1)
-    count = (
-        await connection.execute(
-            select(func.count()).where(
-                outgoing_mail.c.to_addr == to.lower(), outgoing_mail.c.sent_at >= since
-            )
-        )
-    ).scalar_one()
+    count = (await connection.execute(_SENT_SINCE, {"to": to.lower(), "since": since})).scalar_one()
     return int(count)
 
 

@@ -35,6 +35,10 @@ from notifier.ack import is_automatic
 
 NO_FORM = "The mail had no application form attached (we look for a Word .docx or a PDF file)."
 
+# Built once, executed with each bid's values (building one costs more than running it).
+_NEW_BID = insert(bids).returning(bids.c.id)
+_NEW_VERSION = insert(bid_versions)
+
 
 async def process_message(runtime: Runtime, job: Job) -> None:
     """The ``message`` job: read the mail's form, judge it, store it, queue the effects."""
@@ -195,20 +199,19 @@ async def _store_version(
         )
         bid_id = (
             await connection.execute(
-                insert(bids)
-                .values(
-                    ref=ref,
-                    office=office.id,
-                    fund=fund.id,
-                    form=fund.form,
-                    version=1,
-                    applicant=facts.reply_address or message.mail_from,
-                    thread_subject=facts.subject,
-                    thread_message_id=facts.message_id,
-                    received_at=received,
+                _NEW_BID,
+                {
+                    "ref": ref,
+                    "office": office.id,
+                    "fund": fund.id,
+                    "form": fund.form,
+                    "version": 1,
+                    "applicant": facts.reply_address or message.mail_from,
+                    "thread_subject": facts.subject,
+                    "thread_message_id": facts.message_id,
+                    "received_at": received,
                     **summary,
-                )
-                .returning(bids.c.id)
+                },
             )
         ).scalar_one()
         version = 1
@@ -218,20 +221,21 @@ async def _store_version(
             update(bids).where(bids.c.id == bid_id).values(version=version, **summary)
         )
     await connection.execute(
-        insert(bid_versions).values(
-            bid_id=bid_id,
-            version=version,
-            message_id=message.id,
-            received_at=received,
-            file=extraction.file,
-            format=extraction.document.format if extraction.document else None,
-            fields=fields,
-            problems=[p.model_dump() for p in judgement.problems],
-            status=judgement.status,
-            sources=extraction.sources(),
-            attachments=[asdict(a) for a in extraction.attachments],
-            round=summary["round"],
-            mail={
+        _NEW_VERSION,
+        {
+            "bid_id": bid_id,
+            "version": version,
+            "message_id": message.id,
+            "received_at": received,
+            "file": extraction.file,
+            "format": extraction.document.format if extraction.document else None,
+            "fields": fields,
+            "problems": [p.model_dump() for p in judgement.problems],
+            "status": judgement.status,
+            "sources": extraction.sources(),
+            "attachments": [asdict(a) for a in extraction.attachments],
+            "round": summary["round"],
+            "mail": {
                 "subject": facts.subject,
                 "from": facts.from_addr,
                 "reply_address": facts.reply_address or message.mail_from,
@@ -239,7 +243,7 @@ async def _store_version(
                 "references": list(facts.references),
                 "warnings": facts.warnings,
             },
-        )
+        },
     )
     await records.set_message_outcome(
         connection,

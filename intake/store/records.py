@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.errors import NotFound
-from intake.store.engine import insert_ignoring_duplicates, is_postgres
+from intake.store.engine import insert_ignoring_duplicates
 from intake.store.queue import enqueue_many, real_now
 from intake.store.schema import (
     bid_versions,
@@ -118,6 +119,24 @@ _LATEST_VERSION = (
     .order_by(bid_versions.c.version.desc())
     .limit(1)
 )
+_MESSAGE_OUTCOME = (
+    update(messages)
+    .where(messages.c.id == bindparam("message_id"))
+    .values(
+        state=bindparam("to_state"), outcome=bindparam("to_outcome"), bid_id=bindparam("to_bid")
+    )
+)
+
+
+@functools.cache
+def _next_value(dialect: str) -> Any:
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        upsert(counters)
+        .values(name=bindparam("name"), value=1)
+        .on_conflict_do_update(index_elements=["name"], set_={"value": counters.c.value + 1})
+        .returning(counters.c.value)
+    )
 
 
 async def get_message(connection: AsyncConnection, message_id: str) -> Any:
@@ -146,9 +165,8 @@ async def set_message_outcome(
     bid_id: int | None = None,
 ) -> None:
     await connection.execute(
-        update(messages)
-        .where(messages.c.id == message_id)
-        .values(state=state, outcome=outcome, bid_id=bid_id)
+        _MESSAGE_OUTCOME,
+        {"message_id": message_id, "to_state": state, "to_outcome": outcome, "to_bid": bid_id},
     )
 
 
@@ -159,15 +177,8 @@ async def next_reference(connection: AsyncConnection, *, prefix: str, year: int)
     (or two nodes on PostgreSQL) never hand out the same number.
     """
     name = f"ref:{prefix}:{year}"
-    upsert = pg_insert if is_postgres(connection) else sqlite_insert
-    value = (
-        await connection.execute(
-            upsert(counters)
-            .values(name=name, value=1)
-            .on_conflict_do_update(index_elements=["name"], set_={"value": counters.c.value + 1})
-            .returning(counters.c.value)
-        )
-    ).scalar_one()
+    statement = _next_value(connection.dialect.name)
+    value = (await connection.execute(statement, {"name": name})).scalar_one()
     return f"{prefix}-{year}-{value:04d}"
 
 
