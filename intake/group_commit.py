@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from intake.spool import Spool, SpoolFile
+from intake.spool import SpoolFile
 from intake.store.records import IncomingMessage
 
 Commit = Callable[[list[IncomingMessage]], Awaitable[list[tuple[str, bool]]]]
@@ -65,27 +65,22 @@ class DatabaseRecorder:
     TIMEOUT = 120.0
     """Seconds a sender waits for the database before hearing ``451``."""
 
-    def __init__(self, group: GroupCommit, spool: Spool, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, group: GroupCommit, loop: asyncio.AbstractEventLoop) -> None:
         self._group = group
-        self._spool = spool
         self._loop = loop
 
     def keep(self, message: IncomingMessage, file: SpoolFile) -> tuple[str, bool]:
         """Blocking, in a receiver thread: the file, then the row (waited for)."""
         try:
-            spooled = file.commit(message.received_at)
-        except BaseException:
-            file.abort()
-            raise
-        path = self._spool.path(spooled.name)
-        try:
-            shared = replace(message, content=path.read_bytes())
+            file.commit(message.received_at)
+            assert file.path is not None
+            shared = replace(message, content=file.path.read_bytes())
             stored_id, new = asyncio.run_coroutine_threadsafe(
                 self._group.accept(shared), self._loop
             ).result(timeout=self.TIMEOUT)
-        except BaseException:  # never answered 250: the sender sends it again
-            path.unlink(missing_ok=True)
+        except BaseException:
+            file.abort()  # never answered 250: the sender sends it again
             raise
         if not new:  # the same delivery again: keep the first copy, drop this file
-            path.unlink(missing_ok=True)
+            file.abort()
         return stored_id, new

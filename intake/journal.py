@@ -139,18 +139,15 @@ class JournalWriter:
             with self._lock:  # the first copy failed: this one takes its place
                 if self._taken.get(message.dedupe_key) is first:
                     del self._taken[message.dedupe_key]
-        spooled = None
         try:
             kept = self._stored_as(message.dedupe_key)
             if kept is None:
-                spooled = file.commit(message.received_at)
+                file.commit(message.received_at)
                 self.journal.add(message)
             else:
                 file.abort()
         except BaseException:
-            file.abort()
-            if spooled is not None:  # never answered 250: the sender sends it again
-                file.spool.path(spooled.name).unlink(missing_ok=True)
+            file.abort()  # never answered 250: the sender sends it again
             mine.set_result(None)
             raise
         mine.set_result(kept or message.id)

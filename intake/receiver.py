@@ -217,7 +217,7 @@ async def _serve(
     recorder: Recorder
     if engine is not None:
         group = GroupCommit(lambda batch: accept_messages(engine, batch))
-        recorder = DatabaseRecorder(group, spool, loop)
+        recorder = DatabaseRecorder(group, loop)
     else:
         assert plan.journal is not None
         database = make_url(plan.database_url).database

@@ -43,7 +43,7 @@ class SpoolFile:
 
     def __init__(self, spool: Spool) -> None:
         self.id = new_message_id()
-        self.spool = spool
+        self._spool = spool
         self._temporary = spool.tmp / f"{self.id}.tmp"
         self._descriptor: int | None = os.open(
             self._temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640
@@ -51,6 +51,8 @@ class SpoolFile:
         self._buffer = bytearray()
         self._hash = hashlib.sha256()
         self.size = 0
+        self.path: Path | None = None
+        """The committed file, once :meth:`commit` has put it in place."""
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         """Append data. Writes to the page cache only; the fsync is in :meth:`commit`."""
@@ -97,21 +99,26 @@ class SpoolFile:
         finally:
             os.close(self._descriptor)
             self._descriptor = None
-        target = self.spool.root / spooled.name
+        target = self._spool.root / spooled.name
         folder = target.parent
         if not folder.is_dir():
             folder.mkdir(parents=True, exist_ok=True)
-            fsync_dir(self.spool.root)
+            fsync_dir(self._spool.root)
         os.rename(self._temporary, target)
+        self.path = target
         fsync_dir(folder)
         return spooled
 
     def abort(self) -> None:
-        """Drop a message that will not be accepted (too big, connection lost)."""
+        """Drop a message that will not be accepted (too big, connection lost, a
+        copy already kept, its record not written), committed or not."""
         if self._descriptor is not None:
             os.close(self._descriptor)
             self._descriptor = None
         self._temporary.unlink(missing_ok=True)
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+            self.path = None
 
 
 class Spool:

@@ -45,7 +45,7 @@ async def test_the_database_recorder_keeps_the_file_and_shares_its_content(
         stored.extend(batch)
         return [(m.id, True) for m in batch]
 
-    recorder = DatabaseRecorder(GroupCommit(commit), spool, asyncio.get_running_loop())
+    recorder = DatabaseRecorder(GroupCommit(commit), asyncio.get_running_loop())
     message, file = arriving(spool, 1)
     assert await asyncio.to_thread(recorder.keep, message, file) == (message.id, True)
     assert spool.path(message.spool_name).read_bytes().startswith(b"Subject: 1\r\n")
@@ -58,7 +58,7 @@ async def test_a_second_delivery_keeps_the_first_copy_only(tmp_path: Path) -> No
     async def commit(batch: list[IncomingMessage]) -> list[tuple[str, bool]]:
         return [("first-copy", False) for _ in batch]
 
-    recorder = DatabaseRecorder(GroupCommit(commit), spool, asyncio.get_running_loop())
+    recorder = DatabaseRecorder(GroupCommit(commit), asyncio.get_running_loop())
     message, file = arriving(spool, 2)
     assert await asyncio.to_thread(recorder.keep, message, file) == ("first-copy", False)
     assert not spool.path(message.spool_name).exists()
@@ -70,7 +70,7 @@ async def test_a_commit_that_fails_leaves_no_file_behind(tmp_path: Path) -> None
     async def commit(batch: list[IncomingMessage]) -> list[tuple[str, bool]]:
         raise ConnectionError("the database went away")
 
-    recorder = DatabaseRecorder(GroupCommit(commit), spool, asyncio.get_running_loop())
+    recorder = DatabaseRecorder(GroupCommit(commit), asyncio.get_running_loop())
     message, file = arriving(spool, 3)
     with pytest.raises(ConnectionError):
         await asyncio.to_thread(recorder.keep, message, file)
