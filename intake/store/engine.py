@@ -187,10 +187,14 @@ def insert_ignoring_duplicates(
     return _ignoring(connection.dialect.name, table, tuple(key_columns))
 
 
+def dialect_insert(dialect: str, table: Any) -> Any:
+    """``INSERT`` into ``table`` with the dialect's ``ON CONFLICT`` clauses."""
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
 @functools.cache
 def _ignoring(dialect: str, table: Any, key_columns: tuple[str, ...]) -> Insert:
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing(index_elements=list(key_columns))
+    return dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=list(key_columns))
 
 
 def upsert(
@@ -209,7 +213,7 @@ def upsert(
 def _upserting(
     dialect: str, table: Any, key_columns: tuple[str, ...], columns: tuple[str, ...]
 ) -> Insert:
-    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    insert = dialect_insert(dialect, table)
     return insert.on_conflict_do_update(
         index_elements=list(key_columns),
         set_={c: insert.excluded[c] for c in columns if c not in key_columns},

@@ -9,12 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.errors import NotFound
-from intake.store.engine import insert_ignoring_duplicates
+from intake.store.engine import dialect_insert, insert_ignoring_duplicates
 from intake.store.queue import enqueue_many, real_now
 from intake.store.schema import (
     bid_versions,
@@ -130,9 +128,8 @@ _MESSAGE_OUTCOME = (
 
 @functools.cache
 def _next_value(dialect: str) -> Any:
-    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
     return (
-        upsert(counters)
+        dialect_insert(dialect, counters)
         .values(name=bindparam("name"), value=1)
         .on_conflict_do_update(index_elements=["name"], set_={"value": counters.c.value + 1})
         .returning(counters.c.value)
