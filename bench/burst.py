@@ -60,12 +60,18 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def ideal_drain(items: list[Sent], cpus: int) -> tuple[float, dict[str, float]]:
-    """Sum of each mail's form parse time, measured alone and warm (the best of three
-    runs, as for bench.parse, so a busy moment does not flatter the ratio), over the CPUs."""
+def _form_and_corpus() -> tuple[Any, dict[str, Path]]:
+    """The bundled fund's form spec, and every fixture document by file name."""
     config = load_config()
     spec = form_spec(config, config.form("kent-funding-application"), config.fund("safer-in-kent"))
     corpus = {p.name: p for p in (ROOT / "fixtures").rglob("*") if p.suffix in (".docx", ".pdf")}
+    return spec, corpus
+
+
+def ideal_drain(items: list[Sent], cpus: int) -> tuple[float, dict[str, float]]:
+    """Sum of each mail's form parse time, measured alone and warm (the best of three
+    runs, as for bench.parse, so a busy moment does not flatter the ratio), over the CPUs."""
+    spec, corpus = _form_and_corpus()
     costs: dict[str, float] = {}
     for name in sorted({item.application.form for item in items}):
         data = corpus[name].read_bytes()
@@ -82,9 +88,7 @@ def ideal_drain(items: list[Sent], cpus: int) -> tuple[float, dict[str, float]]:
 def _parse_share(names: list[str], ready: Any) -> None:
     """One CPU's share of the parallel floor: its forms, one after another (a child
     process), once it is set up and warm like a parsing worker."""
-    config = load_config()
-    spec = form_spec(config, config.form("kent-funding-application"), config.fund("safer-in-kent"))
-    corpus = {p.name: p for p in (ROOT / "fixtures").rglob("*") if p.suffix in (".docx", ".pdf")}
+    spec, corpus = _form_and_corpus()
     files = {name: corpus[name].read_bytes() for name in set(names)}
     for name in {"-".join(name.split("-")[:2]): name for name in names}.values():
         extract_from_file(name, files[name], spec)  # warm: one form of each kind
@@ -186,7 +190,7 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def tree_cpu_seconds(pid: int) -> dict[str, float]:
+def tree_cpu_seconds(pid: int, receiver: int | None) -> dict[str, float]:
     """CPU seconds of a process itself (``service``), of its SMTP receiver (``receiver``)
     and of its other descendants, live and reaped (``parsing``: the workers are
     children of the pool's fork server, not of the service)."""
@@ -213,11 +217,7 @@ def tree_cpu_seconds(pid: int) -> dict[str, float]:
     cpu = {"service": (int(own[11]) + int(own[12])) / tick, "receiver": 0.0, "parsing": 0.0}
     cpu["parsing"] += (int(own[13]) + int(own[14])) / tick  # reaped children
     for child in children.get(pid, []):
-        try:
-            command = Path(f"/proc/{child}/cmdline").read_bytes()
-        except OSError:
-            command = b""
-        cpu["receiver" if b"spawn_main" in command else "parsing"] += subtree(child)
+        cpu["receiver" if child == receiver else "parsing"] += subtree(child)
     return cpu
 
 
@@ -299,7 +299,7 @@ def main() -> None:
         scene.service.wait_for(drained, timeout=3600, what="every acknowledgement")
         drain = max(d.at for found in scene.acknowledgements().values() for d in found) - started
         scene.service.wait_for(lambda: len(scene.cards()) >= len(accepted), timeout=600)
-        cpu = tree_cpu_seconds(pid)
+        cpu = tree_cpu_seconds(pid, receiver)
         seen = receiver_view(scene.service.http_port)
         bench_cpu = time.process_time() - bench_cpu
         stop.set()
