@@ -64,7 +64,8 @@ def make_app(
 
 
 async def health(runtime: Runtime) -> dict[str, Any]:
-    """What an operator needs to know at a glance; ``status`` is ok or degraded."""
+    """What an operator needs to know at a glance; ``status`` is ok or degraded, or
+    starting while the start-up checks run (answered 503, like degraded)."""
     problems: list[str] = []
     try:
         async with reading(runtime.engine) as connection:
@@ -87,8 +88,11 @@ async def health(runtime: Runtime) -> dict[str, Any]:
         for label, state in workspaces.items()
         if state.startswith("waiting")
     ]
+    status = "degraded" if problems else "ok"
+    if not runtime.started:
+        status = "starting"
     return {
-        "status": "degraded" if problems else "ok",
+        "status": status,
         "problems": problems,
         "database": database,
         "backlog": backlog,

@@ -32,3 +32,6 @@ class Runtime:
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("intake"))
     waker: Waker = field(default_factory=Waker)
     slack_warnings: dict[str, str] = field(default_factory=dict)
+    started: bool = False
+    """Set once the start-up checks (Slack's tokens and channels) are done: until
+    then ``/healthz`` says ``starting``, not an ``ok`` it has not checked."""

@@ -223,6 +223,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         except Exception as exc:  # noqa: BLE001 - the rest of the service still works
             runtime.slack_warnings["socket mode"] = f"Socket Mode could not connect: {exc}"
             log.warning("Slack: Socket Mode could not connect (%s)", exc)
+    runtime.started = True
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

@@ -66,7 +66,9 @@ class RunningService:
 
     # --- life cycle --------------------------------------------------------
 
-    def start(self, timeout: float = 30.0) -> RunningService:
+    def start(self, timeout: float = 30.0, *, ready: bool = True) -> RunningService:
+        """Start ``intake serve`` and wait until /healthz answers and, with ``ready``,
+        until its start-up checks are done (it no longer says ``starting``)."""
         self.starts += 1
         self._close_log()
         self._log = (self.folder / f"serve-{self.starts}.log").open("wb")
@@ -82,10 +84,11 @@ class RunningService:
             if self.process.poll() is not None:
                 raise RuntimeError(f"intake serve exited:\n{self.output}")
             try:
-                self.health()
-                return self
+                if self.health()["status"] != "starting" or not ready:
+                    return self
             except OSError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         raise TimeoutError(f"intake serve did not become ready:\n{self.output}")
 
     def stop(self, timeout: float = 30.0) -> int:

@@ -129,6 +129,25 @@ def test_a_thread_line_whose_answer_was_lost_is_found_not_posted_again(
     assert slack.calls_to("conversations.replies")  # it looked in the thread first
 
 
+def test_health_says_starting_until_slack_has_been_checked(
+    service: RunningService, slack: SlackApiServer
+) -> None:
+    # Slack makes the token check wait three seconds: until it is done, /healthz
+    # must not say ok (a channel the bot is not in would not be known yet).
+    slack.fail_next(1, status=429, retry_after=3, method="auth.test")
+    slack.channels["C0MENTAL01"].is_member = False
+    service.start(ready=False)
+    early = service.health()
+    assert early["status"] == "starting"
+    later = service.wait_for(
+        lambda: (health := service.health())["status"] != "starting" and health,
+        timeout=20,
+        what="the start-up checks done",
+    )
+    assert later["status"] == "degraded"
+    assert any("not in the channel #mental-health" in p for p in later["problems"])
+
+
 def test_a_channel_the_app_is_not_in_is_a_warning_and_its_cards_wait(
     service: RunningService, slack: SlackApiServer, mail: MailMaker
 ) -> None:
