@@ -5,28 +5,18 @@ survive a power cut: we have said ``250``) and every transaction begins
 ``IMMEDIATE``, so writers queue on the busy timeout instead of failing to
 upgrade a read lock.
 
-SQLite's calls run on the event loop's own thread (:class:`InlineSqlite`), not
-in aiosqlite's thread: a statement on an indexed row takes tens of
-microseconds, and the hop to the thread and back (four for each statement
-through SQLAlchemy's adapter: cursor, execute, fetch, close) cost more than
-the statement itself, a third of the service's CPU under a burst. Nothing
-else writes this database (the SMTP receiver journals to files, the command
-line only reads, and readers never block a writer in WAL mode), so a
-statement does not wait on a lock while it holds the loop.
+SQLite's calls run on the event loop's own thread, through SQLAlchemy's own
+pysqlite dialect declared async (:mod:`intake.store.inline_sqlite` says why
+that is safe and what the aiosqlite dialect's thread cost).
 """
 
 from __future__ import annotations
 
-import asyncio
 import fcntl
 import functools
-import sqlite3
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -35,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.sql import Insert
 
 from intake.errors import ConfigError
+from intake.store import inline_sqlite
 
 SQLITE_BUSY_SECONDS = 30
 
@@ -46,22 +37,25 @@ def make_engine(url: str) -> AsyncEngine:
     except Exception as exc:  # sqlalchemy raises ArgumentError with a terse message
         raise ConfigError(f"INTAKE_DATABASE_URL: not a database URL ({url!r})") from exc
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        # One connection per process: SQLite has one writer at a time anyway, and
-        # waiting in the pool's asyncio queue is fair and immediate, where
-        # contending connections sleep in SQLite's busy handler (seconds of tail).
-        database = parsed.database or ":memory:"
-        engine = create_async_engine(
-            parsed,
-            async_creator=partial(_connect_inline, database),
-            pool_size=1,
-            max_overflow=0,
-            pool_timeout=SQLITE_BUSY_SECONDS,
-            # Every use ends its own transaction (commit, or rollback on close); the
-            # pool's extra rollback on check-in was one more trip to the driver's
-            # thread per transaction.
-            pool_reset_on_return=None,
+        inline_sqlite.register()
+        inline = parsed.set(drivername=f"sqlite+{inline_sqlite.DRIVER}")
+        pooling: dict[str, Any] = {}
+        if inline_sqlite.is_file_database(inline):
+            assert inline.database is not None
+            Path(inline.database).parent.mkdir(parents=True, exist_ok=True)
+            pooling = {
+                # One connection per process: SQLite has one writer at a time anyway,
+                # and waiting in the pool's asyncio queue is fair and immediate, where
+                # contending connections sleep in SQLite's busy handler (seconds of tail).
+                "pool_size": 1,
+                "max_overflow": 0,
+                "pool_timeout": SQLITE_BUSY_SECONDS,
+                # Every use ends its own transaction (commit, or rollback on close);
+                # the pool's extra rollback on check-in was one more call each.
+                "pool_reset_on_return": None,
+            }
+        engine = inline_sqlite.inline_engine(
+            create_async_engine(inline, connect_args={"timeout": SQLITE_BUSY_SECONDS}, **pooling)
         )
         _sqlite_pragmas(engine)
         return engine
@@ -70,38 +64,6 @@ def make_engine(url: str) -> AsyncEngine:
     raise ConfigError(
         f"INTAKE_DATABASE_URL: {parsed.get_backend_name()} is not supported "
         "(use sqlite+aiosqlite:// or postgresql+asyncpg://)"
-    )
-
-
-class _RunNow:
-    """Stands in for aiosqlite's queue to its thread: runs each call at once, here."""
-
-    def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
-        future, function = item
-        try:
-            result = function()
-        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting caller
-            if future is not None and not future.done():
-                future.set_exception(exc)
-            return
-        if future is not None and not future.done():
-            future.set_result(result)
-
-
-class InlineSqlite(aiosqlite.Connection):
-    """aiosqlite's connection with its calls run on the calling thread (see above)."""
-
-    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
-        super().__init__(connector, iter_chunk_size=64)
-        self._tx = _RunNow()  # type: ignore[assignment]
-
-    def __await__(self) -> Any:
-        return self._connect().__await__()  # no thread to start
-
-
-async def _connect_inline(database: str) -> InlineSqlite:
-    return await InlineSqlite(
-        partial(sqlite3.connect, database, timeout=SQLITE_BUSY_SECONDS, check_same_thread=False)
     )
 
 
