@@ -15,6 +15,7 @@ import base64
 import binascii
 import contextlib
 import email
+import email.feedparser
 import email.headerregistry
 import email.policy
 import re
@@ -55,6 +56,25 @@ class _RememberedHeaders(email.headerregistry.HeaderRegistry):
             if len(self._parsed) < self.LIMIT:
                 self._parsed[key] = parsed
         return parsed
+
+
+class _LineEndAtTheEnd:
+    r"""Stands in for the email package's ``NLCRE_eol``, ``(\r\n|\r|\n)\Z``.
+
+    The parser searches every part's whole body with it, to drop the line end
+    that belongs to the next boundary; the regular expression tries each of the
+    body's positions in turn, 36 ms for a 3 MB attachment here, most of the time
+    to read such a mail. Searching from two characters before the end finds
+    the same match (it can only lie there) at once.
+    """
+
+    pattern = re.compile(r"(\r\n|\r|\n)\Z")
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text, max(0, len(text) - 2))
+
+
+email.feedparser.NLCRE_eol = _LineEndAtTheEnd()  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email.feedparser
+import re
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,18 @@ def test_cpythons_test_mails_are_all_read_without_crashing() -> None:
         extraction = extract_from_mail(path.read_bytes(), SPEC)
         assert extraction.mail is not None, path.name
         assert extraction.document is None  # none of them carries an application form
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "x", "\n", "\r", "\r\n", "ab\r\n", "ab\n", "ab\r", "a\r\r\n", "a\n\n", "a\n\r", "a\r\nb"],
+)
+def test_the_parsers_end_of_body_search_finds_what_the_email_package_would(text: str) -> None:
+    # read_mail swaps the email package's scan for a line end at the end of a body
+    # (a whole-body search) for one that looks at the end only; the match must be
+    # the same, or parts would lose or keep a character.
+    theirs = re.compile(r"(\r\n|\r|\n)\Z").search(text)
+    ours = email.feedparser.NLCRE_eol.search(text)
+    assert (ours and (ours.group(0), ours.start())) == (
+        theirs and (theirs.group(0), theirs.start())
+    )
