@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from email import policy
 from email.errors import NonASCIILocalPartDefect
 from email.header import decode_header, make_header
-from email.headerregistry import BaseHeader, HeaderRegistry
+from email.headerregistry import AddressHeader, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
 from typing import Any, Protocol
@@ -114,12 +114,12 @@ def build_acknowledgement(ack: Acknowledgement, *, now: datetime | None = None) 
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
-    _single_address(ack.to, what="applicant address")
-    sender = _single_address(ack.from_addr, what="sender address")
+    to = _one_address("To", ack.to, what="applicant address")
+    sender = _one_address("From", ack.from_addr, what="sender address")
 
     message = EmailMessage(policy=_POLICY)
-    message["From"] = _same_every_time("From", ack.from_addr)
-    message["To"] = ack.to
+    message["From"] = sender
+    message["To"] = to
     message["Subject"] = reply_subject(ack.their_subject, ack.bid.ref)
     message["Date"] = format_datetime(now.astimezone(UTC))
     message["Message-ID"] = _own_message_id(ack.message_id)
@@ -133,7 +133,7 @@ def build_acknowledgement(ack: Acknowledgement, *, now: datetime | None = None) 
     # X-Loop: our own mail coming back is recognised by is_automatic.
     message["Auto-Submitted"] = _same_every_time("Auto-Submitted", "auto-replied")
     message["X-Auto-Response-Suppress"] = _same_every_time("X-Auto-Response-Suppress", "All")
-    message["X-Loop"] = _same_every_time("X-Loop", sender)
+    message["X-Loop"] = _same_every_time("X-Loop", str(sender.addresses[0].addr_spec))
     message["Content-Language"] = _same_every_time("Content-Language", "en-GB")
     message.set_content(acknowledgement_text(ack, now=now), charset="utf-8")
     return message
@@ -424,16 +424,17 @@ def _same_every_time(name: str, value: str) -> BaseHeader:
 
 
 @functools.lru_cache(maxsize=256)  # the office's sender address is the same in every mail
-def _single_address(value: str, *, what: str) -> str:
-    """The addr-spec of a header value holding exactly one well-formed address."""
+def _one_address(name: str, value: str, *, what: str) -> AddressHeader:
+    """Header ``name`` holding ``value``, which must be exactly one well-formed address
+    (the message takes the parsed header as it is: one parse, not two)."""
     if "\r" in value or "\n" in value:
         raise AddressError(f"The {what} contains a line break.")
-    header = _POLICY.header_factory("to", value)
+    header = _POLICY.header_factory(name, value)
     # A non-ASCII local part is fine: the relay carries it with SMTPUTF8.
     defects = [d for d in header.defects if not isinstance(d, NonASCIILocalPartDefect)]
     if defects or len(header.addresses) != 1 or "@" not in header.addresses[0].addr_spec:
         raise AddressError(f"The {what} {value!r} is not one usable email address.")
-    return str(header.addresses[0].addr_spec)
+    return header
 
 
 def _own_message_id(value: str) -> str:
