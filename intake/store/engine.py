@@ -76,7 +76,7 @@ def hold_sqlite_database(url: str) -> Any:
     run on the event loop (see above), so a second writer would stall both.
     """
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+    if parsed.get_backend_name() != "sqlite" or not inline_sqlite.is_file_database(parsed):
         return None
     lock_path = Path(f"{parsed.database}.lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
