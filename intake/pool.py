@@ -56,10 +56,18 @@ class ParsePool:
         memory_mb: int,
         niceness: int = 10,
         preload: Sequence[str] = (),
+        waiting: int | None = None,
     ) -> None:
         """``preload`` names modules the fork server imports once, so that each
         new worker (at start, after a timeout, every ``max_tasks``) is a fork with
-        them loaded instead of importing them again (~0.5 s of CPU each time)."""
+        them loaded instead of importing them again (~0.5 s of CPU each time).
+
+        ``waiting`` documents (default: one per worker) may wait in the pool's
+        pipe, so a worker that finishes one starts the next at once: handing
+        it over from the event loop, behind the finished document's commits,
+        left it idle for milliseconds a document. A document's time limit starts
+        when a worker takes it, not while it waits.
+        """
         self.workers = workers
         self.timeout = timeout
         context = multiprocessing.get_context("forkserver")
@@ -72,7 +80,7 @@ class ParsePool:
             initargs=(memory_mb, niceness),
             context=context,
         )
-        self._slots = asyncio.Semaphore(workers)
+        self._slots = asyncio.Semaphore(workers + (workers if waiting is None else waiting))
 
     async def start(self) -> None:
         """Start the worker processes now, in a thread, rather than at the first document.

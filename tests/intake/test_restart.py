@@ -15,7 +15,7 @@ from fixtures.make_fixtures import build_mail
 from tests.harness import RunningService, fixture_form
 
 ROUND_ONE = "2027-04-20T10:00:00+01:00"
-MAILS = 6
+MAILS = 10
 
 
 def _mails(tag: str) -> list[bytes]:
