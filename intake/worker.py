@@ -135,13 +135,14 @@ class Workers:
             if not await self._handle(job, name):
                 job = None
                 continue
-            job = await self._finish(job, name, kinds)
+            finished, job = job, await self._finish(job, name, kinds)
             self.handled += 1
             if kinds == MESSAGE_KINDS:
                 self.runtime.waker.notify(EFFECTS, count=2)  # its card and acknowledgement
-            elif job is not None:
-                # This worker took another job, so the next of the finished one's
-                # chain, now free to run, may need someone else.
+            elif job is not None and finished.chain is not None and job.chain != finished.chain:
+                # The next of the finished job's chain is free to run now, and this
+                # worker took something else: it may need someone else. (Had it
+                # taken nothing, nothing could run; woken, others would find nothing.)
                 self.runtime.waker.notify(EFFECTS)
             if job is None and not self._stopping.is_set():
                 # Nothing could run when this job was finished: wait for a notice

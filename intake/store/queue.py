@@ -42,6 +42,7 @@ class Job:
     key: str
     payload: dict[str, Any]
     attempts: int
+    chain: str | None = None
 
 
 async def enqueue(
@@ -128,7 +129,14 @@ async def _claim_in(
     ).first()
     if row is None:
         return None
-    return Job(id=row.id, kind=row.kind, key=row.key, payload=row.payload, attempts=row.attempts)
+    return Job(
+        id=row.id,
+        kind=row.kind,
+        key=row.key,
+        payload=row.payload,
+        attempts=row.attempts,
+        chain=row.chain,
+    )
 
 
 @functools.cache
@@ -184,7 +192,9 @@ def _claim_statement(kinds: tuple[str, ...], *, postgres: bool) -> Any:
             locked_until=bindparam("until", type_=jobs.c.locked_until.type),
             locked_by=bindparam("worker", type_=jobs.c.locked_by.type),
         )
-        .returning(jobs.c.id, jobs.c.kind, jobs.c.key, jobs.c.payload, jobs.c.attempts)
+        .returning(
+            jobs.c.id, jobs.c.kind, jobs.c.key, jobs.c.payload, jobs.c.attempts, jobs.c.chain
+        )
     )
 
 
