@@ -99,7 +99,7 @@ class ParsePool:
                 return await asyncio.wrap_future(future)
             except FutureTimeout as exc:
                 raise ParseFailed(
-                    f"reading the file took longer than {self.timeout:.0f} seconds"
+                    f"reading the file took longer than {self.timeout:g} seconds"
                 ) from exc
             except MemoryError as exc:
                 raise ParseFailed("reading the file needed more memory than allowed") from exc
