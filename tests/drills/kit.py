@@ -305,13 +305,16 @@ class Drill:
 
 
 @contextmanager
-def drill(folder: Path, *, nodes: int = 1, **env: str) -> Iterator[Drill]:
+def drill(
+    folder: Path, *, nodes: int = 1, check_blocks: bool = True, **env: str
+) -> Iterator[Drill]:
     """Start the local Slack, the relay and ``nodes`` × ``intake serve`` wired to both.
 
     Several nodes need a shared database: pass ``INTAKE_DATABASE_URL``.
+    ``check_blocks=False``: the local Slack takes cards unchecked (benchmarks).
     """
     with ExitStack() as stack:
-        slack = stack.enter_context(SlackApiServer().in_thread())
+        slack = stack.enter_context(SlackApiServer(check_blocks=check_blocks).in_thread())
         slack.add_channel("C0COMMISS", CHANNEL)
         relay = stack.enter_context(RecordingRelay())
         services = []
