@@ -102,8 +102,12 @@ class RelayMailer:
     :class:`RelayError`; a 5xx answer a permanent one.
 
     One connection is kept open and reused, as MTAs do (a deadline-day burst is
-    a thousand acknowledgements); it is checked with ``NOOP`` before each reuse
-    and replaced when the relay has closed it or it sat idle ``idle_seconds``.
+    a thousand acknowledgements). One used in the last ``trusted_seconds`` is
+    reused as it is; an older one is checked with ``NOOP`` first, and one idle
+    ``idle_seconds`` or closed by the relay is replaced. Should the relay have
+    closed a connection reused unchecked, the mail is sent again at once on a
+    new one (relays drop idle clients after minutes, not seconds; the round
+    trip of a ``NOOP`` before every mail of a burst cost both sides CPU).
     Call :meth:`close` when done.
     """
 
@@ -116,6 +120,7 @@ class RelayMailer:
         starttls: bool | None = None,
         local_hostname: str | None = None,
         idle_seconds: float = 30.0,
+        trusted_seconds: float = 2.0,
     ) -> None:
         self.host = host
         self.port = port
@@ -123,6 +128,7 @@ class RelayMailer:
         self.starttls = starttls
         self.local_hostname = local_hostname
         self.idle_seconds = idle_seconds
+        self.trusted_seconds = trusted_seconds
         self.connections = 0
         """Connections opened so far (for tests and benchmarks)."""
         self._client: aiosmtplib.SMTP | None = None
@@ -142,8 +148,16 @@ class RelayMailer:
             raise RelayError("The mail has no recipient.", transient=False)
         async with self._lock:
             try:
-                client = await self._connection()
-                await client.send_message(message, sender="", recipients=recipients)
+                client, checked = await self._connection()
+                try:
+                    await client.send_message(message, sender="", recipients=recipients)
+                except (aiosmtplib.SMTPServerDisconnected, ConnectionError):
+                    if checked:
+                        raise
+                    # Reused unchecked, and the relay had closed it: once more, on a new one.
+                    await self._drop()
+                    client, _ = await self._connection()
+                    await client.send_message(message, sender="", recipients=recipients)
             except aiosmtplib.SMTPRecipientsRefused as exc:
                 await self._reset()
                 codes = [refusal.code for refusal in exc.recipients]
@@ -183,14 +197,17 @@ class RelayMailer:
                 with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
                     await client.quit()
 
-    async def _connection(self) -> aiosmtplib.SMTP:
-        """The open connection if it still answers, else a new one."""
+    async def _connection(self) -> tuple[aiosmtplib.SMTP, bool]:
+        """The open connection if it still answers, else a new one; and whether it
+        was checked (new, or answered a ``NOOP``) rather than trusted as recently used."""
         client = self._client
         idle = asyncio.get_running_loop().time() - self._used_at
         if client is not None and client.is_connected and idle < self.idle_seconds:
+            if idle < self.trusted_seconds:
+                return client, False
             try:
                 await client.noop()
-                return client
+                return client, True
             except (aiosmtplib.SMTPException, OSError, TimeoutError):
                 pass  # the relay closed it: a new one below
         await self._drop()
@@ -217,7 +234,7 @@ class RelayMailer:
                     "which this service is set to require.",
                     transient=False,
                 )
-        return client
+        return client, True
 
     async def _reset(self) -> None:
         """After a refused recipient the transaction is open: ``RSET`` it, or start over."""

@@ -26,6 +26,13 @@ class RecordingHandler:
     rcpt_reply: str | None = None
     data_reply: str | None = None
     envelopes: list[Envelope] = field(default_factory=list)
+    noops: int = 0
+
+    async def handle_NOOP(
+        self, server: SMTP, session: Session, envelope: Envelope, arg: str
+    ) -> str:
+        self.noops += 1
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -185,6 +192,21 @@ async def test_a_burst_of_mail_goes_over_one_connection(
         await mailer.close()
     assert len(handler.envelopes) == 20
     assert mailer.connections == 1
+    assert handler.noops == 0  # each mail follows the last at once: no check between them
+
+
+async def test_a_connection_kept_a_while_is_checked_before_it_is_used(
+    relay: Callable[..., tuple[RecordingHandler, int]], make_bid: Callable[..., BidSummary]
+) -> None:
+    handler, port = relay()
+    mailer = RelayMailer("127.0.0.1", port, timeout=5, trusted_seconds=0)
+    try:
+        for _ in range(3):
+            await mailer.send(acknowledgement(make_bid))
+    finally:
+        await mailer.close()
+    assert len(handler.envelopes) == 3
+    assert (mailer.connections, handler.noops) == (1, 2)
 
 
 async def test_a_connection_the_relay_closed_is_replaced_and_nothing_is_lost(
