@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import email.feedparser
+import email.policy
 import re
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from fixtures.make_fixtures import build_form
 from intake.config.load import load_config
 from intake.extract import extract_from_mail
 from intake.forms import form_spec
-from intake.mail import read_mail
+from intake.mail import parse_message, read_mail
 
 CONFIG = load_config()
 SPEC = form_spec(CONFIG, CONFIG.form("kent-funding-application"), CONFIG.fund("safer-in-kent"))
@@ -146,3 +148,59 @@ def test_the_parsers_end_of_body_search_finds_what_the_email_package_would(text:
     assert (ours and (ours.group(0), ours.start())) == (
         theirs and (theirs.group(0), theirs.start())
     )
+
+
+def _tree(message: Message) -> list[tuple[object, ...]]:
+    """Everything the parser made of a mail: each part's raw headers, payload and defects."""
+    return [
+        (
+            part.get_content_type(),
+            list(part.raw_items()),
+            part.preamble,
+            part.epilogue,
+            None if part.is_multipart() else part.get_payload(),
+            [type(defect).__name__ for defect in part.defects],
+        )
+        for part in message.walk()
+    ]
+
+
+_MIXED = b'Content-Type: multipart/mixed; boundary="b"'
+_EDGES = [
+    # base64 lines next to boundaries, headers and blank lines, with each line ending
+    _MIXED + b"\r\n\r\npre\r\nQUJD\r\n--b\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    b"QUJD\r\nREVG\r\n--b\r\nQUJD\r\nREVG\r\n--b--\r\nQUJD\r\n",
+    _MIXED + b"\n\n--b\nContent-Type: text/plain\n\nQUJD\nREVG\n--b--\n",
+    _MIXED + b"\r\r--b\rContent-Type: text/plain\r\rQUJD\rREVG\r--b--\r",
+    b"Subject: x\r\nQUJDREVG\r\nQUJD\r\nTo: y\r\n\r\nbody\r\n",  # header block broken by letters
+    b'Content-Type: multipart/mixed; boundary="QUJDREVG"\r\n\r\n--QUJDREVG\r\n\r\nQUJD\r\n'
+    b"--QUJDREVG--\r\n",  # a boundary of base64 letters
+    b"Subject: soft breaks\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+    b"ab=\r\ncd=\r\nef\r\n",
+    b"Subject: mixed endings\r\n\r\nQUJD\r\nREVG\nR0hJ\rSktM\r\n\r\nQUJD",  # no final line end
+    b"Subject: only a header",
+    b"",
+]
+
+
+def _every_mail(form: bytes) -> list[bytes]:
+    mails = [shape(form) for shape in (*SHAPES.values(), *HOSTILE.values())]
+    mails += [path.read_bytes() for path in CPYTHON_MAILS]
+    mails += [path.read_bytes() for path in sorted((FORM.parents[1] / "mails").glob("*.eml"))]
+    return mails + _EDGES
+
+
+@pytest.mark.parametrize("policy", [email.policy.default, email.policy.compat32], ids=str)
+def test_base64_lines_taken_in_runs_give_the_message_the_email_package_would(
+    form: bytes, policy: email.policy.Policy
+) -> None:
+    # read_mail hands the parser runs of base64 lines as one line; what it makes of
+    # every mail, hostile and CPython's own corpus included, must not change.
+    for raw in _every_mail(form):
+        try:
+            theirs = email.message_from_bytes(raw, policy=policy)
+        except Exception as exc:  # noqa: BLE001 - then ours must fail the same way
+            with pytest.raises(type(exc)):
+                parse_message(raw, policy)
+            continue
+        assert _tree(parse_message(raw, policy)) == _tree(theirs), raw[:200]
