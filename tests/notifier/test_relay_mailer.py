@@ -219,6 +219,8 @@ async def test_a_connection_the_relay_closed_is_replaced_and_nothing_is_lost(
         # The relay restarts (or drops idle clients): the kept connection is dead.
         relay.controllers[0].stop()  # type: ignore[attr-defined]
         second, _ = relay(port=port)
+        # Used a moment ago, it is trusted without a NOOP; the mail fails on it and
+        # goes again at once on a new connection, in this one call.
         await mailer.send(acknowledgement(make_bid))
     finally:
         await mailer.close()
