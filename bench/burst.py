@@ -293,7 +293,7 @@ def main() -> None:
     print(
         f"{args.mails} mails ({', '.join(f'{n} {s}' for s, n in sorted(shapes.items()))}), "
         f"{min(sizes) // 1024} KB to {max(sizes) / 1048576:.1f} MB, {args.senders} senders, "
-        f"{cpus} CPUs, workers = CPUs, sending client at nice +{args.sender_nice}"
+        f"{cpus} CPUs, workers = CPUs, sending client at nice {args.sender_nice:+d}"
     )
     ideal_before = ideal_drain(items, cpus)
     floor = parallel_floor(items, cpus, ideal_before.costs) if args.floor else None
