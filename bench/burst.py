@@ -364,7 +364,8 @@ def main() -> None:
     ideal = (ideal_before.typical + ideal_after.typical) / 2
     ideal_best = (ideal_before.best + ideal_after.best) / 2
     tick = os.sysconf("SC_CLK_TCK")
-    latencies = [item.accept_latency * 1000 for item in accepted if item.accept_latency]
+    timed = [(item, item.accept_latency * 1000) for item in accepted if item.accept_latency]
+    latencies = [ms for _, ms in timed]
     to_card = [
         (cards[refs[item.queued]][0] - item.accepted_at)
         for item in accepted
@@ -385,11 +386,7 @@ def main() -> None:
     )
     # The client's clock starts when its final dot is written, but up to megabytes of
     # a big mail may still wait in the sockets for the receiver to read them.
-    small = [
-        item.accept_latency * 1000
-        for item in accepted
-        if item.accept_latency and len(item.application.raw) < SMALL_MAIL
-    ]
+    small = [ms for item, ms in timed if len(item.application.raw) < SMALL_MAIL]
     if small:
         print(
             f"  mails under {SMALL_MAIL // 1048576} MB ({len(small)}): "

@@ -3,50 +3,45 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
+from collections.abc import AsyncIterator
 
 import pytest
 
 from intake.pool import ParseFailed, ParsePool
 
 
-def _pool(**limits: float) -> ParsePool:
-    return ParsePool(
-        workers=1,
-        timeout=limits.get("timeout", 10.0),
-        memory_mb=int(limits.get("memory_mb", 512)),
-        niceness=0,
-    )
+@contextlib.asynccontextmanager
+async def running_pool(*, timeout: float = 10.0, memory_mb: int = 512) -> AsyncIterator[ParsePool]:
+    """A started pool of one worker, closed afterwards."""
+    pool = ParsePool(workers=1, timeout=timeout, memory_mb=memory_mb, niceness=0)
+    try:
+        await pool.start()
+        yield pool
+    finally:
+        pool.close()
 
 
 def test_a_document_waiting_for_the_worker_is_not_charged_its_wait() -> None:
-    async def scenario() -> list[float]:
-        pool = _pool(timeout=1.5)
-        try:
-            await pool.start()
+    async def scenario() -> float:
+        async with running_pool(timeout=1.5) as pool:
             # One worker, two documents of 0.8 s each handed over at once: the second
             # waits 0.8 s in the pipe and must still get its full 1.5 s.
             started = time.monotonic()
             await asyncio.gather(pool.run(time.sleep, 0.8), pool.run(time.sleep, 0.8))
-            return [time.monotonic() - started]
-        finally:
-            pool.close()
+            return time.monotonic() - started
 
-    (elapsed,) = asyncio.run(scenario())
-    assert elapsed >= 1.6  # one after the other, in the one worker
+    assert asyncio.run(scenario()) >= 1.6  # one after the other, in the one worker
 
 
 def test_a_document_over_its_time_limit_fails_with_a_reason_and_the_pool_goes_on() -> None:
     async def scenario() -> tuple[str, int]:
-        pool = _pool(timeout=1.5)
-        try:
-            await pool.start()
+        async with running_pool(timeout=1.5) as pool:
             with pytest.raises(ParseFailed) as failed:
                 await pool.run(time.sleep, 30)
             return failed.value.reason, await pool.run(os.getpid)
-        finally:
-            pool.close()
 
     reason, worker = asyncio.run(scenario())
     assert reason == "reading the file took longer than 1.5 seconds"
@@ -55,13 +50,9 @@ def test_a_document_over_its_time_limit_fails_with_a_reason_and_the_pool_goes_on
 
 def test_a_document_over_its_memory_limit_fails_with_a_reason() -> None:
     async def scenario() -> str:
-        pool = _pool(memory_mb=400)
-        try:
-            await pool.start()
+        async with running_pool(memory_mb=400) as pool:
             with pytest.raises(ParseFailed) as failed:
                 await pool.run(bytearray, 2_000_000_000)
             return failed.value.reason
-        finally:
-            pool.close()
 
     assert asyncio.run(scenario()) == "reading the file needed more memory than allowed"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -117,8 +117,14 @@ async def test_a_relay_without_tls_is_used_plainly_when_tls_is_not_wanted(
 
 async def send_once(mailer: RelayMailer, message) -> None:
     """One mail, and the connection closed (the service closes its mailer on stop)."""
+    await send_in_turn(mailer, [message])
+
+
+async def send_in_turn(mailer: RelayMailer, messages: Iterable[Any]) -> None:
+    """Each mail as soon as the one before it went, then the connection closed."""
     try:
-        await mailer.send(message)
+        for message in messages:
+            await mailer.send(message)
     finally:
         await mailer.close()
 
@@ -185,11 +191,7 @@ async def test_a_burst_of_mail_goes_over_one_connection(
 ) -> None:
     handler, port = relay()
     mailer = RelayMailer("127.0.0.1", port, timeout=5)
-    try:
-        for _ in range(20):
-            await mailer.send(acknowledgement(make_bid))
-    finally:
-        await mailer.close()
+    await send_in_turn(mailer, (acknowledgement(make_bid) for _ in range(20)))
     assert len(handler.envelopes) == 20
     assert mailer.connections == 1
     assert handler.noops == 0  # each mail follows the last at once: no check between them
@@ -200,11 +202,7 @@ async def test_a_connection_kept_a_while_is_checked_before_it_is_used(
 ) -> None:
     handler, port = relay()
     mailer = RelayMailer("127.0.0.1", port, timeout=5, trusted_seconds=0)
-    try:
-        for _ in range(3):
-            await mailer.send(acknowledgement(make_bid))
-    finally:
-        await mailer.close()
+    await send_in_turn(mailer, (acknowledgement(make_bid) for _ in range(3)))
     assert len(handler.envelopes) == 3
     assert (mailer.connections, handler.noops) == (1, 2)
 
