@@ -168,11 +168,23 @@ class IntakeSMTP(SMTP):
             await self.push(problem)
             self._set_post_data_state()
             return
+        answered = False
+
+        def answer(status: str) -> None:
+            """Send the reply once; the handler may call this from its own callback,
+            a loop turn before its hook returns (see ``IntakeHandler._store``)."""
+            nonlocal answered
+            if answered:
+                return
+            answered = True
+            if self.transport is not None and not self.transport.is_closing():
+                self._writer.write(status.encode("ascii") + b"\r\n")
+            if self._observe_accept is not None and status.startswith("250"):
+                self._observe_accept(time.monotonic() - data_ended)
+
         self.envelope.incoming = incoming  # type: ignore[attr-defined]
-        status = await self._call_handler_hook("DATA")
-        await self.push(status)
-        if self._observe_accept is not None and status.startswith("250"):
-            self._observe_accept(time.monotonic() - data_ended)
+        self.envelope.answer = answer  # type: ignore[attr-defined]
+        answer(await self._call_handler_hook("DATA"))
         self._set_post_data_state()
 
     async def _receive(self, incoming: Any) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from pathlib import Path
 
@@ -84,3 +85,51 @@ async def test_a_client_gone_after_its_final_dot_still_has_its_message_kept(
     assert spool.path(entry.spool_name).read_bytes().startswith(b"Subject: my bid\r\n")
     assert accepted == [1] and handler.accepted == 1 and handler.storing == 0
     assert list(spool.tmp.iterdir()) == []
+
+
+async def test_the_250_waits_for_the_message_to_be_durable_and_comes_once(
+    tmp_path: Path,
+) -> None:
+    """The handler answers from the callback that learns the message is kept; the
+    session then goes on with the next message as if the reply came the usual way."""
+    journal = HeldJournal(Journal(tmp_path / "journal"))
+    handler = IntakeHandler(
+        config=load_config(), spool=Spool(tmp_path / "spool"), recorder=journal, clock=Clock()
+    )
+    factory, _ = protocol_factory(handler, limits=ProtocolLimits(), hostname="test.local")
+    server = await asyncio.get_running_loop().create_server(factory, "127.0.0.1", 0)
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.sockets[0].getsockname()[1])
+
+    async def say(line: bytes) -> bytes:
+        writer.write(line + b"\r\n")
+        while (reply := await asyncio.wait_for(reader.readline(), 10))[3:4] == b"-":
+            pass
+        return reply
+
+    try:
+        await reader.readline()  # the greeting
+        await say(b"EHLO mx.example.org")
+        replies = []
+        for number in (1, 2):
+            journal.started.clear()
+            journal.go_on.clear()
+            replies.append(await say(b"MAIL FROM:<a@example.org>"))
+            replies.append(await say(f"RCPT TO:<{INBOX}>".encode()))
+            replies.append(await say(b"DATA"))
+            writer.write(f"Subject: bid {number}\r\n\r\nthe form\r\n.\r\n".encode())
+            await asyncio.to_thread(journal.started.wait, 10)
+            with contextlib.suppress(TimeoutError):  # nothing before it is durable
+                replies.append(await asyncio.wait_for(reader.readline(), 0.3))
+            journal.go_on.set()
+            replies.append(await asyncio.wait_for(reader.readline(), 10))
+        replies.append(await say(b"QUIT"))
+    finally:
+        writer.close()
+        server.close()
+        handler.close()
+    kept = [entry.id for entry in journal.journal.pending()]
+    assert [reply.split(b" ", 1)[0] for reply in replies] == [
+        *[b"250", b"250", b"354", b"250"] * 2,
+        b"221",
+    ]
+    assert [reply.rsplit(b" ", 1)[1].strip().decode() for reply in replies[3:8:4]] == kept
