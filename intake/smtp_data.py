@@ -3,15 +3,24 @@
 Finds the end (a line holding only a dot), undoes dot-stuffing (RFC 5321
 §4.5.2: a leading dot of a line was doubled by the client), and notes the
 errors to answer after the end, as RFC 5321 §4.2.5 implies: ``552`` past the
-size limit, ``500`` for a line longer than the line limit. It works on whole
-lines with bytes methods (C speed) rather than one call per line: a 5 MB
-message is 70,000 lines, and a loop per line would hold the event loop.
+size limit, ``500`` for a line longer than the line limit.
+
+It runs on the receiver's event loop for every byte of every message, between
+other sessions' replies, so it works on whole chunks with bytes methods (C
+speed), never one call per line (a 5 MB message is 70,000 lines), and skips
+what a chunk cannot need: a chunk of base64 holds no dot at all, so it has
+neither the end nor a stuffed line. A 256 KB chunk of base64 costs about
+0.15 ms here, where splitting it into lines cost 0.9 ms.
 """
 
 from __future__ import annotations
 
 TOO_LONG = "500 Line too long (see RFC5321 4.5.3.1.6)"
 TOO_MUCH = "552 Error: Too much mail data"
+
+_DOTS_TO_CHECK = 32
+"""Dots looked at one by one in a chunk before searching it for the end line whole:
+prose has a few per line, and a chunk of dots must not cost a Python step each."""
 
 
 class DataStream:
@@ -24,46 +33,85 @@ class DataStream:
         self.problem: str | None = None
         self.leftover = b""
         """Bytes after the end, from a client that did not wait for our answer."""
-        self._pending = bytearray()  # received, not yet handled; always starts a line
+        self._pending = b""  # received, not yet handled: part of one line
+        self._mid_line = False  # the pending bytes are the tail of a line cut for its length
         self._size = 0
+        # A line too long holds a whole window of this size with no line end in it.
+        self._window = max(1, (line_limit - 1) // 2)
 
     def feed(self, chunk: bytes) -> bytes:
         """Take ``chunk``; return the message bytes now complete (unstuffed), maybe none."""
         if self.done:
             self.leftover += chunk
             return b""
-        pending = self._pending
-        pending += chunk
-        if pending.startswith(b".\r\n"):
-            end = 0
-        else:
-            found = pending.find(b"\r\n.\r\n")
-            end = found + 2 if found >= 0 else -1
+        data = self._pending + chunk if self._pending else chunk
+        end = _end_line(data, starts_line=not self._mid_line)
         if end >= 0:
             self.done = True
-            self.leftover = bytes(pending[end + 3 :])
-            lines = bytes(pending[:end])
-            pending.clear()
-        else:
-            last = pending.rfind(b"\r\n")
-            if last < 0:
-                if len(pending) > self.line_limit:
-                    self.problem = self.problem or TOO_LONG
-                    del pending[:-1]  # a trailing CR may begin the line end
-                return b""
-            lines = bytes(pending[: last + 2])
-            del pending[: last + 2]
-        return self._lines(lines)
+            self.leftover = data[end + 3 :]
+            self._pending = b""
+            return self._lines(data[:end])
+        last = data.rfind(b"\r\n")
+        if last < 0:
+            if len(data) > self.line_limit:
+                self.problem = self.problem or TOO_LONG
+                # Only a trailing CR is kept (it may begin the line end); what
+                # follows is still that line, whatever it looks like.
+                data = data[-1:]
+                self._mid_line = True
+            self._pending = data
+            return b""
+        self._pending = data[last + 2 :]
+        self._mid_line = False
+        return self._lines(data[: last + 2])
 
     def _lines(self, lines: bytes) -> bytes:
+        """Whole lines, from a line start: checked, counted and unstuffed."""
         if not lines:
             return b""
         self._size += len(lines)
         if self.problem is None and self.size_limit and self._size > self.size_limit:
             self.problem = TOO_MUCH
-        if self.problem is None and max(map(len, lines.split(b"\r\n"))) + 2 > self.line_limit:
+        if self.problem is None and self._has_long_line(lines):
             self.problem = TOO_LONG
         if self.problem is not None:
             return b""  # keep reading to the end, storing nothing
+        if b"." not in lines:
+            return lines
         lines = lines.replace(b"\r\n.", b"\r\n")
         return lines[1:] if lines.startswith(b".") else lines
+
+    def _has_long_line(self, lines: bytes) -> bool:
+        """Whether a line (with its CRLF) is longer than the limit.
+
+        A line of ``line_limit - 1`` bytes or more (CRLF not counted) covers a
+        whole window of ``window`` bytes starting at a multiple of ``window``;
+        only windows with no line end in them are measured exactly.
+        """
+        window, find = self._window, lines.find
+        for start in range(0, len(lines) - window + 1, window):
+            if find(b"\r\n", start, start + window + 1) >= 0:
+                continue
+            begin = lines.rfind(b"\r\n", 0, start + 1)
+            begin = 0 if begin < 0 else begin + 2
+            stop = find(b"\r\n", start)
+            stop = len(lines) if stop < 0 else stop
+            if stop - begin + 2 > self.line_limit:
+                return True
+        return False
+
+
+def _end_line(data: bytes, *, starts_line: bool) -> int:
+    """Where the end line (a dot alone) begins in ``data``; or -1."""
+    at = data.find(b".")
+    for _ in range(_DOTS_TO_CHECK):
+        if at < 0:
+            return -1
+        line_start = starts_line if at == 0 else at >= 2 and data.startswith(b"\r\n", at - 2)
+        if line_start and data.startswith(b".\r\n", at):
+            return at
+        at = data.find(b".", at + 1)
+    if at < 0:
+        return -1
+    found = data.find(b"\r\n.\r\n", at - 2)  # at >= _DOTS_TO_CHECK here
+    return found + 2 if found >= 0 else -1
