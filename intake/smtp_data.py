@@ -9,8 +9,8 @@ It runs on the receiver's event loop for every byte of every message, between
 other sessions' replies, so it works on whole chunks with bytes methods (C
 speed), never one call per line (a 5 MB message is 70,000 lines), and skips
 what a chunk cannot need: a chunk of base64 holds no dot at all, so it has
-neither the end nor a stuffed line. A 256 KB chunk of base64 costs about
-0.15 ms here, where splitting it into lines cost 0.9 ms.
+neither the end nor a stuffed line. 300 of the burst bench's mails (122 MB)
+take 0.07 s here; split into lines, as this module did before, 0.34 s.
 """
 
 from __future__ import annotations
@@ -36,8 +36,6 @@ class DataStream:
         self._pending = b""  # received, not yet handled: part of one line
         self._mid_line = False  # the pending bytes are the tail of a line cut for its length
         self._size = 0
-        # A line too long holds a whole window of this size with no line end in it.
-        self._window = max(1, (line_limit - 1) // 2)
 
     def feed(self, chunk: bytes) -> bytes:
         """Take ``chunk``; return the message bytes now complete (unstuffed), maybe none."""
@@ -84,20 +82,17 @@ class DataStream:
     def _has_long_line(self, lines: bytes) -> bool:
         """Whether a line (with its CRLF) is longer than the limit.
 
-        A line of ``line_limit - 1`` bytes or more (CRLF not counted) covers a
-        whole window of ``window`` bytes starting at a multiple of ``window``;
-        only windows with no line end in them are measured exactly.
+        From a line start, the last line end within the limit's reach is found
+        at once: every line before it is short enough, so the next look starts
+        after it, about a limit's length on (in base64, a dozen lines a step).
         """
-        window, find = self._window, lines.find
-        for start in range(0, len(lines) - window + 1, window):
-            if find(b"\r\n", start, start + window + 1) >= 0:
-                continue
-            begin = lines.rfind(b"\r\n", 0, start + 1)
-            begin = 0 if begin < 0 else begin + 2
-            stop = find(b"\r\n", start)
-            stop = len(lines) if stop < 0 else stop
-            if stop - begin + 2 > self.line_limit:
+        rfind, reach, start, end = lines.rfind, self.line_limit, 0, len(lines)
+        while start < end:
+            # A short enough line's CRLF starts at most line_limit - 2 bytes on.
+            found = rfind(b"\r\n", start, start + reach)
+            if found < 0:
                 return True
+            start = found + 2
         return False
 
 

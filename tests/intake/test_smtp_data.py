@@ -104,7 +104,7 @@ def random_line(rng: random.Random) -> bytes:
         return rng.choice([b".", b"..", b"...", b". .", b".\r", b"\r.", b"\n."])
     if shape < 0.8:  # near and over the limits used below
         return rng.choice(b"ab.\r\n").to_bytes(1, "big") * rng.choice(
-            [48, 49, 50, 998, 999, 1000, 2500]
+            [5, 6, 49, 50, 51, 998, 999, 1000, 2500]
         )
     return bytes(rng.choice(b"ab.\r\n ") for _ in range(rng.randint(0, 120)))
 
