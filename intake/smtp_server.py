@@ -108,12 +108,12 @@ class IntakeSMTP(SMTP):
         """The address of ``MAIL FROM``/``RCPT TO`` and what follows it, as aiosmtpd reads them.
 
         aiosmtpd parses every address with the email package's header parser,
-        about 0.25 ms each on the receiver's loop: as much as reading a mail's
-        data. A plain ``<local@domain>``, which nearly every sender writes, is
-        read here at once; anything else (quoted, commented, a route, a literal)
-        goes to aiosmtpd's parser. An address that makes that parser raise (``<``,
-        a lone ``"``) is malformed, answered ``553``: raised, it became our
-        ``451``, and the sender would try again for days.
+        85 µs each on the receiver's loop, two a mail. A plain
+        ``<local@domain>``, which nearly every sender writes, is read here by
+        one regular expression (1.5 µs); anything else (quoted, commented, a
+        route, a literal) goes to aiosmtpd's parser. An address that makes that
+        parser raise (``<``, a lone ``"``) is malformed, answered ``553``:
+        raised, it became our ``451``, and the sender would try again for days.
         """
         plain = _PLAIN_ADDRESS.match(arg)
         if plain is None or arg.startswith("(", plain.end()):
