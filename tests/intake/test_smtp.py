@@ -7,13 +7,10 @@ import contextlib
 import threading
 from pathlib import Path
 
-from intake.clock import Clock
-from intake.config.load import load_config
 from intake.journal import Journal, JournalWriter
-from intake.smtp import IntakeHandler
-from intake.smtp_server import ProtocolLimits, protocol_factory
-from intake.spool import Spool, SpoolFile
+from intake.spool import SpoolFile
 from intake.store.records import IncomingMessage
+from tests.intake.receiving import receiving
 
 INBOX = "safer-in-kent@bids.example.org"
 
@@ -57,19 +54,11 @@ async def test_a_client_gone_after_its_final_dot_still_has_its_message_kept(
     tmp_path: Path,
 ) -> None:
     journal = HeldJournal(Journal(tmp_path / "journal"))
-    spool = Spool(tmp_path / "spool")
     accepted: list[int] = []
-    handler = IntakeHandler(
-        config=load_config(),
-        spool=spool,
-        recorder=journal,
-        clock=Clock(),
-        on_accept=lambda: accepted.append(1),
-    )
-    factory, _ = protocol_factory(handler, limits=ProtocolLimits(), hostname="test.local")
-    server = await asyncio.get_running_loop().create_server(factory, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
+    async with receiving(tmp_path, journal, on_accept=lambda: accepted.append(1)) as (
+        handler,
+        port,
+    ):
         await _session(port, b"Subject: my bid\r\n\r\nthe form is attached")
         await asyncio.to_thread(journal.started.wait, 10)
         await asyncio.sleep(0.2)  # the server has seen the client go
@@ -78,13 +67,10 @@ async def test_a_client_gone_after_its_final_dot_still_has_its_message_kept(
             if not handler.storing:
                 break
             await asyncio.sleep(0.05)
-    finally:
-        server.close()
-        handler.close()
     (entry,) = journal.journal.pending()
-    assert spool.path(entry.spool_name).read_bytes().startswith(b"Subject: my bid\r\n")
+    assert handler.spool.path(entry.spool_name).read_bytes().startswith(b"Subject: my bid\r\n")
     assert accepted == [1] and handler.accepted == 1 and handler.storing == 0
-    assert list(spool.tmp.iterdir()) == []
+    assert list(handler.spool.tmp.iterdir()) == []
 
 
 async def test_the_250_waits_for_the_message_to_be_durable_and_comes_once(
@@ -93,12 +79,24 @@ async def test_the_250_waits_for_the_message_to_be_durable_and_comes_once(
     """The handler answers from the callback that learns the message is kept; the
     session then goes on with the next message as if the reply came the usual way."""
     journal = HeldJournal(Journal(tmp_path / "journal"))
-    handler = IntakeHandler(
-        config=load_config(), spool=Spool(tmp_path / "spool"), recorder=journal, clock=Clock()
-    )
-    factory, _ = protocol_factory(handler, limits=ProtocolLimits(), hostname="test.local")
-    server = await asyncio.get_running_loop().create_server(factory, "127.0.0.1", 0)
-    reader, writer = await asyncio.open_connection("127.0.0.1", server.sockets[0].getsockname()[1])
+    async with receiving(tmp_path, journal) as (_handler, port):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            replies = await _two_messages_held(journal, reader, writer)
+        finally:
+            writer.close()
+    kept = [entry.id for entry in journal.journal.pending()]
+    assert [reply.split(b" ", 1)[0] for reply in replies] == [
+        *[b"250", b"250", b"354", b"250"] * 2,
+        b"221",
+    ]
+    assert [reply.rsplit(b" ", 1)[1].strip().decode() for reply in replies[3:8:4]] == kept
+
+
+async def _two_messages_held(
+    journal: HeldJournal, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> list[bytes]:
+    """Two messages in one session, each held by the journal for a while; every reply."""
 
     async def say(line: bytes) -> bytes:
         writer.write(line + b"\r\n")
@@ -106,30 +104,20 @@ async def test_the_250_waits_for_the_message_to_be_durable_and_comes_once(
             pass
         return reply
 
-    try:
-        await reader.readline()  # the greeting
-        await say(b"EHLO mx.example.org")
-        replies = []
-        for number in (1, 2):
-            journal.started.clear()
-            journal.go_on.clear()
-            replies.append(await say(b"MAIL FROM:<a@example.org>"))
-            replies.append(await say(f"RCPT TO:<{INBOX}>".encode()))
-            replies.append(await say(b"DATA"))
-            writer.write(f"Subject: bid {number}\r\n\r\nthe form\r\n.\r\n".encode())
-            await asyncio.to_thread(journal.started.wait, 10)
-            with contextlib.suppress(TimeoutError):  # nothing before it is durable
-                replies.append(await asyncio.wait_for(reader.readline(), 0.3))
-            journal.go_on.set()
-            replies.append(await asyncio.wait_for(reader.readline(), 10))
-        replies.append(await say(b"QUIT"))
-    finally:
-        writer.close()
-        server.close()
-        handler.close()
-    kept = [entry.id for entry in journal.journal.pending()]
-    assert [reply.split(b" ", 1)[0] for reply in replies] == [
-        *[b"250", b"250", b"354", b"250"] * 2,
-        b"221",
-    ]
-    assert [reply.rsplit(b" ", 1)[1].strip().decode() for reply in replies[3:8:4]] == kept
+    await reader.readline()  # the greeting
+    await say(b"EHLO mx.example.org")
+    replies = []
+    for number in (1, 2):
+        journal.started.clear()
+        journal.go_on.clear()
+        replies.append(await say(b"MAIL FROM:<a@example.org>"))
+        replies.append(await say(f"RCPT TO:<{INBOX}>".encode()))
+        replies.append(await say(b"DATA"))
+        writer.write(f"Subject: bid {number}\r\n\r\nthe form\r\n.\r\n".encode())
+        await asyncio.to_thread(journal.started.wait, 10)
+        with contextlib.suppress(TimeoutError):  # nothing before it is durable
+            replies.append(await asyncio.wait_for(reader.readline(), 0.3))
+        journal.go_on.set()
+        replies.append(await asyncio.wait_for(reader.readline(), 10))
+    replies.append(await say(b"QUIT"))
+    return replies

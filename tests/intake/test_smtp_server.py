@@ -10,12 +10,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.smtp import SMTP
 
-from intake.clock import Clock
-from intake.config.load import load_config
-from intake.journal import Journal, JournalWriter
-from intake.smtp import IntakeHandler
-from intake.smtp_server import ConnectionLimiter, IntakeSMTP, ProtocolLimits, protocol_factory
-from intake.spool import Spool
+from intake.smtp_server import ConnectionLimiter, IntakeSMTP, ProtocolLimits
+from tests.intake.receiving import receiving
 
 PIECES = [
     *"abcXYZ09.-_+=!#$%&'*/?^`{|}~@<> \t",
@@ -83,17 +79,7 @@ async def test_a_local_part_over_the_limit_is_refused_as_aiosmtpd_refuses_it(
 async def test_garbage_for_an_address_is_refused_as_malformed_not_our_failure(
     tmp_path: Path,
 ) -> None:
-    handler = IntakeHandler(
-        config=load_config(),
-        spool=Spool(tmp_path / "spool"),
-        recorder=JournalWriter(Journal(tmp_path / "journal")),
-        clock=Clock(),
-    )
-    factory, _ = protocol_factory(handler, limits=ProtocolLimits(), hostname="test.local")
-    server = await asyncio.get_running_loop().create_server(factory, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-
-    def session() -> list[int]:
+    def session(port: int) -> list[int]:
         with smtplib.SMTP("127.0.0.1", port) as client:
             client.ehlo("mx.example.org")
             codes = [client.docmd("MAIL FROM:<")[0], client.docmd('MAIL FROM:"')[0]]
@@ -101,8 +87,5 @@ async def test_garbage_for_an_address_is_refused_as_malformed_not_our_failure(
             codes.append(client.docmd("RCPT TO:<")[0])
             return codes
 
-    try:
-        assert await asyncio.to_thread(session) == [553, 553, 250, 553]
-    finally:
-        server.close()
-        handler.close()
+    async with receiving(tmp_path) as (_handler, port):
+        assert await asyncio.to_thread(session, port) == [553, 553, 250, 553]
