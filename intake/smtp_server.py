@@ -223,8 +223,9 @@ class IntakeSMTP(SMTP):
             if not chunk:
                 break
             content = stream.feed(chunk)
-            if content:
-                incoming.write(content)
+            full = incoming.write(content)
+            if full is not None:  # its thread is behind: let TCP hold the sender
+                await full
             if stream.done:
                 if stream.leftover:  # a client that did not wait for our answer
                     self._reader._buffer[0:0] = stream.leftover  # type: ignore[attr-defined]
