@@ -15,7 +15,6 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
 from typing import Protocol
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -23,7 +22,6 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from intake.clock import Clock
 from intake.config.model import Config
 from intake.fingerprint import Fingerprint
-from intake.incoming import Incoming
 from intake.spool import Spool, SpoolFile
 from intake.store.records import IncomingMessage
 
@@ -109,14 +107,15 @@ class IntakeHandler:
     async def handle_DATA(  # noqa: N802 - aiosmtpd finds hooks by this name
         self, server: SMTP, session: Session, envelope: Envelope
     ) -> str:
-        incoming: Incoming | None = getattr(envelope, "incoming", None)
-        if incoming is None:  # a plain aiosmtpd SMTP handed us the content in memory
-            content = envelope.original_content or envelope.content or b""
-            if isinstance(content, str):
-                content = content.encode("utf-8", errors="surrogateescape")
-            incoming = self.open_incoming(envelope)
-            incoming.write(content)
-        return await self._store(incoming, self._arrived(session, envelope), envelope)
+        try:
+            message, file = self._received(session, envelope)
+        except Exception:
+            log.exception("could not store a message from %s", session.peer)
+            incoming: Incoming | None = getattr(envelope, "incoming", None)
+            if incoming is not None:
+                incoming.abort()
+            return TEMPORARY_FAILURE
+        return await self._store(message, file, getattr(envelope, "answer", None))
 
     async def handle_exception(self, error: Exception) -> str:
         """aiosmtpd's default answers ``500`` with the exception's text: a permanent
@@ -126,66 +125,63 @@ class IntakeHandler:
 
     def open_incoming(self, envelope: Envelope) -> Incoming:
         """Where the protocol writes DATA as it arrives (see ``IntakeSMTP.smtp_DATA``)."""
-        return Incoming(
-            self.spool.open(),
-            Fingerprint(list(envelope.rcpt_tos)),
-            self._threads,
-            asyncio.get_running_loop(),
-        )
+        return Incoming(self.spool.open(), Fingerprint(list(envelope.rcpt_tos)))
 
-    def _arrived(self, session: Session, envelope: Envelope) -> IncomingMessage:
-        """The message's record as its final dot arrives; what its content gives
-        (size, hashes, spool name) is filled in once it is all written."""
+    def _received(self, session: Session, envelope: Envelope) -> tuple[IncomingMessage, SpoolFile]:
+        incoming: Incoming | None = getattr(envelope, "incoming", None)
+        if incoming is None:  # a plain aiosmtpd SMTP handed us the content in memory
+            content = envelope.original_content or envelope.content or b""
+            if isinstance(content, str):
+                content = content.encode("utf-8", errors="surrogateescape")
+            incoming = self.open_incoming(envelope)
+            incoming.write(content)
+        received_at = self.clock.now()
+        spooled = incoming.file.describe(received_at)
         fund = self.config.fund_for_inbox(envelope.rcpt_tos[0])
-        return IncomingMessage(
-            id="",
+        message = IncomingMessage(
+            id=spooled.id,
             office=fund.office if fund else None,
             fund=fund.id if fund else None,
-            received_at=self.clock.now(),
+            received_at=received_at,
             mail_from=envelope.mail_from or "",
             rcpt_tos=[r.lower() for r in envelope.rcpt_tos],
             peer=str(session.peer[0]) if session.peer else None,
-            size=0,
-            sha256="",
-            dedupe_key="",
-            spool_name="",
-            node=self.node,
-        )
-
-    def _keep(self, incoming: Incoming, arrived: IncomingMessage) -> tuple[str, bool]:
-        """In a thread, after the last byte is written: the record whole, then kept."""
-        spooled = incoming.file.describe(arrived.received_at)
-        message = replace(
-            arrived,
-            id=spooled.id,
             size=spooled.size,
             sha256=spooled.sha256,
             dedupe_key=incoming.fingerprint.hexdigest(),
             spool_name=spooled.name,
+            node=self.node,
         )
-        return self.recorder.keep(message, incoming.file)
+        return message, incoming.file
 
     def _store(
-        self, incoming: Incoming, arrived: IncomingMessage, envelope: Envelope
+        self,
+        message: IncomingMessage,
+        file: SpoolFile,
+        answer: Callable[[str], None] | None = None,
     ) -> asyncio.Future[str]:
-        """Start making the message durable in one thread; the future of the reply.
+        """Start making ``message`` durable in one thread; the future of the reply.
 
         Callbacks, not a task: under a burst each turn of the event loop takes
         several milliseconds, and a task's first step, a shield and each awaited
         hop are a turn each (seven turns were 50 ms of a sender's wait). The
         work is not tied to the awaiting session either: a client that drops
         after its final dot (aiosmtpd#110) still has its message stored whole.
-        The protocol's ``answer``, when it gives one, sends the reply from the
-        very callback that learns the outcome; the session's task, woken by
-        the future, would send it a turn later (p99 27 ms under a burst).
+        ``answer``, when the protocol gives one, sends the reply from the very
+        callback that learns the outcome; the session's task, woken by the
+        future, would send it a turn later (p99 27 ms under a burst).
         """
         loop = asyncio.get_running_loop()
-        answer: Callable[[str], None] | None = getattr(envelope, "answer", None)
         reply: asyncio.Future[str] = loop.create_future()
         self.storing += 1
-        work = incoming.finish(lambda: self._keep(incoming, arrived))
+        try:
+            work = self._threads.submit(self.recorder.keep, message, file)
+        except RuntimeError:  # shutting down
+            self.storing -= 1
+            file.abort()
+            raise
         work.add_done_callback(
-            lambda done: loop.call_soon_threadsafe(self._stored, arrived, done, reply, answer)
+            lambda done: loop.call_soon_threadsafe(self._stored, message, done, reply, answer)
         )
         return reply
 
@@ -212,3 +208,18 @@ class IntakeHandler:
             answer(status)
         if not reply.done():
             reply.set_result(status)
+
+
+class Incoming:
+    """A message arriving: its spool file and its fingerprint, fed as data arrives."""
+
+    def __init__(self, file: SpoolFile, fingerprint: Fingerprint) -> None:
+        self.file = file
+        self.fingerprint = fingerprint
+
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+        self.fingerprint.feed(data)
+
+    def abort(self) -> None:
+        self.file.abort()

@@ -223,9 +223,8 @@ class IntakeSMTP(SMTP):
             if not chunk:
                 break
             content = stream.feed(chunk)
-            full = incoming.write(content)
-            if full is not None:  # its thread is behind: let TCP hold the sender
-                await full
+            if content:
+                incoming.write(content)
             if stream.done:
                 if stream.leftover:  # a client that did not wait for our answer
                     self._reader._buffer[0:0] = stream.leftover  # type: ignore[attr-defined]

@@ -35,10 +35,8 @@ def new_message_id() -> str:
 class SpoolFile:
     """A message being written to the spool as it arrives, in its temporary name.
 
-    The SMTP receiver writes DATA here as it arrives, so a 25 MB message is not
-    held in memory; :meth:`commit` makes it durable and gives it its place. The
-    file is created by the first write (in one of the receiver's threads, not
-    on its loop: creating a file is a journaled change of the spool's folder).
+    The SMTP receiver writes DATA here line by line, so a 25 MB message is not
+    held in memory; :meth:`commit` makes it durable and gives it its place.
     """
 
     FLUSH_AT = 256 * 1024
@@ -47,8 +45,9 @@ class SpoolFile:
         self.id = new_message_id()
         self._spool = spool
         self._temporary = spool.tmp / f"{self.id}.tmp"
-        self._descriptor: int | None = None
-        self._created = False
+        self._descriptor: int | None = os.open(
+            self._temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640
+        )
         self._buffer = bytearray()
         self._hash = hashlib.sha256()
         self.size = 0
@@ -57,7 +56,6 @@ class SpoolFile:
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         """Append data. Writes to the page cache only; the fsync is in :meth:`commit`."""
-        self._create()
         self._hash.update(data)
         self.size += len(data)
         if len(data) >= self.FLUSH_AT:
@@ -67,11 +65,6 @@ class SpoolFile:
         self._buffer += data
         if len(self._buffer) >= self.FLUSH_AT:
             self._flush()
-
-    def _create(self) -> None:
-        if not self._created:
-            self._descriptor = os.open(self._temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-            self._created = True
 
     def _flush(self) -> None:
         if self._buffer:
@@ -99,7 +92,6 @@ class SpoolFile:
         after this returns, a power cut does not lose the message.
         """
         spooled = self.describe(received_at)
-        self._create()
         self._flush()
         assert self._descriptor is not None
         try:
