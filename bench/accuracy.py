@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from fixtures.corpus import CORPUS_DIR, load_manifest
-from intake.checks import judge, unreadable
 from intake.config.load import load_config
-from intake.forms import form_spec
+from intake.reading.forms import form_spec
+from intake.rules.checks import judge, unreadable
 from parsers import ParserError, parse_document
 
 

@@ -47,9 +47,9 @@ SMALL_MAIL = 1024 * 1024
 sys.path.insert(0, str(ROOT))
 
 from intake.config.load import load_config  # noqa: E402
-from intake.extract import extract_from_file  # noqa: E402
-from intake.forms import form_spec  # noqa: E402
-from intake.latency import bucket_quantile  # noqa: E402
+from intake.inbox.latency import bucket_quantile  # noqa: E402
+from intake.reading.extract import extract_from_file  # noqa: E402
+from intake.reading.forms import form_spec  # noqa: E402
 from intake.service import SERVICE_NICENESS  # noqa: E402
 from tests.drills.kit import (  # noqa: E402
     SHAPE_WEIGHTS,

@@ -31,7 +31,7 @@ import pypdfium2 as pdfium
 
 from fixtures.corpus import CORPUS_DIR, load_manifest
 from intake.config.load import load_config
-from intake.forms import form_spec
+from intake.reading.forms import form_spec
 from parsers import parse_document
 
 

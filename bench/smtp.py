@@ -62,10 +62,10 @@ async def _serve_discard(port: int) -> None:
 async def _serve_durable(port: int, folder: str) -> None:
     from intake.clock import Clock
     from intake.config.load import load_config
-    from intake.journal import Journal, JournalWriter
-    from intake.smtp import IntakeHandler
-    from intake.smtp_server import ProtocolLimits, protocol_factory
-    from intake.spool import Spool
+    from intake.inbox.handler import IntakeHandler
+    from intake.inbox.journal import Journal, JournalWriter
+    from intake.inbox.protocol import ProtocolLimits, protocol_factory
+    from intake.inbox.spool import Spool
 
     # What the service's receiver process does on SQLite: spool file and journal
     # entry, each fsynced, before the 250.

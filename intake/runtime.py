@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from intake.clock import Clock
 from intake.config.model import Config
-from intake.pool import ParsePool
-from intake.slack_workspaces import SlackWorkspaces
-from intake.spool import Spool
-from intake.waker import Waker
+from intake.inbox.spool import Spool
+from intake.jobs.waker import Waker
+from intake.reading.pool import ParsePool
+from intake.slack.tokens import SlackWorkspaces
 from notifier.mailer import Mailer
 
 

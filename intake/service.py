@@ -23,30 +23,30 @@ from functools import partial
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
-from intake.channels import channels_by_workspace, place
 from intake.clock import Clock
 from intake.config.load import load_config
 from intake.errors import ConfigError
 from intake.http import SlackHandler, make_app
-from intake.journal import Journal, JournalRecorder, record_journal
-from intake.pool import ParsePool
-from intake.receiver import Receiver, ReceiverPlan
+from intake.inbox.journal import Journal, JournalRecorder, record_journal
+from intake.inbox.protocol import ProtocolLimits, tls_context
+from intake.inbox.receiver import Receiver, ReceiverPlan
+from intake.inbox.spool import Spool
+from intake.jobs.scheduler import Scheduler
+from intake.jobs.waker import MESSAGES
+from intake.jobs.worker import Workers
+from intake.reading.pool import ParsePool
 from intake.runtime import Runtime
-from intake.scheduler import Scheduler
 from intake.settings import Settings
-from intake.slack_workspaces import Installations, SlackWorkspaces
-from intake.slackapp import build_app
-from intake.slackapp.endpoint import slack_events_handler
-from intake.slackapp.install import InstallPages
-from intake.slackapp.socket_mode import SocketMode
-from intake.smtp_server import ProtocolLimits, tls_context
-from intake.spool import Spool
+from intake.slack.app import build_app
+from intake.slack.channels import channels_by_workspace, place
+from intake.slack.endpoint import slack_events_handler
+from intake.slack.install import InstallPages
+from intake.slack.socket_mode import SocketMode
+from intake.slack.tokens import Installations, SlackWorkspaces
+from intake.slack.workspaces import bot_tokens, check_install_settings, workspaces
 from intake.store import installations
 from intake.store.engine import hold_sqlite_database, make_engine
 from intake.store.migrate import migrate
-from intake.waker import MESSAGES
-from intake.worker import Workers
-from intake.workspaces import bot_tokens, check_install_settings, workspaces
 from notifier.mailer import Mailer, Outbox, RelayMailer
 from notifier.pacing import ChannelPacer
 from notifier.slack import SlackPoster
@@ -101,7 +101,13 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         # Workers are forked with the readers and tesseract's library already loaded:
         # a new worker's first scan took 0.25 s longer without, its first Word
         # form 55 ms (python-docx is imported when the first one comes).
-        preload=("intake.extract", "parsers.docx", "parsers.pdf", "parsers.pdf.ocr", "tesserocr"),
+        preload=(
+            "intake.reading.extract",
+            "parsers.docx",
+            "parsers.pdf",
+            "parsers.pdf.ocr",
+            "tesserocr",
+        ),
     )
     reply_domain = parseaddr(config.offices[0].reply_from)[1].rsplit("@", 1)[-1]
     runtime = Runtime(
@@ -116,7 +122,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         mail_domain=reply_domain or "localhost",
     )
 
-    # The receiver runs in a process of its own (see intake.receiver). On SQLite
+    # The receiver runs in a process of its own (see intake.inbox.receiver). On SQLite
     # it records accepted mail in a journal that this process moves into the
     # database; on PostgreSQL it commits each message itself.
     _tls(settings)  # a certificate that cannot be loaded stops the start, with its reason

@@ -19,7 +19,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from intake.reports import stored_bid, stored_bids
+from intake.bids.reports import stored_bid, stored_bids
 from intake.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

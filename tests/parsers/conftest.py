@@ -8,7 +8,7 @@ import pytest
 
 from fixtures.corpus import CORPUS_DIR
 from intake.config.load import load_config
-from intake.forms import form_spec
+from intake.reading.forms import form_spec
 from parsers import FormSpec
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from intake.checks import judge
 from intake.config.load import load_config
-from intake.forms import form_spec
+from intake.reading.forms import form_spec
+from intake.rules.checks import judge
 from parsers import UnreadableDocument, parse_document
 
 FORMS = Path(__file__).resolve().parents[2] / "fixtures" / "forms"

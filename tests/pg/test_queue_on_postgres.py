@@ -6,7 +6,7 @@ import pytest
 
 from intake.store.engine import make_engine
 from intake.store.migrate import migrate
-from tests.intake.test_queue import (  # noqa: F401 - collected here against PostgreSQL
+from tests.intake.store.test_queue import (  # noqa: F401 - collected here against PostgreSQL
     test_a_chain_runs_one_job_at_a_time_in_order,
     test_a_delayed_job_waits_its_turn,
     test_a_job_whose_lease_ran_out_is_taken_by_another_worker,

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from fixtures.make_fixtures import build_mail
 from tests.harness import RunningService, fixture_form
+from tests.intake.slack.conftest import slack_env, workspace
+from tests.intake.slack.driver import SlackDriver, text_value
 from tests.pg.test_two_nodes import _query
 from tests.slack_api_server import SlackApiServer
-from tests.slackapp.conftest import slack_env, workspace
-from tests.slackapp.driver import SlackDriver, text_value
 
 SEVEN_DAYS_BEFORE = "2027-05-23T08:59:57+01:00"
 

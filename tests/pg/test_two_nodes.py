@@ -96,7 +96,7 @@ def test_a_node_killed_mid_burst_loses_and_doubles_nothing(
 def test_migrations_build_the_same_schema_on_postgresql(postgres_url: str) -> None:
     from intake.store.engine import make_engine
     from intake.store.migrate import migrate
-    from tests.intake.test_migrations import schema_drift
+    from tests.intake.store.test_migrations import schema_drift
 
     engine = make_engine(postgres_url)
 

@@ -1,0 +1,1 @@
+"""Use cases on stored bids, one transaction each: receive, triage, acknowledge, deadlines."""

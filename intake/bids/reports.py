@@ -1,0 +1,182 @@
+"""Stored bids for people and programs: JSON, a table, a text view, CSV and XLSX."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import IO, Any
+
+from intake.bids.triage import OFFICER_EVENTS
+from intake.config.model import Config
+from intake.errors import NotFound
+from intake.store import records
+from intake.store.engine import make_engine, reading
+from intake.store.migrate import migrate
+
+
+async def stored_bids(
+    database_url: str,
+    *,
+    office: str | None = None,
+    fund: str | None = None,
+    statuses: tuple[str, ...] = (),
+) -> list[dict[str, Any]]:
+    """SPEC's bid JSON (``ref``, ``version``, ``fund``, ``status``, ``received_at``,
+    ``fields``, ``problems``) for every stored bid, oldest first; only ``office``'s
+    when given."""
+    engine = make_engine(database_url)
+    try:
+        await migrate(engine)
+        async with reading(engine) as connection:
+            rows = await records.list_bids(connection, office=office, fund=fund, statuses=statuses)
+            return [await _bid_json(connection, row) for row in rows]
+    finally:
+        await engine.dispose()
+
+
+async def stored_bid(database_url: str, ref: str, *, office: str | None = None) -> dict[str, Any]:
+    """One bid's JSON with its history; a bid of another office than ``office`` is not found."""
+    engine = make_engine(database_url)
+    try:
+        await migrate(engine)
+        async with reading(engine) as connection:
+            row = await records.bid_by_ref(connection, ref)
+            if office is not None and row.office != office:
+                raise NotFound(f"no bid with reference {ref} in office {office}")
+            bid = await _bid_json(connection, row)
+            bid["history"] = [
+                {
+                    "at": e.at.isoformat(),
+                    "actor": e.actor,
+                    "kind": e.kind,
+                    "text": e.text,
+                    "by": (e.data or {}).get("name") if e.kind in OFFICER_EVENTS else None,
+                }
+                for e in await records.history(connection, row.id)
+            ]
+            return bid
+    finally:
+        await engine.dispose()
+
+
+async def _bid_json(connection: Any, row: Any) -> dict[str, Any]:
+    version = await records.latest_version(connection, row.id)
+    return {
+        "ref": row.ref,
+        "version": row.version,
+        "office": row.office,
+        "fund": row.fund,
+        "round": row.round,
+        "status": row.status,
+        "received_at": row.received_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+        "applicant": row.applicant,
+        "file": version.file if version else None,
+        "format": version.format if version else None,
+        "fields": version.fields if version else {},
+        "problems": version.problems if version else [],
+        "sources": version.sources if version else {},
+        "assigned_to": row.assigned_to,
+        "decision": row.decision,
+        "decision_reason": row.decision_reason,
+        "scores": row.scores,
+    }
+
+
+def bids_table(bids: list[dict[str, Any]]) -> str:
+    """A plain table for the terminal."""
+    if not bids:
+        return "No bids stored yet."
+    header = ("REF", "V", "FUND", "STATUS", "RECEIVED", "AMOUNT", "ORGANISATION", "PROBLEMS")
+    rows = [
+        (
+            b["ref"],
+            str(b["version"]),
+            b["fund"] or "-",
+            b["status"],
+            b["received_at"][:16].replace("T", " "),
+            b["fields"].get("amount_requested", "-"),
+            (b["fields"].get("organisation_name") or "-")[:40],
+            str(len(b["problems"])),
+        )
+        for b in bids
+    ]
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(r, widths, strict=True)).rstrip()
+        for r in (header, *rows)
+    )
+
+
+def bid_text(bid: dict[str, Any]) -> str:
+    """One bid for reading in a terminal."""
+    lines = [
+        f"{bid['ref']} (version {bid['version']}): {bid['status']}",
+        f"Fund: {bid['fund'] or '-'}   Round: {bid['round'] or '-'}   "
+        f"Received: {bid['received_at']}",
+        f"From: {bid['applicant'] or '-'}   File: {bid['file'] or '-'}",
+        "",
+        "Problems:" if bid["problems"] else "Problems: none",
+    ]
+    lines += [f"  - [{p['code']}] {p['message']}" for p in bid["problems"]]
+    lines += ["", "Answers:"]
+    for field, value in bid["fields"].items():
+        shown = ", ".join(value) if isinstance(value, list) else str(value)
+        if len(shown) > 100:
+            shown = shown[:97] + "..."
+        lines.append(f"  {field}: {shown}")
+    if bid.get("history"):
+        lines += ["", "History:"]
+        lines += [
+            f"  {e['at'][:16].replace('T', ' ')}  "
+            + (f"{e.get('by') or e['actor']} " if e["kind"] in OFFICER_EVENTS else "")
+            + e["text"]
+            for e in bid["history"]
+        ]
+    return "\n".join(lines)
+
+
+def _columns(config: Config) -> list[str]:
+    fields: list[str] = []
+    for form in config.forms:
+        fields += [f.id for f in form.fields if f.id not in fields]
+    return fields
+
+
+_META = ("ref", "version", "fund", "round", "status", "received_at", "assigned_to", "decision")
+
+
+def _flat(bid: dict[str, Any], fields: list[str]) -> list[str]:
+    out = [str(bid.get(key) or "") for key in _META]
+    for field in fields:
+        value = bid["fields"].get(field, "")
+        out.append("; ".join(value) if isinstance(value, list) else str(value))
+    out.append(" | ".join(p["message"] for p in bid["problems"]))
+    return [_safe_cell(cell) for cell in out]
+
+
+def _safe_cell(value: str) -> str:
+    # Spreadsheet programs run cells starting with = + - @ as formulas (CSV injection).
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def write_csv(bids: list[dict[str, Any]], config: Config, handle: IO[str]) -> None:
+    fields = _columns(config)
+    writer = csv.writer(handle)
+    writer.writerow([*_META, *fields, "problems"])
+    for bid in bids:
+        writer.writerow(_flat(bid, fields))
+
+
+def write_xlsx(bids: list[dict[str, Any]], config: Config, path: Path) -> None:
+    from openpyxl import Workbook
+
+    fields = _columns(config)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Bids"
+    sheet.append([*_META, *fields, "problems"])
+    for bid in bids:
+        sheet.append(_flat(bid, fields))
+    sheet.freeze_panes = "B2"
+    book.save(path)

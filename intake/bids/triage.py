@@ -1,0 +1,216 @@
+"""What officers do to a bid: take it, rule on it, score it, ask for what is missing.
+
+Each action is one transaction: the bid changes, an event records who did what,
+and a card job (in the channel's chain) updates the card and adds the event as
+a line in its thread. Asking for information also queues the mail to the
+applicant (in the bid's mail chain, so it follows the acknowledgement). The
+Slack listeners call these; so could a CLI or a web page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from intake.errors import IntakeError
+from intake.runtime import Runtime
+from intake.slack.channels import card_chain
+from intake.store import records
+from intake.store.queue import enqueue
+from intake.store.schema import bids, events
+
+DECISIONS = ("eligible", "not_eligible")
+# The events officers make; their text reads after the officer's name ("took this bid").
+OFFICER_EVENTS = frozenset({"assigned", "decision", "scored", "info_requested"})
+
+
+class Refused(IntakeError):
+    """An action that cannot be done to this bid now; the message says why, for the officer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Officer:
+    """Who acts: a Slack user id (shown as a mention) and their name (for logs and the CLI)."""
+
+    id: str
+    name: str | None = None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {"officer": self.id, "name": self.name}
+
+
+async def assign(runtime: Runtime, ref: str, officer: Officer, *, offices: Collection[str]) -> str:
+    """Make ``officer`` the one who deals with the bid; returns a sentence for them.
+
+    ``offices`` are those the officer works for (their Slack workspace's): a
+    bid of any other office is :class:`NotFound`, as in every action here.
+    """
+    async with runtime.engine.begin() as connection:
+        bid = await records.bid_by_ref(connection, ref, offices=offices)
+        if bid.assigned_to == officer.id:
+            return f"{bid.ref} is already assigned to you."
+        before = bid.assigned_to
+        await connection.execute(
+            update(bids)
+            .where(bids.c.id == bid.id)
+            .values(assigned_to=officer.id, updated_at=runtime.clock.now())
+        )
+        text = "took this bid" + (f" over from {before}" if before else "")
+        await _record(runtime, connection, bid, officer, "assigned", text)
+    return f"{bid.ref} is now assigned to you."
+
+
+async def decide(
+    runtime: Runtime,
+    ref: str,
+    officer: Officer,
+    *,
+    offices: Collection[str],
+    eligible: bool,
+    reason: str | None,
+) -> str:
+    """Record the officer's ruling on eligibility, with their reason."""
+    if not eligible and not (reason and reason.strip()):
+        raise Refused("Say why the bid is not eligible.")
+    decision = "eligible" if eligible else "not_eligible"
+    reason = reason.strip() if reason else None
+    async with runtime.engine.begin() as connection:
+        bid = await records.bid_by_ref(connection, ref, offices=offices)
+        await connection.execute(
+            update(bids)
+            .where(bids.c.id == bid.id)
+            .values(decision=decision, decision_reason=reason, updated_at=runtime.clock.now())
+        )
+        words = "eligible" if eligible else "not eligible"
+        text = f"marked this bid {words}" + (f": {reason}" if reason else ".")
+        await _record(
+            runtime, connection, bid, officer, "decision", text, decision=decision, reason=reason
+        )
+    return f"{bid.ref} is marked {words}."
+
+
+async def score(
+    runtime: Runtime,
+    ref: str,
+    officer: Officer,
+    scores: dict[str, int],
+    *,
+    offices: Collection[str],
+) -> str:
+    """Store the officer's scores (criterion id → level) against the office's matrix."""
+    async with runtime.engine.begin() as connection:
+        bid = await records.bid_by_ref(connection, ref, offices=offices)
+        criteria = runtime.config.office(bid.office).scoring
+        known = {c.id: c for c in criteria}
+        if set(scores) != set(known):
+            raise Refused("Score every criterion of the matrix.")
+        for key, level in scores.items():
+            top = len(known[key].levels)
+            if not 1 <= level <= top:
+                raise Refused(f"{known[key].name}: choose a level from 1 to {top}.")
+        await connection.execute(
+            update(bids)
+            .where(bids.c.id == bid.id)
+            .values(scores=dict(scores), updated_at=runtime.clock.now())
+        )
+        total = sum(scores.values())
+        out_of = sum(len(c.levels) for c in criteria)
+        detail = ", ".join(f"{c.name} {scores[c.id]}" for c in criteria)
+        text = f"scored this bid {total} / {out_of} ({detail})."
+        await _record(runtime, connection, bid, officer, "scored", text, scores=dict(scores))
+    return f"{bid.ref} scored {total} / {out_of}."
+
+
+async def request_info(
+    runtime: Runtime,
+    ref: str,
+    officer: Officer,
+    *,
+    offices: Collection[str],
+    version: int,
+    note: str | None,
+    request: str,
+) -> str:
+    """Mail the applicant, in their thread, for exactly the problems of ``version``.
+
+    ``version`` is the one the officer looked at: if a newer one has arrived
+    since, its problems may differ, and the officer is told to look again.
+    ``request`` identifies the officer's request (the modal's view id): the
+    same request sent twice mails once; a new request mails again.
+    """
+    async with runtime.engine.begin() as connection:
+        bid = await records.bid_by_ref(connection, ref, offices=offices)
+        latest = await records.latest_version(connection, bid.id)
+        if latest is None or latest.version != version:
+            raise Refused(
+                f"A newer version of {bid.ref} has arrived: look at its card again before asking."
+            )
+        problems = list(latest.problems or [])
+        if not problems:
+            raise Refused(f"{bid.ref} has no problems to ask about.")
+        asked = (
+            await connection.execute(
+                select(func.count()).where(
+                    events.c.bid_id == bid.id,
+                    events.c.kind == "info_requested",
+                    events.c.data["version"].as_integer() == version,
+                )
+            )
+        ).scalar_one()
+        number = int(asked) + 1
+        queued = await enqueue(
+            connection,
+            kind="ack",
+            key=f"ack:{bid.id}:v{version}:request_info:{request[:80]}",
+            chain=f"mail:{bid.id}",
+            payload={
+                "bid": bid.id,
+                "version": version,
+                "kind": "request_info",
+                "note": note.strip() if note and note.strip() else None,
+                "seq": number,
+            },
+        )
+        if not queued:
+            return f"The applicant of {bid.ref} is already being asked (request {request})."
+        count = len(problems)
+        text = (
+            "asked the applicant for the missing information "
+            f"({count} problem{'s' if count != 1 else ''})."
+        )
+        await _record(runtime, connection, bid, officer, "info_requested", text, version=version)
+    return f"The applicant of {bid.ref} will be emailed the {count} problem(s)."
+
+
+async def _record(
+    runtime: Runtime,
+    connection: AsyncConnection,
+    bid: Any,
+    officer: Officer,
+    kind: str,
+    text: str,
+    **data: Any,
+) -> None:
+    """The event of an action, and the card job that shows it (update + thread line)."""
+    event = await records.add_event(
+        connection,
+        bid_id=bid.id,
+        at=runtime.clock.now(),
+        actor=officer.id,
+        kind=kind,
+        text=text,
+        data={**officer.data, **data},
+    )
+    await enqueue(
+        connection,
+        kind="card",
+        key=f"card:{bid.id}:event:{event}",
+        chain=card_chain(runtime.config, office=bid.office, fund=bid.fund),
+        payload={"bid": bid.id, "event": event},
+    )
+    runtime.log.info("%s: %s %s", bid.ref, officer.name or officer.id, text)

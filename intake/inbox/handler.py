@@ -1,0 +1,225 @@
+"""The SMTP receiver: only the funds' inboxes, and nothing acknowledged before it is safe.
+
+aiosmtpd speaks the protocol; this module is its handler. ``RCPT`` accepts only
+configured inbox addresses. ``DATA`` has its :class:`Recorder` make the message
+durable (the spool file and its envelope, each fsynced with its folder: the
+accept journal on SQLite, a committed database row on PostgreSQL) before
+answering ``250``; any failure of ours answers ``451 4.3.0`` so the sender
+retries, never a ``5xx`` that would bounce an applicant's mail for good, and
+never our internal error text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Protocol
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from intake.clock import Clock
+from intake.config.model import Config
+from intake.inbox.fingerprint import Fingerprint
+from intake.inbox.spool import Spool, SpoolFile
+from intake.store.records import IncomingMessage
+
+log = logging.getLogger("intake.inbox.handler")
+
+OK_RECIPIENT = "250 2.1.5 Recipient OK"
+UNKNOWN_USER = "550 5.1.1 No such mailbox here: check the fund's address"
+RELAY_DENIED = "550 5.7.1 Relaying denied"
+TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
+TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, please try again later"
+
+
+class Recorder(Protocol):
+    """Makes an accepted message durable before the sender hears ``250``."""
+
+    def keep(self, message: IncomingMessage, file: SpoolFile) -> tuple[str, bool]:
+        """Commit ``file`` (or drop it, for a copy already kept) and record ``message``.
+
+        Returns the id the message is kept under and whether it is new: a second
+        delivery of a message already stored is not. Blocking: it runs in one of
+        the receiver's threads, and on failure leaves no committed envelope.
+        """
+        ...
+
+
+class IntakeHandler:
+    """aiosmtpd handler: recipients by the configuration, messages into the spool."""
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        spool: Spool,
+        recorder: Recorder,
+        clock: Clock,
+        max_recipients: int = 20,
+        node: str | None = None,
+        on_accept: Callable[[], None] = lambda: None,
+        threads: int = 32,
+    ) -> None:
+        """``threads``: messages made durable at once (concurrent fsyncs share the
+        file system's journal commits, so every session can have one)."""
+        self.config = config
+        self.node = node
+        self.max_recipients = max_recipients
+        self.spool = spool
+        self.recorder = recorder
+        self.clock = clock
+        self.on_accept = on_accept
+        self.storing = 0
+        """Messages being made durable now: a stopping receiver waits for them."""
+        self._domains = {f.inbox.rsplit("@", 1)[1] for f in config.funds}
+        self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="spool")
+        self.accepted = 0
+
+    def close(self) -> None:
+        """Wait for messages still being made durable, then let the threads go."""
+        self._threads.shutdown(wait=True)
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd finds hooks by this name
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        address = address.strip()
+        if len(envelope.rcpt_tos) >= self.max_recipients:
+            return TOO_MANY_RECIPIENTS
+        fund = self.config.fund_for_inbox(address)
+        if fund is None:
+            domain = address.rsplit("@", 1)[-1].lower()
+            return UNKNOWN_USER if domain in self._domains else RELAY_DENIED
+        if envelope.rcpt_tos:
+            first = self.config.fund_for_inbox(envelope.rcpt_tos[0])
+            if first is not None and first.office != fund.office:
+                # One message, one office: the sender's server will send a second copy.
+                return "452 4.5.3 Send to one office's inbox per message"
+        envelope.rcpt_tos.append(address)
+        return OK_RECIPIENT
+
+    async def handle_DATA(  # noqa: N802 - aiosmtpd finds hooks by this name
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        try:
+            message, file = self._received(session, envelope)
+        except Exception:
+            log.exception("could not store a message from %s", session.peer)
+            incoming: Incoming | None = getattr(envelope, "incoming", None)
+            if incoming is not None:
+                incoming.abort()
+            return TEMPORARY_FAILURE
+        return await self._store(message, file, getattr(envelope, "answer", None))
+
+    async def handle_exception(self, error: Exception) -> str:
+        """aiosmtpd's default answers ``500`` with the exception's text: a permanent
+        bounce for our own fault, and a leak. We log it and answer ``451``."""
+        log.error("SMTP session error: %s", error, exc_info=error)
+        return TEMPORARY_FAILURE
+
+    def open_incoming(self, envelope: Envelope) -> Incoming:
+        """Where the protocol writes DATA as it arrives (see ``IntakeSMTP.smtp_DATA``)."""
+        return Incoming(self.spool.open(), Fingerprint(list(envelope.rcpt_tos)))
+
+    def _received(self, session: Session, envelope: Envelope) -> tuple[IncomingMessage, SpoolFile]:
+        incoming: Incoming | None = getattr(envelope, "incoming", None)
+        if incoming is None:  # a plain aiosmtpd SMTP handed us the content in memory
+            content = envelope.original_content or envelope.content or b""
+            if isinstance(content, str):
+                content = content.encode("utf-8", errors="surrogateescape")
+            incoming = self.open_incoming(envelope)
+            incoming.write(content)
+        received_at = self.clock.now()
+        spooled = incoming.file.describe(received_at)
+        fund = self.config.fund_for_inbox(envelope.rcpt_tos[0])
+        message = IncomingMessage(
+            id=spooled.id,
+            office=fund.office if fund else None,
+            fund=fund.id if fund else None,
+            received_at=received_at,
+            mail_from=envelope.mail_from or "",
+            rcpt_tos=[r.lower() for r in envelope.rcpt_tos],
+            peer=str(session.peer[0]) if session.peer else None,
+            size=spooled.size,
+            sha256=spooled.sha256,
+            dedupe_key=incoming.fingerprint.hexdigest(),
+            spool_name=spooled.name,
+            node=self.node,
+        )
+        return message, incoming.file
+
+    def _store(
+        self,
+        message: IncomingMessage,
+        file: SpoolFile,
+        answer: Callable[[str], None] | None = None,
+    ) -> asyncio.Future[str]:
+        """Start making ``message`` durable in one thread; the future of the reply.
+
+        Callbacks, not a task: under a burst each turn of the event loop takes
+        several milliseconds, and a task's first step, a shield and each awaited
+        hop are a turn each (seven turns were 50 ms of a sender's wait). The
+        work is not tied to the awaiting session either: a client that drops
+        after its final dot (aiosmtpd#110) still has its message stored whole.
+        ``answer``, when the protocol gives one, sends the reply from the very
+        callback that learns the outcome; the session's task, woken by the
+        future, would send it a turn later (p99 27 ms under a burst).
+        """
+        loop = asyncio.get_running_loop()
+        reply: asyncio.Future[str] = loop.create_future()
+        self.storing += 1
+        try:
+            work = self._threads.submit(self.recorder.keep, message, file)
+        except RuntimeError:  # shutting down
+            self.storing -= 1
+            file.abort()
+            raise
+        work.add_done_callback(
+            lambda done: loop.call_soon_threadsafe(self._stored, message, done, reply, answer)
+        )
+        return reply
+
+    def _stored(
+        self,
+        message: IncomingMessage,
+        work: Future[tuple[str, bool]],
+        reply: asyncio.Future[str],
+        answer: Callable[[str], None] | None,
+    ) -> None:
+        self.storing -= 1
+        try:
+            stored_id, new = work.result()
+        except Exception:
+            log.exception("could not store a message from %s", message.peer)
+            status = TEMPORARY_FAILURE
+        else:
+            if new:
+                self.accepted += 1
+                self.on_accept()
+            log.info("accepted %s from <%s> for %s", stored_id, message.mail_from, message.rcpt_tos)
+            status = f"250 2.0.0 OK queued as {stored_id}"
+        if answer is not None:
+            answer(status)
+        if not reply.done():
+            reply.set_result(status)
+
+
+class Incoming:
+    """A message arriving: its spool file and its fingerprint, fed as data arrives."""
+
+    def __init__(self, file: SpoolFile, fingerprint: Fingerprint) -> None:
+        self.file = file
+        self.fingerprint = fingerprint
+
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+        self.fingerprint.feed(data)
+
+    def abort(self) -> None:
+        self.file.abort()

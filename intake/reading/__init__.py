@@ -1,0 +1,1 @@
+"""What runs in the parsing workers: mail → attachments → parsers → answers."""

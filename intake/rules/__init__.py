@@ -1,0 +1,1 @@
+"""Pure rules on data: the bid model, its checks, the calendar, references."""

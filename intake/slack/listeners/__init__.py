@@ -1,0 +1,1 @@
+"""Bolt listeners: slash commands, buttons and modal submissions."""

@@ -1,0 +1,142 @@
+"""The card's buttons: assign to me, request missing info, mark (not) eligible, score.
+
+Every click is acknowledged at once. "Assign to me" acts straight away; the
+others open a modal (Slack's ``trigger_id`` lasts about three seconds, so the
+modal is opened before anything slow) whose submission does the work
+(:mod:`.submissions`). The card itself is updated by the card job the action
+queues, so the officer sees the change where everyone else does.
+
+A button carries only a reference, so every click is checked against the
+offices of the workspace it came from (:mod:`.authorize`): another office's
+bid is "not here", whatever the payload says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from intake.bids import triage
+from intake.errors import NotFound
+from intake.runtime import Runtime
+from intake.slack.authorize import offices_of
+from intake.slack.listeners.context import ModalContext, ephemeral, not_here, officer_of
+from intake.slack.summaries import bid_summary
+from intake.store import records
+from intake.store.engine import reading
+from notifier.cards import (
+    ACTION_ASSIGN,
+    ACTION_ELIGIBLE,
+    ACTION_INELIGIBLE,
+    ACTION_REQUEST_INFO,
+    ACTION_SCORE,
+)
+from notifier.escape import escape_mrkdwn
+from notifier.listings import notice
+from notifier.modals import decision_modal, request_info_modal, score_modal
+from notifier.model import ScoreCriterion
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    """Add a listener for each of the card's buttons to ``app``."""
+
+    async def assign_to_me(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        ref = str(action.get("value") or "")
+        try:
+            await triage.assign(runtime, ref, officer_of(body), offices=offices_of(context))
+        except NotFound:
+            await _say(respond, not_here(ref))
+        except Exception:
+            runtime.log.exception("assign %s failed", action.get("value"))
+            await _say(respond, "That did not work; please try again shortly.")
+
+    async def open_modal(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        ref = str(action.get("value") or "")
+        kind = str(action.get("action_id"))
+        try:
+            view = await _modal_for(runtime, kind, ref, offices_of(context))
+        except NotFound:
+            await _say(respond, not_here(ref))
+            return
+        except triage.Refused as refusal:
+            await _say(respond, str(refusal))
+            return
+        try:
+            await client.views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError as exc:
+            runtime.log.warning("could not open the %s modal for %s: %s", kind, ref, exc)
+            await _say(respond, "Slack did not open the form in time; please click again.")
+
+    app.action(ACTION_ASSIGN)(assign_to_me)
+    for action_id in (ACTION_REQUEST_INFO, ACTION_ELIGIBLE, ACTION_INELIGIBLE, ACTION_SCORE):
+        app.action(action_id)(open_modal)
+
+
+async def _modal_for(
+    runtime: Runtime, action_id: str, ref: str, offices: Collection[str]
+) -> dict[str, Any]:
+    async with reading(runtime.engine) as connection:
+        bid = await records.bid_by_ref(connection, ref, offices=offices)
+        version = await records.latest_version(connection, bid.id)
+    number = version.version if version else bid.version
+    organisation = (version.fields or {}).get("organisation_name") if version else None
+    if action_id == ACTION_SCORE:
+        criteria = [
+            ScoreCriterion(id=c.id, name=c.name, levels=c.levels)
+            for c in runtime.config.office(bid.office).scoring
+        ]
+        return score_modal(
+            ref=bid.ref,
+            organisation=organisation,
+            criteria=criteria,
+            current={k: int(v) for k, v in (bid.scores or {}).items()},
+            metadata=ModalContext(ref=bid.ref, version=number).encode(),
+        )
+    if action_id == ACTION_REQUEST_INFO:
+        summary_problems = _problems(runtime, bid, version)
+        if not summary_problems:
+            raise triage.Refused(f"{bid.ref} has no problems to ask the applicant about.")
+        return request_info_modal(
+            ref=bid.ref,
+            organisation=organisation,
+            problems=summary_problems,
+            metadata=ModalContext(ref=bid.ref, version=number).encode(),
+        )
+    eligible = action_id == ACTION_ELIGIBLE
+    return decision_modal(
+        ref=bid.ref,
+        organisation=organisation,
+        eligible=eligible,
+        metadata=ModalContext(ref=bid.ref, version=number, eligible=eligible).encode(),
+    )
+
+
+def _problems(runtime: Runtime, bid: Any, version: Any) -> tuple[Any, ...]:
+    """The problems exactly as the mail will word them (the bid's summary)."""
+    if version is None:
+        return ()
+    return bid_summary(runtime.config, bid, version).problems
+
+
+async def _say(respond: AsyncRespond, words: str) -> None:
+    """Tell the officer alone (through the click's response URL)."""
+    await respond(**ephemeral(notice(escape_mrkdwn(words))))

@@ -1,0 +1,174 @@
+"""The ``/intake`` slash command: ``open``, ``show REF``, ``deadlines``, ``help``.
+
+Answers are ephemeral (only the officer who asked sees them). Slack wants an
+acknowledgement within three seconds: help and mistakes are answered in the
+acknowledgement itself; the rest is acknowledged at once and answered through
+the command's response URL when the database has answered.
+
+Only the offices of the workspace the command was typed in are seen at all
+(:mod:`.authorize`). Within them, bids are shown only in the channels the
+configuration posts them to, and only the bids of the funds that channel
+receives: the people who see the cards are the people who may list them.
+Deadlines are listed in any channel of the workspace, its offices' only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+
+from intake.config.model import Config
+from intake.errors import NotFound
+from intake.rules.calendar import deadlines
+from intake.runtime import Runtime
+from intake.slack.authorize import offices_of
+from intake.slack.channels import channel_for
+from intake.slack.listeners.context import ephemeral, in_ack
+from intake.slack.summaries import bid_summary
+from intake.store import records
+from intake.store.engine import reading
+from notifier.cards import triage_card
+from notifier.escape import escape_mrkdwn
+from notifier.listings import (
+    deadlines_message,
+    help_message,
+    not_found_message,
+    open_bids_message,
+)
+from notifier.model import BidLine, DeadlineLine
+from notifier.text import one_line
+
+COMMAND = "/intake"
+_NOT_HERE = (
+    "Bids are listed only in the channels their cards are posted to ({channels}). "
+    "Run the command there."
+)
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    """Add the ``/intake`` listener to ``app``."""
+
+    async def intake_command(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
+        word, _, rest = str(command.get("text") or "").strip().partition(" ")
+        word = word.lower()
+        if word in ("", "help"):
+            await ack(**in_ack(help_message()))
+            return
+        if word not in ("open", "show", "deadlines"):
+            shown = escape_mrkdwn(one_line(word))[:40]
+            await ack(**in_ack(help_message(f"I don't know “{shown}”.")))
+            return
+        if word == "show" and not rest.strip():
+            await ack(**in_ack(help_message("Give the bid's reference: `/intake show REF`.")))
+            return
+        offices = offices_of(context)
+        funds = funds_seen_in(runtime.config, command, offices)
+        if word != "deadlines" and funds is None:
+            where = ", ".join(sorted(_channels(runtime.config, offices))) or "none here"
+            await ack(**in_ack(help_message(_NOT_HERE.format(channels=where))))
+            return
+        await ack()
+        try:
+            if word == "open":
+                payload = await open_bids(runtime, funds or [])
+            elif word == "show":
+                payload = await show_bid(runtime, rest.strip().split()[0], funds or [])
+            else:
+                payload = upcoming_deadlines(runtime, funds, offices)
+        except Exception:
+            runtime.log.exception("/intake %s failed", word)
+            payload = help_message("Something went wrong on our side; please try again shortly.")
+        await respond(**ephemeral(payload))
+
+    app.command(COMMAND)(intake_command)
+
+
+def funds_seen_in(
+    config: Config, command: dict[str, Any], offices: Collection[str]
+) -> list[str] | None:
+    """The funds of ``offices`` whose cards go to the command's channel; None if there are none.
+
+    ``offices`` are those of the command's workspace: another workspace's
+    channel of the same name receives nothing of theirs.
+    """
+    here = {str(command.get("channel_id") or ""), "#" + str(command.get("channel_name") or "")}
+    here = {h.lower() for h in here if h not in ("", "#")}
+    funds = [
+        fund.id
+        for fund in config.funds
+        if fund.office in offices
+        and channel_for(config, office=fund.office, fund=fund.id).lower() in here
+    ]
+    return funds or None
+
+
+async def open_bids(runtime: Runtime, funds: list[str]) -> dict[str, Any]:
+    """Bids without a decision, grouped by fund in the configuration's order."""
+    groups: list[tuple[str, list[BidLine]]] = []
+    async with reading(runtime.engine) as connection:
+        for fund_id in funds:
+            fund = runtime.config.fund(fund_id)
+            office = runtime.config.office(fund.office)
+            lines = []
+            for bid in await records.list_bids(connection, fund=fund_id):
+                if bid.decision:
+                    continue
+                version = await records.latest_version(connection, bid.id)
+                fields = version.fields if version else {}
+                lines.append(
+                    BidLine(
+                        ref=bid.ref,
+                        organisation=fields.get("organisation_name"),
+                        project=fields.get("project_name"),
+                        status=bid.status,
+                        problems=len(version.problems) if version else 0,
+                        received_at=bid.received_at,
+                        timezone=office.timezone,
+                        assigned_to=bid.assigned_to,
+                    )
+                )
+            if lines:
+                groups.append((fund.name, lines))
+    return open_bids_message(groups)
+
+
+async def show_bid(runtime: Runtime, ref: str, funds: list[str]) -> dict[str, Any]:
+    """One bid's card, with its buttons; only a bid of the channel's funds."""
+    async with reading(runtime.engine) as connection:
+        try:
+            bid = await records.bid_by_ref(connection, ref)
+        except NotFound:
+            return not_found_message(ref)
+        if bid.fund not in funds:
+            return not_found_message(ref)
+        version = await records.latest_version(connection, bid.id)
+    if version is None:
+        return not_found_message(ref)
+    return triage_card(bid_summary(runtime.config, bid, version))
+
+
+def upcoming_deadlines(
+    runtime: Runtime, funds: list[str] | None, offices: Collection[str]
+) -> dict[str, Any]:
+    """The coming deadlines of ``offices``: the channel's funds' in a triage channel, else all."""
+    now = runtime.clock.now()
+    lines = [
+        DeadlineLine(
+            at=d.at,
+            timezone=runtime.config.office(d.office).timezone,
+            text=d.describe(),
+        )
+        for d in deadlines(runtime.config, since=now)
+        if d.office in offices and (funds is None or d.fund.id in funds)
+    ]
+    return deadlines_message(lines)
+
+
+def _channels(config: Config, offices: Collection[str]) -> set[str]:
+    return {
+        channel_for(config, office=f.office, fund=f.id) for f in config.funds if f.office in offices
+    }

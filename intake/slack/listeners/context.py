@@ -1,0 +1,57 @@
+"""What every listener needs from a Slack payload: who acts, and the modal's context."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from intake.bids.triage import Officer
+from notifier.text import one_line
+
+
+def officer_of(body: dict[str, Any]) -> Officer:
+    """The officer who clicked or submitted (interactions) or typed the command."""
+    user = body.get("user") or {}
+    if isinstance(user, dict) and user.get("id"):
+        return Officer(id=str(user["id"]), name=user.get("username") or user.get("name"))
+    return Officer(id=str(body.get("user_id", "unknown")), name=body.get("user_name"))
+
+
+@dataclass(frozen=True, slots=True)
+class ModalContext:
+    """What a modal carries from the click to the submission (its ``private_metadata``)."""
+
+    ref: str
+    version: int
+    eligible: bool | None = None
+
+    def encode(self) -> str:
+        return json.dumps(
+            {"ref": self.ref, "version": self.version, "eligible": self.eligible},
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def decode(cls, text: str) -> ModalContext:
+        data = json.loads(text or "{}")
+        return cls(
+            ref=str(data["ref"]),
+            version=int(data["version"]),
+            eligible=data.get("eligible"),
+        )
+
+
+def ephemeral(payload: dict[str, Any]) -> dict[str, Any]:
+    """A message shown only to the officer who asked, never replacing the card."""
+    return {"response_type": "ephemeral", "replace_original": False, **payload}
+
+
+def in_ack(payload: dict[str, Any]) -> dict[str, Any]:
+    """An ephemeral answer given in the acknowledgement itself (no response URL needed)."""
+    return {"response_type": "ephemeral", "text": payload["text"], "blocks": payload["blocks"]}
+
+
+def not_here(ref: str) -> str:
+    """What an officer is told of a bid that is gone, or another office's (the same words)."""
+    return f"No bid {one_line(ref)[:40]} here."

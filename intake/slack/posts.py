@@ -1,0 +1,156 @@
+"""Posting a message that must appear once (a card, an alert, a line in a card's
+thread), whatever fails.
+
+Slack has no idempotency key for ``chat.postMessage``. A post whose answer is
+lost (a 5xx, a dropped connection, the process killed mid-call) may have been
+made. So: before posting, the key's row says ``posting``; after, ``posted``
+with the ``ts``; a failure that certainly posted nothing says ``failed``. A
+retry that finds ``posting`` first looks in the channel for a message carrying
+the key in its metadata and adopts it instead of posting again.
+
+Also keeps the operator's view of each channel: a refusal that only a person
+can fix (the app not invited, an archived channel, a revoked token) becomes a
+warning on ``/healthz`` and in the log, and the post waits and retries until
+the channel works again; the first post that succeeds clears it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from intake.runtime import Runtime
+from intake.store.engine import reading, upsert
+from intake.store.queue import real_now
+from intake.store.schema import slack_posts
+from notifier.errors import SlackError
+from notifier.slack import SlackPoster
+
+_POST_BY_KEY = select(slack_posts).where(slack_posts.c.key == bindparam("key"))
+
+AfterPost = Callable[[AsyncConnection, str, str], Awaitable[None]]
+"""Stores what a caller keeps of a post (``connection, channel, ts``)."""
+
+# Refusals that a person fixes in Slack; the post waits for them instead of failing.
+CHANNEL_PROBLEMS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+        "missing_scope",
+    }
+)
+# How long a post waits before trying a channel that refused it again.
+CHANNEL_RETRY_SECONDS = 60.0
+
+
+async def post_once(
+    runtime: Runtime,
+    slack: SlackPoster,
+    *,
+    key: str,
+    channel: str,
+    place: str,
+    payload: Mapping[str, Any],
+    then: AfterPost | None = None,
+    thread_ts: str | None = None,
+) -> tuple[str, str]:
+    """Post ``payload`` into ``channel`` unless the message with ``key`` is there already.
+
+    ``slack`` holds the token of the channel's workspace; ``place`` names the
+    channel for the operator (:func:`intake.slack.channels.place`). Returns
+    ``(channel_id, ts)``. Raises :class:`SlackError` (transient for what may
+    work later, channel problems included). ``then(connection, channel, ts)``
+    stores what the caller keeps of the post, in the transaction that marks it
+    posted. With ``thread_ts`` the message is a line in that message's thread.
+    """
+    engine = runtime.engine
+    row = await _row(engine, key)
+    if row is not None and row.state == "posted" and row.ts:
+        if then is not None:
+            async with engine.begin() as connection:
+                await then(connection, row.channel, row.ts)
+        return row.channel, row.ts
+    if row is not None and row.state == "posting":
+        found = await guarded(
+            runtime, place, slack.find_posted(row.channel, key, thread_ts=thread_ts)
+        )
+        if found is not None:
+            runtime.log.info("%s was posted before its answer was lost; not posting again", key)
+            await _set(engine, key, channel=found[0], state="posted", ts=found[1], then=then)
+            return found
+    await _set(engine, key, channel=channel, state="posting", ts=None)
+    try:
+        posted = await guarded(
+            runtime, place, slack.post(channel, payload, once=key, thread_ts=thread_ts)
+        )
+    except SlackError as exc:
+        if not exc.maybe_done:
+            await _set(engine, key, channel=channel, state="failed", ts=None)
+        raise
+    await _set(engine, key, channel=posted[0], state="posted", ts=posted[1], then=then)
+    return posted
+
+
+async def guarded(runtime: Runtime, place: str, call: Any) -> Any:
+    """Await a Slack call about a channel, keeping the channel's warning up to date.
+
+    ``place`` names the channel and, unless the default, its workspace: two
+    workspaces' ``#grants`` have a warning each.
+
+    A refusal in :data:`CHANNEL_PROBLEMS` is logged, shown on ``/healthz`` and
+    turned into a transient error that retries after a minute.
+    """
+    try:
+        result = await call
+    except SlackError as exc:
+        if exc.code in CHANNEL_PROBLEMS:
+            if runtime.slack_warnings.get(place) != exc.message:
+                runtime.log.warning("Slack: %s", exc.message)
+            runtime.slack_warnings[place] = exc.message
+            raise SlackError(
+                exc.message, transient=True, code=exc.code, retry_after=CHANNEL_RETRY_SECONDS
+            ) from exc
+        raise
+    if runtime.slack_warnings.pop(place, None) is not None:
+        runtime.log.info("Slack: posting to %s works again", place)
+    return result
+
+
+async def _row(engine: AsyncEngine, key: str) -> Any:
+    async with reading(engine) as connection:
+        return (await connection.execute(_POST_BY_KEY, {"key": key})).first()
+
+
+async def _set(
+    engine: AsyncEngine,
+    key: str,
+    *,
+    channel: str,
+    state: str,
+    ts: str | None,
+    then: AfterPost | None = None,
+) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(
+            *upsert(
+                connection,
+                slack_posts,
+                ["key"],
+                key=key,
+                channel=channel,
+                state=state,
+                ts=ts,
+                updated_at=real_now(),
+            )
+        )
+        if then is not None and ts is not None:
+            await then(connection, channel, ts)

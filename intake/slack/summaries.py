@@ -1,0 +1,101 @@
+"""From stored bids to the notifier's plain values (cards, acknowledgements)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from intake.config.model import Config
+from intake.rules.checks import current_or_next_round
+from notifier.model import BidSummary, CheckLine, ProblemLine
+
+
+def bid_summary(config: Config, bid: Any, version: Any) -> BidSummary:
+    """What a card or acknowledgement says about ``bid`` as of ``version``."""
+    office = config.office(bid.office)
+    fund = _fund(config, bid.fund)
+    form = _form(config, bid.form)
+    fields: dict[str, Any] = version.fields or {}
+    joint = bool(form and form.partnership_field and fields.get(form.partnership_field) is True)
+    cap = fund.cap_for(joint=joint) if fund else None
+    round_ = None
+    if fund is not None:
+        round_ = next((r for r in fund.rounds if r.id == version.round), None)
+        round_ = round_ or current_or_next_round(fund, office, version.received_at)
+    problems = tuple(
+        ProblemLine(
+            field=p["field"],
+            question=_question(form, p["field"]),
+            code=p["code"],
+            message=p["message"],
+        )
+        for p in version.problems
+    )
+    decision = None
+    if bid.decision:
+        decision = bid.decision.replace("_", " ")
+        if bid.decision_reason:
+            decision += f": {bid.decision_reason}"
+    scores = bid.scores or {}
+    matrix = office.scoring
+    parts = tuple((c.name, int(scores[c.id])) for c in matrix if c.id in scores)
+    return BidSummary(
+        ref=bid.ref,
+        version=version.version,
+        office_name=office.name,
+        fund_id=fund.id if fund else None,
+        fund_name=fund.name if fund else None,
+        round_name=round_.name if round_ else None,
+        organisation=fields.get("organisation_name"),
+        project=fields.get("project_name"),
+        contact_name=fields.get("contact_name"),
+        amount_requested=fields.get("amount_requested"),
+        amount_cap=f"{cap:.2f}" if cap is not None else None,
+        total_cost=fields.get("total_cost"),
+        status=version.status,
+        problems=problems,
+        received_at=version.received_at,
+        timezone=office.timezone,
+        attachments=tuple(a["name"] for a in version.attachments or ()),
+        closes_at=round_.closes_at(office.tz) if round_ else None,
+        assigned_to=bid.assigned_to,
+        decision=decision,
+        score=sum(int(v) for v in scores.values()) if scores else None,
+        score_out_of=sum(len(c.levels) for c in matrix) if scores else None,
+        score_parts=parts,
+        to_check=tuple(
+            CheckLine(
+                field=field,
+                question=_question(form, field),
+                note=str(source.get("note") or "the reading is uncertain"),
+            )
+            for field, source in (version.sources or {}).items()
+            if source.get("flagged") and field in fields
+        ),
+    )
+
+
+def _fund(config: Config, fund_id: str | None) -> Any:
+    if not fund_id:
+        return None
+    try:
+        return config.fund(fund_id)
+    except KeyError:
+        return None
+
+
+def _form(config: Config, form_id: str | None) -> Any:
+    if not form_id:
+        return None
+    try:
+        return config.form(form_id)
+    except KeyError:
+        return None
+
+
+def _question(form: Any, field_id: str | None) -> str | None:
+    if form is None or field_id is None:
+        return None
+    try:
+        return str(form.field(field_id).label)
+    except KeyError:
+        return None
