@@ -1,0 +1,116 @@
+"""Running and checking the service: ``serve``, ``deadlines``, ``check-config``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+from pathlib import Path
+
+from intake.cli.common import EXIT_OK, Commands
+from intake.clock import Clock
+from intake.config.load import load_config
+from intake.config.model import Config
+from intake.rules.calendar import deadlines
+from intake.settings import Settings
+
+
+def add_commands(commands: Commands) -> None:
+    """Add ``serve``, ``deadlines`` and ``check-config``."""
+    serve = commands.add_parser("serve", help="run the service (SMTP, HTTP, workers)")
+    serve.set_defaults(run=_serve)
+
+    calendar = commands.add_parser("deadlines", help="coming deadlines of every fund")
+    calendar.add_argument("--all", action="store_true", help="past deadlines too")
+    calendar.add_argument("--json", action="store_true")
+    calendar.set_defaults(run=_deadlines)
+
+    check = commands.add_parser("check-config", help="validate the configuration")
+    check.add_argument("path", nargs="?", type=Path, help="TOML file (default: INTAKE_CONFIG)")
+    check.set_defaults(run=_check_config)
+
+
+def _serve(_args: argparse.Namespace, settings: Settings) -> int:
+    from intake.service import serve
+
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # aiosmtpd logs every command at INFO; our own receiver logs what matters.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    asyncio.run(serve(settings))
+    return EXIT_OK
+
+
+def _deadlines(args: argparse.Namespace, settings: Settings) -> int:
+    config = load_config(settings.config)
+    now = Clock(settings.now).now()
+    found = deadlines(config, since=None if args.all else now)
+    if args.json:
+        for deadline in found:
+            print(
+                json.dumps(
+                    {
+                        "at": deadline.at.isoformat(),
+                        "kind": deadline.kind,
+                        "office": deadline.office,
+                        "fund": deadline.fund.id,
+                        "round": deadline.round.id,
+                        "what": deadline.describe(),
+                    }
+                )
+            )
+        return EXIT_OK
+    if not found:
+        print("No coming deadlines in the configuration.")
+    for deadline in found:
+        local = deadline.at.astimezone(config.office(deadline.office).tz)
+        print(f"{local:%a %d %b %Y %H:%M}  {deadline.describe()}")
+    return EXIT_OK
+
+
+def _check_config(args: argparse.Namespace, settings: Settings) -> int:
+    path = args.path or settings.config
+    config = load_config(path)
+    questions = sum(len(form.fields) for form in config.forms)
+    rounds = sum(len(fund.rounds) for fund in config.funds)
+    print(
+        f"{path or 'the bundled configuration'} is valid: {len(config.offices)} office(s), "
+        f"{len(config.funds)} fund(s) with {rounds} round(s), {len(config.forms)} form(s) "
+        f"with {questions} questions."
+    )
+    for line in _slack_notes(config, settings):
+        print(line)
+    return EXIT_OK
+
+
+def _slack_notes(config: Config, settings: Settings) -> list[str]:
+    """Each Slack workspace, and a warning for a token variable not set on this machine.
+
+    Not an error here: the configuration may be checked where the secrets are
+    not (a CI job); ``intake serve`` refuses to start without them.
+    """
+    from intake.slack.workspaces import workspaces
+
+    found = workspaces(config)
+    if len(found) == 1 and found[0].team_id is None:
+        return []
+    lines = []
+    for workspace in found:
+        offices = ", ".join(sorted(workspace.offices))
+        where = workspace.team_id or "the default workspace"
+        if workspace.token_env is None:
+            lines.append(
+                f"Slack workspace {where}: {offices}; bot token from installing the app "
+                "(the service's /slack/install page)"
+            )
+            continue
+        state = "set" if settings.secret(workspace.token_env) else "NOT SET here"
+        lines.append(
+            f"Slack workspace {where}: {offices}; bot token in {workspace.token_env} ({state})"
+        )
+        if not workspace.is_default and state != "set":
+            lines.append(f"note: intake serve will not start until {workspace.token_env} is set")
+    return lines

@@ -1,0 +1,56 @@
+"""Reading stored bids: ``bids`` (a table or JSON lines) and ``show`` (one bid)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+
+from intake.bids import reports
+from intake.cli.common import EXIT_OK, Commands, chosen_office
+from intake.config.load import load_config
+from intake.settings import Settings
+
+
+def add_commands(commands: Commands) -> None:
+    """Add ``bids`` and ``show``."""
+    bids = commands.add_parser("bids", help="list stored bids")
+    bids.add_argument("--json", action="store_true", help="one JSON object per bid")
+    bids.add_argument("--fund", help="only this fund's bids")
+    bids.add_argument("--status", action="append", default=[], help="only bids with this status")
+    bids.add_argument("--office", help="only this office's bids")
+    bids.set_defaults(run=_bids)
+
+    show = commands.add_parser("show", help="show one bid with its history")
+    show.add_argument("ref", help="the bid's reference, e.g. KENT-2027-0001")
+    show.add_argument("--json", action="store_true")
+    show.add_argument("--office", help="the office whose bid it is")
+    show.set_defaults(run=_show)
+
+
+def _bids(args: argparse.Namespace, settings: Settings) -> int:
+    office = chosen_office(args, settings, load_config(settings.config))
+    rows = asyncio.run(
+        reports.stored_bids(
+            settings.resolved_database_url,
+            office=office,
+            fund=args.fund,
+            statuses=tuple(args.status),
+        )
+    )
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+    else:
+        print(reports.bids_table(rows))
+    return EXIT_OK
+
+
+def _show(args: argparse.Namespace, settings: Settings) -> int:
+    office = chosen_office(args, settings, load_config(settings.config))
+    bid = asyncio.run(reports.stored_bid(settings.resolved_database_url, args.ref, office=office))
+    if args.json:
+        print(json.dumps(bid, indent=2, ensure_ascii=False))
+    else:
+        print(reports.bid_text(bid))
+    return EXIT_OK
