@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from notifier.errors import AddressError
 from notifier.model import Acknowledgement, BidSummary, ProblemLine
+from notifier.references import TAG, tag
 from notifier.text import clean, one_line, shorten
 from notifier.wording import clock, closing_day, deadline_phrase, fund_words, long_date
 
@@ -36,7 +37,6 @@ MAX_REFERENCES = 20
 WIDTH = 72
 
 _RE_PREFIX = re.compile(r"^\s*re\s*(\[\d+\])?\s*:", re.IGNORECASE)
-_REF_TAG = re.compile(r"\[\s*ref\s*:?\s*([A-Za-z0-9][A-Za-z0-9._/-]*)\s*\]", re.IGNORECASE)
 _MSG_ID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
 
 # Problems that no corrected form can cure within this round.
@@ -82,21 +82,21 @@ def reply_subject(their_subject: str | None, ref: str) -> str:
     another bid is replaced by ours so that a reply can only land on one bid.
     """
     subject = one_line(_decode_words(their_subject or ""))[:MAX_THEIR_SUBJECT]
-    tag = f"[Ref {ref}]"
+    ours = tag(ref)
     tagged = False
 
     def keep_ours(match: re.Match[str]) -> str:
         nonlocal tagged
         if match.group(1).lower() == ref.lower() and not tagged:
             tagged = True
-            return tag
+            return ours
         return ""
 
-    subject = " ".join(_REF_TAG.sub(keep_ours, subject).split())
+    subject = " ".join(TAG.sub(keep_ours, subject).split())
     if not subject:
-        return f"Your grant application {tag}"
+        return f"Your grant application {ours}"
     if not tagged:
-        subject = f"{subject} {tag}"
+        subject = f"{subject} {ours}"
     if not _RE_PREFIX.match(subject):
         subject = f"Re: {subject}"
     return subject
@@ -321,7 +321,7 @@ def _request_info(ack: Acknowledgement, now: datetime) -> list[str]:
         _fill(
             "Please reply to this email with the corrected form attached, or with the "
             f"missing information in your reply, {_deadline_or_soon(bid, now)}. "
-            f"Please keep [Ref {bid.ref}] in the subject line."
+            f"Please keep {tag(bid.ref)} in the subject line."
         )
     )
     return paragraphs
@@ -342,7 +342,7 @@ def _what_arrived(bid: BidSummary) -> list[str]:
 
 def _reference(bid: BidSummary) -> str:
     return _fill(
-        f"Your reference is {bid.ref}. Please keep [Ref {bid.ref}] in the subject line "
+        f"Your reference is {bid.ref}. Please keep {tag(bid.ref)} in the subject line "
         "if you reply, so that your message joins your application."
     )
 

@@ -1,0 +1,41 @@
+"""A reply to our acknowledgement lands on the bid we acknowledged, whatever tags the applicant kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from intake.rules.references import find_reference, our_message_id
+from notifier.ack import reply_subject
+
+OURS = "KENT-2027-0001"
+
+
+@pytest.mark.parametrize(
+    "their_subject",
+    [
+        "Application form [Ref KENT-2027-0003]",
+        "Application form [Ref::KENT-2027-0003]",
+        "Application form [ REF:  kent-2027-0003 ]",
+        "Application form [ref\tKENT-2027-0003]",
+        "[Ref KENT-2027-0003] [Ref ESSEX-2027-0009] form",
+        "Form [Ref KENT-2027-0001] and [Ref KENT-2027-0003]",
+    ],
+)
+def test_a_reply_to_our_subject_names_only_our_bid(their_subject: str) -> None:
+    """Any tag the reader would take for a reference is replaced by ours when we answer."""
+    assert find_reference(subject=their_subject, text="") is not None
+    ours = reply_subject(their_subject, OURS)
+    assert find_reference(subject=ours, text="") == OURS, ours
+    assert ours.count("[Ref") == 1
+
+
+def test_our_message_id_leads_back_to_the_bid_before_any_tag() -> None:
+    reply_to = our_message_id(OURS, 2, "ack", 0, "bids.example.org")
+    found = find_reference(
+        subject="Re: form [Ref KENT-2027-0003]", text="", thread_ids=["<x@y>", reply_to]
+    )
+    assert found == OURS
+
+
+def test_text_that_only_looks_like_a_tag_is_not_a_reference() -> None:
+    assert find_reference(subject="[Ref to our chat] [Ref KENT-27-1]", text="") is None
