@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from notifier.escape import escape_mrkdwn, truncate
-from notifier.model import DeadlineAlert, RoundCounts
+from notifier.model import ALERT_WORDS, AlertKind, DeadlineAlert, RoundCounts
 from notifier.text import one_line
 from notifier.wording import closing_day, deadline_phrase, long_date
 
@@ -18,21 +18,13 @@ MAX_HEADER = 150
 MAX_SECTION_TEXT = 3000
 MAX_FIELD = 2000
 
-_EMOJI = {
+_EMOJI: dict[AlertKind, str] = {
     "closes_in_7_days": ":calendar:",
     "closes_in_1_day": ":alarm_clock:",
     "closed": ":lock:",
     "decisions_due": ":envelope:",
     "updates_due": ":memo:",
     "monitoring_due": ":bar_chart:",
-}
-_TITLE = {
-    "closes_in_7_days": "closes in 7 days",
-    "closes_in_1_day": "closes tomorrow",
-    "closed": "has closed",
-    "decisions_due": "award and regret letters due",
-    "updates_due": "six-month updates due",
-    "monitoring_due": "year-end monitoring returns due",
 }
 
 Payload = dict[str, Any]
@@ -82,7 +74,7 @@ def alert_title(alert: DeadlineAlert) -> str:
     """The alert's heading in plain words (not escaped)."""
     fund = one_line(alert.fund_name)
     round_ = one_line(alert.round_name)
-    return f"{fund} {round_} {_TITLE[alert.kind]}"
+    return f"{fund} {round_} {ALERT_WORDS[alert.kind]}"
 
 
 def console_alert(alert: DeadlineAlert) -> str:

@@ -186,6 +186,19 @@ AlertKind = Literal[
     "updates_due",
     "monitoring_due",
 ]
+"""The deadlines the officers' channel is alerted to: the one list of them."""
+
+ALERT_KINDS: tuple[AlertKind, ...] = get_args(AlertKind)
+
+ALERT_WORDS: dict[AlertKind, str] = {
+    "closes_in_7_days": "closes in 7 days",
+    "closes_in_1_day": "closes tomorrow",
+    "closed": "has closed",
+    "decisions_due": "award and regret letters due",
+    "updates_due": "six-month updates due",
+    "monitoring_due": "year-end monitoring returns due",
+}
+"""What each alert says of a round: "Safer in Kent Fund 2027/28 round 1 *closes tomorrow*"."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -26,16 +26,9 @@ from intake.store.engine import insert_ignoring_duplicates, reading
 from intake.store.queue import Job, enqueue
 from intake.store.schema import alerts, bids
 from notifier.alerts import console_alert, deadline_alert
-from notifier.model import DeadlineAlert, RoundCounts
+from notifier.model import ALERT_KINDS, DeadlineAlert, RoundCounts
 
-ALERTED = (
-    "closes_in_7_days",
-    "closes_in_1_day",
-    "closed",
-    "decisions_due",
-    "updates_due",
-    "monitoring_due",
-)
+ALERTED = ALERT_KINDS
 # After its moment, how long an alert is still worth sending: a service that was
 # down over the moment sends it late; one started long after does not send it.
 # A reminder is worth sending only until the next one, or the close.

@@ -9,26 +9,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from intake.config.model import Config, Fund, Office, Round
+from notifier.model import ALERT_WORDS, AlertKind
 
-DeadlineKind = Literal[
-    "opens",
-    "closes_in_7_days",
-    "closes_in_1_day",
-    "closed",
-    "decisions_due",
-    "updates_due",
-    "monitoring_due",
-]
+DeadlineKind = Literal["opens", AlertKind]
+"""A dated event of a round: its opening, and every deadline the officers are alerted to."""
 
-_WORDS: dict[str, str] = {
-    "opens": "opens for bids",
-    "closes_in_7_days": "closes in 7 days",
-    "closes_in_1_day": "closes tomorrow",
-    "closed": "has closed",
-    "decisions_due": "award and regret letters due",
-    "updates_due": "six-month updates due",
-    "monitoring_due": "year-end monitoring returns due",
-}
+_WORDS: dict[DeadlineKind, str] = {"opens": "opens for bids"}
+_WORDS.update(ALERT_WORDS.items())
 
 
 @dataclass(frozen=True, slots=True)

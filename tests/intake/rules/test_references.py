@@ -1,4 +1,4 @@
-"""A reply to our acknowledgement lands on the bid we acknowledged, whatever tags the applicant kept."""
+"""A reply to our acknowledgement lands on the bid we acknowledged, whatever tags it kept."""
 
 from __future__ import annotations
 
