@@ -1,10 +1,13 @@
 """``intake serve``: the composition root that builds and runs every part.
 
-The only module (with the CLI) that reads settings. It starts the SMTP
-receiver on the service's own event loop, the HTTP endpoint (with the Slack
-app's request URL), Socket Mode when configured, the parsing pool, the workers
-and the deadline scheduler; SIGTERM or Ctrl-C stops them in order: stop
-accepting mail, let sessions and jobs finish briefly, then close. Work accepted and not
+The only module (with the CLI) that reads settings. Each part is started by a
+function of its own here and its stop is registered at once on the service's
+:class:`~contextlib.AsyncExitStack`, so the parts stop in the reverse order of
+their start, whatever stops the service: SIGTERM, Ctrl-C, or a part that fails
+to start. The SMTP receiver starts after the workers and so stops before them: no new
+mail, then the journal's last entries are recorded, the scheduler stops, the
+jobs in hand get a few seconds to finish, and the HTTP endpoint, Slack, the
+parsing workers and the database close. Work accepted and not
 yet done stays in the database and is picked up on the next start.
 """
 
@@ -17,14 +20,19 @@ import os
 import signal
 import socket
 import ssl
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from email.utils import parseaddr
 from functools import partial
 
 from aiohttp import web
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from intake.clock import Clock
 from intake.config.load import load_config
+from intake.config.model import Config
 from intake.errors import ConfigError
 from intake.http import SlackHandler, make_app
 from intake.inbox.journal import Journal, JournalRecorder, record_journal
@@ -56,27 +64,128 @@ log = logging.getLogger("intake")
 SERVICE_NICENESS = 5
 """How far the service process lowers its priority below its SMTP receiver's."""
 
+PARSER_NICENESS = 10
+"""How far the parsing workers lower theirs below the service's."""
+
+STOP_GRACE = 10.0
+"""Seconds the jobs in hand may take to finish when the service stops."""
+
 
 async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> None:
-    """Run the service until SIGTERM/SIGINT."""
+    """Run the service until SIGTERM/SIGINT; ``ready`` is set once every part runs."""
     config = load_config(settings.config)
-    # Before anything starts: an office's token named and not set is a configuration error.
+    # Before anything starts: an office's token named and not set, a workspace to
+    # install without the app's credentials, or a certificate that cannot be
+    # loaded is a configuration error.
     tokens = bot_tokens(config, settings.secret)
-    has_client = bool(settings.slack_client_id and settings.slack_client_secret)
-    check_install_settings(config, has_client=has_client)
-    clock = Clock(settings.now)
-    data_dir = settings.data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
-    database_lock = hold_sqlite_database(settings.resolved_database_url)  # noqa: F841 - held
-    spool = Spool(data_dir / "spool")
+    check_install_settings(config, has_client=_has_install_client(settings))
+    _tls(settings)
+    async with AsyncExitStack() as stack:
+        engine, spool = await _start_storage(settings, stack)
+        pool = await _start_pool(settings, stack)
+        slack = _start_slack(settings, config, tokens, engine, stack)
+        mailer = _start_mailer(settings, stack)
+        runtime = Runtime(
+            config=config,
+            engine=engine,
+            spool=spool,
+            clock=Clock(settings.now),
+            pool=pool,
+            mailer=mailer,
+            slack=slack,
+            node=f"{socket.gethostname()}:{os.getpid()}",
+            mail_domain=_reply_domain(config),
+        )
+        # Twice as many message workers as parsing processes: while one stores the
+        # bid it has read, another's document is already being parsed.
+        workers = Workers(runtime, message_slots=2 * settings.workers, lease=settings.job_lease)
+        receiver = _receiver(settings, runtime)
+        slack_app = _slack_app(settings, runtime)
+        await _start_http(settings, runtime, slack_app, receiver, workers, stack)
+        await workers.start()
+        stack.push_async_callback(partial(workers.stop, grace=STOP_GRACE))
+        await _start_scheduler(runtime, stack)
+        smtp_port = await _start_receiver(runtime, receiver, stack)
+        # The receiver keeps the priority it started with; this process, which
+        # stores bids and posts cards, steps back a little, so that under a burst
+        # a sender's 250 does not wait for a CPU behind them (the parsing
+        # workers, started above, already stepped back further).
+        os.nice(SERVICE_NICENESS)
+        # Slack down at start is a warning, not a stop: checked with mail flowing.
+        await _start_slack_checks(settings, runtime, slack_app, stack)
+        runtime.started = True
+        stop = _stop_on_signals(stack)
+        log.info(
+            "grant-intake ready: SMTP on %s:%s, HTTP on http://%s:%s/healthz, data in %s, %s, %s%s",
+            settings.smtp_host,
+            smtp_port,
+            settings.http_host,
+            settings.http_port,
+            settings.data_dir,
+            _slack_summary(slack),
+            f"relay {settings.relay_host}:{settings.relay_port}"
+            if settings.relay_host
+            else f"acknowledgements written to {settings.data_dir / 'outbox'}",
+            f", clock starts at {settings.now.isoformat()}" if settings.now else "",
+        )
+        if ready is not None:
+            ready.set()
+        await stop.wait()
+        log.info("stopping: no new mail; finishing work in hand")
+    log.info("stopped")
+
+
+async def _start_storage(settings: Settings, stack: AsyncExitStack) -> tuple[AsyncEngine, Spool]:
+    """The data folder, the database (migrated) and the mail spool."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    lock = hold_sqlite_database(settings.resolved_database_url)
+    if lock is not None:
+        stack.callback(lock.close)
+    spool = Spool(settings.data_dir / "spool")
     spool.discard_temporaries()
     engine = make_engine(settings.resolved_database_url)
+    stack.push_async_callback(engine.dispose)
     await migrate(engine)
-    mailer: Mailer = (
-        RelayMailer(settings.relay_host, settings.relay_port)
-        if settings.relay_host
-        else Outbox(data_dir / "outbox")
+    return engine, spool
+
+
+async def _start_pool(settings: Settings, stack: AsyncExitStack) -> ParsePool:
+    """The parsing worker processes, started now rather than under the first mail."""
+    pool = ParsePool(
+        workers=settings.workers,
+        timeout=settings.parse_timeout,
+        memory_mb=settings.parse_memory_mb,
+        # Forked before this process steps back (see serve), so they step back
+        # by both amounts to end up PARSER_NICENESS below the service.
+        niceness=SERVICE_NICENESS + PARSER_NICENESS,
+        # Workers are forked with the readers and tesseract's library already loaded:
+        # a new worker's first scan took 0.25 s longer without, its first Word
+        # form 55 ms (python-docx is imported when the first one comes).
+        preload=(
+            "intake.reading.extract",
+            "parsers.docx",
+            "parsers.pdf",
+            "parsers.pdf.ocr",
+            "tesserocr",
+        ),
     )
+    stack.callback(pool.close)
+    await pool.start()  # in a thread: not on the loop under the first mail
+    return pool
+
+
+def _has_install_client(settings: Settings) -> bool:
+    return bool(settings.slack_client_id and settings.slack_client_secret)
+
+
+def _start_slack(
+    settings: Settings,
+    config: Config,
+    tokens: dict[str, str],
+    engine: AsyncEngine,
+    stack: AsyncExitStack,
+) -> SlackWorkspaces:
+    """Each workspace's poster, from its configured token or the app's installation."""
 
     def poster(token: str) -> SlackPoster:
         return SlackPoster(
@@ -91,51 +200,50 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         installations=Installations(
             token=partial(installations.bot_token, engine), make_poster=poster
         )
-        if has_client
+        if _has_install_client(settings)
         else None,
     )
-    pool = ParsePool(
-        workers=settings.workers,
-        timeout=settings.parse_timeout,
-        memory_mb=settings.parse_memory_mb,
-        # Workers are forked with the readers and tesseract's library already loaded:
-        # a new worker's first scan took 0.25 s longer without, its first Word
-        # form 55 ms (python-docx is imported when the first one comes).
-        preload=(
-            "intake.reading.extract",
-            "parsers.docx",
-            "parsers.pdf",
-            "parsers.pdf.ocr",
-            "tesserocr",
-        ),
+    stack.push_async_callback(slack.close)
+    return slack
+
+
+def _start_mailer(settings: Settings, stack: AsyncExitStack) -> Mailer:
+    """The relay for acknowledgements, or the outbox folder without one."""
+    mailer: Mailer = (
+        RelayMailer(settings.relay_host, settings.relay_port)
+        if settings.relay_host
+        else Outbox(settings.data_dir / "outbox")
     )
-    reply_domain = parseaddr(config.offices[0].reply_from)[1].rsplit("@", 1)[-1]
-    runtime = Runtime(
-        config=config,
-        engine=engine,
-        spool=spool,
-        clock=clock,
-        pool=pool,
-        mailer=mailer,
-        slack=slack,
-        node=f"{socket.gethostname()}:{os.getpid()}",
-        mail_domain=reply_domain or "localhost",
+    stack.push_async_callback(mailer.close)
+    return mailer
+
+
+async def _start_scheduler(runtime: Runtime, stack: AsyncExitStack) -> Scheduler:
+    scheduler = Scheduler(runtime)
+    scheduler.start()
+    stack.push_async_callback(scheduler.stop)
+    return scheduler
+
+
+def _slack_app(settings: Settings, runtime: Runtime) -> AsyncApp | None:
+    """The Bolt app officers use, when a workspace is configured."""
+    if not runtime.slack.configured:
+        return None
+    return build_app(
+        runtime,
+        client=AsyncWebClient(base_url=settings.slack_api_url),
+        signing_secret=settings.slack_signing_secret,
     )
 
-    # The receiver runs in a process of its own (see intake.inbox.receiver). On SQLite
-    # it records accepted mail in a journal that this process moves into the
-    # database; on PostgreSQL it commits each message itself.
-    _tls(settings)  # a certificate that cannot be loaded stops the start, with its reason
-    sqlite = engine.dialect.name == "sqlite"
-    journal = Journal(data_dir / "journal") if sqlite else None
-    if journal is not None:
-        journal.discard_temporaries()
-        await record_journal(journal, engine, spool)  # mail accepted before a crash
-    receiver = Receiver(
+
+def _receiver(settings: Settings, runtime: Runtime) -> Receiver:
+    """The SMTP receiver's process, planned (started last, by :func:`_start_receiver`)."""
+    sqlite = runtime.engine.dialect.name == "sqlite"
+    return Receiver(
         ReceiverPlan(
-            config=config,
-            spool=spool.root,
-            clock=clock,
+            config=runtime.config,
+            spool=runtime.spool.root,
+            clock=runtime.clock,
             limits=ProtocolLimits(
                 command_timeout=settings.smtp_command_timeout,
                 data_timeout=settings.smtp_data_timeout,
@@ -149,62 +257,40 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
             port=settings.smtp_port,
             max_recipients=settings.max_recipients,
             node=runtime.node,
-            journal=journal.folder if journal is not None else None,
+            journal=settings.data_dir / "journal" if sqlite else None,
             database_url=settings.resolved_database_url,
             tls_cert=str(settings.tls_cert) if settings.tls_cert else None,
             tls_key=str(settings.tls_key) if settings.tls_key else None,
             log_level=settings.log_level,
         )
     )
-    recorder = JournalRecorder(journal, engine, spool, runtime.waker) if journal else None
 
-    def accepted() -> None:
-        if recorder is not None:
-            recorder.wake()
-        else:
-            runtime.waker.notify(MESSAGES)
 
-    try:
-        smtp_port = await receiver.start(on_accept=accepted)
-    except ConfigError:
-        pool.close()
-        await engine.dispose()
-        raise
-    # The receiver keeps the priority it started with; this process, which stores
-    # bids and posts cards, steps back a little, so that under a burst a sender's
-    # 250 does not wait for a CPU behind them (the parsers step back further).
-    os.nice(SERVICE_NICENESS)
-
-    await pool.start()  # in a thread: not on the loop under the first mail
-    # Twice as many message workers as parsing processes: while one stores the
-    # bid it has read, another's document is already being parsed.
-    workers = Workers(runtime, message_slots=2 * settings.workers, lease=settings.job_lease)
-    scheduler = Scheduler(runtime)
+async def _start_http(
+    settings: Settings,
+    runtime: Runtime,
+    slack_app: AsyncApp | None,
+    receiver: Receiver,
+    workers: Workers,
+    stack: AsyncExitStack,
+) -> None:
+    """``/healthz``, ``/metrics``, Slack's request URL and the install pages."""
     slack_events: SlackHandler | None = None
-    socket_mode: SocketMode | None = None
+    if slack_app is not None:
+        slack_events = slack_events_handler(slack_app, settings.slack_signing_secret)
+        if not settings.slack_app_token and not settings.slack_signing_secret:
+            log.warning(
+                "SLACK_SIGNING_SECRET is not set: Slack's requests to /slack/events cannot be "
+                "verified and are refused, so the buttons and /intake will not work"
+            )
     pages: list[web.RouteDef] = []
-    if has_client:
-        assert settings.slack_client_id and settings.slack_client_secret
+    if settings.slack_client_id and settings.slack_client_secret:
         pages = InstallPages(
             runtime,
             client_id=settings.slack_client_id,
             client_secret=settings.slack_client_secret,
             client=AsyncWebClient(base_url=settings.slack_api_url),
         ).routes()
-    if slack.configured:
-        slack_app = build_app(
-            runtime,
-            client=AsyncWebClient(base_url=settings.slack_api_url),
-            signing_secret=settings.slack_signing_secret,
-        )
-        slack_events = slack_events_handler(slack_app, settings.slack_signing_secret)
-        if settings.slack_app_token:
-            socket_mode = SocketMode(slack_app, settings.slack_app_token)
-        elif not settings.slack_signing_secret:
-            log.warning(
-                "SLACK_SIGNING_SECRET is not set: Slack's requests to /slack/events cannot be "
-                "verified and are refused, so the buttons and /intake will not work"
-            )
     app = make_app(
         runtime,
         counters=lambda: {
@@ -218,59 +304,74 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, settings.http_host, settings.http_port)
-    await site.start()
-    await workers.start()
-    scheduler.start()
-    if slack.configured:
-        await _check_workspaces(runtime)
-    if socket_mode is not None:
-        try:
-            await socket_mode.connect()
-        except Exception as exc:  # noqa: BLE001 - the rest of the service still works
-            runtime.slack_warnings["socket mode"] = f"Socket Mode could not connect: {exc}"
-            log.warning("Slack: Socket Mode could not connect (%s)", exc)
-    runtime.started = True
+    stack.push_async_callback(runner.cleanup)
+    await web.TCPSite(runner, settings.http_host, settings.http_port).start()
 
+
+async def _start_slack_checks(
+    settings: Settings, runtime: Runtime, slack_app: AsyncApp | None, stack: AsyncExitStack
+) -> None:
+    """Check every workspace's token and channels; connect Socket Mode when asked."""
+    if slack_app is None:
+        return
+    await _check_workspaces(runtime)
+    if not settings.slack_app_token:
+        return
+    socket_mode = SocketMode(slack_app, settings.slack_app_token)
+    stack.push_async_callback(_quietly, socket_mode.close)
+    try:
+        await socket_mode.connect()
+    except Exception as exc:  # noqa: BLE001 - the rest of the service still works
+        runtime.slack_warnings["socket mode"] = f"Socket Mode could not connect: {exc}"
+        log.warning("Slack: Socket Mode could not connect (%s)", exc)
+
+
+async def _start_receiver(runtime: Runtime, receiver: Receiver, stack: AsyncExitStack) -> int:
+    """Record mail accepted before a crash, then take mail; returns the SMTP port.
+
+    On SQLite the receiver records accepted mail in a journal that this
+    process moves into the database (stopped after the receiver, so what it
+    accepted last goes in); on PostgreSQL it commits each message itself.
+    """
+    recorder: JournalRecorder | None = None
+    if receiver.plan.journal is not None:
+        journal = Journal(receiver.plan.journal)
+        journal.discard_temporaries()
+        recorded = await record_journal(journal, runtime.engine, runtime.spool)
+        if recorded:  # mail accepted before a crash: the workers already wait
+            runtime.waker.notify(MESSAGES, recorded)
+        recorder = JournalRecorder(journal, runtime.engine, runtime.spool, runtime.waker)
+        stack.push_async_callback(recorder.stop)
+
+    def accepted() -> None:
+        if recorder is not None:
+            recorder.wake()
+        else:
+            runtime.waker.notify(MESSAGES)
+
+    port = await receiver.start(on_accept=accepted)
+    stack.push_async_callback(receiver.stop)
+    return port
+
+
+def _stop_on_signals(stack: AsyncExitStack) -> asyncio.Event:
+    """An event set by SIGTERM or SIGINT, for as long as the service runs."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    log.info(
-        "grant-intake ready: SMTP on %s:%s, HTTP on http://%s:%s/healthz, data in %s, %s, %s%s",
-        settings.smtp_host,
-        smtp_port,
-        settings.http_host,
-        settings.http_port,
-        data_dir,
-        _slack_summary(slack),
-        f"relay {settings.relay_host}:{settings.relay_port}"
-        if settings.relay_host
-        else f"acknowledgements written to {data_dir / 'outbox'}",
-        f", clock starts at {settings.now.isoformat()}" if settings.now else "",
-    )
-    if ready is not None:
-        ready.set()
-    try:
-        await stop.wait()
-    finally:
-        log.info("stopping: no new mail; finishing work in hand")
-        await receiver.stop()
-        if recorder is not None:
-            await recorder.stop()  # what the receiver accepted last goes in now
-        if socket_mode is not None:
-            with contextlib.suppress(Exception):
-                await socket_mode.close()
-        await scheduler.stop()
-        await workers.stop(grace=10)
-        await runner.cleanup()
-        await mailer.close()
-        await slack.close()
-        pool.close()
-        await engine.dispose()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
-        log.info("stopped")
+        stack.callback(loop.remove_signal_handler, signum)
+    return stop
+
+
+async def _quietly(close: Callable[[], Awaitable[None]]) -> None:
+    with contextlib.suppress(Exception):
+        await close()
+
+
+def _reply_domain(config: Config) -> str:
+    """The domain of our Message-IDs: the first office's reply address's."""
+    return parseaddr(config.offices[0].reply_from)[1].rsplit("@", 1)[-1] or "localhost"
 
 
 def _tls(settings: Settings) -> ssl.SSLContext | None:
