@@ -13,30 +13,11 @@ import pytest
 
 from intake.config.load import bundled_config_text
 from tests.harness import ROOT, RunningService, fixture_mail
+from tests.offices import essex
 
-ESSEX = """
-[[offices]]
-id = "essex"
-name = "Office of the Essex Police, Fire and Crime Commissioner"
-reference_prefix = "ESSEX"
-reply_from = "Essex PFCC Grants <grants@essex.bids.example.org>"
-slack_channel = "#essex-grants"
-
-[[funds]]
-id = "essex-community-safety"
-office = "essex"
-name = "Essex Community Safety Fund"
-inbox = "community-safety@essex.bids.example.org"
-form = "kent-funding-application"
-cap_single = "5000"
-criteria = [{ id = "empower_communities", label = "Empower and support local communities" }]
-
-[[funds.rounds]]
-id = "2027"
-name = "2027/28"
-opens = 2027-04-01
-closes = 2027-06-30
-"""
+ESSEX = essex(
+    slack=None, channel="#essex-grants", round_id="2027", round_name="2027/28", closes="2027-06-30"
+)
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import pytest
 
 from intake.config.load import bundled_config_text, load_config, parse_config
 from intake.errors import ConfigError
+from tests.offices import essex
 
 KENT = bundled_config_text()
 
@@ -139,15 +140,7 @@ def test_check_config_command_reports_valid_and_invalid_files(tmp_path: Path) ->
     assert "no such configuration file" in missing.stderr
 
 
-ESSEX = """
-[[offices]]
-id = "essex"
-name = "Essex"
-reference_prefix = "ESSEX"
-reply_from = "grants@essex.example.org"
-slack_team_id = "T0ESSEX"
-slack_token_env = "ESSEX_SLACK_BOT_TOKEN"
-"""
+ESSEX = essex(channel=None, fund=False)
 
 
 def _second_essex() -> str:

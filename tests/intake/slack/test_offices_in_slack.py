@@ -24,37 +24,13 @@ from intake.config.load import bundled_config_text
 from tests.harness import ROOT, RunningService
 from tests.intake.slack.conftest import ROUND_ONE, MailMaker, mail_maker
 from tests.intake.slack.driver import SECRET, SlackDriver, text_value
+from tests.offices import ESSEX_INBOX, essex
 from tests.slack_api_server import TEAM_ID, TOKEN, SlackApiServer
 
 ESSEX_TOKEN = "xoxb-essex-token"
 ESSEX_TEAM = {"id": "T0ESSEX", "domain": "essex-pfcc"}
 KENT_TEAM = {"id": TEAM_ID, "domain": "commissioning"}
-ESSEX_INBOX = "community-safety@essex.bids.example.org"
-ESSEX = """
-[[offices]]
-id = "essex"
-name = "Office of the Essex Police, Fire and Crime Commissioner"
-reference_prefix = "ESSEX"
-reply_from = "Essex PFCC Grants <grants@essex.bids.example.org>"
-slack_channel = "#commissioning"
-slack_team_id = "T0ESSEX"
-slack_token_env = "ESSEX_SLACK_BOT_TOKEN"
-
-[[funds]]
-id = "essex-community-safety"
-office = "essex"
-name = "Essex Community Safety Fund"
-inbox = "community-safety@essex.bids.example.org"
-form = "kent-funding-application"
-cap_single = "5000"
-criteria = [{ id = "empower_communities", label = "Empower and support local communities" }]
-
-[[funds.rounds]]
-id = "2027-r1"
-name = "2027/28 round 1"
-opens = 2027-04-01
-closes = 2027-05-30
-"""
+ESSEX = essex()
 # Three seconds before 9am on Sunday 23 May 2027: both offices' round 1 closes in 7 days.
 SEVEN_DAYS_BEFORE = "2027-05-23T08:59:57+01:00"
 

@@ -11,18 +11,11 @@ from intake.slack.tokens import SlackWorkspaces
 from intake.slack.workspaces import bot_tokens
 from notifier.errors import SlackError
 from notifier.slack import SlackPoster
+from tests.offices import essex
 from tests.slack_api_server import TEAM_ID, TOKEN, SlackApiServer
 
 ESSEX_TOKEN = "xoxb-essex-token"
-ESSEX = """
-[[offices]]
-id = "essex"
-name = "Essex"
-reference_prefix = "ESSEX"
-reply_from = "grants@essex.example.org"
-slack_team_id = "T0ESSEX"
-slack_token_env = "ESSEX_SLACK_BOT_TOKEN"
-"""
+ESSEX = essex(channel=None, fund=False)
 CONFIG = parse_config(bundled_config_text() + ESSEX, source="offices")
 SINGLE = parse_config(bundled_config_text(), source="kent")
 
