@@ -16,7 +16,7 @@ from intake.errors import UsageError
 from intake.reading.extract import Extraction, extract_from_file, extract_from_mail
 from intake.reading.forms import form_spec, infer_fund
 from intake.reading.pool import ParseFailed, ParsePool
-from intake.rules.bid import ParsedBid
+from intake.rules.bid import FieldSource, ParsedBid
 from intake.rules.checks import judge, unreadable
 
 
@@ -112,5 +112,5 @@ def _bid_json(
         fields=judgement.fields,
         problems=judgement.problems,
         status=judgement.status,
-        sources=extraction.sources(),
+        sources={name: FieldSource(**source) for name, source in extraction.sources().items()},
     )

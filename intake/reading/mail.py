@@ -74,7 +74,7 @@ class _LineEndAtTheEnd:
         return self.pattern.search(text, max(0, len(text) - 2))
 
 
-email.feedparser.NLCRE_eol = _LineEndAtTheEnd()  # type: ignore[assignment]
+email.feedparser.NLCRE_eol = _LineEndAtTheEnd()  # type: ignore[attr-defined]  # not in typeshed
 
 # A run of lines made only of base64's letters (ending in "\n"), else one line,
 # else what is left of the text: the segments tile any text.
@@ -82,7 +82,7 @@ _LINES = re.compile(r"(?:[A-Za-z0-9+/=]++\r?\n)++|[^\r\n]*+(?:\r\n|\r|\n)|[^\r\n
 _CHUNK = 65536
 
 
-class _BodyLinesTogether(email.feedparser.BufferedSubFile):
+class _BodyLinesTogether(email.feedparser.BufferedSubFile):  # type: ignore[name-defined]
     """The email parser's line buffer, handing over a run of base64 lines as one line.
 
     The parser takes a mail a line at a time, with several Python calls per
