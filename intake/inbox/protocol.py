@@ -73,6 +73,8 @@ class Internal:
     why: str
     parameters: tuple[str, ...] = ()
     """A method's parameter names, ``self`` first, as this module calls or overrides it."""
+    holds: type | None = None
+    """What an attribute holds on a connected session."""
 
     @property
     def qualified_name(self) -> str:
@@ -102,6 +104,7 @@ AIOSMTPD_INTERNALS: tuple[Internal, ...] = (
         "the connection's StreamReader, read in 256 KB chunks by our streaming DATA "
         "(aiosmtpd reads DATA a line at a time and holds it whole: docs/architecture.md, "
         "'The receiver streams DATA')",
+        holds=asyncio.StreamReader,
     ),
     Internal(
         asyncio.StreamReader,
@@ -109,6 +112,7 @@ AIOSMTPD_INTERNALS: tuple[Internal, ...] = (
         "attribute",
         "bytes a pipelining client sent after its final dot are put back in front of "
         "what the reader holds, for aiosmtpd's command loop to read next",
+        holds=bytearray,
     ),
     Internal(
         SMTP,
