@@ -211,7 +211,7 @@ class IntakeSMTP(SMTP):
     ) -> None:
         """``kwargs`` go to aiosmtpd's ``SMTP`` (hostname, TLS, size limit …)."""
         super().__init__(handler, timeout=limits.command_timeout, **kwargs)
-        self._handler = handler
+        self._handler = handler  # aiosmtpd keeps it too, as the untyped event_handler
         self._limits = limits
         self._limiter = limiter
         self._observe_accept = observe_accept

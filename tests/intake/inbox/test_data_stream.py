@@ -8,7 +8,7 @@ import random
 import pytest
 
 from intake.inbox.data_stream import DataStream
-from intake.inbox.replies import LINE_TOO_LONG, TOO_MUCH_DATA
+from intake.inbox.replies import LINE_TOO_LONG, TOO_MUCH_DATA, Reply
 
 MESSAGE = (
     b"Subject: dots\r\n\r\n.leading dot\r\n..two dots\r\n.\r\nnot the end: a dot alone\r\n"
@@ -76,7 +76,7 @@ def test_a_line_over_the_limit_cannot_end_the_message_early() -> None:
     assert stream.done and stream.problem == LINE_TOO_LONG and stream.leftover == b""
 
 
-def by_lines(wire: bytes, *, size: int, line: int) -> tuple[bytes, set[str], bytes]:
+def by_lines(wire: bytes, *, size: int, line: int) -> tuple[bytes, set[Reply], bytes]:
     """DATA read the slow, obvious way, a line at a time: the message, every problem
     it has, and what follows the end line. (Which problem a stream reports first
     may depend on how the bytes were cut; that it finds one may not.)"""
