@@ -55,7 +55,8 @@ class Recorder(Protocol):
 
 
 class IntakeHandler:
-    """aiosmtpd handler: recipients by the configuration, messages into the spool."""
+    """The hooks of :class:`~intake.inbox.protocol.IntakeSMTP`'s sessions: recipients by
+    the configuration, messages from the spool made durable, then answered."""
 
     def __init__(
         self,
