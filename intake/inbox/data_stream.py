@@ -15,8 +15,7 @@ take 0.07 s here; split into lines, as this module did before, 0.34 s.
 
 from __future__ import annotations
 
-TOO_LONG = "500 Line too long (see RFC5321 4.5.3.1.6)"
-TOO_MUCH = "552 Error: Too much mail data"
+from intake.inbox.replies import LINE_TOO_LONG, TOO_MUCH_DATA, Reply
 
 _DOTS_TO_CHECK = 32
 """Dots looked at one by one in a chunk before searching it for the end line whole:
@@ -30,7 +29,8 @@ class DataStream:
         self.size_limit = size_limit
         self.line_limit = line_limit
         self.done = False
-        self.problem: str | None = None
+        self.problem: Reply | None = None
+        """The reply to give after the end, when the data was refused."""
         self.leftover = b""
         """Bytes after the end, from a client that did not wait for our answer."""
         self._pending = b""  # received, not yet handled: part of one line
@@ -52,7 +52,7 @@ class DataStream:
         last = data.rfind(b"\r\n")
         if last < 0:
             if len(data) > self.line_limit:
-                self.problem = self.problem or TOO_LONG
+                self.problem = self.problem or LINE_TOO_LONG
                 # Only a trailing CR is kept (it may begin the line end); what
                 # follows is still that line, whatever it looks like.
                 data = data[-1:]
@@ -69,9 +69,9 @@ class DataStream:
             return b""
         self._size += len(lines)
         if self.problem is None and self.size_limit and self._size > self.size_limit:
-            self.problem = TOO_MUCH
+            self.problem = TOO_MUCH_DATA
         if self.problem is None and self._has_long_line(lines):
-            self.problem = TOO_LONG
+            self.problem = LINE_TOO_LONG
         if self.problem is not None:
             return b""  # keep reading to the end, storing nothing
         if b"." not in lines:

@@ -1,6 +1,8 @@
 """The SMTP receiver: only the funds' inboxes, and nothing acknowledged before it is safe.
 
-aiosmtpd speaks the protocol; this module is its handler. ``RCPT`` accepts only
+:class:`~intake.inbox.protocol.IntakeSMTP` speaks the protocol and writes DATA to
+the spool as it arrives; this module is its handler, given an
+:class:`~intake.inbox.envelope.IntakeEnvelope`. ``RCPT`` accepts only
 configured inbox addresses. ``DATA`` has its :class:`Recorder` make the message
 durable (the spool file and its envelope, each fsynced with its folder: the
 accept journal on SQLite, a committed database row on PostgreSQL) before
@@ -21,17 +23,22 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from intake.clock import Clock
 from intake.config.model import Config
+from intake.inbox.envelope import Answer, Incoming, IntakeEnvelope
 from intake.inbox.fingerprint import Fingerprint
+from intake.inbox.replies import (
+    NO_SUCH_MAILBOX,
+    ONE_OFFICE_PER_MESSAGE,
+    RECIPIENT_OK,
+    RELAYING_DENIED,
+    TEMPORARY_FAILURE,
+    TOO_MANY_RECIPIENTS,
+    Reply,
+    queued_as,
+)
 from intake.inbox.spool import Spool, SpoolFile
 from intake.store.records import IncomingMessage
 
 log = logging.getLogger("intake.inbox.handler")
-
-OK_RECIPIENT = "250 2.1.5 Recipient OK"
-UNKNOWN_USER = "550 5.1.1 No such mailbox here: check the fund's address"
-RELAY_DENIED = "550 5.7.1 Relaying denied"
-TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
-TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, please try again later"
 
 
 class Recorder(Protocol):
@@ -48,7 +55,8 @@ class Recorder(Protocol):
 
 
 class IntakeHandler:
-    """aiosmtpd handler: recipients by the configuration, messages into the spool."""
+    """The hooks of :class:`~intake.inbox.protocol.IntakeSMTP`'s sessions: recipients by
+    the configuration, messages from the spool made durable, then answered."""
 
     def __init__(
         self,
@@ -85,39 +93,42 @@ class IntakeHandler:
         self,
         server: SMTP,
         session: Session,
-        envelope: Envelope,
+        envelope: IntakeEnvelope,
         address: str,
         rcpt_options: list[str],
-    ) -> str:
+    ) -> Reply:
         address = address.strip()
         if len(envelope.rcpt_tos) >= self.max_recipients:
             return TOO_MANY_RECIPIENTS
         fund = self.config.fund_for_inbox(address)
         if fund is None:
             domain = address.rsplit("@", 1)[-1].lower()
-            return UNKNOWN_USER if domain in self._domains else RELAY_DENIED
+            return NO_SUCH_MAILBOX if domain in self._domains else RELAYING_DENIED
         if envelope.rcpt_tos:
             first = self.config.fund_for_inbox(envelope.rcpt_tos[0])
             if first is not None and first.office != fund.office:
                 # One message, one office: the sender's server will send a second copy.
-                return "452 4.5.3 Send to one office's inbox per message"
+                return ONE_OFFICE_PER_MESSAGE
         envelope.rcpt_tos.append(address)
-        return OK_RECIPIENT
+        return RECIPIENT_OK
 
     async def handle_DATA(  # noqa: N802 - aiosmtpd finds hooks by this name
-        self, server: SMTP, session: Session, envelope: Envelope
-    ) -> str:
+        self, server: SMTP, session: Session, envelope: IntakeEnvelope
+    ) -> Reply:
+        """The reply to a message whose data ``IntakeSMTP`` wrote to ``envelope.incoming``."""
+        incoming = envelope.incoming
+        if incoming is None:  # a plain aiosmtpd SMTP, which holds DATA in memory
+            log.error("a message from %s came without IntakeSMTP's DATA", session.peer)
+            return TEMPORARY_FAILURE
         try:
-            message, file = self._received(session, envelope)
+            message = self._received(session, envelope, incoming)
         except Exception:
             log.exception("could not store a message from %s", session.peer)
-            incoming: Incoming | None = getattr(envelope, "incoming", None)
-            if incoming is not None:
-                incoming.abort()
+            incoming.abort()
             return TEMPORARY_FAILURE
-        return await self._store(message, file, getattr(envelope, "answer", None))
+        return await self._store(message, incoming.file, envelope.answer)
 
-    async def handle_exception(self, error: Exception) -> str:
+    async def handle_exception(self, error: Exception) -> Reply:
         """aiosmtpd's default answers ``500`` with the exception's text: a permanent
         bounce for our own fault, and a leak. We log it and answer ``451``."""
         log.error("SMTP session error: %s", error, exc_info=error)
@@ -127,18 +138,13 @@ class IntakeHandler:
         """Where the protocol writes DATA as it arrives (see ``IntakeSMTP.smtp_DATA``)."""
         return Incoming(self.spool.open(), Fingerprint(list(envelope.rcpt_tos)))
 
-    def _received(self, session: Session, envelope: Envelope) -> tuple[IncomingMessage, SpoolFile]:
-        incoming: Incoming | None = getattr(envelope, "incoming", None)
-        if incoming is None:  # a plain aiosmtpd SMTP handed us the content in memory
-            content = envelope.original_content or envelope.content or b""
-            if isinstance(content, str):
-                content = content.encode("utf-8", errors="surrogateescape")
-            incoming = self.open_incoming(envelope)
-            incoming.write(content)
+    def _received(
+        self, session: Session, envelope: Envelope, incoming: Incoming
+    ) -> IncomingMessage:
         received_at = self.clock.now()
         spooled = incoming.file.describe(received_at)
         fund = self.config.fund_for_inbox(envelope.rcpt_tos[0])
-        message = IncomingMessage(
+        return IncomingMessage(
             id=spooled.id,
             office=fund.office if fund else None,
             fund=fund.id if fund else None,
@@ -152,14 +158,13 @@ class IntakeHandler:
             spool_name=spooled.name,
             node=self.node,
         )
-        return message, incoming.file
 
     def _store(
         self,
         message: IncomingMessage,
         file: SpoolFile,
-        answer: Callable[[str], None] | None = None,
-    ) -> asyncio.Future[str]:
+        answer: Answer | None = None,
+    ) -> asyncio.Future[Reply]:
         """Start making ``message`` durable in one thread; the future of the reply.
 
         Callbacks, not a task: under a burst each turn of the event loop takes
@@ -172,7 +177,7 @@ class IntakeHandler:
         future, would send it a turn later (p99 27 ms under a burst).
         """
         loop = asyncio.get_running_loop()
-        reply: asyncio.Future[str] = loop.create_future()
+        reply: asyncio.Future[Reply] = loop.create_future()
         self.storing += 1
         try:
             work = self._threads.submit(self.recorder.keep, message, file)
@@ -189,8 +194,8 @@ class IntakeHandler:
         self,
         message: IncomingMessage,
         work: Future[tuple[str, bool]],
-        reply: asyncio.Future[str],
-        answer: Callable[[str], None] | None,
+        reply: asyncio.Future[Reply],
+        answer: Answer | None,
     ) -> None:
         self.storing -= 1
         try:
@@ -203,23 +208,8 @@ class IntakeHandler:
                 self.accepted += 1
                 self.on_accept()
             log.info("accepted %s from <%s> for %s", stored_id, message.mail_from, message.rcpt_tos)
-            status = f"250 2.0.0 OK queued as {stored_id}"
+            status = queued_as(stored_id)
         if answer is not None:
             answer(status)
         if not reply.done():
             reply.set_result(status)
-
-
-class Incoming:
-    """A message arriving: its spool file and its fingerprint, fed as data arrives."""
-
-    def __init__(self, file: SpoolFile, fingerprint: Fingerprint) -> None:
-        self.file = file
-        self.fingerprint = fingerprint
-
-    def write(self, data: bytes) -> None:
-        self.file.write(data)
-        self.fingerprint.feed(data)
-
-    def abort(self) -> None:
-        self.file.abort()

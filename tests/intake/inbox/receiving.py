@@ -12,16 +12,21 @@ from intake.clock import Clock
 from intake.config.load import load_config
 from intake.inbox.handler import IntakeHandler, Recorder
 from intake.inbox.journal import Journal, JournalWriter
-from intake.inbox.protocol import ProtocolLimits, protocol_factory
+from intake.inbox.protocol import IntakeSMTP, ProtocolLimits, protocol_factory
 from intake.inbox.spool import Spool
 
 
 @contextlib.asynccontextmanager
 async def receiving(
-    folder: Path, recorder: Recorder | None = None, **handler: Any
+    folder: Path,
+    recorder: Recorder | None = None,
+    *,
+    sessions: list[IntakeSMTP] | None = None,
+    **handler: Any,
 ) -> AsyncIterator[tuple[IntakeHandler, int]]:
     """The handler (spool and journal under ``folder``) and the loopback port it listens on.
 
+    ``sessions``, when given, collects the server side of each connection.
     On leaving, the server stops and the handler waits for messages still being kept.
     """
     intake = IntakeHandler(
@@ -32,7 +37,14 @@ async def receiving(
         **handler,
     )
     factory, _ = protocol_factory(intake, limits=ProtocolLimits(), hostname="test.local")
-    server = await asyncio.get_running_loop().create_server(factory, "127.0.0.1", 0)
+
+    def session() -> IntakeSMTP:
+        protocol = factory()
+        if sessions is not None:
+            sessions.append(protocol)
+        return protocol
+
+    server = await asyncio.get_running_loop().create_server(session, "127.0.0.1", 0)
     try:
         yield intake, server.sockets[0].getsockname()[1]
     finally:

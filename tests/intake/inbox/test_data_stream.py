@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from intake.inbox.data_stream import TOO_LONG, TOO_MUCH, DataStream
+from intake.inbox.data_stream import DataStream
+from intake.inbox.replies import LINE_TOO_LONG, TOO_MUCH_DATA, Reply
 
 MESSAGE = (
     b"Subject: dots\r\n\r\n.leading dot\r\n..two dots\r\n.\r\nnot the end: a dot alone\r\n"
@@ -58,13 +59,13 @@ def test_an_empty_message() -> None:
 def test_too_much_data_is_read_to_the_end_and_refused() -> None:
     wire = stuffed(b"Subject: big\r\n\r\n" + b"x" * 80 + b"\r\n")
     _out, stream = receive(wire, [7] * 100, size=50)
-    assert stream.done and stream.problem == TOO_MUCH
+    assert stream.done and stream.problem == TOO_MUCH_DATA
 
 
 def test_a_line_over_the_limit_is_refused() -> None:
     wire = stuffed(b"Subject: long\r\n\r\n" + b"y" * 2000 + b"\r\n")
     _out, stream = receive(wire, [100] * 50, line=1001)
-    assert stream.done and stream.problem == TOO_LONG
+    assert stream.done and stream.problem == LINE_TOO_LONG
 
 
 def test_a_line_over_the_limit_cannot_end_the_message_early() -> None:
@@ -72,10 +73,10 @@ def test_a_line_over_the_limit_cannot_end_the_message_early() -> None:
     ``.\r\n`` is no end line, and what follows is message, not commands."""
     wire = stuffed(b"Subject: dots\r\n\r\n" + b"." * 2000 + b"\r\nRCPT TO:<x@y>\r\n")
     _out, stream = receive(wire, [1100, 918, 5], line=1001)  # cut after its last dot
-    assert stream.done and stream.problem == TOO_LONG and stream.leftover == b""
+    assert stream.done and stream.problem == LINE_TOO_LONG and stream.leftover == b""
 
 
-def by_lines(wire: bytes, *, size: int, line: int) -> tuple[bytes, set[str], bytes]:
+def by_lines(wire: bytes, *, size: int, line: int) -> tuple[bytes, set[Reply], bytes]:
     """DATA read the slow, obvious way, a line at a time: the message, every problem
     it has, and what follows the end line. (Which problem a stream reports first
     may depend on how the bytes were cut; that it finds one may not.)"""
@@ -87,9 +88,9 @@ def by_lines(wire: bytes, *, size: int, line: int) -> tuple[bytes, set[str], byt
             break
         received += len(text) + 2
         if size and received > size:
-            problems.add(TOO_MUCH)
+            problems.add(TOO_MUCH_DATA)
         if len(text) + 2 > line:
-            problems.add(TOO_LONG)
+            problems.add(LINE_TOO_LONG)
         kept.append(text[1:] if text.startswith(b".") else text)
     return b"".join(t + b"\r\n" for t in kept), problems, wire[at:]
 
