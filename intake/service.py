@@ -18,7 +18,6 @@ import signal
 import socket
 import ssl
 from email.utils import parseaddr
-from functools import partial
 
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
@@ -44,8 +43,9 @@ from intake.slack.install import InstallPages
 from intake.slack.socket_mode import SocketMode
 from intake.slack.tokens import Installations, SlackWorkspaces
 from intake.slack.workspaces import bot_tokens, check_install_settings, workspaces
-from intake.store import installations
+from intake.store.encryption import cipher_for
 from intake.store.engine import hold_sqlite_database, make_engine
+from intake.store.installations import InstallationStore
 from intake.store.migrate import migrate
 from notifier.mailer import Mailer, Outbox, RelayMailer
 from notifier.pacing import ChannelPacer
@@ -70,8 +70,12 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     database_lock = hold_sqlite_database(settings.resolved_database_url)  # noqa: F841 - held
     spool = Spool(data_dir / "spool")
     spool.discard_temporaries()
+    secret_key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    cipher = cipher_for(secret_key, data_dir)  # a bad key stops the start here
     engine = make_engine(settings.resolved_database_url)
     await migrate(engine)
+    installation_store = InstallationStore(engine, cipher)
+    await installation_store.encrypt_stored()  # tokens kept plain, or under a retired key
     mailer: Mailer = (
         RelayMailer(settings.relay_host, settings.relay_port)
         if settings.relay_host
@@ -88,9 +92,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     slack = SlackWorkspaces(
         config,
         {env: poster(token) for env, token in tokens.items()},
-        installations=Installations(
-            token=partial(installations.bot_token, engine), make_poster=poster
-        )
+        installations=Installations(token=installation_store.bot_token, make_poster=poster)
         if has_client
         else None,
     )
@@ -190,6 +192,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
             client_id=settings.slack_client_id,
             client_secret=settings.slack_client_secret,
             client=AsyncWebClient(base_url=settings.slack_api_url),
+            installations=installation_store,
         ).routes()
     if slack.configured:
         slack_app = build_app(
