@@ -18,7 +18,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from sqlalchemy import Row, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.store.encryption import TokenCipher, UnreadableSecret, is_encrypted
 from intake.store.engine import reading
@@ -177,12 +177,12 @@ class InstallationStore(AsyncInstallationStore):
     async def _row(self, team_id: str | None) -> Row[Any] | None:
         if team_id is None:
             return None
+        connection: AsyncConnection
         async with reading(self.engine) as connection:
-            return (
-                await connection.execute(
-                    select(slack_installations).where(slack_installations.c.team_id == team_id)
-                )
-            ).first()
+            result = await connection.execute(
+                select(slack_installations).where(slack_installations.c.team_id == team_id)
+            )
+            return result.first()
 
     def _token_of(self, row: Row[Any] | None) -> str | None:
         if row is None:
@@ -207,5 +207,6 @@ async def _rebuild_sqlite_file(engine: AsyncEngine) -> None:
     """
     async with engine.connect() as connection:
         sqlite = (await connection.get_raw_connection()).driver_connection
+        assert sqlite is not None  # a connection checked out of the pool is open
         sqlite.execute("VACUUM")
         sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
