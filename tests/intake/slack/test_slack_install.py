@@ -100,7 +100,11 @@ def start_install(service: RunningService) -> tuple[str, str]:
     query = parse_qs(location.query)
     assert query["client_id"] == [CLIENT_ID]
     assert "chat:write" in query["scope"][0].split(",")
-    cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+    set_cookie = response.headers["Set-Cookie"]
+    # The browser's alone: not readable by scripts, sent back to the redirect page only.
+    for attribute in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/slack/oauth_redirect"):
+        assert attribute in set_cookie
+    cookie = set_cookie.split(";", 1)[0]
     return query["state"][0], cookie
 
 
