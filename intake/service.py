@@ -52,8 +52,9 @@ from intake.slack.install import InstallPages
 from intake.slack.socket_mode import SocketMode
 from intake.slack.tokens import Installations, SlackWorkspaces
 from intake.slack.workspaces import bot_tokens, check_install_settings, workspaces
-from intake.store import installations
+from intake.store.encryption import cipher_for
 from intake.store.engine import hold_sqlite_database, make_engine
+from intake.store.installations import InstallationStore
 from intake.store.migrate import migrate
 from notifier.mailer import Mailer, Outbox, RelayMailer
 from notifier.pacing import ChannelPacer
@@ -81,9 +82,9 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     check_install_settings(config, has_client=_has_install_client(settings))
     _tls(settings)
     async with AsyncExitStack() as stack:
-        engine, spool = await _start_storage(settings, stack)
+        engine, spool, installations = await _start_storage(settings, stack)
         pool = await _start_pool(settings, stack)
-        slack = _start_slack(settings, config, tokens, engine, stack)
+        slack = _start_slack(settings, config, tokens, installations, stack)
         mailer = _start_mailer(settings, stack)
         runtime = Runtime(
             config=config,
@@ -101,7 +102,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         workers = Workers(runtime, message_slots=2 * settings.workers, lease=settings.job_lease)
         receiver = _receiver(settings, runtime)
         slack_app = _slack_app(settings, runtime)
-        await _start_http(settings, runtime, slack_app, receiver, workers, stack)
+        await _start_http(settings, runtime, slack_app, installations, receiver, workers, stack)
         await workers.start()
         stack.push_async_callback(partial(workers.stop, grace=STOP_GRACE))
         await _start_scheduler(runtime, stack)
@@ -135,18 +136,24 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     log.info("stopped")
 
 
-async def _start_storage(settings: Settings, stack: AsyncExitStack) -> tuple[AsyncEngine, Spool]:
-    """The data folder, the database (migrated) and the mail spool."""
+async def _start_storage(
+    settings: Settings, stack: AsyncExitStack
+) -> tuple[AsyncEngine, Spool, InstallationStore]:
+    """The data folder, the database (migrated), the mail spool and the Slack installations."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     lock = hold_sqlite_database(settings.resolved_database_url)
     if lock is not None:
         stack.callback(lock.close)
     spool = Spool(settings.data_dir / "spool")
     spool.discard_temporaries()
+    secret_key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    cipher = cipher_for(secret_key, settings.data_dir)  # a bad key stops the start here
     engine = make_engine(settings.resolved_database_url)
     stack.push_async_callback(engine.dispose)
     await migrate(engine)
-    return engine, spool
+    installations = InstallationStore(engine, cipher)
+    await installations.encrypt_stored()  # tokens kept plain, or under a retired key
+    return engine, spool, installations
 
 
 async def _start_pool(settings: Settings, stack: AsyncExitStack) -> ParsePool:
@@ -182,7 +189,7 @@ def _start_slack(
     settings: Settings,
     config: Config,
     tokens: dict[str, str],
-    engine: AsyncEngine,
+    installations: InstallationStore,
     stack: AsyncExitStack,
 ) -> SlackWorkspaces:
     """Each workspace's poster, from its configured token or the app's installation."""
@@ -197,9 +204,7 @@ def _start_slack(
     slack = SlackWorkspaces(
         config,
         {env: poster(token) for env, token in tokens.items()},
-        installations=Installations(
-            token=partial(installations.bot_token, engine), make_poster=poster
-        )
+        installations=Installations(token=installations.bot_token, make_poster=poster)
         if _has_install_client(settings)
         else None,
     )
@@ -270,6 +275,7 @@ async def _start_http(
     settings: Settings,
     runtime: Runtime,
     slack_app: AsyncApp | None,
+    installations: InstallationStore,
     receiver: Receiver,
     workers: Workers,
     stack: AsyncExitStack,
@@ -290,6 +296,7 @@ async def _start_http(
             client_id=settings.slack_client_id,
             client_secret=settings.slack_client_secret,
             client=AsyncWebClient(base_url=settings.slack_api_url),
+            installations=installations,
         ).routes()
     app = make_app(
         runtime,

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from dotenv import dotenv_values
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from intake.errors import ConfigError
@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     )
     slack_client_secret: str | None = Field(
         default=None, description="the app's client secret, for the install flow"
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key(s), comma-separated, the first encrypting: stored bot tokens "
+        "are encrypted with them (unset: a key made once in the data dir, secret.key)",
     )
     slack_post_interval: float = Field(
         default=1.0, ge=0, le=60, description="seconds between posts into one channel"

@@ -236,10 +236,20 @@ slack_installations = Table(
     Column("team_name", String(255), nullable=True),
     Column("enterprise_id", String(32), nullable=True),
     Column("app_id", String(32), nullable=True),
-    Column("bot_token", String(255), nullable=False),
+    Column("bot_token", Text, nullable=False),  # encrypted: see intake.store.encryption
     Column("bot_user_id", String(32), nullable=True),
     Column("bot_id", String(32), nullable=True),
     Column("scopes", Text, nullable=True),
     Column("installed_by", String(32), nullable=True),
     Column("installed_at", UTCDateTime, nullable=False),
+)
+
+# The ``state`` of each install the service's page has started and Slack has
+# not yet sent back: an answer is taken only for a state found here, and taking
+# it deletes it, so that a state is used once (a replayed link installs nothing).
+slack_oauth_states = Table(
+    "slack_oauth_states",
+    metadata,
+    Column("state", String(64), primary_key=True),
+    Column("expires_at", UTCDateTime, nullable=False),
 )
