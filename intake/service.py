@@ -23,17 +23,22 @@ from functools import partial
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
+from intake.bids.deadlines import send_alert
+from intake.bids.effects import post_card, send_acknowledgement
+from intake.bids.receive import process_message
 from intake.clock import Clock
 from intake.config.load import load_config
 from intake.errors import ConfigError
 from intake.http import SlackHandler, make_app
-from intake.inbox.journal import Journal, JournalRecorder, record_journal
+from intake.inbox.journal import Journal
 from intake.inbox.protocol import ProtocolLimits, tls_context
 from intake.inbox.receiver import Receiver, ReceiverPlan
 from intake.inbox.spool import Spool
+from intake.jobs.journal_recorder import JournalRecorder, record_journal
+from intake.jobs.kinds import AckJob, AlertJob, CardJob, MessageJob
 from intake.jobs.scheduler import Scheduler
 from intake.jobs.waker import MESSAGES
-from intake.jobs.worker import Workers
+from intake.jobs.worker import Handler, Workers, runs
 from intake.reading.pool import ParsePool
 from intake.runtime import Runtime
 from intake.settings import Settings
@@ -55,6 +60,14 @@ log = logging.getLogger("intake")
 
 SERVICE_NICENESS = 5
 """How far the service process lowers its priority below its SMTP receiver's."""
+
+JOB_HANDLERS: dict[str, Handler] = {
+    MessageJob.kind: runs(MessageJob, process_message),
+    CardJob.kind: runs(CardJob, post_card),
+    AckJob.kind: runs(AckJob, send_acknowledgement),
+    AlertJob.kind: runs(AlertJob, send_alert),
+}
+"""What the workers run for each kind of job."""
 
 
 async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> None:
@@ -178,7 +191,9 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
     await pool.start()  # in a thread: not on the loop under the first mail
     # Twice as many message workers as parsing processes: while one stores the
     # bid it has read, another's document is already being parsed.
-    workers = Workers(runtime, message_slots=2 * settings.workers, lease=settings.job_lease)
+    workers = Workers(
+        runtime, JOB_HANDLERS, message_slots=2 * settings.workers, lease=settings.job_lease
+    )
     scheduler = Scheduler(runtime)
     slack_events: SlackHandler | None = None
     socket_mode: SocketMode | None = None

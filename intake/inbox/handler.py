@@ -23,7 +23,7 @@ from intake.clock import Clock
 from intake.config.model import Config
 from intake.inbox.fingerprint import Fingerprint
 from intake.inbox.spool import Spool, SpoolFile
-from intake.store.records import IncomingMessage
+from intake.store.messages import IncomingMessage
 
 log = logging.getLogger("intake.inbox.handler")
 

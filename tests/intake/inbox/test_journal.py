@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from intake.inbox.journal import Journal, JournalWriter, record_journal
+from intake.inbox.journal import Journal, JournalWriter
 from intake.inbox.spool import Spool, SpoolFile
+from intake.jobs.journal_recorder import record_journal
 from intake.store.engine import make_engine, reading
+from intake.store.messages import IncomingMessage
 from intake.store.migrate import migrate
-from intake.store.records import IncomingMessage
 from intake.store.schema import jobs, messages
 
 
