@@ -66,6 +66,7 @@ class JournalRecorder:
         self._task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
+        """Record the journal soon (now, or again after the recording under way)."""
         self._again.set()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="journal")

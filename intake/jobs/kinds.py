@@ -13,10 +13,14 @@ already in a database would be queued a second time or not be read.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Protocol, Self
+from typing import TYPE_CHECKING, ClassVar, Protocol, Self
 
 from intake.store.queue import Job, Payload
-from notifier.model import AckKind
+
+if TYPE_CHECKING:
+    # For the annotation only: the SMTP receiver's process reads MessageJob and must
+    # not load the notifier (its Slack client among it).
+    from notifier.model import AckKind
 
 
 class JobKind(Protocol):
