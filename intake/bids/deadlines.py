@@ -158,7 +158,7 @@ async def send_alert(runtime: Runtime, job: AlertJob) -> None:
         counts=counts,
     )
     payload = deadline_alert(alert)
-    channel, ts = row.channel or "", None
+    channel, ts = row.channel or "", None  # every claim names its channel
     slack = await runtime.slack.poster_for(deadline.office)
     if slack is None:
         print("── Deadline alert ".ljust(78, "─") + "\n" + console_alert(alert), flush=True)

@@ -8,6 +8,10 @@ were queued (a card is posted before it is updated; acknowledgements go out
 in order), each only after the one before it has finished.
 
 Leases use real time, never the rehearsal clock of ``INTAKE_NOW``.
+
+The queue knows no kind of job: it stores whatever is :class:`Queueable` (the
+service's kinds are in :mod:`intake.jobs.kinds`) and hands back a :class:`Job`
+as stored, which the worker reads back into its kind.
 """
 
 from __future__ import annotations
