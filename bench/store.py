@@ -28,7 +28,7 @@ from sqlalchemy import text
 
 from intake.store.engine import make_engine, reading
 from intake.store.migrate import migrate
-from intake.store.queue import claim, enqueue, finish
+from intake.store.queue import NewJob, claim, enqueue, finish
 
 SELECT_ONE = text("SELECT 1")
 
@@ -58,7 +58,7 @@ async def run(rounds: int) -> None:
 
         async def round_trip(number: int) -> None:
             async with engine.begin() as connection:
-                await enqueue(connection, kind="bench", key=f"bench:{number}", payload={})
+                await enqueue(connection, NewJob(kind="bench", key=f"bench:{number}"))
             job = await claim(engine, kinds=["bench"], worker="bench", lease=60)
             assert job is not None
             await finish(engine, job, worker="bench")

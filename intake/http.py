@@ -6,11 +6,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import text
 
+from intake.jobs.kinds import KINDS
 from intake.runtime import Runtime
 from intake.store import queue
-from intake.store.engine import reading
+from intake.store.engine import ping
 
 SlackHandler = Callable[[web.Request], Awaitable[web.Response]]
 
@@ -45,7 +45,7 @@ def make_app(
             lines += more_metrics()
         backlog = await queue.backlog(runtime.engine)
         lines.append("# TYPE intake_jobs_backlog gauge")
-        for kind in ("message", "card", "ack", "alert"):
+        for kind in (k.kind for k in KINDS):
             lines.append(f'intake_jobs_backlog{{kind="{kind}"}} {backlog.get(kind, 0)}')
         lines += [
             "# TYPE intake_jobs_failed gauge",
@@ -68,8 +68,7 @@ async def health(runtime: Runtime) -> dict[str, Any]:
     starting while the start-up checks run (answered 503, like degraded)."""
     problems: list[str] = []
     try:
-        async with reading(runtime.engine) as connection:
-            await connection.execute(text("SELECT 1"))
+        await ping(runtime.engine)
         database = "ok"
         backlog = await queue.backlog(runtime.engine)
         failed = await queue.failed_count(runtime.engine)

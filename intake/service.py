@@ -30,18 +30,23 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from intake.bids.deadlines import send_alert
+from intake.bids.effects import post_card, send_acknowledgement
+from intake.bids.receive import process_message
 from intake.clock import Clock
 from intake.config.load import load_config
 from intake.config.model import Config
 from intake.errors import ConfigError
 from intake.http import SlackHandler, make_app
-from intake.inbox.journal import Journal, JournalRecorder, record_journal
+from intake.inbox.journal import Journal
 from intake.inbox.protocol import ProtocolLimits, tls_context
 from intake.inbox.receiver import Receiver, ReceiverPlan
 from intake.inbox.spool import Spool
+from intake.jobs.journal_recorder import JournalRecorder, record_journal
+from intake.jobs.kinds import AckJob, AlertJob, CardJob, MessageJob
 from intake.jobs.scheduler import Scheduler
 from intake.jobs.waker import MESSAGES
-from intake.jobs.worker import Workers
+from intake.jobs.worker import Handler, Workers, runs
 from intake.reading.pool import ParsePool
 from intake.runtime import Runtime
 from intake.settings import Settings
@@ -71,6 +76,14 @@ PARSER_NICENESS = 10
 STOP_GRACE = 10.0
 """Seconds the jobs in hand may take to finish when the service stops."""
 
+JOB_HANDLERS: dict[str, Handler] = {
+    MessageJob.kind: runs(MessageJob, process_message),
+    CardJob.kind: runs(CardJob, post_card),
+    AckJob.kind: runs(AckJob, send_acknowledgement),
+    AlertJob.kind: runs(AlertJob, send_alert),
+}
+"""What the workers run for each kind of job."""
+
 
 async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> None:
     """Run the service until SIGTERM/SIGINT; ``ready`` is set once every part runs."""
@@ -99,7 +112,9 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         )
         # Twice as many message workers as parsing processes: while one stores the
         # bid it has read, another's document is already being parsed.
-        workers = Workers(runtime, message_slots=2 * settings.workers, lease=settings.job_lease)
+        workers = Workers(
+            runtime, JOB_HANDLERS, message_slots=2 * settings.workers, lease=settings.job_lease
+        )
         receiver = _receiver(settings, runtime)
         slack_app = _slack_app(settings, runtime)
         await _start_http(settings, runtime, slack_app, installations, receiver, workers, stack)

@@ -11,20 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.config.model import Config
+from intake.jobs.kinds import AlertJob
 from intake.rules.calendar import Deadline, deadlines
 from intake.runtime import Runtime
 from intake.slack.channels import channel_for, office_place, slack_chain
 from intake.slack.posts import post_once
-from intake.store import records
-from intake.store.engine import insert_ignoring_duplicates, reading
-from intake.store.queue import Job, enqueue
-from intake.store.schema import alerts, bids
+from intake.store import alerts, bids
+from intake.store.alerts import AlertClaim
+from intake.store.engine import reading
+from intake.store.queue import enqueue
 from notifier.alerts import console_alert, deadline_alert
 from notifier.model import ALERT_KINDS, DeadlineAlert, RoundCounts
 
@@ -99,50 +98,36 @@ async def claim_due(runtime: Runtime) -> list[str]:
         return claimed
     async with reading(runtime.engine) as connection:
         # Read first: most ticks find every due alert claimed, and need no write lock.
-        taken = set(
-            (
-                await connection.execute(
-                    select(alerts.c.key).where(alerts.c.key.in_([d.key for d in found]))
-                )
-            ).scalars()
-        )
+        taken = await alerts.claimed_among(connection, [d.key for d in found])
     for due in [d for d in found if d.key not in taken]:
         deadline = due.deadline
         channel = channel_for(runtime.config, office=deadline.office, fund=deadline.fund.id)
         place = office_place(runtime.config, office=deadline.office, channel=channel)
         async with runtime.engine.begin() as connection:
-            result = await connection.execute(
-                insert_ignoring_duplicates(connection, alerts, ["key"]).values(
-                    key=due.key,
-                    kind=deadline.kind,
-                    office=deadline.office,
-                    fund=deadline.fund.id,
-                    round=deadline.round.id,
-                    due_at=due.at,
-                    claimed_at=now,
-                    claimed_by=runtime.node[:64],
-                    channel=channel,
-                )
+            claim = AlertClaim(
+                key=due.key,
+                kind=deadline.kind,
+                office=deadline.office,
+                fund=deadline.fund.id,
+                round=deadline.round.id,
+                due_at=due.at,
+                claimed_at=now,
+                claimed_by=runtime.node[:64],
+                channel=channel,
             )
-            if not result.rowcount:
+            if not await alerts.claim(connection, claim):
                 continue
-            await enqueue(
-                connection,
-                kind="alert",
-                key=f"alert:{due.key}",
-                chain=slack_chain(place),
-                payload={"alert": due.key},
-            )
+            await enqueue(connection, AlertJob(alert=due.key, chain=slack_chain(place)))
         claimed.append(due.key)
         runtime.log.info("deadline alert claimed: %s", deadline.describe())
     return claimed
 
 
-async def send_alert(runtime: Runtime, job: Job) -> None:
+async def send_alert(runtime: Runtime, job: AlertJob) -> None:
     """The ``alert`` job: count the round's bids now and post (or print) the alert once."""
-    key = job.payload["alert"]
+    key = job.alert
     async with reading(runtime.engine) as connection:
-        row = (await connection.execute(select(alerts).where(alerts.c.key == key))).first()
+        row = await alerts.alert_by_key(connection, key)
     if row is None or row.posted_at is not None:
         return
     deadline = next((d for d in deadlines(runtime.config) if d.key == key), None)
@@ -166,7 +151,7 @@ async def send_alert(runtime: Runtime, job: Job) -> None:
         counts=counts,
     )
     payload = deadline_alert(alert)
-    channel, ts = row.channel, None
+    channel, ts = row.channel or "", None  # every claim names its channel
     slack = await runtime.slack.poster_for(deadline.office)
     if slack is None:
         print("── Deadline alert ".ljust(78, "─") + "\n" + console_alert(alert), flush=True)
@@ -176,15 +161,13 @@ async def send_alert(runtime: Runtime, job: Job) -> None:
             runtime,
             slack,
             key=f"alert:{key}",
-            channel=row.channel,
-            place=office_place(runtime.config, office=deadline.office, channel=row.channel),
+            channel=channel,
+            place=office_place(runtime.config, office=deadline.office, channel=channel),
             payload=payload,
         )
     async with runtime.engine.begin() as connection:
-        await connection.execute(
-            update(alerts)
-            .where(alerts.c.key == key)
-            .values(channel=channel, ts=ts, posted_at=runtime.clock.now(), payload=payload)
+        await alerts.mark_posted(
+            connection, key, channel=channel, ts=ts, at=runtime.clock.now(), payload=payload
         )
 
 
@@ -200,13 +183,7 @@ async def round_counts(
     office = config.office(deadline.office)
     opens = deadline.round.opens_at(office.tz)
     closes = deadline.round.closes_at(office.tz)
-    rows = (
-        await connection.execute(
-            select(
-                bids.c.id, bids.c.status, bids.c.round, bids.c.received_at, bids.c.decision
-            ).where(bids.c.fund == deadline.fund.id)
-        )
-    ).all()
+    rows = await bids.list_bids(connection, fund=deadline.fund.id)
     mine = [
         r
         for r in rows
@@ -235,5 +212,5 @@ async def round_counts(
 
 
 async def _is_late(connection: AsyncConnection, bid_id: int) -> bool:
-    version: Any = await records.latest_version(connection, bid_id)
+    version = await bids.latest_version(connection, bid_id)
     return version is not None and any(p.get("code") == "late" for p in version.problems or ())

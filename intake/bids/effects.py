@@ -10,61 +10,42 @@ one; the per-sender daily cap is checked before sending.
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from intake.jobs.kinds import AckJob, CardJob
 from intake.rules.references import our_message_id
 from intake.runtime import Runtime
 from intake.slack import channels
 from intake.slack.posts import guarded, post_once
 from intake.slack.summaries import bid_summary
-from intake.store import records
-from intake.store.engine import insert_ignoring_duplicates, reading
-from intake.store.queue import Job
-from intake.store.schema import bid_versions, cards, outgoing_mail
+from intake.store import bids, cards, outbox
+from intake.store.bids import Bid, Event
+from intake.store.engine import reading
+from intake.store.outbox import SentMail
 from notifier.ack import build_acknowledgement
 from notifier.cards import console_card, thread_line, triage_card
 from notifier.model import Acknowledgement
 
 CONSOLE = "console"
 
-# Built once: building a statement and its cache key costs more than running it.
-_CARD = select(cards).where(cards.c.bid_id == bindparam("bid"))
-_VERSION = select(bid_versions).where(
-    bid_versions.c.bid_id == bindparam("bid"), bid_versions.c.version == bindparam("version")
-)
-_SENT = select(outgoing_mail.c.id).where(outgoing_mail.c.key == bindparam("key"))
-_SENT_SINCE = select(func.count()).where(
-    outgoing_mail.c.to_addr == bindparam("to"), outgoing_mail.c.sent_at >= bindparam("since")
-)
 
-
-async def post_card(runtime: Runtime, job: Job) -> None:
+async def post_card(runtime: Runtime, job: CardJob) -> None:
     """The ``card`` job: post the bid's card, or update it and add a thread line.
 
     The card is posted once per bid (:func:`intake.slack.posts.post_once`);
     every later job updates it in place and, for an event, adds its line to
     the card's thread, also once.
     """
-    bid_id = job.payload["bid"]
+    bid_id = job.bid
     async with reading(runtime.engine) as connection:
-        bid = await records.bid_by_id(connection, bid_id)
-        version = await records.latest_version(connection, bid_id)
-        card = (await connection.execute(_CARD, {"bid": bid_id})).first()
-        event = None
-        if job.payload.get("event"):
-            event = next(
-                (
-                    e
-                    for e in await records.history(connection, bid_id)
-                    if e.id == job.payload["event"]
-                ),
-                None,
-            )
+        bid = await bids.bid_by_id(connection, bid_id)
+        version = await bids.latest_version(connection, bid_id)
+        card = await cards.card_of(connection, bid_id)
+        event = await bids.event(connection, bid_id, job.event) if job.event else None
     summary = bid_summary(runtime.config, bid, version)
     payload = triage_card(summary)
     channel = channel_for(runtime, bid)
@@ -114,7 +95,7 @@ async def post_card(runtime: Runtime, job: Job) -> None:
         await _save_card(connection, bid_id, channel, ts, payload, now, exists=card is not None)
 
 
-def channel_for(runtime: Runtime, bid: Any) -> str:
+def channel_for(runtime: Runtime, bid: Bid) -> str:
     """The fund's own channel where configured, else the office's."""
     return channels.channel_for(runtime.config, office=bid.office, fund=bid.fund)
 
@@ -125,32 +106,12 @@ async def _save_card(
     channel: str,
     ts: str | None,
     payload: dict[str, Any],
-    now: Any,
+    now: datetime,
     *,
     exists: bool,
 ) -> None:
-    if exists:
-        await connection.execute(
-            update(cards)
-            .where(cards.c.bid_id == bid_id)
-            .values(
-                payload=payload,
-                updated_at=now,
-                **({"ts": ts, "channel": channel} if ts else {}),
-            )
-        )
-        return
-    await connection.execute(
-        insert_ignoring_duplicates(connection, cards, ["bid_id"]),
-        {
-            "bid_id": bid_id,
-            "channel": channel,
-            "ts": ts,
-            "payload": payload,
-            "posted_at": now,
-            "updated_at": now,
-        },
-    )
+    store = cards.update_card if exists else cards.add_card
+    await store(connection, bid_id, channel=channel, ts=ts, payload=payload, at=now)
 
 
 def _print(text: str, event: str | None, *, updated: bool) -> None:
@@ -161,23 +122,22 @@ def _print(text: str, event: str | None, *, updated: bool) -> None:
     print("\n".join(lines), file=sys.stdout, flush=True)
 
 
-def _actor(event: Any) -> str | None:
+def _actor(event: Event) -> str | None:
     actor = str(event.actor)
     return actor if actor.startswith(("U", "W")) and actor.isalnum() else None
 
 
-async def send_acknowledgement(runtime: Runtime, job: Job) -> None:
+async def send_acknowledgement(runtime: Runtime, job: AckJob) -> None:
     """The ``ack`` job: mail the applicant what arrived, what is missing and by when."""
-    bid_id, number, kind = job.payload["bid"], job.payload["version"], job.payload["kind"]
+    bid_id, number, kind = job.bid, job.version, job.what
     async with reading(runtime.engine) as connection:
-        bid = await records.bid_by_id(connection, bid_id)
-        version = (await connection.execute(_VERSION, {"bid": bid_id, "version": number})).first()
-        already = (await connection.execute(_SENT, {"key": job.key})).first()
-        if already is not None or version is None:
+        bid = await bids.bid_by_id(connection, bid_id)
+        version = await bids.version(connection, bid_id, number)
+        if version is None or await outbox.was_sent(connection, job.key):
             return
         office = runtime.config.office(bid.office)
         mail = version.mail or {}
-        to = mail.get("reply_address") or bid.applicant
+        to: str = mail.get("reply_address") or bid.applicant or ""
         valid = bool(to) and "@" in to
         # The cap stops mail loops between robots; an officer's request is a person's act.
         capped = (
@@ -197,7 +157,7 @@ async def send_acknowledgement(runtime: Runtime, job: Job) -> None:
         )
         return
     domain = parseaddr(office.reply_from)[1].rsplit("@", 1)[-1] or runtime.mail_domain
-    message_id = our_message_id(bid.ref, number, kind, job.payload.get("seq", 0), domain)
+    message_id = our_message_id(bid.ref, number, kind, job.seq, domain)
     ack = Acknowledgement(
         bid=bid_summary(runtime.config, bid, version),
         to=to,
@@ -207,26 +167,24 @@ async def send_acknowledgement(runtime: Runtime, job: Job) -> None:
         their_references=tuple(mail.get("references") or ()),
         message_id=message_id,
         kind=kind,
-        note=job.payload.get("note"),
+        note=job.note,
     )
     message = build_acknowledgement(ack, now=runtime.clock.now())
     await runtime.mailer.send(message)
     now = runtime.clock.now()
     async with runtime.engine.begin() as connection:
-        await connection.execute(
-            insert_ignoring_duplicates(connection, outgoing_mail, ["key"]),
-            {
-                "key": job.key,
-                "bid_id": bid_id,
-                "kind": kind,
-                "to_addr": to.lower(),
-                "subject": str(message["Subject"]),
-                "message_id": message_id,
-                "sent_at": now,
-                "via": "relay" if runtime.mailer.__class__.__name__ == "RelayMailer" else "outbox",
-            },
+        sent = SentMail(
+            key=job.key,
+            bid_id=bid_id,
+            kind=kind,
+            to_addr=to.lower(),
+            subject=str(message["Subject"]),
+            message_id=message_id,
+            sent_at=now,
+            via="relay" if runtime.mailer.__class__.__name__ == "RelayMailer" else "outbox",
         )
-        await records.add_event(
+        await outbox.record_sent(connection, sent)
+        await bids.add_event(
             connection,
             bid_id=bid_id,
             at=now,
@@ -238,15 +196,13 @@ async def send_acknowledgement(runtime: Runtime, job: Job) -> None:
 
 
 async def _sent_today(runtime: Runtime, connection: AsyncConnection, to: str) -> int:
-    since = runtime.clock.now() - timedelta(days=1)
-    count = (await connection.execute(_SENT_SINCE, {"to": to.lower(), "since": since})).scalar_one()
-    return int(count)
+    return await outbox.sent_since(connection, to, runtime.clock.now() - timedelta(days=1))
 
 
 async def _note(runtime: Runtime, bid_id: int, text: str) -> None:
     runtime.log.warning("bid %s: %s", bid_id, text)
     async with runtime.engine.begin() as connection:
-        await records.add_event(
+        await bids.add_event(
             connection,
             bid_id=bid_id,
             at=runtime.clock.now(),

@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.config.model import Fund, Office
 from intake.errors import NotFound
+from intake.jobs.kinds import AckJob, CardJob, MessageJob
 from intake.reading.extract import Extraction, extract_from_spool
 from intake.reading.forms import form_spec
 from intake.reading.mail import Mail
@@ -27,29 +26,26 @@ from intake.rules.checks import Judgement, judge, unreadable
 from intake.rules.references import find_reference
 from intake.runtime import Runtime
 from intake.slack.channels import card_chain
-from intake.store import records
+from intake.store import bids, messages
+from intake.store.bids import Bid, NewBid, NewVersion, Standing
 from intake.store.engine import reading
-from intake.store.queue import Job, enqueue, enqueue_many
-from intake.store.schema import bid_versions, bids
+from intake.store.messages import StoredMessage
+from intake.store.queue import enqueue, enqueue_many
 from notifier.ack import is_automatic
 
 NO_FORM = "The mail had no application form attached (we look for a Word .docx or a PDF file)."
 
-# Built once, executed with each bid's values (building one costs more than running it).
-_NEW_BID = insert(bids).returning(bids.c.id)
-_NEW_VERSION = insert(bid_versions)
 
-
-async def process_message(runtime: Runtime, job: Job) -> None:
+async def process_message(runtime: Runtime, job: MessageJob) -> None:
     """The ``message`` job: read the mail's form, judge it, store it, queue the effects."""
-    message_id = job.payload["message"]
+    message_id = job.message
     async with reading(runtime.engine) as connection:
-        message = await records.get_message(connection, message_id)
-        if await records.version_for_message(connection, message_id) is not None:
+        message = await messages.get_message(connection, message_id)
+        if await bids.made_a_version(connection, message_id):
             return
     if message.state not in ("queued",):
         return
-    fund = runtime.config.fund(message.fund)
+    fund = runtime.config.fund(message.fund or "")  # every queued message has its fund
     office = runtime.config.office(fund.office)
     form = runtime.config.form(fund.form)
     spec = form_spec(runtime.config, form, fund)
@@ -84,7 +80,7 @@ async def process_message(runtime: Runtime, job: Job) -> None:
         thread_ids=(facts.in_reply_to, *facts.references),
     )
     async with runtime.engine.begin() as connection:
-        if await records.version_for_message(connection, message_id) is not None:
+        if await bids.made_a_version(connection, message_id):
             return
         existing = await _bid_of_office(connection, ref, office.id) if ref else None
         if automatic or (existing is not None and extraction.no_form):
@@ -103,21 +99,21 @@ async def process_message(runtime: Runtime, job: Job) -> None:
         )
 
 
-async def _local_copy(runtime: Runtime, message: Any) -> str:
+async def _local_copy(runtime: Runtime, message: StoredMessage) -> str:
     """The message's spool file here; fetched from the database if another node took it."""
     path = runtime.spool.path(message.spool_name)
     if path.exists():
         return str(path)
     async with reading(runtime.engine) as connection:
-        content = await records.message_content(connection, message.id)
+        content = await messages.message_content(connection, message.id)
     if content is None:
         raise FileNotFoundError(f"message {message.id} is in no spool here and not in the database")
     return str(await asyncio.to_thread(runtime.spool.restore, message.spool_name, content))
 
 
-async def _bid_of_office(connection: AsyncConnection, ref: str, office: str) -> Any:
+async def _bid_of_office(connection: AsyncConnection, ref: str, office: str) -> Bid | None:
     try:
-        bid = await records.bid_by_ref(connection, ref)
+        bid = await bids.bid_by_ref(connection, ref)
     except NotFound:  # a reference we never issued: the mail is a new bid
         return None
     return bid if bid.office == office else None
@@ -126,15 +122,15 @@ async def _bid_of_office(connection: AsyncConnection, ref: str, office: str) -> 
 async def _keep_as_correspondence(
     runtime: Runtime,
     connection: AsyncConnection,
-    message: Any,
+    message: StoredMessage,
     facts: Mail,
-    bid: Any,
+    bid: Bid | None,
     automatic: str | None,
 ) -> None:
     """Mail that makes no bid: automatic mail, or a reply without a form."""
     now = runtime.clock.now()
     if bid is None:
-        await records.set_message_outcome(
+        await messages.set_message_outcome(
             connection,
             message.id,
             state="automatic",
@@ -142,7 +138,7 @@ async def _keep_as_correspondence(
         )
         return
     what = "an automatic message" if automatic else "a reply without a form"
-    event = await records.add_event(
+    event = await bids.add_event(
         connection,
         bid_id=bid.id,
         at=now,
@@ -152,140 +148,125 @@ async def _keep_as_correspondence(
         f'"{facts.subject[:150]}"',
         data={"message": message.id},
     )
-    await records.set_message_outcome(
+    await messages.set_message_outcome(
         connection,
         message.id,
         state="correspondence",
         outcome=f"kept on {bid.ref}",
         bid_id=bid.id,
     )
-    await enqueue(
-        connection,
-        kind="card",
-        key=f"card:{bid.id}:event:{event}",
-        chain=card_chain(runtime.config, office=bid.office, fund=bid.fund),
-        payload={"bid": bid.id, "event": event},
-    )
+    chain = card_chain(runtime.config, office=bid.office, fund=bid.fund)
+    await enqueue(connection, CardJob.for_event(bid.id, event, chain=chain))
 
 
 async def _store_version(
     runtime: Runtime,
     connection: AsyncConnection,
     *,
-    message: Any,
+    message: StoredMessage,
     fund: Fund,
     office: Office,
     facts: Mail,
     extraction: Extraction,
     judgement: Judgement,
-    existing: Any,
+    existing: Bid | None,
 ) -> None:
+    """Store the mail as a new bid or the next version of ``existing``, in the caller's
+    transaction: the bid's row, the version's, the message's outcome, the event, the jobs."""
     now = runtime.clock.now()
-    received: datetime = message.received_at
-    fields = judgement.fields
-    summary = {
-        "status": judgement.status,
-        "round": judgement.round.id if judgement.round else None,
-        "organisation": fields.get("organisation_name"),
-        "project": fields.get("project_name"),
-        "amount_requested": fields.get("amount_requested"),
-        "updated_at": now,
-    }
+    standing = _standing(judgement, now)
     if existing is None:
-        ref = await records.next_reference(
-            connection,
-            prefix=office.reference_prefix,
-            year=received.astimezone(office.tz).year,
-        )
-        bid_id = (
-            await connection.execute(
-                _NEW_BID,
-                {
-                    "ref": ref,
-                    "office": office.id,
-                    "fund": fund.id,
-                    "form": fund.form,
-                    "version": 1,
-                    "applicant": facts.reply_address or message.mail_from,
-                    "thread_subject": facts.subject,
-                    "thread_message_id": facts.message_id,
-                    "received_at": received,
-                    **summary,
-                },
-            )
-        ).scalar_one()
-        version = 1
+        ref = await _new_reference(connection, office, message.received_at)
+        bid = _new_bid(ref, message, fund, office, facts)
+        bid_id, number = await bids.add_bid(connection, bid, standing), 1
     else:
-        ref, bid_id, version = existing.ref, existing.id, existing.version + 1
-        await connection.execute(
-            update(bids).where(bids.c.id == bid_id).values(version=version, **summary)
-        )
-    await connection.execute(
-        _NEW_VERSION,
-        {
-            "bid_id": bid_id,
-            "version": version,
-            "message_id": message.id,
-            "received_at": received,
-            "file": extraction.file,
-            "format": extraction.document.format if extraction.document else None,
-            "fields": fields,
-            "problems": [p.model_dump() for p in judgement.problems],
-            "status": judgement.status,
-            "sources": extraction.sources(),
-            "attachments": [asdict(a) for a in extraction.attachments],
-            "round": summary["round"],
-            "mail": {
-                "subject": facts.subject,
-                "from": facts.from_addr,
-                "reply_address": facts.reply_address or message.mail_from,
-                "message_id": facts.message_id,
-                "references": list(facts.references),
-                "warnings": facts.warnings,
-            },
-        },
+        ref, bid_id, number = existing.ref, existing.id, existing.version + 1
+        await bids.advance_bid(connection, bid_id, version=number, standing=standing)
+    version = _new_version(message, facts, extraction, judgement)
+    await bids.add_version(connection, bid_id, number, version)
+    await messages.set_message_outcome(
+        connection, message.id, state="processed", outcome=f"{ref} version {number}", bid_id=bid_id
     )
-    await records.set_message_outcome(
-        connection,
-        message.id,
-        state="processed",
-        outcome=f"{ref} version {version}",
-        bid_id=bid_id,
-    )
-    event = await records.add_event(
+    event = await bids.add_event(
         connection,
         bid_id=bid_id,
         at=now,
         actor="intake",
-        kind="received" if version == 1 else "resubmitted",
-        text=_event_text(version, judgement.status, judgement.problems),
-        data={"message": message.id, "version": version},
+        kind="received" if number == 1 else "resubmitted",
+        text=_event_text(number, judgement.status, judgement.problems),
+        data={"message": message.id, "version": number},
     )
-    kind = "no_form" if extraction.no_form else "received"
+    chain = card_chain(runtime.config, office=office.id, fund=fund.id)
     await enqueue_many(
         connection,
         [
-            {
-                "kind": "card",
-                "key": f"card:{bid_id}:v{version}",
-                "chain": card_chain(runtime.config, office=office.id, fund=fund.id),
-                "payload": {"bid": bid_id, "event": event if version > 1 else None},
-            },
-            {
-                "kind": "ack",
-                "key": f"ack:{bid_id}:v{version}",
-                "chain": f"mail:{bid_id}",
-                "payload": {"bid": bid_id, "version": version, "kind": kind},
-            },
+            CardJob.for_version(bid_id, number, event=event, chain=chain),
+            AckJob.for_version(bid_id, number, "no_form" if extraction.no_form else "received"),
         ],
     )
     runtime.log.info(
         "message %s -> %s version %d: %s (%d problems)",
         message.id,
         ref,
-        version,
+        number,
         judgement.status,
         len(judgement.problems),
+    )
+
+
+async def _new_reference(connection: AsyncConnection, office: Office, received: datetime) -> str:
+    """A new bid's reference: the office's next number for the year it arrived in, there."""
+    year = received.astimezone(office.tz).year
+    return await bids.next_reference(connection, prefix=office.reference_prefix, year=year)
+
+
+def _standing(judgement: Judgement, now: datetime) -> Standing:
+    fields = judgement.fields
+    return Standing(
+        status=judgement.status,
+        round=judgement.round.id if judgement.round else None,
+        organisation=fields.get("organisation_name"),
+        project=fields.get("project_name"),
+        amount_requested=fields.get("amount_requested"),
+        updated_at=now,
+    )
+
+
+def _new_bid(ref: str, message: StoredMessage, fund: Fund, office: Office, facts: Mail) -> NewBid:
+    return NewBid(
+        ref=ref,
+        office=office.id,
+        fund=fund.id,
+        form=fund.form,
+        applicant=facts.reply_address or message.mail_from,
+        thread_subject=facts.subject,
+        thread_message_id=facts.message_id,
+        received_at=message.received_at,
+    )
+
+
+def _new_version(
+    message: StoredMessage, facts: Mail, extraction: Extraction, judgement: Judgement
+) -> NewVersion:
+    return NewVersion(
+        message_id=message.id,
+        received_at=message.received_at,
+        file=extraction.file,
+        format=extraction.document.format if extraction.document else None,
+        fields=judgement.fields,
+        problems=[p.model_dump() for p in judgement.problems],
+        status=judgement.status,
+        sources=extraction.sources(),
+        attachments=[asdict(a) for a in extraction.attachments],
+        round=judgement.round.id if judgement.round else None,
+        mail={
+            "subject": facts.subject,
+            "from": facts.from_addr,
+            "reply_address": facts.reply_address or message.mail_from,
+            "message_id": facts.message_id,
+            "references": list(facts.references),
+            "warnings": facts.warnings,
+        },
     )
 
 

@@ -6,10 +6,12 @@ import csv
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from intake.bids.triage import OFFICER_EVENTS
 from intake.config.model import Config
 from intake.errors import NotFound
-from intake.store import records
+from intake.store.bids import Bid, bid_by_ref, history, latest_version, list_bids
 from intake.store.engine import make_engine, reading
 from intake.store.migrate import migrate
 
@@ -28,7 +30,7 @@ async def stored_bids(
     try:
         await migrate(engine)
         async with reading(engine) as connection:
-            rows = await records.list_bids(connection, office=office, fund=fund, statuses=statuses)
+            rows = await list_bids(connection, office=office, fund=fund, statuses=statuses)
             return [await _bid_json(connection, row) for row in rows]
     finally:
         await engine.dispose()
@@ -40,7 +42,7 @@ async def stored_bid(database_url: str, ref: str, *, office: str | None = None) 
     try:
         await migrate(engine)
         async with reading(engine) as connection:
-            row = await records.bid_by_ref(connection, ref)
+            row = await bid_by_ref(connection, ref)
             if office is not None and row.office != office:
                 raise NotFound(f"no bid with reference {ref} in office {office}")
             bid = await _bid_json(connection, row)
@@ -52,15 +54,15 @@ async def stored_bid(database_url: str, ref: str, *, office: str | None = None) 
                     "text": e.text,
                     "by": (e.data or {}).get("name") if e.kind in OFFICER_EVENTS else None,
                 }
-                for e in await records.history(connection, row.id)
+                for e in await history(connection, row.id)
             ]
             return bid
     finally:
         await engine.dispose()
 
 
-async def _bid_json(connection: Any, row: Any) -> dict[str, Any]:
-    version = await records.latest_version(connection, row.id)
+async def _bid_json(connection: AsyncConnection, row: Bid) -> dict[str, Any]:
+    version = await latest_version(connection, row.id)
     return {
         "ref": row.ref,
         "version": row.version,

@@ -13,15 +13,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.errors import IntakeError
+from intake.jobs.kinds import AckJob, CardJob
 from intake.runtime import Runtime
 from intake.slack.channels import card_chain
-from intake.store import records
+from intake.store import bids
+from intake.store.bids import Bid
 from intake.store.queue import enqueue
-from intake.store.schema import bids, events
 
 DECISIONS = ("eligible", "not_eligible")
 # The events officers make; their text reads after the officer's name ("took this bid").
@@ -51,15 +51,11 @@ async def assign(runtime: Runtime, ref: str, officer: Officer, *, offices: Colle
     bid of any other office is :class:`NotFound`, as in every action here.
     """
     async with runtime.engine.begin() as connection:
-        bid = await records.bid_by_ref(connection, ref, offices=offices)
+        bid = await bids.bid_by_ref(connection, ref, offices=offices)
         if bid.assigned_to == officer.id:
             return f"{bid.ref} is already assigned to you."
         before = bid.assigned_to
-        await connection.execute(
-            update(bids)
-            .where(bids.c.id == bid.id)
-            .values(assigned_to=officer.id, updated_at=runtime.clock.now())
-        )
+        await bids.assign(connection, bid.id, to=officer.id, at=runtime.clock.now())
         text = "took this bid" + (f" over from {before}" if before else "")
         await _record(runtime, connection, bid, officer, "assigned", text)
     return f"{bid.ref} is now assigned to you."
@@ -80,11 +76,9 @@ async def decide(
     decision = "eligible" if eligible else "not_eligible"
     reason = reason.strip() if reason else None
     async with runtime.engine.begin() as connection:
-        bid = await records.bid_by_ref(connection, ref, offices=offices)
-        await connection.execute(
-            update(bids)
-            .where(bids.c.id == bid.id)
-            .values(decision=decision, decision_reason=reason, updated_at=runtime.clock.now())
+        bid = await bids.bid_by_ref(connection, ref, offices=offices)
+        await bids.decide(
+            connection, bid.id, decision=decision, reason=reason, at=runtime.clock.now()
         )
         words = "eligible" if eligible else "not eligible"
         text = f"marked this bid {words}" + (f": {reason}" if reason else ".")
@@ -104,7 +98,7 @@ async def score(
 ) -> str:
     """Store the officer's scores (criterion id → level) against the office's matrix."""
     async with runtime.engine.begin() as connection:
-        bid = await records.bid_by_ref(connection, ref, offices=offices)
+        bid = await bids.bid_by_ref(connection, ref, offices=offices)
         criteria = runtime.config.office(bid.office).scoring
         known = {c.id: c for c in criteria}
         if set(scores) != set(known):
@@ -113,11 +107,7 @@ async def score(
             top = len(known[key].levels)
             if not 1 <= level <= top:
                 raise Refused(f"{known[key].name}: choose a level from 1 to {top}.")
-        await connection.execute(
-            update(bids)
-            .where(bids.c.id == bid.id)
-            .values(scores=dict(scores), updated_at=runtime.clock.now())
-        )
+        await bids.set_scores(connection, bid.id, scores, at=runtime.clock.now())
         total = sum(scores.values())
         out_of = sum(len(c.levels) for c in criteria)
         detail = ", ".join(f"{c.name} {scores[c.id]}" for c in criteria)
@@ -144,8 +134,8 @@ async def request_info(
     same request sent twice mails once; a new request mails again.
     """
     async with runtime.engine.begin() as connection:
-        bid = await records.bid_by_ref(connection, ref, offices=offices)
-        latest = await records.latest_version(connection, bid.id)
+        bid = await bids.bid_by_ref(connection, ref, offices=offices)
+        latest = await bids.latest_version(connection, bid.id)
         if latest is None or latest.version != version:
             raise Refused(
                 f"A newer version of {bid.ref} has arrived: look at its card again before asking."
@@ -153,28 +143,11 @@ async def request_info(
         problems = list(latest.problems or [])
         if not problems:
             raise Refused(f"{bid.ref} has no problems to ask about.")
-        asked = (
-            await connection.execute(
-                select(func.count()).where(
-                    events.c.bid_id == bid.id,
-                    events.c.kind == "info_requested",
-                    events.c.data["version"].as_integer() == version,
-                )
-            )
-        ).scalar_one()
-        number = int(asked) + 1
+        number = await bids.info_requests(connection, bid.id, version) + 1
+        words = note.strip() if note and note.strip() else None
         queued = await enqueue(
             connection,
-            kind="ack",
-            key=f"ack:{bid.id}:v{version}:request_info:{request[:80]}",
-            chain=f"mail:{bid.id}",
-            payload={
-                "bid": bid.id,
-                "version": version,
-                "kind": "request_info",
-                "note": note.strip() if note and note.strip() else None,
-                "seq": number,
-            },
+            AckJob.request_info(bid.id, version, request=request, note=words, seq=number),
         )
         if not queued:
             return f"The applicant of {bid.ref} is already being asked (request {request})."
@@ -190,14 +163,14 @@ async def request_info(
 async def _record(
     runtime: Runtime,
     connection: AsyncConnection,
-    bid: Any,
+    bid: Bid,
     officer: Officer,
     kind: str,
     text: str,
     **data: Any,
 ) -> None:
     """The event of an action, and the card job that shows it (update + thread line)."""
-    event = await records.add_event(
+    event = await bids.add_event(
         connection,
         bid_id=bid.id,
         at=runtime.clock.now(),
@@ -206,11 +179,6 @@ async def _record(
         text=text,
         data={**officer.data, **data},
     )
-    await enqueue(
-        connection,
-        kind="card",
-        key=f"card:{bid.id}:event:{event}",
-        chain=card_chain(runtime.config, office=bid.office, fund=bid.fund),
-        payload={"bid": bid.id, "event": event},
-    )
+    chain = card_chain(runtime.config, office=bid.office, fund=bid.fund)
+    await enqueue(connection, CardJob.for_event(bid.id, event, chain=chain))
     runtime.log.info("%s: %s %s", bid.ref, officer.name or officer.id, text)

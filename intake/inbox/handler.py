@@ -36,7 +36,7 @@ from intake.inbox.replies import (
     queued_as,
 )
 from intake.inbox.spool import Spool, SpoolFile
-from intake.store.records import IncomingMessage
+from intake.store.messages import IncomingMessage
 
 log = logging.getLogger("intake.inbox.handler")
 

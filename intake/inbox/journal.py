@@ -6,13 +6,13 @@ workers' transactions, and a sender for its ``250``. It makes each message
 durable with two files instead, the message in the spool and its envelope
 here (each written to a temporary name, fsynced, renamed, folder fsynced),
 then answers. The service's own process records the journal's entries in the
-database in batches (:func:`record_journal`) and removes them; after a crash
-the entries still here are recorded at the next start, so no ``250`` is lost.
+database in batches (:mod:`intake.jobs.journal_recorder`) and removes them; after
+a crash the entries still here are recorded at the next start, so no ``250`` is
+lost.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -24,14 +24,8 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from intake.inbox.spool import Spool, SpoolFile, fsync_dir
-from intake.jobs.waker import MESSAGES, Waker
-from intake.store.records import IncomingMessage, accept_messages
-from intake.store.schema import messages
+from intake.inbox.spool import SpoolFile, fsync_dir
+from intake.store.messages import IncomingMessage, kept_as
 
 log = logging.getLogger("intake.inbox.journal")
 
@@ -86,13 +80,6 @@ class Journal:
     def discard_temporaries(self) -> None:
         for leftover in self.folder.glob(".*.tmp"):
             leftover.unlink(missing_ok=True)
-
-
-_STORED_AS = str(
-    select(messages.c.id)
-    .where(messages.c.dedupe_key == bindparam("key"))
-    .compile(dialect=sqlite_dialect(paramstyle="named"))
-)
 
 
 class JournalWriter:
@@ -160,74 +147,4 @@ class JournalWriter:
         if connection is None:
             connection = sqlite3.connect(self.database, timeout=30)
             self._connections.sqlite = connection
-        row = connection.execute(_STORED_AS, {"key": dedupe_key}).fetchone()
-        return str(row[0]) if row else None
-
-
-async def record_journal(journal: Journal, engine: AsyncEngine, spool: Spool) -> int:
-    """Record the journal's entries in the database; how many new messages were queued.
-
-    Idempotent: an entry recorded before a crash, but not yet removed, is
-    recognised by its dedupe key and its spool file kept. A second delivery of
-    a message already stored loses its own spool file, as the receiver does
-    when it records a message itself.
-    """
-    queued = 0
-    while entries := await asyncio.to_thread(journal.pending):
-        results = await accept_messages(engine, entries)
-        duplicates = [
-            entry.spool_name
-            for entry, (kept, new) in zip(entries, results, strict=True)
-            if not new and kept != entry.id
-        ]
-        queued += sum(1 for _, new in results if new)
-        await asyncio.to_thread(_tidy, journal, spool, entries, duplicates)
-    return queued
-
-
-def _tidy(
-    journal: Journal, spool: Spool, entries: list[IncomingMessage], duplicates: list[str]
-) -> None:
-    for name in duplicates:
-        spool.path(name).unlink(missing_ok=True)
-    journal.remove([entry.id for entry in entries])
-
-
-class JournalRecorder:
-    """Records the journal whenever the receiver says there is new mail.
-
-    Wake-ups arriving while a recording runs are folded into one more run, so a
-    burst of accepted mail becomes a few batched commits, not one per message.
-    """
-
-    def __init__(self, journal: Journal, engine: AsyncEngine, spool: Spool, waker: Waker) -> None:
-        self.journal = journal
-        self.engine = engine
-        self.spool = spool
-        self.waker = waker
-        self._again = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def wake(self) -> None:
-        self._again.set()
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="journal")
-
-    async def _run(self) -> None:
-        while self._again.is_set():
-            self._again.clear()
-            try:
-                queued = await record_journal(self.journal, self.engine, self.spool)
-            except Exception:  # the entries stay; the next wake-up retries
-                log.exception("could not record accepted mail in the database; retrying")
-                await asyncio.sleep(1.0)
-                self._again.set()
-                continue
-            if queued:
-                self.waker.notify(MESSAGES, count=queued)
-
-    async def stop(self) -> None:
-        """Record what is left (the receiver has stopped)."""
-        if self._task is not None:
-            await self._task
-        await record_journal(self.journal, self.engine, self.spool)
+        return kept_as(connection, dedupe_key)

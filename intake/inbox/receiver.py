@@ -42,7 +42,7 @@ from intake.inbox.latency import ACCEPT_BUCKETS, Histogram, LoopLag
 from intake.inbox.protocol import ProtocolLimits, protocol_factory, tls_context
 from intake.inbox.spool import Spool
 from intake.store.engine import make_engine
-from intake.store.records import accept_messages
+from intake.store.messages import accept_messages
 
 log = logging.getLogger("intake.inbox.handler")
 

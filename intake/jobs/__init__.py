@@ -1,1 +1,2 @@
-"""The job queue's runners: workers, the waker, the scheduler, and the typed job kinds."""
+"""The job queue's runners: workers, the waker, the scheduler, the journal recorder, and the
+typed job kinds."""

@@ -3,6 +3,9 @@
 Two lanes: ``message`` jobs (parsing, bounded by the parsing pool) and effect
 jobs (cards, mails), so a burst of parsing never holds back the cards of bids
 already read, and a Slack outage never holds back parsing.
+
+The workers know no feature: the composition root gives them a handler for
+each kind of job (:func:`runs`), which gets the job typed (:mod:`intake.jobs.kinds`).
 """
 
 from __future__ import annotations
@@ -12,14 +15,13 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from intake.bids.deadlines import send_alert
-from intake.bids.effects import post_card, send_acknowledgement
-from intake.bids.receive import process_message
 from intake.errors import IntakeError
+from intake.jobs.kinds import JobKind, MessageJob
 from intake.jobs.waker import EFFECTS, MESSAGES
 from intake.runtime import Runtime
 from intake.store import queue
@@ -27,19 +29,25 @@ from intake.store.queue import Job
 from notifier.errors import NotifierError
 
 Handler = Callable[[Runtime, Job], Awaitable[None]]
+"""Runs a claimed job (as stored); see :func:`runs`."""
 
-HANDLERS: dict[str, Handler] = {
-    "message": process_message,
-    "card": post_card,
-    "ack": send_acknowledgement,
-    "alert": send_alert,
-}
-MESSAGE_KINDS = ("message",)
-EFFECT_KINDS = ("card", "ack", "alert")
+K = TypeVar("K", bound=JobKind)
+
+MESSAGE_KINDS = (MessageJob.kind,)
 MAX_BACKOFF = 300.0
 MAX_ATTEMPTS_OF_A_BUG = 5
 
 log = logging.getLogger("intake.jobs.worker")
+
+
+def runs(kind: type[K], handler: Callable[[Runtime, K], Awaitable[None]]) -> Handler:
+    """The handler of a claimed job of ``kind``: its payload read into a ``kind``, then
+    ``handler`` run with it. ``{CardJob.kind: runs(CardJob, post_card), …}``."""
+
+    async def run(runtime: Runtime, stored: Job) -> None:
+        await handler(runtime, kind.from_stored(stored))
+
+    return run
 
 
 def backoff(attempts: int) -> float:
@@ -53,18 +61,23 @@ class Workers:
     def __init__(
         self,
         runtime: Runtime,
+        handlers: Mapping[str, Handler],
         *,
         message_slots: int,
         effect_slots: int = 4,
         poll: float = 0.5,
         lease: float = 60.0,
     ) -> None:
+        """``handlers`` maps each kind of job to what runs it; ``message`` jobs have
+        their own lane of ``message_slots`` workers, the other kinds share one."""
         self.runtime = runtime
+        self.handlers = dict(handlers)
         self.poll = poll
         self.lease = lease
+        effect_kinds = tuple(kind for kind in self.handlers if kind not in MESSAGE_KINDS)
         self._lanes = [
             (MESSAGES, MESSAGE_KINDS, message_slots),
-            (EFFECTS, EFFECT_KINDS, effect_slots),
+            (EFFECTS, effect_kinds, effect_slots),
         ]
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
@@ -169,7 +182,7 @@ class Workers:
         """Run ``job``'s handler; True when it succeeded and is to be marked done."""
         engine = self.runtime.engine
         try:
-            await HANDLERS[job.kind](self.runtime, job)
+            await self.handlers[job.kind](self.runtime, job)
         except asyncio.CancelledError:
             raise
         except (NotifierError, IntakeError) as exc:

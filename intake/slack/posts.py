@@ -19,17 +19,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.runtime import Runtime
-from intake.store.engine import reading, upsert
-from intake.store.queue import real_now
-from intake.store.schema import slack_posts
+from intake.store import slack_posts
+from intake.store.engine import reading
+from intake.store.slack_posts import PostState, SlackPost
 from notifier.errors import SlackError
 from notifier.slack import SlackPoster
-
-_POST_BY_KEY = select(slack_posts).where(slack_posts.c.key == bindparam("key"))
 
 AfterPost = Callable[[AsyncConnection, str, str], Awaitable[None]]
 """Stores what a caller keeps of a post (``connection, channel, ts``)."""
@@ -125,9 +122,9 @@ async def guarded(runtime: Runtime, place: str, call: Any) -> Any:
     return result
 
 
-async def _row(engine: AsyncEngine, key: str) -> Any:
+async def _row(engine: AsyncEngine, key: str) -> SlackPost | None:
     async with reading(engine) as connection:
-        return (await connection.execute(_POST_BY_KEY, {"key": key})).first()
+        return await slack_posts.post_by_key(connection, key)
 
 
 async def _set(
@@ -135,22 +132,11 @@ async def _set(
     key: str,
     *,
     channel: str,
-    state: str,
+    state: PostState,
     ts: str | None,
     then: AfterPost | None = None,
 ) -> None:
     async with engine.begin() as connection:
-        await connection.execute(
-            *upsert(
-                connection,
-                slack_posts,
-                ["key"],
-                key=key,
-                channel=channel,
-                state=state,
-                ts=ts,
-                updated_at=real_now(),
-            )
-        )
+        await slack_posts.set_post(connection, key, channel=channel, state=state, ts=ts)
         if then is not None and ts is not None:
             await then(connection, channel, ts)

@@ -17,7 +17,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -129,6 +129,15 @@ def reading(engine: AsyncEngine) -> Any:
     receiver's commits and the workers' writes wait for.
     """
     return _deferred(engine).connect()
+
+
+_PING = text("SELECT 1")
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Read nothing, as a reader does: raises when the database cannot be reached."""
+    async with reading(engine) as connection:
+        await connection.execute(_PING)
 
 
 @functools.lru_cache(maxsize=16)

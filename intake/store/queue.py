@@ -8,16 +8,20 @@ were queued (a card is posted before it is updated; acknowledgements go out
 in order), each only after the one before it has finished.
 
 Leases use real time, never the rehearsal clock of ``INTAKE_NOW``.
+
+The queue knows no kind of job: it stores whatever is :class:`Queueable` (the
+service's kinds are in :mod:`intake.jobs.kinds`) and hands back a :class:`Job`
+as stored, which the worker reads back into its kind.
 """
 
 from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, bindparam, exists, func, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -33,67 +37,86 @@ def real_now() -> datetime:
     return datetime.fromtimestamp(time.time(), UTC)
 
 
+Payload = dict[str, Any]
+"""A job's data as stored: a JSON object."""
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
-    """A claimed job."""
+    """A claimed job, as stored (:mod:`intake.jobs.kinds` reads its payload)."""
 
     id: int
     kind: str
     key: str
-    payload: dict[str, Any]
+    payload: Payload
     attempts: int
     chain: str | None = None
 
 
-async def enqueue(
-    connection: AsyncConnection,
-    *,
-    kind: str,
-    key: str,
-    payload: dict[str, Any],
-    chain: str | None = None,
-    delay: float = 0.0,
-) -> bool:
-    """Queue a job unless one with ``key`` exists; True when it was queued now."""
+class Queueable(Protocol):
+    """A job to queue, whatever its kind (:mod:`intake.jobs.kinds` defines the service's)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def key(self) -> str:
+        """Unique: a job whose key is queued already is not queued again."""
+        ...
+
+    @property
+    def chain(self) -> str | None:
+        """Jobs of one chain run one at a time, in the order they were queued."""
+        ...
+
+    def payload(self) -> Payload: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NewJob:
+    """A job of any kind, spelled out (for tools and tests; the service uses its kinds)."""
+
+    kind: str
+    key: str
+    data: Payload = field(default_factory=dict)
+    chain: str | None = None
+
+    def payload(self) -> Payload:
+        return self.data
+
+
+async def enqueue(connection: AsyncConnection, job: Queueable, *, delay: float = 0.0) -> bool:
+    """Queue ``job`` unless one with its key exists; True when it was queued now."""
     now = real_now()
     result = await connection.execute(
         insert_ignoring_duplicates(connection, jobs, ["key"]),
-        {
-            "kind": kind,
-            "key": key,
-            "chain": chain,
-            "payload": payload,
-            "state": "pending",
-            "attempts": 0,
-            "run_after": now + timedelta(seconds=delay),
-            "created_at": now,
-        },
+        _row(job, now, run_after=now + timedelta(seconds=delay)),
     )
     return bool(result.rowcount)
 
 
 async def enqueue_many(
-    connection: AsyncConnection, specs: list[dict[str, Any]], *, now: datetime | None = None
+    connection: AsyncConnection, batch: Sequence[Queueable], *, now: datetime | None = None
 ) -> None:
-    """Queue several jobs (``kind``, ``key``, ``payload``, optional ``chain``) at once,
-    skipping any whose key exists."""
+    """Queue several jobs at once, skipping any whose key exists."""
     now = now or real_now()
     await connection.execute(
         insert_ignoring_duplicates(connection, jobs, ["key"]),
-        [
-            {
-                "kind": spec["kind"],
-                "key": spec["key"],
-                "chain": spec.get("chain"),
-                "payload": spec["payload"],
-                "state": "pending",
-                "attempts": 0,
-                "run_after": now,
-                "created_at": now,
-            }
-            for spec in specs
-        ],
+        [_row(job, now, run_after=now) for job in batch],
     )
+
+
+def _row(job: Queueable, now: datetime, *, run_after: datetime) -> dict[str, Any]:
+    return {
+        "kind": job.kind,
+        "key": job.key,
+        "chain": job.chain,
+        "payload": job.payload(),
+        "state": "pending",
+        "attempts": 0,
+        "run_after": run_after,
+        "created_at": now,
+    }
 
 
 async def claim(

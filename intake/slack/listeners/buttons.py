@@ -26,7 +26,7 @@ from intake.runtime import Runtime
 from intake.slack.authorize import offices_of
 from intake.slack.listeners.context import ModalContext, ephemeral, not_here, officer_of
 from intake.slack.summaries import bid_summary
-from intake.store import records
+from intake.store.bids import bid_by_ref, latest_version
 from intake.store.engine import reading
 from notifier.cards import (
     ACTION_ASSIGN,
@@ -95,8 +95,8 @@ async def _modal_for(
     runtime: Runtime, action_id: str, ref: str, offices: Collection[str]
 ) -> dict[str, Any]:
     async with reading(runtime.engine) as connection:
-        bid = await records.bid_by_ref(connection, ref, offices=offices)
-        version = await records.latest_version(connection, bid.id)
+        bid = await bid_by_ref(connection, ref, offices=offices)
+        version = await latest_version(connection, bid.id)
     number = version.version if version else bid.version
     organisation = (version.fields or {}).get("organisation_name") if version else None
     if action_id == ACTION_SCORE:

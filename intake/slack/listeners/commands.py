@@ -27,7 +27,7 @@ from intake.slack.authorize import offices_of
 from intake.slack.channels import channel_for
 from intake.slack.listeners.context import ephemeral, in_ack
 from intake.slack.summaries import bid_summary
-from intake.store import records
+from intake.store.bids import bid_by_ref, latest_version, list_bids
 from intake.store.engine import reading
 from notifier.cards import triage_card
 from notifier.escape import escape_mrkdwn
@@ -114,10 +114,10 @@ async def open_bids(runtime: Runtime, funds: list[str]) -> dict[str, Any]:
             fund = runtime.config.fund(fund_id)
             office = runtime.config.office(fund.office)
             lines = []
-            for bid in await records.list_bids(connection, fund=fund_id):
+            for bid in await list_bids(connection, fund=fund_id):
                 if bid.decision:
                     continue
-                version = await records.latest_version(connection, bid.id)
+                version = await latest_version(connection, bid.id)
                 fields = version.fields if version else {}
                 lines.append(
                     BidLine(
@@ -140,12 +140,12 @@ async def show_bid(runtime: Runtime, ref: str, funds: list[str]) -> dict[str, An
     """One bid's card, with its buttons; only a bid of the channel's funds."""
     async with reading(runtime.engine) as connection:
         try:
-            bid = await records.bid_by_ref(connection, ref)
+            bid = await bid_by_ref(connection, ref)
         except NotFound:
             return not_found_message(ref)
         if bid.fund not in funds:
             return not_found_message(ref)
-        version = await records.latest_version(connection, bid.id)
+        version = await latest_version(connection, bid.id)
     if version is None:
         return not_found_message(ref)
     return triage_card(bid_summary(runtime.config, bid, version))

@@ -23,7 +23,7 @@ from intake.errors import NotFound
 from intake.runtime import Runtime
 from intake.slack.authorize import offices_of
 from intake.slack.listeners.context import ModalContext, not_here, officer_of
-from intake.store import records
+from intake.store.bids import bid_by_ref
 from intake.store.engine import reading
 from notifier.modals import (
     BLOCK_NOTE,
@@ -126,7 +126,7 @@ async def _save(
 
 async def _criteria(runtime: Runtime, ref: str, offices: Collection[str]) -> list[ScoreCriterion]:
     async with reading(runtime.engine) as connection:
-        bid = await records.bid_by_ref(connection, ref, offices=offices)
+        bid = await bid_by_ref(connection, ref, offices=offices)
     return [
         ScoreCriterion(id=c.id, name=c.name, levels=c.levels)
         for c in runtime.config.office(bid.office).scoring

@@ -10,7 +10,7 @@ import pytest
 
 from intake.inbox.group_commit import DatabaseRecorder, GroupCommit
 from intake.inbox.spool import Spool
-from intake.store.records import IncomingMessage
+from intake.store.messages import IncomingMessage
 from tests.intake.inbox.test_journal import arriving
 
 

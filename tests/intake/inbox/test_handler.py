@@ -9,7 +9,7 @@ from pathlib import Path
 
 from intake.inbox.journal import Journal, JournalWriter
 from intake.inbox.spool import SpoolFile
-from intake.store.records import IncomingMessage
+from intake.store.messages import IncomingMessage
 from tests.intake.inbox.receiving import receiving
 
 INBOX = "safer-in-kent@bids.example.org"

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from intake.inbox.journal import Journal, JournalWriter, record_journal
+from intake.inbox.journal import Journal, JournalWriter
 from intake.inbox.spool import Spool, SpoolFile
+from intake.jobs.journal_recorder import record_journal
 from intake.store.engine import make_engine, reading
+from intake.store.messages import IncomingMessage
 from intake.store.migrate import migrate
-from intake.store.records import IncomingMessage
 from intake.store.schema import jobs, messages
 
 
@@ -167,3 +170,17 @@ async def test_a_copy_that_could_not_be_written_leaves_nothing_and_the_next_is_k
     assert [e.id for e in journal.pending()] == [retried[0].id]
     assert [p.name for p in spool.root.glob("*/*.eml")] == [f"{retried[0].id}.eml"]
     assert list(spool.tmp.iterdir()) == []
+
+
+def test_the_receivers_process_loads_no_bid_slack_or_parsing_code() -> None:
+    """The journal stores through ``intake.store.messages``; that must not drag the
+    service's features (and their start-up time) into the SMTP receiver."""
+    program = (
+        "import sys, intake.inbox.receiver, intake.inbox.journal\n"
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    ).stdout.split()
+    foreign = ("intake.bids", "intake.slack", "intake.reading", "notifier", "parsers")
+    assert [m for m in loaded if m.startswith(foreign)] == []

@@ -25,13 +25,13 @@ async def engine(tmp_path: Path):
     await engine.dispose()
 
 
-async def put(engine: AsyncEngine, *specs: dict) -> None:
+async def put(engine: AsyncEngine, *jobs: queue.NewJob) -> None:
     async with engine.begin() as connection:
-        await queue.enqueue_many(connection, list(specs))
+        await queue.enqueue_many(connection, list(jobs))
 
 
-def job(kind: str, key: str, chain: str | None = None) -> dict:
-    return {"kind": kind, "key": key, "payload": {"key": key}, "chain": chain}
+def job(kind: str, key: str, chain: str | None = None) -> queue.NewJob:
+    return queue.NewJob(kind=kind, key=key, data={"key": key}, chain=chain)
 
 
 async def claim(engine: AsyncEngine, kinds=EFFECTS, worker: str = "node/w1", lease: float = 60):

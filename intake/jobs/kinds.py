@@ -1,0 +1,197 @@
+"""The jobs the service queues: one class per kind, with its payload, its key and its chain.
+
+A producer builds a job with its class's constructor (``CardJob.for_event(...)``)
+and queues it (:func:`intake.store.queue.enqueue`); the worker reads the stored
+payload back (``from_stored``) and hands its handler the typed job.
+
+The key makes a job happen once: a job whose key is already queued is not
+queued again, so a retried transaction or a second node queues nothing twice.
+Keys and payloads are stored; their formats here must not change, or jobs
+already in a database would be queued a second time or not be read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Protocol, Self
+
+from intake.store.queue import Job, Payload
+
+if TYPE_CHECKING:
+    # For the annotation only: the SMTP receiver's process reads MessageJob and must
+    # not load the notifier (its Slack client among it).
+    from notifier.model import AckKind
+
+
+class JobKind(Protocol):
+    """What every kind below has: its name, and a way back from its stored row."""
+
+    kind: ClassVar[str]
+
+    @classmethod
+    def from_stored(cls, stored: Job) -> Self: ...
+
+
+def mail_chain(bid: int) -> str:
+    """The chain of a bid's mails to its applicant: they go out in the order queued."""
+    return f"mail:{bid}"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageJob:
+    """Read an accepted message's form, judge it and store it as a bid."""
+
+    kind: ClassVar[str] = "message"
+
+    message: str
+    """The message's id (``messages.id``)."""
+
+    @property
+    def key(self) -> str:
+        return f"message:{self.message}"
+
+    @property
+    def chain(self) -> None:
+        return None  # messages are read in parallel, in any order
+
+    def payload(self) -> Payload:
+        return {"message": self.message}
+
+    @classmethod
+    def from_stored(cls, stored: Job) -> Self:
+        return cls(message=str(stored.payload["message"]))
+
+
+@dataclass(frozen=True, slots=True)
+class CardJob:
+    """Post a bid's card or update it; with an event, add its line to the card's thread.
+
+    Build it with :meth:`for_version` or :meth:`for_event`: they hold the key's formats.
+    """
+
+    kind: ClassVar[str] = "card"
+
+    bid: int
+    event: int | None
+    """The event whose line the card's thread gets (None for a new bid's card)."""
+    key: str
+    chain: str
+    """The card's channel's chain (:func:`intake.slack.channels.card_chain`)."""
+
+    @classmethod
+    def for_version(cls, bid: int, version: int, *, event: int, chain: str) -> Self:
+        """The card of a bid's new version; the first version's card has no thread line."""
+        return cls(
+            bid=bid, event=event if version > 1 else None, key=f"card:{bid}:v{version}", chain=chain
+        )
+
+    @classmethod
+    def for_event(cls, bid: int, event: int, *, chain: str) -> Self:
+        """The card's update for an event (an officer's action, a mail kept on the bid)."""
+        return cls(bid=bid, event=event, key=f"card:{bid}:event:{event}", chain=chain)
+
+    def payload(self) -> Payload:
+        return {"bid": self.bid, "event": self.event}
+
+    @classmethod
+    def from_stored(cls, stored: Job) -> Self:
+        event = stored.payload.get("event")
+        return cls(
+            bid=int(stored.payload["bid"]),
+            event=int(event) if event else None,
+            key=stored.key,
+            chain=stored.chain or "",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AckJob:
+    """Mail a bid's applicant: what arrived, what is missing and by when.
+
+    Build it with :meth:`for_version` or :meth:`request_info`: they hold the key's formats.
+    """
+
+    kind: ClassVar[str] = "ack"
+
+    bid: int
+    version: int
+    what: AckKind
+    key: str
+    note: str | None = None
+    """The officer's words, for a request."""
+    seq: int = 0
+    """Which request of this version (numbers the mail's Message-ID)."""
+
+    @property
+    def chain(self) -> str:
+        return mail_chain(self.bid)
+
+    @classmethod
+    def for_version(cls, bid: int, version: int, what: AckKind) -> Self:
+        """The acknowledgement of a bid's new version."""
+        return cls(bid=bid, version=version, what=what, key=f"ack:{bid}:v{version}")
+
+    @classmethod
+    def request_info(
+        cls, bid: int, version: int, *, request: str, note: str | None, seq: int
+    ) -> Self:
+        """An officer's request for the problems of ``version``; ``request`` names it
+        (the same request queued twice mails once)."""
+        return cls(
+            bid=bid,
+            version=version,
+            what="request_info",
+            key=f"ack:{bid}:v{version}:request_info:{request[:80]}",
+            note=note,
+            seq=seq,
+        )
+
+    def payload(self) -> Payload:
+        payload: Payload = {"bid": self.bid, "version": self.version, "kind": self.what}
+        if self.what == "request_info":
+            payload |= {"note": self.note, "seq": self.seq}
+        return payload
+
+    @classmethod
+    def from_stored(cls, stored: Job) -> Self:
+        payload = stored.payload
+        return cls(
+            bid=int(payload["bid"]),
+            version=int(payload["version"]),
+            what=payload["kind"],
+            key=stored.key,
+            note=payload.get("note"),
+            seq=int(payload.get("seq") or 0),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AlertJob:
+    """Post (or print) a claimed deadline alert, once."""
+
+    kind: ClassVar[str] = "alert"
+
+    alert: str
+    """The alert's key (``alerts.key``, :attr:`intake.rules.calendar.Deadline.key`)."""
+    chain: str
+    """The alert's channel's chain (:func:`intake.slack.channels.slack_chain`)."""
+
+    @property
+    def key(self) -> str:
+        return f"alert:{self.alert}"
+
+    def payload(self) -> Payload:
+        return {"alert": self.alert}
+
+    @classmethod
+    def from_stored(cls, stored: Job) -> Self:
+        return cls(alert=str(stored.payload["alert"]), chain=stored.chain or "")
+
+
+KINDS: tuple[type[MessageJob | CardJob | AckJob | AlertJob], ...] = (
+    MessageJob,
+    CardJob,
+    AckJob,
+    AlertJob,
+)
+"""Every kind, parsing first (the order ``/metrics`` lists backlogs in)."""

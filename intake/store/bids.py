@@ -1,0 +1,324 @@
+"""Bids, their versions, their history (events) and their references."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Collection
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Insert
+
+from intake.errors import NotFound
+from intake.rules.bid import Status
+from intake.store.engine import dialect_insert
+from intake.store.schema import bid_versions, bids, counters, events
+
+JSONObject = dict[str, Any]
+"""A JSON column's value: form answers, a problem, an event's data."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bid:
+    """A ``bids`` row: a bid, as of its latest version, with the officers' work on it."""
+
+    id: int
+    ref: str
+    office: str
+    fund: str | None
+    form: str | None
+    round: str | None
+    version: int
+    status: Status
+    organisation: str | None
+    project: str | None
+    amount_requested: str | None
+    applicant: str | None
+    thread_subject: str | None
+    thread_message_id: str | None
+    received_at: datetime
+    updated_at: datetime
+    assigned_to: str | None
+    decision: str | None
+    decision_reason: str | None
+    scores: dict[str, int] | None
+
+
+@dataclass(frozen=True, slots=True)
+class BidVersion:
+    """A ``bid_versions`` row: one mail's form, as read and judged."""
+
+    id: int
+    bid_id: int
+    version: int
+    message_id: str | None
+    received_at: datetime
+    file: str | None
+    format: str | None
+    fields: JSONObject
+    problems: list[JSONObject]
+    status: Status
+    sources: JSONObject
+    attachments: list[JSONObject]
+    round: str | None
+    mail: JSONObject | None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An ``events`` row: a line of a bid's history."""
+
+    id: int
+    bid_id: int
+    at: datetime
+    actor: str
+    kind: str
+    text: str
+    data: JSONObject | None
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What a bid's row repeats of its latest version (rewritten with each version)."""
+
+    status: Status
+    round: str | None
+    organisation: str | None
+    project: str | None
+    amount_requested: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewBid:
+    """A bid's own facts, set by its first version."""
+
+    ref: str
+    office: str
+    fund: str
+    form: str
+    applicant: str
+    thread_subject: str | None
+    thread_message_id: str | None
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewVersion:
+    """A version's row, as the mail's reading and judgement make it."""
+
+    message_id: str
+    received_at: datetime
+    file: str | None
+    format: str | None
+    fields: JSONObject
+    problems: list[JSONObject]
+    status: Status
+    sources: JSONObject
+    attachments: list[JSONObject]
+    round: str | None
+    mail: JSONObject
+
+
+# Built once, executed with each bid's values (building one costs more than running it).
+_NEW_BID = insert(bids).returning(bids.c.id)
+_NEW_VERSION = insert(bid_versions)
+_ADD_EVENT = insert(events).returning(events.c.id)
+_BID = select(bids).where(bids.c.id == bindparam("id"))
+_BID_BY_REF = select(bids).where(func.upper(bids.c.ref) == bindparam("ref"))
+_LATEST_VERSION = (
+    select(bid_versions)
+    .where(bid_versions.c.bid_id == bindparam("bid_id"))
+    .order_by(bid_versions.c.version.desc())
+    .limit(1)
+)
+_VERSION = select(bid_versions).where(
+    bid_versions.c.bid_id == bindparam("bid"), bid_versions.c.version == bindparam("version")
+)
+_VERSION_OF_MESSAGE = select(bid_versions.c.id).where(
+    bid_versions.c.message_id == bindparam("message_id")
+)
+_HISTORY = select(events).where(events.c.bid_id == bindparam("bid_id")).order_by(events.c.id)
+_EVENT = select(events).where(
+    events.c.bid_id == bindparam("bid_id"), events.c.id == bindparam("id")
+)
+_INFO_REQUESTS = select(func.count()).where(
+    events.c.bid_id == bindparam("bid_id"),
+    events.c.kind == "info_requested",
+    events.c.data["version"].as_integer() == bindparam("version"),
+)
+
+
+def _columns(values: NewBid | NewVersion | Standing) -> dict[str, Any]:
+    """A value's fields as column values (shallow: ``asdict`` would copy every JSON field)."""
+    return {field.name: getattr(values, field.name) for field in fields(values)}
+
+
+@functools.cache
+def _next_value(dialect: str) -> Insert:
+    return (
+        dialect_insert(dialect, counters)
+        .values(name=bindparam("name"), value=1)
+        .on_conflict_do_update(index_elements=["name"], set_={"value": counters.c.value + 1})
+        .returning(counters.c.value)
+    )
+
+
+async def next_reference(connection: AsyncConnection, *, prefix: str, year: int) -> str:
+    """The next bid reference of an office for a year: ``KENT-2027-0001``.
+
+    The counter row is incremented in the caller's transaction, so two workers
+    (or two nodes on PostgreSQL) never hand out the same number.
+    """
+    name = f"ref:{prefix}:{year}"
+    statement = _next_value(connection.dialect.name)
+    value = (await connection.execute(statement, {"name": name})).scalar_one()
+    return f"{prefix}-{year}-{value:04d}"
+
+
+async def add_bid(connection: AsyncConnection, bid: NewBid, standing: Standing) -> int:
+    """Store a new bid, at version 1; returns its id."""
+    values = {**_columns(bid), **_columns(standing), "version": 1}
+    return int((await connection.execute(_NEW_BID, values)).scalar_one())
+
+
+async def advance_bid(
+    connection: AsyncConnection, bid_id: int, *, version: int, standing: Standing
+) -> None:
+    """Move a bid on to its new ``version``, with that version's standing."""
+    await connection.execute(
+        update(bids).where(bids.c.id == bid_id).values(version=version, **_columns(standing))
+    )
+
+
+async def add_version(
+    connection: AsyncConnection, bid_id: int, number: int, version: NewVersion
+) -> None:
+    """Store the row of a bid's version ``number``."""
+    await connection.execute(
+        _NEW_VERSION, {"bid_id": bid_id, "version": number, **_columns(version)}
+    )
+
+
+async def made_a_version(connection: AsyncConnection, message_id: str) -> bool:
+    """Whether a message has made a bid version already (processing is idempotent)."""
+    found = await connection.execute(_VERSION_OF_MESSAGE, {"message_id": message_id})
+    return found.first() is not None
+
+
+async def add_event(
+    connection: AsyncConnection,
+    *,
+    bid_id: int,
+    at: datetime,
+    actor: str,
+    kind: str,
+    text: str,
+    data: JSONObject | None = None,
+) -> int:
+    """Add a line to a bid's history; returns its id."""
+    result = await connection.execute(
+        _ADD_EVENT,
+        {"bid_id": bid_id, "at": at, "actor": actor, "kind": kind, "text": text, "data": data},
+    )
+    return int(result.scalar_one())
+
+
+async def bid_by_ref(
+    connection: AsyncConnection, ref: str, *, offices: Collection[str] | None = None
+) -> Bid:
+    """The bid with reference ``ref``; with ``offices``, only if it is one of theirs.
+
+    A bid of another office is not found, in the same words as one that does
+    not exist: whoever asks learns nothing of other offices' bids.
+    """
+    row = (await connection.execute(_BID_BY_REF, {"ref": ref.upper()})).first()
+    if row is None or (offices is not None and row.office not in offices):
+        raise NotFound(f"no bid with reference {ref}")
+    return Bid(**row._mapping)
+
+
+async def bid_by_id(connection: AsyncConnection, bid_id: int) -> Bid:
+    """The bid ``bid_id``; :class:`NotFound` if there is none."""
+    row = (await connection.execute(_BID, {"id": bid_id})).first()
+    if row is None:
+        raise NotFound(f"no bid {bid_id}")
+    return Bid(**row._mapping)
+
+
+async def latest_version(connection: AsyncConnection, bid_id: int) -> BidVersion | None:
+    """A bid's newest version (None only for a bid stored without one)."""
+    row = (await connection.execute(_LATEST_VERSION, {"bid_id": bid_id})).first()
+    return BidVersion(**row._mapping) if row else None
+
+
+async def version(connection: AsyncConnection, bid_id: int, number: int) -> BidVersion | None:
+    """A bid's version ``number``, if it exists."""
+    row = (await connection.execute(_VERSION, {"bid": bid_id, "version": number})).first()
+    return BidVersion(**row._mapping) if row else None
+
+
+async def list_bids(
+    connection: AsyncConnection,
+    *,
+    office: str | None = None,
+    fund: str | None = None,
+    statuses: tuple[str, ...] = (),
+) -> list[Bid]:
+    """Bids (of ``office``, of ``fund``, in ``statuses`` when given), oldest first."""
+    query = select(bids).order_by(bids.c.received_at, bids.c.id)
+    if office:
+        query = query.where(bids.c.office == office)
+    if fund:
+        query = query.where(bids.c.fund == fund)
+    if statuses:
+        query = query.where(bids.c.status.in_(statuses))
+    return [Bid(**row._mapping) for row in await connection.execute(query)]
+
+
+async def history(connection: AsyncConnection, bid_id: int) -> list[Event]:
+    """A bid's events, oldest first."""
+    rows = await connection.execute(_HISTORY, {"bid_id": bid_id})
+    return [Event(**row._mapping) for row in rows]
+
+
+async def event(connection: AsyncConnection, bid_id: int, event_id: int) -> Event | None:
+    """One event of a bid's history, if it is one of this bid's."""
+    row = (await connection.execute(_EVENT, {"bid_id": bid_id, "id": event_id})).first()
+    return Event(**row._mapping) if row else None
+
+
+async def assign(connection: AsyncConnection, bid_id: int, *, to: str, at: datetime) -> None:
+    """Make the officer ``to`` the one who deals with the bid."""
+    await connection.execute(
+        update(bids).where(bids.c.id == bid_id).values(assigned_to=to, updated_at=at)
+    )
+
+
+async def decide(
+    connection: AsyncConnection, bid_id: int, *, decision: str, reason: str | None, at: datetime
+) -> None:
+    """Record an officer's ruling on the bid's eligibility."""
+    await connection.execute(
+        update(bids)
+        .where(bids.c.id == bid_id)
+        .values(decision=decision, decision_reason=reason, updated_at=at)
+    )
+
+
+async def set_scores(
+    connection: AsyncConnection, bid_id: int, scores: dict[str, int], *, at: datetime
+) -> None:
+    """Store an officer's scores (criterion id → level)."""
+    await connection.execute(
+        update(bids).where(bids.c.id == bid_id).values(scores=dict(scores), updated_at=at)
+    )
+
+
+async def info_requests(connection: AsyncConnection, bid_id: int, version: int) -> int:
+    """How many times officers have asked the applicant about ``version``'s problems."""
+    found = await connection.execute(_INFO_REQUESTS, {"bid_id": bid_id, "version": version})
+    return int(found.scalar_one())

@@ -1,0 +1,173 @@
+"""Accepted messages: recording them (with their parsing job), reading them, their outcome."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from intake.errors import NotFound
+from intake.jobs.kinds import MessageJob
+from intake.store.engine import insert_ignoring_duplicates
+from intake.store.queue import enqueue_many, real_now
+from intake.store.schema import message_contents, messages
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """What the SMTP receiver knows of a message it has spooled."""
+
+    id: str
+    office: str | None
+    fund: str | None
+    received_at: datetime
+    mail_from: str
+    rcpt_tos: list[str]
+    peer: str | None
+    size: int
+    sha256: str
+    dedupe_key: str
+    spool_name: str
+    node: str | None = None
+    content: bytes | None = None
+    """The message itself, when it must be readable by other nodes (PostgreSQL)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """A ``messages`` row: an accepted message and what became of it."""
+
+    id: str
+    office: str | None
+    fund: str | None
+    received_at: datetime
+    mail_from: str
+    rcpt_tos: list[str]
+    peer: str | None
+    size: int
+    sha256: str
+    dedupe_key: str
+    spool_name: str
+    state: str
+    """``queued`` until read; then ``processed``, ``correspondence`` or ``automatic``."""
+    outcome: str | None
+    bid_id: int | None
+    node: str | None
+
+
+async def accept_messages(
+    engine: AsyncEngine, batch: list[IncomingMessage]
+) -> list[tuple[str, bool]]:
+    """Record spooled messages and queue their processing, all in one transaction.
+
+    Returns, for each message in order, the id under which it is kept and
+    whether it is new: a duplicate delivery (same dedupe key, here or in the
+    same batch, on this node or another) keeps the copy stored first. One
+    transaction for many messages is the receiver's group commit: under load,
+    the cost of a commit (and its fsync) is shared by everyone waiting for it.
+    """
+    now = real_now()
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert_ignoring_duplicates(connection, messages, ["dedupe_key"]),
+            [
+                {
+                    "id": m.id,
+                    "office": m.office,
+                    "fund": m.fund,
+                    "received_at": m.received_at,
+                    "mail_from": m.mail_from,
+                    "rcpt_tos": m.rcpt_tos,
+                    "peer": m.peer,
+                    "size": m.size,
+                    "sha256": m.sha256,
+                    "dedupe_key": m.dedupe_key,
+                    "spool_name": m.spool_name,
+                    "node": m.node,
+                    "state": "queued",
+                }
+                for m in batch
+            ],
+        )
+        rows = await connection.execute(
+            select(messages.c.dedupe_key, messages.c.id).where(
+                messages.c.dedupe_key.in_({m.dedupe_key for m in batch})
+            )
+        )
+        kept = {row.dedupe_key: row.id for row in rows}
+        new = [m for m in batch if kept[m.dedupe_key] == m.id]
+        shared = [m for m in new if m.content is not None]
+        if shared:
+            await connection.execute(
+                insert(message_contents),
+                [{"message_id": m.id, "content": m.content} for m in shared],
+            )
+        if new:
+            await enqueue_many(connection, [MessageJob(message=m.id) for m in new], now=now)
+    return [(kept[m.dedupe_key], kept[m.dedupe_key] == m.id) for m in batch]
+
+
+# The statements run for every mail, built once (building one and its cache key
+# cost more than running it on SQLite).
+_MESSAGE = select(messages).where(messages.c.id == bindparam("id"))
+_CONTENT = select(message_contents.c.content).where(
+    message_contents.c.message_id == bindparam("message_id")
+)
+_OUTCOME = (
+    update(messages)
+    .where(messages.c.id == bindparam("message_id"))
+    .values(
+        state=bindparam("to_state"), outcome=bindparam("to_outcome"), bid_id=bindparam("to_bid")
+    )
+)
+
+
+async def get_message(connection: AsyncConnection, message_id: str) -> StoredMessage:
+    """The message kept under ``message_id``; :class:`NotFound` if there is none."""
+    row = (await connection.execute(_MESSAGE, {"id": message_id})).first()
+    if row is None:
+        raise NotFound(f"no message {message_id}")
+    return StoredMessage(**row._mapping)
+
+
+async def message_content(connection: AsyncConnection, message_id: str) -> bytes | None:
+    """A message as another node stored it, or None when only a spool file holds it."""
+    row = (await connection.execute(_CONTENT, {"message_id": message_id})).first()
+    return bytes(row.content) if row else None
+
+
+async def set_message_outcome(
+    connection: AsyncConnection,
+    message_id: str,
+    *,
+    state: str,
+    outcome: str,
+    bid_id: int | None = None,
+) -> None:
+    """Say what became of a message (``state``), in words (``outcome``), and its bid."""
+    await connection.execute(
+        _OUTCOME,
+        {"message_id": message_id, "to_state": state, "to_outcome": outcome, "to_bid": bid_id},
+    )
+
+
+_KEPT_AS = str(
+    select(messages.c.id)
+    .where(messages.c.dedupe_key == bindparam("key"))
+    .compile(dialect=sqlite_dialect(paramstyle="named"))
+)
+"""Compiled once for the standard library's sqlite3 (see :func:`kept_as`)."""
+
+
+def kept_as(connection: sqlite3.Connection, dedupe_key: str) -> str | None:
+    """The id a message with ``dedupe_key`` is stored under, if it is (blocking).
+
+    For the SMTP receiver's threads, which read the database with the standard
+    library's sqlite3 (:class:`intake.inbox.journal.JournalWriter` says why).
+    """
+    row = connection.execute(_KEPT_AS, {"key": dedupe_key}).fetchone()
+    return str(row[0]) if row else None
