@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from intake.clock import Clock
 from intake.jobs.kinds import KINDS
-from intake.runtime import Runtime
+from intake.slack.tokens import SlackWorkspaces
 from intake.store import queue
 from intake.store.engine import ping
 
 SlackHandler = Callable[[web.Request], Awaitable[web.Response]]
 
 
+class HealthContext(Protocol):
+    """What ``/healthz`` and ``/metrics`` read of the service."""
+
+    engine: AsyncEngine
+    clock: Clock
+    slack: SlackWorkspaces
+    slack_warnings: dict[str, str]
+    started: bool
+
+
 def make_app(
-    runtime: Runtime,
+    runtime: HealthContext,
     *,
     counters: Callable[[], dict[str, int]],
     more_metrics: Callable[[], list[str]] | None = None,
@@ -63,7 +75,7 @@ def make_app(
     return app
 
 
-async def health(runtime: Runtime) -> dict[str, Any]:
+async def health(runtime: HealthContext) -> dict[str, Any]:
     """What an operator needs to know at a glance; ``status`` is ok or degraded, or
     starting while the start-up checks run (answered 503, like degraded)."""
     problems: list[str] = []

@@ -1,4 +1,11 @@
-"""What the running service's parts share, built once by the composition root."""
+"""What the running service's parts share, built once by the composition root.
+
+Nothing but :mod:`intake.service` imports :class:`Runtime`: each consumer says
+what it needs of it with a :class:`typing.Protocol` of its own (``ReceiveContext``
+in :mod:`intake.bids.receive`, ``PostingContext`` in :mod:`intake.slack.posts`,
+…), which the runtime satisfies, so a module's signature tells which parts of
+the service it may touch.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,7 @@ from intake.config.model import Config
 from intake.inbox.spool import Spool
 from intake.jobs.waker import Waker
 from intake.reading.pool import ParsePool
+from intake.slack import channels
 from intake.slack.tokens import SlackWorkspaces
 from notifier.mailer import Mailer
 
@@ -35,3 +43,13 @@ class Runtime:
     started: bool = False
     """Set once the start-up checks (Slack's tokens and channels) are done: until
     then ``/healthz`` says ``starting``, not an ``ok`` it has not checked."""
+
+    def card_chain(self, *, office: str, fund: str | None) -> str:
+        """The chain of a bid's card jobs: its channel's, so cards go out in order."""
+        return channels.card_chain(self.config, office=office, fund=fund)
+
+    def alert_channel(self, *, office: str, fund: str) -> tuple[str, str]:
+        """The channel of a fund's deadline alerts, and the chain of its posts."""
+        channel = channels.channel_for(self.config, office=office, fund=fund)
+        place = channels.office_place(self.config, office=office, channel=channel)
+        return channel, channels.slack_chain(place)

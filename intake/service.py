@@ -30,8 +30,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from intake.bids.deadlines import send_alert
-from intake.bids.effects import post_card, send_acknowledgement
+from intake.bids.acknowledge import send_acknowledgement
+from intake.bids.deadlines import claim_due, next_moment
 from intake.bids.receive import process_message
 from intake.clock import Clock
 from intake.config.load import load_config
@@ -50,7 +50,9 @@ from intake.jobs.worker import Handler, Workers, runs
 from intake.reading.pool import ParsePool
 from intake.runtime import Runtime
 from intake.settings import Settings
+from intake.slack.alerts import send_alert
 from intake.slack.app import build_app
+from intake.slack.cards import post_card
 from intake.slack.channels import channels_by_workspace, place
 from intake.slack.endpoint import slack_events_handler
 from intake.slack.install import InstallPages
@@ -76,13 +78,15 @@ PARSER_NICENESS = 10
 STOP_GRACE = 10.0
 """Seconds the jobs in hand may take to finish when the service stops."""
 
-JOB_HANDLERS: dict[str, Handler] = {
-    MessageJob.kind: runs(MessageJob, process_message),
-    CardJob.kind: runs(CardJob, post_card),
-    AckJob.kind: runs(AckJob, send_acknowledgement),
-    AlertJob.kind: runs(AlertJob, send_alert),
-}
-"""What the workers run for each kind of job."""
+
+def job_handlers(runtime: Runtime) -> dict[str, Handler]:
+    """What the workers run for each kind of job."""
+    return {
+        MessageJob.kind: runs(MessageJob, partial(process_message, runtime)),
+        CardJob.kind: runs(CardJob, partial(post_card, runtime)),
+        AckJob.kind: runs(AckJob, partial(send_acknowledgement, runtime)),
+        AlertJob.kind: runs(AlertJob, partial(send_alert, runtime)),
+    }
 
 
 async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> None:
@@ -113,7 +117,10 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         # Twice as many message workers as parsing processes: while one stores the
         # bid it has read, another's document is already being parsed.
         workers = Workers(
-            runtime, JOB_HANDLERS, message_slots=2 * settings.workers, lease=settings.job_lease
+            runtime,
+            job_handlers(runtime),
+            message_slots=2 * settings.workers,
+            lease=settings.job_lease,
         )
         receiver = _receiver(settings, runtime)
         slack_app = _slack_app(settings, runtime)
@@ -239,7 +246,13 @@ def _start_mailer(settings: Settings, stack: AsyncExitStack) -> Mailer:
 
 
 async def _start_scheduler(runtime: Runtime, stack: AsyncExitStack) -> Scheduler:
-    scheduler = Scheduler(runtime)
+    scheduler = Scheduler(
+        claim=partial(claim_due, runtime),
+        next_moment=partial(next_moment, runtime.config),
+        clock=runtime.clock,
+        waker=runtime.waker,
+        name=runtime.node,
+    )
     scheduler.start()
     stack.push_async_callback(scheduler.stop)
     return scheduler

@@ -9,23 +9,22 @@ unique, so across restarts and nodes only one claim ever succeeds.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from intake.clock import Clock
 from intake.config.model import Config
 from intake.jobs.kinds import AlertJob
 from intake.rules.calendar import Deadline, deadlines
-from intake.runtime import Runtime
-from intake.slack.channels import channel_for, office_place, slack_chain
-from intake.slack.posts import post_once
 from intake.store import alerts, bids
 from intake.store.alerts import AlertClaim
 from intake.store.engine import reading
 from intake.store.queue import enqueue
-from notifier.alerts import console_alert, deadline_alert
-from notifier.model import ALERT_KINDS, DeadlineAlert, RoundCounts
+from notifier.model import ALERT_KINDS, RoundCounts
 
 ALERTED = ALERT_KINDS
 # After its moment, how long an alert is still worth sending: a service that was
@@ -33,6 +32,18 @@ ALERTED = ALERT_KINDS
 # A reminder is worth sending only until the next one, or the close.
 LATE_WINDOW = timedelta(days=7)
 MORNING = time(9, 0)
+
+
+class DeadlineContext(Protocol):
+    """What claiming due deadline alerts needs of the service."""
+
+    config: Config
+    engine: AsyncEngine
+    clock: Clock
+    log: logging.Logger
+    node: str
+
+    def alert_channel(self, *, office: str, fund: str) -> tuple[str, str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +100,7 @@ def next_moment(config: Config, now: datetime) -> datetime | None:
     return next((due.at for due in schedule(config) if due.at > now), None)
 
 
-async def claim_due(runtime: Runtime) -> list[str]:
+async def claim_due(runtime: DeadlineContext) -> list[str]:
     """Claim and queue every alert due now that nobody has claimed; returns their keys."""
     now = runtime.clock.now()
     claimed: list[str] = []
@@ -101,8 +112,7 @@ async def claim_due(runtime: Runtime) -> list[str]:
         taken = await alerts.claimed_among(connection, [d.key for d in found])
     for due in [d for d in found if d.key not in taken]:
         deadline = due.deadline
-        channel = channel_for(runtime.config, office=deadline.office, fund=deadline.fund.id)
-        place = office_place(runtime.config, office=deadline.office, channel=channel)
+        channel, chain = runtime.alert_channel(office=deadline.office, fund=deadline.fund.id)
         async with runtime.engine.begin() as connection:
             claim = AlertClaim(
                 key=due.key,
@@ -117,58 +127,10 @@ async def claim_due(runtime: Runtime) -> list[str]:
             )
             if not await alerts.claim(connection, claim):
                 continue
-            await enqueue(connection, AlertJob(alert=due.key, chain=slack_chain(place)))
+            await enqueue(connection, AlertJob(alert=due.key, chain=chain))
         claimed.append(due.key)
         runtime.log.info("deadline alert claimed: %s", deadline.describe())
     return claimed
-
-
-async def send_alert(runtime: Runtime, job: AlertJob) -> None:
-    """The ``alert`` job: count the round's bids now and post (or print) the alert once."""
-    key = job.alert
-    async with reading(runtime.engine) as connection:
-        row = await alerts.alert_by_key(connection, key)
-    if row is None or row.posted_at is not None:
-        return
-    deadline = next((d for d in deadlines(runtime.config) if d.key == key), None)
-    if deadline is None:
-        runtime.log.warning("alert %s: no longer in the configuration; not sent", key)
-        return
-    async with reading(runtime.engine) as connection:
-        counts = await round_counts(connection, runtime.config, deadline)
-    office = runtime.config.office(deadline.office)
-    alert = DeadlineAlert(
-        kind=deadline.kind,  # type: ignore[arg-type]
-        office_name=office.name,
-        fund_name=deadline.fund.name,
-        round_name=deadline.round.name,
-        timezone=office.timezone,
-        due_at=deadline.at,
-        closes_at=deadline.round.closes_at(office.tz),
-        decisions_due_at=datetime.combine(
-            deadline.round.decisions_due_on(), MORNING, tzinfo=office.tz
-        ),
-        counts=counts,
-    )
-    payload = deadline_alert(alert)
-    channel, ts = row.channel or "", None  # every claim names its channel
-    slack = await runtime.slack.poster_for(deadline.office)
-    if slack is None:
-        print("── Deadline alert ".ljust(78, "─") + "\n" + console_alert(alert), flush=True)
-        channel = "console"
-    else:
-        channel, ts = await post_once(
-            runtime,
-            slack,
-            key=f"alert:{key}",
-            channel=channel,
-            place=office_place(runtime.config, office=deadline.office, channel=channel),
-            payload=payload,
-        )
-    async with runtime.engine.begin() as connection:
-        await alerts.mark_posted(
-            connection, key, channel=channel, ts=ts, at=runtime.clock.now(), payload=payload
-        )
 
 
 async def round_counts(

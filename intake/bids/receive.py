@@ -9,23 +9,25 @@ the database work runs here.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import asdict
 from datetime import datetime
+from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from intake.config.model import Fund, Office
+from intake.clock import Clock
+from intake.config.model import Config, Fund, Office
 from intake.errors import NotFound
+from intake.inbox.spool import Spool
 from intake.jobs.kinds import AckJob, CardJob, MessageJob
 from intake.reading.extract import Extraction, extract_from_spool
 from intake.reading.forms import form_spec
 from intake.reading.mail import Mail
-from intake.reading.pool import ParseFailed
+from intake.reading.pool import ParseFailed, ParsePool
 from intake.rules.bid import Problem
 from intake.rules.checks import Judgement, judge, unreadable
 from intake.rules.references import find_reference
-from intake.runtime import Runtime
-from intake.slack.channels import card_chain
 from intake.store import bids, messages
 from intake.store.bids import Bid, NewBid, NewVersion, Standing
 from intake.store.engine import reading
@@ -36,7 +38,20 @@ from notifier.ack import is_automatic
 NO_FORM = "The mail had no application form attached (we look for a Word .docx or a PDF file)."
 
 
-async def process_message(runtime: Runtime, job: MessageJob) -> None:
+class ReceiveContext(Protocol):
+    """What reading a mail into a bid needs of the service."""
+
+    config: Config
+    engine: AsyncEngine
+    clock: Clock
+    log: logging.Logger
+    spool: Spool
+    pool: ParsePool
+
+    def card_chain(self, *, office: str, fund: str | None) -> str: ...
+
+
+async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
     """The ``message`` job: read the mail's form, judge it, store it, queue the effects."""
     message_id = job.message
     async with reading(runtime.engine) as connection:
@@ -99,7 +114,7 @@ async def process_message(runtime: Runtime, job: MessageJob) -> None:
         )
 
 
-async def _local_copy(runtime: Runtime, message: StoredMessage) -> str:
+async def _local_copy(runtime: ReceiveContext, message: StoredMessage) -> str:
     """The message's spool file here; fetched from the database if another node took it."""
     path = runtime.spool.path(message.spool_name)
     if path.exists():
@@ -120,7 +135,7 @@ async def _bid_of_office(connection: AsyncConnection, ref: str, office: str) -> 
 
 
 async def _keep_as_correspondence(
-    runtime: Runtime,
+    runtime: ReceiveContext,
     connection: AsyncConnection,
     message: StoredMessage,
     facts: Mail,
@@ -155,12 +170,12 @@ async def _keep_as_correspondence(
         outcome=f"kept on {bid.ref}",
         bid_id=bid.id,
     )
-    chain = card_chain(runtime.config, office=bid.office, fund=bid.fund)
+    chain = runtime.card_chain(office=bid.office, fund=bid.fund)
     await enqueue(connection, CardJob.for_event(bid.id, event, chain=chain))
 
 
 async def _store_version(
-    runtime: Runtime,
+    runtime: ReceiveContext,
     connection: AsyncConnection,
     *,
     message: StoredMessage,
@@ -196,7 +211,7 @@ async def _store_version(
         text=_event_text(number, judgement.status, judgement.problems),
         data={"message": message.id, "version": number},
     )
-    chain = card_chain(runtime.config, office=office.id, fund=fund.id)
+    chain = runtime.card_chain(office=office.id, fund=fund.id)
     await enqueue_many(
         connection,
         [

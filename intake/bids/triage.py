@@ -9,16 +9,17 @@ Slack listeners call these; so could a CLI or a web page.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from intake.clock import Clock
+from intake.config.model import Config
 from intake.errors import IntakeError
 from intake.jobs.kinds import AckJob, CardJob
-from intake.runtime import Runtime
-from intake.slack.channels import card_chain
 from intake.store import bids
 from intake.store.bids import Bid
 from intake.store.queue import enqueue
@@ -26,6 +27,17 @@ from intake.store.queue import enqueue
 DECISIONS = ("eligible", "not_eligible")
 # The events officers make; their text reads after the officer's name ("took this bid").
 OFFICER_EVENTS = frozenset({"assigned", "decision", "scored", "info_requested"})
+
+
+class TriageContext(Protocol):
+    """What an officer's action on a bid needs of the service."""
+
+    config: Config
+    engine: AsyncEngine
+    clock: Clock
+    log: logging.Logger
+
+    def card_chain(self, *, office: str, fund: str | None) -> str: ...
 
 
 class Refused(IntakeError):
@@ -44,7 +56,9 @@ class Officer:
         return {"officer": self.id, "name": self.name}
 
 
-async def assign(runtime: Runtime, ref: str, officer: Officer, *, offices: Collection[str]) -> str:
+async def assign(
+    runtime: TriageContext, ref: str, officer: Officer, *, offices: Collection[str]
+) -> str:
     """Make ``officer`` the one who deals with the bid; returns a sentence for them.
 
     ``offices`` are those the officer works for (their Slack workspace's): a
@@ -62,7 +76,7 @@ async def assign(runtime: Runtime, ref: str, officer: Officer, *, offices: Colle
 
 
 async def decide(
-    runtime: Runtime,
+    runtime: TriageContext,
     ref: str,
     officer: Officer,
     *,
@@ -89,7 +103,7 @@ async def decide(
 
 
 async def score(
-    runtime: Runtime,
+    runtime: TriageContext,
     ref: str,
     officer: Officer,
     scores: dict[str, int],
@@ -117,7 +131,7 @@ async def score(
 
 
 async def request_info(
-    runtime: Runtime,
+    runtime: TriageContext,
     ref: str,
     officer: Officer,
     *,
@@ -161,7 +175,7 @@ async def request_info(
 
 
 async def _record(
-    runtime: Runtime,
+    runtime: TriageContext,
     connection: AsyncConnection,
     bid: Bid,
     officer: Officer,
@@ -179,6 +193,6 @@ async def _record(
         text=text,
         data={**officer.data, **data},
     )
-    chain = card_chain(runtime.config, office=bid.office, fund=bid.fund)
+    chain = runtime.card_chain(office=bid.office, fund=bid.fund)
     await enqueue(connection, CardJob.for_event(bid.id, event, chain=chain))
     runtime.log.info("%s: %s %s", bid.ref, officer.name or officer.id, text)

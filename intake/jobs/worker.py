@@ -16,20 +16,29 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from intake.errors import IntakeError
 from intake.jobs.kinds import JobKind, MessageJob
-from intake.jobs.waker import EFFECTS, MESSAGES
-from intake.runtime import Runtime
+from intake.jobs.waker import EFFECTS, MESSAGES, Waker
 from intake.store import queue
 from intake.store.queue import Job
 from notifier.errors import NotifierError
 
-Handler = Callable[[Runtime, Job], Awaitable[None]]
+Handler = Callable[[Job], Awaitable[None]]
 """Runs a claimed job (as stored); see :func:`runs`."""
+
+
+class WorkerContext(Protocol):
+    """What the workers need of the service: the queue's database, a name, a waker."""
+
+    engine: AsyncEngine
+    node: str
+    waker: Waker
+
 
 K = TypeVar("K", bound=JobKind)
 
@@ -40,12 +49,12 @@ MAX_ATTEMPTS_OF_A_BUG = 5
 log = logging.getLogger("intake.jobs.worker")
 
 
-def runs(kind: type[K], handler: Callable[[Runtime, K], Awaitable[None]]) -> Handler:
+def runs(kind: type[K], handler: Callable[[K], Awaitable[None]]) -> Handler:
     """The handler of a claimed job of ``kind``: its payload read into a ``kind``, then
-    ``handler`` run with it. ``{CardJob.kind: runs(CardJob, post_card), …}``."""
+    ``handler`` run with it: ``{CardJob.kind: runs(CardJob, partial(post_card, runtime))}``."""
 
-    async def run(runtime: Runtime, stored: Job) -> None:
-        await handler(runtime, kind.from_stored(stored))
+    async def run(stored: Job) -> None:
+        await handler(kind.from_stored(stored))
 
     return run
 
@@ -60,7 +69,7 @@ class Workers:
 
     def __init__(
         self,
-        runtime: Runtime,
+        runtime: WorkerContext,
         handlers: Mapping[str, Handler],
         *,
         message_slots: int,
@@ -182,7 +191,7 @@ class Workers:
         """Run ``job``'s handler; True when it succeeded and is to be marked done."""
         engine = self.runtime.engine
         try:
-            await self.handlers[job.kind](self.runtime, job)
+            await self.handlers[job.kind](job)
         except asyncio.CancelledError:
             raise
         except (NotifierError, IntakeError) as exc:

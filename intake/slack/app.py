@@ -7,12 +7,14 @@ import logging
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from intake.runtime import Runtime
 from intake.slack.authorize import NOT_HERE, authorizer
 from intake.slack.listeners import buttons, commands, submissions
+from intake.slack.listeners.context import ListenerContext
 
 
-def build_app(runtime: Runtime, *, client: AsyncWebClient, signing_secret: str | None) -> AsyncApp:
+def build_app(
+    runtime: ListenerContext, *, client: AsyncWebClient, signing_secret: str | None
+) -> AsyncApp:
     """The Slack app of the service: the command, the buttons and the modals.
 
     ``client`` is the Web API client without a token (its base URL, its
@@ -30,7 +32,9 @@ def build_app(runtime: Runtime, *, client: AsyncWebClient, signing_secret: str |
         request_verification_enabled=False,
         logger=logger,
         name="grant-intake",
-        authorize=authorizer(runtime.slack),
+        # Bolt answers a None from authorize with user_facing_authorize_error_message
+        # (its middleware's else branch), though its hint promises an AuthorizeResult.
+        authorize=authorizer(runtime.slack),  # type: ignore[arg-type]
         user_facing_authorize_error_message=NOT_HERE,
     )
     commands.register(app, runtime)

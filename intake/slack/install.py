@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import logging
+from typing import Protocol
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_bolt_request
@@ -38,11 +39,12 @@ from slack_sdk.oauth import OAuthStateUtils
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from intake.jobs.waker import EFFECTS
-from intake.runtime import Runtime
+from intake.config.model import Config
+from intake.jobs.waker import EFFECTS, Waker
 from intake.slack.channels import channels_by_workspace, place, slack_chain
-from intake.slack.tokens import INSTALL_PATH
+from intake.slack.tokens import INSTALL_PATH, SlackWorkspaces
 from intake.store import queue
 from intake.store.oauth_states import OAuthStates
 
@@ -61,6 +63,15 @@ BOT_SCOPES = (
 STATE_COOKIE = "intake_slack_install"
 STATE_SECONDS = 600
 log = logging.getLogger("intake.slack")
+
+
+class InstallContext(Protocol):
+    """What installing the app in an office's workspace needs of the service."""
+
+    config: Config
+    engine: AsyncEngine
+    slack: SlackWorkspaces
+    waker: Waker
 
 
 class WorkspaceRefused(BoltError):
@@ -95,7 +106,7 @@ class OfficeInstallFlow(AsyncOAuthFlow):
     """Bolt's OAuth flow, keeping an installation only in a workspace an office names."""
 
     def __init__(
-        self, runtime: Runtime, *, settings: AsyncOAuthSettings, client: AsyncWebClient
+        self, runtime: InstallContext, *, settings: AsyncOAuthSettings, client: AsyncWebClient
     ) -> None:
         super().__init__(client=client, logger=log, settings=settings)
         self.runtime = runtime
@@ -133,7 +144,7 @@ class InstallPages:
 
     def __init__(
         self,
-        runtime: Runtime,
+        runtime: InstallContext,
         *,
         client_id: str,
         client_secret: str,

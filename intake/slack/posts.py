@@ -16,17 +16,33 @@ the channel works again; the first post that succeeds clears it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from intake.runtime import Runtime
+from intake.clock import Clock
+from intake.config.model import Config
+from intake.slack.tokens import SlackWorkspaces
 from intake.store import slack_posts
 from intake.store.engine import reading
 from intake.store.slack_posts import PostState, SlackPost
 from notifier.errors import SlackError
 from notifier.slack import SlackPoster
+
+
+class PostingContext(Protocol):
+    """What posting a card or an alert needs of the service."""
+
+    config: Config
+    engine: AsyncEngine
+    clock: Clock
+    log: logging.Logger
+    slack: SlackWorkspaces
+    slack_warnings: dict[str, str]
+    """Each channel's or workspace's problem that only a person can fix, for /healthz."""
+
 
 AfterPost = Callable[[AsyncConnection, str, str], Awaitable[None]]
 """Stores what a caller keeps of a post (``connection, channel, ts``)."""
@@ -50,7 +66,7 @@ CHANNEL_RETRY_SECONDS = 60.0
 
 
 async def post_once(
-    runtime: Runtime,
+    runtime: PostingContext,
     slack: SlackPoster,
     *,
     key: str,
@@ -97,7 +113,7 @@ async def post_once(
     return posted
 
 
-async def guarded(runtime: Runtime, place: str, call: Any) -> Any:
+async def guarded(runtime: PostingContext, place: str, call: Any) -> Any:
     """Await a Slack call about a channel, keeping the channel's warning up to date.
 
     ``place`` names the channel and, unless the default, its workspace: two

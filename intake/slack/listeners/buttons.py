@@ -22,9 +22,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from intake.bids import triage
 from intake.errors import NotFound
-from intake.runtime import Runtime
 from intake.slack.authorize import offices_of
-from intake.slack.listeners.context import ModalContext, ephemeral, not_here, officer_of
+from intake.slack.listeners.context import (
+    ListenerContext,
+    ModalContext,
+    ephemeral,
+    not_here,
+    officer_of,
+)
 from intake.slack.summaries import bid_summary
 from intake.store.bids import bid_by_ref, latest_version
 from intake.store.engine import reading
@@ -41,7 +46,7 @@ from notifier.modals import decision_modal, request_info_modal, score_modal
 from notifier.model import ScoreCriterion
 
 
-def register(app: AsyncApp, runtime: Runtime) -> None:
+def register(app: AsyncApp, runtime: ListenerContext) -> None:
     """Add a listener for each of the card's buttons to ``app``."""
 
     async def assign_to_me(
@@ -92,7 +97,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
 
 
 async def _modal_for(
-    runtime: Runtime, action_id: str, ref: str, offices: Collection[str]
+    runtime: ListenerContext, action_id: str, ref: str, offices: Collection[str]
 ) -> dict[str, Any]:
     async with reading(runtime.engine) as connection:
         bid = await bid_by_ref(connection, ref, offices=offices)
@@ -130,7 +135,7 @@ async def _modal_for(
     )
 
 
-def _problems(runtime: Runtime, bid: Any, version: Any) -> tuple[Any, ...]:
+def _problems(runtime: ListenerContext, bid: Any, version: Any) -> tuple[Any, ...]:
     """The problems exactly as the mail will word them (the bid's summary)."""
     if version is None:
         return ()

@@ -22,10 +22,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from intake.config.model import Config
 from intake.errors import NotFound
 from intake.rules.calendar import deadlines
-from intake.runtime import Runtime
 from intake.slack.authorize import offices_of
 from intake.slack.channels import channel_for
-from intake.slack.listeners.context import ephemeral, in_ack
+from intake.slack.listeners.context import ListenerContext, ephemeral, in_ack
 from intake.slack.summaries import bid_summary
 from intake.store.bids import bid_by_ref, latest_version, list_bids
 from intake.store.engine import reading
@@ -47,7 +46,7 @@ _NOT_HERE = (
 )
 
 
-def register(app: AsyncApp, runtime: Runtime) -> None:
+def register(app: AsyncApp, runtime: ListenerContext) -> None:
     """Add the ``/intake`` listener to ``app``."""
 
     async def intake_command(
@@ -106,7 +105,7 @@ def funds_seen_in(
     return funds or None
 
 
-async def open_bids(runtime: Runtime, funds: list[str]) -> dict[str, Any]:
+async def open_bids(runtime: ListenerContext, funds: list[str]) -> dict[str, Any]:
     """Bids without a decision, grouped by fund in the configuration's order."""
     groups: list[tuple[str, list[BidLine]]] = []
     async with reading(runtime.engine) as connection:
@@ -136,7 +135,7 @@ async def open_bids(runtime: Runtime, funds: list[str]) -> dict[str, Any]:
     return open_bids_message(groups)
 
 
-async def show_bid(runtime: Runtime, ref: str, funds: list[str]) -> dict[str, Any]:
+async def show_bid(runtime: ListenerContext, ref: str, funds: list[str]) -> dict[str, Any]:
     """One bid's card, with its buttons; only a bid of the channel's funds."""
     async with reading(runtime.engine) as connection:
         try:
@@ -152,7 +151,7 @@ async def show_bid(runtime: Runtime, ref: str, funds: list[str]) -> dict[str, An
 
 
 def upcoming_deadlines(
-    runtime: Runtime, funds: list[str] | None, offices: Collection[str]
+    runtime: ListenerContext, funds: list[str] | None, offices: Collection[str]
 ) -> dict[str, Any]:
     """The coming deadlines of ``offices``: the channel's funds' in a triage channel, else all."""
     now = runtime.clock.now()

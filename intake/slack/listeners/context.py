@@ -1,13 +1,22 @@
-"""What every listener needs from a Slack payload: who acts, and the modal's context."""
+"""What every listener needs: of the service (:class:`ListenerContext`) and of a Slack
+payload (who acts, and the modal's context)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from intake.bids.triage import Officer
+from intake.bids.triage import Officer, TriageContext
+from intake.slack.tokens import SlackWorkspaces
 from notifier.text import one_line
+
+
+class ListenerContext(TriageContext, Protocol):
+    """What the Slack app's listeners need of the service: an officer's actions
+    (:mod:`intake.bids.triage`), and the workspaces whose requests they answer."""
+
+    slack: SlackWorkspaces
 
 
 def officer_of(body: dict[str, Any]) -> Officer:

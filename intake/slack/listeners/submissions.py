@@ -20,9 +20,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from intake.bids import triage
 from intake.errors import NotFound
-from intake.runtime import Runtime
 from intake.slack.authorize import offices_of
-from intake.slack.listeners.context import ModalContext, not_here, officer_of
+from intake.slack.listeners.context import ListenerContext, ModalContext, not_here, officer_of
 from intake.store.bids import bid_by_ref
 from intake.store.engine import reading
 from notifier.modals import (
@@ -41,7 +40,7 @@ SAVE_BUDGET = 2.0
 _NOT_SAVED = "Not saved: the database was busy. Please submit again."
 
 
-def register(app: AsyncApp, runtime: Runtime) -> None:
+def register(app: AsyncApp, runtime: ListenerContext) -> None:
     """Add a listener for each modal's submission to ``app``."""
 
     async def decision(
@@ -106,7 +105,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
 
 
 async def _save(
-    runtime: Runtime, ack: AsyncAck, work: Awaitable[str], *, field: str, ref: str
+    runtime: ListenerContext, ack: AsyncAck, work: Awaitable[str], *, field: str, ref: str
 ) -> None:
     """Run ``work`` within the budget; close the modal when saved, else say why beside ``field``."""
     try:
@@ -124,7 +123,9 @@ async def _save(
     await ack()
 
 
-async def _criteria(runtime: Runtime, ref: str, offices: Collection[str]) -> list[ScoreCriterion]:
+async def _criteria(
+    runtime: ListenerContext, ref: str, offices: Collection[str]
+) -> list[ScoreCriterion]:
     async with reading(runtime.engine) as connection:
         bid = await bid_by_ref(connection, ref, offices=offices)
     return [

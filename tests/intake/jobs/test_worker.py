@@ -5,14 +5,15 @@ from __future__ import annotations
 import ast
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import intake.jobs.scheduler
 import intake.jobs.worker
 from intake.jobs.kinds import CardJob
 from intake.jobs.worker import runs
-from intake.runtime import Runtime
 from intake.store import queue
 from intake.store.engine import make_engine
 from intake.store.migrate import migrate
@@ -29,7 +30,7 @@ async def database(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 async def test_a_handler_is_given_its_job_typed(database: AsyncEngine) -> None:
     handled: list[CardJob] = []
 
-    async def post_card(_runtime: Runtime, job: CardJob) -> None:
+    async def post_card(job: CardJob) -> None:
         handled.append(job)
 
     queued = CardJob.for_event(7, 33, chain="slack:#grants")
@@ -37,13 +38,13 @@ async def test_a_handler_is_given_its_job_typed(database: AsyncEngine) -> None:
         await queue.enqueue(connection, queued)
     stored = await queue.claim(database, kinds=["card"], worker="test/w", lease=60)
     assert stored is not None
-    # The handler is handed the runtime unread; this one needs none of it.
-    await runs(CardJob, post_card)(None, stored)  # type: ignore[arg-type]
+    await runs(CardJob, post_card)(stored)
     assert handled == [queued]
 
 
-def test_the_worker_imports_no_feature() -> None:
-    tree = ast.parse(Path(intake.jobs.worker.__file__).read_text())
+@pytest.mark.parametrize("runner", [intake.jobs.worker, intake.jobs.scheduler])
+def test_the_job_runners_import_no_feature(runner: ModuleType) -> None:
+    tree = ast.parse(Path(str(runner.__file__)).read_text())
     imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
-    features = ("intake.bids", "intake.slack", "intake.reading", "intake.inbox")
+    features = ("intake.bids", "intake.slack", "intake.reading", "intake.inbox", "intake.runtime")
     assert [m for m in imported if m.startswith(features)] == []

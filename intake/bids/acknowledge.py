@@ -1,0 +1,123 @@
+"""The ``ack`` job: the mail that tells an applicant what arrived, what is missing and by when.
+
+An acknowledgement carries a Message-ID derived from its job, so a retry sends
+the same message, not a new one; the per-sender daily cap is checked before
+sending, and every sent mail is recorded in the outbox table with its key.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from email.utils import parseaddr
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from intake.clock import Clock
+from intake.config.model import Config
+from intake.jobs.kinds import AckJob
+from intake.rules.references import our_message_id
+from intake.slack.summaries import bid_summary
+from intake.store import bids, outbox
+from intake.store.engine import reading
+from intake.store.outbox import SentMail
+from notifier.ack import build_acknowledgement
+from notifier.mailer import Mailer
+from notifier.model import Acknowledgement
+
+
+class AcknowledgeContext(Protocol):
+    """What sending an acknowledgement needs of the service."""
+
+    config: Config
+    engine: AsyncEngine
+    clock: Clock
+    log: logging.Logger
+    mailer: Mailer
+    mail_domain: str
+
+
+async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None:
+    """The ``ack`` job: mail the applicant what arrived, what is missing and by when."""
+    bid_id, number, kind = job.bid, job.version, job.what
+    async with reading(runtime.engine) as connection:
+        bid = await bids.bid_by_id(connection, bid_id)
+        version = await bids.version(connection, bid_id, number)
+        if version is None or await outbox.was_sent(connection, job.key):
+            return
+        office = runtime.config.office(bid.office)
+        mail = version.mail or {}
+        to: str = mail.get("reply_address") or bid.applicant or ""
+        valid = bool(to) and "@" in to
+        # The cap stops mail loops between robots; an officer's request is a person's act.
+        capped = (
+            valid
+            and kind != "request_info"
+            and await _sent_today(runtime, connection, to) >= office.acks_per_sender_per_day
+        )
+    if not valid:
+        await _note(runtime, bid_id, "No acknowledgement sent: the mail had no reply address.")
+        return
+    if capped:
+        await _note(
+            runtime,
+            bid_id,
+            f"No acknowledgement sent to {to}: already {office.acks_per_sender_per_day} "
+            "automatic replies to this address today.",
+        )
+        return
+    domain = parseaddr(office.reply_from)[1].rsplit("@", 1)[-1] or runtime.mail_domain
+    message_id = our_message_id(bid.ref, number, kind, job.seq, domain)
+    ack = Acknowledgement(
+        bid=bid_summary(runtime.config, bid, version),
+        to=to,
+        from_addr=office.reply_from,
+        their_subject=mail.get("subject"),
+        their_message_id=mail.get("message_id") or None,
+        their_references=tuple(mail.get("references") or ()),
+        message_id=message_id,
+        kind=kind,
+        note=job.note,
+    )
+    message = build_acknowledgement(ack, now=runtime.clock.now())
+    await runtime.mailer.send(message)
+    now = runtime.clock.now()
+    async with runtime.engine.begin() as connection:
+        sent = SentMail(
+            key=job.key,
+            bid_id=bid_id,
+            kind=kind,
+            to_addr=to.lower(),
+            subject=str(message["Subject"]),
+            message_id=message_id,
+            sent_at=now,
+            via="relay" if runtime.mailer.__class__.__name__ == "RelayMailer" else "outbox",
+        )
+        await outbox.record_sent(connection, sent)
+        await bids.add_event(
+            connection,
+            bid_id=bid_id,
+            at=now,
+            actor="intake",
+            kind="acknowledged",
+            text=f"Acknowledgement sent to {to}.",
+            data={"message_id": message_id},
+        )
+
+
+async def _sent_today(runtime: AcknowledgeContext, connection: AsyncConnection, to: str) -> int:
+    return await outbox.sent_since(connection, to, runtime.clock.now() - timedelta(days=1))
+
+
+async def _note(runtime: AcknowledgeContext, bid_id: int, text: str) -> None:
+    runtime.log.warning("bid %s: %s", bid_id, text)
+    async with runtime.engine.begin() as connection:
+        await bids.add_event(
+            connection,
+            bid_id=bid_id,
+            at=runtime.clock.now(),
+            actor="intake",
+            kind="note",
+            text=text,
+        )
