@@ -84,7 +84,8 @@ class LabelMatcher:
         if not text or len(text) > 600:
             return None
         stripped = text.strip()
-        if _TICK_PREFIX.match(stripped) and _TICK_PREFIX.match(stripped).end() > 0:
+        tick = _TICK_PREFIX.match(stripped)
+        if tick is not None and tick.end() > 0:
             return None
         rest = ""
         colon = re.match(r"^([^:\n]{1,200}):\s*(.*)$", stripped, re.S)

@@ -60,11 +60,23 @@ def make_engine(url: str) -> AsyncEngine:
         _sqlite_pragmas(engine)
         return engine
     if parsed.get_backend_name() == "postgresql":
+        _require_postgres_driver()
         return create_async_engine(parsed, pool_size=10, max_overflow=10, pool_pre_ping=True)
     raise ConfigError(
         f"INTAKE_DATABASE_URL: {parsed.get_backend_name()} is not supported "
         "(use sqlite+aiosqlite:// or postgresql+asyncpg://)"
     )
+
+
+def _require_postgres_driver() -> None:
+    """asyncpg comes with the ``postgres`` extra: say so rather than a bare ImportError."""
+    try:
+        import asyncpg  # noqa: F401 - only asked whether it can be imported
+    except ImportError as exc:
+        raise ConfigError(
+            "INTAKE_DATABASE_URL is a PostgreSQL database, and its driver (asyncpg) is not "
+            "installed: pip install 'grant-intake[postgres]'"
+        ) from exc
 
 
 def hold_sqlite_database(url: str) -> Any:

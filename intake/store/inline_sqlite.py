@@ -32,6 +32,7 @@ from sqlalchemy import pool
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import URL
+from sqlalchemy.engine.interfaces import ConnectArgsType, DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.util import await_
 
@@ -114,7 +115,7 @@ class InlineSqliteDialect(SQLiteDialect_pysqlite):
             return pool.AsyncAdaptedQueuePool
         return pool.StaticPool  # one in-memory database lives as long as its connection
 
-    def create_connect_args(self, url: URL) -> tuple[list[Any], dict[str, Any]]:
+    def create_connect_args(self, url: URL) -> ConnectArgsType:
         args, kwargs = super().create_connect_args(url)
         # Made and used on the loop's thread; a connection the garbage collector
         # closes may be finalised on another.
@@ -122,7 +123,7 @@ class InlineSqliteDialect(SQLiteDialect_pysqlite):
         kwargs["factory"] = _Connection
         return args, kwargs
 
-    def do_terminate(self, dbapi_connection: sqlite3.Connection) -> None:
+    def do_terminate(self, dbapi_connection: DBAPIConnection) -> None:
         dbapi_connection.close()
 
 

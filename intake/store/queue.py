@@ -203,7 +203,7 @@ def _claim_statement(kinds: tuple[str, ...], *, postgres: bool) -> Any:
     if postgres:
         branches = [b.with_for_update(skip_locked=True) for b in branches]
     # SQLite takes no LIMIT inside a compound select's members: each is a subquery.
-    wrapped = [select(b.subquery().c) for b in branches]
+    wrapped = [select(*b.subquery().c) for b in branches]
     due = union_all(*wrapped).subquery("due")
     candidate = select(due.c.id).order_by(due.c.due, due.c.id).limit(1).scalar_subquery()
     return (

@@ -97,7 +97,7 @@ def scan_dpi(page: pdfium.PdfPage, *, most: int = 300, least: int = 150) -> int:
             break
         left, _bottom, right, _top = obj.get_bounds()
         try:
-            pixels_wide = obj.get_px_size()[0]  # type: ignore[attr-defined]
+            pixels_wide = obj.get_px_size()[0]
         except (AttributeError, pdfium.PdfiumError):
             continue
         if right - left > 72:
