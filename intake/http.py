@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
@@ -34,18 +35,20 @@ def make_app(
     more_metrics: Callable[[], list[str]] | None = None,
     slack_events: SlackHandler | None = None,
     routes: Sequence[web.RouteDef] = (),
+    checks: Callable[[], list[str]] = list,
 ) -> web.Application:
     """The aiohttp application; ``counters`` reports live totals for ``/metrics``,
     ``more_metrics`` more lines of it in Prometheus's text format.
 
     ``slack_events`` handles Slack's requests at ``/slack/events`` (without it,
     that path says Slack is not configured); ``routes`` are more pages (the
-    app's install flow).
+    app's install flow). ``checks`` names more problems for ``/healthz`` (mail set
+    aside, mail waiting too long), each a sentence for the operator.
     """
     app = web.Application(client_max_size=1024 * 1024)
 
     async def healthz(_request: web.Request) -> web.Response:
-        report = await health(runtime)
+        report = await health(runtime, checks)
         return web.json_response(report, status=200 if report["status"] == "ok" else 503)
 
     async def metrics(_request: web.Request) -> web.Response:
@@ -75,7 +78,7 @@ def make_app(
     return app
 
 
-async def health(runtime: HealthContext) -> dict[str, Any]:
+async def health(runtime: HealthContext, checks: Callable[[], list[str]] = list) -> dict[str, Any]:
     """What an operator needs to know at a glance; ``status`` is ok or degraded, or
     starting while the start-up checks run (answered 503, like degraded)."""
     problems: list[str] = []
@@ -89,6 +92,10 @@ async def health(runtime: HealthContext) -> dict[str, Any]:
         problems.append("database unavailable")
     if failed:
         problems.append(f"{failed} jobs failed (see the jobs table)")
+    try:
+        problems += await asyncio.to_thread(checks)
+    except Exception as exc:  # noqa: BLE001 - health must answer whatever is wrong
+        problems.append(f"cannot check the accepted mail: {exc.__class__.__name__}")
     problems += [f"Slack: {warning}" for warning in runtime.slack_warnings.values()]
     try:
         workspaces = await runtime.slack.states()

@@ -42,7 +42,7 @@ from intake.inbox.journal import Journal
 from intake.inbox.protocol import ProtocolLimits, tls_context
 from intake.inbox.receiver import Receiver, ReceiverPlan
 from intake.inbox.spool import Spool
-from intake.jobs.journal_recorder import JournalRecorder, record_journal
+from intake.jobs.journal_recorder import JournalRecorder, journal_problems, record_journal
 from intake.jobs.kinds import AckJob, AlertJob, CardJob, MessageJob
 from intake.jobs.scheduler import Scheduler
 from intake.jobs.waker import MESSAGES
@@ -336,6 +336,7 @@ async def _start_http(
         more_metrics=receiver.metrics,
         slack_events=slack_events,
         routes=pages,
+        checks=_journal_checks(settings, receiver),
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -359,6 +360,14 @@ async def _start_slack_checks(
     except Exception as exc:  # noqa: BLE001 - the rest of the service still works
         runtime.slack_warnings["socket mode"] = f"Socket Mode could not connect: {exc}"
         log.warning("Slack: Socket Mode could not connect (%s)", exc)
+
+
+def _journal_checks(settings: Settings, receiver: Receiver) -> Callable[[], list[str]]:
+    """``/healthz``'s look at the accept journal (SQLite): mail set aside or waiting."""
+    if receiver.plan.journal is None:
+        return list
+    journal = Journal(receiver.plan.journal)
+    return partial(journal_problems, journal, max_wait=settings.health_max_wait)
 
 
 async def _start_receiver(runtime: Runtime, receiver: Receiver, stack: AsyncExitStack) -> int:

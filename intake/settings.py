@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="seconds a dead node's jobs stay claimed"
     )
     parse_memory_mb: int = Field(default=1024, ge=64)
+    health_max_wait: float = Field(
+        default=300.0,
+        gt=0,
+        description="seconds accepted mail may wait for the database before /healthz says degraded",
+    )
     office: str | None = Field(
         default=None, description="the office whose bids the CLI shows (several configured)"
     )

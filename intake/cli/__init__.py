@@ -2,7 +2,7 @@
 
 One module per group of commands, each adding its sub-commands to the parser:
 :mod:`.admin` (serve, deadlines, check-config), :mod:`.parse` (parse),
-:mod:`.bids` (bids, show) and :mod:`.export` (export). Each command is a
+:mod:`.bids` (bids, show), :mod:`.export` (export) and :mod:`.held` (held). Each command is a
 function ``(args, settings) -> exit code``; only this package and
 :mod:`intake.service` read settings.
 """
@@ -13,12 +13,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from intake.cli import admin, bids, export, parse
+from intake.cli import admin, bids, export, held, parse
 from intake.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from intake.errors import IntakeError, UsageError
 from intake.settings import load_settings
 
-GROUPS = (admin, parse, bids, export)
+GROUPS = (admin, parse, bids, export, held)
 """The command groups, in the order ``intake --help`` lists them."""
 
 

@@ -20,8 +20,8 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future
-from dataclasses import asdict
-from datetime import datetime
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from intake.inbox.spool import SpoolFile, fsync_dir
@@ -30,6 +30,17 @@ from intake.store.messages import IncomingMessage, kept_as
 log = logging.getLogger("intake.inbox.journal")
 
 BATCH = 256
+HELD = "held"
+"""The journal's sub-folder of entries set aside: kept, with why, out of the line."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeldEntry:
+    """An accepted message that could not be recorded, kept for an operator."""
+
+    id: str
+    reason: str
+    held_at: datetime
 
 
 class Journal:
@@ -69,8 +80,55 @@ class Journal:
                 entries.append(IncomingMessage(**record))
             except (OSError, ValueError, TypeError) as exc:
                 # A damaged entry must not stop the others; an operator must see it.
-                log.error("journal entry %s cannot be read (%s); it is left in place", name, exc)
+                self.set_aside(name.removesuffix(".json"), f"cannot be read: {exc}")
         return entries
+
+    def oldest_pending(self) -> datetime | None:
+        """When the oldest entry still waiting for its database row was written."""
+        times = [p.stat().st_mtime for p in os.scandir(self.folder) if p.name.endswith(".json")]
+        return datetime.fromtimestamp(min(times), UTC) if times else None
+
+    def set_aside(self, entry_id: str, reason: str) -> None:
+        """Take an entry that cannot be recorded out of the line, keeping it and why.
+
+        Its message stays in the spool; :meth:`retry` puts it back in the line.
+        """
+        held = self.folder / HELD
+        held.mkdir(exist_ok=True)
+        (held / f"{entry_id}.reason").write_text(
+            reason[:2000], encoding="utf-8", errors="backslashreplace"
+        )
+        os.replace(self.folder / f"{entry_id}.json", held / f"{entry_id}.json")
+        fsync_dir(held)
+        fsync_dir(self.folder)
+        log.error(
+            "accepted message %s set aside: %s",
+            entry_id,
+            reason.encode("unicode_escape").decode()[:500],
+        )
+
+    def held(self) -> list[HeldEntry]:
+        """The entries set aside, oldest first."""
+        folder = self.folder / HELD
+        if not folder.is_dir():
+            return []
+        found = []
+        for entry in sorted(folder.glob("*.json")):
+            reason_file = entry.with_suffix(".reason")
+            reason = reason_file.read_text(encoding="utf-8") if reason_file.exists() else "unknown"
+            held_at = datetime.fromtimestamp(entry.stat().st_mtime, UTC)
+            found.append(HeldEntry(id=entry.stem, reason=reason, held_at=held_at))
+        return found
+
+    def retry(self, entry_id: str) -> bool:
+        """Put a set-aside entry back in the line; False when there is no such entry."""
+        held = self.folder / HELD / f"{entry_id}.json"
+        if not held.exists():
+            return False
+        os.replace(held, self.folder / f"{entry_id}.json")
+        (self.folder / HELD / f"{entry_id}.reason").unlink(missing_ok=True)
+        fsync_dir(self.folder)
+        return True
 
     def remove(self, ids: list[str]) -> None:
         """Forget entries now recorded in the database."""

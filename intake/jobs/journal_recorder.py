@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+from datetime import UTC, datetime
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from intake.inbox.journal import Journal
@@ -21,6 +24,12 @@ from intake.store.messages import IncomingMessage, accept_messages
 log = logging.getLogger("intake.jobs.journal_recorder")
 
 
+TRANSIENT = (OperationalError, InterfaceError, sqlite3.OperationalError, OSError)
+"""Failures that say nothing about the entries (a locked, full or unreachable
+database; the inline SQLite dialect raises sqlite3's own error from BEGIN): the
+whole batch waits and is tried again. Any other failure is an entry's own."""
+
+
 async def record_journal(journal: Journal, engine: AsyncEngine, spool: Spool) -> int:
     """Record the journal's entries in the database; how many new messages were queued.
 
@@ -28,10 +37,19 @@ async def record_journal(journal: Journal, engine: AsyncEngine, spool: Spool) ->
     recognised by its dedupe key and its spool file kept. A second delivery of
     a message already stored loses its own spool file, as the receiver does
     when it records a message itself.
+
+    No entry can stop the line: when a batch fails for a reason of its own, its
+    entries are recorded one at a time, and one that still fails is set aside
+    (kept, with the reason, for ``intake held``) while the others go in.
     """
     queued = 0
     while entries := await asyncio.to_thread(journal.pending):
-        results = await accept_messages(engine, entries)
+        try:
+            results = await accept_messages(engine, entries)
+        except TRANSIENT:
+            raise
+        except Exception:  # noqa: BLE001 - one entry's own failure: find it
+            entries, results = await _one_at_a_time(journal, engine, entries)
         duplicates = [
             entry.spool_name
             for entry, (kept, new) in zip(entries, results, strict=True)
@@ -40,6 +58,38 @@ async def record_journal(journal: Journal, engine: AsyncEngine, spool: Spool) ->
         queued += sum(1 for _, new in results if new)
         await asyncio.to_thread(_tidy, journal, spool, entries, duplicates)
     return queued
+
+
+async def _one_at_a_time(
+    journal: Journal, engine: AsyncEngine, entries: list[IncomingMessage]
+) -> tuple[list[IncomingMessage], list[tuple[str, bool]]]:
+    recorded: list[IncomingMessage] = []
+    results: list[tuple[str, bool]] = []
+    for entry in entries:
+        try:
+            results += await accept_messages(engine, [entry])
+        except TRANSIENT:
+            raise
+        except Exception as exc:  # noqa: BLE001 - kept aside with its reason, never lost
+            reason = f"cannot be recorded: {exc.__class__.__name__}: {exc}"
+            await asyncio.to_thread(journal.set_aside, entry.id, reason)
+            continue
+        recorded.append(entry)
+    return recorded, results
+
+
+def journal_problems(journal: Journal, *, max_wait: float) -> list[str]:
+    """What ``/healthz`` says of the journal: mail set aside, or waiting too long."""
+    problems = []
+    held = journal.held()
+    if held:
+        problems.append(f"{len(held)} accepted mail(s) set aside, not processed: see `intake held`")
+    oldest = journal.oldest_pending()
+    if oldest is not None:
+        waited = (datetime.now(UTC) - oldest).total_seconds()
+        if waited > max_wait:
+            problems.append(f"accepted mail waiting {waited:.0f} s for the database")
+    return problems
 
 
 def _tidy(
@@ -84,8 +134,18 @@ class JournalRecorder:
             if queued:
                 self.waker.notify(MESSAGES, count=queued)
 
-    async def stop(self) -> None:
-        """Record what is left (the receiver has stopped)."""
-        if self._task is not None:
-            await self._task
-        await record_journal(self.journal, self.engine, self.spool)
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Record what is left (the receiver has stopped), within ``timeout`` seconds.
+
+        A database that will not take the entries does not hold the stop: they
+        stay in the journal, which the next start records first.
+        """
+        try:
+            async with asyncio.timeout(timeout):
+                if self._task is not None:
+                    await self._task
+                await record_journal(self.journal, self.engine, self.spool)
+        except TimeoutError:
+            if self._task is not None:
+                self._task.cancel()
+            log.warning("stopping: accepted mail left in the journal for the next start")
