@@ -48,7 +48,12 @@ class Settings(BaseSettings):
     tls_key: Path | None = Field(default=None, description="PEM private key for STARTTLS")
     parse_timeout: float = Field(default=60.0, gt=0)
     job_lease: float = Field(
-        default=60.0, gt=0, description="seconds a dead node's jobs stay claimed"
+        # Renewed every third of it while the node lives, so a live node never
+        # loses a job; a killed one's work (and the card chain it held) moves on
+        # within this many seconds.
+        default=15.0,
+        gt=0,
+        description="seconds a dead node's jobs stay claimed",
     )
     parse_memory_mb: int = Field(default=1024, ge=64)
     health_max_wait: float = Field(
