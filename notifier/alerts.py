@@ -71,10 +71,34 @@ def deadline_alert(alert: DeadlineAlert) -> Payload:
 
 
 def alert_title(alert: DeadlineAlert) -> str:
-    """The alert's heading in plain words (not escaped)."""
+    """The alert's heading in plain words (not escaped), true on the day it is sent."""
     fund = one_line(alert.fund_name)
     round_ = one_line(alert.round_name)
-    return f"{fund} {round_} {ALERT_WORDS[alert.kind]}"
+    return f"{fund} {round_} {_status(alert)}"
+
+
+def _days_left(alert: DeadlineAlert) -> int:
+    """Whole days from the day the alert is sent to the round's closing day."""
+    zone = alert.zone
+    last = closing_day(alert.closes_at, zone).date()
+    return (last - alert.sent.astimezone(zone).date()).days
+
+
+def _late(alert: DeadlineAlert) -> bool:
+    """Sent on a later day than its moment (the service was down over it)."""
+    zone = alert.zone
+    return alert.sent.astimezone(zone).date() > alert.due_at.astimezone(zone).date()
+
+
+def _status(alert: DeadlineAlert) -> str:
+    if alert.kind in ("closes_in_7_days", "closes_in_1_day"):
+        days = _days_left(alert)
+        if days <= 0:
+            return "closes today"
+        return "closes tomorrow" if days == 1 else f"closes in {days} days"
+    if alert.kind in ("decisions_due", "updates_due", "monitoring_due") and _late(alert):
+        return ALERT_WORDS[alert.kind].replace(" due", " were due")
+    return ALERT_WORDS[alert.kind]
 
 
 def console_alert(alert: DeadlineAlert) -> str:
@@ -102,20 +126,19 @@ def _what_is_due(alert: DeadlineAlert) -> str:
             f"{_bids(c.received)} received. Award and regret letters are due by "
             f"{long_date(alert.decisions_due_at, zone)}."
         )
+    when = (
+        f"were due on {long_date(alert.due_at, zone)}"
+        if _late(alert)
+        else f"are due today, {long_date(alert.due_at, zone)}"
+    )
     if alert.kind == "decisions_due":
         return (
-            f"Award and regret letters are due today, {long_date(alert.due_at, zone)}: "
+            f"Award and regret letters {when}: "
             f"{_bids(c.undecided)} of {c.received} still without a decision."
         )
     if alert.kind == "updates_due":
-        return (
-            f"Six-month progress updates are due today, {long_date(alert.due_at, zone)}, "
-            f"from {_bids(c.eligible)} marked eligible."
-        )
-    return (
-        f"Year-end monitoring returns are due today, {long_date(alert.due_at, zone)}, "
-        f"from {_bids(c.eligible)} marked eligible."
-    )
+        return f"Six-month progress updates {when}, from {_bids(c.eligible)} marked eligible."
+    return f"Year-end monitoring returns {when}, from {_bids(c.eligible)} marked eligible."
 
 
 def _counts(alert: DeadlineAlert) -> list[tuple[str, int]]:

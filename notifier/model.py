@@ -229,12 +229,21 @@ class DeadlineAlert:
     closes_at: datetime
     decisions_due_at: datetime
     counts: RoundCounts
+    sent_at: datetime | None = None
+    """When the alert goes out (default: its moment). A service that was down over
+    the moment sends it late; its words are said from when it is sent."""
 
     def __post_init__(self) -> None:
-        for name in ("due_at", "closes_at", "decisions_due_at"):
-            if getattr(self, name).tzinfo is None:
+        for name in ("due_at", "closes_at", "decisions_due_at", "sent_at"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
                 raise ValueError(f"{name} must be an aware datetime")
         ZoneInfo(self.timezone)
+
+    @property
+    def sent(self) -> datetime:
+        """When the alert is said, in words and counts."""
+        return self.sent_at or self.due_at
 
     @property
     def zone(self) -> ZoneInfo:

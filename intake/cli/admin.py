@@ -6,14 +6,17 @@ import argparse
 import asyncio
 import json
 import logging
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
+from intake.bids.deadlines import alert_time
 from intake.cli.common import EXIT_OK, Commands
 from intake.clock import Clock
 from intake.config.load import load_config
 from intake.config.model import Config
-from intake.rules.calendar import deadlines
+from intake.rules.calendar import Deadline, deadlines
 from intake.settings import Settings
+from notifier.model import ALERT_KINDS
 
 
 def add_commands(commands: Commands) -> None:
@@ -59,6 +62,7 @@ def _deadlines(args: argparse.Namespace, settings: Settings) -> int:
                         "fund": deadline.fund.id,
                         "round": deadline.round.id,
                         "what": deadline.describe(),
+                        "alert_at": _alert_at(config, deadline),
                     }
                 )
             )
@@ -66,9 +70,26 @@ def _deadlines(args: argparse.Namespace, settings: Settings) -> int:
     if not found:
         print("No coming deadlines in the configuration.")
     for deadline in found:
-        local = deadline.at.astimezone(config.office(deadline.office).tz)
-        print(f"{local:%a %d %b %Y %H:%M}  {deadline.describe()}")
+        zone = config.office(deadline.office).tz
+        local = deadline.at.astimezone(zone)
+        when = f"{local:%a %d %b %Y %H:%M %Z}"
+        what = deadline.describe()
+        if deadline.kind == "closed":
+            # Midnight after the closing day: say the day, as applicants read it.
+            last = local - timedelta(days=1) if local.time() == time(0, 0) else local
+            when = f"{last:%a %d %b %Y} end of day"
+        alert = _alert_at(config, deadline)
+        if alert is not None and datetime.fromisoformat(alert) != deadline.at:
+            what += f"; alert {datetime.fromisoformat(alert).astimezone(zone):%a %d %b %H:%M %Z}"
+        print(f"{when}  {what}")
     return EXIT_OK
+
+
+def _alert_at(config: Config, deadline: Deadline) -> str | None:
+    """When the officers' channel hears of ``deadline`` (None: it is not alerted)."""
+    if deadline.kind not in ALERT_KINDS:
+        return None
+    return alert_time(config, deadline).isoformat()
 
 
 def _check_config(args: argparse.Namespace, settings: Settings) -> int:

@@ -41,6 +41,7 @@ async def send_alert(runtime: PostingContext, job: AlertJob) -> None:
             deadline.round.decisions_due_on(), MORNING, tzinfo=office.tz
         ),
         counts=counts,
+        sent_at=runtime.clock.now(),
     )
     payload = deadline_alert(alert)
     channel, ts = row.channel or "", None  # every claim names its channel

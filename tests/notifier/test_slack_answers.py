@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -195,3 +196,65 @@ def test_the_closing_summary_says_the_counts_and_when_decisions_are_due() -> Non
         "*Unreadable*\n0",
         "*Late so far*\n2",
     ]
+
+
+def _reminder(kind: str, *, due_at: datetime, sent_at: datetime) -> DeadlineAlert:
+    return DeadlineAlert(
+        kind=kind,  # type: ignore[arg-type]
+        office_name="Kent OPCC",
+        fund_name="Safer in Kent Fund",
+        round_name="2027/28 round 1",
+        timezone="Europe/London",
+        due_at=due_at,
+        # Round 1 closes at the end of Sunday 30 May 2027 (midnight, BST).
+        closes_at=datetime(2027, 5, 30, 23, tzinfo=UTC),
+        decisions_due_at=datetime(2027, 6, 30, 8, tzinfo=UTC),
+        counts=RoundCounts(received=3, incomplete=1, undecided=2),
+        sent_at=sent_at,
+    )
+
+
+@pytest.mark.parametrize(
+    ("sent_at", "says"),
+    [
+        (datetime(2027, 5, 29, 8, tzinfo=UTC), "closes tomorrow"),  # on time: Sat 9am
+        (datetime(2027, 5, 29, 20, tzinfo=UTC), "closes tomorrow"),  # Sat 9pm, late that day
+        (datetime(2027, 5, 30, 15, tzinfo=UTC), "closes today"),  # Sunday 4pm, after a restart
+        (datetime(2027, 5, 30, 22, 30, tzinfo=UTC), "closes today"),  # Sunday 11:30pm BST
+    ],
+)
+def test_a_closing_reminder_says_what_is_true_on_the_day_it_is_sent(
+    sent_at: datetime, says: str
+) -> None:
+    """Issue #20: a service started at 16:00 on the closing day said "closes tomorrow"."""
+    alert = _reminder(
+        "closes_in_1_day", due_at=datetime(2027, 5, 29, 8, tzinfo=UTC), sent_at=sent_at
+    )
+    text = deadline_alert(alert)["text"]
+    assert text.startswith(f"Safer in Kent Fund 2027/28 round 1 {says}."), text
+    assert "Bids are due by the end of Sunday 30 May 2027." in text
+
+
+def test_a_seven_day_reminder_sent_days_late_counts_the_days_left() -> None:
+    alert = _reminder(
+        "closes_in_7_days",
+        due_at=datetime(2027, 5, 23, 8, tzinfo=UTC),
+        sent_at=datetime(2027, 5, 26, 10, tzinfo=UTC),
+    )
+    assert "round 1 closes in 4 days." in deadline_alert(alert)["text"]
+
+
+def test_a_due_date_caught_up_after_a_restart_is_said_in_the_past_tense() -> None:
+    on_time = _reminder(
+        "decisions_due",
+        due_at=datetime(2027, 6, 30, 8, tzinfo=UTC),
+        sent_at=datetime(2027, 6, 30, 8, tzinfo=UTC),
+    )
+    late = replace(on_time, sent_at=datetime(2027, 7, 2, 9, tzinfo=UTC))
+    assert (
+        "Award and regret letters are due today, Wednesday 30 June 2027"
+        in (deadline_alert(on_time)["text"])
+    )
+    text = deadline_alert(late)["text"]
+    assert "award and regret letters were due." in text
+    assert "Award and regret letters were due on Wednesday 30 June 2027: 2 bids of 3" in text

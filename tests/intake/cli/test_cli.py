@@ -117,3 +117,16 @@ def test_deadlines_lists_the_calendar_soonest_first() -> None:
     assert "Sun 30 May 2027" not in lines[0]
     assert any("award and regret letters due" in line for line in lines)
     assert any("year-end monitoring returns due" in line for line in lines)
+
+
+def test_deadlines_show_the_closing_day_and_when_its_summary_goes_out() -> None:
+    """A round closes at the end of its closing day; officers hear of it at 9am next."""
+    done = intake("deadlines", INTAKE_NOW="2027-05-01T00:00:00+01:00")
+    closed = next(
+        line
+        for line in done.stdout.splitlines()
+        if "Safer in Kent" in line and "has closed" in line
+    )
+    assert closed.startswith("Sun 30 May 2027 end of day")
+    assert closed.endswith("alert Mon 31 May 09:00 BST")
+    assert "00:00" not in closed

@@ -122,3 +122,26 @@ def test_without_slack_alerts_are_printed_and_stored(tmp_path: Path) -> None:
     finally:
         service.close()
     assert "Safer in Kent Fund 2027/28 round 1 closes in 7 days" in service.output
+
+
+def test_started_on_the_closing_afternoon_the_reminder_says_closes_today(
+    tmp_path: Path, slack: SlackApiServer
+) -> None:
+    """Issue #20: the day-before reminder, caught up at 4pm on the closing day, said
+    "closes tomorrow"; it must say what is true when it is posted."""
+    service = RunningService(
+        tmp_path, **slack_env(slack, tmp_path, INTAKE_NOW="2027-05-30T16:00:00+01:00")
+    )
+    try:
+        service.start()
+        reminder = service.wait_for(
+            lambda: next(
+                (m for m in _alerts(slack, "C0COMMISS1") if "round 1 closes" in m["text"]), None
+            ),
+            timeout=20,
+            what="the caught-up reminder",
+        )
+    finally:
+        service.close()
+    assert reminder["text"].startswith("Safer in Kent Fund 2027/28 round 1 closes today.")
+    assert "by the end of Sunday 30 May 2027" in reminder["text"]
