@@ -120,7 +120,7 @@ def build_acknowledgement(ack: Acknowledgement, *, now: datetime | None = None) 
     message = EmailMessage(policy=_POLICY)
     message["From"] = sender
     message["To"] = to
-    message["Subject"] = reply_subject(ack.their_subject, ack.bid.ref)
+    message["Subject"] = _subject(ack)
     message["Date"] = format_datetime(now.astimezone(UTC))
     message["Message-ID"] = _own_message_id(ack.message_id)
     parent = _first_message_id(ack.their_message_id)
@@ -139,11 +139,43 @@ def build_acknowledgement(ack: Acknowledgement, *, now: datetime | None = None) 
     return message
 
 
+def _subject(ack: Acknowledgement) -> str:
+    """Our subject. A mail about another sender's claim carries none of their words."""
+    if ack.kind == "claim_received":
+        return f"Your message about an application {tag(ack.bid.ref)}"
+    if ack.kind == "claim_notice":
+        return f"Another sender named your application {tag(ack.bid.ref)}"
+    return reply_subject(ack.their_subject, ack.bid.ref)
+
+
 def acknowledgement_text(ack: Acknowledgement, *, now: datetime) -> str:
     """The plain-text body of the acknowledgement (see :func:`build_acknowledgement`)."""
     bid = ack.bid
+    if ack.kind == "claim_received":
+        # To a sender who is not the applicant: nothing of the bid, no promise.
+        return (
+            "\n\n".join(
+                [
+                    "Hello,",
+                    f"We have received your message about {bid.ref}. It has been passed to "
+                    "the officers of the fund, who will be in touch if they need anything "
+                    "from you.",
+                    f"Yours sincerely,\n{one_line(bid.office_name)}",
+                    "This is an automatic message.",
+                ]
+            )
+            + "\n"
+        )
     paragraphs: list[str] = [_greeting(bid)]
-    if ack.kind == "request_info":
+    if ack.kind == "claim_notice":
+        other = shorten(one_line(ack.note or "another address"), 120)
+        paragraphs += [
+            f"We have received a message from another sender, {other}, naming your "
+            f"application {bid.ref}. It has not changed your application: our officers "
+            "will look at it. If it was sent on your behalf, there is nothing you need "
+            "to do; if not, please reply to this message to tell us.",
+        ]
+    elif ack.kind == "request_info":
         paragraphs += _request_info(ack, now)
     elif ack.kind == "no_form":
         paragraphs += _no_form(bid, now)

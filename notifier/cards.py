@@ -42,6 +42,8 @@ ACTION_REQUEST_INFO = "request_info"
 ACTION_ELIGIBLE = "mark_eligible"
 ACTION_INELIGIBLE = "mark_ineligible"
 ACTION_SCORE = "score"
+ACTION_CLAIM_ACCEPT = "claim_accept"
+ACTION_CLAIM_REJECT = "claim_reject"
 
 STATUS_EMOJI: dict[str, str] = {
     "complete": ":white_check_mark:",
@@ -100,6 +102,28 @@ def thread_line(text: str, *, by: str | None = None) -> Payload:
         line = f"{who} {line}"
     line = truncate(line, MAX_SECTION_TEXT)
     return {"text": line, "blocks": [_mrkdwn_section(line)]}
+
+
+def claim_line(text: str, *, value: str) -> Payload:
+    """A line for a card's thread about another sender's mail naming the bid, with
+    the officer's two answers: take it as the bid's next version, or reject it.
+
+    ``value`` names the claim for the buttons (the bid's reference and the mail's id).
+    """
+    line = truncate(escape_mrkdwn(one_line(text)), MAX_SECTION_TEXT)
+    return {
+        "text": line,
+        "blocks": [
+            _mrkdwn_section(line),
+            {
+                "type": "actions",
+                "elements": [
+                    _button(ACTION_CLAIM_ACCEPT, "Accept as the next version", value),
+                    _button(ACTION_CLAIM_REJECT, "Reject", value, style="danger"),
+                ],
+            },
+        ],
+    }
 
 
 def console_card(bid: BidSummary, *, width: int = 78) -> str:

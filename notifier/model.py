@@ -17,7 +17,10 @@ ProblemCode = Literal[
     "missing", "invalid", "too_long", "over_limit", "late", "no_round", "unreadable"
 ]
 BidStatus = Literal["complete", "incomplete", "ineligible", "unreadable"]
-AckKind = Literal["received", "request_info", "no_form"]
+AckKind = Literal["received", "request_info", "no_form", "claim_notice", "claim_received"]
+"""What a mail to a sender is about. ``claim_notice`` tells a bid's applicant that
+another sender named their bid; ``claim_received`` answers that other sender,
+neutrally, saying nothing of the bid."""
 
 PROBLEM_CODES: frozenset[str] = frozenset(get_args(ProblemCode))
 BID_STATUSES: frozenset[str] = frozenset(get_args(BidStatus))
@@ -119,12 +122,15 @@ class BidSummary:
 class Acknowledgement:
     """One mail to an applicant about a bid.
 
-    ``to`` is the applicant's address (Reply-To else From, chosen by the
-    caller). ``message_id`` is ours, chosen and stored by the caller before
-    sending, so that a retry re-sends the same message rather than a second one.
+    ``to`` is the sender's envelope address (RFC 3834 §4: automatic replies go
+    to the envelope sender, which the front mail server's SPF and DMARC checks
+    vouch for; never Reply-To), chosen by the caller. ``message_id`` is ours,
+    chosen and stored by the caller before sending, so that a retry re-sends the
+    same message rather than a second one.
     ``kind``: "received" (the bid arrived), "request_info" (an officer asks for
     what is missing; ``note`` is the officer's words) or "no_form" (the mail had
-    no application form).
+    no application form); "claim_notice" and "claim_received" (another sender
+    named the bid: ``note`` is that sender's address).
     """
 
     bid: BidSummary

@@ -49,6 +49,20 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
         office = runtime.config.office(bid.office)
         mail = version.mail or {}
         to: str = mail.get("reply_address") or bid.applicant or ""
+        their_subject = mail.get("subject")
+        their_message_id = mail.get("message_id") or None
+        their_references = tuple(mail.get("references") or ())
+        note, seq = job.note, job.seq
+        if job.event is not None:  # another sender's claim on the bid
+            claim = await bids.event(connection, bid_id, job.event)
+            data = (claim.data if claim else None) or {}
+            note, seq = str(data.get("sender") or ""), job.event
+            if kind == "claim_notice":
+                to = bid.applicant or ""  # the applicant of record, never the claimant
+            else:
+                to = note
+                their_subject, their_references = None, ()
+                their_message_id = data.get("message_id") or None
         valid = bool(to) and "@" in to
         # The cap stops mail loops between robots; an officer's request is a person's act.
         capped = (
@@ -68,17 +82,17 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
         )
         return
     domain = parseaddr(office.reply_from)[1].rsplit("@", 1)[-1] or runtime.mail_domain
-    message_id = our_message_id(bid.ref, number, kind, job.seq, domain)
+    message_id = our_message_id(bid.ref, number, kind, seq, domain)
     ack = Acknowledgement(
         bid=bid_summary(runtime.config, bid, version),
         to=to,
         from_addr=office.reply_from,
-        their_subject=mail.get("subject"),
-        their_message_id=mail.get("message_id") or None,
-        their_references=tuple(mail.get("references") or ()),
+        their_subject=their_subject,
+        their_message_id=their_message_id,
+        their_references=their_references,
         message_id=message_id,
         kind=kind,
-        note=job.note,
+        note=note,
     )
     message = build_acknowledgement(ack, now=runtime.clock.now())
     await runtime.mailer.send(message)
@@ -101,9 +115,15 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
             at=now,
             actor="intake",
             kind="acknowledged",
-            text=f"Acknowledgement sent to {to}.",
+            text=_SENT_WORDS.get(kind, "Acknowledgement sent to {to}.").format(to=to),
             data={"message_id": message_id},
         )
+
+
+_SENT_WORDS = {
+    "claim_notice": "The applicant, {to}, was told of another sender's mail.",
+    "claim_received": "A neutral answer was sent to the other sender, {to}.",
+}
 
 
 async def _sent_today(runtime: AcknowledgeContext, connection: AsyncConnection, to: str) -> int:

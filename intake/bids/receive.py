@@ -25,6 +25,7 @@ from intake.reading.extract import Extraction, extract_from_spool
 from intake.reading.forms import form_spec
 from intake.reading.mail import Mail
 from intake.reading.pool import ParseFailed, ParsePool
+from intake.rules.addresses import mailbox
 from intake.rules.bid import Problem
 from intake.rules.checks import Judgement, judge, unreadable
 from intake.rules.references import find_reference
@@ -98,6 +99,13 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
         if await bids.made_a_version(connection, message_id):
             return
         existing = await _bid_of_office(connection, ref, office.id) if ref else None
+        if (
+            existing is not None
+            and not automatic
+            and not await _from_applicant(connection, existing, message, facts)
+        ):
+            await _keep_as_claim(runtime, connection, message, facts, existing, extraction)
+            return
         if automatic or (existing is not None and extraction.no_form):
             await _keep_as_correspondence(runtime, connection, message, facts, existing, automatic)
             return
@@ -132,6 +140,69 @@ async def _bid_of_office(connection: AsyncConnection, ref: str, office: str) -> 
     except NotFound:  # a reference we never issued: the mail is a new bid
         return None
     return bid if bid.office == office else None
+
+
+async def _from_applicant(
+    connection: AsyncConnection, bid: Bid, message: StoredMessage, facts: Mail
+) -> bool:
+    """Whether a mail naming ``bid`` comes from its applicant: the envelope sender or
+    From of its first version, or an address an officer accepted for it."""
+    known = {mailbox(bid.applicant)}
+    first = await bids.version(connection, bid.id, 1)
+    if first is not None and first.mail:
+        known.add(mailbox(first.mail.get("from")))
+    known |= await bids.accepted_senders(connection, bid.id)
+    known.discard("")
+    return any(mailbox(address) in known for address in (message.mail_from, facts.from_addr))
+
+
+async def _keep_as_claim(
+    runtime: ReceiveContext,
+    connection: AsyncConnection,
+    message: StoredMessage,
+    facts: Mail,
+    bid: Bid,
+    extraction: Extraction,
+) -> None:
+    """Mail naming a bid from someone else: kept aside for an officer, never applied.
+
+    The card's thread shows it with the officer's two answers (take it as the
+    next version, or reject it); the applicant of record is told by mail, and
+    the sender gets a neutral answer that says nothing of the bid.
+    """
+    sender = message.mail_from or facts.from_addr
+    what = "a new form" if extraction.document is not None else "a message"
+    event = await bids.add_event(
+        connection,
+        bid_id=bid.id,
+        at=runtime.clock.now(),
+        actor="intake",
+        kind="claim",
+        text=f"Another sender, {sender}, sent {what} naming this bid: kept aside, not applied.",
+        data={
+            "message": message.id,
+            "sender": sender,
+            "from": facts.from_addr,
+            "subject": facts.subject[:200],
+            "message_id": facts.message_id,
+            "form": extraction.document is not None,
+        },
+    )
+    await messages.set_message_outcome(
+        connection, message.id, state="claim", outcome=f"claim on {bid.ref}", bid_id=bid.id
+    )
+    chain = runtime.card_chain(office=bid.office, fund=bid.fund)
+    await enqueue_many(
+        connection,
+        [
+            CardJob.for_event(bid.id, event, chain=chain),
+            AckJob.for_claim(bid.id, bid.version, event=event, what="claim_notice"),
+            AckJob.for_claim(bid.id, bid.version, event=event, what="claim_received"),
+        ],
+    )
+    runtime.log.info(
+        "message %s names %s from another sender: kept as a claim", message.id, bid.ref
+    )
 
 
 async def _keep_as_correspondence(
@@ -253,7 +324,9 @@ def _new_bid(ref: str, message: StoredMessage, fund: Fund, office: Office, facts
         office=office.id,
         fund=fund.id,
         form=fund.form,
-        applicant=facts.reply_address or message.mail_from,
+        # The envelope sender, which the front mail server's SPF and DMARC vouch
+        # for: the bid belongs to it, and automatic replies go to it (RFC 3834 §4).
+        applicant=message.mail_from or facts.from_addr,
         thread_subject=facts.subject,
         thread_message_id=facts.message_id,
         received_at=message.received_at,
@@ -277,7 +350,8 @@ def _new_version(
         mail={
             "subject": facts.subject,
             "from": facts.from_addr,
-            "reply_address": facts.reply_address or message.mail_from,
+            "reply_address": message.mail_from or facts.from_addr,
+            "reply_to": facts.reply_address,
             "message_id": facts.message_id,
             "references": list(facts.references),
             "warnings": facts.warnings,

@@ -19,8 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from intake.clock import Clock
 from intake.config.model import Config
 from intake.errors import IntakeError
-from intake.jobs.kinds import AckJob, CardJob
-from intake.store import bids
+from intake.jobs.kinds import AckJob, CardJob, MessageJob
+from intake.jobs.waker import MESSAGES, Waker
+from intake.rules.addresses import mailbox
+from intake.store import bids, messages
 from intake.store.bids import Bid
 from intake.store.queue import enqueue
 
@@ -36,6 +38,7 @@ class TriageContext(Protocol):
     engine: AsyncEngine
     clock: Clock
     log: logging.Logger
+    waker: Waker
 
     def card_chain(self, *, office: str, fund: str | None) -> str: ...
 
@@ -172,6 +175,80 @@ async def request_info(
         )
         await _record(runtime, connection, bid, officer, "info_requested", text, version=version)
     return f"The applicant of {bid.ref} will be emailed the {count} problem(s)."
+
+
+async def answer_claim(
+    runtime: TriageContext,
+    ref: str,
+    message: str,
+    officer: Officer,
+    *,
+    offices: Collection[str],
+    accept: bool,
+) -> str:
+    """An officer's answer to another sender's mail naming the bid (a claim).
+
+    Accepted, the sender's mailbox counts as the applicant's from then on and the
+    mail is read again, becoming the bid's next version (or correspondence, with
+    no form). Rejected, it stays kept aside. Either way once: a second click is
+    told what the first decided.
+    """
+    async with runtime.engine.begin() as connection:
+        bid = await bids.bid_by_ref(connection, ref, offices=offices)
+        events = await bids.history(connection, bid.id)
+        claim = next(
+            (e for e in events if e.kind == "claim" and (e.data or {}).get("message") == message),
+            None,
+        )
+        if claim is None:
+            raise Refused(f"There is no mail from another sender {message} on {bid.ref}.")
+        decided = next(
+            (
+                e
+                for e in events
+                if e.kind in ("claim_accepted", "claim_rejected")
+                and (e.data or {}).get("message") == message
+            ),
+            None,
+        )
+        if decided is not None:
+            done = "accepted" if decided.kind == "claim_accepted" else "rejected"
+            return f"That mail was already {done}."
+        sender = str((claim.data or {}).get("sender") or "")
+        if not accept:
+            await _record(
+                runtime,
+                connection,
+                bid,
+                officer,
+                "claim_rejected",
+                f"rejected the mail of {sender}: it stays aside.",
+                message=message,
+            )
+            await messages.set_message_outcome(
+                connection,
+                message,
+                state="claim",
+                outcome=f"claim on {bid.ref} rejected",
+                bid_id=bid.id,
+            )
+            return f"The mail of {sender} is rejected; {bid.ref} is unchanged."
+        await _record(
+            runtime,
+            connection,
+            bid,
+            officer,
+            "claim_accepted",
+            f"accepted the mail of {sender} for this bid; it is read as its next version.",
+            message=message,
+            mailbox=mailbox(sender),
+        )
+        await messages.set_message_outcome(
+            connection, message, state="queued", outcome=f"accepted for {bid.ref}", bid_id=bid.id
+        )
+        await enqueue(connection, MessageJob(message=message, again=f"accepted:{claim.id}"))
+    runtime.waker.notify(MESSAGES)
+    return f"The mail of {sender} is accepted; it becomes the next version of {bid.ref}."
 
 
 async def _record(

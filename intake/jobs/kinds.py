@@ -45,9 +45,14 @@ class MessageJob:
 
     message: str
     """The message's id (``messages.id``)."""
+    again: str | None = None
+    """Why it is read a second time (an officer accepted it for a bid), which
+    makes its key new; None the first time."""
 
     @property
     def key(self) -> str:
+        if self.again is not None:
+            return f"message:{self.message}:{self.again}"
         return f"message:{self.message}"
 
     @property
@@ -55,11 +60,14 @@ class MessageJob:
         return None  # messages are read in parallel, in any order
 
     def payload(self) -> Payload:
+        if self.again is not None:
+            return {"message": self.message, "again": self.again}
         return {"message": self.message}
 
     @classmethod
     def from_stored(cls, stored: Job) -> Self:
-        return cls(message=str(stored.payload["message"]))
+        again = stored.payload.get("again")
+        return cls(message=str(stored.payload["message"]), again=str(again) if again else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +129,8 @@ class AckJob:
     """The officer's words, for a request."""
     seq: int = 0
     """Which request of this version (numbers the mail's Message-ID)."""
+    event: int | None = None
+    """For a claim's mails: the ``claim`` event, which names the other sender."""
 
     @property
     def chain(self) -> str:
@@ -146,10 +156,20 @@ class AckJob:
             seq=seq,
         )
 
+    @classmethod
+    def for_claim(cls, bid: int, version: int, *, event: int, what: AckKind) -> Self:
+        """A mail about another sender's claim on the bid (``claim_notice`` to the
+        applicant, ``claim_received`` to that sender); ``event`` is the claim's."""
+        return cls(
+            bid=bid, version=version, what=what, key=f"ack:{bid}:claim:{event}:{what}", event=event
+        )
+
     def payload(self) -> Payload:
         payload: Payload = {"bid": self.bid, "version": self.version, "kind": self.what}
         if self.what == "request_info":
             payload |= {"note": self.note, "seq": self.seq}
+        if self.event is not None:
+            payload["event"] = self.event
         return payload
 
     @classmethod
@@ -162,6 +182,7 @@ class AckJob:
             key=stored.key,
             note=payload.get("note"),
             seq=int(payload.get("seq") or 0),
+            event=int(payload["event"]) if payload.get("event") is not None else None,
         )
 
 

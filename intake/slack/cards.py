@@ -21,7 +21,7 @@ from intake.slack.summaries import bid_summary
 from intake.store import bids, cards
 from intake.store.bids import Bid, Event
 from intake.store.engine import reading
-from notifier.cards import console_card, thread_line, triage_card
+from notifier.cards import claim_line, console_card, thread_line, triage_card
 
 CONSOLE = "console"
 
@@ -71,7 +71,11 @@ async def post_card(runtime: PostingContext, job: CardJob) -> None:
         await guarded(runtime, place, slack.update(card.channel, card.ts, payload))
         channel, ts = card.channel, card.ts
     if slack is not None and event is not None and ts is not None:
-        line = thread_line(event.text, by=_actor(event))
+        line = (
+            claim_line(event.text, value=f"{bid.ref} {(event.data or {}).get('message', '')}")
+            if event.kind == "claim"
+            else thread_line(event.text, by=_actor(event))
+        )
         # Once, like the card: a retry after a lost answer finds the line in the thread.
         await post_once(
             runtime,

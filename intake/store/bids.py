@@ -291,6 +291,16 @@ async def event(connection: AsyncConnection, bid_id: int, event_id: int) -> Even
     return Event(**row._mapping) if row else None
 
 
+async def accepted_senders(connection: AsyncConnection, bid_id: int) -> set[str]:
+    """The mailboxes an officer accepted for a bid, besides its applicant's (an
+    accepted claim's ``claim_accepted`` event names its sender's)."""
+    return {
+        str(e.data["mailbox"])
+        for e in await history(connection, bid_id)
+        if e.kind == "claim_accepted" and e.data and e.data.get("mailbox")
+    }
+
+
 async def assign(connection: AsyncConnection, bid_id: int, *, to: str, at: datetime) -> None:
     """Make the officer ``to`` the one who deals with the bid."""
     await connection.execute(

@@ -13,6 +13,7 @@ import asyncio
 import base64
 import contextlib
 import random
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -211,8 +212,19 @@ async def _read_reply(reader: asyncio.StreamReader) -> str:
             return "\n".join(lines)
 
 
+_FROM = re.compile(rb"^From: [^<\r\n]*<([^>\r\n]+)>", re.MULTILINE)
+
+
+def sender_of(application: Application) -> str:
+    """The applicant's address (its From), which their mail server also sends as the
+    envelope sender: acknowledgements go to it, one address at most five a day."""
+    found = _FROM.search(application.raw[:2000])
+    return found.group(1).decode() if found else "applicant@example.org"
+
+
 async def _send_one(reader: Any, writer: Any, item: Sent) -> None:
-    for command in ("MAIL FROM:<applicant@example.org>", f"RCPT TO:<{INBOX}>", "DATA"):
+    mail_from = sender_of(item.application)
+    for command in (f"MAIL FROM:<{mail_from}>", f"RCPT TO:<{INBOX}>", "DATA"):
         writer.write(command.encode() + b"\r\n")
         await writer.drain()
         reply = await _read_reply(reader)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fixtures.make_fixtures import build_mail
-from tests.drills.kit import Sent, applications, drill, run, send_all
+from tests.drills.kit import Sent, applications, drill, run, send_all, sender_of
 from tests.harness import fixture_form
 
 MAILS = 8
@@ -41,9 +41,11 @@ def test_cards_and_acknowledgements_survive_a_slack_and_relay_outage(tmp_path: P
         made = service.wait_for(lambda: len(refs()) == MAILS and refs(), what="the bids")
         resubmitted = sorted(made.values())[:2]
         for number, ref in enumerate(resubmitted):  # second versions, still in the outage
+            # From the applicant who sent the first (anyone else's would be a claim).
+            first = next(i for i in items if made[i.queued] == ref).application
             service.send(
                 build_mail(
-                    sender="Applicant <again@example.org>",
+                    sender=f"Applicant <{sender_of(first)}>",
                     to="safer-in-kent@bids.example.org",
                     subject=f"Re: Application [Ref {ref}]",
                     body="Corrected form attached.",
@@ -56,7 +58,8 @@ def test_cards_and_acknowledgements_survive_a_slack_and_relay_outage(tmp_path: P
                             "application/octet-stream",
                         )
                     ],
-                )
+                ),
+                sender=sender_of(first),
             )
         # Down until every bid and second version has been tried against it ...
         service.wait_for(

@@ -65,7 +65,8 @@ def test_acknowledgements_wait_for_the_relay_and_go_out_once(
     assert len(handler.delivered) == 1
     sender, recipients, content = handler.delivered[0]
     assert sender == "<>"  # RFC 3834: an automatic reply has an empty envelope sender
-    assert recipients == ["sarah.okafor@medwayyouthtrust.example.org"]
+    # RFC 3834 §4: to the envelope sender (the harness's), not the From or Reply-To.
+    assert recipients == ["applicant@example.org"]
     message = email.message_from_bytes(content, policy=email.policy.default)
     assert message["Auto-Submitted"] == "auto-replied"
     assert "[Ref KENT-2027-0001]" in message["Subject"]

@@ -63,7 +63,10 @@ def test_mail_accepted_before_a_stop_is_processed_once_after_restart(
     service = RunningService(tmp_path, INTAKE_NOW=ROUND_ONE)
     try:
         service.start()
-        queued = [service.send(raw).rsplit(" ", 1)[-1] for raw in _mails(stop)]
+        queued = [
+            service.send(raw, sender=f"applicant{n}@example.org").rsplit(" ", 1)[-1]
+            for n, raw in enumerate(_mails(stop))
+        ]
         halt: Callable[[], object] = service.kill if stop == "kill" else service.stop
         halt()
 

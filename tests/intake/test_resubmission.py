@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import email
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 import pytest
 
@@ -64,7 +66,9 @@ def _acks(service: RunningService, ref: str) -> list[EmailMessage]:
 
 
 def _send(service: RunningService, raw: bytes) -> str:
-    return service.send(raw).rsplit(" ", 1)[-1]
+    """Deliver ``raw`` with its From as the envelope sender, as a mail client's server does."""
+    sender = parseaddr(email.message_from_bytes(raw)["From"])[1]
+    return service.send(raw, sender=sender).rsplit(" ", 1)[-1]
 
 
 @pytest.fixture(scope="module")

@@ -322,3 +322,31 @@ def test_applicant_text_in_the_body_is_cleaned_of_control_characters(make_bid: M
     assert "\x1b" not in text
     assert "\u202e" not in text
     assert text.startswith("Dear Jo[2JBloggs,")
+
+
+def test_the_answer_to_another_sender_says_nothing_of_the_bid(make_bid: MakeBid) -> None:
+    """Issue #19: a stranger who names a bid learns nothing of it, and none of their
+    words are put in our subject (no phishing text reflected from our address)."""
+    bid = make_bid()
+    ack = make_ack(
+        bid,
+        to="mallory@evil.example",
+        kind="claim_received",
+        note="mallory@evil.example",
+        their_subject="Your account is locked - verify at https://evil.example",
+    )
+    message = sent(build_acknowledgement(ack, now=NOW))
+    text = body(message)
+    assert message["Subject"] == f"Your message about an application [Ref {REF}]"
+    for secret in ("Medway", "Street Mentors", "Jo Bloggs", "9500", "missing", "Round 1"):
+        assert secret not in text, secret
+    assert REF in text
+
+
+def test_the_applicant_is_told_of_another_senders_mail(make_bid: MakeBid) -> None:
+    ack = make_ack(make_bid(), kind="claim_notice", note="mallory@evil.example")
+    message = sent(build_acknowledgement(ack, now=NOW))
+    assert message["Subject"] == f"Another sender named your application [Ref {REF}]"
+    text = " ".join(body(message).split())
+    assert "another sender, mallory@evil.example, naming your application" in text
+    assert "It has not changed your application" in text

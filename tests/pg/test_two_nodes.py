@@ -58,12 +58,16 @@ def test_a_node_killed_mid_burst_loses_and_doubles_nothing(
         first.start()
         second.start()
         replies = [
-            (first if n % 2 == 0 else second).send(_mail(n)).rsplit(" ", 1)[-1]
+            (first if n % 2 == 0 else second)
+            .send(_mail(n), sender=f"applicant{n}@example.org")
+            .rsplit(" ", 1)[-1]
             for n in range(MAILS)
         ]
         first.kill()  # with work claimed, spooled on its disk, half done
         # The sender of mail 0 never heard the first node's 250 and tries the other MX.
-        assert second.send(_mail(0)).rsplit(" ", 1)[-1] == replies[0]
+        assert (
+            second.send(_mail(0), sender="applicant0@example.org").rsplit(" ", 1)[-1] == replies[0]
+        )
         claimed = _query(postgres_url, "SELECT count(*) AS n FROM messages WHERE state = 'queued'")
         assert claimed[0]["n"] >= 1, "the kill came too late to test anything"
 

@@ -35,6 +35,8 @@ from intake.store.bids import bid_by_ref, latest_version
 from intake.store.engine import reading
 from notifier.cards import (
     ACTION_ASSIGN,
+    ACTION_CLAIM_ACCEPT,
+    ACTION_CLAIM_REJECT,
     ACTION_ELIGIBLE,
     ACTION_INELIGIBLE,
     ACTION_REQUEST_INFO,
@@ -91,7 +93,33 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
             runtime.log.warning("could not open the %s modal for %s: %s", kind, ref, exc)
             await _say(respond, "Slack did not open the form in time; please click again.")
 
+    async def answer_claim(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        ref, _, message = str(action.get("value") or "").partition(" ")
+        accept = action.get("action_id") == ACTION_CLAIM_ACCEPT
+        try:
+            said = await triage.answer_claim(
+                runtime, ref, message, officer_of(body), offices=offices_of(context), accept=accept
+            )
+        except NotFound:
+            await _say(respond, not_here(ref))
+            return
+        except triage.Refused as refusal:
+            said = str(refusal)
+        except Exception:
+            runtime.log.exception("answering the claim %s on %s failed", message, ref)
+            said = "That did not work; please try again shortly."
+        await _say(respond, said)
+
     app.action(ACTION_ASSIGN)(assign_to_me)
+    app.action(ACTION_CLAIM_ACCEPT)(answer_claim)
+    app.action(ACTION_CLAIM_REJECT)(answer_claim)
     for action_id in (ACTION_REQUEST_INFO, ACTION_ELIGIBLE, ACTION_INELIGIBLE, ACTION_SCORE):
         app.action(action_id)(open_modal)
 
