@@ -23,7 +23,7 @@ from intake.inbox.spool import Spool
 from intake.jobs.kinds import AckJob, CardJob, MessageJob
 from intake.reading.extract import Extraction, extract_from_spool
 from intake.reading.forms import form_spec
-from intake.reading.mail import Mail
+from intake.reading.mail import Mail, written_text
 from intake.reading.pool import ParseFailed, ParsePool
 from intake.rules.addresses import mailbox
 from intake.rules.bid import Problem
@@ -35,8 +35,13 @@ from intake.store.engine import reading
 from intake.store.messages import StoredMessage
 from intake.store.queue import enqueue, enqueue_many
 from notifier.ack import is_automatic
+from notifier.text import one_line, shorten
 
 NO_FORM = "The mail had no application form attached (we look for a Word .docx or a PDF file)."
+
+
+MAX_KEPT_TEXT = 5000
+"""Characters of a mail's own words kept on the bid (the spool keeps all of it)."""
 
 
 class ReceiveContext(Protocol):
@@ -107,7 +112,9 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
             await _keep_as_claim(runtime, connection, message, facts, existing, extraction)
             return
         if automatic or (existing is not None and extraction.no_form):
-            await _keep_as_correspondence(runtime, connection, message, facts, existing, automatic)
+            await _keep_as_correspondence(
+                runtime, connection, message, facts, existing, automatic, extraction
+            )
             return
         await _store_version(
             runtime,
@@ -186,6 +193,7 @@ async def _keep_as_claim(
             "subject": facts.subject[:200],
             "message_id": facts.message_id,
             "form": extraction.document is not None,
+            "text": written_text(facts.text)[:MAX_KEPT_TEXT],
         },
     )
     await messages.set_message_outcome(
@@ -212,6 +220,7 @@ async def _keep_as_correspondence(
     facts: Mail,
     bid: Bid | None,
     automatic: str | None,
+    extraction: Extraction,
 ) -> None:
     """Mail that makes no bid: automatic mail, or a reply without a form."""
     now = runtime.clock.now()
@@ -224,6 +233,8 @@ async def _keep_as_correspondence(
         )
         return
     what = "an automatic message" if automatic else "a reply without a form"
+    written = written_text(facts.text)
+    said = f": {shorten(one_line(written), 300)}" if written else ""
     event = await bids.add_event(
         connection,
         bid_id=bid.id,
@@ -231,8 +242,12 @@ async def _keep_as_correspondence(
         actor=facts.from_addr or message.mail_from,
         kind="correspondence",
         text=f"Received {what} from {facts.from_addr or message.mail_from}: "
-        f'"{facts.subject[:150]}"',
-        data={"message": message.id},
+        f'"{facts.subject[:150]}"{said}',
+        data={
+            "message": message.id,
+            "text": written[:MAX_KEPT_TEXT],
+            "attachments": [a.name for a in extraction.attachments],
+        },
     )
     await messages.set_message_outcome(
         connection,

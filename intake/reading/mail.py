@@ -24,6 +24,8 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr
 
+import html_text
+from email_reply_parser import EmailReplyParser
 from tnefparse import TNEF
 
 from parsers.sniff import sniff
@@ -31,6 +33,8 @@ from parsers.sniff import sniff
 MAX_DEPTH = 12
 MAX_PARTS = 300
 MAX_BODY_CHARS = 20_000
+MAX_HTML_CHARS = 500_000
+"""HTML read for a mail's text when it has no plain part (more is cut, not parsed)."""
 
 
 class _RememberedHeaders(email.headerregistry.HeaderRegistry):
@@ -196,8 +200,29 @@ def _summarise(message: Message, *, modern: bool) -> Mail:
         value = _header_text(message, header)
         if value:
             mail.headers[header] = value
-    _walk(message, mail, depth=0, modern=modern, counter=[0])
+    html: list[str] = []
+    _walk(message, mail, depth=0, modern=modern, counter=[0], html=html)
+    if not mail.text.strip() and html:
+        # An HTML-only mail (many phones and webmail send no plain part): its text,
+        # as html-text reads it (scripts and styles dropped, blocks on their lines).
+        mail.text = _html_as_text(html[0])[:MAX_BODY_CHARS]
     return mail
+
+
+def written_text(text: str) -> str:
+    """What the sender wrote in ``text``, without the quoted history below it
+    ("On … wrote:", "> " lines, signature separators), as mail clients fold it."""
+    try:
+        return str(EmailReplyParser.parse_reply(text)).strip()
+    except Exception:  # noqa: BLE001 - a text its patterns cannot take: keep it whole
+        return text.strip()
+
+
+def _html_as_text(markup: str) -> str:
+    try:
+        return str(html_text.extract_text(markup[:MAX_HTML_CHARS]))
+    except Exception:  # noqa: BLE001 - markup lxml cannot take: no text, never a crash
+        return ""
 
 
 def _header_text(message: Message, name: str) -> str:
@@ -216,7 +241,9 @@ def _header_text(message: Message, name: str) -> str:
     return " ".join(text.split())[:2000]
 
 
-def _walk(part: Message, mail: Mail, *, depth: int, modern: bool, counter: list[int]) -> None:
+def _walk(
+    part: Message, mail: Mail, *, depth: int, modern: bool, counter: list[int], html: list[str]
+) -> None:
     counter[0] += 1
     if counter[0] > MAX_PARTS:
         if counter[0] == MAX_PARTS + 1:
@@ -230,13 +257,15 @@ def _walk(part: Message, mail: Mail, *, depth: int, modern: bool, counter: list[
         payload = part.get_payload()
         for child in payload if isinstance(payload, list) else []:
             if isinstance(child, Message):
-                _walk(child, mail, depth=depth + 1, modern=modern, counter=counter)
+                _walk(child, mail, depth=depth + 1, modern=modern, counter=counter, html=html)
         return
     filename = _filename(part)
     disposition = (part.get_content_disposition() or "").lower()
     if content_type in ("text/plain", "text/html") and not filename and disposition != "attachment":
         if content_type == "text/plain" and len(mail.text) < MAX_BODY_CHARS:
             mail.text += _text_of(part)[: MAX_BODY_CHARS - len(mail.text)]
+        elif content_type == "text/html" and not html:
+            html.append(_text_of(part)[:MAX_HTML_CHARS])
         return
     name = filename or f"attachment-{len(mail.attachments) + 1}"
     skipped = _not_a_form(part, name)

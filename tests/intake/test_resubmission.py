@@ -141,12 +141,19 @@ def test_a_reply_without_a_form_is_kept_as_correspondence(
         _mail(
             f"Re: [Ref {first}] question",
             message_id="<q@example.org>",
-            body="Can we change the start date?",
+            body=(
+                "Can we change the start date?\n\nSam\n\n"
+                "On Thu, 15 Apr 2027 at 10:00, Kent OPCC <grants@kent.example> wrote:\n"
+                "> Thank you for your application.\n> Quoted history of the thread.\n"
+            ),
         ),
     )
     assert _outcome(service, queued) == ("correspondence", first, version_before)
     history = service.bid(first)["history"]
-    assert any(e["kind"] == "correspondence" and "question" in e["text"] for e in history)
+    (said,) = [e for e in history if e["kind"] == "correspondence" and "question" in e["text"]]
+    # Issue #20: what the applicant wrote reaches the officers, without the quoted thread.
+    assert "Can we change the start date?" in said["text"]
+    assert "Quoted history" not in said["text"]
     assert len(_acks(service, first)) == acks_before
 
 

@@ -15,7 +15,7 @@ from fixtures.make_fixtures import build_form
 from intake.config.load import load_config
 from intake.reading.extract import extract_from_mail
 from intake.reading.forms import form_spec
-from intake.reading.mail import parse_message, read_mail
+from intake.reading.mail import parse_message, read_mail, written_text
 from tests.harness import ROOT
 
 CONFIG = load_config()
@@ -205,3 +205,26 @@ def test_base64_lines_taken_in_runs_give_the_message_the_email_package_would(
                 parse_message(raw, policy)
             continue
         assert _tree(parse_message(raw, policy)) == _tree(theirs), raw[:200]
+
+
+def test_an_html_only_mail_is_read_as_its_text() -> None:
+    """Phones and webmail often send no plain part: its words still reach officers."""
+    raw = (
+        b"From: Tom <tom@scouts.example.org>\r\nTo: grants@bids.example.org\r\n"
+        b"Subject: Can we apply?\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/html; charset=utf-8\r\n\r\n"
+        b"<html><head><style>p {color: red}</style><script>alert(1)</script></head>"
+        b"<body><p>Can our <b>Scout</b> group apply?</p><div>Tom</div></body></html>\r\n"
+    )
+    text = read_mail(raw).text
+    assert "Can our Scout group apply?" in text and "Tom" in text
+    assert "alert" not in text and "color" not in text
+
+
+def test_what_the_sender_wrote_is_kept_without_the_quoted_thread() -> None:
+    text = (
+        "Could we have an extension to Friday?\n\nThanks,\nSarah\n\n"
+        "On Thu, 15 Apr 2027 at 10:00, Kent OPCC <grants@kent.example> wrote:\n"
+        "> Dear Sarah,\n> Your application was received.\n"
+    )
+    assert written_text(text) == "Could we have an extension to Friday?\n\nThanks,\nSarah"
