@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import textwrap
 from pathlib import Path
 
 from intake.cli.common import EXIT_OK, Commands
@@ -13,12 +14,22 @@ from intake.clock import Clock
 from intake.config.load import load_config
 from intake.config.model import Config
 from intake.rules.calendar import deadlines
-from intake.settings import Settings
+from intake.settings import Settings, settings_help
 
 
 def add_commands(commands: Commands) -> None:
     """Add ``serve``, ``deadlines`` and ``check-config``."""
-    serve = commands.add_parser("serve", help="run the service (SMTP, HTTP, workers)")
+    serve = commands.add_parser(
+        "serve",
+        help="run the service (SMTP, HTTP, workers)",
+        description=textwrap.fill(
+            "Run the service: the SMTP receiver, the parsing workers, the Slack app and the "
+            "deadline scheduler. Ctrl-C or SIGTERM stops it cleanly.",
+            width=78,
+        ),
+        epilog=settings_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     serve.set_defaults(run=_serve)
 
     calendar = commands.add_parser("deadlines", help="coming deadlines of every fund")
@@ -29,6 +40,18 @@ def add_commands(commands: Commands) -> None:
     check = commands.add_parser("check-config", help="validate the configuration")
     check.add_argument("path", nargs="?", type=Path, help="TOML file (default: INTAKE_CONFIG)")
     check.set_defaults(run=_check_config)
+
+
+def settings_epilog() -> str:
+    """Every setting with its default and meaning, from the settings model itself."""
+    lines = ["settings (environment variables, or a .env file in the working folder):"]
+    for name, default, meaning in settings_help():
+        lines.append(f"  {name}")
+        lines += textwrap.wrap(
+            f"{meaning} (default: {default})", width=78, initial_indent=" " * 6,
+            subsequent_indent=" " * 6,
+        )  # fmt: skip
+    return "\n".join(lines)
 
 
 def _serve(_args: argparse.Namespace, settings: Settings) -> int:
