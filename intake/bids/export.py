@@ -33,6 +33,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from intake.bids.panel_columns import Column, Value, fund_columns, known_fund, money, panel_columns
 from intake.config.model import Config, Office
@@ -42,6 +44,9 @@ from intake.store.panel import PanelBid, panel_bids, panel_groups
 MAX_CELL = 32_767
 """Excel's longest cell text; a longer answer is cut, saying so."""
 
+MAX_LINES = 10
+"""The most lines of wrapped text a row is made tall enough to show."""
+
 POUNDS = '"£"#,##0.00'
 DAY = "d mmm yyyy"
 MOMENT = "d mmm yyyy hh:mm"
@@ -50,11 +55,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # XML 1.0 forbids these; openpyxl refuses them (a form may still carry one).
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-_HEADER_FONT = Font(bold=True)
+_HEADER_FONT = Font(name="Calibri", size=11, bold=True)
 _HEADER_FILL = PatternFill("solid", start_color="FFD9E1F2")
 _HEADER_ALIGN = Alignment(wrap_text=True, vertical="top")
 _WRAP = Alignment(wrap_text=True, vertical="top")
-_TOP = Alignment(vertical="top")
+_TOP = Alignment(vertical="top")  # numbers and dates: beside the first line of the text
 
 
 class Sink(Protocol):
@@ -155,6 +160,9 @@ class XlsxPack:
             forms = [config.form(fund.form)] if fund else list(config.forms)
             columns = panel_columns(config, office, forms)
             sheet = self._book.create_sheet(title)
+            # Printed, a page shows the reference and a band of columns under the headers.
+            sheet.print_title_cols = "A:A"
+            sheet.page_setup.scale = 60  # a band of ten columns or so a page
             _start_sheet(sheet, [c.header for c in columns], [c.width for c in columns])
             self._sheets[group] = (sheet, columns)
             self._tallies[group] = Tally()
@@ -162,8 +170,12 @@ class XlsxPack:
     def add(self, bid: PanelBid) -> None:
         group = Group(bid.bid.fund, bid.bid.round)
         sheet, columns = self._sheets[group]
-        sheet.append([_xlsx_cell(sheet, column, column.value(bid)) for column in columns])
+        values = [column.value(bid) for column in columns]
         self._rows[group] += 1
+        row = self._rows[group] + 1
+        sheet.row_dimensions[row].height = row_height([c.width for c in columns], values)
+        sheet.append([_xlsx_cell(sheet, c, v) for c, v in zip(columns, values, strict=True)])
+        del sheet.row_dimensions[row]  # written: memory stays flat
         tally = self._tallies[group]
         tally.statuses[bid.bid.status] += 1
         if bid.bid.decision:
@@ -185,8 +197,10 @@ class XlsxPack:
             "Ineligible", "Unreadable", "Marked eligible", "Marked not eligible",
             "Amount requested",
         ]  # fmt: skip
-        widths = [24, 30, 20, 12, 12, 8, 10, 11, 11, 11, 10, 10, 18]
+        widths = [32, 30, 20, 12, 12, 8, 11, 12, 12, 12, 16, 20, 18]
         sheet = self._summary
+        sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
         _start_sheet(sheet, headers, widths)
         total = Tally()
         for group, (fund_sheet, _columns) in self._sheets.items():
@@ -268,11 +282,32 @@ async def export_bids(
     return count
 
 
+def row_height(widths: Sequence[int], values: Sequence[Value]) -> float | None:
+    """The height a row needs to show its wrapped text, in points; None for one line.
+
+    Spreadsheet programs do not all fit rows to their text when they open a
+    file, so the height is written. It stops at ten lines: a 500-word outline
+    would otherwise make a row taller than the window, and a sheet of bids is
+    read across; the whole answer is in the cell.
+    """
+    lines = 1
+    for width, value in zip(widths, values, strict=True):
+        if isinstance(value, str):
+            per_line = max(1, width - 1)  # characters of Calibri 11 a column of this width shows
+            needed = sum(-(-max(1, len(part)) // per_line) for part in value.split("\n"))
+            lines = max(lines, needed)
+    return None if lines == 1 else 15.0 * min(lines, MAX_LINES)
+
+
 def _start_sheet(sheet: WriteOnlyWorksheet, headers: list[str], widths: list[int]) -> None:
-    # Write-only sheets take their views and widths before the first row.
+    # Write-only sheets take their views, widths and page set-up before the first row.
     sheet.freeze_panes = "B2"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.print_title_rows = "1:1"
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.row_dimensions[1].height = row_height(widths, headers)
     row = []
     for header in headers:
         cell = WriteOnlyCell(sheet, value=text_cell(header))
@@ -316,7 +351,7 @@ def _xlsx_cell(sheet: WriteOnlyWorksheet, column: Column, value: Value) -> Any:
         cell = WriteOnlyCell(sheet, value=text_cell(value))
         # A string, whatever it starts with: openpyxl makes "=…" a formula otherwise.
         cell.data_type = "s"
-        cell.alignment = _WRAP if column.kind == "long" or "\n" in value else _TOP
+        cell.alignment = _WRAP
         return cell
     cell = WriteOnlyCell(sheet, value=value)
     cell.alignment = _TOP

@@ -26,6 +26,9 @@ Value = str | Decimal | date | datetime | int | None
 DECISIONS = {"eligible": "Eligible", "not_eligible": "Not eligible"}
 """An officer's ruling, in the words the Slack card's buttons use."""
 
+LEADING = ("organisation_name", "project_name", "amount_requested")
+"""The answers shown first, beside the reference (SPEC's field ids, as every form names them)."""
+
 # A question with a long label ("What research has been undertaken…?") gets a
 # paragraph for an answer; a short one ("Name", "Telephone No") a few words.
 _LONG_LABEL = 40
@@ -38,10 +41,13 @@ class Column:
     header: str
     kind: Kind
     value: Callable[[PanelBid], Value]
+    fixed_width: int | None = None
 
     @property
     def width(self) -> int:
         """A readable width in characters (Excel's column width unit)."""
+        if self.fixed_width is not None:
+            return self.fixed_width
         if self.kind == "long":
             return 60
         if self.kind == "text":
@@ -52,14 +58,25 @@ class Column:
 
 
 def panel_columns(config: Config, office: Office, forms: Sequence[Form]) -> list[Column]:
-    """The pack's columns for bids of ``forms`` (one form for a fund's sheet, all in CSV)."""
+    """The pack's columns for bids of ``forms`` (one form for a fund's sheet, all in CSV).
+
+    The reference, then who asks for what and how much (the panel reads these
+    first, and a printed page shows them), then the bid's state and the
+    officers' work on it, then every other answer in the form's order.
+    """
+    answers: dict[str, Column] = {}
+    for form in forms:
+        for field in form.fields:
+            answers.setdefault(field.id, _answer_column(config, field))
+    leading = [answers.pop(field_id) for field_id in LEADING if field_id in answers]
     columns = [
-        Column("Reference", "text", lambda b: b.bid.ref),
-        Column("Status", "text", lambda b: b.bid.status),
-        Column("Problems", "long", _problems),
+        Column("Reference", "text", lambda b: b.bid.ref, fixed_width=17),
+        *leading,
+        Column("Status", "text", lambda b: b.bid.status, fixed_width=12),
+        Column("Problems", "long", _problems, fixed_width=40),
         Column("Received", "datetime", lambda b: _local(b.bid.received_at, office)),
         Column("Versions", "count", lambda b: b.bid.version),
-        Column("Applicant's email", "text", lambda b: b.bid.applicant),
+        Column("Applicant's email", "text", lambda b: b.bid.applicant, fixed_width=30),
         Column("Assigned to", "text", lambda b: b.bid.assigned_to),
         Column("Decision", "text", lambda b: _decision(b.bid.decision)),
         Column("Decision reason", "long", lambda b: b.bid.decision_reason),
@@ -69,14 +86,7 @@ def panel_columns(config: Config, office: Office, forms: Sequence[Form]) -> list
             Column(f"{criterion.name} score", "count", _score(criterion.id, len(criterion.levels)))
         )
     columns.append(Column("Total score", "count", _total_score))
-    seen: set[str] = set()
-    for form in forms:
-        for field in form.fields:
-            if field.id in seen:
-                continue
-            seen.add(field.id)
-            columns.append(_answer_column(config, field))
-    return columns
+    return columns + list(answers.values())
 
 
 def fund_columns(config: Config) -> list[Column]:

@@ -178,8 +178,11 @@ def test_a_summary_then_a_sheet_per_fund_and_round_in_the_configurations_order(
 def test_headers_are_the_forms_questions_frozen_filtered_and_readable(book: Workbook) -> None:
     sheet = book["safer-in-kent 2027-r1"]
     headers = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
-    assert headers[:10] == [
+    assert headers[:13] == [
         "Reference",
+        "Name of Organisation",  # who asks for what, and how much: the form's own words
+        "Name of the project / service",
+        AMOUNT_LABEL,
         "Status",
         "Problems",
         "Received",
@@ -191,8 +194,7 @@ def test_headers_are_the_forms_questions_frozen_filtered_and_readable(book: Work
         "Credible History score",
     ]
     assert "Total score" in headers
-    assert "Name of Organisation" in headers  # the form's labels, not field ids
-    assert AMOUNT_LABEL in headers and OUTLINE_LABEL in headers
+    assert OUTLINE_LABEL in headers and "Address" in headers  # labels, not field ids
     assert not any(h in headers for h in ("organisation_name", "amount_requested"))
     assert sheet.freeze_panes == "B2"
     assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(headers)).column_letter}3"
@@ -228,6 +230,8 @@ def test_long_answers_wrap_with_their_line_breaks(book: Workbook) -> None:
     row = row_of(book["safer-in-kent 2027-r1"], "KENT-2027-0002")
     assert row[OUTLINE_LABEL].value == "First line.\nSecond line."
     assert row[OUTLINE_LABEL].alignment.wrap_text
+    sheet = book["safer-in-kent 2027-r1"]
+    assert sheet.row_dimensions[3].height == 150  # ten lines: the most a row is made tall
     assert row["Problems"].value == "Say how the grant will be spent."
     assert row["Address"].value == SAMPLE["contact_address"]
 
