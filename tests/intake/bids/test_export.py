@@ -310,9 +310,7 @@ def test_filters_choose_the_bids_and_are_checked(data_dir: Path, tmp_path: Path)
     env = {"INTAKE_DATA_DIR": str(data_dir)}
     done = intake("export", "--fund", "victim-specialist-services", **env)
     assert done.returncode == 0
-    assert [r["Reference"] for r in csv.DictReader(io.StringIO(done.stdout))] == [
-        "KENT-2027-0003"
-    ]
+    assert [r["Reference"] for r in csv.DictReader(io.StringIO(done.stdout))] == ["KENT-2027-0003"]
     done = intake("export", "--status", "incomplete,ineligible", **env)
     refs = [r["Reference"] for r in csv.DictReader(io.StringIO(done.stdout))]
     assert refs == ["KENT-2027-0002", "KENT-2027-0004"]
