@@ -13,6 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from importlib import metadata
+from typing import NoReturn
 
 from intake.cli import admin, bids, export, parse
 from intake.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
@@ -57,9 +58,16 @@ def version() -> str:
         return "(not installed)"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, saying what is wrong in one line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="intake",
         description="Grant applications by email: receive, read, check, tell the officers.",
     )

@@ -84,12 +84,12 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     office = config.office(chosen_office(args, settings, config))
     fund = chosen_fund(args.fund, config, office.id)
     statuses = chosen_statuses(args.status)
-    chosen = output_format(args.format, args.output)
-    if chosen == "xlsx" and args.output is None:
-        raise UsageError("an XLSX export needs --output FILE (a workbook is not for a terminal)")
     database = database_to_read(settings)
     if args.output is not None:
         _check_writable(args.output)
+    chosen = output_format(args.format, args.output)
+    if chosen == "xlsx" and args.output is None:
+        raise UsageError("an XLSX export needs --output FILE (a workbook is not for a terminal)")
     if args.cover_sheets is not None:
         _make_folder(args.cover_sheets)
     exported_at = Clock(settings.now).now()
