@@ -46,13 +46,33 @@ FUNDS = (
 )
 CRITERIA = ("credible_history", "sustainability", "strategy_and_measurement", "localism")
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+PROJECTS = (
+    "Safe Streets - detached youth work in the town centre",
+    "Evening drop-in for young people at risk of exploitation",
+    "Volunteer mentors for first-time offenders",
+    "Outreach to older victims of fraud",
+    "Street safety audits with residents",
+)
+NAMES = (
+    "Medway Youth Trust",
+    "Hythe Food Bank",
+    "Thanet Women's Refuge",
+    "Ashford Mentoring Project",
+    "Dover Street Pastors",
+    "Canterbury Men's Shed",
+    "Swale Community Boxing Club",
+    "Folkestone Youth Music",
+    "Gravesham Cyber Safety Network",
+    "Sevenoaks Rural Watch",
+)
 
 
 def synthetic_fields(number: int, rng: random.Random) -> dict[str, Any]:
     """The sample form's answers, varied so that no two bids are the same."""
     fields: dict[str, Any] = json.loads(SAMPLE.read_text())["fields"]
-    fields["organisation_name"] = f"Community Trust {number:05d}"
-    fields["project_name"] = f"Project {number:05d}: {fields['project_name']}"
+    fields["project_name"] = PROJECTS[number % len(PROJECTS)]
+    name = NAMES[number % len(NAMES)]
+    fields["organisation_name"] = name if number <= len(NAMES) else f"{name} ({number})"
     requested = rng.randrange(500, 20_000)
     fields["amount_requested"] = f"{requested}.00"
     fields["total_cost"] = f"{requested + rng.randrange(0, 5_000)}.00"
@@ -82,7 +102,7 @@ async def _store_one(connection: Any, number: int, rng: random.Random) -> None:
     fields = synthetic_fields(number, rng)
     problems: list[dict[str, Any]] = []
     status = "complete"
-    if number % 5 == 0:
+    if number % 4 == 2:
         fields.pop("registration_number")
         problems.append(
             {
@@ -177,7 +197,7 @@ def run_export(data_dir: Path, *args: str) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bids", type=int, nargs="+", default=[1000, 10_000])
+    parser.add_argument("--bids", type=int, nargs="+", default=[0, 1000, 10_000])
     parser.add_argument("--cover-sheets", type=int, default=200, help="bids for cover sheets")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")

@@ -47,7 +47,7 @@ MAX_CELL = 32_767
 MAX_LINES = 10
 """The most lines of wrapped text a row is made tall enough to show."""
 
-POUNDS = '"£"#,##0.00'
+POUNDS = '"£"#,##0.00_);-"£"#,##0.00_)'  # _) leaves a space before the next column
 DAY = "d mmm yyyy"
 MOMENT = "d mmm yyyy hh:mm"
 

@@ -170,7 +170,7 @@ def test_a_summary_then_a_sheet_per_fund_and_round_in_the_configurations_order(
     assert first[3:5] == [datetime(2027, 3, 1), datetime(2027, 5, 30)]  # dates, not text
     assert first[5:12] == [2, 1, 1, 0, 0, 0, 1]  # bids, by status, marked (not) eligible
     assert first[12] == 19000  # the two requests, as a number
-    assert book["Summary"]["M2"].number_format == '"£"#,##0.00'
+    assert book["Summary"]["M2"].number_format == '"£"#,##0.00_);-"£"#,##0.00_)'
     total = summary[4]
     assert total[0] == "Total" and total[5] == 4 and total[12] == 38000
 
@@ -207,7 +207,7 @@ def test_cells_are_typed_amounts_in_pounds_dates_as_dates(book: Workbook) -> Non
     row = row_of(book["safer-in-kent 2027-r1"], "KENT-2027-0001")
     amount = row[AMOUNT_LABEL]
     assert amount.value == 9500 and amount.data_type == "n"
-    assert amount.number_format == '"£"#,##0.00'
+    assert amount.number_format == '"£"#,##0.00_);-"£"#,##0.00_)'
     assert row[START_LABEL].value == datetime(2027, 4, 1)
     assert row[START_LABEL].is_date and row[START_LABEL].number_format == "d mmm yyyy"
     # 15:01 UTC on 30 May is 16:01 in Kent: the office's clock, as officers read it.
