@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -318,3 +318,26 @@ def test_filters_choose_the_bids_and_are_checked(data_dir: Path, tmp_path: Path)
     assert bogus.returncode == 2
     assert bogus.stderr.startswith("intake: no fund 'bogus' in office kent (known: safer-in-kent")
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_form_mailed_to_a_running_service_is_in_the_pack_as_read(tmp_path: Path) -> None:
+    from tests.harness import RunningService, fixture_mail
+
+    service = RunningService(tmp_path, INTAKE_NOW="2027-04-15T10:00:00+01:00").start()
+    try:
+        service.send(fixture_mail("application-complete.eml"))
+        service.wait_for(lambda: service.bids() or None, what="a bid")
+        done = intake(
+            "export", "-o", str(tmp_path / "pack.xlsx"), INTAKE_DATA_DIR=str(service.data_dir)
+        )
+    finally:
+        service.close()
+    assert done.returncode == 0, done.stderr
+    book = load_workbook(tmp_path / "pack.xlsx")
+    assert book.sheetnames == ["Summary", "safer-in-kent 2027-r1"]
+    row = row_of(book["safer-in-kent 2027-r1"], "KENT-2027-0001")
+    assert row["Status"].value == "complete"
+    assert row["Name of Organisation"].value == "Medway Youth Trust"
+    assert row[AMOUNT_LABEL].value == 9500 and row[AMOUNT_LABEL].data_type == "n"
+    assert row[START_LABEL].value == datetime(2027, 4, 1)
+    assert row["Received"].value.date() == date(2027, 4, 15)
