@@ -10,6 +10,7 @@ and the Commissioner to write, in the order and words of the original.
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 from pathlib import Path
@@ -23,6 +24,11 @@ from intake.bids.export import text_cell
 from intake.bids.panel_columns import DECISIONS, known_fund, pounds
 from intake.config.model import Config, Form, Fund, Office
 from intake.store.panel import PanelBid
+
+# A python-docx document is a web of reference cycles around lxml trees whose
+# memory the cycle collector does not count, so left alone they pile up (170 MB
+# for 300 sheets); collecting every few sheets keeps an export's memory flat.
+_COLLECT_EVERY = 20
 
 TITLE = "Funding Request Cover Sheet – Office Use Only"
 TICKED, UNTICKED = "☒", "☐"
@@ -120,6 +126,8 @@ class CoverSheets:
             Path(part).unlink(missing_ok=True)
             raise
         self.written += 1
+        if self.written % _COLLECT_EVERY == 0:
+            gc.collect()
 
     def close(self) -> None:
         pass
