@@ -148,33 +148,39 @@ class XlsxPack:
         self._sheets: dict[Group, tuple[WriteOnlyWorksheet, list[Column]]] = {}
         self._rows: Counter[Group] = Counter()
         self._tallies: dict[Group, Tally] = {}
-        titles: set[str] = {"Summary"}
+        self._titles: set[str] = {"Summary"}
         for group in groups:
-            title = group.sheet_title()
-            number = 2
-            while title in titles:  # two long ids cut to the same 31 characters
-                title = f"{group.sheet_title()[:28]} {number}"
-                number += 1
-            titles.add(title)
-            fund = known_fund(config, group.fund)
-            forms = [config.form(fund.form)] if fund else list(config.forms)
-            columns = panel_columns(config, office, forms)
-            sheet = self._book.create_sheet(title)
-            # Printed, a page shows the reference and a band of columns under the headers.
-            sheet.print_title_cols = "A:A"
-            sheet.page_setup.scale = 60  # a band of ten columns or so a page
-            _start_sheet(sheet, [c.header for c in columns], [c.width for c in columns])
-            self._sheets[group] = (sheet, columns)
-            self._tallies[group] = Tally()
+            self._add_sheet(group)
+
+    def _add_sheet(self, group: Group) -> tuple[WriteOnlyWorksheet, list[Column]]:
+        title = group.sheet_title()
+        number = 2
+        while title in self._titles:  # two long ids cut to the same 31 characters
+            title = f"{group.sheet_title()[:28]} {number}"
+            number += 1
+        self._titles.add(title)
+        fund = known_fund(self._config, group.fund)
+        forms = [self._config.form(fund.form)] if fund else list(self._config.forms)
+        columns = panel_columns(self._config, self._office, forms)
+        sheet = self._book.create_sheet(title)
+        # Printed, a page shows the reference and a band of columns under the headers.
+        sheet.print_title_cols = "A:A"
+        sheet.page_setup.scale = 60  # a band of ten columns or so a page
+        _start_sheet(sheet, [c.header for c in columns], [c.width for c in columns])
+        self._sheets[group] = (sheet, columns)
+        self._tallies[group] = Tally()
+        return sheet, columns
 
     def add(self, bid: PanelBid) -> None:
         group = Group(bid.bid.fund, bid.bid.round)
-        sheet, columns = self._sheets[group]
+        # A fund and round first seen now (a bid stored while the export ran, on
+        # PostgreSQL where each statement sees the latest commits) gets its sheet last.
+        sheet, columns = self._sheets.get(group) or self._add_sheet(group)
         values = [column.value(bid) for column in columns]
         self._rows[group] += 1
         row = self._rows[group] + 1
         sheet.row_dimensions[row].height = row_height([c.width for c in columns], values)
-        sheet.append([_xlsx_cell(sheet, c, v) for c, v in zip(columns, values, strict=True)])
+        sheet.append([_xlsx_cell(sheet, value) for value in values])
         del sheet.row_dimensions[row]  # written: memory stays flat
         tally = self._tallies[group]
         tally.statuses[bid.bid.status] += 1
@@ -344,7 +350,7 @@ def _summary_row(
     return row
 
 
-def _xlsx_cell(sheet: WriteOnlyWorksheet, column: Column, value: Value) -> Any:
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Value) -> Any:
     if value is None:
         return None
     if isinstance(value, str):
