@@ -263,11 +263,13 @@ async def export_bids(
     fund: str | None = None,
     statuses: tuple[str, ...] = (),
     open_sinks: Callable[[list[Group]], Sequence[Sink]],
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write every bid of ``office`` (of ``fund``, in ``statuses``) to sinks; the count.
 
     ``open_sinks`` is given the pack's fund-and-round groups, in sheet order
     (a workbook makes its sheets before the first row), and returns the sinks.
+    ``progress`` is told the number of bids written after each page.
     """
     engine = make_engine(database_url)
     count = 0
@@ -281,6 +283,8 @@ async def export_bids(
                     for sink in opened:
                         sink.add(bid)
                 count += len(page)
+                if progress is not None:
+                    progress(count)
     finally:
         await engine.dispose()
     for sink in opened:

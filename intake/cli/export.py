@@ -115,13 +115,21 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
                 fund=fund,
                 statuses=statuses,
                 open_sinks=open_sinks,
+                progress=_show_progress if sys.stderr.isatty() else None,
             )
         )
+        if sys.stderr.isatty():
+            print("\r\033[K", end="", file=sys.stderr)  # the progress line, cleared
     written = [str(p) for p in (args.output, args.cover_sheets) if p is not None]
     if written:
         what = f"{count} bid" + ("" if count == 1 else "s")
         print(f"exported {what} to {' and '.join(written)}", file=sys.stderr)
     return EXIT_OK
+
+
+def _show_progress(count: int) -> None:
+    # A long export (thousands of bids, cover sheets) says how far it is, on a terminal.
+    print(f"\rexporting: {count} bids so far", end="", file=sys.stderr, flush=True)
 
 
 def _check_writable(path: Path) -> None:

@@ -8,6 +8,10 @@ import asyncio
 import csv
 import io
 import json
+import os
+import pty
+import subprocess
+import sys
 import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,7 +25,7 @@ from openpyxl.workbook import Workbook
 from intake.store.bids import NewBid, NewVersion, Standing, add_bid, add_version, decide, set_scores
 from intake.store.engine import make_engine
 from intake.store.migrate import migrate
-from tests.harness import FIXTURES
+from tests.harness import FIXTURES, ROOT
 from tests.intake.cli.test_cli import intake
 
 SAMPLE: dict[str, Any] = json.loads(
@@ -341,3 +345,23 @@ def test_a_form_mailed_to_a_running_service_is_in_the_pack_as_read(tmp_path: Pat
     assert row[AMOUNT_LABEL].value == 9500 and row[AMOUNT_LABEL].data_type == "n"
     assert row[START_LABEL].value == datetime(2027, 4, 1)
     assert row["Received"].value.date() == date(2027, 4, 15)
+
+
+def test_on_a_terminal_the_export_says_how_far_it_is(data_dir: Path, tmp_path: Path) -> None:
+    terminal, child_side = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "intake", "export", "-o", str(tmp_path / "pack.xlsx")],
+            stdout=subprocess.DEVNULL,
+            stderr=child_side,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "INTAKE_DATA_DIR": str(data_dir)},
+            timeout=120,
+            check=False,
+        )
+        said = os.read(terminal, 65536).decode()
+    finally:
+        os.close(terminal)
+        os.close(child_side)
+    assert done.returncode == 0
+    assert "\rexporting: 4 bids so far" in said
+    assert said.endswith(f"exported 4 bids to {tmp_path / 'pack.xlsx'}\r\n")
