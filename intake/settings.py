@@ -31,7 +31,9 @@ class Settings(BaseSettings):
         json_schema_extra={"shown_default": "the bundled example (Kent funds)"},
     )
     data_dir: Path = Field(
-        default=Path("var"), description="where the database, the mail spool and the outbox live"
+        default=Path("var"),
+        description="where the database, the mail spool and the outbox live",
+        json_schema_extra={"shown_default": "the configuration's data_dir, else ./var"},
     )
     database_url: str | None = Field(
         default=None,

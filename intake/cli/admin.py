@@ -9,7 +9,7 @@ import logging
 import textwrap
 from pathlib import Path
 
-from intake.cli.common import EXIT_OK, Commands
+from intake.cli.common import EXIT_OK, Commands, with_data_dir
 from intake.clock import Clock
 from intake.config.load import load_config
 from intake.config.model import Config
@@ -57,6 +57,7 @@ def settings_epilog() -> str:
 def _serve(_args: argparse.Namespace, settings: Settings) -> int:
     from intake.service import serve
 
+    settings = with_data_dir(settings, load_config(settings.config))
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

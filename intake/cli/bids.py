@@ -14,6 +14,7 @@ from intake.cli.common import (
     chosen_office,
     chosen_statuses,
     database_to_read,
+    with_data_dir,
 )
 from intake.config.load import load_config
 from intake.settings import Settings
@@ -43,6 +44,7 @@ def add_commands(commands: Commands) -> None:
 
 def _bids(args: argparse.Namespace, settings: Settings) -> int:
     config = load_config(settings.config)
+    settings = with_data_dir(settings, config)
     office = chosen_office(args, settings, config)
     fund = chosen_fund(args.fund, config, office)
     statuses = chosen_statuses(args.status)
@@ -58,7 +60,9 @@ def _bids(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    office = chosen_office(args, settings, load_config(settings.config))
+    config = load_config(settings.config)
+    settings = with_data_dir(settings, config)
+    office = chosen_office(args, settings, config)
     bid = asyncio.run(reports.stored_bid(database_to_read(settings), args.ref, office=office))
     if args.json:
         print(json.dumps(bid, indent=2, ensure_ascii=False))

@@ -69,6 +69,17 @@ def chosen_statuses(given: list[str]) -> tuple[str, ...]:
     return chosen
 
 
+def with_data_dir(settings: Settings, config: Config) -> Settings:
+    """The settings with the data folder found: ``INTAKE_DATA_DIR`` when set, else the
+    configuration's ``data_dir`` (relative to the configuration file), else ``./var``."""
+    if "data_dir" in settings.model_fields_set or config.data_dir is None:
+        return settings
+    folder = config.data_dir
+    if not folder.is_absolute() and settings.config is not None:
+        folder = settings.config.parent / folder
+    return settings.model_copy(update={"data_dir": folder})
+
+
 def database_to_read(settings: Settings) -> str:
     """The database a read-only command reads (``bids``, ``show``, ``export``).
 
@@ -85,12 +96,13 @@ def database_to_read(settings: Settings) -> str:
     path = Path(parsed.database)
     if not path.is_file():
         where = (
-            f"INTAKE_DATA_DIR is {settings.data_dir}"
+            f"the data folder is {settings.data_dir}"
             if settings.database_url is None
             else "from INTAKE_DATABASE_URL"
         )
+
         raise UsageError(
-            f"no database at {path} ({where}): point INTAKE_DATA_DIR at the data folder "
-            "of 'intake serve', or run this command in the folder it runs in"
+            f"no database at {path} ({where}): point INTAKE_DATA_DIR (or the configuration's "
+            "data_dir) at the data folder of 'intake serve', or run this where it runs"
         )
     return url

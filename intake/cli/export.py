@@ -21,6 +21,7 @@ from intake.cli.common import (
     chosen_office,
     chosen_statuses,
     database_to_read,
+    with_data_dir,
 )
 from intake.clock import Clock
 from intake.config.load import load_config
@@ -81,6 +82,7 @@ def output_format(given: str | None, output: Path | None) -> Format:
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
     config = load_config(settings.config)
+    settings = with_data_dir(settings, config)
     office = config.office(chosen_office(args, settings, config))
     fund = chosen_fund(args.fund, config, office.id)
     statuses = chosen_statuses(args.status)

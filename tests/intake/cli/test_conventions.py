@@ -71,7 +71,8 @@ def test_serve_help_lists_every_setting_with_its_default(
         assert f"{variable} {meaning} (default: {default})" in listed
     assert len(settings_help()) == len(Settings.model_fields)
     assert "INTAKE_DATA_DIR where the database, the mail spool and the outbox live" in listed
-    assert "(default: var)" in listed and "(default: number of CPUs)" in listed
+    assert "(default: the configuration's data_dir, else ./var)" in listed
+    assert "(default: number of CPUs)" in listed
 
 
 def test_the_readme_documents_every_setting() -> None:
@@ -86,7 +87,7 @@ def test_read_only_commands_say_where_the_database_is_not_and_create_nothing(
     for argv in (["bids"], ["show", "KENT-2027-0001"], ["export", "-o", "pack.xlsx"]):
         code, out, err = run(capsys, *argv)
         assert code == 2, argv
-        assert err.startswith("intake: no database at var/intake.sqlite3 (INTAKE_DATA_DIR is var)")
+        assert err.startswith("intake: no database at var/intake.sqlite3 (the data folder is var)")
         assert "INTAKE_DATA_DIR" in err and out == ""
     assert list(folder.iterdir()) == []  # no ./var made here, no half export
 
@@ -97,6 +98,26 @@ def test_read_only_commands_find_the_data_folder_from_intake_data_dir(
     assert run(capsys, "bids") == (0, "No bids stored yet.\n", "")
     code, out, _ = run(capsys, "bids", "--status", "incomplete", "--fund", "safer-in-kent")
     assert (code, out) == (0, "No bids match.\n")
+
+
+def test_the_data_folder_can_come_from_the_configuration(
+    data_dir: Path,
+    folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = folder / "office" / "intake.toml"
+    config.parent.mkdir()
+    bundled = (ROOT / "intake" / "config" / "kent.toml").read_text()
+    config.write_text(f'data_dir = "../{data_dir.name}"\n' + bundled)
+    monkeypatch.setenv("INTAKE_CONFIG", str(config))
+    monkeypatch.delenv("INTAKE_DATA_DIR")
+    monkeypatch.chdir(config.parent)  # elsewhere: the folder is found from the file
+    assert run(capsys, "bids") == (0, "No bids stored yet.\n", "")
+    assert not (config.parent / "var").exists()
+    monkeypatch.setenv("INTAKE_DATA_DIR", "elsewhere")  # the variable still wins
+    code, _, err = run(capsys, "bids")
+    assert code == 2 and "no database at elsewhere/intake.sqlite3" in err
 
 
 BAD_INPUT: list[tuple[list[str], dict[str, str], int, str]] = [
