@@ -39,7 +39,7 @@ START_LABEL = "Proposed start date of project / service"
 async def _store(url: str) -> None:
     engine = make_engine(url)
     await migrate(engine)
-    bids = [
+    bids: list[tuple[str, str, str | None, str, dict[str, str], list[dict[str, Any]]]] = [
         # ref, fund, round, status, fields changed, problems
         ("KENT-2027-0001", "safer-in-kent", "2027-r1", "complete", {}, []),
         (
@@ -298,27 +298,31 @@ def test_each_bid_has_a_kent_cover_sheet(exported: Path) -> None:
 def test_the_format_follows_the_file_name_unless_format_says(
     data_dir: Path, tmp_path: Path
 ) -> None:
-    env = {"INTAKE_DATA_DIR": str(data_dir)}
-    assert intake("export", "-o", str(tmp_path / "a.XLSX"), **env).returncode == 0
+    where = str(data_dir)
+    assert intake("export", "-o", str(tmp_path / "a.XLSX"), INTAKE_DATA_DIR=where).returncode == 0
     assert zipfile.is_zipfile(tmp_path / "a.XLSX")
-    done = intake("export", "-o", str(tmp_path / "b.xlsx"), "--format", "csv", **env)
+    done = intake(
+        "export", "-o", str(tmp_path / "b.xlsx"), "--format", "csv", INTAKE_DATA_DIR=where
+    )
     assert done.returncode == 0
     assert (tmp_path / "b.xlsx").read_text().startswith("Fund,Round,Reference")
-    unknown = intake("export", "-o", str(tmp_path / "c.txt"), **env)
+    unknown = intake("export", "-o", str(tmp_path / "c.txt"), INTAKE_DATA_DIR=where)
     assert unknown.returncode == 2
     assert "cannot tell the format of" in unknown.stderr and "Traceback" not in unknown.stderr
     assert not (tmp_path / "c.txt").exists()
 
 
 def test_filters_choose_the_bids_and_are_checked(data_dir: Path, tmp_path: Path) -> None:
-    env = {"INTAKE_DATA_DIR": str(data_dir)}
-    done = intake("export", "--fund", "victim-specialist-services", **env)
+    where = str(data_dir)
+    done = intake("export", "--fund", "victim-specialist-services", INTAKE_DATA_DIR=where)
     assert done.returncode == 0
     assert [r["Reference"] for r in csv.DictReader(io.StringIO(done.stdout))] == ["KENT-2027-0003"]
-    done = intake("export", "--status", "incomplete,ineligible", **env)
+    done = intake("export", "--status", "incomplete,ineligible", INTAKE_DATA_DIR=where)
     refs = [r["Reference"] for r in csv.DictReader(io.StringIO(done.stdout))]
     assert refs == ["KENT-2027-0002", "KENT-2027-0004"]
-    bogus = intake("export", "--fund", "bogus", "-o", str(tmp_path / "x.xlsx"), **env)
+    bogus = intake(
+        "export", "--fund", "bogus", "-o", str(tmp_path / "x.xlsx"), INTAKE_DATA_DIR=where
+    )
     assert bogus.returncode == 2
     assert bogus.stderr.startswith("intake: no fund 'bogus' in office kent (known: safer-in-kent")
     assert not (tmp_path / "x.xlsx").exists()
