@@ -23,7 +23,7 @@ import csv
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any, Protocol
@@ -39,7 +39,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from intake.bids.panel_columns import Column, Value, fund_columns, known_fund, money, panel_columns
 from intake.config.model import Config, Office
 from intake.store.engine import make_engine, reading
-from intake.store.panel import PanelBid, panel_bids, panel_groups
+from intake.store.panel import PanelBid, panel_bids, panel_groups, same_organisation
 
 MAX_CELL = 32_767
 """Excel's longest cell text; a longer answer is cut, saying so."""
@@ -277,9 +277,14 @@ async def export_bids(
         async with reading(engine) as connection:
             found = await panel_groups(connection, office=office, fund=fund, statuses=statuses)
             groups = ordered_groups(config, found)
+            repeated = await same_organisation(connection, office=office)
             opened = open_sinks(groups)
             async for page in panel_bids(connection, office=office, fund=fund, statuses=statuses):
                 for bid in page:
+                    others = repeated.get((bid.bid.organisation or "").strip().lower())
+                    if others:
+                        refs = tuple(ref for ref in others if ref != bid.bid.ref)
+                        bid = replace(bid, same_organisation=refs)
                     for sink in opened:
                         sink.add(bid)
                 count += len(page)

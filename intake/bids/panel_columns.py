@@ -76,6 +76,12 @@ def panel_columns(config: Config, office: Office, forms: Sequence[Form]) -> list
         Column("Problems", "long", _problems, fixed_width=40),
         Column("Received", "datetime", lambda b: _local(b.bid.received_at, office)),
         Column("Versions", "count", lambda b: b.bid.version),
+        Column(
+            "Other bids from this organisation",
+            "text",
+            lambda b: "\n".join(b.same_organisation) or None,
+            fixed_width=18,
+        ),
         Column("Applicant's email", "text", lambda b: b.bid.applicant, fixed_width=30),
         Column("Assigned to", "text", lambda b: b.bid.assigned_to),
         Column("Decision", "text", lambda b: _decision(b.bid.decision)),

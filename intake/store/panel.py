@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.store.bids import Bid, JSONObject
@@ -31,6 +31,8 @@ class PanelBid:
     bid: Bid
     fields: JSONObject
     problems: list[JSONObject]
+    same_organisation: tuple[str, ...] = ()
+    """The references of the office's other bids from an organisation of the same name."""
 
 
 def _filtered(
@@ -59,6 +61,28 @@ async def panel_groups(
         statuses=statuses,
     )
     return {(row[0], row[1]) for row in await connection.execute(query)}
+
+
+async def same_organisation(connection: AsyncConnection, *, office: str) -> dict[str, list[str]]:
+    """Each organisation name (trimmed, lower case) that more than one of the office's
+    bids gives, with those bids' references, oldest first: possible duplicates."""
+    name = func.lower(func.trim(bids.c.organisation))
+    repeated = (
+        select(name.label("name"))
+        .where(bids.c.office == office, bids.c.organisation.is_not(None))
+        .group_by(name)
+        .having(func.count() > 1)
+        .subquery()
+    )
+    query = (
+        select(name, bids.c.ref)
+        .where(bids.c.office == office, name.in_(select(repeated.c.name)))
+        .order_by(bids.c.id)
+    )
+    found: dict[str, list[str]] = {}
+    for organisation, ref in await connection.execute(query):
+        found.setdefault(organisation, []).append(ref)
+    return found
 
 
 async def panel_bids(

@@ -182,7 +182,7 @@ def test_a_summary_then_a_sheet_per_fund_and_round_in_the_configurations_order(
 def test_headers_are_the_forms_questions_frozen_filtered_and_readable(book: Workbook) -> None:
     sheet = book["safer-in-kent 2027-r1"]
     headers = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
-    assert headers[:13] == [
+    assert headers[:14] == [
         "Reference",
         "Name of Organisation",  # who asks for what, and how much: the form's own words
         "Name of the project / service",
@@ -191,6 +191,7 @@ def test_headers_are_the_forms_questions_frozen_filtered_and_readable(book: Work
         "Problems",
         "Received",
         "Versions",
+        "Other bids from this organisation",
         "Applicant's email",
         "Assigned to",
         "Decision",
@@ -217,6 +218,10 @@ def test_cells_are_typed_amounts_in_pounds_dates_as_dates(book: Workbook) -> Non
     # 15:01 UTC on 30 May is 16:01 in Kent: the office's clock, as officers read it.
     assert row["Received"].value == datetime(2027, 5, 30, 16, 1)
     assert row["Versions"].value == 1
+    # The same organisation applied three times: the panel sees the possible duplicates.
+    assert row["Other bids from this organisation"].value == "KENT-2027-0003\nKENT-2027-0004"
+    other = row_of(book["safer-in-kent 2027-r1"], "KENT-2027-0002")
+    assert other["Other bids from this organisation"].value is None
     assert row["Credible History score"].value == 4
     assert row["Clear strategy & success measurement score"].value is None  # not scored yet
     assert row["Total score"].value == 11
