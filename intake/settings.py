@@ -25,28 +25,69 @@ class Settings(BaseSettings):
         env_prefix="INTAKE_", env_file=".env", extra="ignore", populate_by_name=True
     )
 
-    config: Path | None = Field(default=None, description="TOML file: offices, funds, forms")
-    data_dir: Path = Field(default=Path("var"), description="database, spool and outbox")
-    database_url: str | None = Field(default=None, description="SQLAlchemy async URL")
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = Field(default=8025, ge=0, le=65535)
-    http_host: str = "127.0.0.1"
-    http_port: int = Field(default=3000, ge=0, le=65535)
-    relay_host: str | None = None
-    relay_port: int = Field(default=25, ge=1, le=65535)
-    now: datetime | None = Field(default=None, description="start the clock at this moment")
-    workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=64)
-    max_message_bytes: int = Field(default=30 * 1024 * 1024, ge=1024)
-    max_recipients: int = Field(default=20, ge=1, le=1000)
-    smtp_command_timeout: float = Field(default=300.0, gt=0)
-    smtp_data_timeout: float = Field(default=1800.0, gt=0)
-    smtp_min_data_rate: int = Field(default=1024, ge=0, description="bytes/s during DATA")
-    smtp_rate_window: float = Field(default=60.0, gt=0)
-    smtp_max_connections_per_client: int = Field(default=10, ge=1)
-    smtp_max_connections: int = Field(default=200, ge=1)
+    config: Path | None = Field(
+        default=None,
+        description="TOML file: offices, funds, rounds, form schemas",
+        json_schema_extra={"shown_default": "the bundled example (Kent funds)"},
+    )
+    data_dir: Path = Field(
+        default=Path("var"),
+        description="where the database, the mail spool and the outbox live",
+        json_schema_extra={"shown_default": "the configuration's data_dir, else ./var"},
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="sqlite+aiosqlite:///… or postgresql+asyncpg://…",
+        json_schema_extra={"shown_default": "SQLite in the data dir"},
+    )
+    smtp_host: str = Field(default="127.0.0.1", description="where the SMTP receiver listens")
+    smtp_port: int = Field(default=8025, ge=0, le=65535, description="the SMTP receiver's port")
+    http_host: str = Field(
+        default="127.0.0.1", description="where /healthz, /metrics and /slack/events listen"
+    )
+    http_port: int = Field(default=3000, ge=0, le=65535, description="the HTTP port")
+    relay_host: str | None = Field(
+        default=None,
+        description="SMTP relay for acknowledgements (unset: .eml files in the outbox folder)",
+    )
+    relay_port: int = Field(default=25, ge=1, le=65535, description="the relay's port")
+    now: datetime | None = Field(
+        default=None,
+        description="an ISO-8601 time the clock starts from, to rehearse a deadline day",
+        json_schema_extra={"shown_default": "real time"},
+    )
+    workers: int = Field(
+        default_factory=lambda: max(1, os.cpu_count() or 1),
+        ge=1,
+        le=64,
+        description="parsing worker processes",
+        json_schema_extra={"shown_default": "number of CPUs"},
+    )
+    max_message_bytes: int = Field(
+        default=30 * 1024 * 1024, ge=1024, description="largest message accepted (SMTP SIZE)"
+    )
+    max_recipients: int = Field(default=20, ge=1, le=1000, description="recipients per message")
+    smtp_command_timeout: float = Field(
+        default=300.0, gt=0, description="seconds a client may take for one command"
+    )
+    smtp_data_timeout: float = Field(
+        default=1800.0, gt=0, description="seconds a whole message transfer may take"
+    )
+    smtp_min_data_rate: int = Field(
+        default=1024, ge=0, description="bytes a second a transfer must keep up (DATA)"
+    )
+    smtp_rate_window: float = Field(
+        default=60.0, gt=0, description="seconds over which that rate is measured"
+    )
+    smtp_max_connections_per_client: int = Field(
+        default=10, ge=1, description="open connections from one address"
+    )
+    smtp_max_connections: int = Field(default=200, ge=1, description="open connections in all")
     tls_cert: Path | None = Field(default=None, description="PEM certificate for STARTTLS")
     tls_key: Path | None = Field(default=None, description="PEM private key for STARTTLS")
-    parse_timeout: float = Field(default=60.0, gt=0)
+    parse_timeout: float = Field(
+        default=60.0, gt=0, description="seconds a document may take to read"
+    )
     job_lease: float = Field(
         # Renewed every third of it while the node lives, so a live node never
         # loses a job; a killed one's work (and the card chain it held) moves on
@@ -55,7 +96,9 @@ class Settings(BaseSettings):
         gt=0,
         description="seconds a dead node's jobs stay claimed",
     )
-    parse_memory_mb: int = Field(default=1024, ge=64)
+    parse_memory_mb: int = Field(
+        default=1024, ge=64, description="memory (MB) a parsing worker may use"
+    )
     health_max_wait: float = Field(
         default=300.0,
         gt=0,
@@ -64,18 +107,22 @@ class Settings(BaseSettings):
     office: str | None = Field(
         default=None, description="the office whose bids the CLI shows (several configured)"
     )
-    log_level: str = "INFO"
+    log_level: str = Field(default="INFO", description="log level")
 
     slack_bot_token: str | None = Field(
-        default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token")
+        default=None,
+        validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token"),
+        description="the default workspace's bot token (unset: cards printed and stored)",
     )
     slack_signing_secret: str | None = Field(
         default=None,
         validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "slack_signing_secret"),
+        description="the Slack app's signing secret",
     )
     slack_api_url: str = Field(
         default="https://slack.com/api/",
         validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url"),
+        description="Slack Web API base URL (tests point it at a local server)",
     )
     slack_app_token: str | None = Field(
         default=None,
@@ -91,7 +138,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None,
         description="Fernet key(s), comma-separated, the first encrypting: stored bot tokens "
-        "are encrypted with them (unset: a key made once in the data dir, secret.key)",
+        "are encrypted with them",
+        json_schema_extra={"shown_default": "a key made once in the data dir, secret.key"},
     )
     slack_post_interval: float = Field(
         default=1.0, ge=0, le=60, description="seconds between posts into one channel"
@@ -137,6 +185,27 @@ _SLACK_NAMES = frozenset(
 )
 
 
+def environment_name(name: str) -> str:
+    """The environment variable of setting ``name``: ``INTAKE_DATA_DIR``, ``SLACK_BOT_TOKEN``."""
+    return name.upper() if name in _SLACK_NAMES else f"INTAKE_{name.upper()}"
+
+
+def settings_help() -> list[tuple[str, str, str]]:
+    """Every setting as (variable, default, meaning), from the model itself, so that
+    ``intake serve --help`` never drifts from what is read."""
+    rows = []
+    for name, info in Settings.model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if "shown_default" in extra:
+            default = str(extra["shown_default"])
+        elif info.default is None:
+            default = "unset"
+        else:
+            default = str(info.default)
+        rows.append((environment_name(name), default, info.description or ""))
+    return rows
+
+
 def load_settings() -> Settings:
     """Read the settings, turning a bad value into one clear :class:`ConfigError`."""
     try:
@@ -144,5 +213,4 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]) if first["loc"] else "a setting"
-        env = name.upper() if name.lower() in _SLACK_NAMES else f"INTAKE_{name.upper()}"
-        raise ConfigError(f"{env}: {first['msg']}") from exc
+        raise ConfigError(f"{environment_name(name.lower())}: {first['msg']}") from exc

@@ -1,15 +1,15 @@
-"""Stored bids for people and programs: JSON, a table, a text view, CSV and XLSX."""
+"""Stored bids for people and programs: JSON, a table and a text view.
+
+The panel pack (XLSX and CSV) is :mod:`intake.bids.export`.
+"""
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.bids.triage import OFFICER_EVENTS
-from intake.config.model import Config
 from intake.errors import NotFound
 from intake.store.bids import Bid, bid_by_ref, history, latest_version, list_bids
 from intake.store.engine import make_engine, reading
@@ -85,10 +85,10 @@ async def _bid_json(connection: AsyncConnection, row: Bid) -> dict[str, Any]:
     }
 
 
-def bids_table(bids: list[dict[str, Any]]) -> str:
-    """A plain table for the terminal."""
+def bids_table(bids: list[dict[str, Any]], *, filtered: bool = False) -> str:
+    """A plain table for the terminal; ``filtered`` when ``--fund`` or ``--status`` chose."""
     if not bids:
-        return "No bids stored yet."
+        return "No bids match." if filtered else "No bids stored yet."
     header = ("REF", "V", "FUND", "STATUS", "RECEIVED", "AMOUNT", "ORGANISATION", "PROBLEMS")
     rows = [
         (
@@ -136,49 +136,3 @@ def bid_text(bid: dict[str, Any]) -> str:
             for e in bid["history"]
         ]
     return "\n".join(lines)
-
-
-def _columns(config: Config) -> list[str]:
-    fields: list[str] = []
-    for form in config.forms:
-        fields += [f.id for f in form.fields if f.id not in fields]
-    return fields
-
-
-_META = ("ref", "version", "fund", "round", "status", "received_at", "assigned_to", "decision")
-
-
-def _flat(bid: dict[str, Any], fields: list[str]) -> list[str]:
-    out = [str(bid.get(key) or "") for key in _META]
-    for field in fields:
-        value = bid["fields"].get(field, "")
-        out.append("; ".join(value) if isinstance(value, list) else str(value))
-    out.append(" | ".join(p["message"] for p in bid["problems"]))
-    return [_safe_cell(cell) for cell in out]
-
-
-def _safe_cell(value: str) -> str:
-    # Spreadsheet programs run cells starting with = + - @ as formulas (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def write_csv(bids: list[dict[str, Any]], config: Config, handle: IO[str]) -> None:
-    fields = _columns(config)
-    writer = csv.writer(handle)
-    writer.writerow([*_META, *fields, "problems"])
-    for bid in bids:
-        writer.writerow(_flat(bid, fields))
-
-
-def write_xlsx(bids: list[dict[str, Any]], config: Config, path: Path) -> None:
-    from openpyxl import Workbook
-
-    fields = _columns(config)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Bids"
-    sheet.append([*_META, *fields, "problems"])
-    for bid in bids:
-        sheet.append(_flat(bid, fields))
-    sheet.freeze_panes = "B2"
-    book.save(path)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import metadata
+from typing import NoReturn
 
 from intake.cli import admin, bids, export, held, parse
 from intake.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
@@ -41,14 +43,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (``intake deadlines | head``): not an error of ours.
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:
+        # The machine said no (a full disk, a file it may not read): its words, one line.
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"intake: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def version() -> str:
+    """The installed grant-intake's version."""
+    try:
+        return metadata.version("grant-intake")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, saying what is wrong in one line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="intake",
         description="Grant applications by email: receive, read, check, tell the officers.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for group in GROUPS:
         group.add_commands(commands)

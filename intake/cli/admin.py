@@ -6,22 +6,33 @@ import argparse
 import asyncio
 import json
 import logging
+import textwrap
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from intake.bids.deadlines import alert_time
-from intake.cli.common import EXIT_OK, Commands
+from intake.cli.common import EXIT_OK, Commands, with_data_dir
 from intake.clock import Clock
 from intake.config.load import load_config
 from intake.config.model import Config
 from intake.rules.calendar import Deadline, deadlines
-from intake.settings import Settings
+from intake.settings import Settings, settings_help
 from notifier.model import ALERT_KINDS
 
 
 def add_commands(commands: Commands) -> None:
     """Add ``serve``, ``deadlines`` and ``check-config``."""
-    serve = commands.add_parser("serve", help="run the service (SMTP, HTTP, workers)")
+    serve = commands.add_parser(
+        "serve",
+        help="run the service (SMTP, HTTP, workers)",
+        description=textwrap.fill(
+            "Run the service: the SMTP receiver, the parsing workers, the Slack app and the "
+            "deadline scheduler. Ctrl-C or SIGTERM stops it cleanly.",
+            width=78,
+        ),
+        epilog=settings_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     serve.set_defaults(run=_serve)
 
     calendar = commands.add_parser("deadlines", help="coming deadlines of every fund")
@@ -34,9 +45,22 @@ def add_commands(commands: Commands) -> None:
     check.set_defaults(run=_check_config)
 
 
+def settings_epilog() -> str:
+    """Every setting with its default and meaning, from the settings model itself."""
+    lines = ["settings (environment variables, or a .env file in the working folder):"]
+    for name, default, meaning in settings_help():
+        lines.append(f"  {name}")
+        lines += textwrap.wrap(
+            f"{meaning} (default: {default})", width=78, initial_indent=" " * 6,
+            subsequent_indent=" " * 6,
+        )  # fmt: skip
+    return "\n".join(lines)
+
+
 def _serve(_args: argparse.Namespace, settings: Settings) -> int:
     from intake.service import serve
 
+    settings = with_data_dir(settings, load_config(settings.config))
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

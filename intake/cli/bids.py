@@ -7,7 +7,15 @@ import asyncio
 import json
 
 from intake.bids import reports
-from intake.cli.common import EXIT_OK, Commands, chosen_office
+from intake.cli.common import (
+    EXIT_OK,
+    Commands,
+    chosen_fund,
+    chosen_office,
+    chosen_statuses,
+    database_to_read,
+    with_data_dir,
+)
 from intake.config.load import load_config
 from intake.settings import Settings
 
@@ -17,7 +25,13 @@ def add_commands(commands: Commands) -> None:
     bids = commands.add_parser("bids", help="list stored bids")
     bids.add_argument("--json", action="store_true", help="one JSON object per bid")
     bids.add_argument("--fund", help="only this fund's bids")
-    bids.add_argument("--status", action="append", default=[], help="only bids with this status")
+    bids.add_argument(
+        "--status",
+        action="append",
+        default=[],
+        help="only bids with this status (complete, incomplete, ineligible, unreadable); "
+        "repeat or separate with commas for several",
+    )
     bids.add_argument("--office", help="only this office's bids")
     bids.set_defaults(run=_bids)
 
@@ -29,26 +43,27 @@ def add_commands(commands: Commands) -> None:
 
 
 def _bids(args: argparse.Namespace, settings: Settings) -> int:
-    office = chosen_office(args, settings, load_config(settings.config))
+    config = load_config(settings.config)
+    settings = with_data_dir(settings, config)
+    office = chosen_office(args, settings, config)
+    fund = chosen_fund(args.fund, config, office)
+    statuses = chosen_statuses(args.status)
     rows = asyncio.run(
-        reports.stored_bids(
-            settings.resolved_database_url,
-            office=office,
-            fund=args.fund,
-            statuses=tuple(args.status),
-        )
+        reports.stored_bids(database_to_read(settings), office=office, fund=fund, statuses=statuses)
     )
     if args.json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
     else:
-        print(reports.bids_table(rows))
+        print(reports.bids_table(rows, filtered=bool(fund or statuses)))
     return EXIT_OK
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    office = chosen_office(args, settings, load_config(settings.config))
-    bid = asyncio.run(reports.stored_bid(settings.resolved_database_url, args.ref, office=office))
+    config = load_config(settings.config)
+    settings = with_data_dir(settings, config)
+    office = chosen_office(args, settings, config)
+    bid = asyncio.run(reports.stored_bid(database_to_read(settings), args.ref, office=office))
     if args.json:
         print(json.dumps(bid, indent=2, ensure_ascii=False))
     else:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import argparse
 
-from intake.cli.common import EXIT_OK, Commands
+from intake.cli.common import EXIT_OK, Commands, with_data_dir
+from intake.config.load import load_config
 from intake.errors import UsageError
 from intake.inbox.journal import Journal
 from intake.settings import Settings
@@ -24,6 +25,7 @@ def add_commands(commands: Commands) -> None:
 
 
 def _held(args: argparse.Namespace, settings: Settings) -> int:
+    settings = with_data_dir(settings, load_config(settings.config))
     folder = settings.data_dir / "journal"
     if not folder.is_dir():
         print(f"No accept journal in {settings.data_dir} (nothing set aside).")

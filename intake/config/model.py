@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import pairwise
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -324,6 +325,10 @@ class Config(_Strict):
     offices: tuple[Office, ...] = Field(min_length=1)
     funds: tuple[Fund, ...] = Field(min_length=1)
     forms: tuple[Form, ...] = Field(min_length=1)
+    # Where the service keeps its database, spool and outbox when INTAKE_DATA_DIR
+    # is not set (a relative path is from this file's folder), so that `intake bids`
+    # run from anywhere reads the service's data.
+    data_dir: Path | None = None
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Config:
