@@ -136,7 +136,7 @@ class CoverSheets:
 def _rows(table: Table, rows: list[tuple[str, str]]) -> None:
     table.style = "Table Grid"
     for label, value in rows:
-        cells = table.add_row().cells  # type: ignore[no-untyped-call]  # python-docx 1.2
+        cells = table.add_row().cells
         cells[0].text = label
         cells[0].paragraphs[0].runs[0].bold = True
         cells[1].text = text_cell(value)
