@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from parsers.blocks import Line, Tick
 from parsers.errors import ValueNotReadable
 from parsers.labels import match_option, normalise
-from parsers.model import Answer, FieldSpec, OptionSpec, Source, Value
+from parsers.model import Answer, FieldSpec, OptionSpec, Source, Value, unplaced
 from parsers.values import collapse_space, parse_email, parse_money, parse_uk_date, parse_yes_no
 
 PLACEHOLDERS = {
@@ -140,6 +140,10 @@ def _read_choice(
     if not seen_any_option and not chosen:
         return None
     note = f"ticked but not one of the options: {'; '.join(unknown)}" if unknown else None
+    if unknown and not chosen:
+        # A tick we cannot tie to an option is an answer we could not place, not
+        # a missing one: an officer reads it on the form.
+        return unplaced(spec.id, source, note or "", raw)
     if spec.kind == "choices":
         value: Value = sorted(set(chosen))
         return Answer(spec.id, raw, value, source, confidence, flagged=bool(unknown), note=note)
@@ -229,7 +233,7 @@ def _read_ticked_yes_no(
         return Answer(spec.id, raw, None, source, confidence, error="both Yes and No are ticked")
     if all(not t.checked for line in lines for t in line.ticks):
         return None
-    return Answer(spec.id, raw, None, source, confidence, error="no Yes or No is ticked")
+    return unplaced(spec.id, source, "a box is ticked but not beside Yes or No", raw)
 
 
 __all__ = ["Tick", "answer_lines", "read_text_value", "read_value", "split_leading_amount"]

@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from parsers.answers import (
     answer_lines,
+    lines_text,
     read_text_value,
     read_value,
     split_leading_amount,
 )
 from parsers.blocks import Block, Cell, Control, Line, Table
 from parsers.labels import LabelMatch, LabelMatcher, head, match_option, normalise
-from parsers.model import Answer, FieldSpec, FormSpec, OptionSpec, Source, SourceKind
+from parsers.model import Answer, FieldSpec, FormSpec, OptionSpec, Source, SourceKind, unplaced
 
 _GENERIC_NAME = re.compile(
     r"^\s*(text|check\s*box|checkbox|check|dropdown|drop\s*down|combo\s*box|list\s*box|"
@@ -58,9 +59,11 @@ class AnswerSheet:
         if answer is None:
             return
         current = self.answers.get(answer.field)
-        if current is None:
+        if current is None or (not current.placed and answer.placed):
             self.answers[answer.field] = answer
             return
+        if not answer.placed:
+            return  # what could not be placed never displaces what was
         rank_new = _RANK.get(answer.source.kind, 2)
         rank_old = _RANK.get(current.source.kind, 2)
         if rank_new < rank_old:
@@ -78,13 +81,46 @@ class AnswerSheet:
 
 
 def read_answers(
-    blocks: Sequence[Block], controls: Sequence[Control], form: FormSpec
+    blocks: Sequence[Block],
+    controls: Sequence[Control],
+    form: FormSpec,
+    labelled: set[str] | None = None,
 ) -> dict[str, Answer]:
-    """Every answer the blocks and controls give to the form's questions."""
+    """Every answer the blocks and controls give to the form's questions.
+
+    ``labelled``, when given, receives the ids of the questions whose label (or
+    machine key) was found, answered or not: a question found with an empty
+    answer space is blank; one never found is not (see :func:`settle`).
+    """
     reader = _Reader(form)
     reader.controls(controls)
     reader.stream(blocks)
+    if labelled is not None:
+        labelled |= reader.labelled
     return reader.sheet.answers
+
+
+def settle(answers: dict[str, Answer], labelled: set[str], form: FormSpec) -> dict[str, Answer]:
+    """Questions never found in a document that clearly is the form, marked for an officer.
+
+    A form whose question we cannot find (a label reworded past recognition,
+    OCR that garbled it, a question merged into another) has not shown that the
+    applicant left it out: the reader says it could not place the answer
+    (``docs/parsing.md``). A document that shows less than a third of the
+    form's questions is not clearly the form, and is left as it is.
+    """
+    found = labelled | set(answers)
+    if len(found) * 3 < len(form.fields):
+        return answers
+    settled = dict(answers)
+    for spec in form.fields:
+        if spec.id not in found:
+            settled[spec.id] = unplaced(
+                spec.id,
+                Source("paragraph", "nowhere"),
+                "its question was not found in the document; check the form for its answer",
+            )
+    return settled
 
 
 class _Reader:
@@ -96,20 +132,24 @@ class _Reader:
         # A cell is asked "are you a label?" several times (as itself, as the row
         # below another); the answer does not change.
         self._cell_labels: dict[int, tuple[_Found, list[Line]] | None] = {}
+        self.labelled: set[str] = set()
+        """Questions whose label or machine key was seen, answered or not."""
 
     # --- machine keys ------------------------------------------------------
 
     def controls(self, controls: Sequence[Control]) -> None:
         for control in controls:
-            if control.placeholder:
-                continue
             for name in control.names:
                 if _GENERIC_NAME.match(name):
                     continue  # "Text7", "Check Box3": the authoring tool's name says nothing
                 spec, confidence = self._field_for_name(name)
                 if spec is not None:
-                    self._control_answer(spec, control, confidence)
+                    self.labelled.add(spec.id)
+                    if not control.placeholder:
+                        self._control_answer(spec, control, confidence)
                     break
+                if control.placeholder:
+                    continue
                 option = self._option_for_name(name)
                 if option is not None and control.kind in ("checkbox", "formcheckbox", "pdf"):
                     self._control_tick(option[0], option[1], control)
@@ -160,6 +200,7 @@ class _Reader:
         self.sheet.offer(_flag_if_fuzzy(answer, confidence, name=control.names[0]))
 
     def _control_tick(self, spec: FieldSpec, option: OptionSpec, control: Control) -> None:
+        self.labelled.add(spec.id)
         source = Source(
             "pdf-field"
             if control.kind == "pdf"
@@ -267,6 +308,12 @@ class _Reader:
                 elif label_found.match.rest:
                     rest = Line(parts=[label_found.match.rest], location=cell.location)
                     self._give(label_found, [rest], "table-cell", cell.location)
+                else:
+                    self._unplaced(
+                        label_found,
+                        cell.location,
+                        "its label has no answer space beside or below it",
+                    )
             if used_next:
                 consumed.add(r + 1)
 
@@ -339,29 +386,55 @@ class _Reader:
                 companions.append(spec)
         return companions
 
+    def _unplaced(self, found: _Found, location: str, why: str) -> None:
+        spec = found.match.field
+        self.labelled.add(spec.id)
+        self.sheet.offer(unplaced(spec.id, Source("paragraph", location), why))
+
     def _give(self, found: _Found, lines: list[Line], kind: SourceKind, location: str) -> None:
         spec = found.match.field
+        self.labelled.add(spec.id)
         confidence = 1.0 if found.match.exact else found.match.score / 100
         source = Source(kind, location)
         lines = answer_lines(lines)
         if spec.group and spec.kind == "choices":
-            self._give_group(spec.group, lines, source, confidence)
+            self._give_group(spec.group, lines, source, confidence, spec)
             return
         if found.companions and lines:
+            self.labelled.update(c.id for c in found.companions)
             lines = self._give_companion(spec, found.companions[0], lines, source, confidence)
         read = min((line.confidence for line in lines), default=1.0)
         answer = read_value(spec, lines, source, confidence=min(confidence, read))
+        if answer is None and lines:
+            answer = unplaced(
+                spec.id,
+                source,
+                "its label was found but what follows it could not be read as its answer",
+                lines_text(lines),
+            )
         answer = _flag_if_fuzzy(answer, confidence, label=found.match.rest or None)
         if answer is not None and read < _UNSURE_READING:
             answer = _flag(answer, f"read by OCR with low confidence ({read:.0%})")
         self.sheet.offer(answer)
 
-    def _give_group(self, group: str, lines: list[Line], source: Source, confidence: float) -> None:
+    def _give_group(
+        self, group: str, lines: list[Line], source: Source, confidence: float, asked: FieldSpec
+    ) -> None:
         members = self.groups.get(group, ())
         pool = tuple((spec, option) for spec in members for option in spec.options)
+        given = False
         for spec in members:
+            answer = read_value(spec, lines, source, confidence=confidence, option_pool=pool)
+            given = given or answer is not None
+            self.sheet.offer(answer)
+        if lines and not given:
             self.sheet.offer(
-                read_value(spec, lines, source, confidence=confidence, option_pool=pool)
+                unplaced(
+                    asked.id,
+                    source,
+                    "its label was found but none of the options could be read after it",
+                    lines_text(lines),
+                )
             )
 
     def _give_companion(
@@ -410,15 +483,8 @@ def _looks_like_hint(line: Line) -> bool:
 
 
 def _flag(answer: Answer, note: str) -> Answer:
-    return Answer(
-        answer.field,
-        answer.raw,
-        answer.value,
-        answer.source,
-        answer.confidence,
-        answer.error,
-        True,
-        note if not answer.note else f"{answer.note}; {note}",
+    return replace(
+        answer, flagged=True, note=note if not answer.note else f"{answer.note}; {note}"
     )
 
 

@@ -28,7 +28,7 @@ from parsers.blocks import Block, Cell, Control, Line
 from parsers.errors import UnreadableDocument
 from parsers.labels import LabelMatcher
 from parsers.model import DocumentFormat, FormSpec, ParsedDocument, Source
-from parsers.pairing import read_answers
+from parsers.pairing import read_answers, settle
 from parsers.pdf.acroform import FieldReader
 from parsers.pdf.document import PdfLimits, form_type, open_pdf
 from parsers.pdf.layout import Page, column_grid, find_cells, join_pages, page_blocks
@@ -89,12 +89,13 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
             _read_scans(document, scanned, pages, limits, warnings)
     finally:
         document.close()
+    labelled: set[str] = set()
     if len(filled) >= 3:
         # A fillable form's page text holds only its questions and instructions:
         # read as answers, it would invent answers for the fields left blank.
-        answers = read_answers([], controls, form)
+        answers = read_answers([], controls, form, labelled)
     else:
-        answers = read_answers(_blocks(pages, form), controls, form)
+        answers = read_answers(_blocks(pages, form), controls, form, labelled)
     fmt: DocumentFormat = "pdf"
     if filled:
         fmt = "pdf-form"
@@ -105,7 +106,10 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
             for key, answer in answers.items()
         }
     parsed = ParsedDocument(format=fmt, answers=answers, warnings=warnings, pages=total)
-    parsed.form_found = len(answers) >= max(3, len(form.fields) // 6)
+    placed = sum(1 for answer in answers.values() if answer.placed)
+    parsed.form_found = placed >= max(3, len(form.fields) // 6)
+    if parsed.form_found:
+        parsed.answers = settle(answers, labelled, form)
     return parsed
 
 
