@@ -25,6 +25,12 @@ PREFIX_MIN_WORDS = 4
 MARGIN = 4.0
 _HINT_START = re.compile(r"[?:(\[\n]|\s[-–—]\s|\.\s")
 _NON_WORD = re.compile(r"[^a-z0-9£&/+]+")
+_NUMBERING = re.compile(
+    r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):\-]?\s+(?=[^\d\s])",
+    re.IGNORECASE,
+)
+"""Numbers put before a label: "1.", "7)", "Q7", "Question 7:", "A1", "B.2"."""
+_TRUNCATED = re.compile(r"\s*(?:…|\.\.\.)\s*[?:]?\s*$")
 _TICK_PREFIX = re.compile(r"^[\s☐☒☑✓✔✗✘□■▢▣⊠]+")
 
 
@@ -83,7 +89,14 @@ class LabelMatcher:
         """
         if not text or len(text) > 600:
             return None
-        stripped = text.strip()
+        stripped = _NUMBERING.sub("", text.strip(), count=1)
+        truncated = _TRUNCATED.search(stripped)
+        if truncated:
+            # "Which of the following criteria does your…": a label cut short by
+            # whoever retyped the form; four words or more that begin one label.
+            found = self._truncated(normalise(stripped[: truncated.start()]))
+            if found is not None:
+                return LabelMatch(found, PREFIX_SCORE, False, "")
         if _TICK_PREFIX.match(stripped) and _TICK_PREFIX.match(stripped).end() > 0:
             return None
         rest = ""
@@ -102,6 +115,17 @@ class LabelMatcher:
         if prefixed is not None:
             return LabelMatch(prefixed, PREFIX_SCORE, False, "")
         return self._fuzzy(normalise(head(stripped)), rest if colon else "")
+
+    def _truncated(self, key: str) -> FieldSpec | None:
+        """The one question whose label begins with ``key`` (four words or more)."""
+        if key.count(" ") < PREFIX_MIN_WORDS - 1:
+            return None
+        specs = {
+            spec.id: spec
+            for variant, spec in self._long.get(key.split(" ", 1)[0], ())
+            if variant.startswith(key + " ") or variant == key
+        }
+        return next(iter(specs.values())) if len(specs) == 1 else None
 
     def _prefix(self, key: str) -> FieldSpec | None:
         """The longest label of four or more words that starts ``key`` at a word boundary.
