@@ -30,6 +30,8 @@ PLACEHOLDERS = {
         "Insert text here",
     )
 }
+_BULLET = re.compile(r"(?m)^[ \t]*[•▪◦●■·*\-–][ \t]+")
+"""A list bullet typed at the start of a line: like Word's own list numbering, not the answer."""
 _LEADING_MONEY = re.compile(
     r"^\s*((?:£|GBP)\s*[\d,]+(?:\.\d{1,2})?|[\d,]+(?:\.\d{1,2})?)\b\s*(.*)$"
 )
@@ -90,7 +92,7 @@ def read_text_value(
         elif spec.kind in ("choice", "choices"):
             return _choice_from_text(spec, raw, source, confidence)
         else:
-            value = collapse_space(raw)
+            value = collapse_space(_BULLET.sub("", raw))
     except ValueNotReadable as exc:
         return Answer(spec.id, raw, None, source, confidence, error=str(exc))
     return Answer(spec.id, raw, value, source, confidence)

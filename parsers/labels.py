@@ -81,6 +81,37 @@ class LabelMatcher:
             if variant.count(" ") >= PREFIX_MIN_WORDS - 1:
                 self._long.setdefault(variant.split(" ", 1)[0], []).append((variant, spec))
 
+    def keyword_match(self, text: str) -> LabelMatch | None:
+        """A question worded past the known labels, recognised by its content words.
+
+        Only for text that looks like a question (the caller says so: numbered,
+        bold, a heading, ending in "?" or ":"). "How will the shortfall be met?",
+        "Amount of grant applied for": the words' stems are compared with each
+        label's, and the best question must share most of them and clearly beat
+        the next one. The match is never exact, so its answer is flagged for an
+        officer to confirm.
+        """
+        words = _stems(normalise(head(_NUMBERING.sub("", text.strip(), count=1))))
+        if not words or len(words) > 12:
+            return None
+        best: dict[str, tuple[float, FieldSpec]] = {}
+        for variant, spec in self._labels:
+            theirs = _stems(variant)
+            if not theirs:
+                continue
+            shared = len(words & theirs)
+            if shared < 2 and len(words) < 2:
+                continue  # one word ("New", "Yes") is an answer more often than a question
+            score = shared / len(words | theirs)
+            if score > best.get(spec.id, (0.0, spec))[0]:
+                best[spec.id] = (score, spec)
+        ranked = sorted(best.values(), key=lambda item: item[0], reverse=True)
+        if not ranked or ranked[0][0] < KEYWORD_CUTOFF:
+            return None
+        if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < KEYWORD_MARGIN:
+            return None
+        return LabelMatch(ranked[0][1], 80.0 + 10 * ranked[0][0], False, "")
+
     def match(self, text: str) -> LabelMatch | None:
         """The question ``text`` asks, if it clearly asks one.
 
@@ -176,6 +207,97 @@ class LabelMatcher:
             if spec.group:
                 grouped.setdefault(spec.group, []).append(spec)
         return {name: tuple(specs) for name, specs in grouped.items()}
+
+
+KEYWORD_CUTOFF = 0.5
+KEYWORD_MARGIN = 0.17
+_STOP = frozenset(
+    "a an the of to for in on at by and or is are be been will would this that these those "
+    "your you we our us it its any all has have had do does did if please give provide "
+    "details detail what which who how where when why with from as there their they can "
+    "i me my no yes y n list tick".split()
+)
+_SYNONYMS = {
+    "money": "fund",
+    "funds": "fund",
+    "funding": "fund",
+    "funded": "fund",
+    "monies": "fund",
+    "grant": "fund",
+    "cost": "cost",
+    "costs": "cost",
+    "tel": "phon",
+    "telephone": "phon",
+    "phone": "phon",
+    "mobile": "phon",
+    "email": "emai",
+    "e": "",
+    "web": "webs",
+    "website": "webs",
+    "site": "webs",
+    "job": "posi",
+    "role": "posi",
+    "title": "name",
+    "called": "name",
+    "begin": "star",
+    "commence": "star",
+    "long": "dura",
+    "length": "dura",
+    "run": "dura",
+    "asking": "requ",
+    "applied": "requ",
+    "apply": "requ",
+    "request": "requ",
+    "requested": "requ",
+    "requesting": "requ",
+    "sought": "requ",
+    "spent": "spen",
+    "spend": "spen",
+    "breakdown": "budg",
+    "budget": "budg",
+    "continue": "sust",
+    "sustained": "sust",
+    "sustainability": "sust",
+    "exit": "sust",
+    "partners": "part",
+    "partner": "part",
+    "partnership": "part",
+    "joint": "part",
+    "evidence": "need",
+    "research": "need",
+    "needed": "need",
+    "success": "outc",
+    "measure": "outc",
+    "measures": "outc",
+    "outcomes": "outc",
+    "outcome": "outc",
+    "shortfall": "rema",
+    "remaining": "rema",
+    "rest": "rema",
+    "remainder": "rema",
+    "previously": "prev",
+    "before": "prev",
+    "previous": "prev",
+    "organisation": "orga",
+    "organisation's": "orga",
+    "group": "orga",
+    "charity": "regi",
+    "registration": "regi",
+    "registered": "regi",
+}
+
+
+@lru_cache(maxsize=16384)
+def _stems(text: str) -> frozenset[str]:
+    """Content words of a normalised text, as crude stems (synonyms folded together)."""
+    out = set()
+    for word in text.split():
+        if word in _STOP or not word.isalpha():
+            continue
+        stem = _SYNONYMS.get(word, word[:4])
+        if stem:
+            out.add(stem)
+    return frozenset(out)
 
 
 @lru_cache(maxsize=8192)

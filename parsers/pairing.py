@@ -22,7 +22,7 @@ from parsers.answers import (
     read_value,
     split_leading_amount,
 )
-from parsers.blocks import Block, Cell, Control, Line, Table
+from parsers.blocks import Block, Cell, Control, Line, Table, Tick
 from parsers.labels import LabelMatch, LabelMatcher, head, match_option, normalise
 from parsers.model import Answer, FieldSpec, FormSpec, OptionSpec, Source, SourceKind, unplaced
 
@@ -257,7 +257,9 @@ class _Reader:
                 else:
                     pending = found
                 continue
-            if block.heading:
+            if block.heading or _ends_answers(block):
+                # A heading, another question we do not know, or the declaration:
+                # the answer before it has ended.
                 self._flush(pending, collected, pending_source)
                 pending, collected = None, []
                 continue
@@ -292,6 +294,13 @@ class _Reader:
                     continue
                 label_found, own_lines = found
                 partner = _right_partner(labels, i)
+                if (partner is None or partner.empty) and not own_lines:
+                    grid = self._option_grid(label_found.match.field, rows, r + 1)
+                    if grid is not None:
+                        lines, last = grid
+                        consumed.update(range(r + 1, last + 1))
+                        self._give(label_found, lines, "table-cell", cell.location)
+                        continue
                 if partner is not None and not partner.empty:
                     # Words under a label in its own cell, beside a filled answer cell,
                     # are its hint (in scans they are not italic any more).
@@ -316,6 +325,52 @@ class _Reader:
                     )
             if used_next:
                 consumed.add(r + 1)
+
+    def _option_grid(
+        self, spec: FieldSpec, rows: list[list[Cell]], start: int
+    ) -> tuple[list[Line], int] | None:
+        """The published Kent tick list: one option per row, its tick in the next cell.
+
+        Rows of "option words | tick" after a question's row become tick lines
+        (a tick, the option's words, and what is written in the tick's cell
+        after a colon, for the linked question). Rows that span the table
+        without a tick ("Safer in Kent Fund criteria") are sub-headings, never
+        answers; a row that asks another question (other than one sharing
+        this question, like the Police and Crime Plan priorities) ends it.
+        Returns the lines and the index of the last row read, or None.
+        """
+        if spec.kind not in ("choice", "choices", "yesno"):
+            return None
+        members = self.groups.get(spec.group, (spec,)) if spec.group else (spec,)
+        pool = tuple((m, o) for m in members for o in m.options)
+        if spec.kind == "yesno":
+            pool = ()
+        lines: list[Line] = []
+        last = start - 1
+        options = 0
+        index = start
+        while index < len(rows):
+            row = [c for c in rows[index] if not c.empty] or rows[index]
+            option_row = _grid_row(row, pool, spec.kind == "yesno")
+            if option_row is not None:
+                lines.append(option_row)
+                options += 1
+                last = index
+                index += 1
+                continue
+            if len(row) == 1 and not any(line.ticks for line in row[0].lines()):
+                found = self._cell_label(row[0])
+                if found is not None and found[0].match.field not in members:
+                    break
+                # A sub-heading spanning the table, or the shared question's own heading.
+                if found is not None:
+                    self.labelled.add(found[0].match.field.id)
+                index += 1
+                continue
+            break
+        if options < 2:
+            return None
+        return lines, last
 
     def _nested(self, cell: Cell) -> None:
         for block in cell.blocks:
@@ -369,6 +424,8 @@ class _Reader:
         if line.ticks or not line.text or line.placeholder_only:
             return None
         match = self.matcher.match(line.text)
+        if match is None and (looks_like_question(line) or line.text.rstrip().endswith(":")):
+            match = self.matcher.keyword_match(line.text)
         if match is None:
             return None
         return _Found(match, self._companions(match, line.text))
@@ -405,6 +462,8 @@ class _Reader:
             lines = self._give_companion(spec, found.companions[0], lines, source, confidence)
         read = min((line.confidence for line in lines), default=1.0)
         answer = read_value(spec, lines, source, confidence=min(confidence, read))
+        if answer is not None and spec.kind in ("choice", "choices") and answer.value:
+            self._linked_details(spec, answer, lines, source)
         if answer is None and lines:
             answer = unplaced(
                 spec.id,
@@ -416,6 +475,57 @@ class _Reader:
         if answer is not None and read < _UNSURE_READING:
             answer = _flag(answer, f"read by OCR with low confidence ({read:.0%})")
         self.sheet.offer(answer)
+
+    def _linked_details(
+        self, spec: FieldSpec, answer: Answer, lines: list[Line], source: Source
+    ) -> None:
+        """What is written beside a ticked option for the question its hint asks.
+
+        "☒ Registered charity (please provide registration number): 1167425":
+        the number answers ``registration_number``. An option whose printed
+        words ask for a detail and carry none leaves that question blank.
+        """
+        chosen = answer.value if isinstance(answer.value, list) else [answer.value]
+        pool = tuple((spec, option) for option in spec.options)
+        for line in lines:
+            for tick, words in line.tick_segments():
+                if not tick.checked or not words:
+                    continue
+                found = match_option(words, pool)
+                if found is None or found[1].id not in chosen:
+                    continue
+                option = found[1]
+                linked = self._linked_field(spec, option, words)
+                if linked is None:
+                    continue
+                detail = _detail_after(words, option)
+                if detail:
+                    self.labelled.add(linked.id)
+                    self.sheet.offer(read_text_value(linked, detail, source))
+                elif self._linked_field(spec, option, words, printed_only=True) is not None:
+                    self.labelled.add(linked.id)  # asked right here, and left blank
+
+    def _linked_field(
+        self, spec: FieldSpec, option: OptionSpec, words: str, *, printed_only: bool = False
+    ) -> FieldSpec | None:
+        """The text question an option's hint asks for ("please provide registration number")."""
+        hints = [_hint_of(words)]
+        if not printed_only:
+            hints += [_hint_of(label) for label in option.labels]
+        for hint in hints:
+            key = normalise(hint)
+            if len(key) < 6:
+                continue
+            for other in self.form.fields:
+                if other.kind != "text" or other.id == spec.id:
+                    continue
+                if any(
+                    (lb := normalise(head(label))) and (lb in key or key == lb)
+                    for label in other.labels
+                    if len(normalise(head(label))) >= 6
+                ):
+                    return other
+        return None
 
     def _give_group(
         self, group: str, lines: list[Line], source: Source, confidence: float, asked: FieldSpec
@@ -458,6 +568,72 @@ class _Reader:
         return [first]
 
 
+_TICK_WORDS = {"x", "xx", "✓", "✔", "☒", "☑", "✗", "✘", "yes", "y", "ticked", "[x]"}
+_UNTICK_WORDS = {"", "no", "n", "☐", "[ ]", "[]"}
+_LEADING_X = re.compile(r"^(?:[xX✓✔]|yes)\b[\s:.\-–]*(.+)$", re.S | re.I)
+
+
+def _grid_row(
+    row: list[Cell], pool: tuple[tuple[FieldSpec, OptionSpec], ...], yes_no: bool
+) -> Line | None:
+    """A row of "option words | tick" as a tick line, or None if it is not one."""
+    if len(row) < 2:
+        return None
+    words_cell, tick_cell = row[0], row[1]
+    words_lines = [line for line in words_cell.lines() if line.text or line.ticks]
+    if not words_lines or any(line.ticks for line in words_lines):
+        return None
+    words = " ".join(line.text for line in words_lines)
+    if yes_no:
+        return None
+    if match_option(words, pool) is None:
+        return None
+    checked, detail = _tick_cell(tick_cell)
+    if checked is None:
+        return None
+    text = f"{words}: {detail}" if detail else words
+    return Line(parts=[Tick(checked, "grid"), text], location=tick_cell.location)
+
+
+def _tick_cell(cell: Cell) -> tuple[bool | None, str]:
+    """Whether a tick cell is ticked, and any detail written in it; None if not a tick cell."""
+    lines = [line for line in cell.lines() if line.text or line.ticks]
+    ticks = [tick for line in lines for tick in line.ticks]
+    text = " ".join(line.text for line in lines).strip()
+    if ticks:
+        return any(t.checked for t in ticks), text
+    low = text.lower()
+    if low in _TICK_WORDS:
+        return True, ""
+    if low in _UNTICK_WORDS:
+        return False, ""
+    marked = _LEADING_X.match(text)
+    if marked:
+        return True, marked.group(1).strip()
+    # Words written in a tick cell with no tick: the applicant chose this option
+    # and wrote its detail (a registration number) where the tick goes.
+    return True, text
+
+
+def _hint_of(text: str) -> str:
+    """The words in brackets (or after the option) that ask for a detail."""
+    inside = re.findall(r"\(([^)]*)\)", text)
+    return " ".join(inside)
+
+
+def _detail_after(words: str, option: OptionSpec) -> str:
+    """The detail written after an option's words ("...: 1167425")."""
+    if ":" in words:
+        return words.rsplit(":", 1)[1].strip(" -–")
+    low = words.lower()
+    for label in sorted(option.labels, key=len, reverse=True):
+        if low.startswith(label.lower()):
+            rest = words[len(label) :]
+            rest = re.sub(r"^\s*\([^)]*\)", "", rest)
+            return rest.strip(" -–:;,.")
+    return ""
+
+
 def _right_partner(
     labels: list[tuple[Cell, tuple[_Found, list[Line]] | None]], index: int
 ) -> Cell | None:
@@ -477,15 +653,44 @@ def _cell_below(cell: Cell, row: list[Cell]) -> Cell | None:
     return None
 
 
+_QUESTION_NUMBER = re.compile(
+    r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):]\s+\D"
+    r"|^(?:question|q)\s*\d{1,2}\b",
+    re.IGNORECASE,
+)
+_DECLARATION = re.compile(
+    r"^(?:declaration\b|signed\b|signature\b|print name\b|date\s*:|"
+    r"i (?:confirm|declare|certify)\b|please note the following)",
+    re.IGNORECASE,
+)
+
+
+def looks_like_question(line: Line) -> bool:
+    """A paragraph set out as a question: numbered, bold, a heading, or a short one ending "?"."""
+    text = line.text
+    if not text or line.ticks or len(text.split()) > 30 or _looks_like_hint(line):
+        return False
+    if line.heading or _QUESTION_NUMBER.match(text):
+        return True
+    if line.bold and len(text.split()) <= 20:
+        return True
+    return text.rstrip().endswith("?") and len(text.split()) <= 25
+
+
+def _ends_answers(line: Line) -> bool:
+    """A line no answer runs into: a question set out as one, or the declaration."""
+    if _DECLARATION.match(line.text):
+        return True
+    return looks_like_question(line)
+
+
 def _looks_like_hint(line: Line) -> bool:
     text = line.text
     return bool(text) and (line.italic or (text.startswith("(") and text.endswith(")")))
 
 
 def _flag(answer: Answer, note: str) -> Answer:
-    return replace(
-        answer, flagged=True, note=note if not answer.note else f"{answer.note}; {note}"
-    )
+    return replace(answer, flagged=True, note=note if not answer.note else f"{answer.note}; {note}")
 
 
 def _flag_if_fuzzy(
