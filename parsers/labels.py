@@ -95,14 +95,20 @@ class LabelMatcher:
         if not words or len(words) > 12:
             return None
         best: dict[str, tuple[float, FieldSpec]] = {}
+        weight = self._stem_weights()
         for variant, spec in self._labels:
             theirs = _stems(variant)
             if not theirs:
                 continue
-            shared = len(words & theirs)
-            if shared < 2 and len(words) < 2:
+            shared = words & theirs
+            if not shared or (len(shared) < 2 and len(words) < 2):
                 continue  # one word ("New", "Yes") is an answer more often than a question
-            score = shared / len(words | theirs)
+            # Weighted by rarity: "sustained" says more than "project", which most labels
+            # have; mostly how much of the question's words the label explains.
+            got = sum(weight.get(w, 0.5) for w in shared)
+            score = 0.7 * got / sum(weight.get(w, 0.5) for w in words) + 0.3 * got / sum(
+                weight.get(w, 0.5) for w in theirs
+            )
             if score > best.get(spec.id, (0.0, spec))[0]:
                 best[spec.id] = (score, spec)
         ranked = sorted(best.values(), key=lambda item: item[0], reverse=True)
@@ -111,6 +117,16 @@ class LabelMatcher:
         if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < KEYWORD_MARGIN:
             return None
         return LabelMatch(ranked[0][1], 80.0 + 10 * ranked[0][0], False, "")
+
+    def _stem_weights(self) -> dict[str, float]:
+        """Each label stem's weight: 1 / the number of questions whose labels use it."""
+        if not hasattr(self, "_weights"):
+            fields: dict[str, set[str]] = {}
+            for variant, spec in self._labels:
+                for stem in _stems(variant):
+                    fields.setdefault(stem, set()).add(spec.id)
+            self._weights = {stem: 1.0 / len(ids) for stem, ids in fields.items()}
+        return self._weights
 
     def match(self, text: str) -> LabelMatch | None:
         """The question ``text`` asks, if it clearly asks one.
@@ -212,10 +228,74 @@ class LabelMatcher:
 KEYWORD_CUTOFF = 0.5
 KEYWORD_MARGIN = 0.17
 _STOP = frozenset(
-    "a an the of to for in on at by and or is are be been will would this that these those "
-    "your you we our us it its any all has have had do does did if please give provide "
-    "details detail what which who how where when why with from as there their they can "
-    "i me my no yes y n list tick".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "for",
+        "in",
+        "on",
+        "at",
+        "by",
+        "and",
+        "or",
+        "is",
+        "are",
+        "be",
+        "been",
+        "will",
+        "would",
+        "this",
+        "that",
+        "these",
+        "those",
+        "your",
+        "you",
+        "we",
+        "our",
+        "us",
+        "it",
+        "its",
+        "any",
+        "all",
+        "has",
+        "have",
+        "had",
+        "do",
+        "does",
+        "did",
+        "if",
+        "please",
+        "give",
+        "provide",
+        "details",
+        "detail",
+        "what",
+        "which",
+        "who",
+        "how",
+        "where",
+        "when",
+        "why",
+        "with",
+        "from",
+        "as",
+        "there",
+        "their",
+        "they",
+        "can",
+        "i",
+        "me",
+        "my",
+        "no",
+        "yes",
+        "y",
+        "n",
+        "list",
+        "tick",
+    ]
 )
 _SYNONYMS = {
     "money": "fund",
@@ -284,6 +364,26 @@ _SYNONYMS = {
     "charity": "regi",
     "registration": "regi",
     "registered": "regi",
+    "person": "name",
+    "impact": "impa",
+    "affect": "impa",
+    "reduced": "full",
+    "less": "full",
+    "partial": "full",
+    "objectives": "aims",
+    "purpose": "aims",
+    "description": "outl",
+    "describe": "outl",
+    "outline": "outl",
+    "summary": "outl",
+    "located": "loca",
+    "location": "loca",
+    "delivered": "loca",
+    "overall": "tota",
+    "whole": "tota",
+    "total": "tota",
+    "receive": "full",
+    "asked": "requ",
 }
 
 

@@ -350,8 +350,8 @@ class _Reader:
         options = 0
         index = start
         while index < len(rows):
+            option_row = _grid_row(rows[index], pool, spec.kind == "yesno")
             row = [c for c in rows[index] if not c.empty] or rows[index]
-            option_row = _grid_row(row, pool, spec.kind == "yesno")
             if option_row is not None:
                 lines.append(option_row)
                 options += 1

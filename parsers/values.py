@@ -44,6 +44,7 @@ _MONEY = re.compile(
     $""",
     re.VERBOSE,
 )
+_IN_WORDS = re.compile(r"\s*[(\[][A-Za-z ,\-]{3,}(?:pounds?)?[)\]]$")
 _SCALES = {"k": 1000, "thousand": 1000, "m": 1_000_000, "million": 1_000_000}
 
 
@@ -54,6 +55,8 @@ def parse_money(text: str) -> str:
     parentheses for negatives. Rejects ranges, several amounts and words.
     """
     cleaned = collapse_space(text).rstrip(".").strip()
+    # "£5,000.00 (five thousand)": the amount in words repeats the figure.
+    cleaned = _IN_WORDS.sub("", cleaned).rstrip(".").strip()
     negative = False
     if cleaned.startswith("(") and cleaned.endswith(")"):
         negative, cleaned = True, cleaned[1:-1].strip()
