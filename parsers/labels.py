@@ -226,9 +226,13 @@ class LabelMatcher:
 
 
 KEYWORD_CUTOFF = 0.5
-KEYWORD_MARGIN = 0.17
+KEYWORD_MARGIN = 0.1
 _STOP = frozenset(
     [
+        "than",
+        "met",
+        "meet",
+        "covered",
         "a",
         "an",
         "the",
@@ -367,9 +371,9 @@ _SYNONYMS = {
     "person": "name",
     "impact": "impa",
     "affect": "impa",
-    "reduced": "full",
-    "less": "full",
-    "partial": "full",
+    "reduced": "fulla",
+    "less": "fulla",
+    "partial": "fulla",
     "objectives": "aims",
     "purpose": "aims",
     "description": "outl",
@@ -382,8 +386,10 @@ _SYNONYMS = {
     "overall": "tota",
     "whole": "tota",
     "total": "tota",
-    "receive": "full",
+    "receive": "fulla",
     "asked": "requ",
+    "full": "fulla",
+    "worked": "outc",
 }
 
 

@@ -142,6 +142,17 @@ class _Reader:
             for name in control.names:
                 if _GENERIC_NAME.match(name):
                     continue  # "Text7", "Check Box3": the authoring tool's name says nothing
+                if isinstance(control.value, bool) and control.kind in (
+                    "checkbox",
+                    "formcheckbox",
+                    "pdf",
+                ):
+                    # A tick box named "Other (please define)" is the option "Other",
+                    # not the question that asks to define it.
+                    ticked = self._option_for_name(name)
+                    if ticked is not None and ticked[0].kind in ("choice", "choices"):
+                        self._control_tick(ticked[0], ticked[1], control)
+                        break
                 spec, confidence = self._field_for_name(name)
                 if spec is not None:
                     self.labelled.add(spec.id)
@@ -160,7 +171,9 @@ class _Reader:
         for spec in self.form.fields:
             if key == spec.id:
                 return spec, 1.0
-        match = self.matcher.match(name)
+        # A field's name or tooltip is a label by its nature: a reworded one is
+        # recognised by its words (and flagged, never exact).
+        match = self.matcher.match(name) or self.matcher.keyword_match(name)
         if match is None:
             return None, 0.0
         return match.field, 1.0 if match.exact else match.score / 100
