@@ -58,6 +58,9 @@ class LabelMatch:
     exact: bool
     rest: str
     """What follows the label in the same text (after a colon), for "Label: answer"."""
+    after: str = ""
+    """What follows a question mark in the same text: a hint, or (in a PDF that ran
+    the answer onto the question's line) the answer; the reader decides."""
 
 
 class LabelMatcher:
@@ -91,6 +94,7 @@ class LabelMatcher:
         the next one. The match is never exact, so its answer is flagged for an
         officer to confirm.
         """
+        asks = text.rstrip().endswith((":", "?"))
         words = _stems(normalise(head(_NUMBERING.sub("", text.strip(), count=1))))
         if not words or len(words) > 12:
             return None
@@ -101,8 +105,13 @@ class LabelMatcher:
             if not theirs:
                 continue
             shared = words & theirs
-            if not shared or (len(shared) < 2 and len(words) < 2):
-                continue  # one word ("New", "Yes") is an answer more often than a question
+            if not shared:
+                continue
+            if len(words) < 2 and not (asks and weight.get(next(iter(words)), 0.0) >= 1.0):
+                # One word ("New", "Yes") is an answer more often than a question,
+                # unless it is set out as one and only one question uses it
+                # ("Sustainability:", "Registration no.:").
+                continue
             # Weighted by rarity: "sustained" says more than "project", which most labels
             # have; mostly how much of the question's words the label explains.
             got = sum(weight.get(w, 0.5) for w in shared)
@@ -154,13 +163,15 @@ class LabelMatcher:
             # hint, or without it, then the answer after the colon.
             candidates[:0] = [(colon.group(1), True), (head(colon.group(1)), True)]
             rest = colon.group(2).strip()
+        question = stripped.find("?")
+        after = stripped[question + 1 :].strip() if question >= 0 else ""
         for candidate, keeps_rest in candidates:
             key = normalise(candidate)
             if key in self._exact:
-                return LabelMatch(self._exact[key], 100.0, True, rest if keeps_rest else "")
+                return LabelMatch(self._exact[key], 100.0, True, rest if keeps_rest else "", after)
         prefixed = self._prefix(normalise(stripped))
         if prefixed is not None:
-            return LabelMatch(prefixed, PREFIX_SCORE, False, "")
+            return LabelMatch(prefixed, PREFIX_SCORE, False, "", after)
         return self._fuzzy(normalise(head(stripped)), rest if colon else "")
 
     def _truncated(self, key: str) -> FieldSpec | None:

@@ -100,7 +100,9 @@ def read_answers(
     return reader.sheet.answers
 
 
-def settle(answers: dict[str, Answer], labelled: set[str], form: FormSpec) -> dict[str, Answer]:
+def settle(
+    answers: dict[str, Answer], labelled: set[str], form: FormSpec, *, scanned: bool = False
+) -> dict[str, Answer]:
     """Questions never found in a document that clearly is the form, marked for an officer.
 
     A form whose question we cannot find (a label reworded past recognition,
@@ -113,6 +115,19 @@ def settle(answers: dict[str, Answer], labelled: set[str], form: FormSpec) -> di
     if len(found) * 3 < len(form.fields):
         return answers
     settled = dict(answers)
+    if scanned:
+        # On a scan no tick found may be a tick OCR did not see: an officer looks,
+        # the applicant is not told. (Typed words OCR reads well: a blank answer
+        # space stays blank.)
+        for spec in form.fields:
+            current = settled.get(spec.id)
+            empty = current is None or (current.placed and current.value in ("", []))
+            if spec.id in labelled and empty and spec.kind in ("choice", "choices", "yesno"):
+                settled[spec.id] = unplaced(
+                    spec.id,
+                    current.source if current else Source("ocr", "scan"),
+                    "no tick could be read on the scan; check the form",
+                )
     for spec in form.fields:
         if spec.id not in found:
             settled[spec.id] = unplaced(
@@ -282,6 +297,10 @@ class _Reader:
 
     def _flush(self, pending: _Found | None, lines: list[Line], location: str) -> None:
         if pending is not None:
+            if not answer_lines(lines) and _answer_like(pending.match.after):
+                # "How much are you requesting …? £5,000": the answer ran onto the
+                # question's own line (PDF text of a paragraph form).
+                lines = [Line(parts=[pending.match.after], location=location)]
             self._give(pending, lines, "paragraph", f"after {location}" if location else "")
 
     # --- tables ----------------------------------------------------------
@@ -463,10 +482,15 @@ class _Reader:
 
     def _give(self, found: _Found, lines: list[Line], kind: SourceKind, location: str) -> None:
         spec = found.match.field
-        self.labelled.add(spec.id)
         confidence = 1.0 if found.match.exact else found.match.score / 100
         source = Source(kind, location)
         lines = answer_lines(lines)
+        if not lines and confidence < _FUZZY_FLAG_BELOW:
+            # A loosely recognised label with nothing after it may be a heading that
+            # only looks like the question ("Name and address of project lead"):
+            # it proves no answer blank. The question counts as not found.
+            return
+        self.labelled.add(spec.id)
         if spec.group and spec.kind == "choices":
             self._give_group(spec.group, lines, source, confidence, spec)
             return
@@ -695,6 +719,18 @@ def _ends_answers(line: Line) -> bool:
     if _DECLARATION.match(line.text):
         return True
     return looks_like_question(line)
+
+
+_HINT_WORDS = re.compile(
+    r"^(?:\(|\[|e\.g|eg\b|for example|please|use this|include|tick|list|describe|"
+    r"if |who |what |how |where |this |maximum|max\b)",
+    re.IGNORECASE,
+)
+
+
+def _answer_like(text: str) -> bool:
+    """Words after a question mark that are an answer, not the question's hint."""
+    return bool(text) and not _HINT_WORDS.match(text) and not text.rstrip().endswith("?")
 
 
 def _looks_like_hint(line: Line) -> bool:

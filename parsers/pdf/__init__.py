@@ -109,7 +109,7 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
     placed = sum(1 for answer in answers.values() if answer.placed)
     parsed.form_found = placed >= max(3, len(form.fields) // 6)
     if parsed.form_found:
-        parsed.answers = settle(answers, labelled, form)
+        parsed.answers = settle(answers, labelled, form, scanned=fmt == "pdf-ocr")
     return parsed
 
 
