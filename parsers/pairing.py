@@ -336,16 +336,22 @@ class _Reader:
                 if partner is not None and not partner.empty:
                     # Words under a label in its own cell, beside a filled answer cell,
                     # are its hint (in scans they are not italic any more).
-                    self._give(label_found, partner.lines(), "table-cell", partner.location)
+                    self._give(
+                        label_found, partner.lines(), "table-cell", partner.location, space=True
+                    )
                 elif own_lines:
                     self._give(label_found, own_lines, "table-cell", cell.location)
                 elif partner is not None:
-                    self._give(label_found, partner.lines(), "table-cell", partner.location)
+                    self._give(
+                        label_found, partner.lines(), "table-cell", partner.location, space=True
+                    )
                 elif next_is_answers and next_row is not None:
                     below = _cell_below(cell, next_row)
                     if below is not None:
                         used_next = True
-                        self._give(label_found, below.lines(), "table-cell", below.location)
+                        self._give(
+                            label_found, below.lines(), "table-cell", below.location, space=True
+                        )
                 elif label_found.match.rest:
                     rest = Line(parts=[label_found.match.rest], location=cell.location)
                     self._give(label_found, [rest], "table-cell", cell.location)
@@ -480,12 +486,26 @@ class _Reader:
         self.labelled.add(spec.id)
         self.sheet.offer(unplaced(spec.id, Source("paragraph", location), why))
 
-    def _give(self, found: _Found, lines: list[Line], kind: SourceKind, location: str) -> None:
+    def _give(
+        self,
+        found: _Found,
+        lines: list[Line],
+        kind: SourceKind,
+        location: str,
+        *,
+        space: bool = False,
+    ) -> None:
+        """Offer the answer ``lines`` give to ``found``'s question.
+
+        ``space`` says the lines come from the question's own answer cell (beside
+        or below its label): empty, it is a blank answer whatever the label's
+        wording; after a paragraph, only a label recognised with confidence is.
+        """
         spec = found.match.field
         confidence = 1.0 if found.match.exact else found.match.score / 100
         source = Source(kind, location)
         lines = answer_lines(lines)
-        if not lines and confidence < _FUZZY_FLAG_BELOW:
+        if not lines and confidence < _FUZZY_FLAG_BELOW and not space:
             # A loosely recognised label with nothing after it may be a heading that
             # only looks like the question ("Name and address of project lead"):
             # it proves no answer blank. The question counts as not found.
