@@ -147,6 +147,7 @@ class _Reader:
         # A cell is asked "are you a label?" several times (as itself, as the row
         # below another); the answer does not change.
         self._cell_labels: dict[int, tuple[_Found, list[Line]] | None] = {}
+        self._label_position: set[int] = set()
         self.labelled: set[str] = set()
         """Questions whose label or machine key was seen, answered or not."""
 
@@ -308,6 +309,16 @@ class _Reader:
     def table(self, table: Table) -> None:
         consumed: set[int] = set()
         rows = table.rows
+        for row in rows:
+            # A cell at the left of an answer cell stands where a question stands:
+            # a question worded past the known labels is recognised there by its words.
+            if len(row) in (2, 4):
+                for index in range(0, len(row), 2):
+                    left, right = row[index].text, row[index + 1].text
+                    # (Not when the right cell repeats the left one's words: a PDF
+                    # table whose rulings cut a paragraph, not a question and answer.)
+                    if right and left and not right.startswith(left):
+                        self._label_position.add(id(row[index]))
         for r, row in enumerate(rows):
             if r in consumed:
                 continue
@@ -440,7 +451,7 @@ class _Reader:
         lines = [line for line in cell.lines() if line.text or line.ticks]
         if not lines or lines[0].ticks:
             return None
-        found = self._label(lines[0])
+        found = self._label(lines[0], positional=id(cell) in self._label_position)
         consumed = 1
         if found is None and len(lines) > 1 and not lines[1].ticks:
             # Labels wrapped onto two paragraphs.
@@ -458,11 +469,13 @@ class _Reader:
 
     # --- labels and answers ------------------------------------------------
 
-    def _label(self, line: Line) -> _Found | None:
+    def _label(self, line: Line, *, positional: bool = False) -> _Found | None:
         if line.ticks or not line.text or line.placeholder_only:
             return None
         match = self.matcher.match(line.text)
-        if match is None and (looks_like_question(line) or line.text.rstrip().endswith(":")):
+        if match is None and (
+            positional or looks_like_question(line) or line.text.rstrip().endswith(":")
+        ):
             match = self.matcher.keyword_match(line.text)
         if match is None:
             return None

@@ -161,7 +161,12 @@ def parse_email(text: str) -> str:
         cleaned = cleaned[7:]
     cleaned = cleaned.strip("<>. ")
     joined = re.sub(r"\s+", "", cleaned)
-    if " " in cleaned and cleaned.count("@") == 1 and _EMAIL.match(joined):
+    if (
+        " " in cleaned
+        and cleaned.count("@") == 1
+        and not _EMAIL.match(cleaned.split()[0])
+        and _EMAIL.match(joined)
+    ):
         cleaned = joined  # an address wrapped in a narrow cell ("name@exam ple.org")
     if not _EMAIL.match(cleaned):
         raise ValueNotReadable(f"{text.strip()!r} is not an email address")
