@@ -729,7 +729,9 @@ _QUESTION_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _DECLARATION = re.compile(
-    r"^(?:declaration\b|signed\b|signature\b|print name\b|date\s*:|"
+    r"^(?:[A-H]\s?[:.)]\s+[A-Z][a-z]|section\s+[A-H1-9]\b|"
+    r"name and address of (?:the )?project|"
+    r"declaration\b|signed\b|signature\b|print name\b|date\s*:|"
     r"i (?:confirm|declare|certify)\b|please note the following)",
     re.IGNORECASE,
 )
