@@ -350,6 +350,18 @@ class _Reader:
                     self._give(
                         label_found, partner.lines(), "table-cell", partner.location, space=True
                     )
+                elif (
+                    own_lines
+                    and partner is None
+                    and next_is_answers
+                    and next_row is not None
+                    and (below := _cell_below(cell, next_row)) is not None
+                    and not below.empty
+                ):
+                    # Words under a label in its own cell, above a filled answer row,
+                    # are its hint too.
+                    used_next = True
+                    self._give(label_found, below.lines(), "table-cell", below.location, space=True)
                 elif own_lines:
                     self._give(label_found, own_lines, "table-cell", cell.location)
                 elif partner is not None:
