@@ -286,6 +286,8 @@ class _Reader:
                 else:
                     pending = found
                 continue
+            if pending is not None and not collected and _HINT_WORDS.match(block.text):
+                continue  # the question's hint ("e.g. …", "Who is your work aimed at …?")
             if block.heading or _ends_answers(block):
                 # A heading, another question we do not know, or the declaration:
                 # the answer before it has ended.
@@ -729,10 +731,13 @@ def _right_partner(
 
 def _cell_below(cell: Cell, row: list[Cell]) -> Cell | None:
     start, end = cell.column, cell.column + cell.span
-    for candidate in row:
-        if candidate.column < end and candidate.column + candidate.span > start:
-            return candidate
-    return None
+    under = [c for c in row if c.column < end and c.column + c.span > start]
+    if len(under) > 1:
+        # Cells that claim the same columns (a scan's table finder can say so):
+        # the one that holds words is the answer, not an empty sliver beside it.
+        filled = [c for c in under if not c.empty]
+        return filled[0] if len(filled) == 1 else under[0]
+    return under[0] if under else None
 
 
 _QUESTION_NUMBER = re.compile(
