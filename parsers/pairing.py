@@ -311,16 +311,7 @@ class _Reader:
     def table(self, table: Table) -> None:
         consumed: set[int] = set()
         rows = table.rows
-        for row in rows:
-            # A cell at the left of an answer cell stands where a question stands:
-            # a question worded past the known labels is recognised there by its words.
-            if len(row) in (2, 4):
-                for index in range(0, len(row), 2):
-                    left, right = row[index].text, row[index + 1].text
-                    # (Not when the right cell repeats the left one's words: a PDF
-                    # table whose rulings cut a paragraph, not a question and answer.)
-                    if right and left and not right.startswith(left):
-                        self._label_position.add(id(row[index]))
+        self._mark_positions(table)
         for r, row in enumerate(rows):
             if r in consumed:
                 continue
@@ -440,7 +431,20 @@ class _Reader:
             if isinstance(block, Table):
                 self.table(block)
 
+    def _mark_positions(self, table: Table) -> None:
+        """Cells left of an answer cell stand where a question stands: a question
+        worded past the known labels is recognised there by its words."""
+        for row in table.rows:
+            if len(row) in (2, 4):
+                for index in range(0, len(row), 2):
+                    left, right = row[index].text, row[index + 1].text
+                    # (Not when the right cell repeats the left one's words: a PDF
+                    # table whose rulings cut a paragraph, not a question and answer.)
+                    if right and left and not right.startswith(left):
+                        self._label_position.add(id(row[index]))
+
     def _has_labels(self, table: Table) -> bool:
+        self._mark_positions(table)
         return any(self._cell_label(cell) for row in table.rows for cell in row) or any(
             self._has_labels(b)
             for row in table.rows
