@@ -32,6 +32,7 @@ PLACEHOLDERS = {
 }
 _BULLET = re.compile(r"(?m)^[ \t]*[•▪◦●■·*\-–][ \t]+")
 """A list bullet typed at the start of a line: like Word's own list numbering, not the answer."""
+_NOT_APPLICABLE = re.compile(r"n\s*[/I|l1]\s*a\.?|n\.a\.?", re.IGNORECASE)
 _WRAPPED_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s]+ [^\s]*\.[a-z]{2,}[^\s]*", re.I)
 _LEADING_MONEY = re.compile(
     r"^\s*((?:£|GBP)\s*[\d,]+(?:\.\d{1,2})?|[\d,]+(?:\.\d{1,2})?)\b\s*(.*)$"
@@ -94,6 +95,8 @@ def read_text_value(
             return _choice_from_text(spec, raw, source, confidence)
         else:
             value = collapse_space(_BULLET.sub("", raw))
+            if _NOT_APPLICABLE.fullmatch(value):
+                value = "N/A"  # OCR's "NIA", "N / A", "n/a"
             if _WRAPPED_ADDRESS.fullmatch(value):
                 value = value.replace(" ", "")  # a web address wrapped in a narrow cell
     except ValueNotReadable as exc:

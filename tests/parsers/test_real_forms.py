@@ -286,3 +286,16 @@ def test_retyped_numbered_and_reworded_questions_are_recognised(judged: Any) -> 
     assert fields["contact_name"] == "Jo Bloggs"
     assert fields["contact_email"] == "jo@medwayyouth.org.uk"
     assert fields["amount_requested"] == "5000.00"
+
+
+@pytest.mark.parametrize("written", ["N/A", "n/a", "NIA", "N / A", "N|A"])
+def test_not_applicable_reads_the_same_however_ocr_or_people_write_it(
+    written: str, kent: FormSpec
+) -> None:
+    from parsers.answers import read_text_value
+    from parsers.model import Source
+
+    spec = kent.field("previous_funding")
+    answer = read_text_value(spec, written, Source("ocr", "page 1"))
+
+    assert answer is not None and answer.value == "N/A"
