@@ -86,7 +86,7 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
                 "the PDF is an XFA (Adobe LiveCycle) form; please print it to PDF or send DOCX"
             )
         if scanned and len(filled) < 3:
-            _read_scans(document, scanned, pages, limits, warnings)
+            _read_scans(document, scanned, pages, limits, warnings, LabelMatcher(form))
     finally:
         document.close()
     labelled: set[str] = set()
@@ -141,8 +141,13 @@ def _read_scans(
     pages: list[Page],
     limits: PdfLimits,
     warnings: list[str],
+    matcher: LabelMatcher | None = None,
 ) -> None:
-    """OCR the scanned pages in place, within the page count and time the limits allow."""
+    """OCR the scanned pages in place, within the page count and time the limits allow.
+
+    When the first scanned page shows none of the form's questions, the rest are
+    not read: a scan that is not the form (a letter, a photo, a report) is given
+    up in one page's time, not many."""
     from parsers.pdf.ocr import OcrFailed, OcrUnavailable, ocr_page, scan_dpi
 
     readable = any(p.segments for p in pages)
@@ -169,3 +174,11 @@ def _read_scans(
             warnings.append(f"scanned page {index + 1} could not be read: {exc}")
         finally:
             page.close()
+        if done == 0 and matcher is not None and len(scanned) > 1:
+            texts = [segment.text for segment in pages[index].segments if segment.text]
+            if not any(matcher.match(text) for text in texts[:400]):
+                warnings.append(
+                    "the first scanned page shows none of the form's questions; "
+                    "the other scanned pages were not read"
+                )
+                break
