@@ -33,6 +33,10 @@ _GENERIC_NAME = re.compile(
 )
 _RANK = {"content-control": 0, "form-field": 0, "pdf-field": 0, "table-cell": 1}
 _FUZZY_FLAG_BELOW = 0.95
+_BLANK_CELL_LABEL = 0.9
+"""How sure a label must be for its empty answer cell to make the answer "missing";
+below it the question counts as not found, and an officer checks (an empty cell
+beside a label we took for another question must not tell an applicant off)."""
 _UNSURE_READING = 0.7
 """Below this OCR word confidence an answer is flagged for an officer to confirm.
 
@@ -536,7 +540,7 @@ class _Reader:
         confidence = 1.0 if found.match.exact else found.match.score / 100
         source = Source(kind, location)
         lines = answer_lines(lines)
-        if not lines and confidence < _FUZZY_FLAG_BELOW and not space:
+        if not lines and confidence < (_BLANK_CELL_LABEL if space else _FUZZY_FLAG_BELOW):
             # A loosely recognised label with nothing after it may be a heading that
             # only looks like the question ("Name and address of project lead"):
             # it proves no answer blank. The question counts as not found.
@@ -575,7 +579,8 @@ class _Reader:
         """
         chosen = answer.value if isinstance(answer.value, list) else [answer.value]
         pool = tuple((spec, option) for option in spec.options)
-        for line in lines:
+        for index, line in enumerate(lines):
+            following = lines[index + 1] if index + 1 < len(lines) else None
             for tick, words in line.tick_segments():
                 if not tick.checked or not words:
                     continue
@@ -590,8 +595,12 @@ class _Reader:
                 if detail:
                     self.labelled.add(linked.id)
                     self.sheet.offer(read_text_value(linked, detail, source))
-                elif self._linked_field(spec, option, words, printed_only=True) is not None:
-                    self.labelled.add(linked.id)  # asked right here, and left blank
+                elif self._linked_field(spec, option, words, printed_only=True) is not None and (
+                    following is None or following.ticks or not following.text
+                ):
+                    # Asked right here, and left blank. (Words on a line of their own
+                    # after it may be the detail, wrapped: then it is not shown blank.)
+                    self.labelled.add(linked.id)
 
     def _linked_field(
         self, spec: FieldSpec, option: OptionSpec, words: str, *, printed_only: bool = False
