@@ -1,6 +1,12 @@
 """Field-level and status-level accuracy of the parsers on the corpus, per shape.
 
     python -m bench.accuracy [--shape SHAPE] [--show] [--rescan N]
+                             [--variations dev|sealed|both|none]
+
+With ``--variations`` (default ``dev``) it also reports the variation corpus
+(``python -m fixtures.variations`` makes it under ``var/variations``; see
+:mod:`bench.variations`): its development half, or the sealed half, which is
+run only to report, never to tune.
 
 Each corpus document is parsed as ``intake parse`` would (``parse_document``, then
 the checks of the Safer in Kent Fund at the document's ``received`` time) and
@@ -207,8 +213,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rescan", type=int, default=0, metavar="N", help="N fresh scans of each printed form"
     )
+    parser.add_argument(
+        "--variations",
+        choices=("dev", "sealed", "both", "none"),
+        default="dev",
+        help="which half of the variation corpus to report (sealed: only to report)",
+    )
+    parser.add_argument("--only-variations", action="store_true", help="skip the fixed corpus")
     args = parser.parse_args(argv)
-    print(report(run(args.corpus, args.shape, args.rescan), show=args.show))
+    if not args.only_variations:
+        print(report(run(args.corpus, args.shape, args.rescan), show=args.show))
+    if args.variations != "none":
+        from bench import variations
+        from fixtures.variations import OUT
+
+        if not (OUT / "manifest.json").exists():
+            print(f"\nno variation corpus in {OUT}: make it with python -m fixtures.variations")
+            return 0
+        halves = ("dev", "sealed") if args.variations == "both" else (args.variations,)
+        shape = args.shape if args.only_variations else None
+        print(variations.report(variations.run(OUT, halves, shape), show=args.show))
     return 0
 
 

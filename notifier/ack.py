@@ -259,8 +259,8 @@ def _greeting(bid: BidSummary) -> str:
 
 def _received(bid: BidSummary, now: datetime) -> list[str]:
     paragraphs = [_thanks(bid), *_what_arrived(bid), _reference(bid)]
-    final = [p for p in bid.problems if p.code in _FINAL_CODES]
-    if bid.status == "complete" or not bid.problems:
+    final = [p for p in bid.told if p.code in _FINAL_CODES]
+    if bid.status == "complete" or not bid.told:
         paragraphs.append(
             _fill(
                 "Your application form is complete: every question we need is answered "
@@ -268,9 +268,16 @@ def _received(bid: BidSummary, now: datetime) -> list[str]:
                 "to do anything more for now."
             )
         )
+        if bid.unsure:
+            paragraphs.append(
+                _fill(
+                    "A member of the team will check some of your answers against your "
+                    "form by hand; you do not need to send anything for that."
+                )
+            )
     elif final:
         paragraphs.append(_fill("We are sorry, but we cannot consider this application:"))
-        paragraphs.append(_problem_list(bid.problems))
+        paragraphs.append(_problem_list(bid.told))
         paragraphs.append(
             _fill(
                 "If you think we have got this wrong, please reply to this email and a "
@@ -279,7 +286,7 @@ def _received(bid: BidSummary, now: datetime) -> list[str]:
         )
         return [*paragraphs, *_next_steps(bid, now, considered=False)]
     else:
-        count = len(bid.problems)
+        count = len(bid.told)
         lead = (
             "Your application cannot be considered as it stands"
             if bid.status == "ineligible"
@@ -287,7 +294,7 @@ def _received(bid: BidSummary, now: datetime) -> list[str]:
         )
         things = "one thing" if count == 1 else f"{count} things"
         paragraphs.append(_fill(f"{lead}. We found {things} to put right:"))
-        paragraphs.append(_problem_list(bid.problems))
+        paragraphs.append(_problem_list(bid.told))
         paragraphs.append(_resubmit(bid, now))
     return [*paragraphs, *_next_steps(bid, now, considered=True)]
 
@@ -344,8 +351,8 @@ def _request_info(ack: Acknowledgement, now: datetime) -> list[str]:
             "we need some more information from you:"
         )
     ]
-    if bid.problems:
-        paragraphs.append(_problem_list(bid.problems))
+    if bid.told:
+        paragraphs.append(_problem_list(bid.told))
     if ack.note and ack.note.strip():
         note = "\n".join(_fill(line, indent="    ") for line in clean(ack.note).strip().split("\n"))
         paragraphs.append(f"A note from the officer:\n{note}")

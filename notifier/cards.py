@@ -71,7 +71,7 @@ def triage_card(bid: BidSummary) -> Payload:
     if progress:
         head.append(_section_fields(progress))
     tail = [_context(bid), _actions(bid)]
-    if bid.to_check:
+    if bid.to_check or bid.unsure:
         tail.insert(0, _mrkdwn_section(_check_text(bid)))
     budget = MAX_BLOCKS - len(head) - len(tail)
     problems = [_mrkdwn_section(text) for text in _problem_sections(bid, budget)]
@@ -80,9 +80,14 @@ def triage_card(bid: BidSummary) -> Payload:
 
 def _check_text(bid: BidSummary) -> str:
     """The answers read with doubt, in one section: an officer confirms them on the form."""
-    count = len(bid.to_check)
+    count = len(bid.to_check) + len(bid.unsure)
     heading = f"*{count} answer{'s' if count != 1 else ''} to check against the form*"
-    return _packed(heading, map(check_words, bid.to_check), 1)[0]
+    return _packed(heading, _check_lines(bid), 1)[0]
+
+
+def _check_lines(bid: BidSummary) -> list[str]:
+    """Answers the reader could not place (never told to the applicant), then doubtful ones."""
+    return [*map(problem_words, bid.unsure), *map(check_words, bid.to_check)]
 
 
 def check_words(check: CheckLine) -> str:
@@ -164,16 +169,16 @@ def console_card(bid: BidSummary, *, width: int = 78) -> str:
         lines.extend(f"│ {'':<{label_width}}{more}" for more in wrapped[1:])
 
     lines.append("│")
-    if bid.problems:
-        count = len(bid.problems)
+    if bid.told:
+        count = len(bid.told)
         heading = f"{count} problem{'s' if count != 1 else ''}:"
-        lines += _console_list(heading, "•", map(problem_words, bid.problems), inner)
+        lines += _console_list(heading, "•", map(problem_words, bid.told), inner)
     else:
         lines.append("│ No problems found.")
-    if bid.to_check:
-        count = len(bid.to_check)
+    if bid.to_check or bid.unsure:
+        count = len(bid.to_check) + len(bid.unsure)
         heading = f"{count} answer{'s' if count != 1 else ''} to check against the form:"
-        lines += _console_list(heading, "?", map(check_words, bid.to_check), inner)
+        lines += _console_list(heading, "?", _check_lines(bid), inner)
     footer = f"Ref {bid.ref} · version {bid.version} · {one_line(bid.office_name)}"
     lines.append(f"└─ {shorten(footer, inner - 4)} ─")
     return "\n".join(lines)
@@ -256,13 +261,13 @@ def _mrkdwn_section(text: str) -> dict[str, Any]:
 
 def _problem_sections(bid: BidSummary, budget: int) -> list[str]:
     """Pack the problem lines into at most ``budget`` sections of Slack's size."""
-    if not bid.problems:
-        if bid.status == "complete":
+    if not bid.told:
+        if bid.status == "complete" and not bid.unsure:
             return ["*No problems found:* every required question is answered."]
         return []
-    count = len(bid.problems)
+    count = len(bid.told)
     heading = f"*{count} problem{'s' if count != 1 else ''} to resolve*"
-    return _packed(heading, map(problem_words, bid.problems), budget)
+    return _packed(heading, map(problem_words, bid.told), budget)
 
 
 def _packed(heading: str, items: Iterable[str], budget: int) -> list[str]:
@@ -308,7 +313,7 @@ def _context(bid: BidSummary) -> dict[str, Any]:
 
 def _actions(bid: BidSummary) -> dict[str, Any]:
     buttons = [_button(ACTION_ASSIGN, "Assign to me", bid.ref)]
-    if bid.problems:
+    if bid.told:
         buttons.append(_button(ACTION_REQUEST_INFO, "Request missing info", bid.ref))
     buttons += [
         _button(ACTION_ELIGIBLE, "Mark eligible", bid.ref, style="primary"),
@@ -345,6 +350,8 @@ def _fallback_text(bid: BidSummary) -> str:
         text += f": {one_line(bid.project)}"
     if amount := amount_line(bid):
         text += f", {amount}"
-    count = len(bid.problems)
+    count = len(bid.told)
     text += f" — {STATUS_TITLES[bid.status].lower()}, {count} problem{'s' if count != 1 else ''}"
+    if bid.unsure:
+        text += f", {len(bid.unsure)} to check on the form"
     return truncate(escape_mrkdwn(text), MAX_FALLBACK)

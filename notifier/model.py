@@ -14,7 +14,7 @@ from typing import Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ProblemCode = Literal[
-    "missing", "invalid", "too_long", "over_limit", "late", "no_round", "unreadable"
+    "missing", "invalid", "too_long", "over_limit", "late", "no_round", "unreadable", "unsure"
 ]
 BidStatus = Literal["complete", "incomplete", "ineligible", "unreadable"]
 AckKind = Literal["received", "request_info", "no_form", "claim_notice", "claim_received"]
@@ -111,6 +111,16 @@ class BidSummary:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {self.timezone!r}") from exc
+
+    @property
+    def told(self) -> tuple[ProblemLine, ...]:
+        """The problems an applicant is told of: all but ``unsure`` ones."""
+        return tuple(p for p in self.problems if p.code != "unsure")
+
+    @property
+    def unsure(self) -> tuple[ProblemLine, ...]:
+        """Answers the reader could not place: an officer checks them on the form."""
+        return tuple(p for p in self.problems if p.code == "unsure")
 
     @property
     def zone(self) -> ZoneInfo:

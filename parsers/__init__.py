@@ -47,6 +47,8 @@ def parse_document(data: bytes, form: FormSpec) -> ParsedDocument:
     Raises :class:`UnreadableDocument` (with a reason for officers) when the
     file is not a form we can read.
     """
+    if not data.strip():
+        raise UnsupportedDocument("the file is empty, not a Word (.docx) or PDF document")
     kind = sniff(data)
     if kind in ("docx", "pdf"):
         try:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from parsers.blocks import Line, Tick
 from parsers.errors import ValueNotReadable
 from parsers.labels import match_option, normalise
-from parsers.model import Answer, FieldSpec, OptionSpec, Source, Value
+from parsers.model import Answer, FieldSpec, OptionSpec, Source, Value, unplaced
 from parsers.values import collapse_space, parse_email, parse_money, parse_uk_date, parse_yes_no
 
 PLACEHOLDERS = {
@@ -30,6 +30,10 @@ PLACEHOLDERS = {
         "Insert text here",
     )
 }
+_BULLET = re.compile(r"(?m)^[ \t]*[•▪◦●■·*\-–][ \t]+")
+"""A list bullet typed at the start of a line: like Word's own list numbering, not the answer."""
+_NOT_APPLICABLE = re.compile(r"n\s*[/I|l1]\s*a\.?|n\.a\.?", re.IGNORECASE)
+_WRAPPED_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s]+ [^\s]*\.[a-z]{2,}[^\s]*", re.I)
 _LEADING_MONEY = re.compile(
     r"^\s*((?:£|GBP)\s*[\d,]+(?:\.\d{1,2})?|[\d,]+(?:\.\d{1,2})?)\b\s*(.*)$"
 )
@@ -90,7 +94,11 @@ def read_text_value(
         elif spec.kind in ("choice", "choices"):
             return _choice_from_text(spec, raw, source, confidence)
         else:
-            value = collapse_space(raw)
+            value = collapse_space(_BULLET.sub("", raw))
+            if _NOT_APPLICABLE.fullmatch(value):
+                value = "N/A"  # OCR's "NIA", "N / A", "n/a"
+            if _WRAPPED_ADDRESS.fullmatch(value):
+                value = value.replace(" ", "")  # a web address wrapped in a narrow cell
     except ValueNotReadable as exc:
         return Answer(spec.id, raw, None, source, confidence, error=str(exc))
     return Answer(spec.id, raw, value, source, confidence)
@@ -118,6 +126,7 @@ def _read_choice(
     pool = pool or _option_pool(spec)
     if any(line.ticks for line in lines):
         lines = [_leading_mark(line) for line in lines]
+    lines = _join_wrapped_options(lines, pool)
     segments = [seg for line in lines for seg in line.tick_segments()]
     if not segments:
         return _choice_from_text(spec, lines_text(lines), source, confidence)
@@ -140,6 +149,10 @@ def _read_choice(
     if not seen_any_option and not chosen:
         return None
     note = f"ticked but not one of the options: {'; '.join(unknown)}" if unknown else None
+    if unknown and not chosen:
+        # A tick we cannot tie to an option is an answer we could not place, not
+        # a missing one: an officer reads it on the form.
+        return unplaced(spec.id, source, note or "", raw)
     if spec.kind == "choices":
         value: Value = sorted(set(chosen))
         return Answer(spec.id, raw, value, source, confidence, flagged=bool(unknown), note=note)
@@ -162,6 +175,24 @@ def _read_choice(
         flagged=bool(unknown),
         note=note,
     )
+
+
+def _join_wrapped_options(
+    lines: Sequence[Line], pool: tuple[tuple[FieldSpec, OptionSpec], ...]
+) -> list[Line]:
+    """An option's words wrapped onto a line of their own (a PDF's narrow column), rejoined."""
+    out: list[Line] = []
+    for line in lines:
+        previous = out[-1] if out else None
+        if previous is not None and previous.ticks and not line.ticks and line.text:
+            last = previous.tick_segments()[-1][1]
+            alone = match_option(last, pool) if last else None
+            joined = match_option(f"{last} {line.text}", pool) if last else None
+            if joined is not None and (alone is None or joined[2] > alone[2]):
+                out[-1] = Line(parts=[*previous.parts, " " + line.text], location=previous.location)
+                continue
+        out.append(line)
+    return out
 
 
 _MARK_TOKEN = re.compile(r"^([^\w\s£(\[]{1,2}|[XxVvYJ✓✔]{1,2})\s+(\S.*)$", re.S)
@@ -193,13 +224,13 @@ def _choice_from_text(
     for piece in pieces:
         found = match_option(piece, _option_pool(spec))
         if found is None:
-            return Answer(
+            # Words we cannot tie to an option: an officer reads them on the form
+            # (the applicant did answer; "not one of the options" would wrong them).
+            return unplaced(
                 spec.id,
-                raw,
-                None,
                 source,
-                confidence,
-                error=f"{collapse_space(piece)!r} is not one of the options",
+                f"the answer {collapse_space(piece)[:80]!r} is not one of the options",
+                raw,
             )
         chosen.append(found[1].id)
         scores.append(found[2] / 100)
@@ -229,7 +260,7 @@ def _read_ticked_yes_no(
         return Answer(spec.id, raw, None, source, confidence, error="both Yes and No are ticked")
     if all(not t.checked for line in lines for t in line.ticks):
         return None
-    return Answer(spec.id, raw, None, source, confidence, error="no Yes or No is ticked")
+    return unplaced(spec.id, source, "a box is ticked but not beside Yes or No", raw)
 
 
 __all__ = ["Tick", "answer_lines", "read_text_value", "read_value", "split_leading_amount"]

@@ -46,6 +46,7 @@ class Line:
     location: str = ""
     italic: bool = False
     heading: bool = False
+    bold: bool = False
     controls: list[Control] = field(default_factory=list)
     placeholder_only: bool = False
     confidence: float = 1.0

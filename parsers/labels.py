@@ -25,6 +25,12 @@ PREFIX_MIN_WORDS = 4
 MARGIN = 4.0
 _HINT_START = re.compile(r"[?:(\[\n]|\s[-–—]\s|\.\s")
 _NON_WORD = re.compile(r"[^a-z0-9£&/+]+")
+_NUMBERING = re.compile(
+    r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):\-]?\s+(?=[^\d\s])",
+    re.IGNORECASE,
+)
+"""Numbers put before a label: "1.", "7)", "Q7", "Question 7:", "A1", "B.2"."""
+_TRUNCATED = re.compile(r"\s*(?:…|\.\.\.)\s*[?:]?\s*$")
 _TICK_PREFIX = re.compile(r"^[\s☐☒☑✓✔✗✘□■▢▣⊠]+")
 
 
@@ -52,6 +58,9 @@ class LabelMatch:
     exact: bool
     rest: str
     """What follows the label in the same text (after a colon), for "Label: answer"."""
+    after: str = ""
+    """What follows a question mark in the same text: a hint, or (in a PDF that ran
+    the answer onto the question's line) the answer; the reader decides."""
 
 
 class LabelMatcher:
@@ -75,6 +84,59 @@ class LabelMatcher:
             if variant.count(" ") >= PREFIX_MIN_WORDS - 1:
                 self._long.setdefault(variant.split(" ", 1)[0], []).append((variant, spec))
 
+    def keyword_match(self, text: str) -> LabelMatch | None:
+        """A question worded past the known labels, recognised by its content words.
+
+        Only for text that looks like a question (the caller says so: numbered,
+        bold, a heading, ending in "?" or ":"). "How will the shortfall be met?",
+        "Amount of grant applied for": the words' stems are compared with each
+        label's, and the best question must share most of them and clearly beat
+        the next one. The match is never exact, so its answer is flagged for an
+        officer to confirm.
+        """
+        asks = text.rstrip().endswith((":", "?"))
+        words = _stems(normalise(head(_NUMBERING.sub("", text.strip(), count=1))))
+        if not words or len(words) > 12:
+            return None
+        best: dict[str, tuple[float, FieldSpec]] = {}
+        weight = self._stem_weights()
+        for variant, spec in self._labels:
+            theirs = _stems(variant)
+            if not theirs:
+                continue
+            shared = words & theirs
+            if not shared:
+                continue
+            if len(words) < 2 and not (asks and weight.get(next(iter(words)), 0.0) >= 1.0):
+                # One word ("New", "Yes") is an answer more often than a question,
+                # unless it is set out as one and only one question uses it
+                # ("Sustainability:", "Registration no.:").
+                continue
+            # Weighted by rarity: "sustained" says more than "project", which most labels
+            # have; mostly how much of the question's words the label explains.
+            got = sum(weight.get(w, 0.5) for w in shared)
+            score = 0.7 * got / sum(weight.get(w, 0.5) for w in words) + 0.3 * got / sum(
+                weight.get(w, 0.5) for w in theirs
+            )
+            if score > best.get(spec.id, (0.0, spec))[0]:
+                best[spec.id] = (score, spec)
+        ranked = sorted(best.values(), key=lambda item: item[0], reverse=True)
+        if not ranked or ranked[0][0] < KEYWORD_CUTOFF:
+            return None
+        if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < KEYWORD_MARGIN:
+            return None
+        return LabelMatch(ranked[0][1], 80.0 + 10 * ranked[0][0], False, "")
+
+    def _stem_weights(self) -> dict[str, float]:
+        """Each label stem's weight: 1 / the number of questions whose labels use it."""
+        if not hasattr(self, "_weights"):
+            fields: dict[str, set[str]] = {}
+            for variant, spec in self._labels:
+                for stem in _stems(variant):
+                    fields.setdefault(stem, set()).add(spec.id)
+            self._weights = {stem: 1.0 / len(ids) for stem, ids in fields.items()}
+        return self._weights
+
     def match(self, text: str) -> LabelMatch | None:
         """The question ``text`` asks, if it clearly asks one.
 
@@ -83,7 +145,14 @@ class LabelMatcher:
         """
         if not text or len(text) > 600:
             return None
-        stripped = text.strip()
+        stripped = _NUMBERING.sub("", text.strip(), count=1)
+        truncated = _TRUNCATED.search(stripped)
+        if truncated:
+            # "Which of the following criteria does your…": a label cut short by
+            # whoever retyped the form; four words or more that begin one label.
+            found = self._truncated(normalise(stripped[: truncated.start()]))
+            if found is not None:
+                return LabelMatch(found, PREFIX_SCORE, False, "")
         tick = _TICK_PREFIX.match(stripped)
         if tick is not None and tick.end() > 0:
             return None
@@ -95,14 +164,27 @@ class LabelMatcher:
             # hint, or without it, then the answer after the colon.
             candidates[:0] = [(colon.group(1), True), (head(colon.group(1)), True)]
             rest = colon.group(2).strip()
+        question = stripped.find("?")
+        after = stripped[question + 1 :].strip() if question >= 0 else ""
         for candidate, keeps_rest in candidates:
             key = normalise(candidate)
             if key in self._exact:
-                return LabelMatch(self._exact[key], 100.0, True, rest if keeps_rest else "")
+                return LabelMatch(self._exact[key], 100.0, True, rest if keeps_rest else "", after)
         prefixed = self._prefix(normalise(stripped))
         if prefixed is not None:
-            return LabelMatch(prefixed, PREFIX_SCORE, False, "")
+            return LabelMatch(prefixed, PREFIX_SCORE, False, "", after)
         return self._fuzzy(normalise(head(stripped)), rest if colon else "")
+
+    def _truncated(self, key: str) -> FieldSpec | None:
+        """The one question whose label begins with ``key`` (four words or more)."""
+        if key.count(" ") < PREFIX_MIN_WORDS - 1:
+            return None
+        specs = {
+            spec.id: spec
+            for variant, spec in self._long.get(key.split(" ", 1)[0], ())
+            if variant.startswith(key + " ") or variant == key
+        }
+        return next(iter(specs.values())) if len(specs) == 1 else None
 
     def _prefix(self, key: str) -> FieldSpec | None:
         """The longest label of four or more words that starts ``key`` at a word boundary.
@@ -153,6 +235,187 @@ class LabelMatcher:
             if spec.group:
                 grouped.setdefault(spec.group, []).append(spec)
         return {name: tuple(specs) for name, specs in grouped.items()}
+
+
+KEYWORD_CUTOFF = 0.5
+KEYWORD_MARGIN = 0.1
+_STOP = frozenset(
+    [
+        "than",
+        "met",
+        "meet",
+        "covered",
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "for",
+        "in",
+        "on",
+        "at",
+        "by",
+        "and",
+        "or",
+        "is",
+        "are",
+        "be",
+        "been",
+        "will",
+        "would",
+        "this",
+        "that",
+        "these",
+        "those",
+        "your",
+        "you",
+        "we",
+        "our",
+        "us",
+        "it",
+        "its",
+        "any",
+        "all",
+        "has",
+        "have",
+        "had",
+        "do",
+        "does",
+        "did",
+        "if",
+        "please",
+        "give",
+        "provide",
+        "details",
+        "detail",
+        "what",
+        "which",
+        "who",
+        "how",
+        "where",
+        "when",
+        "why",
+        "with",
+        "from",
+        "as",
+        "there",
+        "their",
+        "they",
+        "can",
+        "i",
+        "me",
+        "my",
+        "no",
+        "yes",
+        "y",
+        "n",
+        "list",
+        "tick",
+    ]
+)
+_SYNONYMS = {
+    "money": "fund",
+    "funds": "fund",
+    "funding": "fund",
+    "funded": "fund",
+    "monies": "fund",
+    "grant": "fund",
+    "cost": "cost",
+    "costs": "cost",
+    "tel": "phon",
+    "telephone": "phon",
+    "phone": "phon",
+    "mobile": "phon",
+    "email": "emai",
+    "e": "",
+    "web": "webs",
+    "website": "webs",
+    "site": "webs",
+    "job": "posi",
+    "role": "posi",
+    "title": "name",
+    "called": "name",
+    "begin": "star",
+    "commence": "star",
+    "long": "dura",
+    "length": "dura",
+    "run": "dura",
+    "asking": "requ",
+    "applied": "requ",
+    "apply": "requ",
+    "request": "requ",
+    "requested": "requ",
+    "requesting": "requ",
+    "sought": "requ",
+    "spent": "spen",
+    "spend": "spen",
+    "breakdown": "budg",
+    "budget": "budg",
+    "continue": "sust",
+    "sustained": "sust",
+    "sustainability": "sust",
+    "exit": "sust",
+    "partners": "part",
+    "partner": "part",
+    "partnership": "part",
+    "joint": "part",
+    "evidence": "need",
+    "research": "need",
+    "needed": "need",
+    "success": "outc",
+    "measure": "outc",
+    "measures": "outc",
+    "outcomes": "outc",
+    "outcome": "outc",
+    "shortfall": "rema",
+    "remaining": "rema",
+    "rest": "rema",
+    "remainder": "rema",
+    "previously": "prev",
+    "before": "prev",
+    "previous": "prev",
+    "organisation": "orga",
+    "organisation's": "orga",
+    "group": "orga",
+    "charity": "regi",
+    "registration": "regi",
+    "registered": "regi",
+    "person": "name",
+    "impact": "impa",
+    "affect": "impa",
+    "reduced": "fulla",
+    "less": "fulla",
+    "partial": "fulla",
+    "objectives": "aims",
+    "purpose": "aims",
+    "description": "outl",
+    "describe": "outl",
+    "outline": "outl",
+    "summary": "outl",
+    "located": "loca",
+    "location": "loca",
+    "delivered": "loca",
+    "overall": "tota",
+    "whole": "tota",
+    "total": "tota",
+    "receive": "fulla",
+    "asked": "requ",
+    "full": "fulla",
+    "worked": "outc",
+}
+
+
+@lru_cache(maxsize=16384)
+def _stems(text: str) -> frozenset[str]:
+    """Content words of a normalised text, as crude stems (synonyms folded together)."""
+    out = set()
+    for word in text.split():
+        if word in _STOP or not word.isalpha():
+            continue
+        stem = _SYNONYMS.get(word, word[:4])
+        if stem:
+            out.add(stem)
+    return frozenset(out)
 
 
 @lru_cache(maxsize=8192)

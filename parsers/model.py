@@ -91,6 +91,13 @@ class Answer:
     1.0 for answers read from machine structure and exact labels and lower for
     fuzzy label matches and OCR; ``flagged`` marks answers an officer should
     confirm, with the reason in ``note``.
+
+    ``placed`` is False for a question the reader knows is on the form but
+    whose answer it could not place with confidence (its label was found and
+    what follows cannot be read as its answer, or the label itself was not
+    found in a document that clearly is the form). Such an answer has no
+    value, is always ``flagged``, and must never be reported to an applicant
+    as missing: an officer checks it (``docs/parsing.md``).
     """
 
     field: str
@@ -101,6 +108,12 @@ class Answer:
     error: str | None = None
     flagged: bool = False
     note: str | None = None
+    placed: bool = True
+
+
+def unplaced(field_id: str, source: Source, note: str, raw: str = "") -> Answer:
+    """An answer the reader could not place: an officer checks the form for it."""
+    return Answer(field_id, raw, None, source, 0.0, None, True, note, False)
 
 
 @dataclass(slots=True)

@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from parsers.answers import (
     answer_lines,
+    lines_text,
     read_text_value,
     read_value,
     split_leading_amount,
 )
-from parsers.blocks import Block, Cell, Control, Line, Table
+from parsers.blocks import Block, Cell, Control, Line, Table, Tick
 from parsers.labels import LabelMatch, LabelMatcher, head, match_option, normalise
-from parsers.model import Answer, FieldSpec, FormSpec, OptionSpec, Source, SourceKind
+from parsers.model import Answer, FieldSpec, FormSpec, OptionSpec, Source, SourceKind, unplaced
 
 _GENERIC_NAME = re.compile(
     r"^\s*(text|check\s*box|checkbox|check|dropdown|drop\s*down|combo\s*box|list\s*box|"
@@ -32,6 +33,10 @@ _GENERIC_NAME = re.compile(
 )
 _RANK = {"content-control": 0, "form-field": 0, "pdf-field": 0, "table-cell": 1}
 _FUZZY_FLAG_BELOW = 0.95
+_BLANK_CELL_LABEL = 0.9
+"""How sure a label must be for its empty answer cell to make the answer "missing";
+below it the question counts as not found, and an officer checks (an empty cell
+beside a label we took for another question must not tell an applicant off)."""
 _UNSURE_READING = 0.7
 """Below this OCR word confidence an answer is flagged for an officer to confirm.
 
@@ -58,9 +63,11 @@ class AnswerSheet:
         if answer is None:
             return
         current = self.answers.get(answer.field)
-        if current is None:
+        if current is None or (not current.placed and answer.placed):
             self.answers[answer.field] = answer
             return
+        if not answer.placed:
+            return  # what could not be placed never displaces what was
         rank_new = _RANK.get(answer.source.kind, 2)
         rank_old = _RANK.get(current.source.kind, 2)
         if rank_new < rank_old:
@@ -78,13 +85,61 @@ class AnswerSheet:
 
 
 def read_answers(
-    blocks: Sequence[Block], controls: Sequence[Control], form: FormSpec
+    blocks: Sequence[Block],
+    controls: Sequence[Control],
+    form: FormSpec,
+    labelled: set[str] | None = None,
 ) -> dict[str, Answer]:
-    """Every answer the blocks and controls give to the form's questions."""
+    """Every answer the blocks and controls give to the form's questions.
+
+    ``labelled``, when given, receives the ids of the questions whose label (or
+    machine key) was found, answered or not: a question found with an empty
+    answer space is blank; one never found is not (see :func:`settle`).
+    """
     reader = _Reader(form)
     reader.controls(controls)
     reader.stream(blocks)
+    if labelled is not None:
+        labelled |= reader.labelled
     return reader.sheet.answers
+
+
+def settle(
+    answers: dict[str, Answer], labelled: set[str], form: FormSpec, *, scanned: bool = False
+) -> dict[str, Answer]:
+    """Questions never found in a document that clearly is the form, marked for an officer.
+
+    A form whose question we cannot find (a label reworded past recognition,
+    OCR that garbled it, a question merged into another) has not shown that the
+    applicant left it out: the reader says it could not place the answer
+    (``docs/parsing.md``). A document that shows less than a third of the
+    form's questions is not clearly the form, and is left as it is.
+    """
+    found = labelled | set(answers)
+    if len(found) * 3 < len(form.fields):
+        return answers
+    settled = dict(answers)
+    if scanned:
+        # On a scan no tick found may be a tick OCR did not see: an officer looks,
+        # the applicant is not told. (Typed words OCR reads well: a blank answer
+        # space stays blank.)
+        for spec in form.fields:
+            current = settled.get(spec.id)
+            empty = current is None or (current.placed and current.value in ("", []))
+            if spec.id in labelled and empty and spec.kind in ("choice", "choices", "yesno"):
+                settled[spec.id] = unplaced(
+                    spec.id,
+                    current.source if current else Source("ocr", "scan"),
+                    "no tick could be read on the scan; check the form",
+                )
+    for spec in form.fields:
+        if spec.id not in found:
+            settled[spec.id] = unplaced(
+                spec.id,
+                Source("paragraph", "nowhere"),
+                "its question was not found in the document; check the form for its answer",
+            )
+    return settled
 
 
 class _Reader:
@@ -96,20 +151,36 @@ class _Reader:
         # A cell is asked "are you a label?" several times (as itself, as the row
         # below another); the answer does not change.
         self._cell_labels: dict[int, tuple[_Found, list[Line]] | None] = {}
+        self._label_position: set[int] = set()
+        self.labelled: set[str] = set()
+        """Questions whose label or machine key was seen, answered or not."""
 
     # --- machine keys ------------------------------------------------------
 
     def controls(self, controls: Sequence[Control]) -> None:
         for control in controls:
-            if control.placeholder:
-                continue
             for name in control.names:
                 if _GENERIC_NAME.match(name):
                     continue  # "Text7", "Check Box3": the authoring tool's name says nothing
+                if isinstance(control.value, bool) and control.kind in (
+                    "checkbox",
+                    "formcheckbox",
+                    "pdf",
+                ):
+                    # A tick box named "Other (please define)" is the option "Other",
+                    # not the question that asks to define it.
+                    ticked = self._option_for_name(name)
+                    if ticked is not None and ticked[0].kind in ("choice", "choices"):
+                        self._control_tick(ticked[0], ticked[1], control)
+                        break
                 spec, confidence = self._field_for_name(name)
                 if spec is not None:
-                    self._control_answer(spec, control, confidence)
+                    self.labelled.add(spec.id)
+                    if not control.placeholder:
+                        self._control_answer(spec, control, confidence)
                     break
+                if control.placeholder:
+                    continue
                 option = self._option_for_name(name)
                 if option is not None and control.kind in ("checkbox", "formcheckbox", "pdf"):
                     self._control_tick(option[0], option[1], control)
@@ -120,7 +191,9 @@ class _Reader:
         for spec in self.form.fields:
             if key == spec.id:
                 return spec, 1.0
-        match = self.matcher.match(name)
+        # A field's name or tooltip is a label by its nature: a reworded one is
+        # recognised by its words (and flagged, never exact).
+        match = self.matcher.match(name) or self.matcher.keyword_match(name)
         if match is None:
             return None, 0.0
         return match.field, 1.0 if match.exact else match.score / 100
@@ -160,6 +233,7 @@ class _Reader:
         self.sheet.offer(_flag_if_fuzzy(answer, confidence, name=control.names[0]))
 
     def _control_tick(self, spec: FieldSpec, option: OptionSpec, control: Control) -> None:
+        self.labelled.add(spec.id)
         source = Source(
             "pdf-field"
             if control.kind == "pdf"
@@ -216,7 +290,11 @@ class _Reader:
                 else:
                     pending = found
                 continue
-            if block.heading:
+            if pending is not None and not collected and _HINT_WORDS.match(block.text):
+                continue  # the question's hint ("e.g. …", "Who is your work aimed at …?")
+            if block.heading or _ends_answers(block):
+                # A heading, another question we do not know, or the declaration:
+                # the answer before it has ended.
                 self._flush(pending, collected, pending_source)
                 pending, collected = None, []
                 continue
@@ -226,6 +304,10 @@ class _Reader:
 
     def _flush(self, pending: _Found | None, lines: list[Line], location: str) -> None:
         if pending is not None:
+            if not answer_lines(lines) and _answer_like(pending.match.after):
+                # "How much are you requesting …? £5,000": the answer ran onto the
+                # question's own line (PDF text of a paragraph form).
+                lines = [Line(parts=[pending.match.after], location=location)]
             self._give(pending, lines, "paragraph", f"after {location}" if location else "")
 
     # --- tables ----------------------------------------------------------
@@ -233,6 +315,7 @@ class _Reader:
     def table(self, table: Table) -> None:
         consumed: set[int] = set()
         rows = table.rows
+        self._mark_positions(table)
         for r, row in enumerate(rows):
             if r in consumed:
                 continue
@@ -251,31 +334,121 @@ class _Reader:
                     continue
                 label_found, own_lines = found
                 partner = _right_partner(labels, i)
+                if (partner is None or partner.empty) and not own_lines:
+                    grid = self._option_grid(label_found.match.field, rows, r + 1)
+                    if grid is not None:
+                        lines, last = grid
+                        consumed.update(range(r + 1, last + 1))
+                        self._give(label_found, lines, "table-cell", cell.location)
+                        continue
                 if partner is not None and not partner.empty:
                     # Words under a label in its own cell, beside a filled answer cell,
                     # are its hint (in scans they are not italic any more).
-                    self._give(label_found, partner.lines(), "table-cell", partner.location)
+                    self._give(
+                        label_found, partner.lines(), "table-cell", partner.location, space=True
+                    )
+                elif (
+                    own_lines
+                    and partner is None
+                    and next_is_answers
+                    and next_row is not None
+                    and (below := _cell_below(cell, next_row)) is not None
+                    and not below.empty
+                ):
+                    # Words under a label in its own cell, above a filled answer row,
+                    # are its hint too.
+                    used_next = True
+                    self._give(label_found, below.lines(), "table-cell", below.location, space=True)
                 elif own_lines:
                     self._give(label_found, own_lines, "table-cell", cell.location)
                 elif partner is not None:
-                    self._give(label_found, partner.lines(), "table-cell", partner.location)
+                    self._give(
+                        label_found, partner.lines(), "table-cell", partner.location, space=True
+                    )
                 elif next_is_answers and next_row is not None:
                     below = _cell_below(cell, next_row)
                     if below is not None:
                         used_next = True
-                        self._give(label_found, below.lines(), "table-cell", below.location)
+                        self._give(
+                            label_found, below.lines(), "table-cell", below.location, space=True
+                        )
                 elif label_found.match.rest:
                     rest = Line(parts=[label_found.match.rest], location=cell.location)
                     self._give(label_found, [rest], "table-cell", cell.location)
+                else:
+                    self._unplaced(
+                        label_found,
+                        cell.location,
+                        "its label has no answer space beside or below it",
+                    )
             if used_next:
                 consumed.add(r + 1)
+
+    def _option_grid(
+        self, spec: FieldSpec, rows: list[list[Cell]], start: int
+    ) -> tuple[list[Line], int] | None:
+        """The published Kent tick list: one option per row, its tick in the next cell.
+
+        Rows of "option words | tick" after a question's row become tick lines
+        (a tick, the option's words, and what is written in the tick's cell
+        after a colon, for the linked question). Rows that span the table
+        without a tick ("Safer in Kent Fund criteria") are sub-headings, never
+        answers; a row that asks another question (other than one sharing
+        this question, like the Police and Crime Plan priorities) ends it.
+        Returns the lines and the index of the last row read, or None.
+        """
+        if spec.kind not in ("choice", "choices", "yesno"):
+            return None
+        members = self.groups.get(spec.group, (spec,)) if spec.group else (spec,)
+        pool = tuple((m, o) for m in members for o in m.options)
+        if spec.kind == "yesno":
+            pool = ()
+        lines: list[Line] = []
+        last = start - 1
+        options = 0
+        index = start
+        while index < len(rows):
+            option_row = _grid_row(rows[index], pool, spec.kind == "yesno")
+            row = [c for c in rows[index] if not c.empty] or rows[index]
+            if option_row is not None:
+                lines.append(option_row)
+                options += 1
+                last = index
+                index += 1
+                continue
+            if len(row) == 1 and not any(line.ticks for line in row[0].lines()):
+                found = self._cell_label(row[0])
+                if found is not None and found[0].match.field not in members:
+                    break
+                # A sub-heading spanning the table, or the shared question's own heading.
+                if found is not None:
+                    self.labelled.add(found[0].match.field.id)
+                index += 1
+                continue
+            break
+        if options < 2:
+            return None
+        return lines, last
 
     def _nested(self, cell: Cell) -> None:
         for block in cell.blocks:
             if isinstance(block, Table):
                 self.table(block)
 
+    def _mark_positions(self, table: Table) -> None:
+        """Cells left of an answer cell stand where a question stands: a question
+        worded past the known labels is recognised there by its words."""
+        for row in table.rows:
+            if len(row) in (2, 4):
+                for index in range(0, len(row), 2):
+                    left, right = row[index].text, row[index + 1].text
+                    # (Not when the right cell repeats the left one's words: a PDF
+                    # table whose rulings cut a paragraph, not a question and answer.)
+                    if right and left and not right.startswith(left):
+                        self._label_position.add(id(row[index]))
+
     def _has_labels(self, table: Table) -> bool:
+        self._mark_positions(table)
         return any(self._cell_label(cell) for row in table.rows for cell in row) or any(
             self._has_labels(b)
             for row in table.rows
@@ -300,7 +473,7 @@ class _Reader:
         lines = [line for line in cell.lines() if line.text or line.ticks]
         if not lines or lines[0].ticks:
             return None
-        found = self._label(lines[0])
+        found = self._label(lines[0], positional=id(cell) in self._label_position)
         consumed = 1
         if found is None and len(lines) > 1 and not lines[1].ticks:
             # Labels wrapped onto two paragraphs.
@@ -318,10 +491,14 @@ class _Reader:
 
     # --- labels and answers ------------------------------------------------
 
-    def _label(self, line: Line) -> _Found | None:
+    def _label(self, line: Line, *, positional: bool = False) -> _Found | None:
         if line.ticks or not line.text or line.placeholder_only:
             return None
         match = self.matcher.match(line.text)
+        if match is None and (
+            positional or looks_like_question(line) or line.text.rstrip().endswith(":")
+        ):
+            match = self.matcher.keyword_match(line.text)
         if match is None:
             return None
         return _Found(match, self._companions(match, line.text))
@@ -339,29 +516,132 @@ class _Reader:
                 companions.append(spec)
         return companions
 
-    def _give(self, found: _Found, lines: list[Line], kind: SourceKind, location: str) -> None:
+    def _unplaced(self, found: _Found, location: str, why: str) -> None:
+        spec = found.match.field
+        self.labelled.add(spec.id)
+        self.sheet.offer(unplaced(spec.id, Source("paragraph", location), why))
+
+    def _give(
+        self,
+        found: _Found,
+        lines: list[Line],
+        kind: SourceKind,
+        location: str,
+        *,
+        space: bool = False,
+    ) -> None:
+        """Offer the answer ``lines`` give to ``found``'s question.
+
+        ``space`` says the lines come from the question's own answer cell (beside
+        or below its label): empty, it is a blank answer whatever the label's
+        wording; after a paragraph, only a label recognised with confidence is.
+        """
         spec = found.match.field
         confidence = 1.0 if found.match.exact else found.match.score / 100
         source = Source(kind, location)
         lines = answer_lines(lines)
+        if not lines and confidence < (_BLANK_CELL_LABEL if space else _FUZZY_FLAG_BELOW):
+            # A loosely recognised label with nothing after it may be a heading that
+            # only looks like the question ("Name and address of project lead"):
+            # it proves no answer blank. The question counts as not found.
+            return
+        self.labelled.add(spec.id)
         if spec.group and spec.kind == "choices":
-            self._give_group(spec.group, lines, source, confidence)
+            self._give_group(spec.group, lines, source, confidence, spec)
             return
         if found.companions and lines:
+            self.labelled.update(c.id for c in found.companions)
             lines = self._give_companion(spec, found.companions[0], lines, source, confidence)
         read = min((line.confidence for line in lines), default=1.0)
         answer = read_value(spec, lines, source, confidence=min(confidence, read))
+        if answer is not None and spec.kind in ("choice", "choices") and answer.value:
+            self._linked_details(spec, answer, lines, source)
+        if answer is None and lines:
+            answer = unplaced(
+                spec.id,
+                source,
+                "its label was found but what follows it could not be read as its answer",
+                lines_text(lines),
+            )
         answer = _flag_if_fuzzy(answer, confidence, label=found.match.rest or None)
         if answer is not None and read < _UNSURE_READING:
             answer = _flag(answer, f"read by OCR with low confidence ({read:.0%})")
         self.sheet.offer(answer)
 
-    def _give_group(self, group: str, lines: list[Line], source: Source, confidence: float) -> None:
+    def _linked_details(
+        self, spec: FieldSpec, answer: Answer, lines: list[Line], source: Source
+    ) -> None:
+        """What is written beside a ticked option for the question its hint asks.
+
+        "☒ Registered charity (please provide registration number): 1167425":
+        the number answers ``registration_number``. An option whose printed
+        words ask for a detail and carry none leaves that question blank.
+        """
+        chosen = answer.value if isinstance(answer.value, list) else [answer.value]
+        pool = tuple((spec, option) for option in spec.options)
+        for index, line in enumerate(lines):
+            following = lines[index + 1] if index + 1 < len(lines) else None
+            for tick, words in line.tick_segments():
+                if not tick.checked or not words:
+                    continue
+                found = match_option(words, pool)
+                if found is None or found[1].id not in chosen:
+                    continue
+                option = found[1]
+                linked = self._linked_field(spec, option, words)
+                if linked is None:
+                    continue
+                detail = _detail_after(words, option)
+                if detail:
+                    self.labelled.add(linked.id)
+                    self.sheet.offer(read_text_value(linked, detail, source))
+                elif self._linked_field(spec, option, words, printed_only=True) is not None and (
+                    following is None or following.ticks or not following.text
+                ):
+                    # Asked right here, and left blank. (Words on a line of their own
+                    # after it may be the detail, wrapped: then it is not shown blank.)
+                    self.labelled.add(linked.id)
+
+    def _linked_field(
+        self, spec: FieldSpec, option: OptionSpec, words: str, *, printed_only: bool = False
+    ) -> FieldSpec | None:
+        """The text question an option's hint asks for ("please provide registration number")."""
+        hints = [_hint_of(words)]
+        if not printed_only:
+            hints += [_hint_of(label) for label in option.labels]
+        for hint in hints:
+            key = normalise(hint)
+            if len(key) < 6:
+                continue
+            for other in self.form.fields:
+                if other.kind != "text" or other.id == spec.id:
+                    continue
+                if any(
+                    (lb := normalise(head(label))) and (lb in key or key == lb)
+                    for label in other.labels
+                    if len(normalise(head(label))) >= 6
+                ):
+                    return other
+        return None
+
+    def _give_group(
+        self, group: str, lines: list[Line], source: Source, confidence: float, asked: FieldSpec
+    ) -> None:
         members = self.groups.get(group, ())
         pool = tuple((spec, option) for spec in members for option in spec.options)
+        given = False
         for spec in members:
+            answer = read_value(spec, lines, source, confidence=confidence, option_pool=pool)
+            given = given or answer is not None
+            self.sheet.offer(answer)
+        if lines and not given:
             self.sheet.offer(
-                read_value(spec, lines, source, confidence=confidence, option_pool=pool)
+                unplaced(
+                    asked.id,
+                    source,
+                    "its label was found but none of the options could be read after it",
+                    lines_text(lines),
+                )
             )
 
     def _give_companion(
@@ -385,6 +665,72 @@ class _Reader:
         return [first]
 
 
+_TICK_WORDS = {"x", "xx", "✓", "✔", "☒", "☑", "✗", "✘", "yes", "y", "ticked", "[x]"}
+_UNTICK_WORDS = {"", "no", "n", "☐", "[ ]", "[]"}
+_LEADING_X = re.compile(r"^(?:[xX✓✔]|yes)\b[\s:.\-–]*(.+)$", re.S | re.I)
+
+
+def _grid_row(
+    row: list[Cell], pool: tuple[tuple[FieldSpec, OptionSpec], ...], yes_no: bool
+) -> Line | None:
+    """A row of "option words | tick" as a tick line, or None if it is not one."""
+    if len(row) < 2:
+        return None
+    words_cell, tick_cell = row[0], row[1]
+    words_lines = [line for line in words_cell.lines() if line.text or line.ticks]
+    if not words_lines or any(line.ticks for line in words_lines):
+        return None
+    words = " ".join(line.text for line in words_lines)
+    if yes_no:
+        return None
+    if match_option(words, pool) is None:
+        return None
+    checked, detail = _tick_cell(tick_cell)
+    if checked is None:
+        return None
+    text = f"{words}: {detail}" if detail else words
+    return Line(parts=[Tick(checked, "grid"), text], location=tick_cell.location)
+
+
+def _tick_cell(cell: Cell) -> tuple[bool | None, str]:
+    """Whether a tick cell is ticked, and any detail written in it; None if not a tick cell."""
+    lines = [line for line in cell.lines() if line.text or line.ticks]
+    ticks = [tick for line in lines for tick in line.ticks]
+    text = " ".join(line.text for line in lines).strip()
+    if ticks:
+        return any(t.checked for t in ticks), text
+    low = text.lower()
+    if low in _TICK_WORDS:
+        return True, ""
+    if low in _UNTICK_WORDS:
+        return False, ""
+    marked = _LEADING_X.match(text)
+    if marked:
+        return True, marked.group(1).strip()
+    # Words written in a tick cell with no tick: the applicant chose this option
+    # and wrote its detail (a registration number) where the tick goes.
+    return True, text
+
+
+def _hint_of(text: str) -> str:
+    """The words in brackets (or after the option) that ask for a detail."""
+    inside = re.findall(r"\(([^)]*)\)", text)
+    return " ".join(inside)
+
+
+def _detail_after(words: str, option: OptionSpec) -> str:
+    """The detail written after an option's words ("...: 1167425")."""
+    if ":" in words:
+        return words.rsplit(":", 1)[1].strip(" -–")
+    low = words.lower()
+    for label in sorted(option.labels, key=len, reverse=True):
+        if low.startswith(label.lower()):
+            rest = words[len(label) :]
+            rest = re.sub(r"^\s*\([^)]*\)", "", rest)
+            return rest.strip(" -–:;,.")
+    return ""
+
+
 def _right_partner(
     labels: list[tuple[Cell, tuple[_Found, list[Line]] | None]], index: int
 ) -> Cell | None:
@@ -398,10 +744,58 @@ def _right_partner(
 
 def _cell_below(cell: Cell, row: list[Cell]) -> Cell | None:
     start, end = cell.column, cell.column + cell.span
-    for candidate in row:
-        if candidate.column < end and candidate.column + candidate.span > start:
-            return candidate
-    return None
+    under = [c for c in row if c.column < end and c.column + c.span > start]
+    if len(under) > 1:
+        # Cells that claim the same columns (a scan's table finder can say so):
+        # the one that holds words is the answer, not an empty sliver beside it.
+        filled = [c for c in under if not c.empty]
+        return filled[0] if len(filled) == 1 else under[0]
+    return under[0] if under else None
+
+
+_QUESTION_NUMBER = re.compile(
+    r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):]\s+\D"
+    r"|^(?:question|q)\s*\d{1,2}\b",
+    re.IGNORECASE,
+)
+_DECLARATION = re.compile(
+    r"^(?:[A-H]\s?[:.)]\s+[A-Z][a-z]|section\s+[A-H1-9]\b|"
+    r"name and address of (?:the )?project|"
+    r"declaration\b|signed\b|signature\b|print name\b|date\s*:|"
+    r"i (?:confirm|declare|certify)\b|please note the following)",
+    re.IGNORECASE,
+)
+
+
+def looks_like_question(line: Line) -> bool:
+    """A paragraph set out as a question: numbered, bold, a heading, or a short one ending "?"."""
+    text = line.text
+    if not text or line.ticks or len(text.split()) > 30 or _looks_like_hint(line):
+        return False
+    if line.heading or _QUESTION_NUMBER.match(text):
+        return True
+    if line.bold and len(text.split()) <= 20:
+        return True
+    return text.rstrip().endswith("?") and len(text.split()) <= 25
+
+
+def _ends_answers(line: Line) -> bool:
+    """A line no answer runs into: a question set out as one, or the declaration."""
+    if _DECLARATION.match(line.text):
+        return True
+    return looks_like_question(line)
+
+
+_HINT_WORDS = re.compile(
+    r"^(?:\(|\[|e\.g|eg\b|for example|please|use this|include|tick|list|describe|"
+    r"if |who |what |how |where |this |maximum|max\b)",
+    re.IGNORECASE,
+)
+
+
+def _answer_like(text: str) -> bool:
+    """Words after a question mark that are an answer, not the question's hint."""
+    return bool(text) and not _HINT_WORDS.match(text) and not text.rstrip().endswith("?")
 
 
 def _looks_like_hint(line: Line) -> bool:
@@ -410,16 +804,7 @@ def _looks_like_hint(line: Line) -> bool:
 
 
 def _flag(answer: Answer, note: str) -> Answer:
-    return Answer(
-        answer.field,
-        answer.raw,
-        answer.value,
-        answer.source,
-        answer.confidence,
-        answer.error,
-        True,
-        note if not answer.note else f"{answer.note}; {note}",
-    )
+    return replace(answer, flagged=True, note=note if not answer.note else f"{answer.note}; {note}")
 
 
 def _flag_if_fuzzy(

@@ -38,6 +38,13 @@ def _zip_kind(data: bytes) -> FileKind:
             names = set(archive.namelist()[:5000])
             if "word/document.xml" in names:
                 return "docx"
+            if "[Content_Types].xml" in names:
+                # Word for the web names its main part word/document2.xml; macro-enabled
+                # documents and templates declare other content types: still Word.
+                with archive.open("[Content_Types].xml") as part:
+                    types = part.read(200_000)
+                if b"wordprocessingml" in types or b"application/vnd.ms-word" in types:
+                    return "docx"
             if "mimetype" in names and "content.xml" in names:
                 return "odt"
     except (zipfile.BadZipFile, OSError, ValueError):

@@ -44,6 +44,7 @@ _MONEY = re.compile(
     $""",
     re.VERBOSE,
 )
+_IN_WORDS = re.compile(r"\s*[(\[][A-Za-z ,\-]{3,}(?:pounds?)?[)\]]$")
 _SCALES = {"k": 1000, "thousand": 1000, "m": 1_000_000, "million": 1_000_000}
 
 
@@ -54,6 +55,8 @@ def parse_money(text: str) -> str:
     parentheses for negatives. Rejects ranges, several amounts and words.
     """
     cleaned = collapse_space(text).rstrip(".").strip()
+    # "£5,000.00 (five thousand)": the amount in words repeats the figure.
+    cleaned = _IN_WORDS.sub("", cleaned).rstrip(".").strip()
     negative = False
     if cleaned.startswith("(") and cleaned.endswith(")"):
         negative, cleaned = True, cleaned[1:-1].strip()
@@ -157,6 +160,14 @@ def parse_email(text: str) -> str:
     if cleaned.lower().startswith("mailto:"):
         cleaned = cleaned[7:]
     cleaned = cleaned.strip("<>. ")
+    joined = re.sub(r"\s+", "", cleaned)
+    if (
+        " " in cleaned
+        and cleaned.count("@") == 1
+        and not _EMAIL.match(cleaned.split()[0])
+        and _EMAIL.match(joined)
+    ):
+        cleaned = joined  # an address wrapped in a narrow cell ("name@exam ple.org")
     if not _EMAIL.match(cleaned):
         raise ValueNotReadable(f"{text.strip()!r} is not an email address")
     return cleaned

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 ProblemCode = Literal[
-    "missing", "invalid", "too_long", "over_limit", "late", "no_round", "unreadable"
+    "missing", "invalid", "too_long", "over_limit", "late", "no_round", "unreadable", "unsure"
 ]
 Status = Literal["complete", "incomplete", "ineligible", "unreadable"]
 Format = Literal["docx", "pdf", "pdf-form", "pdf-ocr"]
@@ -58,4 +58,5 @@ def status_of(problems: list[Problem]) -> Status:
         return "unreadable"
     if codes & INELIGIBLE_CODES:
         return "ineligible"
-    return "incomplete" if problems else "complete"
+    # ``unsure``: an answer an officer checks on the form; the bid is not incomplete for it.
+    return "incomplete" if codes - {"unsure"} else "complete"

@@ -89,9 +89,16 @@ def completeness_problems(
             continue
         if field.id not in fields:
             if field.required or _condition_holds(field.required_if, fields):
-                problems.append(
-                    Problem(field=field.id, code="missing", message=_missing_message(field))
-                )
+                if answer is not None and not answer.placed:
+                    # Found on the form but not placed with confidence: an officer
+                    # checks it; the applicant is never told it is missing.
+                    problems.append(
+                        Problem(field=field.id, code="unsure", message=_unsure_message(answer))
+                    )
+                else:
+                    problems.append(
+                        Problem(field=field.id, code="missing", message=_missing_message(field))
+                    )
             continue
         if field.max_words and answer is not None:
             words = word_count(answer.raw)
@@ -230,6 +237,11 @@ def _missing_message(field: FormField) -> str:
     if field.type == "choice":
         return f"Please tick one option for '{_question(field)}'."
     return f"Please answer '{_question(field)}'."
+
+
+def _unsure_message(answer: Answer) -> str:
+    note = answer.note or "the reader could not place its answer"
+    return f"To check on the form (not asked of the applicant): {note}."
 
 
 _KIND_HINTS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from parsers.docx.package import DocxLimits, open_docx
 from parsers.docx.walk import DocxWalker
 from parsers.model import FormSpec, ParsedDocument
-from parsers.pairing import read_answers
+from parsers.pairing import read_answers, settle
 
 
 def parse_docx(data: bytes, form: FormSpec, *, limits: DocxLimits | None = None) -> ParsedDocument:
@@ -19,7 +19,8 @@ def parse_docx(data: bytes, form: FormSpec, *, limits: DocxLimits | None = None)
     document = open_docx(data, limits)
     walker = DocxWalker()
     body = walker.walk(document.element.body)
-    answers = read_answers(body, walker.controls, form)
+    labelled: set[str] = set()
+    answers = read_answers(body, walker.controls, form, labelled)
     margins = DocxWalker()
     margin_blocks = []
     for section in document.sections:
@@ -27,14 +28,18 @@ def parse_docx(data: bytes, form: FormSpec, *, limits: DocxLimits | None = None)
             if not part.is_linked_to_previous:
                 margin_blocks.extend(margins.walk(part._element, "header or footer"))
     if margin_blocks:
-        extra = read_answers(margin_blocks, margins.controls, form)
+        extra = read_answers(margin_blocks, margins.controls, form, labelled)
         for field_id, answer in extra.items():
-            answers.setdefault(field_id, answer)
+            if field_id not in answers or not answers[field_id].placed:
+                answers[field_id] = answer
     parsed = ParsedDocument(format="docx", answers=answers)
     parsed.form_found = _looks_like_the_form(answers, form)
+    if parsed.form_found:
+        parsed.answers = settle(answers, labelled, form)
     return parsed
 
 
 def _looks_like_the_form(answers: dict, form: FormSpec) -> bool:  # type: ignore[type-arg]
     """A document answering almost none of the questions is not this form (a cover letter)."""
-    return len(answers) >= max(3, len(form.fields) // 6)
+    placed = sum(1 for answer in answers.values() if answer.placed)
+    return placed >= max(3, len(form.fields) // 6)

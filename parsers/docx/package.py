@@ -12,6 +12,8 @@ not resolve entities.
 from __future__ import annotations
 
 import io
+import posixpath
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -35,22 +37,137 @@ class DocxLimits:
 
 
 def open_docx(data: bytes, limits: DocxLimits | None = None) -> DocumentObject:
-    """A python-docx Document for ``data``, or :class:`UnreadableDocument` saying why not."""
+    """A python-docx Document for ``data``, or :class:`UnreadableDocument` saying why not.
+
+    Word files as real producers write them are opened too: a main part named
+    ``word/document2.xml`` (Word for the web), macro-enabled documents (.docm)
+    and templates (.dotx), a relationship to a picture whose part is missing,
+    and Strict Open XML. python-docx refuses some of these; the package is
+    then repaired in memory (:func:`repair_package`) and opened again. Reasons
+    are plain words, never a library's internals.
+    """
     limits = limits or DocxLimits()
     check_package(data, limits)
     try:
         return Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError):
+        pass
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+        raise UnreadableDocument(
+            "the Word document is damaged (its ZIP archive is broken)"
+        ) from exc
+    try:
+        repaired = repair_package(data)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError, ValueError) as exc:
+        raise UnreadableDocument(
+            "the Word document is damaged (its ZIP archive is broken)"
+        ) from exc
+    try:
+        return Document(io.BytesIO(repaired))
     except PackageNotFoundError as exc:
         raise UnreadableDocument("the file is not a Word document (.docx)") from exc
     except KeyError as exc:
-        raise UnreadableDocument(f"the Word document is incomplete (missing {exc})") from exc
+        raise UnreadableDocument(
+            "the Word document is incomplete (a part it refers to is missing)"
+        ) from exc
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
-        raise UnreadableDocument(f"the Word document is damaged ({exc})") from exc
+        raise UnreadableDocument(
+            "the Word document is damaged (its ZIP archive is broken)"
+        ) from exc
     except etree.XMLSyntaxError as exc:
-        raise UnreadableDocument(f"the Word document's XML is damaged ({exc})") from exc
+        raise UnreadableDocument("the Word document's text is damaged (broken XML)") from exc
     except ValueError as exc:
         # python-docx raises ValueError for a package whose main part is not a document
-        raise UnreadableDocument(f"the file is not a Word document ({exc})") from exc
+        raise UnreadableDocument("the file is a ZIP package but not a Word document") from exc
+
+
+_MAIN_TYPES = (
+    b"application/vnd.ms-word.document.macroEnabled.main+xml",
+    b"application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+    b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+)
+_DOCX_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+_STRICT = (
+    (
+        b"http://purl.oclc.org/ooxml/wordprocessingml/main",
+        b"http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    ),
+    (
+        b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    ),
+    (
+        b"http://purl.oclc.org/ooxml/drawingml/main",
+        b"http://schemas.openxmlformats.org/drawingml/2006/main",
+    ),
+    (
+        b"http://purl.oclc.org/ooxml/drawingml/wordprocessingDrawing",
+        b"http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    ),
+    (
+        b"http://purl.oclc.org/ooxml/drawingml/picture",
+        b"http://schemas.openxmlformats.org/drawingml/2006/picture",
+    ),
+    (
+        b"http://purl.oclc.org/ooxml/officeDocument/sharedTypes",
+        b"http://schemas.openxmlformats.org/officeDocument/2006/sharedTypes",
+    ),
+    (
+        b"http://purl.oclc.org/ooxml/officeDocument/math",
+        b"http://schemas.openxmlformats.org/officeDocument/2006/math",
+    ),
+)
+_RELATIONSHIP = re.compile(rb"<Relationship\b[^>]*?/>", re.S)
+_TARGET = re.compile(rb'Target="([^"]*)"')
+
+
+def repair_package(data: bytes) -> bytes:
+    """The package with what python-docx refuses put right, nothing else changed.
+
+    Macro-enabled and template main parts are declared as a document's;
+    Strict Open XML namespaces become their transitional twins; relationships
+    to parts that are not in the package (a picture Word could not save) are
+    dropped. The limits of :func:`check_package` have been checked already.
+    """
+    source = zipfile.ZipFile(io.BytesIO(data))
+    names = set(source.namelist())
+    out = io.BytesIO()
+    with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            name = item.filename
+            if name == "[Content_Types].xml":
+                for main in _MAIN_TYPES:
+                    content = content.replace(main, _DOCX_MAIN)
+            if name.endswith((".xml", ".rels")) and b"purl.oclc.org/ooxml" in content:
+                for strict, transitional in _STRICT:
+                    content = content.replace(strict, transitional)
+            if name.endswith(".rels"):
+                content = _drop_dangling(content, name, names)
+            target.writestr(item.filename, content)
+    return out.getvalue()
+
+
+def _drop_dangling(content: bytes, rels_name: str, names: set[str]) -> bytes:
+    """A .rels part without the internal relationships whose target part is absent."""
+    folder = posixpath.dirname(posixpath.dirname(rels_name))  # word/_rels/x.rels -> word
+
+    def keep(match: re.Match[bytes]) -> bytes:
+        element = match.group()
+        if b'TargetMode="External"' in element:
+            return element
+        found = _TARGET.search(element)
+        if found is None:
+            return element
+        target = found.group(1).decode("utf-8", "replace")
+        path = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join(folder, target))
+        )
+        return element if path in names else b""
+
+    return _RELATIONSHIP.sub(keep, content)
 
 
 def check_package(data: bytes, limits: DocxLimits) -> None:

@@ -80,6 +80,8 @@ class _LineState:
     line: Line
     italic_chars: int = 0
     plain_chars: int = 0
+    bold_chars: int = 0
+    regular_chars: int = 0
     extra_blocks: list[Block] = field(default_factory=list)
 
 
@@ -89,6 +91,7 @@ class DocxWalker:
     def __init__(self, *, max_blocks: int = 200_000) -> None:
         self.controls: list[Control] = []
         self._fields: list[_Field] = []
+        self._bold = False
         self._budget = max_blocks
 
     def walk(self, container: etree._Element, location: str = "") -> list[Block]:
@@ -186,6 +189,7 @@ class DocxWalker:
         self._inline(p, state, italic=False)
         line = state.line
         line.italic = state.italic_chars > 0 and state.plain_chars == 0
+        line.bold = state.bold_chars > 0 and state.regular_chars == 0
         line.placeholder_only = (
             not line.text and not line.ticks and any(c.placeholder for c in line.controls)
         )
@@ -213,6 +217,7 @@ class DocxWalker:
     def _run(self, run: etree._Element, state: _LineState) -> None:
         props = run.find(W + "rPr")
         italic = props is not None and _on(props.find(W + "i"))
+        self._bold = props is not None and _on(props.find(W + "b"))
         symbol_font = ""
         if props is not None:
             fonts = props.find(W + "rFonts")
@@ -265,6 +270,10 @@ class DocxWalker:
                 state.italic_chars += len(text.strip())
             else:
                 state.plain_chars += len(text.strip())
+            if self._bold:
+                state.bold_chars += len(text.strip())
+            else:
+                state.regular_chars += len(text.strip())
         state.line.parts.extend(split_ticks(text))
 
     def _emit_tick(self, state: _LineState, tick: Tick) -> None:

@@ -28,7 +28,7 @@ from parsers.blocks import Block, Cell, Control, Line
 from parsers.errors import UnreadableDocument
 from parsers.labels import LabelMatcher
 from parsers.model import DocumentFormat, FormSpec, ParsedDocument, Source
-from parsers.pairing import read_answers
+from parsers.pairing import read_answers, settle
 from parsers.pdf.acroform import FieldReader
 from parsers.pdf.document import PdfLimits, form_type, open_pdf
 from parsers.pdf.layout import Page, column_grid, find_cells, join_pages, page_blocks
@@ -86,15 +86,16 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
                 "the PDF is an XFA (Adobe LiveCycle) form; please print it to PDF or send DOCX"
             )
         if scanned and len(filled) < 3:
-            _read_scans(document, scanned, pages, limits, warnings)
+            _read_scans(document, scanned, pages, limits, warnings, LabelMatcher(form))
     finally:
         document.close()
+    labelled: set[str] = set()
     if len(filled) >= 3:
         # A fillable form's page text holds only its questions and instructions:
         # read as answers, it would invent answers for the fields left blank.
-        answers = read_answers([], controls, form)
+        answers = read_answers([], controls, form, labelled)
     else:
-        answers = read_answers(_blocks(pages, form), controls, form)
+        answers = read_answers(_blocks(pages, form), controls, form, labelled)
     fmt: DocumentFormat = "pdf"
     if filled:
         fmt = "pdf-form"
@@ -105,7 +106,10 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
             for key, answer in answers.items()
         }
     parsed = ParsedDocument(format=fmt, answers=answers, warnings=warnings, pages=total)
-    parsed.form_found = len(answers) >= max(3, len(form.fields) // 6)
+    placed = sum(1 for answer in answers.values() if answer.placed)
+    parsed.form_found = placed >= max(3, len(form.fields) // 6)
+    if parsed.form_found:
+        parsed.answers = settle(answers, labelled, form, scanned=fmt == "pdf-ocr")
     return parsed
 
 
@@ -137,8 +141,13 @@ def _read_scans(
     pages: list[Page],
     limits: PdfLimits,
     warnings: list[str],
+    matcher: LabelMatcher | None = None,
 ) -> None:
-    """OCR the scanned pages in place, within the page count and time the limits allow."""
+    """OCR the scanned pages in place, within the page count and time the limits allow.
+
+    When the first scanned page shows none of the form's questions, the rest are
+    not read: a scan that is not the form (a letter, a photo, a report) is given
+    up in one page's time, not many."""
     from parsers.pdf.ocr import OcrFailed, OcrUnavailable, ocr_page, scan_dpi
 
     readable = any(p.segments for p in pages)
@@ -165,3 +174,11 @@ def _read_scans(
             warnings.append(f"scanned page {index + 1} could not be read: {exc}")
         finally:
             page.close()
+        if done == 0 and matcher is not None and len(scanned) > 1:
+            texts = [segment.text for segment in pages[index].segments if segment.text]
+            if not any(matcher.match(text) for text in texts[:400]):
+                warnings.append(
+                    "the first scanned page shows none of the form's questions; "
+                    "the other scanned pages were not read"
+                )
+                break
