@@ -22,14 +22,17 @@ from typing import Protocol
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from intake.clock import Clock
-from intake.config.model import Config
+from intake.config.model import Config, Fund
+from intake.inbox.addresses import address_problem
 from intake.inbox.envelope import Answer, Incoming, IntakeEnvelope
 from intake.inbox.fingerprint import Fingerprint
 from intake.inbox.replies import (
+    NESTED_MAIL,
     NO_SUCH_MAILBOX,
     ONE_OFFICE_PER_MESSAGE,
     RECIPIENT_OK,
     RELAYING_DENIED,
+    SENDER_OK,
     TEMPORARY_FAILURE,
     TOO_MANY_RECIPIENTS,
     Reply,
@@ -89,6 +92,24 @@ class IntakeHandler:
         """Wait for messages still being made durable, then let the threads go."""
         self._threads.shutdown(wait=True)
 
+    async def handle_MAIL(  # noqa: N802 - aiosmtpd finds hooks by this name
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: IntakeEnvelope,
+        address: str,
+        mail_options: list[str],
+    ) -> Reply:
+        """The sender, refused at once when it could not be recorded as it came."""
+        problem = address_problem(address, verb="MAIL", smtputf8=envelope.smtp_utf8)
+        if problem is not None:
+            return problem
+        if envelope.mail_from:  # aiosmtpd checks this too, before its hook; kept for safety
+            return NESTED_MAIL
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return SENDER_OK
+
     async def handle_RCPT(  # noqa: N802 - aiosmtpd finds hooks by this name
         self,
         server: SMTP,
@@ -98,19 +119,39 @@ class IntakeHandler:
         rcpt_options: list[str],
     ) -> Reply:
         address = address.strip()
+        problem = address_problem(address, verb="RCPT", smtputf8=envelope.smtp_utf8)
+        if problem is not None:
+            return problem
         if len(envelope.rcpt_tos) >= self.max_recipients:
             return TOO_MANY_RECIPIENTS
-        fund = self.config.fund_for_inbox(address)
+        fund = self._fund_of(address)
         if fund is None:
             domain = address.rsplit("@", 1)[-1].lower()
             return NO_SUCH_MAILBOX if domain in self._domains else RELAYING_DENIED
         if envelope.rcpt_tos:
-            first = self.config.fund_for_inbox(envelope.rcpt_tos[0])
+            first = self._fund_of(envelope.rcpt_tos[0])
             if first is not None and first.office != fund.office:
                 # One message, one office: the sender's server will send a second copy.
                 return ONE_OFFICE_PER_MESSAGE
         envelope.rcpt_tos.append(address)
         return RECIPIENT_OK
+
+    def _fund_of(self, recipient: str) -> Fund | None:
+        """The fund whose inbox ``recipient`` is; for ``postmaster@`` one of the funds'
+        domains, or plain ``postmaster`` (RFC 5321 §4.5.1: every mail domain must
+        take it), that domain's first fund, so its office keeps the mail as any
+        other, with this recipient."""
+        fund = self.config.fund_for_inbox(recipient)
+        if fund is not None:
+            return fund
+        local, at, domain = recipient.lower().rpartition("@")
+        if not at:
+            local, domain = recipient.lower(), ""
+        if local != "postmaster":
+            return None
+        return next(
+            (f for f in self.config.funds if not domain or f.inbox.endswith("@" + domain)), None
+        )
 
     async def handle_DATA(  # noqa: N802 - aiosmtpd finds hooks by this name
         self, server: SMTP, session: Session, envelope: IntakeEnvelope
@@ -143,7 +184,8 @@ class IntakeHandler:
     ) -> IncomingMessage:
         received_at = self.clock.now()
         spooled = incoming.file.describe(received_at)
-        fund = self.config.fund_for_inbox(envelope.rcpt_tos[0])
+        first = envelope.rcpt_tos[0]
+        fund = self._fund_of(first)
         return IncomingMessage(
             id=spooled.id,
             office=fund.office if fund else None,

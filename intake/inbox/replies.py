@@ -68,6 +68,11 @@ TOO_MANY_FROM_YOUR_ADDRESS = Reply(
 )
 """The client's address holds its share of connections already."""
 
+# --- MAIL FROM (handler; refusals of addresses: intake.inbox.addresses) ----------
+
+SENDER_OK = Reply(250, "2.1.0", "Sender OK")
+NESTED_MAIL = Reply(503, "5.5.1", "Error: nested MAIL command")
+
 # --- RCPT TO (handler) ---------------------------------------------------------------
 
 RECIPIENT_OK = Reply(250, "2.1.5", "Recipient OK")
