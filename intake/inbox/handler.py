@@ -39,6 +39,7 @@ from intake.inbox.replies import (
     queued_as,
 )
 from intake.inbox.spool import Spool, SpoolFile
+from intake.inbox.trace import protocol_name, received_header
 from intake.store.messages import IncomingMessage
 
 log = logging.getLogger("intake.inbox.handler")
@@ -175,9 +176,40 @@ class IntakeHandler:
         log.error("SMTP session error: %s", error, exc_info=error)
         return TEMPORARY_FAILURE
 
-    def open_incoming(self, envelope: Envelope) -> Incoming:
-        """Where the protocol writes DATA as it arrives (see ``IntakeSMTP.smtp_DATA``)."""
-        return Incoming(self.spool.open(), Fingerprint(list(envelope.rcpt_tos)))
+    def open_incoming(self, server: SMTP, session: Session, envelope: Envelope) -> Incoming:
+        """Where the protocol writes DATA as it arrives (see ``IntakeSMTP.smtp_DATA``):
+        a spool file that begins with our ``Received:`` line (RFC 5321 §4.4), which the
+        fingerprint leaves out, so a second delivery is still known as one."""
+        file = self.spool.open()
+        file.write(
+            received_header(
+                helo=session.host_name,
+                peer=str(session.peer[0]) if session.peer else None,
+                by=server.hostname,
+                protocol=protocol_name(
+                    extended=session.extended_smtp,
+                    tls=session.ssl is not None,
+                    smtputf8=envelope.smtp_utf8,
+                ),
+                message_id=file.id,
+                recipients=list(envelope.rcpt_tos),
+                when=self.clock.now(),
+            )
+        )
+        return Incoming(file, Fingerprint(list(envelope.rcpt_tos)))
+
+    async def handle_EHLO(  # noqa: N802 - aiosmtpd finds hooks by this name
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: IntakeEnvelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        """aiosmtpd's EHLO lines without an empty ``AUTH`` (it offers one after STARTTLS
+        when no mechanism is left: an MX takes no AUTH)."""
+        session.host_name = hostname
+        return [line for line in responses if not _empty_auth(line)]
 
     def _received(
         self, session: Session, envelope: Envelope, incoming: Incoming
@@ -255,3 +287,9 @@ class IntakeHandler:
             answer(status)
         if not reply.done():
             reply.set_result(status)
+
+
+def _empty_auth(line: str) -> bool:
+    """aiosmtpd's ``AUTH`` extension line naming no mechanism."""
+    code, _, keyword = line.partition("-")
+    return code == "250" and keyword.strip() == "AUTH"
