@@ -12,7 +12,8 @@ and across clients it tells when the receiver is **busy** (half its slots
 taken: sessions then get the shorter busy timeout, as Postfix's stress mode)
 and, when every slot is taken, which session to drop for a newcomer: the one
 idle longest (no progress: junk commands are no progress), if any has been
-idle a moment; a session sending or storing a message is never dropped.
+idle a moment, of a client holding more slots than the newcomer would; a
+session sending or storing a message is never dropped.
 
 No IO: sessions register through the small :class:`Session` protocol; time
 comes from ``monotonic``, which tests may replace.
@@ -105,7 +106,7 @@ class ConnectionLimiter:
             self._now(),
         ):
             return TOO_MANY_CONNECTIONS_A_MINUTE
-        if len(self._sessions) >= self.total and not self._evict_idlest():
+        if len(self._sessions) >= self.total and not self._evict_idlest(client):
             return TOO_BUSY
         self._sessions[session] = client
         self._open[client] += 1
@@ -134,13 +135,17 @@ class ConnectionLimiter:
         bucket.updated = now
         return 0.0 if bucket.tokens >= 0 else -bucket.tokens / rate
 
-    def _evict_idlest(self) -> bool:
+    def _evict_idlest(self, newcomer: str) -> bool:
+        """Drop the session idle longest whose client holds more slots than ``newcomer``
+        would: an attacker reopening its connections cannot take another's (nor its
+        own) idle ones, an address holding few slots can."""
         now = self._now()
+        held = self._open[newcomer] + 1
         idlest: Session | None = None
         since = now - MIN_IDLE
-        for session in self._sessions:
+        for session, client in self._sessions.items():
             idle = session.idle_since
-            if idle is not None and idle <= since:
+            if idle is not None and idle <= since and self._open[client] > held:
                 idlest, since = session, idle
         if idlest is None:
             return False
