@@ -113,11 +113,11 @@ def test_addresses_that_cannot_be_recorded_are_refused_and_honest_mail_flows(
 
     sent_at = time.monotonic()
     replies = [service.send(_honest(number)) for number in range(3)]
-    with smtplib.SMTP("127.0.0.1", service.smtp_port, timeout=30) as client:
-        client.ehlo("mx.example.org")
-        assert client.mail("josé@charity.example.org", ["SMTPUTF8"])[0] == 250
-        assert client.rcpt(INBOX)[0] == 250
-        assert client.data(_honest(3).replace(b"\r\n", b"\n"))[0] == 250
+    with smtplib.SMTP("127.0.0.1", service.smtp_port, timeout=30) as smtp:
+        smtp.ehlo("mx.example.org")
+        assert smtp.mail("josé@charity.example.org", ["SMTPUTF8"])[0] == 250
+        assert smtp.rcpt(INBOX)[0] == 250
+        assert smtp.data(_honest(3).replace(b"\r\n", b"\n"))[0] == 250
     assert all(reply.startswith("2.0.0") for reply in replies)
     bids = service.wait_for(
         lambda: (found := service.bids()) and len(found) >= 4 and found, what="four bids"
