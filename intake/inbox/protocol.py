@@ -8,8 +8,9 @@ only between commands. This subclass adds what a public inbox needs:
   the newcomer (:mod:`intake.inbox.admission`);
 * a command timeout (an idle client, or one dripping a command a byte at a
   time, is cut after it), shorter when the receiver is busy, and not restarted
-  by junk commands (``NOOP``, ``RSET``, ``VRFY``, ``EXPN``, ``HELP``), of which a
-  session gets a share (refused and unknown commands count too) before ``421``;
+  by junk commands (``NOOP``, ``RSET``, ``VRFY``, ``EXPN``, ``HELP``, ``EHLO``
+  again), of which a session gets a share (refused and unknown commands count
+  too) before ``421``;
 * every refusal logged, one line: the client, the command, the reply
   (:mod:`intake.inbox.refusals`);
 * a separate, longer deadline for DATA, plus a minimum transfer rate, so a
@@ -265,7 +266,13 @@ class IntakeSMTP(SMTP):
                     wait = self._limiter.command_wait(self._client)
                     if wait > 0:
                         await asyncio.sleep(wait)
-                if verb in JUNK:
+                junk = verb in JUNK or (
+                    # A greeting again, in the same TLS state: a loop, not progress.
+                    verb in ("EHLO", "HELO")
+                    and self.session is not None
+                    and self.session.host_name is not None
+                )
+                if junk:
                     self._junk += 1
                     self._keep_deadline()
                 if self._junk > self._limits.junk_limit:
@@ -277,7 +284,7 @@ class IntakeSMTP(SMTP):
                     self._carrying_mail = True
                 junk_before = self._junk
                 await method(arg)
-                if verb not in JUNK and self._junk == junk_before:  # answered, not refused
+                if not junk and self._junk == junk_before:  # answered, not refused
                     self._progress_at = time.monotonic()
             finally:
                 self._carrying_mail = False

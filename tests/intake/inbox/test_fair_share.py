@@ -50,6 +50,17 @@ async def test_junk_commands_have_a_share_then_421(tmp_path: Path) -> None:
         client.close()
 
 
+async def test_a_greeting_loop_is_junk(
+    tmp_path: Path,
+) -> None:
+    async with receiving(tmp_path, limits=ProtocolLimits(junk_limit=2)) as (_handler, port):
+        client = await Client.connect(port)
+        await client.reply()
+        answers = [await client.say(b"EHLO mx.example.org") for _ in range(4)]
+        assert [a[:3] for a in answers] == [b"250", b"250", b"250", b"421"]
+        client.close()
+
+
 async def test_refused_commands_count_and_a_message_gives_a_new_share(tmp_path: Path) -> None:
     async with receiving(tmp_path, limits=ProtocolLimits(junk_limit=3)) as (_handler, port):
         client = await Client.connect(port)
