@@ -76,7 +76,11 @@ class DataStream:
         if not lines:
             return b""
         if _ends_a_line_with_bare_lf(lines) or (
-            b"." in lines and lines.count(b"\n") != lines.count(b"\r\n")
+            # As many CRs as LFs: no bare LF (bar as many bare CRs). Counting one byte
+            # is three times quicker than counting CRLFs, done only when they differ.
+            b"." in lines
+            and lines.count(b"\n") != lines.count(b"\r")
+            and lines.count(b"\n") != lines.count(b"\r\n")
         ):
             lines = _with_crlf(lines)
         self._size += len(lines)
@@ -119,10 +123,10 @@ def _ends_a_line_with_bare_lf(lines: bytes) -> bool:
     Two looks instead of two scans of the whole chunk, which would double this
     module's time on base64: a sender whose lines end in LF ends them all so,
     and a chunk is a few hundred lines. Where it matters more, the whole chunk
-    is scanned: a chunk with dots (a stuffed line after a bare LF must be
+    is counted: a chunk with dots (a stuffed line after a bare LF must be
     unstuffed) and a chunk that looks like it has a long line. What is left, a
-    chunk without dots whose bare LFs are all in its middle lines, is stored
-    with them as sent (any mail parser reads either)."""
+    chunk without dots whose bare LFs are all in its middle lines (or with as
+    many bare CRs), is stored with them as sent (any mail parser reads either)."""
     first = lines.find(b"\n")
     return first == 0 or lines[first - 1] != 13 or lines[-2:-1] != b"\r"
 
