@@ -12,8 +12,9 @@ and across clients it tells when the receiver is **busy** (half its slots
 taken: sessions then get the shorter busy timeout, as Postfix's stress mode)
 and, when every slot is taken, which session to drop for a newcomer: the one
 idle longest (no progress: junk commands are no progress), if any has been
-idle a moment, of a client holding more slots than the newcomer would; a
-session sending or storing a message is never dropped.
+idle a moment, else one sending only junk, of a client holding more slots
+than the newcomer would; a session sending or storing a message is never
+dropped.
 
 No IO: sessions register through the small :class:`Session` protocol; time
 comes from ``monotonic``, which tests may replace.
@@ -46,6 +47,12 @@ class Session(Protocol):
     def idle_since(self) -> float | None:
         """When it last made progress (monotonic seconds); None while it sends or
         waits for a message to be stored, when it is never dropped."""
+        ...
+
+    @property
+    def wasting(self) -> bool:
+        """Whether it sent only junk (or refused commands) since its last progress: such
+        a session may be dropped at once, however recently it began."""
         ...
 
     def evict(self) -> None:
@@ -84,6 +91,9 @@ class ConnectionLimiter:
         self._commands: dict[str, _Bucket] = {}
         self.evicted = 0
         """Idle sessions dropped for newcomers since the start."""
+        self.refusals = 0
+        """Replies of 4xx or 5xx its sessions sent since the start (connections refused
+        here included), for ``/metrics``."""
 
     @property
     def open(self) -> int:
@@ -143,10 +153,16 @@ class ConnectionLimiter:
         held = self._open[newcomer] + 1
         idlest: Session | None = None
         since = now - MIN_IDLE
+        wasted: Session | None = None
         for session, client in self._sessions.items():
             idle = session.idle_since
-            if idle is not None and idle <= since and self._open[client] > held:
+            if idle is None or self._open[client] <= held:
+                continue
+            if idle <= since:
                 idlest, since = session, idle
+            elif wasted is None and session.wasting:
+                wasted = session
+        idlest = idlest or wasted
         if idlest is None:
             return False
         self.release(idlest)

@@ -228,6 +228,7 @@ class IntakeSMTP(SMTP):
         self._command: str | None = None  # the command being answered, for the log
         self._verb: str | None = None
         self._junk = 0
+        self._junk_since_progress = 0
         self._progress_at = time.monotonic()
         self._carrying_mail = False  # in DATA, or waiting for its message to be stored
         self._deadline: float | None = None
@@ -243,12 +244,18 @@ class IntakeSMTP(SMTP):
         """When this session last made progress; None while it carries a message."""
         return None if self._carrying_mail else self._progress_at
 
+    @property
+    def wasting(self) -> bool:
+        """It sent only junk or refused commands since its last progress."""
+        return self._junk_since_progress > 0
+
     def evict(self) -> None:
         """Drop this idle session for a newcomer (called by the limiter)."""
         transport = self.transport
         if transport is None or transport.is_closing():
             return
         log.warning(refusal_line(self._client, "(idle session)", IDLE_DROPPED))
+        self._limiter.refusals += 1
         assert isinstance(transport, asyncio.WriteTransport)
         transport.write(IDLE_DROPPED.wire())
         transport.close()
@@ -274,6 +281,7 @@ class IntakeSMTP(SMTP):
                 )
                 if junk:
                     self._junk += 1
+                    self._junk_since_progress += 1
                     self._keep_deadline()
                 if self._junk > self._limits.junk_limit:
                     await self.push(TOO_MANY_JUNK_COMMANDS)
@@ -286,6 +294,7 @@ class IntakeSMTP(SMTP):
                 await method(arg)
                 if not junk and self._junk == junk_before:  # answered, not refused
                     self._progress_at = time.monotonic()
+                    self._junk_since_progress = 0
             finally:
                 self._carrying_mail = False
                 self._command = self._verb = None
@@ -318,8 +327,10 @@ class IntakeSMTP(SMTP):
         text = status if isinstance(status, str) else status.decode("utf-8", "replace")
         if text[:1] in ("4", "5"):
             log.warning(refusal_line(self._client, self._command or "a command", text))
+            self._limiter.refusals += 1
             if self._verb not in JUNK:
                 self._junk += 1
+                self._junk_since_progress += 1
         await super().push(status)
 
     @syntax("STARTTLS", when="tls_context")
@@ -363,6 +374,7 @@ class IntakeSMTP(SMTP):
             if refusal is not None:
                 self._refused = True
                 log.warning(refusal_line(self._client, "connection", refusal))
+                self._limiter.refusals += 1
                 assert isinstance(transport, asyncio.WriteTransport)
                 transport.write(refusal.wire())
                 transport.close()
@@ -442,6 +454,7 @@ class IntakeSMTP(SMTP):
                     self._observe_accept(time.monotonic() - data_ended)
             else:
                 log.warning(refusal_line(self._client, "DATA", reply))
+                self._limiter.refusals += 1
 
         envelope.incoming = incoming
         envelope.answer = answer

@@ -17,6 +17,7 @@ import smtplib
 import statistics
 import threading
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -132,6 +133,18 @@ def _honest(number: int) -> bytes:
     )
 
 
+def _metrics(service: RunningService) -> dict[str, float]:
+    url = f"http://127.0.0.1:{service.http_port}/metrics"
+    time.sleep(0.6)  # the receiver publishes its counts twice a second
+    with urllib.request.urlopen(url, timeout=5) as response:
+        lines = response.read().decode().splitlines()
+    return {
+        name: float(value)
+        for name, _, value in (line.partition(" ") for line in lines)
+        if name.startswith("intake_smtp_")
+    }
+
+
 def _deliver(port: int, raw: bytes) -> tuple[float, int]:
     """Deliver as a sending server would: a 421 or a dropped connection is tried again.
     Seconds to the 250, and tries."""
@@ -175,6 +188,9 @@ def test_honest_mail_is_accepted_while_every_slot_is_held_and_noop_loops_run(
         f"idle sessions dropped for newcomers: {evicted}; NOOP sessions cut: {cut}"
     )
     assert max(times) <= BOUND
+    metrics = _metrics(service)
+    assert metrics["intake_smtp_idle_dropped_total"] == evicted
+    assert metrics["intake_smtp_refusals_total"] >= evicted + cut
     assert evicted >= 1 and cut >= 1
     # NOOP loops get their share (20 a session), not the receiver's whole attention.
     assert attack.noops_answered <= 20 * (attack.seen["220"] + 1)

@@ -141,6 +141,25 @@ async def test_when_every_slot_is_taken_the_idlest_session_makes_room(tmp_path: 
             client.close()
 
 
+async def test_a_session_sending_only_junk_makes_room_at_once(tmp_path: Path) -> None:
+    limits = ProtocolLimits(total=2, per_client=2)
+    async with receiving(tmp_path, limits=limits) as (_handler, port):
+        working = await Client.connect(port, "127.0.0.2")
+        await working.reply()
+        await working.say(b"EHLO mx.example.net")
+        looping = await Client.connect(port, "127.0.0.2")
+        await looping.reply()
+        await looping.say(b"EHLO mx.example.net")
+        assert (await looping.say(b"NOOP"))[:3] == b"250"
+
+        newcomer = await Client.connect(port)  # well within a second of their EHLO
+        assert (await newcomer.reply())[:3] == b"220"
+        assert (await looping.reply()).startswith(b"421 4.7.0 Too busy: closing an idle")
+        assert (await working.say(b"MAIL FROM:<a@example.org>"))[:3] == b"250"
+        for client in (working, looping, newcomer):
+            client.close()
+
+
 def test_over_its_command_rate_a_client_is_slowed_not_refused() -> None:
     now = [0.0]
     limiter = ConnectionLimiter(
@@ -158,6 +177,7 @@ def test_over_its_connection_rate_a_client_gets_421() -> None:
 
     class Session:
         idle_since = None
+        wasting = False
 
         def evict(self) -> None:
             raise AssertionError("never idle")
