@@ -55,8 +55,9 @@ class Session(Protocol):
         a session may be dropped at once, however recently it began."""
         ...
 
-    def evict(self) -> None:
-        """Tell the client, and close: its slot is given to a newcomer."""
+    def evict(self) -> bool:
+        """Tell the client, and close: its slot is given to a newcomer. False when it was
+        closing already (its slot is given all the same)."""
         ...
 
 
@@ -166,8 +167,8 @@ class ConnectionLimiter:
         if idlest is None:
             return False
         self.release(idlest)
-        idlest.evict()
-        self.evicted += 1
+        if idlest.evict():
+            self.evicted += 1
         return True
 
 

@@ -249,16 +249,18 @@ class IntakeSMTP(SMTP):
         """It sent only junk or refused commands since its last progress."""
         return self._junk_since_progress > 0
 
-    def evict(self) -> None:
-        """Drop this idle session for a newcomer (called by the limiter)."""
+    def evict(self) -> bool:
+        """Drop this idle session for a newcomer (called by the limiter); False when it
+        was closing already."""
         transport = self.transport
         if transport is None or transport.is_closing():
-            return
+            return False
         log.warning(refusal_line(self._client, "(idle session)", IDLE_DROPPED))
         self._limiter.refusals += 1
         assert isinstance(transport, asyncio.WriteTransport)
         transport.write(IDLE_DROPPED.wire())
         transport.close()
+        return True
 
     def _watched(
         self, verb: str, method: Callable[[str | None], Awaitable[None]]

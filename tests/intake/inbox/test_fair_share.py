@@ -179,7 +179,7 @@ def test_over_its_connection_rate_a_client_gets_421() -> None:
         idle_since = None
         wasting = False
 
-        def evict(self) -> None:
+        def evict(self) -> bool:
             raise AssertionError("never idle")
 
     limiter = ConnectionLimiter(
