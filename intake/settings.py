@@ -83,6 +83,18 @@ class Settings(BaseSettings):
         default=10, ge=1, description="open connections from one address"
     )
     smtp_max_connections: int = Field(default=200, ge=1, description="open connections in all")
+    smtp_busy_timeout: float = Field(
+        default=10.0, gt=0, description="command timeout with half the connections taken"
+    )
+    smtp_junk_command_limit: int = Field(
+        default=20, ge=1, description="NOOP/RSET/VRFY/HELP/unknown/refused commands a message"
+    )
+    smtp_connection_rate: int = Field(
+        default=0, ge=0, description="new connections a minute per client address; 0: no limit"
+    )
+    smtp_command_rate: float = Field(
+        default=0.0, ge=0, description="commands a second per client address; 0: no limit"
+    )
     tls_cert: Path | None = Field(default=None, description="PEM certificate for STARTTLS")
     tls_key: Path | None = Field(default=None, description="PEM private key for STARTTLS")
     parse_timeout: float = Field(

@@ -22,20 +22,24 @@ from typing import Protocol
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from intake.clock import Clock
-from intake.config.model import Config
+from intake.config.model import Config, Fund
+from intake.inbox.addresses import address_problem
 from intake.inbox.envelope import Answer, Incoming, IntakeEnvelope
 from intake.inbox.fingerprint import Fingerprint
 from intake.inbox.replies import (
+    NESTED_MAIL,
     NO_SUCH_MAILBOX,
     ONE_OFFICE_PER_MESSAGE,
     RECIPIENT_OK,
     RELAYING_DENIED,
+    SENDER_OK,
     TEMPORARY_FAILURE,
     TOO_MANY_RECIPIENTS,
     Reply,
     queued_as,
 )
 from intake.inbox.spool import Spool, SpoolFile
+from intake.inbox.trace import protocol_name, received_header
 from intake.store.messages import IncomingMessage
 
 log = logging.getLogger("intake.inbox.handler")
@@ -89,6 +93,24 @@ class IntakeHandler:
         """Wait for messages still being made durable, then let the threads go."""
         self._threads.shutdown(wait=True)
 
+    async def handle_MAIL(  # noqa: N802 - aiosmtpd finds hooks by this name
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: IntakeEnvelope,
+        address: str,
+        mail_options: list[str],
+    ) -> Reply:
+        """The sender, refused at once when it could not be recorded as it came."""
+        problem = address_problem(address, verb="MAIL", smtputf8=envelope.smtp_utf8)
+        if problem is not None:
+            return problem
+        if envelope.mail_from:  # aiosmtpd checks this too, before its hook; kept for safety
+            return NESTED_MAIL
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return SENDER_OK
+
     async def handle_RCPT(  # noqa: N802 - aiosmtpd finds hooks by this name
         self,
         server: SMTP,
@@ -98,19 +120,39 @@ class IntakeHandler:
         rcpt_options: list[str],
     ) -> Reply:
         address = address.strip()
+        problem = address_problem(address, verb="RCPT", smtputf8=envelope.smtp_utf8)
+        if problem is not None:
+            return problem
         if len(envelope.rcpt_tos) >= self.max_recipients:
             return TOO_MANY_RECIPIENTS
-        fund = self.config.fund_for_inbox(address)
+        fund = self._fund_of(address)
         if fund is None:
             domain = address.rsplit("@", 1)[-1].lower()
             return NO_SUCH_MAILBOX if domain in self._domains else RELAYING_DENIED
         if envelope.rcpt_tos:
-            first = self.config.fund_for_inbox(envelope.rcpt_tos[0])
+            first = self._fund_of(envelope.rcpt_tos[0])
             if first is not None and first.office != fund.office:
                 # One message, one office: the sender's server will send a second copy.
                 return ONE_OFFICE_PER_MESSAGE
         envelope.rcpt_tos.append(address)
         return RECIPIENT_OK
+
+    def _fund_of(self, recipient: str) -> Fund | None:
+        """The fund whose inbox ``recipient`` is; for ``postmaster@`` one of the funds'
+        domains, or plain ``postmaster`` (RFC 5321 §4.5.1: every mail domain must
+        take it), that domain's first fund, so its office keeps the mail as any
+        other, with this recipient."""
+        fund = self.config.fund_for_inbox(recipient)
+        if fund is not None:
+            return fund
+        local, at, domain = recipient.lower().rpartition("@")
+        if not at:
+            local, domain = recipient.lower(), ""
+        if local != "postmaster":
+            return None
+        return next(
+            (f for f in self.config.funds if not domain or f.inbox.endswith("@" + domain)), None
+        )
 
     async def handle_DATA(  # noqa: N802 - aiosmtpd finds hooks by this name
         self, server: SMTP, session: Session, envelope: IntakeEnvelope
@@ -134,16 +176,48 @@ class IntakeHandler:
         log.error("SMTP session error: %s", error, exc_info=error)
         return TEMPORARY_FAILURE
 
-    def open_incoming(self, envelope: Envelope) -> Incoming:
-        """Where the protocol writes DATA as it arrives (see ``IntakeSMTP.smtp_DATA``)."""
-        return Incoming(self.spool.open(), Fingerprint(list(envelope.rcpt_tos)))
+    def open_incoming(self, server: SMTP, session: Session, envelope: Envelope) -> Incoming:
+        """Where the protocol writes DATA as it arrives (see ``IntakeSMTP.smtp_DATA``):
+        a spool file that begins with our ``Received:`` line (RFC 5321 §4.4), which the
+        fingerprint leaves out, so a second delivery is still known as one."""
+        file = self.spool.open()
+        file.write(
+            received_header(
+                helo=session.host_name,
+                peer=str(session.peer[0]) if session.peer else None,
+                by=server.hostname,
+                protocol=protocol_name(
+                    extended=session.extended_smtp,
+                    tls=session.ssl is not None,
+                    smtputf8=envelope.smtp_utf8,
+                ),
+                message_id=file.id,
+                recipients=list(envelope.rcpt_tos),
+                when=self.clock.now(),
+            )
+        )
+        return Incoming(file, Fingerprint(list(envelope.rcpt_tos)))
+
+    async def handle_EHLO(  # noqa: N802 - aiosmtpd finds hooks by this name
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: IntakeEnvelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        """aiosmtpd's EHLO lines without an empty ``AUTH`` (it offers one after STARTTLS
+        when no mechanism is left: an MX takes no AUTH)."""
+        session.host_name = hostname
+        return [line for line in responses if not _empty_auth(line)]
 
     def _received(
         self, session: Session, envelope: Envelope, incoming: Incoming
     ) -> IncomingMessage:
         received_at = self.clock.now()
         spooled = incoming.file.describe(received_at)
-        fund = self.config.fund_for_inbox(envelope.rcpt_tos[0])
+        first = envelope.rcpt_tos[0]
+        fund = self._fund_of(first)
         return IncomingMessage(
             id=spooled.id,
             office=fund.office if fund else None,
@@ -213,3 +287,9 @@ class IntakeHandler:
             answer(status)
         if not reply.done():
             reply.set_result(status)
+
+
+def _empty_auth(line: str) -> bool:
+    """aiosmtpd's ``AUTH`` extension line naming no mechanism."""
+    code, _, keyword = line.partition("-")
+    return code == "250" and keyword.strip() == "AUTH"

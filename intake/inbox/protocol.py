@@ -3,9 +3,16 @@
 aiosmtpd has no connection cap (aiosmtpd#282) and one timeout that restarts
 only between commands. This subclass adds what a public inbox needs:
 
-* per-client and total connection caps, answered ``421 4.7.0`` before the greeting;
+* per-client and total connection caps, answered ``421 4.7.0`` before the greeting,
+  except that when every slot is taken the session idle longest is dropped for
+  the newcomer (:mod:`intake.inbox.admission`);
 * a command timeout (an idle client, or one dripping a command a byte at a
-  time, is cut after it);
+  time, is cut after it), shorter when the receiver is busy, and not restarted
+  by junk commands (``NOOP``, ``RSET``, ``VRFY``, ``EXPN``, ``HELP``, ``EHLO``
+  again), of which a session gets a share (refused and unknown commands count
+  too) before ``421``;
+* every refusal logged, one line: the client, the command, the reply
+  (:mod:`intake.inbox.refusals`);
 * a separate, longer deadline for DATA, plus a minimum transfer rate, so a
   25 MB upload on a slow line finishes while a client that trickles bytes to
   hold the connection open is cut.
@@ -29,22 +36,24 @@ import logging
 import re
 import ssl
 import time
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, AnyStr, Literal, Protocol
 
 from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
 
+from intake.inbox.admission import ConnectionLimiter
 from intake.inbox.data_stream import DataStream
 from intake.inbox.envelope import Incoming, IntakeEnvelope
+from intake.inbox.refusals import refusal_line
 from intake.inbox.replies import (
+    ALREADY_TLS,
     DATA_SYNTAX,
     DATA_TOO_SLOW,
+    IDLE_DROPPED,
     NEED_RECIPIENT,
     START_DATA,
-    TOO_BUSY,
-    TOO_MANY_FROM_YOUR_ADDRESS,
+    TOO_MANY_JUNK_COMMANDS,
     Reply,
 )
 
@@ -53,6 +62,10 @@ log = logging.getLogger("intake.inbox.handler")
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _PLAIN_ADDRESS = re.compile(rf"<({_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>[ \t]*")
 """``<local@domain>`` with dot-atoms on both sides: nothing quoted, no comment, no literal."""
+
+JUNK = frozenset({"NOOP", "RSET", "VRFY", "EXPN", "HELP"})
+"""Commands that move no mail (Postfix's junk commands, with HELP): they neither restart
+the command timeout nor count as progress, and a session gets a share of them."""
 
 
 # --- what we take from aiosmtpd beyond its documented API ------------------------------
@@ -118,8 +131,19 @@ AIOSMTPD_INTERNALS: tuple[Internal, ...] = (
         SMTP,
         "_reset_timeout",
         "method",
-        "gives DATA its own, longer deadline, then restores the command timeout",
+        "gives DATA its own, longer deadline, then restores the command timeout; "
+        "overridden to use the busy timeout when the receiver is busy and to remember "
+        "the deadline a junk command must not move",
         ("self", "duration"),
+    ),
+    Internal(
+        SMTP,
+        "_smtp_methods",
+        "attribute",
+        "aiosmtpd's table of command handlers, each wrapped once per session to know "
+        "the command being answered (for the refusal log line), to count junk commands "
+        "and keep them from restarting the timeout, and to pace a client over its rate",
+        holds=dict,
     ),
     Internal(
         SMTP,
@@ -140,7 +164,7 @@ public ``transport`` (see :meth:`IntakeSMTP.smtp_DATA`)."""
 class DataHandler(Protocol):
     """What :class:`IntakeSMTP` needs of its handler beyond aiosmtpd's hooks."""
 
-    def open_incoming(self, envelope: Envelope) -> Incoming:
+    def open_incoming(self, server: SMTP, session: Session, envelope: Envelope) -> Incoming:
         """Where DATA is written as it arrives."""
         ...
 
@@ -164,33 +188,15 @@ class ProtocolLimits:
     per_client: int = 10
     total: int = 200
     size_limit: int = 30 * 1024 * 1024
-
-
-class ConnectionLimiter:
-    """Counts open connections by client address."""
-
-    def __init__(self, *, per_client: int, total: int) -> None:
-        self.per_client = per_client
-        self.total = total
-        self._open: Counter[str] = Counter()
-
-    def admit(self, client: str) -> Reply | None:
-        """None to let the client in, else the 421 reply that refuses it."""
-        if sum(self._open.values()) >= self.total:
-            return TOO_BUSY
-        if self._open[client] >= self.per_client:
-            return TOO_MANY_FROM_YOUR_ADDRESS
-        self._open[client] += 1
-        return None
-
-    def release(self, client: str) -> None:
-        self._open[client] -= 1
-        if self._open[client] <= 0:
-            del self._open[client]
-
-    @property
-    def open(self) -> int:
-        return sum(self._open.values())
+    busy_timeout: float = 10.0
+    """The command timeout while half the connection slots or more are taken."""
+    junk_limit: int = 20
+    """Junk, unknown and refused commands a session may send between two messages."""
+    connections_per_minute: int = 0
+    """New connections a minute from one address (0: no limit)."""
+    commands_per_second: float = 0.0
+    """Commands a second from one address, across its sessions (0: no limit); over it,
+    commands wait their turn."""
 
 
 class IntakeSMTP(SMTP):
@@ -219,6 +225,123 @@ class IntakeSMTP(SMTP):
         self._refused = False
         self._bytes_in = 0
         self._rate_watch: asyncio.Task[None] | None = None
+        self._command: str | None = None  # the command being answered, for the log
+        self._verb: str | None = None
+        self._junk = 0
+        self._junk_since_progress = 0
+        self._progress_at = time.monotonic()
+        self._carrying_mail = False  # in DATA, or waiting for its message to be stored
+        self._deadline: float | None = None
+        self._previous_deadline: float | None = None
+        self._smtp_methods = {
+            verb: self._watched(verb, method) for verb, method in self._smtp_methods.items()
+        }
+
+    # --- fair shares (see intake.inbox.admission) ------------------------------------
+
+    @property
+    def idle_since(self) -> float | None:
+        """When this session last made progress; None while it carries a message."""
+        return None if self._carrying_mail else self._progress_at
+
+    @property
+    def wasting(self) -> bool:
+        """It sent only junk or refused commands since its last progress."""
+        return self._junk_since_progress > 0
+
+    def evict(self) -> bool:
+        """Drop this idle session for a newcomer (called by the limiter); False when it
+        was closing already."""
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return False
+        log.warning(refusal_line(self._client, "(idle session)", IDLE_DROPPED))
+        self._limiter.refusals += 1
+        assert isinstance(transport, asyncio.WriteTransport)
+        transport.write(IDLE_DROPPED.wire())
+        transport.close()
+        return True
+
+    def _watched(
+        self, verb: str, method: Callable[[str | None], Awaitable[None]]
+    ) -> Callable[[str | None], Awaitable[None]]:
+        """``method`` (aiosmtpd's handler of ``verb``) with the session's bookkeeping."""
+
+        async def watched(arg: str | None) -> None:
+            self._verb = verb
+            self._command = verb if arg is None else f"{verb} {arg}"
+            try:
+                if self._client is not None:
+                    wait = self._limiter.command_wait(self._client)
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                junk = verb in JUNK or (
+                    # A greeting again, in the same TLS state: a loop, not progress.
+                    verb in ("EHLO", "HELO")
+                    and self.session is not None
+                    and self.session.host_name is not None
+                )
+                if junk:
+                    self._junk += 1
+                    self._junk_since_progress += 1
+                    self._keep_deadline()
+                if self._junk > self._limits.junk_limit:
+                    await self.push(TOO_MANY_JUNK_COMMANDS)
+                    if self.transport is not None:
+                        self.transport.close()
+                    return
+                if verb == "DATA":
+                    self._carrying_mail = True
+                junk_before = self._junk
+                await method(arg)
+                if not junk and self._junk == junk_before:  # answered, not refused
+                    self._progress_at = time.monotonic()
+                    self._junk_since_progress = 0
+            finally:
+                self._carrying_mail = False
+                self._command = self._verb = None
+
+        for name in ("__smtp_syntax__", "__smtp_syntax_when__", "__smtp_syntax_extended__"):
+            if hasattr(method, name):  # what aiosmtpd's HELP reads
+                setattr(watched, name, getattr(method, name))
+        return watched
+
+    def _reset_timeout(self, duration: float | None = None) -> None:
+        """aiosmtpd's, with the busy timeout, remembering the deadline it replaces."""
+        if duration is None:
+            duration = self._limits.command_timeout
+            if self._limiter.busy:
+                duration = min(duration, self._limits.busy_timeout)
+        self._previous_deadline = self._deadline
+        self._deadline = self.loop.time() + duration
+        super()._reset_timeout(duration)
+
+    def _keep_deadline(self) -> None:
+        """Undo the restart aiosmtpd gave the timeout for the command now answered."""
+        previous = self._previous_deadline
+        if previous is None:
+            return
+        self._deadline = previous
+        super()._reset_timeout(max(previous - self.loop.time(), 0.001))
+
+    async def push(self, status: AnyStr) -> None:
+        """aiosmtpd's push; a refusal is logged, and counted against the junk share."""
+        text = status if isinstance(status, str) else status.decode("utf-8", "replace")
+        if text[:1] in ("4", "5"):
+            log.warning(refusal_line(self._client, self._command or "a command", text))
+            self._limiter.refusals += 1
+            if self._verb not in JUNK:
+                self._junk += 1
+                self._junk_since_progress += 1
+        await super().push(status)
+
+    @syntax("STARTTLS", when="tls_context")
+    async def smtp_STARTTLS(self, arg: str) -> None:  # noqa: N802 - aiosmtpd's command name
+        """aiosmtpd's STARTTLS, refused inside TLS: there is no second negotiation."""
+        if self.session is not None and self.session.ssl is not None:
+            await self.push(ALREADY_TLS)
+            return
+        await super().smtp_STARTTLS(arg)
 
     def _create_envelope(self) -> IntakeEnvelope:
         return IntakeEnvelope()
@@ -249,10 +372,11 @@ class IntakeSMTP(SMTP):
         if self.transport is None and self._client is None:  # not the STARTTLS re-entry
             peer = transport.get_extra_info("peername")
             self._client = str(peer[0]) if peer else "unknown"
-            refusal = self._limiter.admit(self._client)
+            refusal = self._limiter.admit(self._client, self)
             if refusal is not None:
                 self._refused = True
-                log.warning("refused a connection from %s: %s", self._client, refusal[4:])
+                log.warning(refusal_line(self._client, "connection", refusal))
+                self._limiter.refusals += 1
                 assert isinstance(transport, asyncio.WriteTransport)
                 transport.write(refusal.wire())
                 transport.close()
@@ -264,9 +388,7 @@ class IntakeSMTP(SMTP):
             return
         if self._rate_watch is not None:
             self._rate_watch.cancel()
-        if self._client is not None and self.transport is not None:
-            self._limiter.release(self._client)
-            self._client = None
+        self._limiter.release(self)
         super().connection_lost(error)
 
     def data_received(self, data: bytes) -> None:
@@ -297,7 +419,7 @@ class IntakeSMTP(SMTP):
         self._rate_watch = asyncio.create_task(self._watch_rate())
         try:
             await self.push(START_DATA)
-            incoming = self._handler.open_incoming(envelope)
+            incoming = self._handler.open_incoming(self, session, envelope)
             try:
                 problem = await self._receive(incoming)
                 data_ended = time.monotonic()
@@ -328,8 +450,13 @@ class IntakeSMTP(SMTP):
                 # without awaiting the drain: a callback cannot await.
                 assert isinstance(transport, asyncio.WriteTransport)
                 transport.write(reply.wire())
-            if self._observe_accept is not None and reply.code == 250:
-                self._observe_accept(time.monotonic() - data_ended)
+            if reply.code == 250:
+                self._junk = 0  # a message sent: a new share, as Postfix resets its count
+                if self._observe_accept is not None:
+                    self._observe_accept(time.monotonic() - data_ended)
+            else:
+                log.warning(refusal_line(self._client, "DATA", reply))
+                self._limiter.refusals += 1
 
         envelope.incoming = incoming
         envelope.answer = answer
@@ -360,7 +487,6 @@ class IntakeSMTP(SMTP):
             start = self._bytes_in
             await asyncio.sleep(window)
             if self._bytes_in - start < needed and self.transport is not None:
-                log.warning("%s sends DATA too slowly; closing", self._client)
                 with contextlib.suppress(Exception):
                     await self.push(DATA_TOO_SLOW)
                 self.transport.close()
@@ -396,7 +522,12 @@ def protocol_factory(
 
     ``observe_accept`` is given each accepted message's time from its final dot
     to our reply."""
-    limiter = ConnectionLimiter(per_client=limits.per_client, total=limits.total)
+    limiter = ConnectionLimiter(
+        per_client=limits.per_client,
+        total=limits.total,
+        connections_per_minute=limits.connections_per_minute,
+        commands_per_second=limits.commands_per_second,
+    )
 
     def factory() -> IntakeSMTP:
         return IntakeSMTP(

@@ -80,6 +80,10 @@ class _Gauges:
     """Messages accepted since the start."""
     connections: Any
     """SMTP sessions open now."""
+    refusals: Any
+    """4xx/5xx replies sent since the start."""
+    idle_dropped: Any
+    """Idle sessions dropped for newcomers since the start."""
     accept_times: Histogram
     """Final dot to ``250``, as the receiver saw it."""
     loop_lag: LoopLag
@@ -96,6 +100,8 @@ class Receiver:
         self.gauges = _Gauges(
             accepted=context.Value("q", 0, lock=False),
             connections=context.Value("q", 0, lock=False),
+            refusals=context.Value("q", 0, lock=False),
+            idle_dropped=context.Value("q", 0, lock=False),
             accept_times=Histogram(ACCEPT_BUCKETS, context),
             loop_lag=LoopLag(context),
         )
@@ -129,6 +135,12 @@ class Receiver:
             "# HELP intake_smtp_loop_stalls_total Times its event loop was over 50 ms late.",
             "# TYPE intake_smtp_loop_stalls_total counter",
             f"intake_smtp_loop_stalls_total {self.gauges.loop_lag.stalls}",
+            "# HELP intake_smtp_refusals_total SMTP replies of 4xx or 5xx (each also logged).",
+            "# TYPE intake_smtp_refusals_total counter",
+            f"intake_smtp_refusals_total {self.gauges.refusals.value}",
+            "# HELP intake_smtp_idle_dropped_total Idle SMTP sessions dropped for newcomers.",
+            "# TYPE intake_smtp_idle_dropped_total counter",
+            f"intake_smtp_idle_dropped_total {self.gauges.idle_dropped.value}",
         ]
 
     async def start(self, on_accept: Callable[[], None]) -> int:
@@ -255,6 +267,8 @@ async def _serve(
     async def count() -> None:
         while True:
             gauges.connections.value = limiter.open
+            gauges.refusals.value = limiter.refusals
+            gauges.idle_dropped.value = limiter.evicted
             await asyncio.sleep(0.5)
 
     counting = asyncio.create_task(count())

@@ -67,6 +67,26 @@ TOO_MANY_FROM_YOUR_ADDRESS = Reply(
     421, "4.7.0", "Too many connections from your address, try again later"
 )
 """The client's address holds its share of connections already."""
+TOO_MANY_CONNECTIONS_A_MINUTE = Reply(
+    421, "4.7.0", "Too many connections from your address this minute, try again later"
+)
+"""The client's address opened its share of new connections this minute."""
+
+# --- during a session (protocol: fair shares) ----------------------------------------
+
+IDLE_DROPPED = Reply(421, "4.7.0", "Too busy: closing an idle connection")
+"""Every slot is taken and a newcomer needs this idle session's."""
+TOO_MANY_JUNK_COMMANDS = Reply(
+    421, "4.7.0", "Too many commands without sending mail, closing connection"
+)
+"""NOOP, RSET, VRFY, HELP, unknown or refused commands over the session's share."""
+ALREADY_TLS = Reply(503, "5.5.1", "TLS already active")
+"""STARTTLS inside TLS (RFC 3207 §4.2 allows no second negotiation)."""
+
+# --- MAIL FROM (handler; refusals of addresses: intake.inbox.addresses) ----------
+
+SENDER_OK = Reply(250, "2.1.0", "Sender OK")
+NESTED_MAIL = Reply(503, "5.5.1", "Error: nested MAIL command")
 
 # --- RCPT TO (handler) ---------------------------------------------------------------
 

@@ -22,6 +22,7 @@ async def receiving(
     recorder: Recorder | None = None,
     *,
     sessions: list[IntakeSMTP] | None = None,
+    limits: ProtocolLimits | None = None,
     **handler: Any,
 ) -> AsyncIterator[tuple[IntakeHandler, int]]:
     """The handler (spool and journal under ``folder``) and the loopback port it listens on.
@@ -36,7 +37,7 @@ async def receiving(
         clock=Clock(),
         **handler,
     )
-    factory, _ = protocol_factory(intake, limits=ProtocolLimits(), hostname="test.local")
+    factory, _ = protocol_factory(intake, limits=limits or ProtocolLimits(), hostname="test.local")
 
     def session() -> IntakeSMTP:
         protocol = factory()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import random
+import re
 
 import pytest
 
@@ -17,11 +18,14 @@ MESSAGE = (
 
 
 def stuffed(message: bytes) -> bytes:
-    """What a client sends: leading dots doubled, then the end line."""
-    data = message.replace(b"\r\n.", b"\r\n..")
-    if data.startswith(b"."):
-        data = b"." + data
-    return data + b".\r\n"
+    """What a client sends: leading dots doubled (after any LF, as smtplib does), then
+    the end line."""
+    return re.sub(rb"(?m)^\.", b"..", message) + b".\r\n"
+
+
+def with_crlf(message: bytes) -> bytes:
+    """``message`` as it is stored: every bare LF made CRLF."""
+    return message.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
 def receive(wire: bytes, sizes: list[int], **limits: int) -> tuple[bytes, DataStream]:
@@ -84,14 +88,15 @@ def by_lines(wire: bytes, *, size: int, line: int) -> tuple[bytes, set[Reply], b
     while True:
         end = wire.index(b"\r\n", at)
         text, at = wire[at:end], end + 2
-        if text == b".":
+        if text == b".":  # only a dot between two CRLFs ends the data
             break
-        received += len(text) + 2
-        if size and received > size:
-            problems.add(TOO_MUCH_DATA)
-        if len(text) + 2 > line:
-            problems.add(LINE_TOO_LONG)
-        kept.append(text[1:] if text.startswith(b".") else text)
+        for piece in text.split(b"\n"):  # a bare LF ends a line of content too
+            received += len(piece) + 2
+            if size and received > size:
+                problems.add(TOO_MUCH_DATA)
+            if len(piece) + 2 > line:
+                problems.add(LINE_TOO_LONG)
+            kept.append(piece[1:] if piece.startswith(b".") else piece)
     return b"".join(t + b"\r\n" for t in kept), problems, wire[at:]
 
 
@@ -128,4 +133,36 @@ def test_whole_chunks_read_as_a_line_at_a_time_would(seed: int) -> None:
     if problems:
         assert stream.problem in problems  # the receiver drops what it was given
     else:
-        assert stream.problem is None and out == expected == message
+        # Line ends may stay bare only in a dotless chunk's middle lines (see
+        # DataStream); every byte else is the message's, unstuffed.
+        assert stream.problem is None and with_crlf(out) == expected == with_crlf(message)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_bare_lf_lines_are_stored_with_crlf_whatever_the_split(seed: int) -> None:
+    """What ``smtplib.sendmail(..., msg.as_bytes())`` sends: LF line ends, any length."""
+    body = b"".join(
+        base64.b64encode(random.Random(seed).randbytes(57)) + b"\n" for _ in range(3000)
+    )
+    message = b"Subject: bare LF\n\n.a dot first\n" + body
+    wire = stuffed(message + b"\r\n") + b"QUIT\r\n"  # smtplib adds a CRLF before its dot
+    rng = random.Random(seed)
+    cut = rng.choice([5, 700, 65536, 262144])
+    out, stream = receive(wire, [rng.randint(1, cut) for _ in range(len(wire) // cut + 1)])
+    assert stream.done and stream.problem is None
+    assert out == with_crlf(message) + b"\r\n" and stream.leftover == b"QUIT\r\n"
+
+
+@pytest.mark.parametrize(
+    "smuggled",
+    [b"\n.\n", b"\n.\r\n", b"\r\n.\n", b"\r.\r\n", b"\r\n.\r"],
+    ids=["LF.LF", "LF.CRLF", "CRLF.LF", "CR.CRLF", "CRLF.CR"],
+)
+def test_a_dot_line_not_between_two_crlfs_does_not_end_the_data(smuggled: bytes) -> None:
+    """SMTP smuggling: a second message after a non-standard end stays inside the first."""
+    hidden = b"MAIL FROM:<forged@bank.example>\r\nRCPT TO:<x@y>\r\nDATA\r\n"
+    wire = b"Subject: first\r\n\r\nhello" + smuggled + hidden + b".\r\n"
+    for sizes in ([len(wire)], [1] * len(wire)):
+        out, stream = receive(wire, sizes)
+        assert stream.done and stream.leftover == b""
+        assert b"MAIL FROM:<forged@bank.example>" in out

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.smtp import SMTP
 
-from intake.inbox.protocol import ConnectionLimiter, IntakeSMTP, ProtocolLimits
+from intake.inbox.admission import ConnectionLimiter
+from intake.inbox.protocol import IntakeSMTP, ProtocolLimits
 from tests.intake.inbox.receiving import receiving
 
 PIECES = [

@@ -240,6 +240,10 @@ def test_starttls_is_offered_and_works_when_a_certificate_is_configured(
         assert client.has_extn("starttls")
         client.starttls(context=context)
         client.ehlo("mx.example.org")
+        # Inside TLS: no second STARTTLS (RFC 3207 §4.2), and no AUTH line, empty or not.
+        assert not client.has_extn("starttls") and not client.has_extn("auth")
+        assert b"AUTH" not in (client.ehlo_resp or b"")
+        assert client.docmd("STARTTLS")[0] == 503
         client.mail("tls@example.org")
         assert client.rcpt(INBOX)[0] == 250
         code, reply = client.data(SHAPES["gmail"](fixture_form("complete-other-type.docx")))
