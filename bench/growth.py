@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import io
 import json
 import os
@@ -49,6 +50,7 @@ from intake.bids import reports
 from intake.cli import main as cli_main
 from intake.config.load import load_config
 from intake.rules.calendar import deadlines
+from intake.slack.signature import sign
 from intake.store.engine import make_engine, reading
 from intake.store.migrate import migrate
 from notifier.alerts import deadline_alert
@@ -62,7 +64,6 @@ from notifier.cards import (
 from notifier.model import DeadlineAlert
 from tests.harness import RunningService
 from tests.intake.slack.driver import SECRET, TEAM, block_actions, command_fields
-from intake.slack.signature import sign
 from tests.slack_api_server import TOKEN, SlackApiServer
 
 NOW = "2027-05-20T16:00:00+01:00"
@@ -141,7 +142,10 @@ class Officer:
     def command(self, words: str) -> None:
         url = self.slack.response_url(TEAM["id"])
         fields = command_fields(
-            words, user="U0OFFICER1", channel_id=CHANNEL[0], channel_name=CHANNEL[1],
+            words,
+            user="U0OFFICER1",
+            channel_id=CHANNEL[0],
+            channel_name=CHANNEL[1],
             response_url=url,
         )
         assert self._post(urllib.parse.urlencode(fields).encode()) == 200
@@ -159,8 +163,10 @@ class Officer:
         if action == ACTION_ASSIGN:
             return
         self._until(
-            lambda: len(self.slack.views) > views
-            or any(r["_url"] == url for r in reversed(self.slack.responses))
+            lambda: (
+                len(self.slack.views) > views
+                or any(r["_url"] == url for r in reversed(self.slack.responses))
+            )
         )
 
 
@@ -242,15 +248,23 @@ def measure_cli(
 ) -> None:
     env = {"INTAKE_DATABASE_URL": url, "INTAKE_NOW": NOW}
     report.timed(
-        backend, n, "intake bids --fund --status",
-        repeat(repeats, lambda i: cli(
-            "bids", "--fund", "safer-in-kent", "--status", "incomplete", env=env)),
+        backend,
+        n,
+        "intake bids --fund --status",
+        repeat(
+            repeats,
+            lambda i: cli("bids", "--fund", "safer-in-kent", "--status", "incomplete", env=env),
+        ),
     )
     report.timed(
-        backend, n, "intake show",
+        backend,
+        n,
+        "intake show",
         repeat(repeats, lambda i: cli("show", refs[i % len(refs)], env=env)),
     )
-    report.timed(backend, n, "intake deadlines", repeat(repeats, lambda i: cli("deadlines", env=env)))
+    report.timed(
+        backend, n, "intake deadlines", repeat(repeats, lambda i: cli("deadlines", env=env))
+    )
 
 
 def measure_alerts(report: Report, backend: str, n: int, url: str, repeats: int) -> None:
@@ -271,10 +285,15 @@ def measure_alerts(report: Report, backend: str, n: int, url: str, repeats: int)
                     counts = await alerts_module.round_counts(connection, config, deadline)
                 deadline_alert(
                     DeadlineAlert(
-                        kind=deadline.kind, office_name=office.name, fund_name=deadline.fund.name,
-                        round_name=deadline.round.name, timezone=office.timezone,
-                        due_at=deadline.at, closes_at=deadline.round.closes_at(office.tz),
-                        decisions_due_at=deadline.at, counts=counts,
+                        kind=deadline.kind,
+                        office_name=office.name,
+                        fund_name=deadline.fund.name,
+                        round_name=deadline.round.name,
+                        timezone=office.timezone,
+                        due_at=deadline.at,
+                        closes_at=deadline.round.closes_at(office.tz),
+                        decisions_due_at=deadline.at,
+                        counts=counts,
                     )
                 )
                 samples.append(time.perf_counter() - started)
@@ -301,8 +320,13 @@ def kent_refs(url: str) -> list[str]:
 
 
 def measure_stage(
-    report: Report, backend: str, n: int, folder: Path, slack: SlackApiServer,
-    url: str, repeats: int,
+    report: Report,
+    backend: str,
+    n: int,
+    folder: Path,
+    slack: SlackApiServer,
+    url: str,
+    repeats: int,
 ) -> None:
     refs = kent_refs(url)
     measure_cli(report, backend, n, url, refs, repeats)
@@ -314,19 +338,33 @@ def measure_stage(
         report.timed(backend, n, "GET /metrics", repeat(repeats, lambda i: get(base + "/metrics")))
         for words in ("open", "deadlines"):
             report.timed(
-                backend, n, f"slack /intake {words}",
-                repeat(repeats, lambda i, w=words: officer.command(w)),
+                backend,
+                n,
+                f"slack /intake {words}",
+                repeat(repeats, functools.partial(_ignore_number, officer.command, words)),
             )
         report.timed(
-            backend, n, "slack /intake show",
+            backend,
+            n,
+            "slack /intake show",
             repeat(repeats, lambda i: officer.command(f"show {refs[i % len(refs)]}")),
         )
         for action in BUTTONS:
             report.timed(
-                backend, n, f"slack button {action}",
-                repeat(repeats, lambda i, a=action: officer.click(a, refs[(i * 7) % len(refs)])),
+                backend,
+                n,
+                f"slack button {action}",
+                repeat(repeats, functools.partial(_click, officer, action, refs)),
             )
         report.timed(backend, n, "mail to card", mail_to_card(service, slack, max(5, repeats // 3)))
+
+
+def _ignore_number(call: Callable[[str], None], words: str, _number: int) -> None:
+    call(words)
+
+
+def _click(officer: Officer, action: str, refs: list[str], number: int) -> None:
+    officer.click(action, refs[(number * 7) % len(refs)])
 
 
 async def _fresh(url: str) -> Any:
@@ -336,8 +374,15 @@ async def _fresh(url: str) -> Any:
 
 
 def run_backend(
-    report: Report, backend: str, url: str, folder: Path, slack: SlackApiServer,
-    total: int, repeats: int, size_of: Callable[[], int], reset: Callable[[], None],
+    report: Report,
+    backend: str,
+    url: str,
+    folder: Path,
+    slack: SlackApiServer,
+    total: int,
+    repeats: int,
+    size_of: Callable[[], int],
+    reset: Callable[[], None],
 ) -> None:
     """The figures of one database: empty, then at N/100, N/10 and N."""
     config = load_config(None)
@@ -425,9 +470,10 @@ def main() -> None:
     args = parser.parse_args()
     total, repeats = (10_000, 10) if args.quick else (args.bids, args.repeat)
     report = Report()
-    with tempfile.TemporaryDirectory() as folder, SlackApiServer(
-        check_blocks=False
-    ).in_thread() as slack:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        SlackApiServer(check_blocks=False).in_thread() as slack,
+    ):
         slack.add_channel(*CHANNEL)
         root = Path(folder)
         sqlite_file = root / "sqlite" / "var" / "intake.sqlite3"
@@ -438,13 +484,30 @@ def main() -> None:
         def sqlite_size() -> int:
             return sum(p.stat().st_size for p in sqlite_file.parent.glob("intake.sqlite3*"))
 
-        run_backend(report, "sqlite", sqlite_url, root / "sqlite", slack, total, repeats,
-                    sqlite_size, lambda: None)
+        run_backend(
+            report,
+            "sqlite",
+            sqlite_url,
+            root / "sqlite",
+            slack,
+            total,
+            repeats,
+            sqlite_size,
+            lambda: None,
+        )
         if not args.no_postgres and postgres_reachable(args.postgres):
             try:
-                run_backend(report, "postgres", _ours(args.postgres), root / "postgres", slack,
-                            total, repeats, lambda: postgres_size(args.postgres),
-                            lambda: _drop_and_create(args.postgres))
+                run_backend(
+                    report,
+                    "postgres",
+                    _ours(args.postgres),
+                    root / "postgres",
+                    slack,
+                    total,
+                    repeats,
+                    lambda: postgres_size(args.postgres),
+                    lambda: _drop_and_create(args.postgres),
+                )
             finally:
                 _drop_database(args.postgres)
     if args.json:

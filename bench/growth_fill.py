@@ -66,9 +66,7 @@ class Filler:
         self.count = 0
         self.kent_funds = [fund.id for fund in config.funds if fund.office == "kent"]
         self.current_round = {
-            fund.id: next(
-                r for r in fund.rounds if r.opens_at(config.office("kent").tz) <= now
-            ).id
+            fund.id: next(r for r in fund.rounds if r.opens_at(config.office("kent").tz) <= now).id
             for fund in config.funds
             if fund.office == "kent"
         }
@@ -184,8 +182,13 @@ class Filler:
         if not place.current or self.random.random() < 0.3:
             await bids.assign(connection, bid_id, to=officer, at=at)
             await bids.add_event(
-                connection, bid_id=bid_id, at=at, actor=officer, kind="assigned",
-                text="Assigned", data={"name": "sam.officer"},
+                connection,
+                bid_id=bid_id,
+                at=at,
+                actor=officer,
+                kind="assigned",
+                text="Assigned",
+                data={"name": "sam.officer"},
             )
         if place.current:
             return
@@ -199,7 +202,11 @@ class Filler:
             at=at,
         )
         await bids.add_event(
-            connection, bid_id=bid_id, at=at, actor=officer, kind="decided",
+            connection,
+            bid_id=bid_id,
+            at=at,
+            actor=officer,
+            kind="decided",
             text="Marked eligible" if eligible else "Marked not eligible",
             data={"name": "sam.officer"},
         )
@@ -245,8 +252,11 @@ class Filler:
         problems: list[dict[str, Any]] = []
         if status == "incomplete":
             problems = [
-                {"code": "missing", "field": "project_outcomes",
-                 "message": "Please describe the project's outcomes."}
+                {
+                    "code": "missing",
+                    "field": "project_outcomes",
+                    "message": "Please describe the project's outcomes.",
+                }
             ]
         elif status == "ineligible":
             code = "late" if self.random.random() < 0.3 else "over_cap"
@@ -270,7 +280,16 @@ class Filler:
 
 def _answers(form: Any, chance: random.Random) -> dict[str, Any]:
     """A filled-in form's answers, as long as real ones (aims and plans run to paragraphs)."""
-    words = "community safety young people victims support outreach partnership".split()
+    words = [
+        "community",
+        "safety",
+        "young",
+        "people",
+        "victims",
+        "support",
+        "outreach",
+        "partnership",
+    ]
     answers: dict[str, Any] = {}
     for field in form.fields:
         if field.type == "choice" and field.options:

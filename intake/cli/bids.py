@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 
 from intake.bids import reports
 from intake.cli.common import EXIT_OK, Commands, chosen_office
 from intake.config.load import load_config
+from intake.errors import UsageError
 from intake.settings import Settings
 
 
@@ -19,6 +21,12 @@ def add_commands(commands: Commands) -> None:
     bids.add_argument("--fund", help="only this fund's bids")
     bids.add_argument("--status", action="append", default=[], help="only bids with this status")
     bids.add_argument("--office", help="only this office's bids")
+    bids.add_argument(
+        "--limit",
+        type=int,
+        default=LIMIT,
+        help=f"the newest LIMIT bids only (default {LIMIT}; 0 for every bid)",
+    )
     bids.set_defaults(run=_bids)
 
     show = commands.add_parser("show", help="show one bid with its history")
@@ -28,16 +36,25 @@ def add_commands(commands: Commands) -> None:
     show.set_defaults(run=_show)
 
 
+LIMIT = 200
+"""Bids ``intake bids`` lists by default: years of them are the export's job."""
+
+
 def _bids(args: argparse.Namespace, settings: Settings) -> int:
     office = chosen_office(args, settings, load_config(settings.config))
-    rows = asyncio.run(
-        reports.stored_bids(
-            settings.resolved_database_url,
-            office=office,
-            fund=args.fund,
-            statuses=tuple(args.status),
-        )
-    )
+    if args.limit < 0:
+        raise UsageError("--limit: give a number of bids, or 0 for every bid")
+    chosen = {"office": office, "fund": args.fund, "statuses": tuple(args.status)}
+    url = settings.resolved_database_url
+    rows = asyncio.run(reports.stored_bids(url, newest=args.limit or None, **chosen))
+    if args.limit and len(rows) == args.limit:
+        total = asyncio.run(reports.count_stored_bids(url, **chosen))
+        if total > len(rows):
+            print(
+                f"The newest {len(rows)} of {total:,} bids; "
+                "--limit 0 lists every one (or intake export).",
+                file=sys.stderr,
+            )
     if args.json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
