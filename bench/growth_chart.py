@@ -1,0 +1,78 @@
+"""Draw :mod:`bench.growth`'s figures against the number of bids stored.
+
+    python -m bench.growth_chart after.json [--before before.json] [-o docs/growth.png]
+
+One panel per figure (its p99 for timed ones), log-scaled bids on the x axis;
+with ``--before`` the figures of the code before the fixes are drawn dashed.
+Needs matplotlib (``pip install -e '.[bench]'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+Series = dict[tuple[str, str], list[tuple[int, float]]]
+
+
+def series(path: Path) -> Series:
+    """(backend, figure) → [(bids, value)], the p99s and the plain figures."""
+    found: Series = defaultdict(list)
+    for row in json.loads(path.read_text()):
+        name = str(row["figure"])
+        if name.endswith("median ms") or name.startswith("fill") or row["bids"] == 0:
+            continue
+        found[(row["backend"], name.removesuffix(" p99 ms"))].append(
+            (int(row["bids"]), float(row["value"]))
+        )
+    return found
+
+
+def draw(after: Series, before: Series, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: a file
+    import matplotlib.pyplot as plt
+
+    figures = sorted({name for _, name in after})
+    columns = 4
+    rows = math.ceil(len(figures) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4 * columns, 2.8 * rows), squeeze=False)
+    for ax, name in zip(axes.flat, figures, strict=False):
+        for (backend, figure), points in sorted(after.items()):
+            if figure != name:
+                continue
+            xs, ys = zip(*sorted(points), strict=True)
+            ax.plot(xs, ys, marker="o", label=f"{backend}")
+            old = before.get((backend, figure))
+            if old:
+                bx, by = zip(*sorted(old), strict=True)
+                ax.plot(bx, by, marker="x", linestyle="--", label=f"{backend}, before")
+        ax.set_xscale("log")
+        ax.set_title(name + ("" if "bytes" in name else " (p99 ms)"), fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=6)
+    for ax in list(axes.flat)[len(figures) :]:
+        ax.set_visible(False)
+    fig.supxlabel("bids stored")
+    fig.tight_layout()
+    fig.savefig(out, dpi=80)
+
+
+def main(argv: Any = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("after", type=Path)
+    parser.add_argument("--before", type=Path)
+    parser.add_argument("-o", "--output", type=Path, default=Path("docs/growth.png"))
+    args = parser.parse_args(argv)
+    draw(series(args.after), series(args.before) if args.before else {}, args.output)
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
