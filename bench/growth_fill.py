@@ -29,11 +29,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from intake.config.model import Config
-from intake.jobs.kinds import CardJob
+from intake.jobs.kinds import AckJob, CardJob
+from intake.slack.channels import card_chain
 from intake.store import bids, messages, queue
 from intake.store.bids import NewBid, NewVersion, Standing
 from intake.store.messages import IncomingMessage
-from intake.store.queue import NewJob
+from intake.store.queue import Queueable
 
 BATCH = 500
 CURRENT_ROUND_BIDS = 300
@@ -103,7 +104,7 @@ class Filler:
         mails = [mail for plan in plans for mail in plan["mails"]]
         await messages.accept_messages(self.engine, mails)
         done: list[str] = [f"message:{mail.id}" for mail in mails]
-        later: list[NewJob] = []
+        later: list[Queueable] = []
         async with self.engine.begin() as connection:
             for plan in plans:
                 place: Place = plan["place"]
@@ -111,6 +112,13 @@ class Filler:
                 prefix = "KENT" if place.office == "kent" else place.office.upper()
                 ref = await bids.next_reference(connection, prefix=prefix, year=year)
                 versions = plan["versions"]
+                # The service's own chains: a channel's cards go out one by one, in
+                # order, so one chain holds years of them.
+                chain = (
+                    card_chain(self.config, office="kent", fund=place.fund)
+                    if place.office == "kent"
+                    else f"slack:{place.office}:#grants"
+                )
                 last = versions[-1]
                 standing = Standing(
                     status=last["status"],
@@ -151,11 +159,9 @@ class Filler:
                         kind="received" if number == 1 else "resubmitted",
                         text=f"Version {number} received: {v['status']}",
                     )
-                    card = CardJob.for_version(bid_id, number, event=event, chain="slack:kent")
-                    later.append(NewJob(kind="card", key=card.key, data=card.payload()))
-                    later.append(
-                        NewJob(kind="ack", key=f"ack:{bid_id}:v{number}", data={"bid": bid_id})
-                    )
+                    card = CardJob.for_version(bid_id, number, event=event, chain=chain)
+                    later.append(card)
+                    later.append(AckJob.for_version(bid_id, number, "received"))
                 for mail in plan["correspondence"]:
                     await messages.set_message_outcome(
                         connection, mail.id, state="correspondence", outcome="kept", bid_id=bid_id

@@ -176,11 +176,14 @@ def _claim_statement(kinds: tuple[str, ...], *, postgres: bool) -> Any:
     """
     now = bindparam("now", type_=jobs.c.run_after.type)
     earlier = aliased(jobs)
+    # An unfinished job earlier in the chain: a seek in ix_jobs_chain_open
+    # (chain, state, id). With ``NOT IN`` the finished states, SQLite walked
+    # every earlier job instead, and a channel's chain holds years of cards.
     blocked = exists().where(
         and_(
             earlier.c.chain == jobs.c.chain,
+            earlier.c.state.in_(UNFINISHED),
             earlier.c.id < jobs.c.id,
-            earlier.c.state.notin_(FINISHED),
         )
     )
     branches = [

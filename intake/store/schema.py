@@ -101,7 +101,8 @@ jobs = Table(
     # A claim walks each kind's due jobs in order, and the expired leases (0004).
     Index("ix_jobs_due", "kind", "state", "run_after", "id"),
     Index("ix_jobs_lease", "state", "locked_until"),
-    Index("ix_jobs_chain", "chain", "id"),
+    # A chain's unfinished jobs, whatever the years of finished ones (0006).
+    Index("ix_jobs_chain_open", "chain", "state", "id"),
 )
 
 bids = Table(

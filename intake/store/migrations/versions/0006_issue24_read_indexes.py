@@ -9,7 +9,10 @@ bids walked the whole ``bids`` table: the newest bids of an office or a fund
 (by status), a fund's bids without a decision and a round's counts had no
 index. Each now has one. (A reference is now looked up through the unique
 index on ``ref``, no longer through ``upper(ref)``, which no index answered.)
-``bench/growth.py`` measures them; BENCHMARKS.md has the figures.
+A claim checked a job's chain for unfinished jobs by walking every earlier
+job (a channel's chain holds years of finished cards): ``(chain, state, id)``
+finds them by a seek. ``bench/growth.py`` measures all of these; BENCHMARKS.md
+has the figures.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.drop_index("ix_jobs_chain", table_name="jobs")
+    op.create_index("ix_jobs_chain_open", "jobs", ["chain", "state", "id"])
     op.create_index("ix_bids_office_received", "bids", ["office", "received_at", "id"])
     op.create_index("ix_bids_fund_received", "bids", ["fund", "received_at", "id"])
     op.create_index("ix_bids_fund_status", "bids", ["fund", "status", "received_at", "id"])
@@ -36,3 +41,5 @@ def downgrade() -> None:
     op.drop_index("ix_bids_fund_status", table_name="bids")
     op.drop_index("ix_bids_fund_received", table_name="bids")
     op.drop_index("ix_bids_office_received", table_name="bids")
+    op.drop_index("ix_jobs_chain_open", table_name="jobs")
+    op.create_index("ix_jobs_chain", "jobs", ["chain", "id"])
