@@ -1,6 +1,7 @@
 """Draw :mod:`bench.growth`'s figures against the number of bids stored.
 
     python -m bench.growth_chart after.json [--before before.json] [-o docs/growth.png]
+    python -m bench.growth_chart after.json [--before before.json] --table sqlite
 
 One panel per figure (its p99 for timed ones), log-scaled bids on the x axis;
 with ``--before`` the figures of the code before the fixes are drawn dashed.
@@ -64,13 +65,37 @@ def draw(after: Series, before: Series, out: Path) -> None:
     fig.savefig(out, dpi=80)
 
 
+def table(after: Series, before: Series, backend: str) -> str:
+    """A Markdown table: each figure at each N, after (and before) the fixes."""
+    figures = sorted({name for b, name in after if b == backend})
+    sizes = sorted({n for (b, _), points in after.items() if b == backend for n, _ in points})
+    head = ["figure", *[f"N={n:,}" for n in sizes], "×, N/10 → N"]
+    lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
+    for name in figures:
+        for label, found in (("", after), (" (before)", before)):
+            points = dict(found.get((backend, name), []))
+            if not points:
+                continue
+            cells = [f"{points[n]:,.0f}" if n in points else "" for n in sizes]
+            growth = ""
+            if len(sizes) >= 2 and points.get(sizes[-2]) and sizes[-1] in points:
+                growth = f"{points[sizes[-1]] / points[sizes[-2]]:.1f}"
+            lines.append(f"| {name}{label} | " + " | ".join([*cells, growth]) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: Any = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("after", type=Path)
     parser.add_argument("--before", type=Path)
     parser.add_argument("-o", "--output", type=Path, default=Path("docs/growth.png"))
+    parser.add_argument("--table", metavar="BACKEND", help="print a Markdown table instead")
     args = parser.parse_args(argv)
-    draw(series(args.after), series(args.before) if args.before else {}, args.output)
+    after, before = series(args.after), series(args.before) if args.before else {}
+    if args.table:
+        print(table(after, before, args.table))
+        return
+    draw(after, before, args.output)
     print(f"wrote {args.output}")
 
 
