@@ -3,8 +3,8 @@
     python -m bench.growth_chart after.json [--before before.json] [-o docs/growth.png]
     python -m bench.growth_chart after.json [--before before.json] --table sqlite
 
-One panel per figure (its p99 for timed ones), log-scaled bids on the x axis;
-with ``--before`` the figures of the code before the fixes are drawn dashed.
+One panel per figure (p99 and median for timed ones), log-scaled bids on the x
+axis; with ``--before`` the p99s of the code before the fixes are drawn dashed.
 Needs matplotlib (``pip install -e '.[bench]'``).
 """
 
@@ -20,20 +20,22 @@ from typing import Any
 Series = dict[tuple[str, str], list[tuple[int, float]]]
 
 
-def series(path: Path) -> Series:
-    """(backend, figure) → [(bids, value)], the p99s and the plain figures."""
+def series(path: Path, statistic: str = "p99") -> Series:
+    """(backend, figure) → [(bids, value)]: one ``statistic`` of the timed figures
+    (``p99`` or ``median``), and the plain ones."""
+    other = "median" if statistic == "p99" else "p99"
     found: Series = defaultdict(list)
     for row in json.loads(path.read_text()):
         name = str(row["figure"])
-        if name.endswith("median ms") or name.startswith("fill") or row["bids"] == 0:
+        if name.endswith(f"{other} ms") or name.startswith("fill") or row["bids"] == 0:
             continue
-        found[(row["backend"], name.removesuffix(" p99 ms"))].append(
+        found[(row["backend"], name.removesuffix(f" {statistic} ms"))].append(
             (int(row["bids"]), float(row["value"]))
         )
     return found
 
 
-def draw(after: Series, before: Series, out: Path) -> None:
+def draw(after: Series, before: Series, out: Path, medians: Series | None = None) -> None:
     import matplotlib
 
     matplotlib.use("Agg")  # no display: a file
@@ -48,13 +50,17 @@ def draw(after: Series, before: Series, out: Path) -> None:
             if figure != name:
                 continue
             xs, ys = zip(*sorted(points), strict=True)
-            ax.plot(xs, ys, marker="o", label=f"{backend}")
+            ax.plot(xs, ys, marker="o", label=f"{backend} p99")
+            middle = (medians or {}).get((backend, figure))
+            if middle and "bytes" not in name:
+                mx, my = zip(*sorted(middle), strict=True)
+                ax.plot(mx, my, marker=".", linewidth=0.8, label=f"{backend} median")
             old = before.get((backend, figure))
             if old:
                 bx, by = zip(*sorted(old), strict=True)
-                ax.plot(bx, by, marker="x", linestyle="--", label=f"{backend}, before")
+                ax.plot(bx, by, marker="x", linestyle="--", label=f"{backend} p99, before")
         ax.set_xscale("log")
-        ax.set_title(name + ("" if "bytes" in name else " (p99 ms)"), fontsize=9)
+        ax.set_title(name + ("" if "bytes" in name else " (ms)"), fontsize=9)
         ax.tick_params(labelsize=7)
         ax.set_ylim(bottom=0)
         ax.legend(fontsize=6)
@@ -95,7 +101,7 @@ def main(argv: Any = None) -> None:
     if args.table:
         print(table(after, before, args.table))
         return
-    draw(after, before, args.output)
+    draw(after, before, args.output, series(args.after, "median"))
     print(f"wrote {args.output}")
 
 
