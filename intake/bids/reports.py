@@ -57,6 +57,7 @@ async def count_stored_bids(
     """How many bids :func:`stored_bids` would list in all."""
     engine = make_engine(database_url)
     try:
+        await migrate(engine)
         async with reading(engine) as connection:
             return await count_bids(connection, office=office, fund=fund, statuses=statuses)
     finally:
