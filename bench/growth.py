@@ -399,7 +399,7 @@ def run_backend(
         filler.engine = engine
         started = time.perf_counter()
         await filler.fill_to(to)
-        report.add(backend, to, "fill seconds (cumulative stage)", time.perf_counter() - started)
+        report.add(backend, to, "fill seconds (this stage)", time.perf_counter() - started)
         await engine.dispose()
         return filler
 
