@@ -15,6 +15,9 @@ from intake.slack.tokens import SlackWorkspaces
 from intake.store import queue
 from intake.store.engine import ping
 
+KIND_NAMES = tuple(k.kind for k in KINDS)
+"""Every kind of job: backlogs are counted kind by kind, through an index."""
+
 SlackHandler = Callable[[web.Request], Awaitable[web.Response]]
 
 
@@ -58,9 +61,9 @@ def make_app(
             lines += [f"# TYPE intake_{name} {kind}", f"intake_{name} {value}"]
         if more_metrics is not None:
             lines += more_metrics()
-        backlog = await queue.backlog(runtime.engine)
+        backlog = await queue.backlog(runtime.engine, KIND_NAMES)
         lines.append("# TYPE intake_jobs_backlog gauge")
-        for kind in (k.kind for k in KINDS):
+        for kind in KIND_NAMES:
             lines.append(f'intake_jobs_backlog{{kind="{kind}"}} {backlog.get(kind, 0)}')
         lines += [
             "# TYPE intake_jobs_failed gauge",
@@ -85,7 +88,7 @@ async def health(runtime: HealthContext, checks: Callable[[], list[str]] = list)
     try:
         await ping(runtime.engine)
         database = "ok"
-        backlog = await queue.backlog(runtime.engine)
+        backlog = await queue.backlog(runtime.engine, KIND_NAMES)
         failed = await queue.failed_count(runtime.engine)
     except Exception as exc:  # noqa: BLE001 - health must answer whatever is wrong
         database, backlog, failed = f"unavailable: {exc.__class__.__name__}", {}, 0

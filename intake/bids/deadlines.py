@@ -10,6 +10,7 @@ unique, so across restarts and nodes only one claim ever succeeds.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Protocol
@@ -143,36 +144,27 @@ async def round_counts(
     when it arrived while the round was open.
     """
     office = config.office(deadline.office)
-    opens = deadline.round.opens_at(office.tz)
-    closes = deadline.round.closes_at(office.tz)
-    rows = await bids.list_bids(connection, fund=deadline.fund.id)
-    mine = [
-        r
-        for r in rows
-        if r.round == deadline.round.id
-        or (r.round is None and r.status == "unreadable" and opens <= r.received_at < closes)
-    ]
-    late = 0
-    for r in mine:
-        if r.status == "ineligible" and await _is_late(connection, r.id):
-            late += 1
-    by_status = {
-        s: sum(1 for r in mine if r.status == s)
-        for s in ("complete", "incomplete", "ineligible", "unreadable")
-    }
+    tallies, ineligible = await bids.round_tally(
+        connection,
+        fund=deadline.fund.id,
+        round=deadline.round.id,
+        opens=deadline.round.opens_at(office.tz),
+        closes=deadline.round.closes_at(office.tz),
+    )
+
+    by_status: Counter[str] = Counter()
+    by_decision: Counter[str | None] = Counter()
+    for tally in tallies:
+        by_status[tally.status] += tally.count
+        by_decision[tally.decision] += tally.count
     return RoundCounts(
-        received=len(mine),
+        received=by_status.total(),
         complete=by_status["complete"],
         incomplete=by_status["incomplete"],
         ineligible=by_status["ineligible"],
         unreadable=by_status["unreadable"],
-        late=late,
-        undecided=sum(1 for r in mine if not r.decision),
-        eligible=sum(1 for r in mine if r.decision == "eligible"),
-        not_eligible=sum(1 for r in mine if r.decision == "not_eligible"),
+        late=sum(1 for problems in ineligible if any(p.get("code") == "late" for p in problems)),
+        undecided=by_decision[None] + by_decision[""],
+        eligible=by_decision["eligible"],
+        not_eligible=by_decision["not_eligible"],
     )
-
-
-async def _is_late(connection: AsyncConnection, bid_id: int) -> bool:
-    version = await bids.latest_version(connection, bid_id)
-    return version is not None and any(p.get("code") == "late" for p in version.problems or ())

@@ -11,7 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.bids.triage import OFFICER_EVENTS
 from intake.errors import NotFound
-from intake.store.bids import Bid, bid_by_ref, history, latest_version, list_bids
+from intake.store.bids import (
+    Bid,
+    BidVersion,
+    bid_by_ref,
+    bids_with_versions,
+    count_bids,
+    history,
+    latest_version,
+)
 from intake.store.engine import make_engine, reading
 from intake.store.migrate import migrate
 
@@ -22,16 +30,36 @@ async def stored_bids(
     office: str | None = None,
     fund: str | None = None,
     statuses: tuple[str, ...] = (),
+    newest: int | None = None,
 ) -> list[dict[str, Any]]:
     """SPEC's bid JSON (``ref``, ``version``, ``fund``, ``status``, ``received_at``,
     ``fields``, ``problems``) for every stored bid, oldest first; only ``office``'s
-    when given."""
+    when given; with ``newest``, only the last ``newest`` of them."""
     engine = make_engine(database_url)
     try:
         await migrate(engine)
         async with reading(engine) as connection:
-            rows = await list_bids(connection, office=office, fund=fund, statuses=statuses)
-            return [await _bid_json(connection, row) for row in rows]
+            rows = await bids_with_versions(
+                connection, office=office, fund=fund, statuses=statuses, newest=newest
+            )
+            return [_json(row, version) for row, version in rows]
+    finally:
+        await engine.dispose()
+
+
+async def count_stored_bids(
+    database_url: str,
+    *,
+    office: str | None = None,
+    fund: str | None = None,
+    statuses: tuple[str, ...] = (),
+) -> int:
+    """How many bids :func:`stored_bids` would list in all."""
+    engine = make_engine(database_url)
+    try:
+        await migrate(engine)
+        async with reading(engine) as connection:
+            return await count_bids(connection, office=office, fund=fund, statuses=statuses)
     finally:
         await engine.dispose()
 
@@ -62,7 +90,10 @@ async def stored_bid(database_url: str, ref: str, *, office: str | None = None) 
 
 
 async def _bid_json(connection: AsyncConnection, row: Bid) -> dict[str, Any]:
-    version = await latest_version(connection, row.id)
+    return _json(row, await latest_version(connection, row.id))
+
+
+def _json(row: Bid, version: BidVersion | None) -> dict[str, Any]:
     return {
         "ref": row.ref,
         "version": row.version,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 
 from intake.bids import reports
 from intake.cli.common import (
@@ -17,6 +18,7 @@ from intake.cli.common import (
     with_data_dir,
 )
 from intake.config.load import load_config
+from intake.errors import UsageError
 from intake.settings import Settings
 
 
@@ -33,6 +35,12 @@ def add_commands(commands: Commands) -> None:
         "repeat or separate with commas for several",
     )
     bids.add_argument("--office", help="only this office's bids")
+    bids.add_argument(
+        "--limit",
+        type=int,
+        default=LIMIT,
+        help=f"the newest LIMIT bids only (default {LIMIT}; 0 for every bid)",
+    )
     bids.set_defaults(run=_bids)
 
     show = commands.add_parser("show", help="show one bid with its history")
@@ -42,15 +50,34 @@ def add_commands(commands: Commands) -> None:
     show.set_defaults(run=_show)
 
 
+LIMIT = 200
+"""Bids ``intake bids`` lists by default: years of them are the export's job."""
+
+
 def _bids(args: argparse.Namespace, settings: Settings) -> int:
     config = load_config(settings.config)
     settings = with_data_dir(settings, config)
     office = chosen_office(args, settings, config)
+    if args.limit < 0:
+        raise UsageError("--limit: give a number of bids, or 0 for every bid")
     fund = chosen_fund(args.fund, config, office)
     statuses = chosen_statuses(args.status)
+    url = database_to_read(settings)
     rows = asyncio.run(
-        reports.stored_bids(database_to_read(settings), office=office, fund=fund, statuses=statuses)
+        reports.stored_bids(
+            url, office=office, fund=fund, statuses=statuses, newest=args.limit or None
+        )
     )
+    if args.limit and len(rows) == args.limit:
+        total = asyncio.run(
+            reports.count_stored_bids(url, office=office, fund=fund, statuses=statuses)
+        )
+        if total > len(rows):
+            print(
+                f"The newest {len(rows)} of {total:,} bids; "
+                "--limit 0 lists every one (or intake export).",
+                file=sys.stderr,
+            )
     if args.json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))

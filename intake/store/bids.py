@@ -128,7 +128,10 @@ _NEW_BID = insert(bids).returning(bids.c.id)
 _NEW_VERSION = insert(bid_versions)
 _ADD_EVENT = insert(events).returning(events.c.id)
 _BID = select(bids).where(bids.c.id == bindparam("id"))
-_BID_BY_REF = select(bids).where(func.upper(bids.c.ref) == bindparam("ref"))
+# Every reference is stored in capitals (an office's prefix must be), so a
+# reference typed in any case is found through the unique index on ``ref``;
+# ``upper(ref) = ?`` read every bid there is.
+_BID_BY_REF = select(bids).where(bids.c.ref == bindparam("ref"))
 _LATEST_VERSION = (
     select(bid_versions)
     .where(bid_versions.c.bid_id == bindparam("bid_id"))
@@ -332,3 +335,127 @@ async def info_requests(connection: AsyncConnection, bid_id: int, version: int) 
     """How many times officers have asked the applicant about ``version``'s problems."""
     found = await connection.execute(_INFO_REQUESTS, {"bid_id": bid_id, "version": version})
     return int(found.scalar_one())
+
+
+_LATEST_OF_BID = (bid_versions.c.bid_id == bids.c.id) & (bid_versions.c.version == bids.c.version)
+"""A bid's row with its latest version's (the row's ``version`` is the latest)."""
+_VERSION_COLUMNS = [column.label(f"v_{column.name}") for column in bid_versions.c]
+
+
+def _listing(
+    query: Any,
+    *,
+    office: str | None,
+    fund: str | None,
+    statuses: tuple[str, ...],
+    undecided: bool,
+) -> Any:
+    if office:
+        query = query.where(bids.c.office == office)
+    if fund:
+        query = query.where(bids.c.fund == fund)
+    if statuses:
+        query = query.where(bids.c.status.in_(statuses))
+    if undecided:
+        query = query.where(bids.c.decision.is_(None))
+    return query
+
+
+async def bids_with_versions(
+    connection: AsyncConnection,
+    *,
+    office: str | None = None,
+    fund: str | None = None,
+    statuses: tuple[str, ...] = (),
+    undecided: bool = False,
+    newest: int | None = None,
+) -> list[tuple[Bid, BidVersion | None]]:
+    """Bids with their latest version, oldest first, in one statement.
+
+    Filters as :func:`list_bids` does; ``undecided``: only bids without an
+    officer's ruling; ``newest``: only the last ``newest`` of them (still
+    listed oldest first), so that a listing costs what it shows, not what the
+    years have stored. (A query for each bid's version cost a millisecond a bid.)
+    """
+    query = select(bids, *_VERSION_COLUMNS).outerjoin(bid_versions, _LATEST_OF_BID)
+    query = _listing(query, office=office, fund=fund, statuses=statuses, undecided=undecided)
+    if newest is None:
+        query = query.order_by(bids.c.received_at, bids.c.id)
+    else:
+        query = query.order_by(bids.c.received_at.desc(), bids.c.id.desc()).limit(newest)
+    found = []
+    for row in await connection.execute(query):
+        values = row._mapping
+        bid = Bid(**{name: values[bids.c[name]] for name in _BID_FIELDS})
+        version = None
+        if values["v_id"] is not None:
+            version = BidVersion(**{name: values[f"v_{name}"] for name in _VERSION_FIELDS})
+        found.append((bid, version))
+    return found if newest is None else found[::-1]
+
+
+_BID_FIELDS = tuple(field.name for field in fields(Bid))
+_VERSION_FIELDS = tuple(field.name for field in fields(BidVersion))
+
+
+async def count_bids(
+    connection: AsyncConnection,
+    *,
+    office: str | None = None,
+    fund: str | None = None,
+    statuses: tuple[str, ...] = (),
+    undecided: bool = False,
+) -> int:
+    """How many bids :func:`bids_with_versions` would list without ``newest``."""
+    query = _listing(
+        select(func.count()).select_from(bids),
+        office=office,
+        fund=fund,
+        statuses=statuses,
+        undecided=undecided,
+    )
+    return int((await connection.execute(query)).scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """How many bids of a round have one status and one ruling (None: undecided)."""
+
+    status: str
+    decision: str | None
+    count: int
+
+
+async def round_tally(
+    connection: AsyncConnection, *, fund: str, round: str, opens: datetime, closes: datetime
+) -> tuple[list[Tally], list[list[JSONObject]]]:
+    """A round's bids counted by status and ruling, and the problems of its ineligible bids.
+
+    A bid belongs to the round it was judged in; an unreadable one (no round)
+    to the round open when it arrived. Counted by the database through
+    ``ix_bids_fund_round``: the round's bids, never the fund's years of them.
+    """
+    tallies: list[Tally] = []
+    judged = (bids.c.fund == fund) & (bids.c.round == round)
+    unread = (
+        (bids.c.fund == fund)
+        & bids.c.round.is_(None)
+        & (bids.c.status == "unreadable")
+        & (bids.c.received_at >= opens)
+        & (bids.c.received_at < closes)
+    )
+    for where in (judged, unread):
+        rows = await connection.execute(
+            select(bids.c.status, bids.c.decision, func.count())
+            .where(where)
+            .group_by(bids.c.status, bids.c.decision)
+        )
+        tallies += [Tally(status, decision, int(count)) for status, decision, count in rows]
+    problems = await connection.execute(
+        select(bid_versions.c.problems)
+        .join(
+            bids, (bid_versions.c.bid_id == bids.c.id) & (bid_versions.c.version == bids.c.version)
+        )
+        .where(judged & (bids.c.status == "ineligible"))
+    )
+    return tallies, [list(found or ()) for (found,) in problems]

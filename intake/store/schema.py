@@ -101,7 +101,8 @@ jobs = Table(
     # A claim walks each kind's due jobs in order, and the expired leases (0004).
     Index("ix_jobs_due", "kind", "state", "run_after", "id"),
     Index("ix_jobs_lease", "state", "locked_until"),
-    Index("ix_jobs_chain", "chain", "id"),
+    # A chain's unfinished jobs, whatever the years of finished ones (0006).
+    Index("ix_jobs_chain_open", "chain", "state", "id"),
 )
 
 bids = Table(
@@ -128,6 +129,13 @@ bids = Table(
     Column("decision_reason", Text, nullable=True),
     Column("scores", JSON, nullable=True),
     Index("ix_bids_office_status", "office", "status"),
+    # Reads that must not walk years of bids (0006): the newest bids of an
+    # office or a fund, by status, without a decision; a round's counts.
+    Index("ix_bids_office_received", "office", "received_at", "id"),
+    Index("ix_bids_fund_received", "fund", "received_at", "id"),
+    Index("ix_bids_fund_status", "fund", "status", "received_at", "id"),
+    Index("ix_bids_fund_open", "fund", "decision", "received_at", "id"),
+    Index("ix_bids_fund_round", "fund", "round", "status"),
 )
 
 bid_versions = Table(
