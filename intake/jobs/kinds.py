@@ -48,6 +48,10 @@ class MessageJob:
     again: str | None = None
     """Why it is read a second time (an officer accepted it for a bid), which
     makes its key new; None the first time."""
+    sender: str | None = None
+    """The envelope sender's mailbox. One sender's mails are read one at a time
+    (they share a chain), so however many slow files one sender sends, another
+    sender's mail waits for one parse at most: the parsing is shared out."""
 
     @property
     def key(self) -> str:
@@ -56,8 +60,9 @@ class MessageJob:
         return f"message:{self.message}"
 
     @property
-    def chain(self) -> None:
-        return None  # messages are read in parallel, in any order
+    def chain(self) -> str | None:
+        # Different senders' mails are read in parallel, one sender's in turn.
+        return f"sender:{self.sender}" if self.sender else None
 
     def payload(self) -> Payload:
         if self.again is not None:
@@ -67,7 +72,12 @@ class MessageJob:
     @classmethod
     def from_stored(cls, stored: Job) -> Self:
         again = stored.payload.get("again")
-        return cls(message=str(stored.payload["message"]), again=str(again) if again else None)
+        sender = stored.chain.removeprefix("sender:") if stored.chain else None
+        return cls(
+            message=str(stored.payload["message"]),
+            again=str(again) if again else None,
+            sender=sender,
+        )
 
 
 @dataclass(frozen=True, slots=True)

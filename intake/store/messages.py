@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.errors import NotFound
 from intake.jobs.kinds import MessageJob
+from intake.rules.addresses import mailbox
 from intake.store.engine import insert_ignoring_duplicates
 from intake.store.queue import enqueue_many, real_now
 from intake.store.schema import message_contents, messages
@@ -107,7 +108,11 @@ async def accept_messages(
                 [{"message_id": m.id, "content": m.content} for m in shared],
             )
         if new:
-            await enqueue_many(connection, [MessageJob(message=m.id) for m in new], now=now)
+            await enqueue_many(
+                connection,
+                [MessageJob(message=m.id, sender=mailbox(m.mail_from) or None) for m in new],
+                now=now,
+            )
     return [(kept[m.dedupe_key], kept[m.dedupe_key] == m.id) for m in batch]
 
 
