@@ -126,8 +126,13 @@ def test_a_stranger_naming_a_bid_makes_a_claim_that_an_officer_answers(
         "Mallory Holdings",
         "Mallory Holdings Two",
     }
-    texts = " ".join(thread_texts(slack, "C0COMMISS1", card["ts"]))
-    assert "rejected the mail of" in texts and "accepted the mail of" in texts
+    service.wait_for(
+        lambda: all(
+            words in " ".join(thread_texts(slack, "C0COMMISS1", card["ts"]))
+            for words in ("rejected the mail of", "accepted the mail of")
+        ),
+        what="both answers in the card's thread",
+    )
 
     # The applicant's own resubmission is applied at once, plus-addressed or not.
     own = service.send(
