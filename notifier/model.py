@@ -14,7 +14,15 @@ from typing import Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ProblemCode = Literal[
-    "missing", "invalid", "too_long", "over_limit", "late", "no_round", "unreadable", "unsure"
+    "missing",
+    "invalid",
+    "too_long",
+    "over_limit",
+    "under_limit",
+    "late",
+    "no_round",
+    "unreadable",
+    "unsure",
 ]
 BidStatus = Literal["complete", "incomplete", "ineligible", "unreadable"]
 AckKind = Literal["received", "request_info", "no_form", "claim_notice", "claim_received"]

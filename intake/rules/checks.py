@@ -117,17 +117,27 @@ def completeness_problems(
 
 
 def cap_problems(form: Form, fund: Fund, fields: dict[str, Any]) -> list[Problem]:
-    """``over_limit`` when an amount is above the fund's cap (the joint cap for partnerships)."""
+    """``over_limit`` when an amount is above the fund's cap (the joint cap for
+    partnerships); ``under_limit`` when it is below the fund's minimum grant."""
     joint = bool(form.partnership_field and fields.get(form.partnership_field) is True)
     cap = fund.cap_for(joint=joint)
-    if cap is None:
-        return []
     problems = []
     for field in form.fields:
         if not field.capped_by_fund or field.id not in fields:
             continue
         amount = Decimal(fields[field.id])
-        if amount > cap:
+        if fund.min_amount is not None and amount < fund.min_amount:
+            problems.append(
+                Problem(
+                    field=field.id,
+                    code="under_limit",
+                    message=(
+                        f"You ask for {money(amount)}, below the {fund.name}'s minimum grant of "
+                        f"{money(fund.min_amount)}."
+                    ),
+                )
+            )
+        if cap is not None and amount > cap:
             kind = "a partnership bid" if joint and fund.cap_joint else "a single bid"
             problems.append(
                 Problem(
@@ -173,6 +183,8 @@ def round_problems(
     due is ``late`` for that round (officers may still accept it); any other
     time outside a round is ``no_round``.
     """
+    if fund.rolling:  # always open: no round to belong to, never late
+        return None, []
     tz = office.tz
     local = received_at.astimezone(tz)
     for round_ in fund.rounds:
