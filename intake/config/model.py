@@ -397,7 +397,8 @@ class Config(_Strict):
                 )
             inboxes[fund.inbox] = fund.id
             form = self.form(fund.form)
-            if any(f.options_from == "fund_criteria" for f in form.fields) and not fund.criteria:
+            uses_criteria = any(f.options_from == "fund_criteria" for f in form.fields)
+            if uses_criteria and fund.takes_bids and not fund.criteria:
                 raise ValueError(f"fund '{fund.id}' uses form '{form.id}' but lists no criteria")
         _one_token_per_workspace(self.offices)
         return self
