@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -220,3 +221,41 @@ def test_without_a_fund_only_the_form_is_checked() -> None:
     )
     assert result.problems == []
     assert result.round is None
+
+
+# --- issue 22: minimum grants and rolling funds ----------------------------------------------
+
+ROLLING = FUND.model_copy(
+    update={"rolling": True, "rounds": (), "min_amount": Decimal(100), "cap_single": Decimal(3000)}
+)
+
+
+def test_an_amount_under_the_funds_minimum_is_under_limit_and_ineligible() -> None:
+    result = judge(
+        form=FORM,
+        fund=ROLLING,
+        office=OFFICE,
+        answers=answers(amount_requested="50.00", total_cost="50.00"),
+        received_at=IN_ROUND_ONE,
+    )
+    assert [(p.field, p.code) for p in result.problems] == [("amount_requested", "under_limit")]
+    assert result.problems[0].message == (
+        "You ask for £50.00, below the Safer in Kent Fund's minimum grant of £100.00."
+    )
+    assert result.status == "ineligible"
+
+
+def test_the_minimum_itself_is_allowed() -> None:
+    assert problems(fund=ROLLING, amount_requested="100.00", total_cost="100.00") == []
+
+
+def test_a_rolling_fund_is_open_any_day_with_no_round() -> None:
+    for day in ("2026-12-25T23:59:00+00:00", "2031-07-01T09:00:00+01:00"):
+        result = judge(
+            form=FORM,
+            fund=ROLLING,
+            office=OFFICE,
+            answers=answers(amount_requested="2500.00", total_cost="2500.00"),
+            received_at=datetime.fromisoformat(day),
+        )
+        assert (result.problems, result.status, result.round) == ([], "complete", None)
