@@ -92,9 +92,11 @@ def application(fund_id: str, *, amount: str, sender: str) -> bytes:
     )
 
 
-def send(service: RunningService, fund_id: str, *, amount: str = "£2,500") -> str:
+def send(
+    service: RunningService, fund_id: str, *, amount: str = "£2,500", who: str = ""
+) -> str:
     """Send an application to ``fund_id`` from a sender of its own; returns the sender."""
-    sender = f"{fund_id}@applicant.example.org"
+    sender = f"{fund_id}{who}@applicant.example.org"
     service.send(
         application(fund_id, amount=amount, sender=sender),
         to=CONFIG.fund(fund_id).inbox,
@@ -136,6 +138,7 @@ def sent(service: RunningService) -> dict[str, str]:
         "essex-csdf": send(service, "essex-csdf", amount="£24,000"),
         "wm-lpcaf": send(service, "wm-lpcaf", amount="£40,000"),
         "dorset-community-grant": send(service, "dorset-community-grant", amount="£50"),
+        "dorset-in-range": send(service, "dorset-community-grant", amount="£2,500", who="+2"),
         "cambs-crime-reduction-grants": send(service, "cambs-crime-reduction-grants"),
         "cambs-youth-fund": send(service, "cambs-youth-fund"),
         "cambs-casualty-support": send(service, "cambs-casualty-support"),
@@ -173,14 +176,29 @@ def test_west_mercia_rolling_fund_takes_bids_any_day_without_a_cap(
     bid = bid_of(service, "wm-lpcaf")
     assert bid["ref"].startswith("WMERCIA-2027-")
     assert bid["status"] == "complete" and bid["round"] is None
-    card_in(slack, service, "west-mercia", bid["ref"])
+    card = card_in(slack, service, "west-mercia", bid["ref"])
+    assert (
+        "£40,000.00 asked by 1 bid of the £150,000.00 pot for 2027/28 (£110,000.00 left)" in card
+    )
     assert "westmercia.bids.example.org" in mail_to(service, sent["wm-lpcaf"])["From"]
 
 
 def test_dorset_refuses_a_request_under_its_100_minimum(
     service: RunningService, slack: SlackApiServer, sent: dict[str, str]
 ) -> None:
-    bid = bid_of(service, "dorset-community-grant")
+    service.wait_for(
+        lambda: len([b for b in service.bids() if b["fund"] == "dorset-community-grant"]) == 2,
+        what="both Dorset bids",
+    )
+    under, in_range = sorted(
+        (b for b in service.bids() if b["fund"] == "dorset-community-grant"),
+        key=lambda b: b["fields"]["amount_requested"] != "50.00",
+    )
+    assert in_range["status"] == "complete"
+    # The £50 bid is ineligible: it asks nothing of the pot.
+    card = card_in(slack, service, "dorset", in_range["ref"])
+    assert "£2,500.00 asked by 1 bid of the £12,000.00 pot for 2027/28 (£9,500.00 left)" in card
+    bid = under
     assert bid["ref"].startswith("DORSET-2027-") and bid["status"] == "ineligible"
     assert [(p["field"], p["code"]) for p in bid["problems"]] == [
         ("amount_requested", "under_limit")
