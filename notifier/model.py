@@ -23,6 +23,7 @@ ProblemCode = Literal[
     "no_round",
     "unreadable",
     "unsure",
+    "missing_document",
 ]
 BidStatus = Literal["complete", "incomplete", "ineligible", "unreadable"]
 AckKind = Literal["received", "request_info", "no_form", "claim_notice", "claim_received"]

@@ -90,6 +90,7 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
             office=office,
             answers=extraction.document.answers,
             received_at=message.received_at,
+            attachments=[a.name for a in extraction.attachments],
         )
     else:
         judgement = unreadable(extraction.unreadable or NO_FORM)

@@ -179,6 +179,30 @@ class Partner(_Strict):
     url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=500)]
 
 
+class SupportingDocument(_Strict):
+    """A document a fund asks for beside the form (a safeguarding policy, a letter of
+    endorsement): required always, or when an answer of the form says so.
+
+    It is recognised among a mail's attachments by its file name: ``match`` lists
+    words, any one of which the name must contain (any case; ``_``, ``-`` and
+    ``.`` count as spaces).
+    """
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=120)
+    match: tuple[Annotated[str, Field(min_length=3, max_length=60)], ...] = Field(min_length=1)
+    required: bool = False
+    required_if: Condition | None = None
+
+    @model_validator(mode="after")
+    def _when(self) -> SupportingDocument:
+        if self.required == (self.required_if is not None):
+            raise ValueError(
+                f"document '{self.id}': give either required = true or required_if, one of them"
+            )
+        return self
+
+
 FundStatus = Literal["open", "closed", "under_review"]
 """``open`` takes bids; ``closed`` and ``under_review`` answer the sender and make none."""
 
@@ -211,6 +235,7 @@ class Fund(_Strict):
     administered_by: Partner | None = None
     status: FundStatus = "open"
     status_note: str | None = Field(default=None, max_length=500)
+    documents: tuple[SupportingDocument, ...] = ()
 
     @property
     def takes_bids(self) -> bool:
@@ -397,6 +422,13 @@ class Config(_Strict):
                 )
             inboxes[fund.inbox] = fund.id
             form = self.form(fund.form)
+            field_ids = {f.id for f in form.fields}
+            for document in fund.documents:
+                if document.required_if and document.required_if.field not in field_ids:
+                    raise ValueError(
+                        f"fund '{fund.id}': document '{document.id}' depends on "
+                        f"'{document.required_if.field}', which form '{form.id}' does not ask"
+                    )
             uses_criteria = any(f.options_from == "fund_criteria" for f in form.fields)
             if uses_criteria and fund.takes_bids and not fund.criteria:
                 raise ValueError(f"fund '{fund.id}' uses form '{form.id}' but lists no criteria")

@@ -16,6 +16,7 @@ ProblemCode = Literal[
     "no_round",
     "unreadable",
     "unsure",
+    "missing_document",
 ]
 Status = Literal["complete", "incomplete", "ineligible", "unreadable"]
 Format = Literal["docx", "pdf", "pdf-form", "pdf-ocr"]

@@ -63,8 +63,19 @@ def service(
     running.close()
 
 
-def application(fund_id: str, *, amount: str, sender: str) -> bytes:
-    """A filled-in form for ``fund_id``, printed with that fund's criteria, in a mail."""
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def application(
+    fund_id: str,
+    *,
+    amount: str,
+    sender: str,
+    ticks: list[str] | None = None,
+    more: tuple[tuple[str, bytes, str], ...] = (),
+) -> bytes:
+    """A filled-in form for ``fund_id``, printed with that fund's criteria, in a mail;
+    ``ticks`` are the criteria ticked (the first, else); ``more``, other attachments."""
     fund = CONFIG.fund(fund_id)
     criteria = [(c.id, c.label) for c in fund.criteria]
     answers: dict[str, Any] = {
@@ -72,7 +83,7 @@ def application(fund_id: str, *, amount: str, sender: str) -> bytes:
         "amount_requested": amount,
         "total_cost": amount,
         "funding_shortfall": "",
-        "criteria": [criteria[0][0]] if criteria else [],
+        "criteria": ticks if ticks is not None else [criteria[0][0]] if criteria else [],
     }
     form = build_form(answers, criteria=criteria or (("none", "None"),))
     return build_mail(
@@ -82,23 +93,17 @@ def application(fund_id: str, *, amount: str, sender: str) -> bytes:
         body="Please find our application attached.",
         date=datetime(2027, 5, 15, 9, 0, tzinfo=UTC),
         message_id=f"<{uuid.uuid4().hex}@example.org>",
-        attachments=[
-            (
-                "application.docx",
-                form,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            )
-        ],
+        attachments=[("application.docx", form, DOCX), *more],
     )
 
 
 def send(
-    service: RunningService, fund_id: str, *, amount: str = "£2,500", who: str = ""
+    service: RunningService, fund_id: str, *, amount: str = "£2,500", who: str = "", **more: Any
 ) -> str:
     """Send an application to ``fund_id`` from a sender of its own; returns the sender."""
     sender = f"{fund_id}{who}@applicant.example.org"
     service.send(
-        application(fund_id, amount=amount, sender=sender),
+        application(fund_id, amount=amount, sender=sender, **more),
         to=CONFIG.fund(fund_id).inbox,
         sender=sender,
     )
@@ -136,6 +141,17 @@ def sent(service: RunningService) -> dict[str, str]:
     return {
         "safer-in-kent": send(service, "safer-in-kent"),
         "essex-csdf": send(service, "essex-csdf", amount="£24,000"),
+        "essex-children": send(
+            service, "essex-csdf", amount="£5,000", who="+children", ticks=["children_vulnerable"]
+        ),
+        "essex-safeguarded": send(
+            service,
+            "essex-csdf",
+            amount="£6,000",
+            who="+safeguarded",
+            ticks=["children_vulnerable"],
+            more=(("Safeguarding_Policy_2027.pdf", b"%PDF-1.4 policy", "application/pdf"),),
+        ),
         "wm-lpcaf": send(service, "wm-lpcaf", amount="£40,000"),
         "dorset-community-grant": send(service, "dorset-community-grant", amount="£50"),
         "dorset-in-range": send(service, "dorset-community-grant", amount="£2,500", who="+2"),
@@ -157,10 +173,37 @@ def test_kent_bid_is_judged_in_its_round_and_carded_in_its_channel(
     assert "commissioning@bids.example.org" in ack["From"] and bid["ref"] in ack["Subject"]
 
 
+def essex_bid(service: RunningService, amount: str) -> dict[str, Any]:
+    return service.wait_for(
+        lambda: next(
+            (
+                b
+                for b in service.bids()
+                if b["fund"] == "essex-csdf" and b["fields"].get("amount_requested") == amount
+            ),
+            None,
+        ),
+        what=f"the Essex bid for {amount}",
+    )
+
+
+def test_essex_asks_for_a_safeguarding_policy_when_the_project_works_with_children(
+    service: RunningService, slack: SlackApiServer, sent: dict[str, str]
+) -> None:
+    bid = essex_bid(service, "5000.00")
+    assert bid["status"] == "incomplete"
+    assert [(p["field"], p["code"]) for p in bid["problems"]] == [(None, "missing_document")]
+    assert "safeguarding policy" in card_in(slack, service, "essex", bid["ref"])
+    ack = " ".join(mail_to(service, sent["essex-children"]).get_content().split())
+    assert "Please send your safeguarding policy with your application" in ack
+    with_policy = essex_bid(service, "6000.00")
+    assert (with_policy["status"], with_policy["problems"]) == ("complete", [])
+
+
 def test_essex_applies_its_20000_cap(
     service: RunningService, slack: SlackApiServer, sent: dict[str, str]
 ) -> None:
-    bid = bid_of(service, "essex-csdf")
+    bid = essex_bid(service, "24000.00")
     assert bid["ref"].startswith("ESSEX-2027-") and bid["status"] == "ineligible"
     assert [p["code"] for p in bid["problems"]] == ["over_limit"]
     assert "£20,000.00" in bid["problems"][0]["message"]
@@ -177,9 +220,7 @@ def test_west_mercia_rolling_fund_takes_bids_any_day_without_a_cap(
     assert bid["ref"].startswith("WMERCIA-2027-")
     assert bid["status"] == "complete" and bid["round"] is None
     card = card_in(slack, service, "west-mercia", bid["ref"])
-    assert (
-        "£40,000.00 asked by 1 bid of the £150,000.00 pot for 2027/28 (£110,000.00 left)" in card
-    )
+    assert "£40,000.00 asked by 1 bid of the £150,000.00 pot for 2027/28 (£110,000.00 left)" in card
     assert "westmercia.bids.example.org" in mail_to(service, sent["wm-lpcaf"])["From"]
 
 
