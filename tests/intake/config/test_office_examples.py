@@ -82,6 +82,25 @@ def _fund(extra: str) -> str:
             "funds[0] (safer-in-kent).administered_by.url",
         ),
         ('administered_by = { name = "Trust" }', "administered_by.url is required but missing"),
+        (
+            'documents = [{ id = "policy", name = "policy", match = ["policy"] }]',
+            "document 'policy': give either required = true or required_if",
+        ),
+        (
+            'documents = [{ id = "policy", name = "policy", match = ["policy"], required = true, '
+            'required_if = { field = "criteria", in = ["x"] } }]',
+            "document 'policy': give either required = true or required_if",
+        ),
+        (
+            'documents = [{ id = "policy", name = "policy", match = ["policy"], '
+            'required_if = { field = "children", equals = true } }]',
+            "document 'policy' depends on 'children', which form 'kent-funding-application' "
+            "does not ask",
+        ),
+        (
+            'documents = [{ id = "policy", name = "policy", match = [], required = true }]',
+            "documents[0] (policy).match",
+        ),
     ],
 )
 def test_new_fund_keys_are_checked_and_errors_name_the_key(extra: str, message: str) -> None:

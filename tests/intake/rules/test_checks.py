@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from intake.config.load import load_config
+from intake.config.model import Condition, SupportingDocument
 from intake.rules.checks import judge
 from parsers.model import Answer, Source
 
@@ -259,3 +260,68 @@ def test_a_rolling_fund_is_open_any_day_with_no_round() -> None:
             received_at=datetime.fromisoformat(day),
         )
         assert (result.problems, result.status, result.round) == ([], "complete", None)
+
+
+# --- issue 22: supporting documents --------------------------------------------------------
+
+SAFEGUARDING = FUND.model_copy(
+    update={
+        "documents": (
+            SupportingDocument(
+                id="safeguarding_policy",
+                name="safeguarding policy",
+                match=("safeguarding",),
+                required_if=Condition.model_validate(
+                    {"field": "criteria", "in": ["support_vulnerable"]}
+                ),
+            ),
+            SupportingDocument(
+                id="endorsement",
+                name="letter of endorsement",
+                match=("endorsement", "support letter"),
+                required=True,
+            ),
+        )
+    }
+)
+
+
+def documents(ticks: list[str], attachments: list[str]) -> list[str]:
+    result = judge(
+        form=FORM,
+        fund=SAFEGUARDING,
+        office=OFFICE,
+        answers=answers(criteria=ticks),
+        received_at=IN_ROUND_ONE,
+        attachments=attachments,
+    )
+    return [p.message.split(" with ")[0] for p in result.problems]
+
+
+def test_a_required_document_is_recognised_by_its_file_name_in_any_case() -> None:
+    assert documents(["empower_communities"], ["form.docx"]) == [
+        "Please send your letter of endorsement"
+    ]
+    assert documents(["empower_communities"], ["form.docx", "CSP-Endorsement.PDF"]) == []
+    assert documents(["empower_communities"], ["Support_Letter.docx"]) == []
+    # Words are matched whole: words run together are not the document.
+    assert documents(["empower_communities"], ["supportletter.pdf"]) != []
+
+
+def test_a_conditional_document_is_asked_for_only_when_the_answer_calls_for_it() -> None:
+    ticks = ["empower_communities", "support_vulnerable"]
+    assert documents(ticks, ["endorsement.pdf"]) == ["Please send your safeguarding policy"]
+    assert documents(ticks, ["endorsement.pdf", "our safeguarding policy.pdf"]) == []
+    assert documents(["empower_communities"], ["endorsement.pdf"]) == []
+
+
+def test_a_missing_document_makes_the_bid_incomplete_not_ineligible() -> None:
+    result = judge(
+        form=FORM,
+        fund=SAFEGUARDING,
+        office=OFFICE,
+        answers=answers(),
+        received_at=IN_ROUND_ONE,
+    )
+    assert [(p.field, p.code) for p in result.problems] == [(None, "missing_document")]
+    assert result.status == "incomplete"
