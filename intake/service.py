@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from intake.bids.acknowledge import send_acknowledgement
 from intake.bids.deadlines import claim_due, next_moment
+from intake.bids.fund_notice import send_fund_notice
 from intake.bids.receive import process_message
 from intake.clock import Clock
 from intake.config.load import load_config
@@ -43,7 +44,7 @@ from intake.inbox.protocol import ProtocolLimits, tls_context
 from intake.inbox.receiver import Receiver, ReceiverPlan
 from intake.inbox.spool import Spool
 from intake.jobs.journal_recorder import JournalRecorder, journal_problems, record_journal
-from intake.jobs.kinds import AckJob, AlertJob, CardJob, MessageJob
+from intake.jobs.kinds import AckJob, AlertJob, CardJob, FundNoticeJob, MessageJob
 from intake.jobs.scheduler import Scheduler
 from intake.jobs.waker import MESSAGES
 from intake.jobs.worker import Handler, Workers, runs
@@ -86,6 +87,7 @@ def job_handlers(runtime: Runtime) -> dict[str, Handler]:
         CardJob.kind: runs(CardJob, partial(post_card, runtime)),
         AckJob.kind: runs(AckJob, partial(send_acknowledgement, runtime)),
         AlertJob.kind: runs(AlertJob, partial(send_alert, runtime)),
+        FundNoticeJob.kind: runs(FundNoticeJob, partial(send_fund_notice, runtime)),
     }
 
 

@@ -17,7 +17,14 @@ from typing import Any
 from notifier.escape import escape_mrkdwn, truncate
 from notifier.model import BidSummary, CheckLine, ProblemLine
 from notifier.text import one_line, shorten
-from notifier.wording import STATUS_TITLES, amount_line, fund_words, money, short_time
+from notifier.wording import (
+    STATUS_TITLES,
+    amount_line,
+    fund_words,
+    money,
+    pot_line,
+    short_time,
+)
 
 # Slack's limits (https://api.slack.com/reference/block-kit/blocks). Block.parse
 # checks some of them; the builder respects all of them by construction.
@@ -156,6 +163,8 @@ def console_card(bid: BidSummary, *, width: int = 78) -> str:
         ("Contact", bid.contact_name),
         ("Attachments", ", ".join(bid.attachments) or None),
     ]
+    if bid.pot:
+        rows.insert(4, ("Pot", pot_line(bid)))
     if bid.assigned_to:
         rows.append(("Assigned to", bid.assigned_to))
     if bid.decision:
@@ -215,6 +224,7 @@ def _summary_fields(bid: BidSummary) -> list[str]:
         _field("Received", short_time(bid.received_at, bid.zone)),
         _field("Contact", bid.contact_name),
         _field("Attachments", attachments),
+        *([_field("Pot", pot_line(bid))] if bid.pot else []),
     ]
 
 

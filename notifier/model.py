@@ -14,7 +14,16 @@ from typing import Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ProblemCode = Literal[
-    "missing", "invalid", "too_long", "over_limit", "late", "no_round", "unreadable", "unsure"
+    "missing",
+    "invalid",
+    "too_long",
+    "over_limit",
+    "under_limit",
+    "late",
+    "no_round",
+    "unreadable",
+    "unsure",
+    "missing_document",
 ]
 BidStatus = Literal["complete", "incomplete", "ineligible", "unreadable"]
 AckKind = Literal["received", "request_info", "no_form", "claim_notice", "claim_received"]
@@ -63,6 +72,20 @@ class CheckLine:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PotLine:
+    """A fund's pot for a year or round and what its bids ask of it so far.
+
+    Amounts are decimal strings with two places; ``period`` names the year or
+    round ("2027/28"); ``bids`` counts the requests in ``requested``.
+    """
+
+    total: str
+    requested: str
+    bids: int
+    period: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class BidSummary:
     """What a triage card or an acknowledgement says about one version of a bid.
 
@@ -95,6 +118,8 @@ class BidSummary:
     score_parts: tuple[tuple[str, int], ...] = ()
     to_check: tuple[CheckLine, ...] = ()
     """Answers read with doubt (an OCR reading, a loosely matched label)."""
+    pot: PotLine | None = None
+    """The fund's pot and what is asked of it so far, when the fund has one."""
 
     def __post_init__(self) -> None:
         if not _REF.fullmatch(self.ref):

@@ -43,6 +43,21 @@ def amount_line(bid: BidSummary) -> str | None:
     return f"{requested} of {cap} cap" if cap else requested
 
 
+def pot_line(bid: BidSummary) -> str | None:
+    """Say "£2,550.00 asked by 3 bids of the £12,000.00 pot for 2027/28 (£9,450.00 left)"."""
+    pot = bid.pot
+    if pot is None:
+        return None
+    total, requested = Decimal(pot.total), Decimal(pot.requested)
+    left = total - requested
+    tail = f"{money(str(left))} left" if left >= 0 else f"{money(str(-left))} over"
+    bids = f"{pot.bids} bid{'s' if pot.bids != 1 else ''}"
+    return (
+        f"{money(pot.requested)} asked by {bids} of the {money(pot.total)} pot "
+        f"for {one_line(pot.period)} ({tail})"
+    )
+
+
 def fund_words(bid: BidSummary) -> str | None:
     """The fund's name with its round in brackets: "Safer in Kent Fund (Round 1 2027/28)"."""
     name = bid.fund_name or bid.fund_id

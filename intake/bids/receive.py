@@ -16,6 +16,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from intake.bids.fund_notice import keep_unanswerable
 from intake.clock import Clock
 from intake.config.model import Config, Fund, Office
 from intake.errors import NotFound
@@ -89,12 +90,23 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
             office=office,
             answers=extraction.document.answers,
             received_at=message.received_at,
+            attachments=[a.name for a in extraction.attachments],
         )
     else:
         judgement = unreadable(extraction.unreadable or NO_FORM)
 
     own = [f.inbox for f in runtime.config.funds] + [_address(office.reply_from)]
     automatic = is_automatic({**facts.headers, "from": facts.from_addr}, message.mail_from, own)
+    if not fund.takes_bids:  # partner-run, closed or under review: answered, no bid
+        async with runtime.engine.begin() as connection:
+            await keep_unanswerable(
+                connection,
+                message,
+                fund,
+                automatic=automatic,
+                their_message_id=facts.message_id,
+            )
+        return
     ref = find_reference(
         subject=facts.subject,
         text=facts.text,

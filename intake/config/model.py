@@ -169,8 +169,53 @@ class Round(_Strict):
         raise AssertionError("unreachable")  # pragma: no cover
 
 
+# --- issue 22: minimums, rolling funds, pots, partner-run and closed funds ---
+
+
+class Partner(_Strict):
+    """The organisation that runs a fund's applications on the office's behalf."""
+
+    name: str = Field(min_length=1, max_length=200)
+    url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=500)]
+
+
+class SupportingDocument(_Strict):
+    """A document a fund asks for beside the form (a safeguarding policy, a letter of
+    endorsement): required always, or when an answer of the form says so.
+
+    It is recognised among a mail's attachments by its file name: ``match`` lists
+    words, any one of which the name must contain (any case; ``_``, ``-`` and
+    ``.`` count as spaces).
+    """
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=120)
+    match: tuple[Annotated[str, Field(min_length=3, max_length=60)], ...] = Field(min_length=1)
+    required: bool = False
+    required_if: Condition | None = None
+
+    @model_validator(mode="after")
+    def _when(self) -> SupportingDocument:
+        if self.required == (self.required_if is not None):
+            raise ValueError(
+                f"document '{self.id}': give either required = true or required_if, one of them"
+            )
+        return self
+
+
+FundStatus = Literal["open", "closed", "under_review"]
+"""``open`` takes bids; ``closed`` and ``under_review`` answer the sender and make none."""
+
+
 class Fund(_Strict):
-    """A fund: its inbox, form, caps, criteria and rounds."""
+    """A fund: its inbox, form, caps, criteria and rounds.
+
+    ``min_amount`` is the smallest grant the fund makes; ``rolling`` funds take
+    bids all year and have no rounds; ``pot`` is the money the fund has each
+    ``pot_period``. A fund ``administered_by`` a partner, or whose ``status`` is
+    not ``open``, makes no bids: mail to its inbox gets a polite automatic
+    answer saying where to apply, or that the fund is not taking applications.
+    """
 
     id: Identifier
     office: Identifier
@@ -183,6 +228,19 @@ class Fund(_Strict):
     slack_channel: str | None = None
     criteria: tuple[Option, ...] = ()
     rounds: tuple[Round, ...] = ()
+    min_amount: Decimal | None = Field(default=None, gt=0)
+    rolling: bool = False
+    pot: Decimal | None = Field(default=None, gt=0)
+    pot_period: Literal["year", "round"] = "year"
+    administered_by: Partner | None = None
+    status: FundStatus = "open"
+    status_note: str | None = Field(default=None, max_length=500)
+    documents: tuple[SupportingDocument, ...] = ()
+
+    @property
+    def takes_bids(self) -> bool:
+        """Whether mail to the fund's inbox becomes a bid (else it is answered and kept)."""
+        return self.status == "open" and self.administered_by is None
 
     @field_validator("inbox")
     @classmethod
@@ -198,6 +256,17 @@ class Fund(_Strict):
         for before, after in pairwise(ordered):
             if after.opens <= before.closes:
                 raise ValueError(f"rounds '{before.id}' and '{after.id}' of '{self.id}' overlap")
+        if self.rolling and self.rounds:
+            raise ValueError(
+                f"fund '{self.id}' is rolling (always open) and lists rounds: give one or the other"
+            )
+        if self.rolling and self.pot_period == "round":
+            raise ValueError(f"fund '{self.id}' is rolling: its pot_period can only be 'year'")
+        for name, cap in (("cap_single", self.cap_single), ("cap_joint", self.cap_joint)):
+            if self.min_amount is not None and cap is not None and self.min_amount > cap:
+                raise ValueError(
+                    f"fund '{self.id}': min_amount ({self.min_amount}) is above {name} ({cap})"
+                )
         return self
 
     def cap_for(self, *, joint: bool) -> Decimal | None:
@@ -353,7 +422,15 @@ class Config(_Strict):
                 )
             inboxes[fund.inbox] = fund.id
             form = self.form(fund.form)
-            if any(f.options_from == "fund_criteria" for f in form.fields) and not fund.criteria:
+            field_ids = {f.id for f in form.fields}
+            for document in fund.documents:
+                if document.required_if and document.required_if.field not in field_ids:
+                    raise ValueError(
+                        f"fund '{fund.id}': document '{document.id}' depends on "
+                        f"'{document.required_if.field}', which form '{form.id}' does not ask"
+                    )
+            uses_criteria = any(f.options_from == "fund_criteria" for f in form.fields)
+            if uses_criteria and fund.takes_bids and not fund.criteria:
                 raise ValueError(f"fund '{fund.id}' uses form '{form.id}' but lists no criteria")
         _one_token_per_workspace(self.offices)
         return self

@@ -197,6 +197,34 @@ class AckJob:
 
 
 @dataclass(frozen=True, slots=True)
+class FundNoticeJob:
+    """Answer a mail sent to a fund that takes no bids (partner-run, closed, under review)."""
+
+    kind: ClassVar[str] = "fund_notice"
+
+    message: str
+    """The message's id (``messages.id``): one answer per message."""
+    their_message_id: str | None = None
+    """The sender's Message-ID, to thread the answer under their mail."""
+
+    @property
+    def key(self) -> str:
+        return f"fund_notice:{self.message}"
+
+    @property
+    def chain(self) -> None:
+        return None
+
+    def payload(self) -> Payload:
+        return {"message": self.message, "their_message_id": self.their_message_id}
+
+    @classmethod
+    def from_stored(cls, stored: Job) -> Self:
+        theirs = stored.payload.get("their_message_id")
+        return cls(message=str(stored.payload["message"]), their_message_id=theirs or None)
+
+
+@dataclass(frozen=True, slots=True)
 class AlertJob:
     """Post (or print) a claimed deadline alert, once."""
 

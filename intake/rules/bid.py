@@ -7,12 +7,21 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 ProblemCode = Literal[
-    "missing", "invalid", "too_long", "over_limit", "late", "no_round", "unreadable", "unsure"
+    "missing",
+    "invalid",
+    "too_long",
+    "over_limit",
+    "under_limit",
+    "late",
+    "no_round",
+    "unreadable",
+    "unsure",
+    "missing_document",
 ]
 Status = Literal["complete", "incomplete", "ineligible", "unreadable"]
 Format = Literal["docx", "pdf", "pdf-form", "pdf-ocr"]
 
-INELIGIBLE_CODES: frozenset[str] = frozenset({"over_limit", "late", "no_round"})
+INELIGIBLE_CODES: frozenset[str] = frozenset({"over_limit", "under_limit", "late", "no_round"})
 
 
 class Problem(BaseModel):

@@ -6,6 +6,8 @@ configuration; the moment of receipt from the caller's clock.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -34,8 +36,10 @@ def judge(
     office: Office | None,
     answers: dict[str, Answer],
     received_at: datetime,
+    attachments: Sequence[str] = (),
 ) -> Judgement:
-    """Check ``answers`` against ``form`` and, when given, ``fund``'s caps and rounds."""
+    """Check ``answers`` against ``form`` and, when given, ``fund``'s caps, rounds and
+    supporting documents (looked for among the names of ``attachments``)."""
     fields = typed_fields(form, answers)
     problems: list[Problem] = []
     round_ = None
@@ -45,6 +49,7 @@ def judge(
     problems += completeness_problems(form, answers, fields)
     if fund is not None:
         problems += cap_problems(form, fund, fields)
+        problems += document_problems(fund, fields, attachments)
     problems += total_cost_problems(form, fields)
     return Judgement(fields=fields, problems=problems, status=status_of(problems), round=round_)
 
@@ -117,17 +122,27 @@ def completeness_problems(
 
 
 def cap_problems(form: Form, fund: Fund, fields: dict[str, Any]) -> list[Problem]:
-    """``over_limit`` when an amount is above the fund's cap (the joint cap for partnerships)."""
+    """``over_limit`` when an amount is above the fund's cap (the joint cap for
+    partnerships); ``under_limit`` when it is below the fund's minimum grant."""
     joint = bool(form.partnership_field and fields.get(form.partnership_field) is True)
     cap = fund.cap_for(joint=joint)
-    if cap is None:
-        return []
     problems = []
     for field in form.fields:
         if not field.capped_by_fund or field.id not in fields:
             continue
         amount = Decimal(fields[field.id])
-        if amount > cap:
+        if fund.min_amount is not None and amount < fund.min_amount:
+            problems.append(
+                Problem(
+                    field=field.id,
+                    code="under_limit",
+                    message=(
+                        f"You ask for {money(amount)}, below the {fund.name}'s minimum grant of "
+                        f"{money(fund.min_amount)}."
+                    ),
+                )
+            )
+        if cap is not None and amount > cap:
             kind = "a partnership bid" if joint and fund.cap_joint else "a single bid"
             problems.append(
                 Problem(
@@ -140,6 +155,38 @@ def cap_problems(form: Form, fund: Fund, fields: dict[str, Any]) -> list[Problem
                 )
             )
     return problems
+
+
+def document_problems(
+    fund: Fund, fields: dict[str, Any], attachments: Sequence[str]
+) -> list[Problem]:
+    """``missing_document`` for each supporting document the fund requires here
+    (always, or because of an answer) that no attachment's name shows."""
+    names = [_words_of(name) for name in attachments]
+    problems = []
+    for document in fund.documents:
+        if not (document.required or _condition_holds(document.required_if, fields)):
+            continue
+        wanted = [_words_of(word) for word in document.match]
+        if any(word in name for name in names for word in wanted):
+            continue
+        problems.append(
+            Problem(
+                field=None,
+                code="missing_document",
+                message=(
+                    f"Please send your {document.name} with your application, as a file "
+                    f"whose name says what it is (for example '{document.match[0]}')."
+                ),
+            )
+        )
+    return problems
+
+
+def _words_of(name: str) -> str:
+    """A file name or word as lower-case words between spaces: "Safeguarding_Policy.pdf"
+    -> " safeguarding policy pdf "."""
+    return " " + " ".join(re.split(r"[\s_.\-]+", name.lower())).strip() + " "
 
 
 def total_cost_problems(form: Form, fields: dict[str, Any]) -> list[Problem]:
@@ -173,6 +220,8 @@ def round_problems(
     due is ``late`` for that round (officers may still accept it); any other
     time outside a round is ``no_round``.
     """
+    if fund.rolling:  # always open: no round to belong to, never late
+        return None, []
     tz = office.tz
     local = received_at.astimezone(tz)
     for round_ in fund.rounds:
@@ -220,6 +269,8 @@ def _condition_holds(condition: Condition | None, fields: dict[str, Any]) -> boo
     if condition.equals is not None:
         return bool(value == condition.equals)
     if condition.in_ is not None:
+        if isinstance(value, list):  # ticked options: any of them
+            return any(item in condition.in_ for item in value)
         return value in condition.in_
     other = fields.get(condition.less_than_field or "")
     return other is not None and Decimal(value) < Decimal(other)

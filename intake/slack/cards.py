@@ -9,12 +9,15 @@ the same.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from intake.config.model import Config
 from intake.jobs.kinds import CardJob
+from intake.rules.pots import pot_period
 from intake.slack import channels
 from intake.slack.posts import PostingContext, guarded, post_once
 from intake.slack.summaries import bid_summary
@@ -22,8 +25,26 @@ from intake.store import bids, cards
 from intake.store.bids import Bid, Event
 from intake.store.engine import reading
 from notifier.cards import claim_line, console_card, thread_line, triage_card
+from notifier.model import PotLine
 
 CONSOLE = "console"
+
+
+async def _pot(config: Config, connection: AsyncConnection, bid: Bid) -> PotLine | None:
+    """The bid's fund's pot for the bid's year or round, and what its bids ask of it."""
+    try:
+        fund = config.fund(bid.fund or "")
+    except KeyError:  # a fund no longer configured: its bids keep their cards, without a pot
+        return None
+    period = pot_period(fund, config.office(fund.office), bid.received_at, bid.round)
+    if fund.pot is None or period is None:
+        return None
+    count, requested = await bids.requested_of_pot(
+        connection, fund=fund.id, round=period.round, since=period.starts, until=period.ends
+    )
+    return PotLine(
+        total=f"{fund.pot:.2f}", requested=f"{requested:.2f}", bids=count, period=period.label
+    )
 
 
 async def post_card(runtime: PostingContext, job: CardJob) -> None:
@@ -39,7 +60,8 @@ async def post_card(runtime: PostingContext, job: CardJob) -> None:
         version = await bids.latest_version(connection, bid_id)
         card = await cards.card_of(connection, bid_id)
         event = await bids.event(connection, bid_id, job.event) if job.event else None
-    summary = bid_summary(runtime.config, bid, version)
+        pot = await _pot(runtime.config, connection, bid)
+    summary = replace(bid_summary(runtime.config, bid, version), pot=pot)
     payload = triage_card(summary)
     channel = channel_for(runtime, bid)
     place = channels.office_place(runtime.config, office=bid.office, channel=channel)

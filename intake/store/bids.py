@@ -6,6 +6,7 @@ import functools
 from collections.abc import Collection
 from dataclasses import dataclass, fields
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -459,3 +460,35 @@ async def round_tally(
         .where(judged & (bids.c.status == "ineligible"))
     )
     return tallies, [list(found or ()) for (found,) in problems]
+
+
+async def requested_of_pot(
+    connection: AsyncConnection,
+    *,
+    fund: str,
+    round: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[int, Decimal]:
+    """How many bids to ``fund`` ask for money, and how much in all: those judged in
+    ``round``, or received from ``since`` to before ``until``. Bids the rules found
+    ineligible or the officers marked not eligible ask nothing of the pot.
+
+    Amounts are stored as decimal strings and summed here, exactly (a pot's bids
+    are a year's or a round's: hundreds, not the fund's history).
+    """
+    where = (
+        (bids.c.fund == fund)
+        & bids.c.amount_requested.is_not(None)
+        & (bids.c.status != "ineligible")
+        & (bids.c.decision.is_(None) | (bids.c.decision != "not_eligible"))
+    )
+    if round is not None:
+        where &= bids.c.round == round
+    if since is not None:
+        where &= bids.c.received_at >= since
+    if until is not None:
+        where &= bids.c.received_at < until
+    rows = await connection.execute(select(bids.c.amount_requested).where(where))
+    amounts = [Decimal(amount) for (amount,) in rows]
+    return len(amounts), sum(amounts, Decimal(0))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from intake.config.load import load_config
+from intake.config.model import Condition, SupportingDocument
 from intake.rules.checks import judge
 from parsers.model import Answer, Source
 
@@ -220,3 +222,106 @@ def test_without_a_fund_only_the_form_is_checked() -> None:
     )
     assert result.problems == []
     assert result.round is None
+
+
+# --- issue 22: minimum grants and rolling funds ----------------------------------------------
+
+ROLLING = FUND.model_copy(
+    update={"rolling": True, "rounds": (), "min_amount": Decimal(100), "cap_single": Decimal(3000)}
+)
+
+
+def test_an_amount_under_the_funds_minimum_is_under_limit_and_ineligible() -> None:
+    result = judge(
+        form=FORM,
+        fund=ROLLING,
+        office=OFFICE,
+        answers=answers(amount_requested="50.00", total_cost="50.00"),
+        received_at=IN_ROUND_ONE,
+    )
+    assert [(p.field, p.code) for p in result.problems] == [("amount_requested", "under_limit")]
+    assert result.problems[0].message == (
+        "You ask for £50.00, below the Safer in Kent Fund's minimum grant of £100.00."
+    )
+    assert result.status == "ineligible"
+
+
+def test_the_minimum_itself_is_allowed() -> None:
+    assert problems(fund=ROLLING, amount_requested="100.00", total_cost="100.00") == []
+
+
+def test_a_rolling_fund_is_open_any_day_with_no_round() -> None:
+    for day in ("2026-12-25T23:59:00+00:00", "2031-07-01T09:00:00+01:00"):
+        result = judge(
+            form=FORM,
+            fund=ROLLING,
+            office=OFFICE,
+            answers=answers(amount_requested="2500.00", total_cost="2500.00"),
+            received_at=datetime.fromisoformat(day),
+        )
+        assert (result.problems, result.status, result.round) == ([], "complete", None)
+
+
+# --- issue 22: supporting documents --------------------------------------------------------
+
+SAFEGUARDING = FUND.model_copy(
+    update={
+        "documents": (
+            SupportingDocument(
+                id="safeguarding_policy",
+                name="safeguarding policy",
+                match=("safeguarding",),
+                required_if=Condition.model_validate(
+                    {"field": "criteria", "in": ["support_vulnerable"]}
+                ),
+            ),
+            SupportingDocument(
+                id="endorsement",
+                name="letter of endorsement",
+                match=("endorsement", "support letter"),
+                required=True,
+            ),
+        )
+    }
+)
+
+
+def documents(ticks: list[str], attachments: list[str]) -> list[str]:
+    result = judge(
+        form=FORM,
+        fund=SAFEGUARDING,
+        office=OFFICE,
+        answers=answers(criteria=ticks),
+        received_at=IN_ROUND_ONE,
+        attachments=attachments,
+    )
+    return [p.message.split(" with ")[0] for p in result.problems]
+
+
+def test_a_required_document_is_recognised_by_its_file_name_in_any_case() -> None:
+    assert documents(["empower_communities"], ["form.docx"]) == [
+        "Please send your letter of endorsement"
+    ]
+    assert documents(["empower_communities"], ["form.docx", "CSP-Endorsement.PDF"]) == []
+    assert documents(["empower_communities"], ["Support_Letter.docx"]) == []
+    # Words are matched whole: words run together are not the document.
+    assert documents(["empower_communities"], ["supportletter.pdf"]) != []
+
+
+def test_a_conditional_document_is_asked_for_only_when_the_answer_calls_for_it() -> None:
+    ticks = ["empower_communities", "support_vulnerable"]
+    assert documents(ticks, ["endorsement.pdf"]) == ["Please send your safeguarding policy"]
+    assert documents(ticks, ["endorsement.pdf", "our safeguarding policy.pdf"]) == []
+    assert documents(["empower_communities"], ["endorsement.pdf"]) == []
+
+
+def test_a_missing_document_makes_the_bid_incomplete_not_ineligible() -> None:
+    result = judge(
+        form=FORM,
+        fund=SAFEGUARDING,
+        office=OFFICE,
+        answers=answers(),
+        received_at=IN_ROUND_ONE,
+    )
+    assert [(p.field, p.code) for p in result.problems] == [(None, "missing_document")]
+    assert result.status == "incomplete"

@@ -1,0 +1,294 @@
+"""The five offices of the seeds on one running service, each with its own rules.
+
+One ``intake serve`` loads the bundled ``all-offices.toml`` (Kent,
+Cambridgeshire, Essex, West Mercia, Dorset) and posts to a local Slack. For each
+office a real form goes in over SMTP and the office's rules come out: its
+reference, its caps and minimums, rounds or none, its card in its own channel
+and its acknowledgement from its own address. Mail to a fund run by a partner,
+or under review, or closed, is answered once and makes no bid.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+
+from fixtures.make_fixtures import MEDWAY, build_form, build_mail
+from intake.config.load import bundled_office, load_config
+from tests.harness import RunningService
+from tests.intake.slack.driver import SECRET
+from tests.slack_api_server import TOKEN, SlackApiServer
+
+CONFIG = load_config(bundled_office("all-offices"))
+# Inside Kent's and Essex's first rounds; West Mercia, Dorset and Cambridgeshire are rolling.
+NOW = "2027-05-15T10:00:00+01:00"
+CHANNELS = {
+    "kent": "C0KENT0001",
+    "cambridgeshire": "C0CAMBS001",
+    "essex": "C0ESSEX001",
+    "west-mercia": "C0WMERC001",
+    "dorset": "C0DORSET01",
+}
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[SlackApiServer]:
+    with SlackApiServer().in_thread() as server:
+        for office in CONFIG.offices:
+            server.add_channel(CHANNELS[office.id], office.slack_channel.lstrip("#"))
+        yield server
+
+
+@pytest.fixture(scope="module")
+def service(
+    tmp_path_factory: pytest.TempPathFactory, slack: SlackApiServer
+) -> Iterator[RunningService]:
+    running = RunningService(
+        tmp_path_factory.mktemp("five-offices"),
+        INTAKE_CONFIG=str(bundled_office("all-offices")),
+        INTAKE_NOW=NOW,
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.url,
+        INTAKE_SLACK_POST_INTERVAL="0.05",
+    )
+    running.start()
+    yield running
+    running.close()
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def application(
+    fund_id: str,
+    *,
+    amount: str,
+    sender: str,
+    ticks: list[str] | None = None,
+    more: tuple[tuple[str, bytes, str], ...] = (),
+) -> bytes:
+    """A filled-in form for ``fund_id``, printed with that fund's criteria, in a mail;
+    ``ticks`` are the criteria ticked (the first, else); ``more``, other attachments."""
+    fund = CONFIG.fund(fund_id)
+    criteria = [(c.id, c.label) for c in fund.criteria]
+    answers: dict[str, Any] = {
+        **MEDWAY.answers,
+        "amount_requested": amount,
+        "total_cost": amount,
+        "funding_shortfall": "",
+        "criteria": ticks if ticks is not None else [criteria[0][0]] if criteria else [],
+    }
+    form = build_form(answers, criteria=criteria or (("none", "None"),))
+    return build_mail(
+        sender=sender,
+        to=fund.inbox,
+        subject=f"Application to the {fund.name}",
+        body="Please find our application attached.",
+        date=datetime(2027, 5, 15, 9, 0, tzinfo=UTC),
+        message_id=f"<{uuid.uuid4().hex}@example.org>",
+        attachments=[("application.docx", form, DOCX), *more],
+    )
+
+
+def send(
+    service: RunningService, fund_id: str, *, amount: str = "£2,500", who: str = "", **more: Any
+) -> str:
+    """Send an application to ``fund_id`` from a sender of its own; returns the sender."""
+    sender = f"{fund_id}{who}@applicant.example.org"
+    service.send(
+        application(fund_id, amount=amount, sender=sender, **more),
+        to=CONFIG.fund(fund_id).inbox,
+        sender=sender,
+    )
+    return sender
+
+
+def bid_of(service: RunningService, fund_id: str) -> dict[str, Any]:
+    return service.wait_for(
+        lambda: next((b for b in service.bids() if b["fund"] == fund_id), None),
+        what=f"the bid to {fund_id}",
+    )
+
+
+def mail_to(service: RunningService, sender: str) -> EmailMessage:
+    return service.wait_for(
+        lambda: next((m for m in service.outbox() if m["To"] == sender), None),
+        what=f"the mail to {sender}",
+    )
+
+
+def card_in(slack: SlackApiServer, service: RunningService, office: str, ref: str) -> str:
+    def posted() -> str | None:
+        for message in slack.channels[CHANNELS[office]].top_level:
+            text = str(message.get("blocks") or "")
+            if ref in text:
+                return text
+        return None
+
+    return str(service.wait_for(posted, what=f"the card of {ref} in {office}'s channel"))
+
+
+@pytest.fixture(scope="module")
+def sent(service: RunningService) -> dict[str, str]:
+    """One mail to each fund the tests look at, sent at once so they are read together."""
+    return {
+        "safer-in-kent": send(service, "safer-in-kent"),
+        "essex-csdf": send(service, "essex-csdf", amount="£24,000"),
+        "essex-children": send(
+            service, "essex-csdf", amount="£5,000", who="+children", ticks=["children_vulnerable"]
+        ),
+        "essex-safeguarded": send(
+            service,
+            "essex-csdf",
+            amount="£6,000",
+            who="+safeguarded",
+            ticks=["children_vulnerable"],
+            more=(("Safeguarding_Policy_2027.pdf", b"%PDF-1.4 policy", "application/pdf"),),
+        ),
+        "wm-lpcaf": send(service, "wm-lpcaf", amount="£40,000"),
+        "dorset-community-grant": send(service, "dorset-community-grant", amount="£50"),
+        "dorset-in-range": send(service, "dorset-community-grant", amount="£2,500", who="+2"),
+        "cambs-crime-reduction-grants": send(service, "cambs-crime-reduction-grants"),
+        "cambs-youth-fund": send(service, "cambs-youth-fund"),
+        "cambs-casualty-support": send(service, "cambs-casualty-support"),
+        "dorset-priority-commissioning": send(service, "dorset-priority-commissioning"),
+    }
+
+
+def test_kent_bid_is_judged_in_its_round_and_carded_in_its_channel(
+    service: RunningService, slack: SlackApiServer, sent: dict[str, str]
+) -> None:
+    bid = bid_of(service, "safer-in-kent")
+    assert bid["ref"].startswith("KENT-2027-") and bid["status"] == "complete"
+    assert bid["round"] == "2027-r1"
+    card_in(slack, service, "kent", bid["ref"])
+    ack = mail_to(service, sent["safer-in-kent"])
+    assert "commissioning@bids.example.org" in ack["From"] and bid["ref"] in ack["Subject"]
+
+
+def essex_bid(service: RunningService, amount: str) -> dict[str, Any]:
+    return service.wait_for(
+        lambda: next(
+            (
+                b
+                for b in service.bids()
+                if b["fund"] == "essex-csdf" and b["fields"].get("amount_requested") == amount
+            ),
+            None,
+        ),
+        what=f"the Essex bid for {amount}",
+    )
+
+
+def test_essex_asks_for_a_safeguarding_policy_when_the_project_works_with_children(
+    service: RunningService, slack: SlackApiServer, sent: dict[str, str]
+) -> None:
+    bid = essex_bid(service, "5000.00")
+    assert bid["status"] == "incomplete"
+    assert [(p["field"], p["code"]) for p in bid["problems"]] == [(None, "missing_document")]
+    assert "safeguarding policy" in card_in(slack, service, "essex", bid["ref"])
+    ack = " ".join(mail_to(service, sent["essex-children"]).get_content().split())
+    assert "Please send your safeguarding policy with your application" in ack
+    with_policy = essex_bid(service, "6000.00")
+    assert (with_policy["status"], with_policy["problems"]) == ("complete", [])
+
+
+def test_essex_applies_its_20000_cap(
+    service: RunningService, slack: SlackApiServer, sent: dict[str, str]
+) -> None:
+    bid = essex_bid(service, "24000.00")
+    assert bid["ref"].startswith("ESSEX-2027-") and bid["status"] == "ineligible"
+    assert [p["code"] for p in bid["problems"]] == ["over_limit"]
+    assert "£20,000.00" in bid["problems"][0]["message"]
+    assert "£20,000.00" in card_in(slack, service, "essex", bid["ref"])
+    ack = mail_to(service, sent["essex-csdf"])
+    assert "grants@essex.bids.example.org" in ack["From"]
+    assert "£20,000.00" in ack.get_content()
+
+
+def test_west_mercia_rolling_fund_takes_bids_any_day_without_a_cap(
+    service: RunningService, slack: SlackApiServer, sent: dict[str, str]
+) -> None:
+    bid = bid_of(service, "wm-lpcaf")
+    assert bid["ref"].startswith("WMERCIA-2027-")
+    assert bid["status"] == "complete" and bid["round"] is None
+    card = card_in(slack, service, "west-mercia", bid["ref"])
+    assert "£40,000.00 asked by 1 bid of the £150,000.00 pot for 2027/28 (£110,000.00 left)" in card
+    assert "westmercia.bids.example.org" in mail_to(service, sent["wm-lpcaf"])["From"]
+
+
+def test_dorset_refuses_a_request_under_its_100_minimum(
+    service: RunningService, slack: SlackApiServer, sent: dict[str, str]
+) -> None:
+    service.wait_for(
+        lambda: len([b for b in service.bids() if b["fund"] == "dorset-community-grant"]) == 2,
+        what="both Dorset bids",
+    )
+    under, in_range = sorted(
+        (b for b in service.bids() if b["fund"] == "dorset-community-grant"),
+        key=lambda b: b["fields"]["amount_requested"] != "50.00",
+    )
+    assert in_range["status"] == "complete"
+    # The £50 bid is ineligible: it asks nothing of the pot.
+    card = card_in(slack, service, "dorset", in_range["ref"])
+    assert "£2,500.00 asked by 1 bid of the £12,000.00 pot for 2027/28 (£9,500.00 left)" in card
+    bid = under
+    assert bid["ref"].startswith("DORSET-2027-") and bid["status"] == "ineligible"
+    assert [(p["field"], p["code"]) for p in bid["problems"]] == [
+        ("amount_requested", "under_limit")
+    ]
+    assert "minimum grant of £100.00" in bid["problems"][0]["message"]
+    card_in(slack, service, "dorset", bid["ref"])
+    ack = mail_to(service, sent["dorset-community-grant"])
+    assert "dorset.bids.example.org" in ack["From"]
+    assert "minimum grant of £100.00" in " ".join(ack.get_content().split())
+
+
+def test_cambridgeshire_rolling_grants_make_a_bid(
+    service: RunningService, slack: SlackApiServer, sent: dict[str, str]
+) -> None:
+    bid = bid_of(service, "cambs-crime-reduction-grants")
+    assert bid["ref"].startswith("CAMBS-2027-") and bid["status"] == "complete"
+    card_in(slack, service, "cambridgeshire", bid["ref"])
+
+
+def test_a_fund_run_by_a_partner_answers_where_to_apply_and_makes_no_bid(
+    service: RunningService, sent: dict[str, str]
+) -> None:
+    notice = mail_to(service, sent["cambs-youth-fund"])
+    text = " ".join(notice.get_content().split())
+    assert notice["Subject"] == "How to apply to the Youth Fund"
+    assert "Cambridgeshire Community Foundation" in text
+    assert "https://www.cambscf.org.uk/" in text
+    assert notice["Auto-Submitted"] == "auto-replied"
+    assert "grants@cambs.bids.example.org" in notice["From"]
+    assert not [b for b in service.bids() if b["fund"] == "cambs-youth-fund"]
+
+
+def test_funds_under_review_or_closed_say_so_and_make_no_bid(
+    service: RunningService, sent: dict[str, str]
+) -> None:
+    review = mail_to(service, sent["cambs-casualty-support"])
+    assert review["Subject"] == "The Casualty Support and Reduction Fund is under review"
+    closed = mail_to(service, sent["dorset-priority-commissioning"])
+    assert closed["Subject"] == "The Safer Dorset Fund Priority Commissioning Scheme is closed"
+    assert "Community Grant Scheme" in closed.get_content()
+    funds = {b["fund"] for b in service.bids()}
+    assert not funds & {"cambs-casualty-support", "dorset-priority-commissioning"}
+    with sqlite3.connect(service.data_dir / "intake.sqlite3") as connection:
+        states = connection.execute(
+            "SELECT state, outcome FROM messages WHERE fund = 'cambs-casualty-support'"
+        ).fetchall()
+    assert states == [
+        (
+            "fund_notice",
+            "no bid: cambs-casualty-support is under review; the sender was answered",
+        )
+    ]
