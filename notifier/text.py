@@ -20,15 +20,6 @@ def clean(text: str) -> str:
     return _UNSAFE.sub("", text)
 
 
-def printable(text: str) -> str:
-    """``text`` with each unsafe character shown as its escape (``\\x1b``), line breaks kept.
-
-    For a console or a log, where what was sent must stay visible to whoever
-    investigates, yet never act on their terminal.
-    """
-    return _UNSAFE.sub(lambda m: ascii(m.group())[1:-1], text)
-
-
 def one_line(text: str) -> str:
     """Clean ``text`` and fold all its white space, line breaks included, to single spaces."""
     return " ".join(clean(text).split())

@@ -20,8 +20,8 @@ from intake.cli.common import (
 )
 from intake.config.load import load_config
 from intake.errors import UsageError
+from intake.logs import printable
 from intake.settings import Settings
-from notifier.text import printable
 
 
 def add_commands(commands: Commands) -> None:
