@@ -2,21 +2,24 @@
 
 The database rows go through :mod:`intake.store.erasure`; then the files they
 named: each message's file in the spool and each acknowledgement in the
-outbox folder. What remains is the erasure's record (references and counts).
-Slack cards are in the office's workspace: their ``channel``/``ts`` are
-returned for the officer to delete there.
+outbox folder; then each of the bids' Slack cards is replaced (``chat.update``)
+by a card that says only that the bid was erased. What remains is the
+erasure's record (references and counts).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from intake.slack.tokens import SlackWorkspaces
 from intake.store import erasure
+from notifier.errors import SlackError
 from notifier.mailer import Outbox
 
 log = logging.getLogger("intake.erase")
@@ -24,12 +27,23 @@ log = logging.getLogger("intake.erase")
 
 @dataclass(frozen=True, slots=True)
 class ErasureReport:
-    """What was erased: the bids' references, the rows and files, the cards left in Slack."""
+    """What was erased: the bids' references, the rows and files, the Slack cards."""
 
     refs: list[str]
     counts: dict[str, int]
     files: int
-    slack_cards: list[tuple[str, str]]
+    cards_redacted: int = 0
+    cards_left: list[tuple[str, str, str]] = field(default_factory=list)
+    """``(channel, ts, why)`` of cards that could not be redacted: for an officer to delete."""
+
+
+def redacted_card(ref: str) -> dict[str, Any]:
+    """What a card of an erased bid becomes: its reference, and nothing of the applicant."""
+    words = f"{ref}: erased at the applicant's request."
+    return {
+        "text": words,
+        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": words}}],
+    }
 
 
 async def erase_person(
@@ -41,8 +55,13 @@ async def erase_person(
     office: str | None,
     actor: str,
     at: datetime,
+    slack: SlackWorkspaces | None = None,
 ) -> ErasureReport:
-    """Erase ``applicant``'s bids and mail (or the bid ``ref``) and their files."""
+    """Erase ``applicant``'s bids and mail (or the bid ``ref``), their files and cards.
+
+    Without ``slack`` (no workspace configured) cards are printed on the
+    console only, so there are none to redact.
+    """
     erased = await erasure.erase(
         engine, applicant=applicant, ref=ref, office=office, actor=actor, at=at
     )
@@ -55,15 +74,38 @@ async def erase_person(
         if path.resolve().is_relative_to(data_dir.resolve()) and path.is_file():
             path.unlink()
             files += 1
+    redacted, left = await _redact_cards(slack, erased.slack_cards)
     # The audit line: references and counts, never the address.
     log.info(
-        "erased %d bids (%s), %s, %d files, by %s",
+        "erased %d bids (%s), %s, %d files, %d Slack cards, by %s",
         len(erased.refs),
         ", ".join(erased.refs) or "none",
         ", ".join(f"{n} {name}" for name, n in erased.counts.items() if n),
         files,
+        redacted,
         actor,
     )
     return ErasureReport(
-        refs=erased.refs, counts=erased.counts, files=files, slack_cards=erased.slack_cards
+        refs=erased.refs,
+        counts=erased.counts,
+        files=files,
+        cards_redacted=redacted,
+        cards_left=left,
     )
+
+
+async def _redact_cards(
+    slack: SlackWorkspaces | None, cards: list[tuple[str, str, str, str]]
+) -> tuple[int, list[tuple[str, str, str]]]:
+    redacted, left = 0, []
+    for office, ref, channel, ts in cards:
+        try:
+            poster = await slack.poster_for(office) if slack is not None else None
+            if poster is None:
+                left.append((channel, ts, "no Slack token for its workspace here"))
+                continue
+            await poster.update(channel, ts, redacted_card(ref))
+            redacted += 1
+        except SlackError as exc:
+            left.append((channel, ts, exc.message))
+    return redacted, left

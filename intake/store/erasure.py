@@ -50,8 +50,8 @@ class Erased:
     """Files under the spool of the messages removed."""
     sent_message_ids: list[str] = field(default_factory=list)
     """Message-IDs of the mail sent about them (the outbox's file names)."""
-    slack_cards: list[tuple[str, str]] = field(default_factory=list)
-    """``(channel, ts)`` of the Slack cards the bids had."""
+    slack_cards: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """``(office, ref, channel, ts)`` of the Slack cards the bids had."""
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -145,7 +145,9 @@ async def _erase_rows(
     sent_rows = (await connection.execute(sent)).all()
     card_rows = (
         await connection.execute(
-            select(cards.c.channel, cards.c.ts).where(cards.c.bid_id.in_(bid_ids))
+            select(bids.c.office, bids.c.ref, cards.c.channel, cards.c.ts)
+            .join(bids, bids.c.id == cards.c.bid_id)
+            .where(cards.c.bid_id.in_(bid_ids))
         )
     ).all()
     job_ids = await _their_jobs(connection, bid_ids, message_ids)
@@ -180,7 +182,7 @@ async def _erase_rows(
         refs=[],
         spool_names=[row.spool_name for row in message_rows if row.spool_name],
         sent_message_ids=[row.message_id for row in sent_rows],
-        slack_cards=[(row.channel, row.ts) for row in card_rows if row.ts],
+        slack_cards=[(row.office, row.ref, row.channel, row.ts) for row in card_rows if row.ts],
         counts=counts,
     )
 

@@ -9,11 +9,13 @@ the erasure is recorded without them.
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +23,8 @@ from fixtures.make_fixtures import build_mail
 from intake.store.engine import make_engine
 from intake.store.erasure import erasure_records
 from tests.harness import RunningService, fixture_form
+from tests.intake.slack.conftest import slack_env, workspace
+from tests.slack_api_server import SlackApiServer
 
 ROUND_ONE = "2027-04-15T10:00:00+01:00"
 SARAH = "sarah@example.org"
@@ -41,9 +45,18 @@ def _mail(sender: str, subject: str, message_id: str, form: bytes | None) -> byt
 
 
 @pytest.fixture(scope="module")
-def stopped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
-    """A service that took Sarah's form and Bob's mail, then stopped."""
-    running = RunningService(tmp_path_factory.mktemp("erasure"), INTAKE_NOW=ROUND_ONE)
+def slack() -> Iterator[SlackApiServer]:
+    with SlackApiServer().in_thread() as server:
+        yield workspace(server)
+
+
+@pytest.fixture(scope="module")
+def stopped(
+    tmp_path_factory: pytest.TempPathFactory, slack: SlackApiServer
+) -> Iterator[RunningService]:
+    """A service that took Sarah's form and Bob's mail, carded them in Slack, and stopped."""
+    folder = tmp_path_factory.mktemp("erasure")
+    running = RunningService(folder, **slack_env(slack, folder, INTAKE_NOW=ROUND_ONE))
     running.start()
     form = fixture_form("complete-medway-youth-trust.docx")
     running.send(
@@ -54,12 +67,18 @@ def stopped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService
         sender="bob@example.org",
     )
     running.wait_for(
-        lambda: len(running.bids()) == 2 and len(running.outbox()) == 2,
-        what="two bids and their acknowledgements",
+        lambda: len(running.bids()) == 2 and len(running.outbox()) == 2 and len(_cards(slack)) == 2,
+        what="two bids, their acknowledgements and their cards",
     )
     running.stop()
     yield running
     running.close()
+
+
+def _cards(slack: SlackApiServer) -> list[dict[str, Any]]:
+    channel = slack.channel("C0COMMISS1")
+    assert channel is not None
+    return channel.top_level
 
 
 def _traces(folder: Path) -> dict[str, list[bytes]]:
@@ -85,7 +104,9 @@ def _intake(service: RunningService, *args: str) -> subprocess.CompletedProcess[
     return done
 
 
-def test_erasing_an_applicant_leaves_no_trace_of_them_in_any_file(stopped: RunningService) -> None:
+def test_erasing_an_applicant_leaves_no_trace_of_them_in_any_file_or_card(
+    stopped: RunningService, slack: SlackApiServer
+) -> None:
     before = _traces(stopped.data_dir)
     assert any(name.startswith("spool") for name in before), before  # she was there
     assert any(name.startswith("outbox") for name in before), before
@@ -93,11 +114,17 @@ def test_erasing_an_applicant_leaves_no_trace_of_them_in_any_file(stopped: Runni
 
     done = _intake(stopped, "erase", "--applicant", "Sarah@Example.org")
     assert "Erased 1 bids (KENT-2027-0001)" in done.stdout
+    assert "1 Slack cards now say only that the bid was erased" in done.stdout
 
     assert _traces(stopped.data_dir) == {}
     # Bob's bid and acknowledgement are his, untouched.
     assert [bid["applicant"] for bid in stopped.bids()] == ["bob@example.org"]
     assert [m["To"] for m in stopped.outbox()] == ["bob@example.org"]
+    # Her card says only that the bid was erased; Bob's is his as it was.
+    hers, his = _cards(slack)
+    assert hers["text"] == "KENT-2027-0001: erased at the applicant's request."
+    assert not any(t.decode() in json.dumps(hers).lower() for t in (*TRACES, b"medway"))
+    assert "KENT-2027-0002" in json.dumps(his)
 
     async def records() -> list[dict[str, object]]:
         engine = make_engine(stopped.settings.resolved_database_url)
