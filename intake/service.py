@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from email.utils import parseaddr
 from functools import partial
+from pathlib import Path
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
@@ -38,7 +39,7 @@ from intake.clock import Clock
 from intake.config.load import load_config
 from intake.config.model import Config
 from intake.errors import ConfigError
-from intake.http import SlackHandler, make_app
+from intake.http import HttpLimits, SlackHandler, listen, make_app, runner_for
 from intake.inbox.journal import Journal
 from intake.inbox.protocol import ProtocolLimits, tls_context
 from intake.inbox.receiver import Receiver, ReceiverPlan
@@ -48,6 +49,7 @@ from intake.jobs.kinds import AckJob, AlertJob, CardJob, FundNoticeJob, MessageJ
 from intake.jobs.scheduler import Scheduler
 from intake.jobs.waker import MESSAGES
 from intake.jobs.worker import Handler, Workers, runs
+from intake.private_files import keep_private
 from intake.reading.pool import ParsePool
 from intake.runtime import Runtime
 from intake.settings import Settings
@@ -61,7 +63,7 @@ from intake.slack.socket_mode import SocketMode
 from intake.slack.tokens import Installations, SlackWorkspaces
 from intake.slack.workspaces import bot_tokens, check_install_settings, workspaces
 from intake.store.encryption import cipher_for
-from intake.store.engine import hold_sqlite_database, make_engine
+from intake.store.engine import hold_sqlite_database, make_engine, sqlite_file
 from intake.store.installations import InstallationStore
 from intake.store.migrate import migrate
 from notifier.mailer import Mailer, Outbox, RelayMailer
@@ -164,6 +166,13 @@ async def _start_storage(
     settings: Settings, stack: AsyncExitStack
 ) -> tuple[AsyncEngine, Spool, InstallationStore]:
     """The data folder, the database (migrated), the mail spool and the Slack installations."""
+    # Owner-only before the first file is made (the receiver's process and the
+    # parsing workers, started later, inherit the umask).
+    database_file = sqlite_file(settings.resolved_database_url)
+    keep_private(
+        settings.data_dir,
+        [database_file, Path(f"{database_file}.lock")] if database_file else [],
+    )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     lock = hold_sqlite_database(settings.resolved_database_url)
     if lock is not None:
@@ -323,6 +332,11 @@ async def _start_http(
                 "SLACK_SIGNING_SECRET is not set: Slack's requests to /slack/events cannot be "
                 "verified and are refused, so the buttons and /intake will not work"
             )
+    limits = HttpLimits(
+        header_timeout=settings.http_header_timeout,
+        request_timeout=settings.http_request_timeout,
+        max_connections=settings.http_max_connections,
+    )
     pages: list[web.RouteDef] = []
     if settings.slack_client_id and settings.slack_client_secret:
         pages = InstallPages(
@@ -343,11 +357,14 @@ async def _start_http(
         slack_events=slack_events,
         routes=pages,
         checks=_journal_checks(settings, receiver),
+        limits=limits,
+        metrics_token=settings.metrics_token.get_secret_value() if settings.metrics_token else None,
     )
-    runner = web.AppRunner(app, access_log=None)
+    runner = runner_for(app, limits)
     await runner.setup()
     stack.push_async_callback(runner.cleanup)
-    await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+    server = await listen(runner, settings.http_host, settings.http_port, limits)
+    stack.callback(server.close)  # before the runner's cleanup closes the connections
 
 
 async def _start_slack_checks(

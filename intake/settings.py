@@ -46,6 +46,23 @@ class Settings(BaseSettings):
         default="127.0.0.1", description="where /healthz, /metrics and /slack/events listen"
     )
     http_port: int = Field(default=3000, ge=0, le=65535, description="the HTTP port")
+    http_header_timeout: float = Field(
+        default=15.0,
+        gt=0,
+        description="seconds an HTTP client has to send a request's headers (and an idle "
+        "kept-alive connection stays open)",
+    )
+    http_request_timeout: float = Field(
+        default=30.0, gt=0, description="seconds an HTTP request may take, its body included"
+    )
+    http_max_connections: int = Field(
+        default=100, ge=1, description="open HTTP connections (503 above)"
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="a token /metrics and the detail of /healthz ask for "
+        "(Authorization: Bearer …); unset: they answer only on loopback",
+    )
     relay_host: str | None = Field(
         default=None,
         description="SMTP relay for acknowledgements (unset: .eml files in the outbox folder)",

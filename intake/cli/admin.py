@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import textwrap
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -58,15 +57,11 @@ def settings_epilog() -> str:
 
 
 def _serve(_args: argparse.Namespace, settings: Settings) -> int:
+    from intake.logs import configure_logging
     from intake.service import serve
 
     settings = with_data_dir(settings, load_config(settings.config))
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # aiosmtpd logs every command at INFO; our own receiver logs what matters.
-    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     asyncio.run(serve(settings))
     return EXIT_OK
 

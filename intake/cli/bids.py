@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 
 from intake.bids import reports
@@ -19,6 +20,7 @@ from intake.cli.common import (
 )
 from intake.config.load import load_config
 from intake.errors import UsageError
+from intake.logs import printable
 from intake.settings import Settings
 
 
@@ -80,10 +82,25 @@ def _bids(args: argparse.Namespace, settings: Settings) -> int:
             )
     if args.json:
         for row in rows:
-            print(json.dumps(row, ensure_ascii=False))
+            print(printable_json(row))
     else:
-        print(reports.bids_table(rows, filtered=bool(fund or statuses)))
+        print(printable(reports.bids_table(rows, filtered=bool(fund or statuses))))
     return EXIT_OK
+
+
+def printable_json(value: object, *, indent: int | None = None) -> str:
+    """``value`` as JSON whose strings carry no control or reordering character raw.
+
+    JSON escapes C0 controls itself; C1 controls (``\\x9b`` starts an escape
+    sequence on some terminals) and bidi overrides are escaped here, the same
+    data for any JSON reader.
+    """
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return re.sub("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]", _json_escape, text)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
@@ -92,7 +109,7 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
     office = chosen_office(args, settings, config)
     bid = asyncio.run(reports.stored_bid(database_to_read(settings), args.ref, office=office))
     if args.json:
-        print(json.dumps(bid, indent=2, ensure_ascii=False))
+        print(printable_json(bid, indent=2))
     else:
-        print(reports.bid_text(bid))
+        print(printable(reports.bid_text(bid)))
     return EXIT_OK

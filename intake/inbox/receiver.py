@@ -41,6 +41,7 @@ from intake.inbox.journal import Journal, JournalWriter
 from intake.inbox.latency import ACCEPT_BUCKETS, Histogram, LoopLag
 from intake.inbox.protocol import ProtocolLimits, protocol_factory, tls_context
 from intake.inbox.spool import Spool
+from intake.logs import configure_logging
 from intake.store.engine import make_engine
 from intake.store.messages import accept_messages
 
@@ -198,10 +199,7 @@ def _main(
 ) -> None:
     _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the service stops us in order
-    logging.basicConfig(
-        level=plan.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    configure_logging(plan.log_level)
     asyncio.run(_serve(plan, events, gauges))
 
 

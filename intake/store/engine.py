@@ -79,6 +79,15 @@ def _require_postgres_driver() -> None:
         ) from exc
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The SQLite database file ``url`` names, or None (PostgreSQL, in memory)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not inline_sqlite.is_file_database(parsed):
+        return None
+    assert parsed.database is not None
+    return Path(parsed.database)
+
+
 def hold_sqlite_database(url: str) -> Any:
     """Make this process the only service writing the SQLite database at ``url``.
 

@@ -261,3 +261,16 @@ slack_oauth_states = Table(
     Column("state", String(64), primary_key=True),
     Column("expires_at", UTCDateTime, nullable=False),
 )
+
+erasures = Table(
+    # What `intake erase` removed, without whose it was: the references of the
+    # bids and how many rows and files, for the office's record of erasures.
+    "erasures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("scope", String(16), nullable=False),
+    Column("refs", JSON, nullable=False),
+    Column("counts", JSON, nullable=False),
+)

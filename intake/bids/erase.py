@@ -1,0 +1,111 @@
+"""Erasing an applicant's data everywhere the service keeps it (``intake erase``).
+
+The database rows go through :mod:`intake.store.erasure`; then the files they
+named: each message's file in the spool and each acknowledgement in the
+outbox folder; then each of the bids' Slack cards is replaced (``chat.update``)
+by a card that says only that the bid was erased. What remains is the
+erasure's record (references and counts).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from intake.slack.tokens import SlackWorkspaces
+from intake.store import erasure
+from notifier.errors import SlackError
+from notifier.mailer import Outbox
+
+log = logging.getLogger("intake.erase")
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureReport:
+    """What was erased: the bids' references, the rows and files, the Slack cards."""
+
+    refs: list[str]
+    counts: dict[str, int]
+    files: int
+    cards_redacted: int = 0
+    cards_left: list[tuple[str, str, str]] = field(default_factory=list)
+    """``(channel, ts, why)`` of cards that could not be redacted: for an officer to delete."""
+
+
+def redacted_card(ref: str) -> dict[str, Any]:
+    """What a card of an erased bid becomes: its reference, and nothing of the applicant."""
+    words = f"{ref}: erased at the applicant's request."
+    return {
+        "text": words,
+        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": words}}],
+    }
+
+
+async def erase_person(
+    engine: AsyncEngine,
+    data_dir: Path,
+    *,
+    applicant: str | None,
+    ref: str | None,
+    office: str | None,
+    actor: str,
+    at: datetime,
+    slack: SlackWorkspaces | None = None,
+) -> ErasureReport:
+    """Erase ``applicant``'s bids and mail (or the bid ``ref``), their files and cards.
+
+    Without ``slack`` (no workspace configured) cards are printed on the
+    console only, so there are none to redact.
+    """
+    erased = await erasure.erase(
+        engine, applicant=applicant, ref=ref, office=office, actor=actor, at=at
+    )
+    spool = data_dir / "spool"
+    outbox = Outbox(data_dir / "outbox")
+    paths = [spool / name for name in erased.spool_names]
+    paths += [outbox.path_for(message_id) for message_id in erased.sent_message_ids]
+    files = 0
+    for path in paths:
+        if path.resolve().is_relative_to(data_dir.resolve()) and path.is_file():
+            path.unlink()
+            files += 1
+    redacted, left = await _redact_cards(slack, erased.slack_cards)
+    # The audit line: references and counts, never the address.
+    log.info(
+        "erased %d bids (%s), %s, %d files, %d Slack cards, by %s",
+        len(erased.refs),
+        ", ".join(erased.refs) or "none",
+        ", ".join(f"{n} {name}" for name, n in erased.counts.items() if n),
+        files,
+        redacted,
+        actor,
+    )
+    return ErasureReport(
+        refs=erased.refs,
+        counts=erased.counts,
+        files=files,
+        cards_redacted=redacted,
+        cards_left=left,
+    )
+
+
+async def _redact_cards(
+    slack: SlackWorkspaces | None, cards: list[tuple[str, str, str, str]]
+) -> tuple[int, list[tuple[str, str, str]]]:
+    redacted, left = 0, []
+    for office, ref, channel, ts in cards:
+        try:
+            poster = await slack.poster_for(office) if slack is not None else None
+            if poster is None:
+                left.append((channel, ts, "no Slack token for its workspace here"))
+                continue
+            await poster.update(channel, ts, redacted_card(ref))
+            redacted += 1
+        except SlackError as exc:
+            left.append((channel, ts, exc.message))
+    return redacted, left
