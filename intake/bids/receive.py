@@ -16,6 +16,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from intake.bids.enquiries import keep_as_enquiry
 from intake.clock import Clock
 from intake.config.model import Config, Fund, Office
 from intake.errors import NotFound
@@ -116,6 +117,10 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
                 runtime, connection, message, facts, existing, automatic, extraction
             )
             return
+        if existing is None and extraction.no_form and not _accepted_again(job):
+            # No form and no bid it belongs to: a question, not an application.
+            await keep_as_enquiry(runtime, connection, message, facts, office, extraction)
+            return
         await _store_version(
             runtime,
             connection,
@@ -127,6 +132,11 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
             judgement=judgement,
             existing=existing,
         )
+
+
+def _accepted_again(job: MessageJob) -> bool:
+    """Whether an officer had this mail read again for a bid (it is then never an enquiry)."""
+    return job.again is not None
 
 
 async def _local_copy(runtime: ReceiveContext, message: StoredMessage) -> str:
