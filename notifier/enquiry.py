@@ -124,8 +124,8 @@ def enquiry_acknowledgement_text(enquiry: Enquiry, *, now: datetime) -> str:
     paragraphs = [
         "Hello,",
         _fill(
-            "Thank you for your message. It has been passed to the officers of "
-            f"{one_line(enquiry.office_name)}, who will answer any question in it."
+            "Thank you for your message. It has been passed to our officers, "
+            "who will answer any question in it."
         ),
         _fill(
             "It has not been treated as an application: no application form was "
@@ -134,16 +134,17 @@ def enquiry_acknowledgement_text(enquiry: Enquiry, *, now: datetime) -> str:
             "are applying to:"
         ),
     ]
-    today = now.date()
+    today = now.astimezone(ZoneInfo(enquiry.timezone)).date()
     for fund in enquiry.funds:
         lines = [f"- {one_line(fund.name)}: {fund.inbox}"]
-        rounds = [r for r in fund.rounds if r.closes >= today] or list(fund.rounds[-1:])
-        for found in rounds:
+        coming = [r for r in fund.rounds if r.closes >= today]
+        for found in coming:
+            state = " (open now)" if found.opens <= today else ""
             lines.append(
-                f"    {one_line(found.name)}: open from {_day(found.opens)} to {_day(found.closes)}"
+                f"    {one_line(found.name)}: {_day(found.opens)} to {_day(found.closes)}{state}"
             )
-        if not fund.rounds:
-            lines.append("    No funding round is open at present.")
+        if not coming:
+            lines.append("    No round is open or planned at present.")
         paragraphs.append("\n".join(lines))
     paragraphs += [
         _fill("Attach the application form: a mail without it cannot be considered as a bid."),
@@ -190,4 +191,4 @@ def build_enquiry_acknowledgement(
 
 
 def _day(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    return f"{day.day} {day:%B %Y}"
