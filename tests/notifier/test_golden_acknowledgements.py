@@ -2,7 +2,7 @@
 
 Each test renders one acknowledgement from the bundled (Kent) configuration at
 a fixed time and compares it with its file under ``tests/golden/``. To accept a
-new wording after reading it: ``INTAKE_UPDATE_GOLDEN=1 pytest tests/notifier/test_golden_acknowledgements.py``
+new wording after reading it, run this module with ``INTAKE_UPDATE_GOLDEN=1``
 and review the diff.
 """
 
