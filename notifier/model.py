@@ -95,6 +95,8 @@ class BidSummary:
     score_parts: tuple[tuple[str, int], ...] = ()
     to_check: tuple[CheckLine, ...] = ()
     """Answers read with doubt (an OCR reading, a loosely matched label)."""
+    opens_at: datetime | None = None
+    """When the bid's round opens (for a form sent early: the next round's opening)."""
 
     def __post_init__(self) -> None:
         if not _REF.fullmatch(self.ref):

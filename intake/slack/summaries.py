@@ -57,6 +57,7 @@ def bid_summary(config: Config, bid: Any, version: Any) -> BidSummary:
         timezone=office.timezone,
         attachments=tuple(a["name"] for a in version.attachments or ()),
         closes_at=round_.closes_at(office.tz) if round_ else None,
+        opens_at=round_.opens_at(office.tz) if round_ else None,
         assigned_to=bid.assigned_to,
         decision=decision,
         score=sum(int(v) for v in scores.values()) if scores else None,
