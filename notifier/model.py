@@ -97,6 +97,8 @@ class BidSummary:
     """Answers read with doubt (an OCR reading, a loosely matched label)."""
     opens_at: datetime | None = None
     """When the bid's round opens (for a form sent early: the next round's opening)."""
+    possible_duplicates: tuple[tuple[str, str], ...] = ()
+    """Earlier bids of the round this one may repeat: ``(reference, why)``, oldest first."""
 
     def __post_init__(self) -> None:
         if not _REF.fullmatch(self.ref):

@@ -18,7 +18,7 @@ from intake.jobs.kinds import CardJob
 from intake.slack import channels
 from intake.slack.posts import PostingContext, guarded, post_once
 from intake.slack.summaries import bid_summary
-from intake.store import bids, cards
+from intake.store import bids, cards, duplicates
 from intake.store.bids import Bid, Event
 from intake.store.engine import reading
 from notifier.cards import claim_line, console_card, thread_line, triage_card
@@ -39,7 +39,8 @@ async def post_card(runtime: PostingContext, job: CardJob) -> None:
         version = await bids.latest_version(connection, bid_id)
         card = await cards.card_of(connection, bid_id)
         event = await bids.event(connection, bid_id, job.event) if job.event else None
-    summary = bid_summary(runtime.config, bid, version)
+        repeats = await duplicates.duplicates_of(connection, bid_id)
+    summary = bid_summary(runtime.config, bid, version, duplicates=repeats)
     payload = triage_card(summary)
     channel = channel_for(runtime, bid)
     place = channels.office_place(runtime.config, office=bid.office, channel=channel)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from intake.config.model import Config
@@ -9,8 +10,11 @@ from intake.rules.checks import current_or_next_round
 from notifier.model import BidSummary, CheckLine, ProblemLine
 
 
-def bid_summary(config: Config, bid: Any, version: Any) -> BidSummary:
-    """What a card or acknowledgement says about ``bid`` as of ``version``."""
+def bid_summary(
+    config: Config, bid: Any, version: Any, *, duplicates: Sequence[Any] = ()
+) -> BidSummary:
+    """What a card or acknowledgement says about ``bid`` as of ``version``; ``duplicates``
+    are the earlier bids it may repeat (:class:`intake.store.duplicates.Duplicate`)."""
     office = config.office(bid.office)
     fund = _fund(config, bid.fund)
     form = _form(config, bid.form)
@@ -58,6 +62,7 @@ def bid_summary(config: Config, bid: Any, version: Any) -> BidSummary:
         attachments=tuple(a["name"] for a in version.attachments or ()),
         closes_at=round_.closes_at(office.tz) if round_ else None,
         opens_at=round_.opens_at(office.tz) if round_ else None,
+        possible_duplicates=tuple((d.of_ref, ", ".join(d.reasons)) for d in duplicates),
         assigned_to=bid.assigned_to,
         decision=decision,
         score=sum(int(v) for v in scores.values()) if scores else None,
