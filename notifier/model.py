@@ -234,6 +234,13 @@ class RoundCounts:
     undecided: int = 0
     eligible: int = 0
     not_eligible: int = 0
+    duplicates: tuple[tuple[str, str, str], ...] = ()
+    """Bids that may repeat an earlier one: ``(reference, earlier reference, why)``."""
+
+    @property
+    def distinct(self) -> int:
+        """Applications once each possible duplicate is set apart."""
+        return self.received - len(self.duplicates)
 
 
 @dataclass(frozen=True, kw_only=True)
