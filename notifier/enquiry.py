@@ -63,6 +63,15 @@ class Enquiry:
     received_at: datetime
     funds: tuple[FundToApply, ...]
     attachments: tuple[str, ...] = ()
+    several_funds: tuple[str, ...] = ()
+    """The funds whose inboxes one mail with a form was sent to: we ask which it is for."""
+
+
+def card_title(enquiry: Enquiry) -> str:
+    """What the card is: an enquiry, or a form sent to several funds at once."""
+    if enquiry.several_funds:
+        return "Sent to several funds (not a bid yet)"
+    return "Enquiry (not a bid)"
 
 
 def enquiry_card(enquiry: Enquiry) -> dict[str, Any]:
@@ -72,16 +81,20 @@ def enquiry_card(enquiry: Enquiry) -> dict[str, Any]:
     subject = escape_mrkdwn(shorten(one_line(enquiry.subject), MAX_SUBJECT)) or "(no subject)"
     words = truncate(escape_mrkdwn(clean(enquiry.text).strip()), MAX_CARD_TEXT) or "(no text)"
     when = short_time(enquiry.received_at, zone)
-    heading = f"Enquiry from {sender}"
+    title = card_title(enquiry)
+    heading = f"{'Form' if enquiry.several_funds else 'Enquiry'} from {sender}"
     details = f"*Received:* {when}\n*Subject:* {subject}"
+    if enquiry.several_funds:
+        funds = escape_mrkdwn(" and ".join(one_line(f) for f in enquiry.several_funds))
+        details += f"\n*Sent to:* {funds}. The applicant is asked which fund it is for."
     if enquiry.attachments:
         names = ", ".join(escape_mrkdwn(one_line(a)) for a in enquiry.attachments[:10])
-        details += f"\n*Attachments (no application form):* {names}"
+        details += f"\n*Attachments:* {names}"
     quoted = "\n".join(f"> {line}" if line else ">" for line in words.split("\n"))
     return {
-        "text": truncate(f"Enquiry from {sender}: {subject}", 300),
+        "text": truncate(f"{title}: {heading}: {subject}", 300),
         "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": "Enquiry (not a bid)"}},
+            {"type": "header", "text": {"type": "plain_text", "text": title}},
             {"type": "section", "text": {"type": "mrkdwn", "text": f"*{heading}*\n{details}"}},
             {"type": "section", "text": {"type": "mrkdwn", "text": truncate(quoted, 2900)}},
             {
@@ -102,7 +115,7 @@ def console_enquiry(enquiry: Enquiry, *, width: int = 78) -> str:
     """The enquiry's card as plain text, for the console when Slack is not configured."""
     zone = ZoneInfo(enquiry.timezone)
     lines = [
-        f"Enquiry (not a bid) from {one_line(enquiry.sender)}",
+        f"{card_title(enquiry)} from {one_line(enquiry.sender)}",
         f"Received: {short_time(enquiry.received_at, zone)}",
         f"Subject: {shorten(one_line(enquiry.subject), MAX_SUBJECT)}",
         "",
@@ -121,6 +134,8 @@ def enquiry_subject(their_subject: str) -> str:
 
 def enquiry_acknowledgement_text(enquiry: Enquiry, *, now: datetime) -> str:
     """The answer's plain text: thanks, then how to apply to each fund and when."""
+    if enquiry.several_funds:
+        return _several_funds_text(enquiry)
     paragraphs = [
         "Hello,",
         _fill(
@@ -148,6 +163,31 @@ def enquiry_acknowledgement_text(enquiry: Enquiry, *, now: datetime) -> str:
         paragraphs.append("\n".join(lines))
     paragraphs += [
         _fill("Attach the application form: a mail without it cannot be considered as a bid."),
+        f"Yours sincerely,\n{one_line(enquiry.office_name)}",
+        "This is an automatic message. If you reply, a member of the team will read it.",
+    ]
+    return "\n\n".join(paragraphs) + "\n"
+
+
+def _several_funds_text(enquiry: Enquiry) -> str:
+    """The question to an applicant whose one mail went to several funds' inboxes."""
+    names = " and ".join(one_line(f) for f in enquiry.several_funds)
+    inboxes = "\n".join(
+        f"- {one_line(f.name)}: {f.inbox}" for f in enquiry.funds if f.name in enquiry.several_funds
+    )
+    paragraphs = [
+        "Hello,",
+        _fill(
+            f"Thank you for your application. Your email was sent to the inboxes of "
+            f"more than one fund: the {names}. Each application is considered by one "
+            "fund, so we have not registered it yet: we would rather ask than guess."
+        ),
+        _fill(
+            "Please send it again, with the application form attached, to the inbox "
+            "of the fund you are applying to. To apply to more than one fund, send a "
+            "separate email to each fund's inbox:"
+        ),
+        inboxes,
         f"Yours sincerely,\n{one_line(enquiry.office_name)}",
         "This is an automatic message. If you reply, a member of the team will read it.",
     ]

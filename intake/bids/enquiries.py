@@ -8,6 +8,7 @@ It makes no bid, so it is in no round's counts, no listing and no export.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Protocol
@@ -15,7 +16,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.clock import Clock
-from intake.config.model import Config, Office
+from intake.config.model import Config, Fund, Office
 from intake.jobs.kinds import EnquiryJob
 from intake.reading.extract import Extraction
 from intake.reading.mail import Mail, written_text
@@ -64,9 +65,15 @@ async def keep_as_enquiry(
     facts: Mail,
     office: Office,
     extraction: Extraction,
+    *,
+    several_funds: Sequence[Fund] = (),
 ) -> None:
     """Keep the mail as an enquiry and queue its card and its answer, in the caller's
-    transaction (the jobs' keys make a retried transaction queue nothing twice)."""
+    transaction (the jobs' keys make a retried transaction queue nothing twice).
+
+    With ``several_funds`` it is a mail sent to those funds' inboxes at once: kept
+    the same way, and its answer asks the applicant which fund it is for.
+    """
     payload: Payload = {
         "office": office.id,
         "sender": facts.from_addr or message.mail_from,
@@ -78,10 +85,14 @@ async def keep_as_enquiry(
         "references": list(facts.references)[:20],
         "attachments": [a.name for a in extraction.attachments][:20],
         "received_at": message.received_at.isoformat(),
+        "several_funds": [f.id for f in several_funds],
     }
-    await messages.set_message_outcome(
-        connection, message.id, state="enquiry", outcome="enquiry: no form and no reference"
-    )
+    if several_funds:
+        names = ", ".join(f.id for f in several_funds)
+        state, outcome = "several_funds", f"sent to several funds ({names}): applicant asked"
+    else:
+        state, outcome = "enquiry", "enquiry: no form and no reference"
+    await messages.set_message_outcome(connection, message.id, state=state, outcome=outcome)
     chain = runtime.card_chain(office=office.id, fund=message.fund)
     await enqueue_many(
         connection,
@@ -90,7 +101,7 @@ async def keep_as_enquiry(
             EnquiryJob.answer(message.id, payload),
         ],
     )
-    runtime.log.info("message %s has no form and no reference: kept as an enquiry", message.id)
+    runtime.log.info("message %s: %s", message.id, outcome)
 
 
 def enquiry_of(config: Config, facts: Payload) -> Enquiry:
@@ -116,7 +127,14 @@ def enquiry_of(config: Config, facts: Payload) -> Enquiry:
         received_at=datetime.fromisoformat(str(facts["received_at"])),
         funds=funds,
         attachments=tuple(str(a) for a in facts.get("attachments") or ()),
+        several_funds=tuple(
+            config.fund(str(f)).name for f in facts.get("several_funds") or () if _known(config, f)
+        ),
     )
+
+
+def _known(config: Config, fund: object) -> bool:
+    return any(f.id == fund for f in config.funds)
 
 
 async def answer_enquiry(runtime: AnswerContext, job: EnquiryJob) -> None:

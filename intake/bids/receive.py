@@ -119,6 +119,13 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
                 runtime, connection, message, facts, existing, automatic, extraction
             )
             return
+        addressed = _funds_addressed(runtime.config, message)
+        if existing is None and len(addressed) > 1 and not _accepted_again(job):
+            # One mail to several funds' inboxes: we ask which fund, never pick one.
+            await keep_as_enquiry(
+                runtime, connection, message, facts, office, extraction, several_funds=addressed
+            )
+            return
         if existing is None and extraction.no_form and not _accepted_again(job):
             # No form and no bid it belongs to: a question, not an application.
             await keep_as_enquiry(runtime, connection, message, facts, office, extraction)
@@ -134,6 +141,16 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
             judgement=judgement,
             existing=existing,
         )
+
+
+def _funds_addressed(config: Config, message: StoredMessage) -> list[Fund]:
+    """The funds whose inboxes the mail was sent to, each once, in the envelope's order."""
+    found: list[Fund] = []
+    for recipient in message.rcpt_tos:
+        fund = config.fund_for_inbox(recipient)
+        if fund is not None and fund not in found:
+            found.append(fund)
+    return found
 
 
 def _accepted_again(job: MessageJob) -> bool:

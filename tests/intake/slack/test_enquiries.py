@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from fixtures.make_fixtures import build_mail
+from fixtures.make_fixtures import FORM_CASES, build_form, build_mail
 from tests.harness import RunningService
 from tests.slack_api_server import SlackApiServer
 
@@ -129,3 +129,50 @@ def test_a_question_with_a_reference_of_no_bid_is_still_an_enquiry(
         sender=sender,
     )
     assert _state(service, reply) == ("enquiry", None)
+
+
+def test_a_form_sent_to_two_funds_at_once_makes_no_bid_and_the_applicant_is_asked(
+    service: RunningService, slack: SlackApiServer
+) -> None:
+    """Our call (README): one mail to several funds' inboxes is not silently one fund's
+    bid; the applicant is asked to send it to the fund it is for."""
+    sender = f"twofunds.{uuid.uuid4().hex[:6]}@example.org"
+    base = next(c for c in FORM_CASES if c.name == "complete-medway-youth-trust")
+    raw = build_mail(
+        sender=sender,
+        to="safer-in-kent@bids.example.org, mental-health@bids.example.org",
+        subject="Our application",
+        body="Please find our application attached.",
+        date=datetime(2027, 4, 15, 9, 30, tzinfo=UTC),
+        message_id=f"<two-{uuid.uuid4().hex}@example.org>",
+        attachments=[("form.docx", build_form(base.answers), "application/octet-stream")],
+    )
+    with service.smtp() as client:
+        refused = client.sendmail(
+            sender, ["safer-in-kent@bids.example.org", "mental-health@bids.example.org"], raw
+        )
+        assert refused == {}
+    queued = service.wait_for(
+        lambda: _message_from(service, sender), what="the mail to two funds recorded"
+    )
+    assert _state(service, f"queued as {queued}") == ("several_funds", None)
+    answer = service.wait_for(lambda: _answers_to(service, sender), what="the question")[0]
+    body = " ".join(answer.get_content().split())
+    assert "sent to the inboxes of more than one fund" in body
+    assert "Safer in Kent Fund and Mental Health & Policing Fund" in body
+    assert "mental-health@bids.example.org" in body
+    channel = slack.channel("commissioning")
+    assert channel is not None
+    card = service.wait_for(
+        lambda: next((m for m in channel.top_level if sender in m.get("text", "")), None),
+        what="its card",
+    )
+    assert "Sent to several funds (not a bid yet)" in str(card["blocks"])
+
+
+def _message_from(service: RunningService, sender: str) -> str | None:
+    with sqlite3.connect(service.data_dir / "intake.sqlite3") as connection:
+        row = connection.execute(
+            "SELECT id FROM messages WHERE mail_from = ?", (sender,)
+        ).fetchone()
+    return row[0] if row else None
