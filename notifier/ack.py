@@ -391,7 +391,10 @@ def _request_info(ack: Acknowledgement, now: datetime) -> list[str]:
 def _thanks(bid: BidSummary) -> str:
     fund = fund_words(bid)
     to_whom = f" to the {one_line(fund)}" if fund else ""
-    received = f"{long_date(bid.received_at, bid.zone)} at {clock(bid.received_at, bid.zone)}"
+    zone_name = bid.received_at.astimezone(bid.zone).tzname()
+    received = (
+        f"{long_date(bid.received_at, bid.zone)} at {clock(bid.received_at, bid.zone)} {zone_name}"
+    )
     return _fill(f"Thank you for your application{to_whom}. We received your email on {received}.")
 
 

@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import json
 import sys
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from intake.bids import reports
 from intake.cli.common import (
@@ -18,6 +20,7 @@ from intake.cli.common import (
     with_data_dir,
 )
 from intake.config.load import load_config
+from intake.config.model import Config
 from intake.errors import UsageError
 from intake.settings import Settings
 
@@ -47,6 +50,12 @@ def add_commands(commands: Commands) -> None:
     show.add_argument("ref", help="the bid's reference, e.g. KENT-2027-0001")
     show.add_argument("--json", action="store_true")
     show.add_argument("--office", help="the office whose bid it is")
+    show.add_argument(
+        "--version", type=int, dest="number", metavar="N", help="show version N's answers"
+    )
+    show.add_argument(
+        "--brief", action="store_true", help="each answer on one line, cut at 100 characters"
+    )
     show.set_defaults(run=_show)
 
 
@@ -82,7 +91,11 @@ def _bids(args: argparse.Namespace, settings: Settings) -> int:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
     else:
-        print(reports.bids_table(rows, filtered=bool(fund or statuses)))
+        print(
+            reports.bids_table(
+                rows, filtered=bool(fund or statuses), zone_of=lambda o: _zone(config, o)
+            )
+        )
     return EXIT_OK
 
 
@@ -90,9 +103,32 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
     config = load_config(settings.config)
     settings = with_data_dir(settings, config)
     office = chosen_office(args, settings, config)
-    bid = asyncio.run(reports.stored_bid(database_to_read(settings), args.ref, office=office))
+    bid = asyncio.run(
+        reports.stored_bid(database_to_read(settings), args.ref, office=office, number=args.number)
+    )
     if args.json:
         print(json.dumps(bid, indent=2, ensure_ascii=False))
     else:
-        print(reports.bid_text(bid))
+        print(
+            reports.bid_text(
+                bid,
+                zone=_zone(config, bid.get("office")),
+                brief=args.brief,
+                round_name=_round_name(config, bid),
+            )
+        )
     return EXIT_OK
+
+
+def _zone(config: Config, office: str | None) -> ZoneInfo:
+    """The office's zone (every time shown is in it); the first office's for a bid of
+    an office no longer configured."""
+    found = next((o for o in config.offices if o.id == office), config.offices[0])
+    return found.tz
+
+
+def _round_name(config: Config, bid: dict[str, Any]) -> str | None:
+    """The round as the card names it ("2027/28 round 1"), not its id."""
+    fund = next((f for f in config.funds if f.id == bid.get("fund")), None)
+    found = next((r for r in fund.rounds if r.id == bid.get("round")), None) if fund else None
+    return found.name if found else None

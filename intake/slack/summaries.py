@@ -21,10 +21,12 @@ def bid_summary(
     fields: dict[str, Any] = version.fields or {}
     joint = bool(form and form.partnership_field and fields.get(form.partnership_field) is True)
     cap = fund.cap_for(joint=joint) if fund else None
-    round_ = None
+    round_ = judged = None
     if fund is not None:
-        round_ = next((r for r in fund.rounds if r.id == version.round), None)
-        round_ = round_ or current_or_next_round(fund, office, version.received_at)
+        judged = next((r for r in fund.rounds if r.id == version.round), None)
+        # Dates to resubmit by (an unreadable form) or to send again from (an early
+        # one) come from the round open, or next to open, when it arrived.
+        round_ = judged or current_or_next_round(fund, office, version.received_at)
     problems = tuple(
         ProblemLine(
             field=p["field"],
@@ -48,7 +50,9 @@ def bid_summary(
         office_name=office.name,
         fund_id=fund.id if fund else None,
         fund_name=fund.name if fund else None,
-        round_name=round_.name if round_ else None,
+        # Only the round it was judged in, as `intake show` says: a form sent before a
+        # round opened belongs to no round.
+        round_name=judged.name if judged else None,
         organisation=fields.get("organisation_name"),
         project=fields.get("project_name"),
         contact_name=fields.get("contact_name"),
