@@ -58,6 +58,14 @@ class AnswerContext(Protocol):
     mail_domain: str
 
 
+def is_enquiry(extraction: Extraction) -> bool:
+    """Whether a mail with no reference is a question: no form, and nothing attached that
+    could be one in disguise (an archive, an Outlook bundle, a file we could not read).
+    Images (logos, signatures) travel with questions; anything else stays a bid, so an
+    officer sees the file."""
+    return extraction.no_form and all(a.kind == "image" for a in extraction.attachments)
+
+
 async def keep_as_enquiry(
     runtime: EnquiryContext,
     connection: AsyncConnection,

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from intake.bids.enquiries import keep_as_enquiry
+from intake.bids.enquiries import is_enquiry, keep_as_enquiry
 from intake.clock import Clock
 from intake.config.model import Config, Fund, Office
 from intake.errors import NotFound
@@ -126,7 +126,7 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
                 runtime, connection, message, facts, office, extraction, several_funds=addressed
             )
             return
-        if existing is None and extraction.no_form and not _accepted_again(job):
+        if existing is None and is_enquiry(extraction) and not _accepted_again(job):
             # No form and no bid it belongs to: a question, not an application.
             await keep_as_enquiry(runtime, connection, message, facts, office, extraction)
             return
