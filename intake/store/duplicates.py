@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.store.engine import insert_ignoring_duplicates
@@ -52,32 +52,31 @@ async def matching_bids(
 ) -> dict[int, tuple[str, list[str]]]:
     """The other bids of ``fund``'s ``round`` (None: of no round) sharing a fingerprint with
     ``values``: ``bid id → (reference, the kinds that match)``, oldest bid first.
-    One look-up through ``ix_bid_fingerprints_match``."""
+    A seek of ``ix_bid_fingerprints_match`` per kind, whatever the round's size."""
     wanted = [(kind, value[:255]) for kind, value in values.items() if value]
     if not wanted:
         return {}
     same_round = (
         bid_fingerprints.c.round.is_(None) if round is None else bid_fingerprints.c.round == round
     )
-    same_value = or_(
-        *(
-            (bid_fingerprints.c.kind == kind) & (bid_fingerprints.c.value == value)
-            for kind, value in wanted
+    # One seek of the index per kind: an OR of the four lets SQLite use only its
+    # first column, which read the whole fund's fingerprints.
+    matches = []
+    for kind, value in wanted:
+        rows = await connection.execute(
+            select(bid_fingerprints.c.bid_id, bids.c.ref, bid_fingerprints.c.kind)
+            .join(bids, bids.c.id == bid_fingerprints.c.bid_id)
+            .where(
+                (bid_fingerprints.c.fund == fund)
+                & (bid_fingerprints.c.kind == kind)
+                & (bid_fingerprints.c.value == value)
+                & same_round
+                & (bid_fingerprints.c.bid_id != but)
+            )
         )
-    )
-    rows = await connection.execute(
-        select(bid_fingerprints.c.bid_id, bids.c.ref, bid_fingerprints.c.kind)
-        .join(bids, bids.c.id == bid_fingerprints.c.bid_id)
-        .where(
-            (bid_fingerprints.c.fund == fund)
-            & same_round
-            & same_value
-            & (bid_fingerprints.c.bid_id != but)
-        )
-        .order_by(bid_fingerprints.c.bid_id)
-    )
+        matches += list(rows)
     found: dict[int, tuple[str, list[str]]] = {}
-    for bid_id, ref, kind in rows:
+    for bid_id, ref, kind in sorted(matches):
         found.setdefault(bid_id, (ref, []))[1].append(kind)
     return found
 
