@@ -107,16 +107,20 @@ async def duplicates_of(connection: AsyncConnection, bid_id: int) -> list[Duplic
 async def round_duplicates(
     connection: AsyncConnection, *, fund: str, round: str
 ) -> list[Duplicate]:
-    """Every bid of a round flagged as repeating an earlier one, with the first it repeats."""
+    """Every bid of a round flagged as repeating an earlier one, with the first it repeats.
+
+    Read from the round's bids (``ix_bids_fund_round``) to their links (the primary
+    key), never through the whole table; sorted here, not by a temporary B-tree.
+    """
     mine, earlier = bids.alias("mine"), bids.alias("earlier")
     rows = await connection.execute(
-        select(mine.c.ref, earlier.c.ref, duplicates.c.reasons)
-        .join(mine, mine.c.id == duplicates.c.bid_id)
+        select(mine.c.id, earlier.c.id, mine.c.ref, earlier.c.ref, duplicates.c.reasons)
+        .select_from(mine)
+        .join(duplicates, duplicates.c.bid_id == mine.c.id)
         .join(earlier, earlier.c.id == duplicates.c.of_bid_id)
         .where((mine.c.fund == fund) & (mine.c.round == round))
-        .order_by(mine.c.id, earlier.c.id)
     )
     found: dict[str, Duplicate] = {}
-    for ref, of_ref, reasons in rows:
+    for _mine, _earlier, ref, of_ref, reasons in sorted(rows, key=lambda r: (r[0], r[1])):
         found.setdefault(ref, Duplicate(ref, of_ref, list(reasons or [])))
     return list(found.values())
