@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from intake.bids.acknowledge import send_acknowledgement
 from intake.bids.deadlines import claim_due, next_moment
+from intake.bids.enquiries import answer_enquiry
 from intake.bids.fund_notice import send_fund_notice
 from intake.bids.receive import process_message
 from intake.clock import Clock
@@ -45,7 +46,7 @@ from intake.inbox.protocol import ProtocolLimits, tls_context
 from intake.inbox.receiver import Receiver, ReceiverPlan
 from intake.inbox.spool import Spool
 from intake.jobs.journal_recorder import JournalRecorder, journal_problems, record_journal
-from intake.jobs.kinds import AckJob, AlertJob, CardJob, FundNoticeJob, MessageJob
+from intake.jobs.kinds import AckJob, AlertJob, CardJob, EnquiryJob, FundNoticeJob, MessageJob
 from intake.jobs.scheduler import Scheduler
 from intake.jobs.waker import MESSAGES
 from intake.jobs.worker import Handler, Workers, runs
@@ -58,6 +59,7 @@ from intake.slack.app import build_app
 from intake.slack.cards import post_card
 from intake.slack.channels import channels_by_workspace, place
 from intake.slack.endpoint import slack_events_handler
+from intake.slack.enquiry_cards import post_enquiry_card
 from intake.slack.install import InstallPages
 from intake.slack.socket_mode import SocketMode
 from intake.slack.tokens import Installations, SlackWorkspaces
@@ -90,7 +92,16 @@ def job_handlers(runtime: Runtime) -> dict[str, Handler]:
         AckJob.kind: runs(AckJob, partial(send_acknowledgement, runtime)),
         AlertJob.kind: runs(AlertJob, partial(send_alert, runtime)),
         FundNoticeJob.kind: runs(FundNoticeJob, partial(send_fund_notice, runtime)),
+        EnquiryJob.kind: runs(EnquiryJob, partial(_enquiry, runtime)),
     }
+
+
+async def _enquiry(runtime: Runtime, job: EnquiryJob) -> None:
+    """An enquiry's card goes to Slack, its answer to the mail: one kind, two parts."""
+    if job.what == "card":
+        await post_enquiry_card(runtime, job)
+    else:
+        await answer_enquiry(runtime, job)
 
 
 async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> None:

@@ -275,6 +275,20 @@ def _received(bid: BidSummary, now: datetime) -> list[str]:
                     "form by hand; you do not need to send anything for that."
                 )
             )
+    elif final and (round_opens := _opens_later(bid)) is not None:
+        opens = long_date(round_opens, bid.zone)
+        paragraphs.append(
+            _fill("We cannot consider this application yet: the round has not opened.")
+        )
+        paragraphs.append(_problem_list(bid.told))
+        paragraphs.append(
+            _fill(
+                f"The round opens on {opens}. You are welcome to send your application "
+                f"again then: reply to this email on or after {opens} with the form "
+                "attached, and it will be considered in that round."
+            )
+        )
+        return paragraphs
     elif final:
         paragraphs.append(_fill("We are sorry, but we cannot consider this application:"))
         paragraphs.append(_problem_list(bid.told))
@@ -297,6 +311,14 @@ def _received(bid: BidSummary, now: datetime) -> list[str]:
         paragraphs.append(_problem_list(bid.told))
         paragraphs.append(_resubmit(bid, now))
     return [*paragraphs, *_next_steps(bid, now, considered=True)]
+
+
+def _opens_later(bid: BidSummary) -> datetime | None:
+    """When the round opens, for a form that came before it opened; else None."""
+    codes = {p.code for p in bid.told if p.code in _FINAL_CODES}
+    if codes == {"no_round"} and bid.opens_at is not None and bid.opens_at > bid.received_at:
+        return bid.opens_at
+    return None
 
 
 def _unreadable(bid: BidSummary, now: datetime) -> list[str]:
@@ -369,7 +391,10 @@ def _request_info(ack: Acknowledgement, now: datetime) -> list[str]:
 def _thanks(bid: BidSummary) -> str:
     fund = fund_words(bid)
     to_whom = f" to the {one_line(fund)}" if fund else ""
-    received = f"{long_date(bid.received_at, bid.zone)} at {clock(bid.received_at, bid.zone)}"
+    zone_name = bid.received_at.astimezone(bid.zone).tzname()
+    received = (
+        f"{long_date(bid.received_at, bid.zone)} at {clock(bid.received_at, bid.zone)} {zone_name}"
+    )
     return _fill(f"Thank you for your application{to_whom}. We received your email on {received}.")
 
 

@@ -51,6 +51,8 @@ def deadline_alert(alert: DeadlineAlert) -> Payload:
                 "fields": [{"type": "mrkdwn", "text": truncate(f, MAX_FIELD)} for f in fields],
             }
         )
+    if alert.kind == "closed" and alert.counts.duplicates:
+        blocks.append(_section(escape_mrkdwn(duplicate_list(alert.counts))))
     blocks.append(
         {
             "type": "context",
@@ -107,6 +109,8 @@ def console_alert(alert: DeadlineAlert) -> str:
     lines = [f"{alert_title(alert)}", _what_is_due(alert)]
     if counts:
         lines.append(counts)
+    if alert.kind == "closed" and alert.counts.duplicates:
+        lines.append(duplicate_list(alert.counts))
     return "\n".join(lines)
 
 
@@ -121,9 +125,16 @@ def _what_is_due(alert: DeadlineAlert) -> str:
         )
     if alert.kind == "closed":
         last_day = long_date(closing_day(alert.closes_at, zone), zone)
+        apart = (
+            f" ({c.distinct} distinct application{'s' if c.distinct != 1 else ''}; "
+            f"{len(c.duplicates)} possible duplicate{'s' if len(c.duplicates) != 1 else ''} "
+            "listed apart)"
+            if c.duplicates
+            else ""
+        )
         return (
             f"The round closed at the end of {last_day}: "
-            f"{_bids(c.received)} received. Award and regret letters are due by "
+            f"{_bids(c.received)} received{apart}. Award and regret letters are due by "
             f"{long_date(alert.decisions_due_at, zone)}."
         )
     when = (
@@ -153,6 +164,7 @@ def _counts(alert: DeadlineAlert) -> list[tuple[str, int]]:
     if alert.kind == "closed":
         return [
             ("Received", c.received),
+            ("Distinct applications", c.distinct),
             ("Complete", c.complete),
             ("Incomplete", c.incomplete),
             ("Ineligible", c.ineligible),
@@ -166,6 +178,22 @@ def _counts(alert: DeadlineAlert) -> list[tuple[str, int]]:
             ("No decision yet", c.undecided),
         ]
     return [("Marked eligible", c.eligible)]
+
+
+MAX_LISTED_DUPLICATES = 30
+"""Duplicates named in a summary; the rest are counted (the section has a size limit)."""
+
+
+def duplicate_list(counts: RoundCounts) -> str:
+    """The possible duplicates, one a line: "KENT-2027-0003 may repeat KENT-2027-0001 (…)"."""
+    lines = [
+        f"{ref} may repeat {earlier} ({one_line(why)})"
+        for ref, earlier, why in counts.duplicates[:MAX_LISTED_DUPLICATES]
+    ]
+    more = len(counts.duplicates) - MAX_LISTED_DUPLICATES
+    if more > 0:
+        lines.append(f"… and {more} more")
+    return "Possible duplicates, counted apart:\n" + "\n".join(lines)
 
 
 def _count_fields(alert: DeadlineAlert) -> list[str]:

@@ -80,9 +80,16 @@ def triage_card(bid: BidSummary) -> Payload:
     tail = [_context(bid), _actions(bid)]
     if bid.to_check or bid.unsure:
         tail.insert(0, _mrkdwn_section(_check_text(bid)))
+    if bid.possible_duplicates:
+        tail.insert(0, _mrkdwn_section(truncate(escape_mrkdwn(duplicate_words(bid)), 2900)))
     budget = MAX_BLOCKS - len(head) - len(tail)
     problems = [_mrkdwn_section(text) for text in _problem_sections(bid, budget)]
     return {"text": _fallback_text(bid), "blocks": [*head, *problems, *tail]}
+
+
+def duplicate_words(bid: BidSummary) -> str:
+    """ "Possible duplicate of KENT-2027-0001 (the same organisation)", for card and console."""
+    return "; ".join(f"Possible duplicate of {ref} ({why})" for ref, why in bid.possible_duplicates)
 
 
 def _check_text(bid: BidSummary) -> str:
@@ -178,6 +185,8 @@ def console_card(bid: BidSummary, *, width: int = 78) -> str:
         lines.extend(f"│ {'':<{label_width}}{more}" for more in wrapped[1:])
 
     lines.append("│")
+    if bid.possible_duplicates:
+        lines += [f"│ {line}" for line in textwrap.wrap(duplicate_words(bid), inner - 2)]
     if bid.told:
         count = len(bid.told)
         heading = f"{count} problem{'s' if count != 1 else ''}:"

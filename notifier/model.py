@@ -120,6 +120,10 @@ class BidSummary:
     """Answers read with doubt (an OCR reading, a loosely matched label)."""
     pot: PotLine | None = None
     """The fund's pot and what is asked of it so far, when the fund has one."""
+    opens_at: datetime | None = None
+    """When the bid's round opens (for a form sent early: the next round's opening)."""
+    possible_duplicates: tuple[tuple[str, str], ...] = ()
+    """Earlier bids of the round this one may repeat: ``(reference, why)``, oldest first."""
 
     def __post_init__(self) -> None:
         if not _REF.fullmatch(self.ref):
@@ -255,6 +259,13 @@ class RoundCounts:
     undecided: int = 0
     eligible: int = 0
     not_eligible: int = 0
+    duplicates: tuple[tuple[str, str, str], ...] = ()
+    """Bids that may repeat an earlier one: ``(reference, earlier reference, why)``."""
+
+    @property
+    def distinct(self) -> int:
+        """Applications once each possible duplicate is set apart."""
+        return self.received - len(self.duplicates)
 
 
 @dataclass(frozen=True, kw_only=True)

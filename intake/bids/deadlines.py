@@ -21,7 +21,7 @@ from intake.clock import Clock
 from intake.config.model import Config
 from intake.jobs.kinds import AlertJob
 from intake.rules.calendar import Deadline, deadlines
-from intake.store import alerts, bids
+from intake.store import alerts, bids, duplicates
 from intake.store.alerts import AlertClaim
 from intake.store.engine import reading
 from intake.store.queue import enqueue
@@ -152,6 +152,9 @@ async def round_counts(
         closes=deadline.round.closes_at(office.tz),
     )
 
+    repeats = await duplicates.round_duplicates(
+        connection, fund=deadline.fund.id, round=deadline.round.id
+    )
     by_status: Counter[str] = Counter()
     by_decision: Counter[str | None] = Counter()
     for tally in tallies:
@@ -167,4 +170,5 @@ async def round_counts(
         undecided=by_decision[None] + by_decision[""],
         eligible=by_decision["eligible"],
         not_eligible=by_decision["not_eligible"],
+        duplicates=tuple((d.ref, d.of_ref, ", ".join(d.reasons)) for d in repeats),
     )

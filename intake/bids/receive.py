@@ -16,6 +16,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from intake.bids.enquiries import is_enquiry, keep_as_enquiry
 from intake.bids.fund_notice import keep_unanswerable
 from intake.clock import Clock
 from intake.config.model import Config, Fund, Office
@@ -29,9 +30,11 @@ from intake.reading.pool import ParseFailed, ParsePool
 from intake.rules.addresses import mailbox
 from intake.rules.bid import Problem
 from intake.rules.checks import Judgement, judge, unreadable
+from intake.rules.duplicates import fingerprint, fingerprint_values, reasons_for
 from intake.rules.references import find_reference
-from intake.store import bids, messages
+from intake.store import bids, duplicates, messages
 from intake.store.bids import Bid, NewBid, NewVersion, Standing
+from intake.store.duplicates import Duplicate
 from intake.store.engine import reading
 from intake.store.messages import StoredMessage
 from intake.store.queue import enqueue, enqueue_many
@@ -128,6 +131,17 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
                 runtime, connection, message, facts, existing, automatic, extraction
             )
             return
+        addressed = _funds_addressed(runtime.config, message)
+        if existing is None and len(addressed) > 1 and not _accepted_again(job):
+            # One mail to several funds' inboxes: we ask which fund, never pick one.
+            await keep_as_enquiry(
+                runtime, connection, message, facts, office, extraction, several_funds=addressed
+            )
+            return
+        if existing is None and is_enquiry(extraction) and not _accepted_again(job):
+            # No form and no bid it belongs to: a question, not an application.
+            await keep_as_enquiry(runtime, connection, message, facts, office, extraction)
+            return
         await _store_version(
             runtime,
             connection,
@@ -139,6 +153,21 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
             judgement=judgement,
             existing=existing,
         )
+
+
+def _funds_addressed(config: Config, message: StoredMessage) -> list[Fund]:
+    """The funds whose inboxes the mail was sent to, each once, in the envelope's order."""
+    found: list[Fund] = []
+    for recipient in message.rcpt_tos:
+        fund = config.fund_for_inbox(recipient)
+        if fund is not None and fund not in found:
+            found.append(fund)
+    return found
+
+
+def _accepted_again(job: MessageJob) -> bool:
+    """Whether an officer had this mail read again for a bid (it is then never an enquiry)."""
+    return job.again is not None
 
 
 async def _local_copy(runtime: ReceiveContext, message: StoredMessage) -> str:
@@ -300,13 +329,18 @@ async def _store_version(
     await messages.set_message_outcome(
         connection, message.id, state="processed", outcome=f"{ref} version {number}", bid_id=bid_id
     )
+    repeats = (
+        await _flag_duplicates(connection, bid_id, fund, office, version, now)
+        if (existing is None)
+        else []
+    )
     event = await bids.add_event(
         connection,
         bid_id=bid_id,
         at=now,
         actor="intake",
         kind="received" if number == 1 else "resubmitted",
-        text=_event_text(number, judgement.status, judgement.problems),
+        text=_event_text(number, judgement.status, judgement.problems) + repeats_text(repeats),
         data={"message": message.id, "version": number},
     )
     chain = runtime.card_chain(office=office.id, fund=fund.id)
@@ -325,6 +359,41 @@ async def _store_version(
         judgement.status,
         len(judgement.problems),
     )
+
+
+async def _flag_duplicates(
+    connection: AsyncConnection,
+    bid_id: int,
+    fund: Fund,
+    office: Office,
+    version: NewVersion,
+    now: datetime,
+) -> list[Duplicate]:
+    """Link a new bid to the earlier bids of its fund and round it may repeat (never merged:
+    an officer decides). Returns the links, oldest bid first."""
+    sender = version.mail.get("reply_address") if version.mail else None
+    values = fingerprint_values(fingerprint(version.fields, sender))
+    found = []
+    matches = await duplicates.matching_bids(
+        connection, fund=fund.id, round=version.round, values=values, but=bid_id
+    )
+    for other, (ref, kinds) in matches.items():
+        reasons = reasons_for(kinds)
+        await duplicates.link(connection, bid_id, other, reasons=reasons, at=now)
+        found.append(Duplicate("", ref, reasons))
+    await duplicates.keep_fingerprints(
+        connection, bid_id, fund=fund.id, round=version.round, values=values
+    )
+    return found
+
+
+def repeats_text(repeats: list[Duplicate]) -> str:
+    """ " Possible duplicate of KENT-2027-0001 (the same organisation).", or nothing."""
+    if not repeats:
+        return ""
+    first = repeats[0]
+    more = f" and {len(repeats) - 1} more" if len(repeats) > 1 else ""
+    return f" Possible duplicate of {first.of_ref}{more} ({', '.join(first.reasons)})."
 
 
 async def _new_reference(connection: AsyncConnection, office: Office, received: datetime) -> str:

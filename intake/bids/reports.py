@@ -5,7 +5,11 @@ The panel pack (XLSX and CSV) is :mod:`intake.bids.export`.
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,6 +23,7 @@ from intake.store.bids import (
     count_bids,
     history,
     latest_version,
+    version,
 )
 from intake.store.engine import make_engine, reading
 from intake.store.migrate import migrate
@@ -64,8 +69,12 @@ async def count_stored_bids(
         await engine.dispose()
 
 
-async def stored_bid(database_url: str, ref: str, *, office: str | None = None) -> dict[str, Any]:
-    """One bid's JSON with its history; a bid of another office than ``office`` is not found."""
+async def stored_bid(
+    database_url: str, ref: str, *, office: str | None = None, number: int | None = None
+) -> dict[str, Any]:
+    """One bid's JSON with its history and its versions (each with its own received
+    time); with ``number``, the answers, problems and status of that version.
+    A bid of another office than ``office`` is not found, nor a version it lacks."""
     engine = make_engine(database_url)
     try:
         await migrate(engine)
@@ -73,7 +82,23 @@ async def stored_bid(database_url: str, ref: str, *, office: str | None = None) 
             row = await bid_by_ref(connection, ref)
             if office is not None and row.office != office:
                 raise NotFound(f"no bid with reference {ref} in office {office}")
-            bid = await _bid_json(connection, row)
+            versions = [await version(connection, row.id, n) for n in range(1, row.version + 1)]
+            shown = versions[-1] if number is None else None
+            if number is not None:
+                if not 1 <= number <= len(versions):
+                    raise NotFound(f"{row.ref} has no version {number} (it has {row.version})")
+                shown = versions[number - 1]
+            bid = _json(row, shown)
+            bid["versions"] = [
+                {
+                    "version": v.version,
+                    "received_at": v.received_at.isoformat(),
+                    "status": v.status,
+                    "round": v.round,
+                }
+                for v in versions
+                if v is not None
+            ]
             bid["history"] = [
                 {
                     "at": e.at.isoformat(),
@@ -103,6 +128,10 @@ def _json(row: Bid, version: BidVersion | None) -> dict[str, Any]:
         "status": row.status,
         "received_at": row.received_at.isoformat(),
         "updated_at": row.updated_at.isoformat(),
+        # The version shown, with its own time: a late second version shows it is late.
+        "shown_version": version.version if version else None,
+        "version_received_at": version.received_at.isoformat() if version else None,
+        "version_status": version.status if version else None,
         "applicant": row.applicant,
         "file": version.file if version else None,
         "format": version.format if version else None,
@@ -116,10 +145,26 @@ def _json(row: Bid, version: BidVersion | None) -> dict[str, Any]:
     }
 
 
-def bids_table(bids: list[dict[str, Any]], *, filtered: bool = False) -> str:
-    """A plain table for the terminal; ``filtered`` when ``--fund`` or ``--status`` chose."""
+ZoneOf = Callable[[str | None], ZoneInfo]
+"""The time zone of an office's bids (its configured zone), by the office's id."""
+
+_UTC = ZoneInfo("UTC")
+
+
+def local_time(iso: str, zone: ZoneInfo) -> str:
+    """A stored time as the office reads it, with its zone written: "15 Apr 2027 16:00 BST"."""
+    moment = datetime.fromisoformat(iso).astimezone(zone)
+    return f"{moment.day} {moment:%b %Y %H:%M} {moment.tzname()}"
+
+
+def bids_table(
+    bids: list[dict[str, Any]], *, filtered: bool = False, zone_of: ZoneOf | None = None
+) -> str:
+    """A plain table for the terminal; ``filtered`` when ``--fund`` or ``--status`` chose.
+    Times are in each bid's office's zone (``zone_of``), with the zone written."""
     if not bids:
         return "No bids match." if filtered else "No bids stored yet."
+    zone = zone_of or (lambda _office: _UTC)
     header = ("REF", "V", "FUND", "STATUS", "RECEIVED", "AMOUNT", "ORGANISATION", "PROBLEMS")
     rows = [
         (
@@ -127,7 +172,7 @@ def bids_table(bids: list[dict[str, Any]], *, filtered: bool = False) -> str:
             str(b["version"]),
             b["fund"] or "-",
             b["status"],
-            b["received_at"][:16].replace("T", " "),
+            local_time(b["received_at"], zone(b.get("office"))),
             b["fields"].get("amount_requested", "-"),
             (b["fields"].get("organisation_name") or "-")[:40],
             str(len(b["problems"])),
@@ -141,27 +186,63 @@ def bids_table(bids: list[dict[str, Any]], *, filtered: bool = False) -> str:
     )
 
 
-def bid_text(bid: dict[str, Any]) -> str:
-    """One bid for reading in a terminal."""
+WIDTH = 100
+"""Columns ``intake show`` wraps answers to."""
+BRIEF = 100
+"""Characters of an answer ``intake show --brief`` shows."""
+
+
+def bid_text(
+    bid: dict[str, Any],
+    *,
+    zone: ZoneInfo | None = None,
+    brief: bool = False,
+    round_name: str | None = None,
+) -> str:
+    """One bid for reading in a terminal: times in the office's ``zone`` with the zone
+    written, every answer whole (wrapped, its line breaks kept) unless ``brief``.
+    ``round_name`` is the round as the card names it (else the stored round's id)."""
+    zone = zone or _UTC
+    shown = bid.get("shown_version") or bid["version"]
+    received = bid.get("version_received_at") or bid["received_at"]
+    status = bid.get("version_status") or bid["status"]
+    title = (
+        f"{bid['ref']} (version {shown} of {bid['version']})"
+        if shown != bid["version"]
+        else (f"{bid['ref']} (version {shown})")
+    )
     lines = [
-        f"{bid['ref']} (version {bid['version']}): {bid['status']}",
-        f"Fund: {bid['fund'] or '-'}   Round: {bid['round'] or '-'}   "
-        f"Received: {bid['received_at']}",
+        f"{title}: {status}",
+        f"Fund: {bid['fund'] or '-'}   Round: {round_name or bid['round'] or '-'}   "
+        f"Received: {local_time(received, zone)}",
         f"From: {bid['applicant'] or '-'}   File: {bid['file'] or '-'}",
-        "",
-        "Problems:" if bid["problems"] else "Problems: none",
     ]
+    if len(bid.get("versions") or ()) > 1:
+        lines.append(
+            "Versions: "
+            + "; ".join(
+                f"{v['version']} received {local_time(v['received_at'], zone)} ({v['status']})"
+                for v in bid["versions"]
+            )
+        )
+    lines += ["", "Problems:" if bid["problems"] else "Problems: none"]
     lines += [f"  - [{p['code']}] {p['message']}" for p in bid["problems"]]
     lines += ["", "Answers:"]
     for field, value in bid["fields"].items():
-        shown = ", ".join(value) if isinstance(value, list) else str(value)
-        if len(shown) > 100:
-            shown = shown[:97] + "..."
-        lines.append(f"  {field}: {shown}")
+        text = "\n".join(value) if isinstance(value, list) else str(value)
+        if brief:
+            flat = " ".join(text.split())
+            lines.append(f"  {field}: {flat if len(flat) <= BRIEF else flat[: BRIEF - 3] + '...'}")
+            continue
+        lines.append(f"  {field}:")
+        for paragraph in text.splitlines() or [""]:
+            lines += textwrap.wrap(
+                paragraph, WIDTH, initial_indent="    ", subsequent_indent="    "
+            ) or ["    "]
     if bid.get("history"):
         lines += ["", "History:"]
         lines += [
-            f"  {e['at'][:16].replace('T', ' ')}  "
+            f"  {local_time(e['at'], zone)}  "
             + (f"{e.get('by') or e['actor']} " if e["kind"] in OFFICER_EVENTS else "")
             + e["text"]
             for e in bid["history"]

@@ -7,6 +7,8 @@ import asyncio
 import json
 import re
 import sys
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from intake.bids import reports
 from intake.cli.common import (
@@ -19,6 +21,7 @@ from intake.cli.common import (
     with_data_dir,
 )
 from intake.config.load import load_config
+from intake.config.model import Config
 from intake.errors import UsageError
 from intake.logs import printable
 from intake.settings import Settings
@@ -49,6 +52,12 @@ def add_commands(commands: Commands) -> None:
     show.add_argument("ref", help="the bid's reference, e.g. KENT-2027-0001")
     show.add_argument("--json", action="store_true")
     show.add_argument("--office", help="the office whose bid it is")
+    show.add_argument(
+        "--version", type=int, dest="number", metavar="N", help="show version N's answers"
+    )
+    show.add_argument(
+        "--brief", action="store_true", help="each answer on one line, cut at 100 characters"
+    )
     show.set_defaults(run=_show)
 
 
@@ -84,7 +93,13 @@ def _bids(args: argparse.Namespace, settings: Settings) -> int:
         for row in rows:
             print(printable_json(row))
     else:
-        print(printable(reports.bids_table(rows, filtered=bool(fund or statuses))))
+        print(
+            printable(
+                reports.bids_table(
+                    rows, filtered=bool(fund or statuses), zone_of=lambda o: _zone(config, o)
+                )
+            )
+        )
     return EXIT_OK
 
 
@@ -107,9 +122,34 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
     config = load_config(settings.config)
     settings = with_data_dir(settings, config)
     office = chosen_office(args, settings, config)
-    bid = asyncio.run(reports.stored_bid(database_to_read(settings), args.ref, office=office))
+    bid = asyncio.run(
+        reports.stored_bid(database_to_read(settings), args.ref, office=office, number=args.number)
+    )
     if args.json:
         print(printable_json(bid, indent=2))
     else:
-        print(printable(reports.bid_text(bid)))
+        print(
+            printable(
+                reports.bid_text(
+                    bid,
+                    zone=_zone(config, bid.get("office")),
+                    brief=args.brief,
+                    round_name=_round_name(config, bid),
+                )
+            )
+        )
     return EXIT_OK
+
+
+def _zone(config: Config, office: str | None) -> ZoneInfo:
+    """The office's zone (every time shown is in it); the first office's for a bid of
+    an office no longer configured."""
+    found = next((o for o in config.offices if o.id == office), config.offices[0])
+    return found.tz
+
+
+def _round_name(config: Config, bid: dict[str, Any]) -> str | None:
+    """The round as the card names it ("2027/28 round 1"), not its id."""
+    fund = next((f for f in config.funds if f.id == bid.get("fund")), None)
+    found = next((r for r in fund.rounds if r.id == bid.get("round")), None) if fund else None
+    return found.name if found else None

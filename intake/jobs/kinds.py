@@ -247,10 +247,59 @@ class AlertJob:
         return cls(alert=str(stored.payload["alert"]), chain=stored.chain or "")
 
 
-KINDS: tuple[type[MessageJob | CardJob | AckJob | AlertJob], ...] = (
+@dataclass(frozen=True, slots=True)
+class EnquiryJob:
+    """Show an enquiry (a mail with no form and no reference) to the office's
+    officers (``what="card"``), or answer it with how to apply (``what="ack"``).
+
+    The payload carries the enquiry's words: an enquiry has no bid to keep them on.
+    """
+
+    kind: ClassVar[str] = "enquiry"
+
+    message: str
+    """The message's id (``messages.id``)."""
+    what: str
+    """``card`` or ``ack``."""
+    chain: str
+    """The office channel's chain for the card; the enquirer's mail chain for the answer."""
+    facts: Payload
+    """The enquiry: ``office``, ``sender``, ``reply_to``, ``subject``, ``text``,
+    ``message_id``, ``references``, ``attachments``."""
+
+    @property
+    def key(self) -> str:
+        return f"enquiry:{self.message}:{self.what}"
+
+    @classmethod
+    def card(cls, message: str, facts: Payload, *, chain: str) -> Self:
+        """The enquiry's card in the office's channel."""
+        return cls(message=message, what="card", chain=chain, facts=facts)
+
+    @classmethod
+    def answer(cls, message: str, facts: Payload) -> Self:
+        """The mail that answers the enquirer with how to apply."""
+        return cls(message=message, what="ack", chain=f"mail:enquiry:{message}", facts=facts)
+
+    def payload(self) -> Payload:
+        return {"message": self.message, "what": self.what, "facts": self.facts}
+
+    @classmethod
+    def from_stored(cls, stored: Job) -> Self:
+        payload = stored.payload
+        return cls(
+            message=str(payload["message"]),
+            what=str(payload["what"]),
+            chain=stored.chain or "",
+            facts=dict(payload.get("facts") or {}),
+        )
+
+
+KINDS: tuple[type[MessageJob | CardJob | AckJob | AlertJob | EnquiryJob], ...] = (
     MessageJob,
     CardJob,
     AckJob,
     AlertJob,
+    EnquiryJob,
 )
 """Every kind, parsing first (the order ``/metrics`` lists backlogs in)."""

@@ -314,7 +314,8 @@ def _invalid_message(field: FormField, answer: Answer) -> str:
 
 
 def _when(moment: datetime) -> str:
-    return moment.strftime("%-d %B %Y at %H:%M")
+    # The zone written: "31 May 2027 at 09:30 BST" reads the same in every view.
+    return f"{moment.strftime('%-d %B %Y at %H:%M')} {moment.tzname()}"
 
 
 def _day(day: Any) -> str:

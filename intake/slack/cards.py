@@ -21,7 +21,7 @@ from intake.rules.pots import pot_period
 from intake.slack import channels
 from intake.slack.posts import PostingContext, guarded, post_once
 from intake.slack.summaries import bid_summary
-from intake.store import bids, cards
+from intake.store import bids, cards, duplicates
 from intake.store.bids import Bid, Event
 from intake.store.engine import reading
 from notifier.cards import claim_line, console_card, thread_line, triage_card
@@ -61,7 +61,8 @@ async def post_card(runtime: PostingContext, job: CardJob) -> None:
         card = await cards.card_of(connection, bid_id)
         event = await bids.event(connection, bid_id, job.event) if job.event else None
         pot = await _pot(runtime.config, connection, bid)
-    summary = replace(bid_summary(runtime.config, bid, version), pot=pot)
+        repeats = await duplicates.duplicates_of(connection, bid_id)
+    summary = replace(bid_summary(runtime.config, bid, version, duplicates=repeats), pot=pot)
     payload = triage_card(summary)
     channel = channel_for(runtime, bid)
     place = channels.office_place(runtime.config, office=bid.office, channel=channel)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from intake.config.model import Config
@@ -9,18 +10,23 @@ from intake.rules.checks import current_or_next_round
 from notifier.model import BidSummary, CheckLine, ProblemLine
 
 
-def bid_summary(config: Config, bid: Any, version: Any) -> BidSummary:
-    """What a card or acknowledgement says about ``bid`` as of ``version``."""
+def bid_summary(
+    config: Config, bid: Any, version: Any, *, duplicates: Sequence[Any] = ()
+) -> BidSummary:
+    """What a card or acknowledgement says about ``bid`` as of ``version``; ``duplicates``
+    are the earlier bids it may repeat (:class:`intake.store.duplicates.Duplicate`)."""
     office = config.office(bid.office)
     fund = _fund(config, bid.fund)
     form = _form(config, bid.form)
     fields: dict[str, Any] = version.fields or {}
     joint = bool(form and form.partnership_field and fields.get(form.partnership_field) is True)
     cap = fund.cap_for(joint=joint) if fund else None
-    round_ = None
+    round_ = judged = None
     if fund is not None:
-        round_ = next((r for r in fund.rounds if r.id == version.round), None)
-        round_ = round_ or current_or_next_round(fund, office, version.received_at)
+        judged = next((r for r in fund.rounds if r.id == version.round), None)
+        # Dates to resubmit by (an unreadable form) or to send again from (an early
+        # one) come from the round open, or next to open, when it arrived.
+        round_ = judged or current_or_next_round(fund, office, version.received_at)
     problems = tuple(
         ProblemLine(
             field=p["field"],
@@ -44,7 +50,9 @@ def bid_summary(config: Config, bid: Any, version: Any) -> BidSummary:
         office_name=office.name,
         fund_id=fund.id if fund else None,
         fund_name=fund.name if fund else None,
-        round_name=round_.name if round_ else None,
+        # Only the round it was judged in, as `intake show` says: a form sent before a
+        # round opened belongs to no round.
+        round_name=judged.name if judged else None,
         organisation=fields.get("organisation_name"),
         project=fields.get("project_name"),
         contact_name=fields.get("contact_name"),
@@ -57,6 +65,8 @@ def bid_summary(config: Config, bid: Any, version: Any) -> BidSummary:
         timezone=office.timezone,
         attachments=tuple(a["name"] for a in version.attachments or ()),
         closes_at=round_.closes_at(office.tz) if round_ else None,
+        opens_at=round_.opens_at(office.tz) if round_ else None,
+        possible_duplicates=tuple((d.of_ref, ", ".join(d.reasons)) for d in duplicates),
         assigned_to=bid.assigned_to,
         decision=decision,
         score=sum(int(v) for v in scores.values()) if scores else None,

@@ -54,7 +54,8 @@ class StoredMessage:
     dedupe_key: str
     spool_name: str
     state: str
-    """``queued`` until read; then ``processed``, ``correspondence`` or ``automatic``."""
+    """``queued`` until read; then ``processed``, ``correspondence``, ``claim``,
+    ``enquiry`` (no form and no reference: not a bid) or ``automatic``."""
     outcome: str | None
     bid_id: int | None
     node: str | None

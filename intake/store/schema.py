@@ -274,3 +274,30 @@ erasures = Table(
     Column("refs", JSON, nullable=False),
     Column("counts", JSON, nullable=False),
 )
+
+# A bid that may repeat an earlier one of its fund and round (the same answers,
+# organisation, charity or company number, or applicant address): flagged for
+# officers, never merged. ``reasons`` says why, in words.
+duplicates = Table(
+    "duplicates",
+    metadata,
+    Column("bid_id", Integer, ForeignKey("bids.id"), primary_key=True),
+    Column("of_bid_id", Integer, ForeignKey("bids.id"), primary_key=True),
+    Column("reasons", JSON, nullable=False),
+    Column("found_at", UTCDateTime, nullable=False),
+    Index("ix_duplicates_of", "of_bid_id"),
+)
+
+# What a bid's first version is compared on, one row per kind (``answers``,
+# ``organisation``, ``registration``, ``applicant``), so that finding a new bid's
+# possible duplicates is one indexed look-up, not a read of its whole round.
+bid_fingerprints = Table(
+    "bid_fingerprints",
+    metadata,
+    Column("bid_id", Integer, ForeignKey("bids.id"), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("fund", String(64), nullable=False),
+    Column("round", String(64), nullable=True),
+    Column("value", String(255), nullable=False),
+    Index("ix_bid_fingerprints_match", "fund", "kind", "value", "round"),
+)

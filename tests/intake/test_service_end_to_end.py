@@ -128,14 +128,31 @@ def test_an_ineligible_bid_over_the_cap(service: RunningService) -> None:
     assert "£10,000.00" in bid["problems"][0]["message"]
 
 
-def test_a_mail_without_a_form_is_seen_by_officers_and_the_sender_asked_for_it(
-    service: RunningService,
-) -> None:
-    bid = _bid_for(service, service.send(fixture_mail("no-form.eml")))
-    assert bid["status"] == "unreadable"
-    assert bid["problems"][0]["code"] == "unreadable"
-    body = _ack_for(service, bid["ref"]).get_body(("plain",)).get_content()
-    assert "form" in body.lower()
+def test_a_question_without_a_form_is_an_enquiry_not_a_bid(service: RunningService) -> None:
+    """A mail with no form and no reference is seen by officers and answered with how to
+    apply; it makes no bid (issue #20: it used to be a bid "Organisation not given")."""
+    bids_before = len(service.bids())
+    scout = "tom.wright@faversham-scouts.example.org"
+    queued = service.send(fixture_mail("no-form.eml"), sender=scout).rsplit(" ", 1)[-1]
+
+    def state() -> str | None:
+        with sqlite3.connect(service.data_dir / "intake.sqlite3") as connection:
+            row = connection.execute(
+                "SELECT state FROM messages WHERE id = ?", (queued,)
+            ).fetchone()
+        return row[0] if row and row[0] != "queued" else None
+
+    assert service.wait_for(state, what="the enquiry to be handled") == "enquiry"
+    service.wait_for(lambda: "Can a group like ours apply" in service.output, what="its card")
+    assert f"Enquiry (not a bid) from {scout}" in service.output
+
+    def answer() -> EmailMessage | None:
+        return next((m for m in service.outbox() if "faversham-scouts" in str(m["To"])), None)
+
+    body = " ".join(service.wait_for(answer, what="the answer").get_content().split())
+    assert "Attach the application form" in body
+    assert "Safer in Kent Fund: safer-in-kent@bids.example.org" in body
+    assert len(service.bids()) == bids_before
 
 
 def test_an_automatic_reply_makes_no_bid_and_gets_no_answer(service: RunningService) -> None:

@@ -200,7 +200,7 @@ def test_incomplete_bid_lists_every_problem_and_the_closing_date(make_bid: MakeB
 
     assert text.startswith("Dear Jo Bloggs,")
     assert "Thank you for your application to the Safer in Kent Fund (Round 1 2027/28)" in words
-    assert "We received your email on Tuesday 4 May 2027 at 2:05pm." in words
+    assert "We received your email on Tuesday 4 May 2027 at 2:05pm BST." in words
     assert "  - application.docx\n  - budget.xlsx" in text
     assert f"Your reference is {REF}. Please keep [Ref {REF}] in the subject line" in words
     assert "not complete yet. We found 2 things to put right:" in words

@@ -190,6 +190,7 @@ def test_the_closing_summary_says_the_counts_and_when_decisions_are_due() -> Non
     shown = [f["text"] for f in payload["blocks"][2]["fields"]]
     assert shown == [
         "*Received*\n12",
+        "*Distinct applications*\n12",
         "*Complete*\n5",
         "*Incomplete*\n4",
         "*Ineligible*\n3",

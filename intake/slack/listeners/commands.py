@@ -27,6 +27,7 @@ from intake.slack.channels import channel_for
 from intake.slack.listeners.context import ListenerContext, ephemeral, in_ack
 from intake.slack.summaries import bid_summary
 from intake.store.bids import bid_by_ref, bids_with_versions, latest_version
+from intake.store.duplicates import duplicates_of
 from intake.store.engine import reading
 from notifier.cards import triage_card
 from notifier.escape import escape_mrkdwn
@@ -145,9 +146,10 @@ async def show_bid(runtime: ListenerContext, ref: str, funds: list[str]) -> dict
         if bid.fund not in funds:
             return not_found_message(ref)
         version = await latest_version(connection, bid.id)
+        repeats = await duplicates_of(connection, bid.id)
     if version is None:
         return not_found_message(ref)
-    return triage_card(bid_summary(runtime.config, bid, version))
+    return triage_card(bid_summary(runtime.config, bid, version, duplicates=repeats))
 
 
 def upcoming_deadlines(

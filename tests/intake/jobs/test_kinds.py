@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from intake.jobs.kinds import KINDS, AckJob, AlertJob, CardJob, MessageJob
+from intake.jobs.kinds import KINDS, AckJob, AlertJob, CardJob, EnquiryJob, MessageJob
 from intake.store import queue
 from intake.store.engine import make_engine
 from intake.store.migrate import migrate
@@ -65,6 +65,8 @@ async def test_a_claimed_job_reads_back_as_the_job_queued(database: AsyncEngine)
         AckJob.for_version(7, 2, "received"),
         AckJob.request_info(7, 2, request="V0REQUEST", note=None, seq=1),
         AlertJob(alert=ALERT, chain="slack:#alerts"),
+        EnquiryJob.card("18ea0002", {"office": "kent", "text": "Can we apply?"}, chain="slack:#g"),
+        EnquiryJob.answer("18ea0002", {"office": "kent", "text": "Can we apply?"}),
     ]
     async with database.begin() as connection:
         await queue.enqueue_many(connection, queued)
@@ -79,4 +81,4 @@ async def test_a_claimed_job_reads_back_as_the_job_queued(database: AsyncEngine)
 
 
 def test_every_kind_is_listed_once() -> None:
-    assert [k.kind for k in KINDS] == ["message", "card", "ack", "alert"]
+    assert [k.kind for k in KINDS] == ["message", "card", "ack", "alert", "enquiry"]

@@ -86,7 +86,9 @@ def test_the_morning_after_a_round_closes_its_summary_counts_the_bids(
     service = RunningService(tmp_path, **slack_env(slack, tmp_path, INTAKE_NOW=MORNING_AFTER_CLOSE))
     try:
         service.start()
-        service.send(mail("complete-medway-youth-trust"))  # after the close: late
+        # After the close: late. The same form twice: a possible duplicate, counted apart.
+        service.send(mail("complete-medway-youth-trust"))
+        service.send(mail("complete-medway-youth-trust"))
         summary = service.wait_for(
             lambda: next(
                 (m for m in _alerts(slack, "C0COMMISS1") if "has closed" in m["text"]), None
@@ -102,14 +104,21 @@ def test_the_morning_after_a_round_closes_its_summary_counts_the_bids(
         for f in block.get("fields") or []
     }
     assert counts == {
-        "Received": 1,
+        "Received": 2,
+        "Distinct applications": 1,
         "Complete": 0,
         "Incomplete": 0,
-        "Ineligible": 1,
+        "Ineligible": 2,
         "Unreadable": 0,
-        "Late so far": 1,
+        "Late so far": 2,
     }
     assert "Award and regret letters are due by Wednesday 30 June 2027" in summary["text"]
+    assert (
+        "2 bids received (1 distinct application; 1 possible duplicate listed apart)"
+        in (summary["text"])
+    )
+    listed = str(summary["blocks"])
+    assert "KENT-2027-0002 may repeat KENT-2027-0001 (the same answers" in listed
 
 
 def test_without_slack_alerts_are_printed_and_stored(tmp_path: Path) -> None:

@@ -1,0 +1,126 @@
+"""Possible duplicates: links from a bid to the earlier bids of its round it may repeat."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from intake.store.engine import insert_ignoring_duplicates
+from intake.store.schema import bid_fingerprints, bids, duplicates
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A link: ``ref``'s bid may repeat ``of_ref``'s, for ``reasons``."""
+
+    ref: str
+    of_ref: str
+    reasons: list[str]
+
+
+async def keep_fingerprints(
+    connection: AsyncConnection,
+    bid_id: int,
+    *,
+    fund: str,
+    round: str | None,
+    values: Mapping[str, str],
+) -> None:
+    """Keep what ``bid_id`` is compared on (``kind → value``; empty values are not kept)."""
+    rows = [
+        {"bid_id": bid_id, "kind": kind, "fund": fund, "round": round, "value": value[:255]}
+        for kind, value in values.items()
+        if value
+    ]
+    if rows:
+        await connection.execute(
+            insert_ignoring_duplicates(connection, bid_fingerprints, ["bid_id", "kind"]), rows
+        )
+
+
+async def matching_bids(
+    connection: AsyncConnection,
+    *,
+    fund: str,
+    round: str | None,
+    values: Mapping[str, str],
+    but: int,
+) -> dict[int, tuple[str, list[str]]]:
+    """The other bids of ``fund``'s ``round`` (None: of no round) sharing a fingerprint with
+    ``values``: ``bid id → (reference, the kinds that match)``, oldest bid first.
+    A seek of ``ix_bid_fingerprints_match`` per kind, whatever the round's size."""
+    wanted = [(kind, value[:255]) for kind, value in values.items() if value]
+    if not wanted:
+        return {}
+    same_round = (
+        bid_fingerprints.c.round.is_(None) if round is None else bid_fingerprints.c.round == round
+    )
+    # One seek of the index per kind: an OR of the four lets SQLite use only its
+    # first column, which read the whole fund's fingerprints.
+    matches = []
+    for kind, value in wanted:
+        rows = await connection.execute(
+            select(bid_fingerprints.c.bid_id, bids.c.ref, bid_fingerprints.c.kind)
+            .join(bids, bids.c.id == bid_fingerprints.c.bid_id)
+            .where(
+                (bid_fingerprints.c.fund == fund)
+                & (bid_fingerprints.c.kind == kind)
+                & (bid_fingerprints.c.value == value)
+                & same_round
+                & (bid_fingerprints.c.bid_id != but)
+            )
+        )
+        matches += list(rows)
+    found: dict[int, tuple[str, list[str]]] = {}
+    for bid_id, ref, kind in sorted(matches):
+        found.setdefault(bid_id, (ref, []))[1].append(kind)
+    return found
+
+
+async def link(
+    connection: AsyncConnection, bid_id: int, of_bid_id: int, *, reasons: list[str], at: datetime
+) -> None:
+    """Record that ``bid_id`` may repeat ``of_bid_id`` (once: a second record is ignored)."""
+    await connection.execute(
+        insert_ignoring_duplicates(connection, duplicates, ["bid_id", "of_bid_id"]),
+        {"bid_id": bid_id, "of_bid_id": of_bid_id, "reasons": reasons, "found_at": at},
+    )
+
+
+async def duplicates_of(connection: AsyncConnection, bid_id: int) -> list[Duplicate]:
+    """The earlier bids ``bid_id`` may repeat, oldest first."""
+    mine, earlier = bids.alias("mine"), bids.alias("earlier")
+    rows = await connection.execute(
+        select(mine.c.ref, earlier.c.ref, duplicates.c.reasons)
+        .join(mine, mine.c.id == duplicates.c.bid_id)
+        .join(earlier, earlier.c.id == duplicates.c.of_bid_id)
+        .where(duplicates.c.bid_id == bid_id)
+        .order_by(duplicates.c.of_bid_id)
+    )
+    return [Duplicate(ref, of_ref, list(reasons or [])) for ref, of_ref, reasons in rows]
+
+
+async def round_duplicates(
+    connection: AsyncConnection, *, fund: str, round: str
+) -> list[Duplicate]:
+    """Every bid of a round flagged as repeating an earlier one, with the first it repeats.
+
+    Read from the round's bids (``ix_bids_fund_round``) to their links (the primary
+    key), never through the whole table; sorted here, not by a temporary B-tree.
+    """
+    mine, earlier = bids.alias("mine"), bids.alias("earlier")
+    rows = await connection.execute(
+        select(mine.c.id, earlier.c.id, mine.c.ref, earlier.c.ref, duplicates.c.reasons)
+        .select_from(mine)
+        .join(duplicates, duplicates.c.bid_id == mine.c.id)
+        .join(earlier, earlier.c.id == duplicates.c.of_bid_id)
+        .where((mine.c.fund == fund) & (mine.c.round == round))
+    )
+    found: dict[str, Duplicate] = {}
+    for _mine, _earlier, ref, of_ref, reasons in sorted(rows, key=lambda r: (r[0], r[1])):
+        found.setdefault(ref, Duplicate(ref, of_ref, list(reasons or [])))
+    return list(found.values())
