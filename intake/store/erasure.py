@@ -26,9 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.store.engine import sqlite_file
 from intake.store.schema import (
+    bid_fingerprints,
     bid_versions,
     bids,
     cards,
+    duplicates,
     erasures,
     events,
     jobs,
@@ -172,6 +174,16 @@ async def _erase_rows(
     await remove("versions", delete(bid_versions).where(bid_versions.c.bid_id.in_(bid_ids)))
     await remove("events", delete(events).where(events.c.bid_id.in_(bid_ids)))
     await remove("cards", delete(cards).where(cards.c.bid_id.in_(bid_ids)))
+    # What a bid was compared on, and its possible-duplicate links either way.
+    await remove(
+        "fingerprints", delete(bid_fingerprints).where(bid_fingerprints.c.bid_id.in_(bid_ids))
+    )
+    await remove(
+        "duplicates",
+        delete(duplicates).where(
+            duplicates.c.bid_id.in_(bid_ids) | duplicates.c.of_bid_id.in_(bid_ids)
+        ),
+    )
     await remove(
         "sent_mail", delete(outgoing_mail).where(outgoing_mail.c.id.in_([r.id for r in sent_rows]))
     )

@@ -54,25 +54,36 @@ def slack() -> Iterator[SlackApiServer]:
 def stopped(
     tmp_path_factory: pytest.TempPathFactory, slack: SlackApiServer
 ) -> Iterator[RunningService]:
-    """A service that took Sarah's form and Bob's mail, carded them in Slack, and stopped."""
+    """A service that took Sarah's form and Bob's, carded them in Slack, and stopped."""
     folder = tmp_path_factory.mktemp("erasure")
     running = RunningService(folder, **slack_env(slack, folder, INTAKE_NOW=ROUND_ONE))
-    running.start()
-    form = fixture_form("complete-medway-youth-trust.docx")
-    running.send(
-        _mail(f"Sarah Okafor <{SARAH}>", "Our application", "<s1@example.org>", form), sender=SARAH
-    )
-    running.send(
-        _mail("Bob <bob@example.org>", "Question", "<b1@example.org>", None),
-        sender="bob@example.org",
-    )
-    running.wait_for(
-        lambda: len(running.bids()) == 2 and len(running.outbox()) == 2 and len(_cards(slack)) == 2,
-        what="two bids, their acknowledgements and their cards",
-    )
-    running.stop()
-    yield running
-    running.close()
+    try:
+        running.start()
+        form = fixture_form("complete-medway-youth-trust.docx")
+        running.send(
+            _mail(f"Sarah Okafor <{SARAH}>", "Our application", "<s1@example.org>", form),
+            sender=SARAH,
+        )
+        # Bob's own application (a mail with no form would be an enquiry, not a bid).
+        running.send(
+            _mail(
+                "Bob <bob@example.org>",
+                "Our application",
+                "<b1@example.org>",
+                fixture_form("complete-other-type.docx"),
+            ),
+            sender="bob@example.org",
+        )
+        running.wait_for(
+            lambda: len(running.bids()) == 2
+            and len(running.outbox()) == 2
+            and len(_cards(slack)) == 2,
+            what="two bids, their acknowledgements and their cards",
+        )
+        running.stop()
+        yield running
+    finally:
+        running.close()
 
 
 def _cards(slack: SlackApiServer) -> list[dict[str, Any]]:
