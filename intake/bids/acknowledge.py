@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from email.utils import parseaddr
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from intake.bids.outgoing import our_domain, sent_row
 from intake.clock import Clock
 from intake.config.model import Config
 from intake.jobs.kinds import AckJob
@@ -21,7 +21,6 @@ from intake.rules.references import our_message_id
 from intake.slack.summaries import bid_summary
 from intake.store import bids, outbox
 from intake.store.engine import reading
-from intake.store.outbox import SentMail
 from notifier.ack import build_acknowledgement
 from notifier.mailer import Mailer
 from notifier.model import Acknowledgement
@@ -81,7 +80,7 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
             "automatic replies to this address today.",
         )
         return
-    domain = parseaddr(office.reply_from)[1].rsplit("@", 1)[-1] or runtime.mail_domain
+    domain = our_domain(office, runtime.mail_domain)
     message_id = our_message_id(bid.ref, number, kind, seq, domain)
     ack = Acknowledgement(
         bid=bid_summary(runtime.config, bid, version),
@@ -98,15 +97,15 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
     await runtime.mailer.send(message)
     now = runtime.clock.now()
     async with runtime.engine.begin() as connection:
-        sent = SentMail(
+        sent = sent_row(
+            message,
+            runtime.mailer,
             key=job.key,
-            bid_id=bid_id,
             kind=kind,
-            to_addr=to.lower(),
-            subject=str(message["Subject"]),
+            to=to,
             message_id=message_id,
-            sent_at=now,
-            via="relay" if runtime.mailer.__class__.__name__ == "RelayMailer" else "outbox",
+            at=now,
+            bid_id=bid_id,
         )
         await outbox.record_sent(connection, sent)
         await bids.add_event(

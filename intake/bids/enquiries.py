@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from intake.bids.outgoing import our_domain, sent_row
 from intake.clock import Clock
 from intake.config.model import Config, Fund, Office
 from intake.jobs.kinds import EnquiryJob
@@ -23,7 +23,6 @@ from intake.reading.mail import Mail, written_text
 from intake.store import messages, outbox
 from intake.store.engine import reading
 from intake.store.messages import StoredMessage
-from intake.store.outbox import SentMail
 from intake.store.queue import Payload, enqueue_many
 from notifier.enquiry import (
     Enquiry,
@@ -168,7 +167,7 @@ async def answer_enquiry(runtime: AnswerContext, job: EnquiryJob) -> None:
             to,
         )
         return
-    domain = parseaddr(office.reply_from)[1].rsplit("@", 1)[-1] or runtime.mail_domain
+    domain = our_domain(office, runtime.mail_domain)
     # Deterministic, so a retried send carries the same id; it names no bid, so a
     # reply to it is read as a new mail (a form then makes a bid).
     message_id = f"<grant-intake.enquiry.{job.message}@{domain}>"
@@ -186,14 +185,13 @@ async def answer_enquiry(runtime: AnswerContext, job: EnquiryJob) -> None:
     async with runtime.engine.begin() as connection:
         await outbox.record_sent(
             connection,
-            SentMail(
+            sent_row(
+                mail,
+                runtime.mailer,
                 key=job.key,
-                bid_id=None,
                 kind="enquiry",
-                to_addr=to.lower(),
-                subject=str(mail["Subject"]),
+                to=to,
                 message_id=message_id,
-                sent_at=runtime.clock.now(),
-                via="relay" if runtime.mailer.__class__.__name__ == "RelayMailer" else "outbox",
+                at=runtime.clock.now(),
             ),
         )

@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from email.utils import parseaddr
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from intake.bids.outgoing import our_domain, sent_row
 from intake.clock import Clock
 from intake.config.model import Config, Fund
 from intake.jobs.kinds import FundNoticeJob
 from intake.store import messages, outbox
 from intake.store.engine import reading
 from intake.store.messages import StoredMessage
-from intake.store.outbox import SentMail
 from intake.store.queue import enqueue
 from notifier.fund_notice import FundNotice, NoticeReason, build_fund_notice
 from notifier.mailer import Mailer
@@ -101,7 +100,7 @@ async def send_fund_notice(runtime: FundNoticeContext, job: FundNoticeJob) -> No
             sent_today,
         )
         return
-    domain = parseaddr(office.reply_from)[1].rsplit("@", 1)[-1] or runtime.mail_domain
+    domain = our_domain(office, runtime.mail_domain)
     message_id = f"<fund-notice.{message.id}@{domain}>"
     partner = fund.administered_by
     notice = FundNotice(
@@ -121,15 +120,14 @@ async def send_fund_notice(runtime: FundNoticeContext, job: FundNoticeJob) -> No
     async with runtime.engine.begin() as connection:
         await outbox.record_sent(
             connection,
-            SentMail(
+            sent_row(
+                mail,
+                runtime.mailer,
                 key=job.key,
-                bid_id=None,
                 kind="fund_notice",
-                to_addr=to.lower(),
-                subject=str(mail["Subject"]),
+                to=to,
                 message_id=message_id,
-                sent_at=runtime.clock.now(),
-                via="relay" if runtime.mailer.__class__.__name__ == "RelayMailer" else "outbox",
+                at=runtime.clock.now(),
             ),
         )
     runtime.log.info("message %s to %s: answered %s", message.id, fund.id, to)
