@@ -140,7 +140,7 @@ async def _store_one(connection: Any, number: int, rng: random.Random) -> None:
             bid_id,
             version,
             NewVersion(
-                message_id=None,  # type: ignore[arg-type]  # made here, not from a mail
+                message_id=None,  # made here, not from a mail
                 received_at=at,
                 file="application.docx",
                 format="docx",

@@ -111,7 +111,8 @@ class NewBid:
 class NewVersion:
     """A version's row, as the mail's reading and judgement make it."""
 
-    message_id: str
+    message_id: str | None
+    """The mail it was read from; None for a version made without one (tools, benches)."""
     received_at: datetime
     file: str | None
     format: str | None

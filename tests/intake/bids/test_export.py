@@ -99,7 +99,7 @@ async def _store(url: str) -> None:
                 bid_id,
                 1,
                 NewVersion(
-                    message_id=None,  # type: ignore[arg-type]  # stored here, not from a mail
+                    message_id=None,  # stored here, not from a mail
                     received_at=at,
                     file="form.docx",
                     format="docx",
