@@ -6,6 +6,7 @@ import socket
 import sqlite3
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -60,13 +61,17 @@ def _all_done(service: RunningService) -> bool:
 def test_mail_accepted_before_a_stop_is_processed_once_after_restart(
     tmp_path: Path, stop: str
 ) -> None:
-    service = RunningService(tmp_path, INTAKE_NOW=ROUND_ONE)
+    # One parsing worker and ten mails delivered at once: the stop lands while
+    # most are still queued, however slow or loaded the machine is.
+    service = RunningService(tmp_path, INTAKE_NOW=ROUND_ONE, INTAKE_WORKERS="1")
     try:
         service.start()
-        queued = [
-            service.send(raw, sender=f"applicant{n}@example.org").rsplit(" ", 1)[-1]
-            for n, raw in enumerate(_mails(stop))
-        ]
+        with ThreadPoolExecutor(MAILS) as senders:
+            replies = senders.map(
+                lambda n_raw: service.send(n_raw[1], sender=f"applicant{n_raw[0]}@example.org"),
+                enumerate(_mails(stop)),
+            )
+            queued = [reply.rsplit(" ", 1)[-1] for reply in replies]
         halt: Callable[[], object] = service.kill if stop == "kill" else service.stop
         halt()
 
