@@ -46,7 +46,15 @@ from intake.inbox.protocol import ProtocolLimits, tls_context
 from intake.inbox.receiver import Receiver, ReceiverPlan
 from intake.inbox.spool import Spool
 from intake.jobs.journal_recorder import JournalRecorder, journal_problems, record_journal
-from intake.jobs.kinds import AckJob, AlertJob, CardJob, EnquiryJob, FundNoticeJob, MessageJob
+from intake.jobs.kinds import (
+    AckJob,
+    AlertJob,
+    CapAlertJob,
+    CardJob,
+    EnquiryJob,
+    FundNoticeJob,
+    MessageJob,
+)
 from intake.jobs.scheduler import Scheduler
 from intake.jobs.waker import MESSAGES
 from intake.jobs.worker import Handler, Workers, runs
@@ -54,7 +62,7 @@ from intake.private_files import keep_private
 from intake.reading.pool import ParsePool
 from intake.runtime import Runtime
 from intake.settings import Settings
-from intake.slack.alerts import send_alert
+from intake.slack.alerts import send_alert, send_cap_alert
 from intake.slack.app import build_app
 from intake.slack.cards import post_card
 from intake.slack.channels import channels_by_workspace, place
@@ -91,6 +99,7 @@ def job_handlers(runtime: Runtime) -> dict[str, Handler]:
         CardJob.kind: runs(CardJob, partial(post_card, runtime)),
         AckJob.kind: runs(AckJob, partial(send_acknowledgement, runtime)),
         AlertJob.kind: runs(AlertJob, partial(send_alert, runtime)),
+        CapAlertJob.kind: runs(CapAlertJob, partial(send_cap_alert, runtime)),
         FundNoticeJob.kind: runs(FundNoticeJob, partial(send_fund_notice, runtime)),
         EnquiryJob.kind: runs(EnquiryJob, partial(_enquiry, runtime)),
     }

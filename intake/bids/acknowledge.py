@@ -1,19 +1,19 @@
 """The ``ack`` job: the mail that tells an applicant what arrived, what is missing and by when.
 
 An acknowledgement carries a Message-ID derived from its job, so a retry sends
-the same message, not a new one; the per-sender daily cap is checked before
-sending, and every sent mail is recorded in the outbox table with its key.
+the same message, not a new one; the caps on automatic mail
+(:func:`intake.bids.outgoing.over_cap`) are checked before sending, and every
+sent mail is recorded in the outbox table with its key.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from intake.bids.outgoing import our_domain, sent_row
+from intake.bids.outgoing import our_domain, over_cap, sent_row
 from intake.clock import Clock
 from intake.config.model import Config
 from intake.jobs.kinds import AckJob
@@ -63,25 +63,18 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
                 their_subject, their_references = None, ()
                 their_message_id = data.get("message_id") or None
         valid = bool(to) and "@" in to
-        # The cap stops mail loops between robots; an officer's request is a person's act.
-        capped = (
-            valid
-            and kind != "request_info"
-            and await _sent_today(runtime, connection, to) >= office.acks_per_sender_per_day
-        )
     if not valid:
         await _note(runtime, bid_id, "No acknowledgement sent: the mail had no reply address.")
         return
-    if capped:
-        await _note(
-            runtime,
-            bid_id,
-            f"No acknowledgement sent to {to}: already {office.acks_per_sender_per_day} "
-            "automatic replies to this address today.",
-        )
+    # The caps stop mail loops and floods between robots; an officer's request is a person's act.
+    reached = None if kind == "request_info" else await over_cap(runtime, office, to)
+    if reached is not None:
+        await _note(runtime, bid_id, f"No acknowledgement sent to {to}: {reached.words()} reached.")
         return
     domain = our_domain(office, runtime.mail_domain)
-    message_id = our_message_id(bid.ref, number, kind, seq, domain)
+    # Salted with what only the bid's own thread knows: the id is opaque to anyone else.
+    salt = f"{bid.id}|{bid.received_at.isoformat()}|{bid.thread_message_id or ''}"
+    message_id = our_message_id(bid.ref, number, kind, seq, domain, salt=salt)
     ack = Acknowledgement(
         bid=bid_summary(runtime.config, bid, version),
         to=to,
@@ -106,6 +99,7 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
             message_id=message_id,
             at=now,
             bid_id=bid_id,
+            office=office.id,
         )
         await outbox.record_sent(connection, sent)
         await bids.add_event(
@@ -123,10 +117,6 @@ _SENT_WORDS = {
     "claim_notice": "The applicant, {to}, was told of another sender's mail.",
     "claim_received": "A neutral answer was sent to the other sender, {to}.",
 }
-
-
-async def _sent_today(runtime: AcknowledgeContext, connection: AsyncConnection, to: str) -> int:
-    return await outbox.sent_since(connection, to, runtime.clock.now() - timedelta(days=1))
 
 
 async def _note(runtime: AcknowledgeContext, bid_id: int, text: str) -> None:

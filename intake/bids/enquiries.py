@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from intake.bids.outgoing import our_domain, sent_row
+from intake.bids.outgoing import our_domain, over_cap, sent_row
 from intake.clock import Clock
 from intake.config.model import Config, Fund, Office
 from intake.jobs.kinds import EnquiryJob
@@ -146,27 +146,18 @@ def _known(config: Config, fund: object) -> bool:
 
 async def answer_enquiry(runtime: AnswerContext, job: EnquiryJob) -> None:
     """The enquiry's answer: how to apply, mailed once to the enquirer (within the
-    office's daily cap per address, which stops mail loops between robots)."""
+    office's caps on automatic mail, which stop mail loops and floods)."""
     facts = job.facts
     office = runtime.config.office(str(facts["office"]))
     to = str(facts.get("reply_to") or "")
     async with reading(runtime.engine) as connection:
         if await outbox.was_sent(connection, job.key):
             return
-        sent_today = await outbox.sent_since(
-            connection, to, runtime.clock.now() - timedelta(days=1)
-        )
     if "@" not in to:
         runtime.log.warning("enquiry %s: no reply address; not answered", job.message)
         return
-    if sent_today >= office.acks_per_sender_per_day:
-        runtime.log.warning(
-            "enquiry %s: already %d automatic replies to %s today; not answered",
-            job.message,
-            sent_today,
-            to,
-        )
-        return
+    if await over_cap(runtime, office, to) is not None:
+        return  # over_cap logged which cap, and told the office
     domain = our_domain(office, runtime.mail_domain)
     # Deterministic, so a retried send carries the same id; it names no bid, so a
     # reply to it is read as a new mail (a form then makes a bid).
@@ -193,5 +184,6 @@ async def answer_enquiry(runtime: AnswerContext, job: EnquiryJob) -> None:
                 to=to,
                 message_id=message_id,
                 at=runtime.clock.now(),
+                office=office.id,
             ),
         )

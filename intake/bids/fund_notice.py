@@ -10,12 +10,11 @@ taking applications; automatic mail is kept and never answered.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from intake.bids.outgoing import our_domain, sent_row
+from intake.bids.outgoing import our_domain, over_cap, sent_row
 from intake.clock import Clock
 from intake.config.model import Config, Fund
 from intake.jobs.kinds import FundNoticeJob
@@ -86,20 +85,11 @@ async def send_fund_notice(runtime: FundNoticeContext, job: FundNoticeJob) -> No
         fund = runtime.config.fund(message.fund or "")
         office = runtime.config.office(fund.office)
         to = message.mail_from
-        sent_today = await outbox.sent_since(
-            connection, to, runtime.clock.now() - timedelta(days=1)
-        )
     if not to or "@" not in to:
         runtime.log.info("message %s to %s: no address to answer", message.id, fund.id)
         return
-    if sent_today >= office.acks_per_sender_per_day:  # the cap stops mail loops
-        runtime.log.warning(
-            "message %s: no answer to %s, already %d automatic replies today",
-            message.id,
-            to,
-            sent_today,
-        )
-        return
+    if await over_cap(runtime, office, to) is not None:
+        return  # over_cap logged which cap, and told the office
     domain = our_domain(office, runtime.mail_domain)
     message_id = f"<fund-notice.{message.id}@{domain}>"
     partner = fund.administered_by
@@ -128,6 +118,7 @@ async def send_fund_notice(runtime: FundNoticeContext, job: FundNoticeJob) -> No
                 to=to,
                 message_id=message_id,
                 at=runtime.clock.now(),
+                office=office.id,
             ),
         )
     runtime.log.info("message %s to %s: answered %s", message.id, fund.id, to)

@@ -1,19 +1,106 @@
-"""Mail we send on our own (acknowledgements, enquiry answers, fund notices), recorded once.
+"""Mail we send on our own (acknowledgements, enquiry answers, fund notices): capped, recorded once.
 
 Each is sent with a Message-ID of our domain, derived from its job so that a
 retry sends the same message, and recorded in the outbox table under its job's
-key, which is how a retry knows it went and how the daily cap counts it.
+key, which is how a retry knows it went and how the caps count it.
+
+The caps are one check (:func:`over_cap`) for every sender of automatic mail,
+because each is a way a stranger could make us mail third parties: per
+mailbox a day (counted as the mail system delivers: ``X+1@`` and ``x+2@`` are
+one mailbox), per domain an hour, per office an hour. A cap that trips tells
+the office's channel, once per cap and hour (the alert job's key says which
+hour), and the mail is not sent.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
+from typing import Literal, Protocol
 
-from intake.config.model import Office
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from intake.clock import Clock
+from intake.config.model import Config, Office
+from intake.jobs.kinds import CapAlertJob
+from intake.rules.addresses import mailbox
+from intake.store import outbox
+from intake.store.engine import reading
 from intake.store.outbox import SentMail
+from intake.store.queue import enqueue
 from notifier.mailer import Mailer, RelayMailer
+
+CapName = Literal["mailbox", "domain", "office"]
+
+
+@dataclass(frozen=True, slots=True)
+class CapReached:
+    """A cap that stops a mail: which, its limit, over what period, and what it counts."""
+
+    cap: CapName
+    limit: int
+    period: Literal["day", "hour"]
+    counted: str
+    """The mailbox, domain or office counted."""
+
+    def words(self) -> str:
+        """The cap in words for logs, events and the office's alert."""
+        what = {"mailbox": "to the mailbox", "domain": "to the domain", "office": "from the office"}
+        return f"{self.limit} automatic mails a {self.period} {what[self.cap]} {self.counted}"
+
+
+class CapContext(Protocol):
+    """What checking the caps needs of the service."""
+
+    config: Config
+    engine: AsyncEngine
+    clock: Clock
+    log: logging.Logger
+
+
+async def over_cap(runtime: CapContext, office: Office, to: str) -> CapReached | None:
+    """The first cap that mailing ``to`` from ``office`` now would pass, or None.
+
+    When one is reached, the office's channel gets an alert (once per cap and
+    hour) and a warning is logged; the caller sends nothing.
+    """
+    now = runtime.clock.now()
+    box = mailbox(to)
+    domain = box.rpartition("@")[2]
+    async with reading(runtime.engine) as connection:
+        reached = await _first_reached(connection, office, box, domain, now)
+    if reached is None:
+        return None
+    runtime.log.warning("office %s: not mailing %s: %s reached", office.id, to, reached.words())
+    async with runtime.engine.begin() as connection:
+        await enqueue(connection, CapAlertJob.of(office.id, reached.cap, reached.words(), at=now))
+    return reached
+
+
+async def _first_reached(
+    connection: AsyncConnection, office: Office, box: str, domain: str, now: datetime
+) -> CapReached | None:
+    day, hour = now - timedelta(days=1), now - timedelta(hours=1)
+    if (
+        box
+        and await outbox.to_mailbox_since(connection, box, day) >= office.acks_per_sender_per_day
+    ):
+        return CapReached("mailbox", office.acks_per_sender_per_day, "day", box)
+    if (
+        domain
+        and await outbox.to_domain_since(connection, domain, hour)
+        >= office.acks_per_domain_per_hour
+    ):
+        return CapReached("domain", office.acks_per_domain_per_hour, "hour", domain)
+    if (
+        await outbox.from_office_since(connection, office.id, hour)
+        >= office.acks_per_office_per_hour
+    ):
+        return CapReached("office", office.acks_per_office_per_hour, "hour", office.id)
+    return None
 
 
 def our_domain(office: Office, fallback: str) -> str:
@@ -30,9 +117,10 @@ def sent_row(
     to: str,
     message_id: str,
     at: datetime,
+    office: str,
     bid_id: int | None = None,
 ) -> SentMail:
-    """The outbox row of ``mail``, sent by ``mailer`` to ``to`` for the job ``key``."""
+    """The outbox row of ``mail``, sent by ``office``'s ``mailer`` to ``to`` for the job ``key``."""
     return SentMail(
         key=key,
         bid_id=bid_id,
@@ -42,4 +130,5 @@ def sent_row(
         message_id=message_id,
         sent_at=at,
         via="relay" if isinstance(mailer, RelayMailer) else "outbox",
+        office=office,
     )

@@ -31,8 +31,8 @@ from intake.rules.addresses import mailbox
 from intake.rules.bid import Problem
 from intake.rules.checks import Judgement, judge, unreadable
 from intake.rules.duplicates import fingerprint, fingerprint_values, reasons_for
-from intake.rules.references import find_reference
-from intake.store import bids, duplicates, messages
+from intake.rules.references import find_reference, message_ids
+from intake.store import bids, duplicates, messages, outbox
 from intake.store.bids import Bid, NewBid, NewVersion, Standing
 from intake.store.duplicates import Duplicate
 from intake.store.engine import reading
@@ -118,7 +118,9 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
     async with runtime.engine.begin() as connection:
         if await bids.made_a_version(connection, message_id):
             return
-        existing = await _bid_of_office(connection, ref, office.id) if ref else None
+        existing = await _replied_bid(connection, facts, office.id)
+        if existing is None and ref:
+            existing = await _bid_of_office(connection, ref, office.id)
         if (
             existing is not None
             and not automatic
@@ -186,6 +188,21 @@ async def _bid_of_office(connection: AsyncConnection, ref: str, office: str) -> 
     try:
         bid = await bids.bid_by_ref(connection, ref)
     except NotFound:  # a reference we never issued: the mail is a new bid
+        return None
+    return bid if bid.office == office else None
+
+
+async def _replied_bid(connection: AsyncConnection, facts: Mail, office: str) -> Bid | None:
+    """The bid a reply answers, found by our own Message-ID in its ``In-Reply-To`` or
+    ``References`` (ours carry no reference; the record of what we sent knows the bid)."""
+    bid_id = await outbox.bid_of_message_ids(
+        connection, message_ids(facts.in_reply_to, *facts.references)
+    )
+    if bid_id is None:
+        return None
+    try:
+        bid = await bids.bid_by_id(connection, bid_id)
+    except NotFound:  # erased since
         return None
     return bid if bid.office == office else None
 

@@ -310,6 +310,11 @@ class Office(_Strict):
     slack_token_env: EnvName | None = None
     slack_install: bool = False
     acks_per_sender_per_day: int = Field(default=5, ge=0)
+    """Automatic mails to one mailbox a day (``X+1@`` and ``x+2@`` are one mailbox)."""
+    acks_per_domain_per_hour: int = Field(default=100, ge=0)
+    """Automatic mails to one domain's addresses an hour: forged senders at one victim domain."""
+    acks_per_office_per_hour: int = Field(default=1000, ge=0)
+    """Automatic mails from the office an hour, whoever to: the last brake on a flood."""
     scoring: tuple[Criterion, ...] = Field(default_factory=_appendix_four, max_length=20)
 
     @field_validator("timezone")

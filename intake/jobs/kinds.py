@@ -13,6 +13,7 @@ already in a database would be queued a second time or not be read.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar, Protocol, Self
 
 from intake.store.queue import Job, Payload
@@ -295,11 +296,55 @@ class EnquiryJob:
         )
 
 
-KINDS: tuple[type[MessageJob | CardJob | AckJob | AlertJob | EnquiryJob], ...] = (
+@dataclass(frozen=True, slots=True)
+class CapAlertJob:
+    """Tell an office's channel that a cap on automatic mail stopped a mail.
+
+    Build it with :meth:`of`: the key names the office, the cap and the hour,
+    so a cap that trips a thousand times in an hour is told once.
+    """
+
+    kind: ClassVar[str] = "cap_alert"
+
+    office: str
+    cap: str
+    """``mailbox``, ``domain`` or ``office``."""
+    words: str
+    """The cap in words (:meth:`intake.bids.outgoing.CapReached.words`)."""
+    hour: str
+    """The hour it tripped in, UTC (``2027-03-01T14``)."""
+
+    @property
+    def key(self) -> str:
+        return f"cap_alert:{self.office}:{self.cap}:{self.hour}"
+
+    @property
+    def chain(self) -> None:
+        return None
+
+    @classmethod
+    def of(cls, office: str, cap: str, words: str, *, at: datetime) -> Self:
+        """The alert of ``cap`` tripping in ``office`` at ``at``."""
+        hour = at.astimezone(UTC).strftime("%Y-%m-%dT%H")
+        return cls(office=office, cap=cap, words=words, hour=hour)
+
+    def payload(self) -> Payload:
+        return {"office": self.office, "cap": self.cap, "words": self.words, "hour": self.hour}
+
+    @classmethod
+    def from_stored(cls, stored: Job) -> Self:
+        p = stored.payload
+        return cls(
+            office=str(p["office"]), cap=str(p["cap"]), words=str(p["words"]), hour=str(p["hour"])
+        )
+
+
+KINDS: tuple[type[MessageJob | CardJob | AckJob | AlertJob | EnquiryJob | CapAlertJob], ...] = (
     MessageJob,
     CardJob,
     AckJob,
     AlertJob,
     EnquiryJob,
+    CapAlertJob,
 )
 """Every kind, parsing first (the order ``/metrics`` lists backlogs in)."""

@@ -1,17 +1,19 @@
-"""The ``alert`` job: a deadline alert in the office's channel, with the round's counts, once."""
+"""The ``alert`` job: a deadline alert in the office's channel, with the round's counts, once;
+and the ``cap_alert`` job: a cap on automatic mail tripped."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from intake.bids.deadlines import MORNING, round_counts
-from intake.jobs.kinds import AlertJob
+from intake.jobs.kinds import AlertJob, CapAlertJob
 from intake.rules.calendar import deadlines
 from intake.slack.channels import office_place
 from intake.slack.posts import PostingContext, post_once
 from intake.store import alerts
 from intake.store.engine import reading
 from notifier.alerts import console_alert, deadline_alert
+from notifier.escape import escape_mrkdwn
 from notifier.model import DeadlineAlert
 
 
@@ -62,3 +64,27 @@ async def send_alert(runtime: PostingContext, job: AlertJob) -> None:
         await alerts.mark_posted(
             connection, key, channel=channel, ts=ts, at=runtime.clock.now(), payload=payload
         )
+
+
+async def send_cap_alert(runtime: PostingContext, job: CapAlertJob) -> None:
+    """The ``cap_alert`` job: tell the office's channel that a cap on automatic mail
+    stopped a mail (the job's key makes it once per cap and hour)."""
+    office = runtime.config.office(job.office)
+    text = (
+        f":warning: Automatic mail held back: {escape_mrkdwn(job.words)} reached "
+        f"(hour from {job.hour}:00 UTC). Mail that would pass it is not sent this hour; "
+        "someone may be sending us mail in others' names. The log names each address."
+    )
+    slack = await runtime.slack.poster_for(job.office)
+    if slack is None:
+        print(f"── Cap reached ── {office.name}: {text}", flush=True)
+        return
+    channel = office.slack_channel
+    await post_once(
+        runtime,
+        slack,
+        key=job.key,
+        channel=channel,
+        place=office_place(runtime.config, office=job.office, channel=channel),
+        payload={"text": text},
+    )

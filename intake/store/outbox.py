@@ -1,13 +1,16 @@
-"""Mail sent to applicants: each once (by its job's key), and how many an address had today."""
+"""Mail sent on our own: each once (by its job's key), and how many went to a mailbox,
+a domain or from an office since a moment (what the caps on automatic mail count)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from intake.rules.addresses import mailbox
 from intake.store.engine import insert_ignoring_duplicates
 from intake.store.schema import outgoing_mail
 
@@ -27,12 +30,23 @@ class SentMail:
     sent_at: datetime
     via: str
     """``relay`` or ``outbox``."""
+    office: str | None = None
+    """The office that sent it (counted by the office's hourly cap)."""
 
 
 # Built once: building a statement and its cache key costs more than running it.
 _SENT = select(outgoing_mail.c.id).where(outgoing_mail.c.key == bindparam("key"))
 _SENT_SINCE = select(func.count()).where(
     outgoing_mail.c.to_addr == bindparam("to"), outgoing_mail.c.sent_at >= bindparam("since")
+)
+_TO_MAILBOX_SINCE = select(func.count()).where(
+    outgoing_mail.c.to_mailbox == bindparam("value"), outgoing_mail.c.sent_at >= bindparam("since")
+)
+_TO_DOMAIN_SINCE = select(func.count()).where(
+    outgoing_mail.c.to_domain == bindparam("value"), outgoing_mail.c.sent_at >= bindparam("since")
+)
+_FROM_OFFICE_SINCE = select(func.count()).where(
+    outgoing_mail.c.office == bindparam("value"), outgoing_mail.c.sent_at >= bindparam("since")
 )
 
 
@@ -45,6 +59,48 @@ async def sent_since(connection: AsyncConnection, to: str, since: datetime) -> i
     """How many mails went to the address ``to`` (any case) since ``since``."""
     found = await connection.execute(_SENT_SINCE, {"to": to.lower(), "since": since})
     return int(found.scalar_one())
+
+
+async def to_mailbox_since(connection: AsyncConnection, box: str, since: datetime) -> int:
+    """How many mails went to the mailbox ``box`` (as :func:`intake.rules.addresses.mailbox`
+    gives it: ``X+1@`` and ``x+2@`` are one) since ``since``."""
+    return int(
+        (await connection.execute(_TO_MAILBOX_SINCE, {"value": box, "since": since})).scalar_one()
+    )
+
+
+async def to_domain_since(connection: AsyncConnection, domain: str, since: datetime) -> int:
+    """How many mails went to addresses at ``domain`` (lower case) since ``since``."""
+    return int(
+        (await connection.execute(_TO_DOMAIN_SINCE, {"value": domain, "since": since})).scalar_one()
+    )
+
+
+async def from_office_since(connection: AsyncConnection, office: str, since: datetime) -> int:
+    """How many mails ``office`` sent on its own since ``since``."""
+    return int(
+        (
+            await connection.execute(_FROM_OFFICE_SINCE, {"value": office, "since": since})
+        ).scalar_one()
+    )
+
+
+async def bid_of_message_ids(connection: AsyncConnection, ids: Iterable[str]) -> int | None:
+    """The bid one of our mails with a Message-ID among ``ids`` was about, or None.
+
+    ``ids`` are a reply's ``In-Reply-To`` then ``References``: the first that is
+    one of ours decides (the nearest mail the reply answers).
+    """
+    wanted = [i.strip() for i in ids if i and i.strip()][:50]
+    if not wanted:
+        return None
+    found = await connection.execute(
+        select(outgoing_mail.c.message_id, outgoing_mail.c.bid_id).where(
+            outgoing_mail.c.message_id.in_(wanted), outgoing_mail.c.bid_id.is_not(None)
+        )
+    )
+    bids = {row.message_id: int(row.bid_id) for row in found}
+    return next((bids[i] for i in wanted if i in bids), None)
 
 
 async def record_sent(connection: AsyncConnection, mail: SentMail) -> None:
@@ -60,5 +116,8 @@ async def record_sent(connection: AsyncConnection, mail: SentMail) -> None:
             "message_id": mail.message_id,
             "sent_at": mail.sent_at,
             "via": mail.via,
+            "to_mailbox": mailbox(mail.to_addr),
+            "to_domain": mailbox(mail.to_addr).rpartition("@")[2],
+            "office": mail.office,
         },
     )

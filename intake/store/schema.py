@@ -193,7 +193,16 @@ outgoing_mail = Table(
     Column("message_id", Text, nullable=False),
     Column("sent_at", UTCDateTime, nullable=False),
     Column("via", String(16), nullable=False),
+    # The mailbox as mail systems compare it, its domain and the sending office:
+    # what the caps on automatic mail count (intake.bids.outgoing).
+    Column("to_mailbox", Text, nullable=True),
+    Column("to_domain", Text, nullable=True),
+    Column("office", String(64), nullable=True),
     Index("ix_outgoing_to", "to_addr", "sent_at"),
+    Index("ix_outgoing_mailbox", "to_mailbox", "sent_at"),
+    Index("ix_outgoing_domain", "to_domain", "sent_at"),
+    Index("ix_outgoing_office", "office", "sent_at"),
+    Index("ix_outgoing_message_id", "message_id"),
 )
 
 counters = Table(

@@ -210,7 +210,8 @@ def test_one_sender_gets_at_most_five_automatic_replies_a_day(service: RunningSe
     assert last is not None
     service.wait_for(
         lambda: any(
-            "already 5 automatic replies" in e["text"] for e in service.bid(last)["history"]
+            "5 automatic mails a day to the mailbox" in e["text"]
+            for e in service.bid(last)["history"]
         ),
         what="the sixth noted as not answered",
     )
