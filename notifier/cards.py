@@ -82,9 +82,24 @@ def triage_card(bid: BidSummary) -> Payload:
         tail.insert(0, _mrkdwn_section(_check_text(bid)))
     if bid.possible_duplicates:
         tail.insert(0, _mrkdwn_section(truncate(escape_mrkdwn(duplicate_words(bid)), 2900)))
+    if bid.other_senders:
+        tail.insert(0, _mrkdwn_section(truncate(escape_mrkdwn(sender_words(bid)), 2900)))
     budget = MAX_BLOCKS - len(head) - len(tail)
     problems = [_mrkdwn_section(text) for text in _problem_sections(bid, budget)]
     return {"text": _fallback_text(bid), "blocks": [*head, *problems, *tail]}
+
+
+def sender_words(bid: BidSummary) -> str:
+    """Headers naming another mailbox than the envelope sender, for card and console:
+    "Sent by a@x (envelope sender). The mail also says From: b@y; Reply-To: c@z. …"."""
+    named = "; ".join(
+        f"{header}: {shorten(one_line(address), 200)}" for header, address in bid.other_senders
+    )
+    sender = shorten(one_line(bid.envelope_sender or "no envelope sender"), 200)
+    return (
+        f"Sent by {sender} (envelope sender). The mail also says {named}. "
+        "Automatic mail goes only to the envelope sender; check before writing to the others."
+    )
 
 
 def duplicate_words(bid: BidSummary) -> str:
@@ -187,6 +202,8 @@ def console_card(bid: BidSummary, *, width: int = 78) -> str:
     lines.append("│")
     if bid.possible_duplicates:
         lines += [f"│ {line}" for line in textwrap.wrap(duplicate_words(bid), inner - 2)]
+    if bid.other_senders:
+        lines += [f"│ {line}" for line in textwrap.wrap(sender_words(bid), inner - 2)]
     if bid.told:
         count = len(bid.told)
         heading = f"{count} problem{'s' if count != 1 else ''}:"

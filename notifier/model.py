@@ -124,6 +124,11 @@ class BidSummary:
     """When the bid's round opens (for a form sent early: the next round's opening)."""
     possible_duplicates: tuple[tuple[str, str], ...] = ()
     """Earlier bids of the round this one may repeat: ``(reference, why)``, oldest first."""
+    envelope_sender: str | None = None
+    """The envelope sender (Return-Path) of the version's mail: automatic mail goes there."""
+    other_senders: tuple[tuple[str, str], ...] = ()
+    """``(header, address)`` for a ``From`` or ``Reply-To`` that names another mailbox than
+    the envelope sender: shown to the officer, never mailed automatically."""
 
     def __post_init__(self) -> None:
         if not _REF.fullmatch(self.ref):

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from intake.config.model import Config
+from intake.rules.addresses import mailbox
 from intake.rules.checks import current_or_next_round
 from notifier.model import BidSummary, CheckLine, ProblemLine
 
@@ -19,6 +20,7 @@ def bid_summary(
     fund = _fund(config, bid.fund)
     form = _form(config, bid.form)
     fields: dict[str, Any] = version.fields or {}
+    mail: dict[str, Any] = getattr(version, "mail", None) or {}  # none on a mail-less version
     joint = bool(form and form.partnership_field and fields.get(form.partnership_field) is True)
     cap = fund.cap_for(joint=joint) if fund else None
     round_ = judged = None
@@ -67,6 +69,8 @@ def bid_summary(
         closes_at=round_.closes_at(office.tz) if round_ else None,
         opens_at=round_.opens_at(office.tz) if round_ else None,
         possible_duplicates=tuple((d.of_ref, ", ".join(d.reasons)) for d in duplicates),
+        envelope_sender=mail.get("reply_address") or None,
+        other_senders=other_senders(mail),
         assigned_to=bid.assigned_to,
         decision=decision,
         score=sum(int(v) for v in scores.values()) if scores else None,
@@ -82,6 +86,21 @@ def bid_summary(
             if source.get("flagged") and field in fields
         ),
     )
+
+
+def other_senders(mail: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The ``From`` and ``Reply-To`` of a version's mail that name another mailbox than its
+    envelope sender (each mailbox once): the officer sees them, nothing mails them."""
+    envelope = mailbox(mail.get("reply_address"))
+    seen = {envelope}
+    found = []
+    for header, key in (("From", "from"), ("Reply-To", "reply_to")):
+        address = str(mail.get(key) or "")
+        box = mailbox(address)
+        if box and box not in seen:
+            seen.add(box)
+            found.append((header, address))
+    return tuple(found) if envelope else ()
 
 
 def _fund(config: Config, fund_id: str | None) -> Any:
