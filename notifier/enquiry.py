@@ -65,10 +65,14 @@ class Enquiry:
     attachments: tuple[str, ...] = ()
     several_funds: tuple[str, ...] = ()
     """The funds whose inboxes one mail with a form was sent to: we ask which it is for."""
+    postmaster: str | None = None
+    """The ``postmaster@`` address it was sent to: office correspondence, never answered."""
 
 
 def card_title(enquiry: Enquiry) -> str:
-    """What the card is: an enquiry, or a form sent to several funds at once."""
+    """What the card is: an enquiry, a form sent to several funds at once, or postmaster mail."""
+    if enquiry.postmaster:
+        return "Postmaster mail (office correspondence)"
     if enquiry.several_funds:
         return "Sent to several funds (not a bid yet)"
     return "Enquiry (not a bid)"
@@ -83,6 +87,8 @@ def enquiry_card(enquiry: Enquiry) -> dict[str, Any]:
     when = short_time(enquiry.received_at, zone)
     title = card_title(enquiry)
     heading = f"{'Form' if enquiry.several_funds else 'Enquiry'} from {sender}"
+    if enquiry.postmaster:
+        heading = f"Mail to {escape_mrkdwn(one_line(enquiry.postmaster))} from {sender}"
     details = f"*Received:* {when}\n*Subject:* {subject}"
     if enquiry.several_funds:
         funds = escape_mrkdwn(" and ".join(one_line(f) for f in enquiry.several_funds))
@@ -102,13 +108,23 @@ def enquiry_card(enquiry: Enquiry) -> dict[str, Any]:
                 "elements": [
                     {
                         "type": "mrkdwn",
-                        "text": "Answered automatically with how to apply. "
-                        "Reply from your own mail to answer the question.",
+                        "text": _card_footer(enquiry),
                     }
                 ],
             },
         ],
     }
+
+
+def _card_footer(enquiry: Enquiry) -> str:
+    if enquiry.postmaster:
+        return (
+            "Mail to the postmaster address (RFC 5321 §4.5.1): not a bid and not answered "
+            "automatically. Reply from your own mail if it needs an answer."
+        )
+    return (
+        "Answered automatically with how to apply. Reply from your own mail to answer the question."
+    )
 
 
 def console_enquiry(enquiry: Enquiry, *, width: int = 78) -> str:
@@ -121,7 +137,10 @@ def console_enquiry(enquiry: Enquiry, *, width: int = 78) -> str:
         "",
         shorten(clean(enquiry.text).strip(), MAX_CARD_TEXT),
     ]
-    return "── Enquiry ".ljust(width, "─") + "\n" + "\n".join(lines)
+    if enquiry.postmaster:
+        lines.insert(1, f"To: {one_line(enquiry.postmaster)} (not answered automatically)")
+    heading = "── Postmaster mail " if enquiry.postmaster else "── Enquiry "
+    return heading.ljust(width, "─") + "\n" + "\n".join(lines)
 
 
 def enquiry_subject(their_subject: str) -> str:

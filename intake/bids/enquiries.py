@@ -111,6 +111,52 @@ async def keep_as_enquiry(
     runtime.log.info("message %s: %s", message.id, outcome)
 
 
+def postmaster_address(config: Config, recipients: Sequence[str]) -> str | None:
+    """The ``postmaster`` address a mail was sent to, when it went to no fund's inbox
+    (the receiver takes ``postmaster@`` each fund domain, RFC 5321 §4.5.1); else None."""
+    if any(config.fund_for_inbox(r) is not None for r in recipients):
+        return None
+    return next((r for r in recipients if r.lower().partition("@")[0] == "postmaster"), None)
+
+
+async def keep_postmaster_mail(
+    runtime: EnquiryContext,
+    connection: AsyncConnection,
+    message: StoredMessage,
+    facts: Mail,
+    office: Office,
+    extraction: Extraction,
+    *,
+    postmaster: str,
+) -> None:
+    """Keep mail to ``postmaster@`` as office correspondence, in the caller's transaction:
+    its card in the office's channel, marked as postmaster mail, and no answer.
+
+    What reaches a postmaster (a neighbour's server complaining, a bounce, a person
+    who found no other address) is for the office; it never makes or changes a bid,
+    whatever it names or carries, and answering it automatically could loop.
+    """
+    payload: Payload = {
+        "office": office.id,
+        "sender": facts.from_addr or message.mail_from,
+        "postmaster": postmaster,
+        "subject": facts.subject[:300],
+        "text": written_text(facts.text)[:MAX_KEPT_TEXT],
+        "message_id": facts.message_id,
+        "attachments": [a.name for a in extraction.attachments][:20],
+        "received_at": message.received_at.isoformat(),
+    }
+    await messages.set_message_outcome(
+        connection,
+        message.id,
+        state="postmaster",
+        outcome=f"mail to {postmaster}: shown to officers, not answered",
+    )
+    chain = runtime.card_chain(office=office.id, fund=None)
+    await enqueue_many(connection, [EnquiryJob.card(message.id, payload, chain=chain)])
+    runtime.log.info("message %s: mail to %s, shown to officers", message.id, postmaster)
+
+
 def enquiry_of(config: Config, facts: Payload) -> Enquiry:
     """The enquiry as the notifier words it: its words, and the office's funds and rounds."""
     office = config.office(str(facts["office"]))
@@ -137,6 +183,7 @@ def enquiry_of(config: Config, facts: Payload) -> Enquiry:
         several_funds=tuple(
             config.fund(str(f)).name for f in facts.get("several_funds") or () if _known(config, f)
         ),
+        postmaster=str(facts.get("postmaster") or "") or None,
     )
 
 

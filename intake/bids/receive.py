@@ -16,7 +16,12 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from intake.bids.enquiries import is_enquiry, keep_as_enquiry
+from intake.bids.enquiries import (
+    is_enquiry,
+    keep_as_enquiry,
+    keep_postmaster_mail,
+    postmaster_address,
+)
 from intake.bids.fund_notice import keep_unanswerable
 from intake.clock import Clock
 from intake.config.model import Config, Fund, Office
@@ -98,6 +103,13 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
     else:
         judgement = unreadable(extraction.unreadable or NO_FORM)
 
+    postmaster = postmaster_address(runtime.config, message.rcpt_tos)
+    if postmaster is not None:  # office correspondence: never a bid, never answered
+        async with runtime.engine.begin() as connection:
+            await keep_postmaster_mail(
+                runtime, connection, message, facts, office, extraction, postmaster=postmaster
+            )
+        return
     own = [f.inbox for f in runtime.config.funds] + [_address(office.reply_from)]
     automatic = is_automatic({**facts.headers, "from": facts.from_addr}, message.mail_from, own)
     if not fund.takes_bids:  # partner-run, closed or under review: answered, no bid

@@ -182,13 +182,28 @@ def test_a_dot_on_a_bare_lf_line_does_not_end_the_data(service: RunningService) 
 
 
 def test_postmaster_is_accepted_and_kept_with_its_recipient(service: RunningService) -> None:
-    """RFC 5321 §4.5.1: postmaster@ every domain we receive for, and plain postmaster."""
+    """RFC 5321 §4.5.1: postmaster@ every domain we receive for, and plain postmaster.
+
+    Its mail is office correspondence: shown to officers as postmaster mail, never a
+    bid (even with a form and a reference) and never answered."""
+    mailed_before = len(service.outbox())
+    form = build_mail(
+        sender="neighbour@example.net",
+        to="postmaster@bids.example.org",
+        subject="your server [Ref KENT-2027-0001]",
+        body="A question for you.",
+        date=datetime(2027, 5, 30, 13, 0, tzinfo=UTC),
+        message_id="<postmaster-1@example.net>",
+        attachments=[
+            ("form.docx", fixture_form("complete-medway-youth-trust.docx"), "application/x")
+        ],
+    )
     with smtplib.SMTP("127.0.0.1", service.smtp_port, timeout=30) as client:
         client.ehlo("mx.example.org")
         client.mail("neighbour@example.net")
         assert client.rcpt("Postmaster@bids.example.org")[0] == 250
         assert client.rcpt("postmaster")[0] == 250
-        assert client.data(b"Subject: your server\r\n\r\nA question for you.\r\n")[0] == 250
+        assert client.data(form)[0] == 250
         client.rset()
         client.mail("neighbour@example.net")
         assert client.rcpt("postmaster@elsewhere.example.com")[0] == 550
@@ -196,6 +211,14 @@ def test_postmaster_is_accepted_and_kept_with_its_recipient(service: RunningServ
         lambda: _messages(service, "mail_from = 'neighbour@example.net'"), what="postmaster mail"
     )
     assert "postmaster@bids.example.org" in message["rcpt_tos"]
+    kept = service.wait_for(
+        lambda: _messages(service, "mail_from = 'neighbour@example.net' AND state = 'postmaster'"),
+        what="postmaster mail kept as correspondence",
+    )
+    assert kept[0]["bid_id"] is None
+    service.wait_for(lambda: "Postmaster mail" in service.output, what="its card")
+    time.sleep(0.5)
+    assert len(service.outbox()) == mailed_before  # no automatic answer
 
 
 def test_sigterm_stops_the_service_and_it_starts_again_cleanly(service: RunningService) -> None:
