@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -43,6 +44,11 @@ class Runtime:
     started: bool = False
     """Set once the start-up checks (Slack's tokens and channels) are done: until
     then ``/healthz`` says ``starting``, not an ``ok`` it has not checked."""
+
+    @property
+    def data_dir(self) -> Path:
+        """The data folder: the spool's and the outbox's parent."""
+        return self.spool.root.parent
 
     def card_chain(self, *, office: str, fund: str | None) -> str:
         """The chain of a bid's card jobs: its channel's, so cards go out in order."""

@@ -36,6 +36,7 @@ from intake.bids.deadlines import claim_due, next_moment
 from intake.bids.enquiries import answer_enquiry
 from intake.bids.fund_notice import send_fund_notice
 from intake.bids.receive import process_message
+from intake.bids.retention import daily_trigger, run_retention
 from intake.clock import Clock
 from intake.config.load import load_config
 from intake.config.model import Config
@@ -54,6 +55,7 @@ from intake.jobs.kinds import (
     EnquiryJob,
     FundNoticeJob,
     MessageJob,
+    RetentionJob,
 )
 from intake.jobs.scheduler import Scheduler
 from intake.jobs.waker import MESSAGES
@@ -100,6 +102,7 @@ def job_handlers(runtime: Runtime) -> dict[str, Handler]:
         AckJob.kind: runs(AckJob, partial(send_acknowledgement, runtime)),
         AlertJob.kind: runs(AlertJob, partial(send_alert, runtime)),
         CapAlertJob.kind: runs(CapAlertJob, partial(send_cap_alert, runtime)),
+        RetentionJob.kind: runs(RetentionJob, partial(run_retention, runtime)),
         FundNoticeJob.kind: runs(FundNoticeJob, partial(send_fund_notice, runtime)),
         EnquiryJob.kind: runs(EnquiryJob, partial(_enquiry, runtime)),
     }
@@ -277,8 +280,16 @@ def _start_mailer(settings: Settings, stack: AsyncExitStack) -> Mailer:
 
 
 async def _start_scheduler(runtime: Runtime, stack: AsyncExitStack) -> Scheduler:
+    retention = daily_trigger(runtime.engine, runtime.clock)
+
+    async def due() -> list[str]:
+        claimed = await claim_due(runtime)
+        if await retention():  # the day's retention run, queued once a day
+            claimed.append("retention")
+        return claimed
+
     scheduler = Scheduler(
-        claim=partial(claim_due, runtime),
+        claim=due,
         next_moment=partial(next_moment, runtime.config),
         clock=runtime.clock,
         waker=runtime.waker,

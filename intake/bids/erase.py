@@ -37,9 +37,13 @@ class ErasureReport:
     """``(channel, ts, why)`` of cards that could not be redacted: for an officer to delete."""
 
 
-def redacted_card(ref: str) -> dict[str, Any]:
+AT_REQUEST = "erased at the applicant's request"
+BY_RETENTION = "erased: the office's retention period ended"
+
+
+def redacted_card(ref: str, why: str = AT_REQUEST) -> dict[str, Any]:
     """What a card of an erased bid becomes: its reference, and nothing of the applicant."""
-    words = f"{ref}: erased at the applicant's request."
+    words = f"{ref}: {why}."
     return {
         "text": words,
         "blocks": [{"type": "section", "text": {"type": "plain_text", "text": words}}],
@@ -65,19 +69,29 @@ async def erase_person(
     erased = await erasure.erase(
         engine, applicant=applicant, ref=ref, office=office, actor=actor, at=at
     )
+    return await finish_erasure(erased, data_dir, slack=slack, actor=actor, why=AT_REQUEST)
+
+
+async def finish_erasure(
+    erased: erasure.Erased,
+    data_dir: Path,
+    *,
+    slack: SlackWorkspaces | None,
+    actor: str,
+    why: str,
+) -> ErasureReport:
+    """After the rows of an erasure: delete the files they named (spool, outbox),
+    redact the bids' Slack cards (saying ``why``) and log the audit line."""
     spool = data_dir / "spool"
     outbox = Outbox(data_dir / "outbox")
     paths = [spool / name for name in erased.spool_names]
     paths += [outbox.path_for(message_id) for message_id in erased.sent_message_ids]
-    files = 0
-    for path in paths:
-        if path.resolve().is_relative_to(data_dir.resolve()) and path.is_file():
-            path.unlink()
-            files += 1
-    redacted, left = await _redact_cards(slack, erased.slack_cards)
+    files = remove_files(data_dir, paths)
+    redacted, left = await _redact_cards(slack, erased.slack_cards, why)
     # The audit line: references and counts, never the address.
     log.info(
-        "erased %d bids (%s), %s, %d files, %d Slack cards, by %s",
+        "%s: %d bids (%s), %s, %d files, %d Slack cards, by %s",
+        why,
         len(erased.refs),
         ", ".join(erased.refs) or "none",
         ", ".join(f"{n} {name}" for name, n in erased.counts.items() if n),
@@ -94,8 +108,18 @@ async def erase_person(
     )
 
 
+def remove_files(data_dir: Path, paths: list[Path]) -> int:
+    """Delete the files ``paths`` that are inside ``data_dir``; how many there were."""
+    files = 0
+    for path in paths:
+        if path.resolve().is_relative_to(data_dir.resolve()) and path.is_file():
+            path.unlink()
+            files += 1
+    return files
+
+
 async def _redact_cards(
-    slack: SlackWorkspaces | None, cards: list[tuple[str, str, str, str]]
+    slack: SlackWorkspaces | None, cards: list[tuple[str, str, str, str]], why: str
 ) -> tuple[int, list[tuple[str, str, str]]]:
     redacted, left = 0, []
     for office, ref, channel, ts in cards:
@@ -104,7 +128,7 @@ async def _redact_cards(
             if poster is None:
                 left.append((channel, ts, "no Slack token for its workspace here"))
                 continue
-            await poster.update(channel, ts, redacted_card(ref))
+            await poster.update(channel, ts, redacted_card(ref, why))
             redacted += 1
         except SlackError as exc:
             left.append((channel, ts, exc.message))

@@ -207,6 +207,28 @@ FundStatus = Literal["open", "closed", "under_review"]
 """``open`` takes bids; ``closed`` and ``under_review`` answer the sender and make none."""
 
 
+class Retention(_Strict):
+    """How long an office (or one of its funds) keeps what it no longer needs, run daily.
+
+    UK GDPR's storage-limitation principle: personal data is kept no longer than
+    its purpose needs. Each period is counted from the last change (a bid's
+    ruling, its last update; a mail's arrival); ``None`` keeps that data until it
+    is erased by hand (``intake erase``). What goes is erased as ``intake erase``
+    erases (rows, spool and outbox files, Slack cards), with an audit row.
+    """
+
+    not_eligible_months: int | None = Field(default=12, ge=1)
+    """Bids an officer ruled not eligible, this many months (of 30 days) after their last change."""
+    unreadable_days: int | None = Field(default=180, ge=1)
+    """Bids whose form could not be read and that nobody ruled on, after their last change."""
+    no_bid_days: int | None = Field(default=90, ge=1)
+    """Mail that made no bid (enquiries, automatic mail, mail to closed funds, postmaster
+    mail, mail to several funds), with the answers we sent, after it arrived."""
+    raw_mail_days: int | None = Field(default=None, ge=1)
+    """The raw mail of a bid's versions and correspondence (spool file and its copy in
+    the database), after it arrived; the bid keeps what was read from it."""
+
+
 class Fund(_Strict):
     """A fund: its inbox, form, caps, criteria and rounds.
 
@@ -236,6 +258,8 @@ class Fund(_Strict):
     status: FundStatus = "open"
     status_note: str | None = Field(default=None, max_length=500)
     documents: tuple[SupportingDocument, ...] = ()
+    retention: Retention | None = None
+    """The fund's own retention for its bids and their mail; else its office's."""
 
     @property
     def takes_bids(self) -> bool:
@@ -315,6 +339,8 @@ class Office(_Strict):
     """Automatic mails to one domain's addresses an hour: forged senders at one victim domain."""
     acks_per_office_per_hour: int = Field(default=1000, ge=0)
     """Automatic mails from the office an hour, whoever to: the last brake on a flood."""
+    retention: Retention = Field(default_factory=Retention)
+    """How long the office keeps bids and mail it no longer needs (run daily)."""
     scoring: tuple[Criterion, ...] = Field(default_factory=_appendix_four, max_length=20)
 
     @field_validator("timezone")

@@ -339,12 +339,41 @@ class CapAlertJob:
         )
 
 
-KINDS: tuple[type[MessageJob | CardJob | AckJob | AlertJob | EnquiryJob | CapAlertJob], ...] = (
+@dataclass(frozen=True, slots=True)
+class RetentionJob:
+    """Erase what every office's retention has run out for: one a day (its key is the day)."""
+
+    kind: ClassVar[str] = "retention"
+
+    day: str
+    """The day it runs for, UTC (``2027-03-01``)."""
+
+    @property
+    def key(self) -> str:
+        return f"retention:{self.day}"
+
+    @property
+    def chain(self) -> str:
+        # One at a time, should a late run meet the next day's.
+        return "retention"
+
+    def payload(self) -> Payload:
+        return {"day": self.day}
+
+    @classmethod
+    def from_stored(cls, stored: Job) -> Self:
+        return cls(day=str(stored.payload["day"]))
+
+
+KINDS: tuple[
+    type[MessageJob | CardJob | AckJob | AlertJob | EnquiryJob | CapAlertJob | RetentionJob], ...
+] = (
     MessageJob,
     CardJob,
     AckJob,
     AlertJob,
     EnquiryJob,
     CapAlertJob,
+    RetentionJob,
 )
 """Every kind, parsing first (the order ``/metrics`` lists backlogs in)."""

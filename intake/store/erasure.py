@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -74,8 +74,6 @@ async def erase(
     """
     address = applicant.strip().lower() if applicant else None
     async with engine.begin() as connection:
-        if connection.dialect.name == "sqlite":
-            await connection.execute(text("PRAGMA secure_delete = ON"))
         chosen = select(bids.c.id, bids.c.ref, bids.c.applicant)
         if ref is not None:
             chosen = chosen.where(bids.c.ref == ref.strip().upper())
@@ -84,25 +82,76 @@ async def erase(
         if office is not None:
             chosen = chosen.where(bids.c.office == office)
         found = (await connection.execute(chosen)).all()
-        bid_ids = [row.id for row in found]
         addresses = {address} if address else set()
         addresses |= {row.applicant.lower() for row in found if row.applicant}
-        erased = await _erase_rows(connection, bid_ids, addresses)
-        refs = sorted(row.ref for row in found)
-        await connection.execute(
-            insert(erasures).values(
-                at=at,
-                actor=actor,
-                scope="applicant" if address else "ref",
-                refs=refs,
-                counts=erased.counts,
-            )
+        erased = await _erase_recorded(
+            connection,
+            [(row.id, row.ref) for row in found],
+            addresses=addresses,
+            scope="applicant" if address else "ref",
+            actor=actor,
+            at=at,
         )
-    database = sqlite_file(engine.url.render_as_string(hide_password=False))
-    if database is not None:
-        # The old pages are in the write-ahead log until a checkpoint moves them
-        # (on a connection of its own: the engine's keeps statements open).
-        await asyncio.to_thread(_checkpoint, database)
+    await _empty_the_log(engine)
+    return erased
+
+
+async def erase_expired(
+    engine: AsyncEngine,
+    *,
+    bids_expired: Collection[tuple[int, str]],
+    messages_expired: Collection[str],
+    raw_mail_expired: Collection[str] = (),
+    actor: str,
+    at: datetime,
+) -> Erased:
+    """Remove bids (``(id, ref)``) and mail that made no bid (message ids) whose
+    retention ran out, and the database's copy of the raw mail ``raw_mail_expired``
+    (the messages and what was read from them stay; the caller deletes their spool
+    files), recording it in ``erasures`` with the scope ``retention``.
+
+    Unlike an erasure by applicant, the applicant's other bids and mail stay:
+    only what is named goes.
+    """
+    async with engine.begin() as connection:
+        await _secure_delete(connection)
+        raw = list(raw_mail_expired)
+        removed = await connection.execute(
+            delete(message_contents).where(message_contents.c.message_id.in_(raw))
+        )
+        erased = await _erase_recorded(
+            connection,
+            list(bids_expired),
+            addresses=set(),
+            messages=list(messages_expired),
+            scope="retention",
+            actor=actor,
+            at=at,
+            extra_counts={"raw_mail": removed.rowcount or 0},
+        )
+    await _empty_the_log(engine)
+    return erased
+
+
+async def _erase_recorded(
+    connection: AsyncConnection,
+    found: list[tuple[int, str]],
+    *,
+    addresses: set[str],
+    scope: str,
+    actor: str,
+    at: datetime,
+    messages: Collection[str] = (),
+    extra_counts: dict[str, int] | None = None,
+) -> Erased:
+    await _secure_delete(connection)
+    bid_ids = [bid_id for bid_id, _ref in found]
+    erased = await _erase_rows(connection, bid_ids, addresses, messages)
+    erased.counts.update(extra_counts or {})
+    refs = sorted(ref for _id, ref in found)
+    await connection.execute(
+        insert(erasures).values(at=at, actor=actor, scope=scope, refs=refs, counts=erased.counts)
+    )
     return Erased(
         refs=refs,
         spool_names=erased.spool_names,
@@ -110,6 +159,19 @@ async def erase(
         slack_cards=erased.slack_cards,
         counts=erased.counts,
     )
+
+
+async def _secure_delete(connection: AsyncConnection) -> None:
+    if connection.dialect.name == "sqlite":
+        await connection.execute(text("PRAGMA secure_delete = ON"))
+
+
+async def _empty_the_log(engine: AsyncEngine) -> None:
+    database = sqlite_file(engine.url.render_as_string(hide_password=False))
+    if database is not None:
+        # The old pages are in the write-ahead log until a checkpoint moves them
+        # (on a connection of its own: the engine's keeps statements open).
+        await asyncio.to_thread(_checkpoint, database)
 
 
 def _checkpoint(database: Path) -> None:
@@ -125,7 +187,10 @@ async def erasure_records(engine: AsyncEngine) -> list[dict[str, Any]]:
 
 
 async def _erase_rows(
-    connection: AsyncConnection, bid_ids: list[int], addresses: set[str]
+    connection: AsyncConnection,
+    bid_ids: list[int],
+    addresses: set[str],
+    named: Collection[str] = (),
 ) -> Erased:
     from_them = (
         or_(*(func.lower(messages.c.mail_from) == a for a in addresses)) if addresses else None
@@ -133,14 +198,18 @@ async def _erase_rows(
     their_messages = select(messages.c.id, messages.c.spool_name).where(
         or_(
             messages.c.bid_id.in_(bid_ids),
+            messages.c.id.in_(list(named)),
             *([from_them] if from_them is not None else []),
         )
     )
     message_rows = (await connection.execute(their_messages)).all()
     message_ids = [row.id for row in message_rows]
+    # The answers to mail that made no bid are known by their jobs' keys.
+    answers = [key for m in named for key in (f"enquiry:{m}:ack", f"fund_notice:{m}")]
     sent = select(outgoing_mail.c.id, outgoing_mail.c.message_id).where(
         or_(
             outgoing_mail.c.bid_id.in_(bid_ids),
+            outgoing_mail.c.key.in_(answers),
             *(func.lower(outgoing_mail.c.to_addr) == a for a in addresses),
         )
     )
@@ -207,7 +276,9 @@ async def _their_jobs(
     if not bid_set and not message_set:
         return []
     rows = await connection.execute(
-        select(jobs.c.id, jobs.c.payload).where(jobs.c.kind.in_(("message", "card", "ack")))
+        select(jobs.c.id, jobs.c.payload).where(
+            jobs.c.kind.in_(("message", "card", "ack", "enquiry", "fund_notice"))
+        )
     )
     return [
         row.id
