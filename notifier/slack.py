@@ -197,6 +197,17 @@ class SlackPoster:
             **_message_args(payload),
         )
 
+    async def delete(self, channel: str, ts: str) -> None:
+        """Delete the message ``ts`` in ``channel`` (a line we posted in a card's thread);
+        one already gone counts as deleted."""
+        try:
+            await self._call(
+                "chat.delete", channel, self.client.chat_delete, channel=channel, ts=ts
+            )
+        except SlackError as exc:
+            if exc.code != "message_not_found":
+                raise
+
     async def identity(self) -> dict[str, Any]:
         """What Slack says of the token (``auth.test``): ``team_id``, ``user_id``, ``bot_id``…
 

@@ -1,7 +1,7 @@
 """A small local Slack Web API for tests, spoken over real HTTP.
 
 Point ``AsyncWebClient(base_url=server.url)`` (or the app's ``SLACK_API_URL``)
-at it. It answers ``auth.test``, ``chat.postMessage``, ``chat.update``,
+at it. It answers ``auth.test``, ``chat.postMessage``, ``chat.update``, ``chat.delete``,
 ``conversations.info``, ``conversations.list``, ``conversations.history``,
 ``conversations.replies``,
 ``views.open``, ``views.update`` and ``apps.connections.open`` the way Slack
@@ -585,6 +585,17 @@ class SlackApiServer:
             return invalid
         message.update(text=args.get("text"), blocks=args.get("blocks"), edited=True)
         return {"ok": True, "channel": channel.id, "ts": message["ts"], "text": message["text"]}
+
+    def _api_chat_delete(self, args: dict[str, Any], team: str | None) -> dict[str, Any]:
+        channel, error = self._postable(args.get("channel"), team)
+        if error:
+            return error
+        assert channel is not None
+        message = next((m for m in channel.messages if m["ts"] == args.get("ts")), None)
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        channel.messages.remove(message)
+        return {"ok": True, "channel": channel.id, "ts": message["ts"]}
 
     def _api_conversations_info(self, args: dict[str, Any], team: str | None) -> dict[str, Any]:
         channel = self.channel(str(args.get("channel")), team)

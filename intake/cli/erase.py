@@ -6,8 +6,10 @@ in the spool and the outbox; mentions of the address on other bids become
 ``[erased]``. ``--ref REF`` removes one bid so. What remains is a line in the
 ``erasures`` table (and on stderr): the references and counts, never the
 address. The bids' Slack cards are replaced by one line saying the bid was
-erased (with the workspaces' configured tokens); any that cannot be are listed
-for an officer to delete in Slack.
+erased and the lines we posted in their threads are deleted (with the
+workspaces' configured tokens); any that cannot be are listed for an officer to
+delete in Slack. Their mail set aside in the accept journal goes too. It may be
+run while the service runs: it waits for any job running about those bids.
 """
 
 from __future__ import annotations
@@ -64,6 +66,10 @@ def _erase(args: argparse.Namespace, settings: Settings) -> int:
     )
     if report.cards_redacted:
         print(f"{report.cards_redacted} Slack cards now say only that the bid was erased.")
+    if report.lines_deleted:
+        print(f"{report.lines_deleted} other Slack messages about them deleted.")
+    if report.held:
+        print(f"{report.held} mails of theirs set aside in the accept journal removed.")
     for channel, ts, why in report.cards_left:
         print(
             f"A Slack card is still in {channel} (ts {ts}): {why}; delete it there.",

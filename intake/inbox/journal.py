@@ -130,6 +130,30 @@ class Journal:
         fsync_dir(self.folder)
         return True
 
+    def erase_held(self, senders: set[str]) -> list[str]:
+        """Remove the set-aside entries whose envelope sender is one of ``senders`` (lower
+        case), with their reasons; returns their messages' spool file names, for the
+        caller to delete (an erasure: the person's mail must not wait here for ever)."""
+        folder = self.folder / HELD
+        if not senders or not folder.is_dir():
+            return []
+        spooled = []
+        for entry in sorted(folder.glob("*.json")):
+            try:
+                record = json.loads(entry.read_bytes())
+            except (OSError, ValueError):
+                continue  # unreadable: an operator looks at it with `intake held`
+            if not isinstance(record, dict):
+                continue
+            if str(record.get("mail_from") or "").strip().lower() not in senders:
+                continue
+            if record.get("spool_name"):
+                spooled.append(str(record["spool_name"]))
+            entry.with_suffix(".reason").unlink(missing_ok=True)
+            entry.unlink(missing_ok=True)
+        fsync_dir(folder)
+        return spooled
+
     def remove(self, ids: list[str]) -> None:
         """Forget entries now recorded in the database."""
         for message_id in ids:

@@ -15,7 +15,8 @@ import asyncio
 import contextlib
 import json
 import sqlite3
-from collections.abc import Collection, Iterable
+import time
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +25,9 @@ from typing import Any
 from sqlalchemy import Text, cast, delete, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from intake.errors import TransientError
 from intake.store.engine import sqlite_file
+from intake.store.queue import real_now
 from intake.store.schema import (
     bid_fingerprints,
     bid_versions,
@@ -37,6 +40,7 @@ from intake.store.schema import (
     message_contents,
     messages,
     outgoing_mail,
+    slack_posts,
 )
 
 ERASED = "[erased]"
@@ -55,6 +59,19 @@ class Erased:
     slack_cards: list[tuple[str, str, str, str]] = field(default_factory=list)
     """``(office, ref, channel, ts)`` of the Slack cards the bids had."""
     counts: dict[str, int] = field(default_factory=dict)
+    slack_lines: list[tuple[str, str, str]] = field(default_factory=list)
+    """``(office, channel, ts)`` of the other messages we posted about them: the lines in
+    the cards' threads, and the cards of mail that made no bid (an enquiry's words)."""
+    addresses: set[str] = field(default_factory=set)
+    """The addresses erased (lower case): the caller removes their mail set aside."""
+
+
+class JobsRunning(TransientError):
+    """A worker is running a job about what is to be erased: the erasure waits for it."""
+
+
+WAIT_FOR_JOBS = 300.0
+"""Seconds an erasure waits for the jobs running about its bids (a parse ends by then)."""
 
 
 async def erase(
@@ -73,6 +90,22 @@ async def erase(
     bids. Records the erasure (references and counts only) in ``erasures``.
     """
     address = applicant.strip().lower() if applicant else None
+    erased = await _patiently(
+        lambda: _erase_chosen(engine, address=address, ref=ref, office=office, actor=actor, at=at)
+    )
+    await _empty_the_log(engine)
+    return erased
+
+
+async def _erase_chosen(
+    engine: AsyncEngine,
+    *,
+    address: str | None,
+    ref: str | None,
+    office: str | None,
+    actor: str,
+    at: datetime,
+) -> Erased:
     async with engine.begin() as connection:
         chosen = select(bids.c.id, bids.c.ref, bids.c.applicant)
         if ref is not None:
@@ -92,8 +125,24 @@ async def erase(
             actor=actor,
             at=at,
         )
-    await _empty_the_log(engine)
     return erased
+
+
+async def _patiently(attempt: Callable[[], Awaitable[Erased]]) -> Erased:
+    """Run an erasure's transaction once no worker runs a job about what it erases.
+
+    The transaction removes the jobs still waiting and gives up (rolling back)
+    while one is running: that job's writes (a version, a card, a mail) would
+    otherwise land after the erasure. It tries again until they finish.
+    """
+    deadline = time.monotonic() + WAIT_FOR_JOBS
+    while True:
+        try:
+            return await attempt()
+        except JobsRunning:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
 
 
 async def erase_expired(
@@ -113,22 +162,26 @@ async def erase_expired(
     Unlike an erasure by applicant, the applicant's other bids and mail stay:
     only what is named goes.
     """
-    async with engine.begin() as connection:
-        await _secure_delete(connection)
-        raw = list(raw_mail_expired)
-        removed = await connection.execute(
-            delete(message_contents).where(message_contents.c.message_id.in_(raw))
-        )
-        erased = await _erase_recorded(
-            connection,
-            list(bids_expired),
-            addresses=set(),
-            messages=list(messages_expired),
-            scope="retention",
-            actor=actor,
-            at=at,
-            extra_counts={"raw_mail": removed.rowcount or 0},
-        )
+
+    async def attempt() -> Erased:
+        async with engine.begin() as connection:
+            await _secure_delete(connection)
+            raw = list(raw_mail_expired)
+            removed = await connection.execute(
+                delete(message_contents).where(message_contents.c.message_id.in_(raw))
+            )
+            return await _erase_recorded(
+                connection,
+                list(bids_expired),
+                addresses=set(),
+                messages=list(messages_expired),
+                scope="retention",
+                actor=actor,
+                at=at,
+                extra_counts={"raw_mail": removed.rowcount or 0},
+            )
+
+    erased = await _patiently(attempt)
     await _empty_the_log(engine)
     return erased
 
@@ -158,6 +211,8 @@ async def _erase_recorded(
         sent_message_ids=erased.sent_message_ids,
         slack_cards=erased.slack_cards,
         counts=erased.counts,
+        slack_lines=erased.slack_lines,
+        addresses=addresses,
     )
 
 
@@ -222,6 +277,18 @@ async def _erase_rows(
         )
     ).all()
     job_ids = await _their_jobs(connection, bid_ids, message_ids)
+    running = await connection.execute(
+        select(func.count()).where(
+            jobs.c.id.in_(job_ids), jobs.c.state == "running", jobs.c.locked_until >= real_now()
+        )
+    )
+    if running.scalar_one():
+        raise JobsRunning("a worker is running a job about what is to be erased")
+    found = await connection.execute(
+        select(bids.c.ref, bids.c.office).where(bids.c.id.in_(bid_ids))
+    )
+    refs_office = {row.ref: row.office for row in found}
+    posts = await _their_posts(connection, refs_office, message_rows)
 
     counts: dict[str, int] = {}
 
@@ -256,6 +323,7 @@ async def _erase_rows(
     await remove(
         "sent_mail", delete(outgoing_mail).where(outgoing_mail.c.id.in_([r.id for r in sent_rows]))
     )
+    await remove("slack_posts", delete(slack_posts).where(slack_posts.c.key.in_(list(posts))))
     await remove("messages", delete(messages).where(messages.c.id.in_(message_ids)))
     await remove("bids", delete(bids).where(bids.c.id.in_(bid_ids)))
     counts["mentions"] = await _forget_mentions(connection, addresses)
@@ -265,7 +333,36 @@ async def _erase_rows(
         sent_message_ids=[row.message_id for row in sent_rows],
         slack_cards=[(row.office, row.ref, row.channel, row.ts) for row in card_rows if row.ts],
         counts=counts,
+        slack_lines=[line for key, line in posts.items() if line is not None],
     )
+
+
+async def _their_posts(
+    connection: AsyncConnection, refs_office: dict[str, str], message_rows: Sequence[Any]
+) -> dict[str, tuple[str, str, str] | None]:
+    """The Slack posts about the bids and messages erased, by key: each with the
+    ``(office, channel, ts)`` to delete, or None for the card (redacted, not deleted)
+    and posts never made."""
+    keys: dict[str, str] = {}
+    for ref, office in refs_office.items():
+        keys[f"card:{ref}"] = ""
+        lines = await connection.execute(
+            select(slack_posts.c.key).where(slack_posts.c.key.startswith(f"line:{ref}:"))
+        )
+        keys |= {key: office for key in lines.scalars()}
+    found = await connection.execute(
+        select(messages.c.id, messages.c.office).where(
+            messages.c.id.in_([row.id for row in message_rows])
+        )
+    )
+    offices: dict[str, str | None] = {row.id: row.office for row in found}
+    keys |= {f"enquiry:{m}:card": offices[m] or "" for m in offices}
+    found: dict[str, tuple[str, str, str] | None] = {}
+    rows = await connection.execute(select(slack_posts).where(slack_posts.c.key.in_(list(keys))))
+    for row in rows:
+        office = keys[row.key]
+        found[row.key] = (office, row.channel, row.ts) if office and row.ts else None
+    return found
 
 
 async def _their_jobs(

@@ -80,6 +80,12 @@ def stopped(
             ),
             what="two bids, their acknowledgements and their cards",
         )
+        # Her reply without a form: a line in her card's thread, with her words.
+        running.send(
+            _mail(f"Sarah Okafor <{SARAH}>", "Re: [Ref KENT-2027-0001]", "<s2@example.org>", None),
+            sender=SARAH,
+        )
+        running.wait_for(lambda: len(_thread(slack)) == 1, what="a line in her card's thread")
         running.stop()
         yield running
     finally:
@@ -90,6 +96,12 @@ def _cards(slack: SlackApiServer) -> list[dict[str, Any]]:
     channel = slack.channel("C0COMMISS1")
     assert channel is not None
     return channel.top_level
+
+
+def _thread(slack: SlackApiServer) -> list[dict[str, Any]]:
+    channel = slack.channel("C0COMMISS1")
+    assert channel is not None
+    return channel.thread(_cards(slack)[0]["ts"])
 
 
 def _traces(folder: Path) -> dict[str, list[bytes]]:
@@ -126,6 +138,8 @@ def test_erasing_an_applicant_leaves_no_trace_of_them_in_any_file_or_card(
     done = _intake(stopped, "erase", "--applicant", "Sarah@Example.org")
     assert "Erased 1 bids (KENT-2027-0001)" in done.stdout
     assert "1 Slack cards now say only that the bid was erased" in done.stdout
+    assert "1 other Slack messages about them deleted" in done.stdout
+    assert _thread(slack) == []  # the line with her words is gone from Slack
 
     assert _traces(stopped.data_dir) == {}
     # Bob's bid and acknowledgement are his, untouched.
