@@ -350,12 +350,12 @@ async def _their_posts(
             select(slack_posts.c.key).where(slack_posts.c.key.startswith(f"line:{ref}:"))
         )
         keys |= {key: office for key in lines.scalars()}
-    found = await connection.execute(
+    their = await connection.execute(
         select(messages.c.id, messages.c.office).where(
             messages.c.id.in_([row.id for row in message_rows])
         )
     )
-    offices: dict[str, str | None] = {row.id: row.office for row in found}
+    offices: dict[str, str | None] = {row.id: row.office for row in their}
     keys |= {f"enquiry:{m}:card": offices[m] or "" for m in offices}
     found: dict[str, tuple[str, str, str] | None] = {}
     rows = await connection.execute(select(slack_posts).where(slack_posts.c.key.in_(list(keys))))
