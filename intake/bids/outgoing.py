@@ -47,9 +47,16 @@ class CapReached:
     """The mailbox, domain or office counted."""
 
     def words(self) -> str:
-        """The cap in words for logs, events and the office's alert."""
+        """The cap in words for logs and the bid's history: what it counted, named."""
         what = {"mailbox": "to the mailbox", "domain": "to the domain", "office": "from the office"}
         return f"{self.limit} automatic mails a {self.period} {what[self.cap]} {self.counted}"
+
+    def alert_words(self) -> str:
+        """The cap in words for the office's channel, naming no person's address (the
+        alert outlives any erasure of it; the log names each address)."""
+        if self.cap == "mailbox":
+            return f"{self.limit} automatic mails a day to one mailbox"
+        return self.words()
 
 
 class CapContext(Protocol):
@@ -76,7 +83,9 @@ async def over_cap(runtime: CapContext, office: Office, to: str) -> CapReached |
         return None
     runtime.log.warning("office %s: not mailing %s: %s reached", office.id, to, reached.words())
     async with runtime.engine.begin() as connection:
-        await enqueue(connection, CapAlertJob.of(office.id, reached.cap, reached.words(), at=now))
+        await enqueue(
+            connection, CapAlertJob.of(office.id, reached.cap, reached.alert_words(), at=now)
+        )
     return reached
 
 

@@ -337,7 +337,7 @@ class Office(_Strict):
     """Automatic mails to one mailbox a day (``X+1@`` and ``x+2@`` are one mailbox)."""
     acks_per_domain_per_hour: int = Field(default=100, ge=0)
     """Automatic mails to one domain's addresses an hour: forged senders at one victim domain."""
-    acks_per_office_per_hour: int = Field(default=1000, ge=0)
+    acks_per_office_per_hour: int = Field(default=2000, ge=0)
     """Automatic mails from the office an hour, whoever to: the last brake on a flood."""
     retention: Retention = Field(default_factory=Retention)
     """How long the office keeps bids and mail it no longer needs (run daily)."""

@@ -7,6 +7,7 @@ office's channel once an hour.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,11 +22,18 @@ from intake.bids.outgoing import over_cap
 from intake.clock import Clock, FixedClock
 from intake.config.load import load_config
 from intake.config.model import Config, Office
+from intake.jobs.kinds import CapAlertJob
+from intake.slack.alerts import send_cap_alert
+from intake.slack.tokens import SlackWorkspaces
 from intake.store import outbox
 from intake.store.engine import make_engine
 from intake.store.migrate import migrate
 from intake.store.outbox import SentMail
+from intake.store.queue import Job
 from intake.store.schema import jobs
+from notifier.pacing import ChannelPacer
+from notifier.slack import SlackPoster
+from tests.slack_api_server import TOKEN, SlackApiServer
 
 AT = datetime(2027, 4, 15, 9, 30, tzinfo=UTC)
 
@@ -98,3 +106,47 @@ async def test_a_cap_that_trips_tells_the_office_once_an_hour(context: Context) 
     context.clock = FixedClock(AT + timedelta(hours=1))
     await over_cap(context, kent, "x@victim.example")
     assert len(await cap_alerts(context)) == 2
+
+
+async def test_the_alert_is_posted_in_the_office_channel_naming_no_address(
+    context: Context, slack_api: SlackApiServer
+) -> None:
+    """The alert outlives any erasure: it says which cap, never whose mailbox."""
+    kent = office(context, acks_per_sender_per_day=1)
+    await send(context, "a", "victim@example.org", office_id=kent.id)
+    assert await over_cap(context, kent, "victim+2@example.org") is not None
+    async with context.engine.connect() as connection:
+        stored = (await connection.execute(select(jobs).where(jobs.c.kind == "cap_alert"))).one()
+    job = CapAlertJob.from_stored(
+        Job(stored.id, stored.kind, stored.key, stored.payload, stored.attempts, stored.chain)
+    )
+    poster = SlackPoster(token=TOKEN, api_url=slack_api.url, pacer=ChannelPacer(0))
+    slack_api.add_channel("C0COMMISS1", "commissioning")
+    posting = Posting(
+        context.config,
+        context.engine,
+        context.clock,
+        context.log,
+        SlackWorkspaces(context.config, {"SLACK_BOT_TOKEN": poster}),
+        {},
+    )
+    try:
+        await send_cap_alert(posting, job)
+        await send_cap_alert(posting, job)  # a retry posts nothing twice
+    finally:
+        await poster.close()
+    channel = slack_api.channel("C0COMMISS1")
+    assert channel is not None
+    (alert,) = channel.top_level
+    assert "1 automatic mails a day to one mailbox" in alert["text"]
+    assert "victim" not in json.dumps(alert)
+
+
+@dataclass
+class Posting:
+    config: Config
+    engine: AsyncEngine
+    clock: Clock
+    log: logging.Logger
+    slack: SlackWorkspaces
+    slack_warnings: dict[str, str]

@@ -23,7 +23,8 @@ AT = datetime(2027, 4, 15, 9, 30, tzinfo=UTC)
 
 async def _count(engine: AsyncEngine, table: object) -> int:
     async with engine.connect() as connection:
-        return int((await connection.execute(select(func.count()).select_from(table))).scalar_one())  # type: ignore[arg-type]
+        found = await connection.execute(select(func.count()).select_from(table))  # type: ignore[arg-type]
+        return int(found.scalar_one())
 
 
 async def test_an_erasure_waits_for_the_worker_running_a_job_about_the_bid(
