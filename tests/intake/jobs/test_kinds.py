@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from intake.jobs.kinds import KINDS, AckJob, AlertJob, CardJob, EnquiryJob, MessageJob
+from intake.jobs.kinds import (
+    KINDS,
+    AckJob,
+    AlertJob,
+    CapAlertJob,
+    CardJob,
+    EnquiryJob,
+    MessageJob,
+    RetentionJob,
+)
 from intake.store import queue
 from intake.store.engine import make_engine
 from intake.store.migrate import migrate
 
 ALERT = "kent:safer-in-kent:2027-spring:closes_in_7_days"
+AT = datetime(2027, 4, 15, 9, 30, tzinfo=ZoneInfo("Europe/London"))  # 08:30 UTC
 
 
 @pytest.fixture
@@ -34,6 +46,8 @@ def test_keys_payloads_and_chains_are_those_already_stored() -> None:
         AckJob.for_version(7, 2, "no_form"),
         AckJob.request_info(7, 2, request="V0" + "x" * 100, note="Your budget, please.", seq=2),
         AlertJob(alert=ALERT, chain="slack:#grants"),
+        CapAlertJob.of("kent", "mailbox", "5 automatic mails a day to one mailbox", at=AT),
+        RetentionJob(day="2027-04-15"),
     ]
     assert [(j.kind, j.key, j.chain, j.payload()) for j in jobs] == [
         ("message", "message:18ea0001", None, {"message": "18ea0001"}),
@@ -54,6 +68,18 @@ def test_keys_payloads_and_chains_are_those_already_stored() -> None:
             },
         ),
         ("alert", f"alert:{ALERT}", "slack:#grants", {"alert": ALERT}),
+        (
+            "cap_alert",
+            "cap_alert:kent:mailbox:2027-04-15T08",
+            None,
+            {
+                "office": "kent",
+                "cap": "mailbox",
+                "words": "5 automatic mails a day to one mailbox",
+                "hour": "2027-04-15T08",
+            },
+        ),
+        ("retention", "retention:2027-04-15", "retention", {"day": "2027-04-15"}),
     ]
 
 
@@ -67,6 +93,8 @@ async def test_a_claimed_job_reads_back_as_the_job_queued(database: AsyncEngine)
         AlertJob(alert=ALERT, chain="slack:#alerts"),
         EnquiryJob.card("18ea0002", {"office": "kent", "text": "Can we apply?"}, chain="slack:#g"),
         EnquiryJob.answer("18ea0002", {"office": "kent", "text": "Can we apply?"}),
+        CapAlertJob.of("kent", "domain", "100 automatic mails an hour", at=AT),
+        RetentionJob(day="2027-04-15"),
     ]
     async with database.begin() as connection:
         await queue.enqueue_many(connection, queued)
@@ -81,4 +109,12 @@ async def test_a_claimed_job_reads_back_as_the_job_queued(database: AsyncEngine)
 
 
 def test_every_kind_is_listed_once() -> None:
-    assert [k.kind for k in KINDS] == ["message", "card", "ack", "alert", "enquiry"]
+    assert [k.kind for k in KINDS] == [
+        "message",
+        "card",
+        "ack",
+        "alert",
+        "enquiry",
+        "cap_alert",
+        "retention",
+    ]
