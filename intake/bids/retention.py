@@ -51,7 +51,7 @@ class Expiring:
         return not (self.bids or self.mail or self.raw_mail)
 
     def words(self) -> str:
-        """ "2 bids (KENT-2027-0001, …), 5 mails that made no bid, the raw mail of 3"."""
+        """What would go, for the log and ``--dry-run``: references and counts, no address."""
         refs = ", ".join(ref for _id, ref in self.bids[:20])
         more = f", and {len(self.bids) - 20} more" if len(self.bids) > 20 else ""
         return (

@@ -73,6 +73,7 @@ def test_a_stranger_naming_a_bid_makes_a_claim_that_an_officer_answers(
     service.wait_for(lambda: _mails_to(service, ann), what="Ann's acknowledgement")
     assert _mails_to(service, mallory) == [], "a Reply-To is never mailed automatically"
     ack = _mails_to(service, ann)[0]
+    assert ref not in ack["Message-ID"], "our Message-IDs name no bid"
 
     # A stranger names the bid by its tag, another by replying to our acknowledgement.
     by_tag = service.send(
