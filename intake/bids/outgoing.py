@@ -10,6 +10,11 @@ mailbox a day (counted as the mail system delivers: ``X+1@`` and ``x+2@`` are
 one mailbox), per domain an hour, per office an hour. A cap that trips tells
 the office's channel, once per cap and hour (the alert job's key says which
 hour), and the mail is not sent.
+
+The check reads the counts and the mail is recorded after it is sent, so the
+mails other workers are sending at that moment may pass a cap just reached
+(at most one per other effect worker, three on a node): a brake on floods, not
+an exact quota, and no lock held across a send to the relay.
 """
 
 from __future__ import annotations
