@@ -88,6 +88,8 @@ async def erase(
     With ``applicant``, their mail that made no bid of theirs (a claim on
     another's bid, correspondence) goes too. ``office`` keeps it to one office's
     bids. Records the erasure (references and counts only) in ``erasures``.
+    Safe while the service runs: it waits (up to :data:`WAIT_FOR_JOBS`) for any
+    worker running a job about them, and removes the jobs still waiting.
     """
     address = applicant.strip().lower() if applicant else None
     erased = await _patiently(
