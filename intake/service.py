@@ -45,6 +45,7 @@ from intake.inbox.journal import Journal
 from intake.inbox.protocol import ProtocolLimits, tls_context
 from intake.inbox.receiver import Receiver, ReceiverPlan
 from intake.inbox.spool import Spool
+from intake.jobs.failures import FailureWatch, JobHealth
 from intake.jobs.journal_recorder import JournalRecorder, journal_problems, record_journal
 from intake.jobs.kinds import AckJob, AlertJob, CardJob, EnquiryJob, FundNoticeJob, MessageJob
 from intake.jobs.scheduler import Scheduler
@@ -136,6 +137,14 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
             job_handlers(runtime),
             message_slots=2 * settings.workers,
             lease=settings.job_lease,
+            failures=FailureWatch(
+                JobHealth(
+                    max_wait=settings.health_max_job_wait,
+                    failures=settings.health_job_failures,
+                    window=settings.health_failure_window,
+                    attempts=settings.health_job_attempts,
+                )
+            ),
         )
         receiver = _receiver(settings, runtime)
         slack_app = _slack_app(settings, runtime)
@@ -370,6 +379,7 @@ async def _start_http(
         checks=_journal_checks(settings, receiver),
         limits=limits,
         metrics_token=settings.metrics_token.get_secret_value() if settings.metrics_token else None,
+        failures=workers.failures,
     )
     runner = runner_for(app, limits)
     await runner.setup()

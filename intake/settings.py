@@ -133,6 +133,32 @@ class Settings(BaseSettings):
         gt=0,
         description="seconds accepted mail may wait for the database before /healthz says degraded",
     )
+    health_max_job_wait: float = Field(
+        default=600.0,
+        gt=0,
+        description="seconds the oldest due job of a kind may wait to start before /healthz "
+        "says degraded",
+    )
+    health_job_failures: int = Field(
+        default=10,
+        ge=1,
+        description="failed job runs (on this node) within the failure window that make "
+        "/healthz say degraded",
+    )
+    health_failure_window: float = Field(
+        default=600.0, gt=0, description="seconds over which failed job runs are counted"
+    )
+    health_job_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="failed runs of one job (retried that often) that make /healthz say degraded",
+    )
+    sender_hourly_limit: int = Field(
+        default=200,
+        ge=0,
+        description="mails from one sender read into bids, enquiries and cards per clock hour; "
+        "more are held until an officer releases them (intake held); 0: no limit",
+    )
     office: str | None = Field(
         default=None, description="the office whose bids the CLI shows (several configured)"
     )
