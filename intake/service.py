@@ -36,6 +36,7 @@ from intake.bids.deadlines import claim_due, next_moment
 from intake.bids.enquiries import answer_enquiry
 from intake.bids.fund_notice import send_fund_notice
 from intake.bids.receive import process_message
+from intake.bids.sender_limit import read_within_limit
 from intake.clock import Clock
 from intake.config.load import load_config
 from intake.config.model import Config
@@ -47,7 +48,15 @@ from intake.inbox.receiver import Receiver, ReceiverPlan
 from intake.inbox.spool import Spool
 from intake.jobs.failures import FailureWatch, JobHealth
 from intake.jobs.journal_recorder import JournalRecorder, journal_problems, record_journal
-from intake.jobs.kinds import AckJob, AlertJob, CardJob, EnquiryJob, FundNoticeJob, MessageJob
+from intake.jobs.kinds import (
+    AckJob,
+    AlertJob,
+    CardJob,
+    EnquiryJob,
+    FundNoticeJob,
+    MessageJob,
+    SenderAlertJob,
+)
 from intake.jobs.scheduler import Scheduler
 from intake.jobs.waker import MESSAGES
 from intake.jobs.worker import Handler, Workers, runs
@@ -62,6 +71,7 @@ from intake.slack.channels import channels_by_workspace, place
 from intake.slack.endpoint import slack_events_handler
 from intake.slack.enquiry_cards import post_enquiry_card
 from intake.slack.install import InstallPages
+from intake.slack.sender_alerts import send_sender_alert
 from intake.slack.socket_mode import SocketMode
 from intake.slack.tokens import Installations, SlackWorkspaces
 from intake.slack.workspaces import bot_tokens, check_install_settings, workspaces
@@ -85,10 +95,13 @@ STOP_GRACE = 10.0
 """Seconds the jobs in hand may take to finish when the service stops."""
 
 
-def job_handlers(runtime: Runtime) -> dict[str, Handler]:
-    """What the workers run for each kind of job."""
+def job_handlers(runtime: Runtime, *, sender_hourly_limit: int = 0) -> dict[str, Handler]:
+    """What the workers run for each kind of job; a sender's mail past
+    ``sender_hourly_limit`` an hour is held (0: no limit)."""
+    read = partial(read_within_limit, runtime, limit=sender_hourly_limit, read=process_message)
     return {
-        MessageJob.kind: runs(MessageJob, partial(process_message, runtime)),
+        MessageJob.kind: runs(MessageJob, read),
+        SenderAlertJob.kind: runs(SenderAlertJob, partial(send_sender_alert, runtime)),
         CardJob.kind: runs(CardJob, partial(post_card, runtime)),
         AckJob.kind: runs(AckJob, partial(send_acknowledgement, runtime)),
         AlertJob.kind: runs(AlertJob, partial(send_alert, runtime)),
@@ -134,7 +147,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         # bid it has read, another's document is already being parsed.
         workers = Workers(
             runtime,
-            job_handlers(runtime),
+            job_handlers(runtime, sender_hourly_limit=settings.sender_hourly_limit),
             message_slots=2 * settings.workers,
             lease=settings.job_lease,
             failures=FailureWatch(

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from intake.jobs.kinds import KINDS, AckJob, AlertJob, CardJob, EnquiryJob, MessageJob
+from intake.jobs.kinds import (
+    KINDS,
+    AckJob,
+    AlertJob,
+    CardJob,
+    EnquiryJob,
+    MessageJob,
+    SenderAlertJob,
+)
 from intake.store import queue
 from intake.store.engine import make_engine
 from intake.store.migrate import migrate
@@ -67,6 +75,14 @@ async def test_a_claimed_job_reads_back_as_the_job_queued(database: AsyncEngine)
         AlertJob(alert=ALERT, chain="slack:#alerts"),
         EnquiryJob.card("18ea0002", {"office": "kent", "text": "Can we apply?"}, chain="slack:#g"),
         EnquiryJob.answer("18ea0002", {"office": "kent", "text": "Can we apply?"}),
+        MessageJob(message="18ea0003", sender="bob@example.org", released=True),
+        SenderAlertJob(
+            sender="bob@example.org",
+            hour="2027-05-30T15:00:00+00:00",
+            office="kent",
+            limit=200,
+            chain="slack:#grants",
+        ),
     ]
     async with database.begin() as connection:
         await queue.enqueue_many(connection, queued)
@@ -81,4 +97,11 @@ async def test_a_claimed_job_reads_back_as_the_job_queued(database: AsyncEngine)
 
 
 def test_every_kind_is_listed_once() -> None:
-    assert [k.kind for k in KINDS] == ["message", "card", "ack", "alert", "enquiry"]
+    assert [k.kind for k in KINDS] == [
+        "message",
+        "card",
+        "ack",
+        "alert",
+        "enquiry",
+        "sender_alert",
+    ]
