@@ -7,6 +7,7 @@ It makes no bid, so it is in no round's counts, no listing and no export.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -14,7 +15,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from intake.bids.outgoing import our_domain, sent_row
+from intake.bids.outgoing import our_domain, send_then_record, sent_row
 from intake.clock import Clock
 from intake.config.model import Config, Fund, Office
 from intake.jobs.kinds import EnquiryJob
@@ -55,6 +56,7 @@ class AnswerContext(Protocol):
     log: logging.Logger
     mailer: Mailer
     mail_domain: str
+    sending: asyncio.Lock
 
 
 def is_enquiry(extraction: Extraction) -> bool:
@@ -181,8 +183,8 @@ async def answer_enquiry(runtime: AnswerContext, job: EnquiryJob) -> None:
         their_references=tuple(str(r) for r in facts.get("references") or ()),
         now=now,
     )
-    await runtime.mailer.send(mail)
-    async with runtime.engine.begin() as connection:
+
+    async def record(connection: AsyncConnection) -> None:
         await outbox.record_sent(
             connection,
             sent_row(
@@ -195,3 +197,5 @@ async def answer_enquiry(runtime: AnswerContext, job: EnquiryJob) -> None:
                 at=runtime.clock.now(),
             ),
         )
+
+    await send_then_record(runtime, mail, record)

@@ -9,13 +9,14 @@ taking applications; automatic mail is kept and never answered.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from intake.bids.outgoing import our_domain, sent_row
+from intake.bids.outgoing import our_domain, send_then_record, sent_row
 from intake.clock import Clock
 from intake.config.model import Config, Fund
 from intake.jobs.kinds import FundNoticeJob
@@ -36,6 +37,7 @@ class FundNoticeContext(Protocol):
     log: logging.Logger
     mailer: Mailer
     mail_domain: str
+    sending: asyncio.Lock
 
 
 def notice_reason(fund: Fund) -> NoticeReason:
@@ -116,8 +118,8 @@ async def send_fund_notice(runtime: FundNoticeContext, job: FundNoticeJob) -> No
         their_message_id=job.their_message_id,
     )
     mail = build_fund_notice(notice, now=runtime.clock.now())
-    await runtime.mailer.send(mail)
-    async with runtime.engine.begin() as connection:
+
+    async def record(connection: AsyncConnection) -> None:
         await outbox.record_sent(
             connection,
             sent_row(
@@ -130,4 +132,6 @@ async def send_fund_notice(runtime: FundNoticeContext, job: FundNoticeJob) -> No
                 at=runtime.clock.now(),
             ),
         )
+
+    await send_then_record(runtime, mail, record)
     runtime.log.info("message %s to %s: answered %s", message.id, fund.id, to)
