@@ -333,6 +333,7 @@ def _receiver(settings: Settings, runtime: Runtime) -> Receiver:
                 junk_limit=settings.smtp_junk_command_limit,
                 connections_per_minute=settings.smtp_connection_rate,
                 commands_per_second=settings.smtp_command_rate,
+                refusals_logged=settings.smtp_refusals_logged,
             ),
             host=settings.smtp_host,
             port=settings.smtp_port,
