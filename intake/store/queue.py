@@ -198,8 +198,11 @@ def _claim_statement(kinds: tuple[str, ...], *, postgres: bool) -> Any:
         .limit(1)
         for kind in kinds
     ]
+    # A dead node's job competes as due when it was first due, not when its lease
+    # ran out: it goes before what was queued after it, so the node's work moves
+    # on as soon as a worker is free rather than behind the whole backlog.
     branches.append(
-        select(jobs.c.id, jobs.c.locked_until.label("due"))
+        select(jobs.c.id, jobs.c.run_after.label("due"))
         .where(jobs.c.state == "running", jobs.c.locked_until < now, jobs.c.kind.in_(kinds))
         .order_by(jobs.c.locked_until)
         .limit(1)
