@@ -52,8 +52,8 @@ class RecordingRelay:
         self.delay = delay
         """Seconds between taking a mail and answering 250: a slow relay, or the moment
         a sending node can die having handed a mail over without hearing so."""
-        self.answering = 0
-        """Mails taken and not yet answered 250."""
+        self.answering: dict[int, int] = {}
+        """Mails taken and not yet answered 250, by the client's port."""
         self.deliveries: list[Delivery] = []
         self.refused = 0
         self._refuse_until = 0.0
@@ -88,11 +88,12 @@ class RecordingRelay:
         if self.delay:
             # Taken, as a real relay has queued a mail before its 250: a client that
             # dies meanwhile never hears it, and the mail goes all the same.
-            self.answering += 1
+            port = int(session.peer[1]) if session.peer else 0
+            self.answering[port] = self.answering.get(port, 0) + 1
             try:
                 await asyncio.sleep(self.delay)
             finally:
-                self.answering -= 1
+                self.answering[port] -= 1
         return "250 2.0.0 Relayed"
 
     def __enter__(self) -> RecordingRelay:

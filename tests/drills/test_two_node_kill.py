@@ -18,6 +18,8 @@ the acknowledgements the relay received, duplicates counted, not assumed away.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import socket
 import threading
 import time
@@ -34,6 +36,24 @@ MARGIN = 3.0
 RELAY_DELAY = 0.5
 """Seconds the relay holds each mail before its 250: the window the drill kills in."""
 """The claim poll (0.5 s), a heartbeat's skew and a busy 2-CPU machine."""
+
+
+def _ports(pid: int) -> set[int]:
+    """The local TCP ports of process ``pid``'s sockets (from /proc)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[9] in inodes:
+                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
 
 
 def _rows(url: str, sql: str, *args: object) -> list[asyncpg.Record]:
@@ -79,17 +99,21 @@ def test_a_killed_nodes_work_is_taken_over_within_the_lease(
 
         # The worst moment: the doomed node is handing an acknowledgement to the
         # relay, which has taken it and not yet said 250.
+        def handing_over() -> bool:
+            answering = {port for port, n in scene.relay.answering.items() if n}
+            return bool(answering & _ports(pid))
+
+        pid = doomed.process.pid
         held: list[asyncpg.Record] = []
+        mid_send = False
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            held = in_hand()
-            if any(row["kind"] == "ack" for row in held) and scene.relay.answering:
-                break
-            time.sleep(0.02)
-        assert held, "the doomed node never held a job: this drill proved nothing"
+        while time.monotonic() < deadline and not mid_send:
+            mid_send = handing_over()
+            time.sleep(0.01)
+        held = in_hand()
         doomed.kill()
         killed_at = time.monotonic()
-        mid_send = any(row["kind"] == "ack" for row in held) and scene.relay.answering > 0
+        assert held, "the doomed node never held a job: this drill proved nothing"
         for thread in senders:
             thread.join(90)
 
@@ -129,7 +153,7 @@ def test_a_killed_nodes_work_is_taken_over_within_the_lease(
     kinds = sorted({row["kind"] for row in held})
     print(
         f"\nkilled holding {len(held)} jobs ({', '.join(kinds)})"
-        f"{', an acknowledgement at the relay' if mid_send else ''}; "
+        f"{', handing an acknowledgement to the relay' if mid_send else ''}; "
         f"taken over in {takeover:.1f} s "
         f"(lease {LEASE:.0f} s); {len(retried)} mails resent to the survivor; "
         f"{sent} acknowledgements for {len(every)} mails ({twice} sent twice); "
