@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from intake.config.model import Config
 from intake.errors import HeldBack
 from intake.jobs.kinds import MessageJob, SenderAlertJob
-from intake.store import messages, queue, senders
+from intake.store import messages, queue
 from intake.store.engine import reading
 from intake.store.queue import enqueue
 
@@ -52,33 +52,36 @@ async def read_within_limit(
     limit: int,
     read: Callable[[C, MessageJob], Awaitable[None]],
 ) -> None:
-    """Count ``job``'s mail against its sender's hour and ``read`` it, or, over ``limit``,
-    hold it (:class:`HeldBack`) and queue the office's alert (once per sender and hour).
+    """``read`` ``job``'s mail, or, if its sender has had ``limit`` mails read this
+    clock hour, hold it (:class:`HeldBack`) and queue the office's alert (once per
+    sender and hour).
 
-    A mail read again on an officer's word, or released by one, is not counted:
-    an officer has already looked. ``limit`` 0 counts nothing.
+    A mail read again on an officer's word, or released by one, is never held:
+    an officer has already looked (a released one counts towards the hour once
+    read). ``limit`` 0: no limit.
     """
-    if limit and job.sender and job.again is None and not job.released:
+    if limit and job.chain and job.again is None and not job.released:
         hour = clock_hour(queue.real_now())
-        async with runtime.engine.begin() as connection:
-            mails = await senders.count_mail(connection, job.sender, hour=hour)
-            if mails > limit:
+        # A sender's mails are read one at a time (they share a chain), so this
+        # count cannot race with another of its mails; it writes nothing.
+        done = await queue.chain_done_since(runtime.engine, job.chain, hour, at_most=limit)
+        if done >= limit:
+            async with runtime.engine.begin() as connection:
                 message = await messages.get_message(connection, job.message)
                 office = message.office or runtime.config.offices[0].id
                 await enqueue(
                     connection,
                     SenderAlertJob(
-                        sender=job.sender,
+                        sender=job.sender or "",
                         hour=hour.isoformat(),
                         office=office,
                         limit=limit,
                         chain=runtime.card_chain(office=office, fund=None),
                     ),
                 )
-        if mails > limit:
             raise HeldBack(
-                f"sender {job.sender} is over its limit of {limit} mails an hour "
-                f"({mails} since {hour:%H:%M} UTC): held until an officer releases it"
+                f"sender {job.sender} has had {limit} mails read since {hour:%H:%M} UTC, "
+                "its limit an hour: held until an officer releases it"
             )
     await read(runtime, job)
 

@@ -493,3 +493,28 @@ async def release_held(engine: AsyncEngine, key: str, *, mark: Payload) -> bool:
             )
         )
     return True
+
+
+async def chain_done_since(
+    engine: AsyncEngine, chain: str, since: datetime, *, at_most: int
+) -> int:
+    """How many jobs of ``chain`` finished since ``since``, counting no further than
+    ``at_most`` (enough to tell a limit is reached).
+
+    Read from the chain's last ``at_most`` done jobs, newest first, in
+    ``ix_jobs_chain_open`` (chain, state, id): the cost is bounded by
+    ``at_most``, however many jobs the chain has finished over the years, and
+    nothing is written.
+    """
+    last = (
+        select(jobs.c.finished_at)
+        .where(jobs.c.chain == chain, jobs.c.state == "done")
+        .order_by(jobs.c.id.desc())
+        .limit(at_most)
+        .subquery()
+    )
+    async with reading(engine) as connection:
+        found = await connection.execute(
+            select(func.count()).select_from(last).where(last.c.finished_at >= since)
+        )
+        return int(found.scalar_one())

@@ -301,13 +301,3 @@ bid_fingerprints = Table(
     Column("value", String(255), nullable=False),
     Index("ix_bid_fingerprints_match", "fund", "kind", "value", "round"),
 )
-
-sender_hours = Table(
-    "sender_hours",
-    metadata,
-    # Mails of one sender (its mailbox) read in one clock hour, for the hourly limit (0009).
-    Column("sender", String(255), primary_key=True),
-    Column("hour", UTCDateTime, primary_key=True),
-    Column("mails", Integer, nullable=False),
-    Index("ix_sender_hours_hour", "hour"),
-)

@@ -8,6 +8,7 @@ from intake.store.engine import make_engine
 from intake.store.migrate import migrate
 from tests.intake.jobs.test_job_health import (  # noqa: F401 - against PostgreSQL
     test_a_held_job_waits_until_released_and_then_runs_marked,
+    test_a_senders_mails_read_this_hour_are_counted_up_to_the_limit,
     test_the_oldest_due_job_of_each_kind_is_read,
 )
 from tests.intake.store.test_queue import (  # noqa: F401 - collected here against PostgreSQL
@@ -16,10 +17,6 @@ from tests.intake.store.test_queue import (  # noqa: F401 - collected here again
     test_a_job_whose_lease_ran_out_is_taken_by_another_worker,
     test_a_lane_only_takes_its_own_kinds,
     test_jobs_come_out_oldest_first_across_kinds,
-)
-from tests.intake.store.test_senders import (  # noqa: F401 - against PostgreSQL
-    test_counts_older_than_a_day_are_deleted_as_new_hours_begin,
-    test_each_mail_raises_its_senders_count_for_the_hour,
 )
 
 

@@ -91,3 +91,28 @@ async def test_a_held_job_waits_until_released_and_then_runs_marked(database: As
     again = await queue.claim(database, kinds=["message"], worker="n/w", lease=15)
     assert again is not None and again.payload == {"message": "m1", "released": True}
     assert await queue.held_count(database) == 0
+
+
+async def test_a_senders_mails_read_this_hour_are_counted_up_to_the_limit(
+    database: AsyncEngine,
+) -> None:
+    chain = "sender:bob@x.org"
+    async with database.begin() as connection:
+        for number in range(5):
+            await queue.enqueue(connection, NewJob("message", f"message:{number}", chain=chain))
+        await queue.enqueue(connection, NewJob("message", "message:ann", chain="sender:ann@x.org"))
+    for _ in range(4):
+        job = await queue.claim(database, kinds=["message"], worker="n/w", lease=15)
+        assert job is not None
+        await queue.finish(database, job, worker="n/w")
+    hour = queue.real_now().replace(minute=0, second=0, microsecond=0)
+    async with database.begin() as connection:  # one of them read in the hour before
+        await connection.execute(
+            update(jobs)
+            .where(jobs.c.key == "message:0")
+            .values(finished_at=hour - timedelta(minutes=1))
+        )
+    # Bob's first four read (oldest first), one of them last hour; Ann's not yet.
+    assert await queue.chain_done_since(database, chain, hour, at_most=10) == 3
+    assert await queue.chain_done_since(database, chain, hour, at_most=2) == 2
+    assert await queue.chain_done_since(database, "sender:ann@x.org", hour, at_most=10) == 0
