@@ -29,3 +29,8 @@ class TransientError(IntakeError):
     """A failure worth retrying later."""
 
     transient = True
+
+
+class HeldBack(IntakeError):
+    """A job is not to run until an operator releases it (a sender over its hourly
+    limit): the worker keeps it, with this error's message as the reason."""

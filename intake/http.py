@@ -23,6 +23,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from intake.clock import Clock
+from intake.jobs.failures import FailureWatch, JobHealth, overdue, overdue_problems
 from intake.jobs.kinds import KINDS
 from intake.slack.tokens import SlackWorkspaces
 from intake.store import queue
@@ -71,6 +72,7 @@ def make_app(
     checks: Callable[[], list[str]] = list,
     limits: HttpLimits = HttpLimits(),
     metrics_token: str | None = None,
+    failures: FailureWatch | None = None,
 ) -> web.Application:
     """The aiohttp application; ``counters`` reports live totals for ``/metrics``,
     ``more_metrics`` more lines of it in Prometheus's text format.
@@ -78,18 +80,22 @@ def make_app(
     ``slack_events`` handles Slack's requests at ``/slack/events`` (without it,
     that path says Slack is not configured); ``routes`` are more pages (the
     app's install flow). ``checks`` names more problems for ``/healthz`` (mail set
-    aside, mail waiting too long), each a sentence for the operator.
+    aside, mail waiting too long), each a sentence for the operator. ``failures``
+    is the workers' record of failed runs and holds the bounds on jobs
+    (:class:`~intake.jobs.failures.JobHealth`): the oldest due job of a kind
+    waiting too long, or jobs failing again and again, make ``/healthz`` degraded.
 
     ``metrics_token``, when given, is asked for (``Authorization: Bearer …``)
     by ``/metrics`` and by ``/healthz`` for more than its status; without it
     they answer so only to a client on loopback.
     """
+    watch = failures or FailureWatch(JobHealth())
     app = web.Application(
         client_max_size=1024 * 1024, middlewares=[_time_limit(limits.request_timeout)]
     )
 
     async def healthz(request: web.Request) -> web.Response:
-        report = await health(runtime, checks)
+        report = await health(runtime, checks, watch)
         code = 200 if report["status"] == "ok" else 503
         if not operator(request, metrics_token):
             # Its status alone: backlogs and workspace ids are the operator's.
@@ -115,9 +121,21 @@ def make_app(
         lines.append("# TYPE intake_jobs_backlog gauge")
         for kind in KIND_NAMES:
             lines.append(f'intake_jobs_backlog{{kind="{kind}"}} {backlog.get(kind, 0)}')
+        oldest = await queue.oldest_due(runtime.engine, KIND_NAMES)
+        now = queue.real_now()
+        lines.append("# TYPE intake_jobs_oldest_due_seconds gauge")
+        for kind in KIND_NAMES:
+            wait = max(0.0, (now - oldest[kind]).total_seconds()) if kind in oldest else 0.0
+            lines.append(f'intake_jobs_oldest_due_seconds{{kind="{kind}"}} {wait:.1f}')
         lines += [
             "# TYPE intake_jobs_failed gauge",
             f"intake_jobs_failed {await queue.failed_count(runtime.engine)}",
+            "# TYPE intake_jobs_held gauge",
+            f"intake_jobs_held {await queue.held_count(runtime.engine)}",
+            "# TYPE intake_job_failures_total counter",
+            f"intake_job_failures_total {watch.total}",
+            "# TYPE intake_job_failures_recent gauge",
+            f"intake_job_failures_recent {watch.recent()}",
         ]
         return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
 
@@ -190,20 +208,37 @@ class _Busy(asyncio.Protocol):
         transport.close()
 
 
-async def health(runtime: HealthContext, checks: Callable[[], list[str]] = list) -> dict[str, Any]:
+async def health(
+    runtime: HealthContext,
+    checks: Callable[[], list[str]] = list,
+    failures: FailureWatch | None = None,
+) -> dict[str, Any]:
     """What an operator needs to know at a glance; ``status`` is ok or degraded, or
     starting while the start-up checks run (answered 503, like degraded)."""
+    watch = failures or FailureWatch(JobHealth())
+    bound = watch.health.max_wait
     problems: list[str] = []
+    waits: dict[str, float] = {}
     try:
         await ping(runtime.engine)
         database = "ok"
         backlog = await queue.backlog(runtime.engine, KIND_NAMES)
         failed = await queue.failed_count(runtime.engine)
+        held = await queue.held_count(runtime.engine)
+        oldest = await queue.oldest_due(runtime.engine, KIND_NAMES)
+        waits = overdue(oldest, now=queue.real_now(), max_wait=bound)
     except Exception as exc:  # noqa: BLE001 - health must answer whatever is wrong
-        database, backlog, failed = f"unavailable: {exc.__class__.__name__}", {}, 0
+        database, backlog, failed, held = f"unavailable: {exc.__class__.__name__}", {}, 0, 0
         problems.append("database unavailable")
     if failed:
         problems.append(f"{failed} jobs failed (see the jobs table)")
+    if held:
+        problems.append(
+            f"{held} mails held back (a sender over its hourly limit): "
+            "see `intake held`, release with `intake held --release`"
+        )
+    problems += overdue_problems(waits, max_wait=bound)
+    problems += watch.problems()
     try:
         problems += await asyncio.to_thread(checks)
     except Exception as exc:  # noqa: BLE001 - health must answer whatever is wrong
@@ -227,6 +262,9 @@ async def health(runtime: HealthContext, checks: Callable[[], list[str]] = list)
         "database": database,
         "backlog": backlog,
         "failed_jobs": failed,
+        "held_jobs": held,
+        "overdue_jobs": {kind: round(wait) for kind, wait in waits.items()},
+        "job_failures_recent": watch.recent(),
         "slack": "configured" if runtime.slack.configured else "console (no SLACK_BOT_TOKEN)",
         "slack_workspaces": workspaces,
         "now": runtime.clock.now().isoformat(),

@@ -9,6 +9,7 @@ the service it may touch.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,9 @@ class Runtime:
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("intake"))
     waker: Waker = field(default_factory=Waker)
     slack_warnings: dict[str, str] = field(default_factory=dict)
+    sending: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Held from a mail's hand-over to the relay until it is recorded as sent
+    (:func:`intake.bids.outgoing.send_then_record`)."""
     started: bool = False
     """Set once the start-up checks (Slack's tokens and channels) are done: until
     then ``/healthz`` says ``starting``, not an ``ok`` it has not checked."""

@@ -37,6 +37,7 @@ from intake.bids.enquiries import answer_enquiry
 from intake.bids.fund_notice import send_fund_notice
 from intake.bids.receive import process_message
 from intake.bids.retention import daily_trigger, run_retention
+from intake.bids.sender_limit import read_within_limit
 from intake.clock import Clock
 from intake.config.load import load_config
 from intake.config.model import Config
@@ -46,6 +47,7 @@ from intake.inbox.journal import Journal
 from intake.inbox.protocol import ProtocolLimits, tls_context
 from intake.inbox.receiver import Receiver, ReceiverPlan
 from intake.inbox.spool import Spool
+from intake.jobs.failures import FailureWatch, JobHealth
 from intake.jobs.journal_recorder import JournalRecorder, journal_problems, record_journal
 from intake.jobs.kinds import (
     AckJob,
@@ -56,6 +58,7 @@ from intake.jobs.kinds import (
     FundNoticeJob,
     MessageJob,
     RetentionJob,
+    SenderAlertJob,
 )
 from intake.jobs.scheduler import Scheduler
 from intake.jobs.waker import MESSAGES
@@ -71,6 +74,7 @@ from intake.slack.channels import channels_by_workspace, place
 from intake.slack.endpoint import slack_events_handler
 from intake.slack.enquiry_cards import post_enquiry_card
 from intake.slack.install import InstallPages
+from intake.slack.sender_alerts import send_sender_alert
 from intake.slack.socket_mode import SocketMode
 from intake.slack.tokens import Installations, SlackWorkspaces
 from intake.slack.workspaces import bot_tokens, check_install_settings, workspaces
@@ -94,10 +98,13 @@ STOP_GRACE = 10.0
 """Seconds the jobs in hand may take to finish when the service stops."""
 
 
-def job_handlers(runtime: Runtime) -> dict[str, Handler]:
-    """What the workers run for each kind of job."""
+def job_handlers(runtime: Runtime, *, sender_hourly_limit: int = 0) -> dict[str, Handler]:
+    """What the workers run for each kind of job; a sender's mail past
+    ``sender_hourly_limit`` an hour is held (0: no limit)."""
+    read = partial(read_within_limit, runtime, limit=sender_hourly_limit, read=process_message)
     return {
-        MessageJob.kind: runs(MessageJob, partial(process_message, runtime)),
+        MessageJob.kind: runs(MessageJob, read),
+        SenderAlertJob.kind: runs(SenderAlertJob, partial(send_sender_alert, runtime)),
         CardJob.kind: runs(CardJob, partial(post_card, runtime)),
         AckJob.kind: runs(AckJob, partial(send_acknowledgement, runtime)),
         AlertJob.kind: runs(AlertJob, partial(send_alert, runtime)),
@@ -145,9 +152,17 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         # bid it has read, another's document is already being parsed.
         workers = Workers(
             runtime,
-            job_handlers(runtime),
+            job_handlers(runtime, sender_hourly_limit=settings.sender_hourly_limit),
             message_slots=2 * settings.workers,
             lease=settings.job_lease,
+            failures=FailureWatch(
+                JobHealth(
+                    max_wait=settings.health_max_job_wait,
+                    failures=settings.health_job_failures,
+                    window=settings.health_failure_window,
+                    attempts=settings.health_job_attempts,
+                )
+            ),
         )
         receiver = _receiver(settings, runtime)
         slack_app = _slack_app(settings, runtime)
@@ -331,6 +346,7 @@ def _receiver(settings: Settings, runtime: Runtime) -> Receiver:
                 junk_limit=settings.smtp_junk_command_limit,
                 connections_per_minute=settings.smtp_connection_rate,
                 commands_per_second=settings.smtp_command_rate,
+                refusals_logged=settings.smtp_refusals_logged,
             ),
             host=settings.smtp_host,
             port=settings.smtp_port,
@@ -390,6 +406,7 @@ async def _start_http(
         checks=_journal_checks(settings, receiver),
         limits=limits,
         metrics_token=settings.metrics_token.get_secret_value() if settings.metrics_token else None,
+        failures=workers.failures,
     )
     runner = runner_for(app, limits)
     await runner.setup()

@@ -106,11 +106,24 @@ class Settings(BaseSettings):
     smtp_junk_command_limit: int = Field(
         default=20, ge=1, description="NOOP/RSET/VRFY/HELP/unknown/refused commands a message"
     )
+    # Generous: behind a front MTA every mail comes from its one address, and a
+    # deadline-day burst relayed through it (bench/burst.py: ~150 mails/s, ~450
+    # commands/s over 20 connections) must never wait. They stop floods only.
     smtp_connection_rate: int = Field(
-        default=0, ge=0, description="new connections a minute per client address; 0: no limit"
+        default=1200,
+        ge=0,
+        description="new connections a minute per client address (421 above); 0: no limit",
     )
     smtp_command_rate: float = Field(
-        default=0.0, ge=0, description="commands a second per client address; 0: no limit"
+        default=2000.0,
+        ge=0,
+        description="commands a second per client address (over it they wait); 0: no limit",
+    )
+    smtp_refusals_logged: int = Field(
+        default=10,
+        ge=1,
+        description="refusals of one client address logged one line each a minute; "
+        "more are summarised in one line a kind",
     )
     tls_cert: Path | None = Field(default=None, description="PEM certificate for STARTTLS")
     tls_key: Path | None = Field(default=None, description="PEM private key for STARTTLS")
@@ -132,6 +145,32 @@ class Settings(BaseSettings):
         default=300.0,
         gt=0,
         description="seconds accepted mail may wait for the database before /healthz says degraded",
+    )
+    health_max_job_wait: float = Field(
+        default=600.0,
+        gt=0,
+        description="seconds the oldest due job of a kind may wait to start before /healthz "
+        "says degraded",
+    )
+    health_job_failures: int = Field(
+        default=10,
+        ge=1,
+        description="failed job runs (on this node) within the failure window that make "
+        "/healthz say degraded",
+    )
+    health_failure_window: float = Field(
+        default=600.0, gt=0, description="seconds over which failed job runs are counted"
+    )
+    health_job_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="failed runs of one job (retried that often) that make /healthz say degraded",
+    )
+    sender_hourly_limit: int = Field(
+        default=200,
+        ge=0,
+        description="mails from one sender read into bids, enquiries and cards per clock hour; "
+        "more are held until an officer releases them (intake held); 0: no limit",
     )
     office: str | None = Field(
         default=None, description="the office whose bids the CLI shows (several configured)"

@@ -8,12 +8,13 @@ sent mail is recorded in the outbox table with its key.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from intake.bids.outgoing import our_domain, over_cap, sent_row
+from intake.bids.outgoing import our_domain, over_cap, send_then_record, sent_row
 from intake.clock import Clock
 from intake.config.model import Config
 from intake.jobs.kinds import AckJob
@@ -35,6 +36,7 @@ class AcknowledgeContext(Protocol):
     log: logging.Logger
     mailer: Mailer
     mail_domain: str
+    sending: asyncio.Lock
 
 
 async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None:
@@ -87,9 +89,9 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
         note=note,
     )
     message = build_acknowledgement(ack, now=runtime.clock.now())
-    await runtime.mailer.send(message)
-    now = runtime.clock.now()
-    async with runtime.engine.begin() as connection:
+
+    async def record(connection: AsyncConnection) -> None:
+        now = runtime.clock.now()
         sent = sent_row(
             message,
             runtime.mailer,
@@ -111,6 +113,8 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
             text=_SENT_WORDS.get(kind, "Acknowledgement sent to {to}.").format(to=to),
             data={"message_id": message_id},
         )
+
+    await send_then_record(runtime, message, record)
 
 
 _SENT_WORDS = {

@@ -7,6 +7,7 @@ It makes no bid, so it is in no round's counts, no listing and no export.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -14,7 +15,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from intake.bids.outgoing import our_domain, over_cap, sent_row
+from intake.bids.outgoing import our_domain, over_cap, send_then_record, sent_row
 from intake.clock import Clock
 from intake.config.model import Config, Fund, Office
 from intake.jobs.kinds import EnquiryJob
@@ -55,6 +56,7 @@ class AnswerContext(Protocol):
     log: logging.Logger
     mailer: Mailer
     mail_domain: str
+    sending: asyncio.Lock
 
 
 def is_enquiry(extraction: Extraction) -> bool:
@@ -219,8 +221,8 @@ async def answer_enquiry(runtime: AnswerContext, job: EnquiryJob) -> None:
         their_references=tuple(str(r) for r in facts.get("references") or ()),
         now=now,
     )
-    await runtime.mailer.send(mail)
-    async with runtime.engine.begin() as connection:
+
+    async def record(connection: AsyncConnection) -> None:
         await outbox.record_sent(
             connection,
             sent_row(
@@ -234,3 +236,5 @@ async def answer_enquiry(runtime: AnswerContext, job: EnquiryJob) -> None:
                 office=office.id,
             ),
         )
+
+    await send_then_record(runtime, mail, record)

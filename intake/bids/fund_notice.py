@@ -9,12 +9,13 @@ taking applications; automatic mail is kept and never answered.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from intake.bids.outgoing import our_domain, over_cap, sent_row
+from intake.bids.outgoing import our_domain, over_cap, send_then_record, sent_row
 from intake.clock import Clock
 from intake.config.model import Config, Fund
 from intake.jobs.kinds import FundNoticeJob
@@ -35,6 +36,7 @@ class FundNoticeContext(Protocol):
     log: logging.Logger
     mailer: Mailer
     mail_domain: str
+    sending: asyncio.Lock
 
 
 def notice_reason(fund: Fund) -> NoticeReason:
@@ -106,8 +108,8 @@ async def send_fund_notice(runtime: FundNoticeContext, job: FundNoticeJob) -> No
         their_message_id=job.their_message_id,
     )
     mail = build_fund_notice(notice, now=runtime.clock.now())
-    await runtime.mailer.send(mail)
-    async with runtime.engine.begin() as connection:
+
+    async def record(connection: AsyncConnection) -> None:
         await outbox.record_sent(
             connection,
             sent_row(
@@ -121,4 +123,6 @@ async def send_fund_notice(runtime: FundNoticeContext, job: FundNoticeJob) -> No
                 office=office.id,
             ),
         )
+
+    await send_then_record(runtime, mail, record)
     runtime.log.info("message %s to %s: answered %s", message.id, fund.id, to)

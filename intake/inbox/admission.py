@@ -22,12 +22,14 @@ comes from ``monotonic``, which tests may replace.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from intake.inbox.refusals import RefusalLog
 from intake.inbox.replies import (
     TOO_BUSY,
     TOO_MANY_CONNECTIONS_A_MINUTE,
@@ -38,6 +40,9 @@ from intake.inbox.replies import (
 MIN_IDLE = 1.0
 """Seconds without progress before a session may be dropped for a newcomer: a client
 that has just connected gets the time to say EHLO."""
+
+log = logging.getLogger("intake.inbox.handler")
+"""Where refusals are logged: the receiver's log, as the protocol logs them."""
 
 
 class Session(Protocol):
@@ -80,6 +85,7 @@ class ConnectionLimiter:
         connections_per_minute: int = 0,
         commands_per_second: float = 0.0,
         monotonic: Callable[[], float] = time.monotonic,
+        refusal_log: RefusalLog | None = None,
     ) -> None:
         self.per_client = per_client
         self.total = total
@@ -95,6 +101,12 @@ class ConnectionLimiter:
         self.refusals = 0
         """Replies of 4xx or 5xx its sessions sent since the start (connections refused
         here included), for ``/metrics``."""
+        self.refusal_log = refusal_log or RefusalLog(log)
+
+    def refused(self, client: str | None, command: str | None, reply: str) -> None:
+        """Count a refusal sent to ``client`` and log it (a flood of them summarised)."""
+        self.refusals += 1
+        self.refusal_log.refused(client, command, reply)
 
     @property
     def open(self) -> int:

@@ -45,7 +45,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
 from intake.inbox.admission import ConnectionLimiter
 from intake.inbox.data_stream import DataStream
 from intake.inbox.envelope import Incoming, IntakeEnvelope
-from intake.inbox.refusals import refusal_line
+from intake.inbox.refusals import RefusalLog
 from intake.inbox.replies import (
     ALREADY_TLS,
     DATA_SYNTAX,
@@ -197,6 +197,8 @@ class ProtocolLimits:
     commands_per_second: float = 0.0
     """Commands a second from one address, across its sessions (0: no limit); over it,
     commands wait their turn."""
+    refusals_logged: int = 10
+    """Refusals of one address logged one line each a minute; more are summarised."""
 
 
 class IntakeSMTP(SMTP):
@@ -255,8 +257,7 @@ class IntakeSMTP(SMTP):
         transport = self.transport
         if transport is None or transport.is_closing():
             return False
-        log.warning(refusal_line(self._client, "(idle session)", IDLE_DROPPED))
-        self._limiter.refusals += 1
+        self._limiter.refused(self._client, "(idle session)", IDLE_DROPPED)
         assert isinstance(transport, asyncio.WriteTransport)
         transport.write(IDLE_DROPPED.wire())
         transport.close()
@@ -328,8 +329,7 @@ class IntakeSMTP(SMTP):
         """aiosmtpd's push; a refusal is logged, and counted against the junk share."""
         text = status if isinstance(status, str) else status.decode("utf-8", "replace")
         if text[:1] in ("4", "5"):
-            log.warning(refusal_line(self._client, self._command or "a command", text))
-            self._limiter.refusals += 1
+            self._limiter.refused(self._client, self._command or "a command", text)
             if self._verb not in JUNK:
                 self._junk += 1
                 self._junk_since_progress += 1
@@ -375,8 +375,7 @@ class IntakeSMTP(SMTP):
             refusal = self._limiter.admit(self._client, self)
             if refusal is not None:
                 self._refused = True
-                log.warning(refusal_line(self._client, "connection", refusal))
-                self._limiter.refusals += 1
+                self._limiter.refused(self._client, "connection", refusal)
                 assert isinstance(transport, asyncio.WriteTransport)
                 transport.write(refusal.wire())
                 transport.close()
@@ -455,8 +454,7 @@ class IntakeSMTP(SMTP):
                 if self._observe_accept is not None:
                     self._observe_accept(time.monotonic() - data_ended)
             else:
-                log.warning(refusal_line(self._client, "DATA", reply))
-                self._limiter.refusals += 1
+                self._limiter.refused(self._client, "DATA", reply)
 
         envelope.incoming = incoming
         envelope.answer = answer
@@ -527,6 +525,7 @@ def protocol_factory(
         total=limits.total,
         connections_per_minute=limits.connections_per_minute,
         commands_per_second=limits.commands_per_second,
+        refusal_log=RefusalLog(log, shown=limits.refusals_logged),
     )
 
     def factory() -> IntakeSMTP:

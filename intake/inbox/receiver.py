@@ -280,6 +280,7 @@ async def _serve(
     while handler.storing and loop.time() < deadline:
         await asyncio.sleep(0.05)
     counting.cancel()
+    limiter.refusal_log.flush(everything=True)  # the floods of the minute under way
     await asyncio.to_thread(handler.close)
     if engine is not None:
         await engine.dispose()

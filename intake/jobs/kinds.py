@@ -53,6 +53,9 @@ class MessageJob:
     """The envelope sender's mailbox. One sender's mails are read one at a time
     (they share a chain), so however many slow files one sender sends, another
     sender's mail waits for one parse at most: the parsing is shared out."""
+    released: bool = False
+    """An officer let it through after it was held (its sender over the hourly
+    limit): it is read whatever the count."""
 
     @property
     def key(self) -> str:
@@ -66,9 +69,12 @@ class MessageJob:
         return f"sender:{self.sender}" if self.sender else None
 
     def payload(self) -> Payload:
+        payload: Payload = {"message": self.message}
         if self.again is not None:
-            return {"message": self.message, "again": self.again}
-        return {"message": self.message}
+            payload["again"] = self.again
+        if self.released:
+            payload["released"] = True
+        return payload
 
     @classmethod
     def from_stored(cls, stored: Job) -> Self:
@@ -78,6 +84,7 @@ class MessageJob:
             message=str(stored.payload["message"]),
             again=str(again) if again else None,
             sender=sender,
+            released=bool(stored.payload.get("released")),
         )
 
 
@@ -365,8 +372,58 @@ class RetentionJob:
         return cls(day=str(stored.payload["day"]))
 
 
+@dataclass(frozen=True, slots=True)
+class SenderAlertJob:
+    """Tell an office's channel, once a sender and hour, that a sender's mail is held
+    (over the hourly limit) until an officer releases it."""
+
+    kind: ClassVar[str] = "sender_alert"
+
+    sender: str
+    """The sender's mailbox."""
+    hour: str
+    """The clock hour (ISO 8601, UTC) it went over the limit in: one alert each."""
+    office: str
+    limit: int
+    chain: str
+    """The office channel's chain (:func:`intake.slack.channels.slack_chain`)."""
+
+    @property
+    def key(self) -> str:
+        return f"sender_alert:{self.sender}:{self.hour}"
+
+    def payload(self) -> Payload:
+        return {
+            "sender": self.sender,
+            "hour": self.hour,
+            "office": self.office,
+            "limit": self.limit,
+        }
+
+    @classmethod
+    def from_stored(cls, stored: Job) -> Self:
+        payload = stored.payload
+        return cls(
+            sender=str(payload["sender"]),
+            hour=str(payload["hour"]),
+            office=str(payload["office"]),
+            limit=int(payload["limit"]),
+            chain=stored.chain or "",
+        )
+
+
 KINDS: tuple[
-    type[MessageJob | CardJob | AckJob | AlertJob | EnquiryJob | CapAlertJob | RetentionJob], ...
+    type[
+        MessageJob
+        | CardJob
+        | AckJob
+        | AlertJob
+        | EnquiryJob
+        | CapAlertJob
+        | RetentionJob
+        | SenderAlertJob
+    ],
+    ...,
 ] = (
     MessageJob,
     CardJob,
@@ -375,5 +432,6 @@ KINDS: tuple[
     EnquiryJob,
     CapAlertJob,
     RetentionJob,
+    SenderAlertJob,
 )
 """Every kind, parsing first (the order ``/metrics`` lists backlogs in)."""

@@ -21,7 +21,8 @@ from typing import Protocol, TypeVar
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from intake.errors import IntakeError
+from intake.errors import HeldBack, IntakeError
+from intake.jobs.failures import FailureWatch, JobHealth
 from intake.jobs.kinds import JobKind, MessageJob
 from intake.jobs.waker import EFFECTS, MESSAGES, Waker
 from intake.store import queue
@@ -76,6 +77,7 @@ class Workers:
         effect_slots: int = 4,
         poll: float = 0.5,
         lease: float = 60.0,
+        failures: FailureWatch | None = None,
     ) -> None:
         """``handlers`` maps each kind of job to what runs it; ``message`` jobs have
         their own lane of ``message_slots`` workers, the other kinds share one."""
@@ -92,6 +94,8 @@ class Workers:
         self._stopping = asyncio.Event()
         self._heartbeat: asyncio.Task[None] | None = None
         self.handled = 0
+        self.failures = failures or FailureWatch(JobHealth())
+        """This node's failed runs, for ``/healthz`` and ``/metrics``."""
 
     async def start(self) -> None:
         """Take back work of dead processes of this host, then start the lanes."""
@@ -194,7 +198,13 @@ class Workers:
             await self.handlers[job.kind](job)
         except asyncio.CancelledError:
             raise
+        except HeldBack as exc:
+            # Not a failure: kept, visible, until an operator releases it.
+            log.warning("%s %s held: %s", job.kind, job.key, exc)
+            await queue.hold(engine, job, worker=name, reason=str(exc))
+            return False
         except (NotifierError, IntakeError) as exc:
+            self.failures.failed(job.kind, job.key, attempts=job.attempts, error=str(exc))
             if exc.transient:
                 # Retried for as long as it takes: a card or alert waits out a Slack outage.
                 delay = _wait_asked(exc) or backoff(job.attempts)
@@ -205,6 +215,7 @@ class Workers:
                 await queue.fail(engine, job, worker=name, error=str(exc))
             return False
         except (OperationalError, DBAPIError) as exc:
+            self.failures.failed(job.kind, job.key, attempts=job.attempts, error=str(exc))
             delay = backoff(job.attempts)
             log.warning("%s %s: database busy (%s); retrying", job.kind, job.key, exc)
             await queue.retry_later(engine, job, worker=name, error=str(exc), delay=delay)
@@ -212,6 +223,7 @@ class Workers:
         except Exception as exc:
             log.exception("%s %s raised", job.kind, job.key)
             error = f"{exc.__class__.__name__}: {exc}"
+            self.failures.failed(job.kind, job.key, attempts=job.attempts, error=error)
             if job.attempts >= MAX_ATTEMPTS_OF_A_BUG:
                 await queue.fail(engine, job, worker=name, error=error)
             else:
@@ -219,6 +231,7 @@ class Workers:
                     engine, job, worker=name, error=error, delay=backoff(job.attempts)
                 )
             return False
+        self.failures.succeeded(job.key)
         return True
 
 

@@ -198,8 +198,11 @@ def _claim_statement(kinds: tuple[str, ...], *, postgres: bool) -> Any:
         .limit(1)
         for kind in kinds
     ]
+    # A dead node's job competes as due when it was first due, not when its lease
+    # ran out: it goes before what was queued after it, so the node's work moves
+    # on as soon as a worker is free rather than behind the whole backlog.
     branches.append(
-        select(jobs.c.id, jobs.c.locked_until.label("due"))
+        select(jobs.c.id, jobs.c.run_after.label("due"))
         .where(jobs.c.state == "running", jobs.c.locked_until < now, jobs.c.kind.in_(kinds))
         .order_by(jobs.c.locked_until)
         .limit(1)
@@ -367,3 +370,151 @@ async def mark_done(connection: AsyncConnection, keys: Sequence[str], *, at: dat
         )
         total += int(result.rowcount or 0)
     return total
+
+
+async def oldest_due(engine: AsyncEngine, kinds: Iterable[str]) -> dict[str, datetime]:
+    """Since when the longest-waiting runnable job of each kind has been due (kinds with
+    none are left out), for ``/healthz``.
+
+    One ``MIN(run_after)`` per kind over ``ix_jobs_due`` (kind, state,
+    run_after): each reads a single index entry, however long the backlog. A job
+    waiting out a retry's back-off is not due until then, so it does not count.
+    """
+    wanted = list(kinds)
+    if not wanted:
+        return {}
+    statement = _oldest_statement(tuple(wanted))
+    async with reading(engine) as connection:
+        row = (await connection.execute(statement)).one()
+    return {kind: when for kind, when in zip(wanted, row, strict=True) if when is not None}
+
+
+@functools.cache
+def _oldest_statement(kinds: tuple[str, ...]) -> Any:
+    return select(
+        *(
+            select(func.min(jobs.c.run_after))
+            .where(jobs.c.kind == kind, jobs.c.state == "pending")
+            .scalar_subquery()
+            .label(f"k{number}")
+            for number, kind in enumerate(kinds)
+        )
+    )
+
+
+HELD = "held"
+"""A job's state while it waits for an operator (a sender over its hourly limit)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeldJob:
+    """A job kept back until an operator releases it, with why."""
+
+    id: int
+    kind: str
+    key: str
+    chain: str | None
+    payload: Payload
+    reason: str
+    since: datetime
+
+
+async def hold(engine: AsyncEngine, job: Job, *, worker: str, reason: str) -> None:
+    """Keep ``job`` back, with ``reason``, until :func:`release_held` (an operator)."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(jobs)
+            .where(jobs.c.id == job.id, jobs.c.locked_by == worker)
+            .values(state=HELD, finished_at=real_now(), locked_until=None, last_error=reason[:2000])
+        )
+
+
+async def held_count(engine: AsyncEngine) -> int:
+    """How many jobs are held (a seek in ``ix_jobs_lease``, whose first column is the state)."""
+    async with reading(engine) as connection:
+        return int(
+            (
+                await connection.execute(select(func.count()).where(jobs.c.state == HELD))
+            ).scalar_one()
+        )
+
+
+async def held_jobs(engine: AsyncEngine, *, limit: int = 1000) -> list[HeldJob]:
+    """The held jobs, oldest first."""
+    async with reading(engine) as connection:
+        rows = await connection.execute(
+            select(
+                jobs.c.id,
+                jobs.c.kind,
+                jobs.c.key,
+                jobs.c.chain,
+                jobs.c.payload,
+                jobs.c.last_error,
+                jobs.c.finished_at,
+            )
+            .where(jobs.c.state == HELD)
+            .order_by(jobs.c.id)
+            .limit(limit)
+        )
+        return [
+            HeldJob(
+                id=row.id,
+                kind=row.kind,
+                key=row.key,
+                chain=row.chain,
+                payload=row.payload,
+                reason=row.last_error or "",
+                since=row.finished_at,
+            )
+            for row in rows
+        ]
+
+
+async def release_held(engine: AsyncEngine, key: str, *, mark: Payload) -> bool:
+    """Let the held job ``key`` run now, ``mark`` added to its payload (so that it is not
+    held again for the same reason); False when no such job is held."""
+    async with engine.begin() as connection:
+        row = (
+            await connection.execute(
+                select(jobs.c.payload).where(jobs.c.key == key, jobs.c.state == HELD)
+            )
+        ).first()
+        if row is None:
+            return False
+        await connection.execute(
+            update(jobs)
+            .where(jobs.c.key == key, jobs.c.state == HELD)
+            .values(
+                state="pending",
+                payload={**row.payload, **mark},
+                run_after=real_now(),
+                finished_at=None,
+                last_error=None,
+            )
+        )
+    return True
+
+
+async def chain_done_since(
+    engine: AsyncEngine, chain: str, since: datetime, *, at_most: int
+) -> int:
+    """How many jobs of ``chain`` finished since ``since``, counting no further than
+    ``at_most`` (enough to tell a limit is reached).
+
+    Read from the chain's last ``at_most`` done jobs, newest first, in
+    ``ix_jobs_chain_open`` (chain, state, id): the cost is bounded by
+    ``at_most``, however many jobs the chain has finished over the years, and
+    nothing is written.
+    """
+    last = (
+        select(jobs.c.finished_at)
+        .where(jobs.c.chain == chain, jobs.c.state == "done")
+        .order_by(jobs.c.id.desc())
+        .limit(at_most)
+        .subquery()
+    )
+    async with reading(engine) as connection:
+        found = await connection.execute(
+            select(func.count()).select_from(last).where(last.c.finished_at >= since)
+        )
+        return int(found.scalar_one())

@@ -48,7 +48,12 @@ class Delivery:
 class RecordingRelay:
     """An SMTP relay on loopback that records each acknowledgement, or refuses for a while."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, delay: float = 0.0) -> None:
+        self.delay = delay
+        """Seconds between taking a mail and answering 250: a slow relay, or the moment
+        a sending node can die having handed a mail over without hearing so."""
+        self.answering: dict[int, int] = {}
+        """Mails taken and not yet answered 250, by the client's port."""
         self.deliveries: list[Delivery] = []
         self.refused = 0
         self._refuse_until = 0.0
@@ -80,6 +85,15 @@ class RecordingRelay:
                     sender=envelope.mail_from,
                 )
             )
+        if self.delay:
+            # Taken, as a real relay has queued a mail before its 250: a client that
+            # dies meanwhile never hears it, and the mail goes all the same.
+            port = int(session.peer[1]) if session.peer else 0
+            self.answering[port] = self.answering.get(port, 0) + 1
+            try:
+                await asyncio.sleep(self.delay)
+            finally:
+                self.answering[port] -= 1
         return "250 2.0.0 Relayed"
 
     def __enter__(self) -> RecordingRelay:
@@ -318,17 +332,23 @@ class Drill:
 
 @contextmanager
 def drill(
-    folder: Path, *, nodes: int = 1, check_blocks: bool = True, **env: str
+    folder: Path,
+    *,
+    nodes: int = 1,
+    check_blocks: bool = True,
+    relay_delay: float = 0.0,
+    **env: str,
 ) -> Iterator[Drill]:
     """Start the local Slack, the relay and ``nodes`` × ``intake serve`` wired to both.
 
     Several nodes need a shared database: pass ``INTAKE_DATABASE_URL``.
     ``check_blocks=False``: the local Slack takes cards unchecked (benchmarks).
+    ``relay_delay``: seconds the relay waits between taking a mail and its 250.
     """
     with ExitStack() as stack:
         slack = stack.enter_context(SlackApiServer(check_blocks=check_blocks).in_thread())
         slack.add_channel("C0COMMISS", CHANNEL)
-        relay = stack.enter_context(RecordingRelay())
+        relay = stack.enter_context(RecordingRelay(delay=relay_delay))
         services = []
         for number in range(nodes):
             node_folder = folder / f"node-{number}" if nodes > 1 else folder

@@ -69,7 +69,9 @@ class Client:
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
     running = RunningService(
-        tmp_path_factory.mktemp("envelopes"), INTAKE_NOW="2027-05-30T14:00:00+01:00"
+        tmp_path_factory.mktemp("envelopes"),
+        INTAKE_NOW="2027-05-30T14:00:00+01:00",
+        INTAKE_SMTP_REFUSALS_LOGGED="100",  # every refusal below is looked for in the log
     )
     running.start()
     yield running

@@ -44,6 +44,9 @@ def service(tmp_path: Path) -> Iterator[RunningService]:
         INTAKE_NOW="2027-05-30T14:00:00+01:00",
         INTAKE_SMTP_MAX_CONNECTIONS=str(SLOTS),
         INTAKE_SMTP_MAX_CONNECTIONS_PER_CLIENT="10",
+        # Each dropped and cut session is counted in the log below, line by line
+        # (summarised, a flood's lines would come only at the minute's end).
+        INTAKE_SMTP_REFUSALS_LOGGED="100000",
     )
     running.start()
     yield running

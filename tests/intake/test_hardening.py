@@ -186,12 +186,21 @@ def test_metrics_and_the_detail_of_health_need_the_token(service: RunningService
     assert _get(service, "/metrics", token="wrong")[0] == 401
     status, body = _get(service, "/metrics", token=TOKEN)
     assert status == 200 and b"intake_messages_accepted_total 1" in body
+    # The jobs' health, as /healthz judges it: overdue, held, failing.
+    assert b'intake_jobs_oldest_due_seconds{kind="message"} ' in body
+    assert b"intake_jobs_held 0" in body and b"intake_job_failures_total 0" in body
 
     status, body = _get(service, "/healthz")
     anonymous: dict[str, Any] = json.loads(body)
     assert anonymous == {"status": "ok"}
     status, body = _get(service, "/healthz", token=TOKEN)
-    assert "slack_workspaces" in json.loads(body) and "backlog" in json.loads(body)
+    detail = json.loads(body)
+    assert "slack_workspaces" in detail and "backlog" in detail
+    assert (detail["overdue_jobs"], detail["held_jobs"], detail["job_failures_recent"]) == (
+        {},
+        0,
+        0,
+    )
 
 
 def test_a_log_line_quoting_a_sender_shows_the_escape_instead_of_running_it() -> None:

@@ -52,13 +52,22 @@ def test_acknowledgements_wait_for_the_relay_and_go_out_once(
         INTAKE_NOW="2027-04-15T10:00:00+01:00",
         INTAKE_RELAY_HOST="127.0.0.1",
         INTAKE_RELAY_PORT=str(port),
+        INTAKE_HEALTH_JOB_ATTEMPTS="2",
     )
+
+    def failing() -> list[str]:
+        return [p for p in service.health()["problems"] if p.startswith("job ack ")]
+
     try:
         service.start()
         service.send(fixture_mail("application-complete.eml"))
+        # Refused twice: /healthz names the job retried that often, and why.
+        [problem] = service.wait_for(failing, timeout=45, what="/healthz naming the ack")
+        assert "has failed 2 times" in problem and "451" in problem
         service.wait_for(lambda: handler.delivered, timeout=45, what="the relay to take the mail")
         assert handler.refused == 2
         service.wait_for(lambda: service.health()["backlog"] == {}, what="an empty backlog")
+        assert service.health()["status"] == "ok"  # sent at last: no longer failing
     finally:
         service.close()
 

@@ -6,6 +6,11 @@ import pytest
 
 from intake.store.engine import make_engine
 from intake.store.migrate import migrate
+from tests.intake.jobs.test_job_health import (  # noqa: F401 - against PostgreSQL
+    test_a_held_job_waits_until_released_and_then_runs_marked,
+    test_a_senders_mails_read_this_hour_are_counted_up_to_the_limit,
+    test_the_oldest_due_job_of_each_kind_is_read,
+)
 from tests.intake.store.test_queue import (  # noqa: F401 - collected here against PostgreSQL
     test_a_chain_runs_one_job_at_a_time_in_order,
     test_a_delayed_job_waits_its_turn,
@@ -21,3 +26,8 @@ async def engine(postgres_url: str):
     await migrate(engine)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+async def database(engine):  # the name the tests imported above take
+    yield engine

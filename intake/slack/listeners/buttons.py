@@ -21,7 +21,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from intake.bids import triage
+from intake.bids.sender_limit import release_sender
 from intake.errors import NotFound
+from intake.jobs.waker import MESSAGES
 from intake.slack.authorize import offices_of
 from intake.slack.listeners.context import (
     ListenerContext,
@@ -30,6 +32,7 @@ from intake.slack.listeners.context import (
     not_here,
     officer_of,
 )
+from intake.slack.sender_alerts import ACTION_RELEASE_SENDER
 from intake.slack.summaries import bid_summary
 from intake.store.bids import bid_by_ref, latest_version
 from intake.store.engine import reading
@@ -117,6 +120,25 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
             said = "That did not work; please try again shortly."
         await _say(respond, said)
 
+    async def release_held_sender(
+        ack: AsyncAck, action: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
+        # The alert of a sender over its hourly limit: read its held mail now.
+        await ack()
+        office, _, sender = str(action.get("value") or "").partition(" ")
+        if office not in offices_of(context):
+            await _say(respond, "That sender's mail is not this workspace's to release.")
+            return
+        try:
+            count = await release_sender(runtime.engine, sender, office=office)
+        except Exception:
+            runtime.log.exception("releasing the held mail of %s failed", sender)
+            await _say(respond, "That did not work; please try again shortly.")
+            return
+        runtime.waker.notify(MESSAGES, count)
+        await _say(respond, f"{count} held mails of {sender} released: they are read in turn.")
+
+    app.action(ACTION_RELEASE_SENDER)(release_held_sender)
     app.action(ACTION_ASSIGN)(assign_to_me)
     app.action(ACTION_CLAIM_ACCEPT)(answer_claim)
     app.action(ACTION_CLAIM_REJECT)(answer_claim)

@@ -19,6 +19,7 @@ from intake.jobs.kinds import (
     EnquiryJob,
     MessageJob,
     RetentionJob,
+    SenderAlertJob,
 )
 from intake.store import queue
 from intake.store.engine import make_engine
@@ -95,6 +96,14 @@ async def test_a_claimed_job_reads_back_as_the_job_queued(database: AsyncEngine)
         EnquiryJob.answer("18ea0002", {"office": "kent", "text": "Can we apply?"}),
         CapAlertJob.of("kent", "domain", "100 automatic mails an hour", at=AT),
         RetentionJob(day="2027-04-15"),
+        MessageJob(message="18ea0003", sender="bob@example.org", released=True),
+        SenderAlertJob(
+            sender="bob@example.org",
+            hour="2027-05-30T15:00:00+00:00",
+            office="kent",
+            limit=200,
+            chain="slack:#grants",
+        ),
     ]
     async with database.begin() as connection:
         await queue.enqueue_many(connection, queued)
@@ -117,4 +126,5 @@ def test_every_kind_is_listed_once() -> None:
         "enquiry",
         "cap_alert",
         "retention",
+        "sender_alert",
     ]
