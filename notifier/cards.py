@@ -16,7 +16,7 @@ from typing import Any
 
 from notifier.escape import escape_mrkdwn, truncate
 from notifier.model import BidSummary, CheckLine, ProblemLine
-from notifier.text import one_line, shorten
+from notifier.text import kept_lines, labelled, one_line, shorten
 from notifier.wording import (
     STATUS_TITLES,
     amount_line,
@@ -179,8 +179,10 @@ def console_card(bid: BidSummary, *, width: int = 78) -> str:
     if bid.score is not None:
         rows.append(("Score", score_words(bid)))
     for label, value in rows:
-        shown = shorten(one_line(value or ""), MAX_CONSOLE_VALUE) or "not given"
-        wrapped = textwrap.wrap(shown, value_width) or [""]
+        shown = shorten(kept_lines(value or ""), MAX_CONSOLE_VALUE) or "not given"
+        # Each of the answer's own lines wrapped apart: its line breaks stay.
+        wrapped = [w for part in shown.split("\n") for w in textwrap.wrap(part, value_width)]
+        wrapped = wrapped or [""]
         lines.append(f"│ {label:<{label_width}}{wrapped[0]}")
         lines.extend(f"│ {'':<{label_width}}{more}" for more in wrapped[1:])
 
@@ -260,10 +262,10 @@ def score_words(bid: BidSummary) -> str:
 
 def _field(label: str, value: str | None, *, trusted: bool = False) -> str:
     """One ``*Label*\\nvalue`` field; ``trusted`` values are our own mrkdwn, already safe."""
-    if value is None or not value.strip():
+    if value is None or not kept_lines(value):
         body = "_not given_"
     else:
-        body = value if trusted else escape_mrkdwn(one_line(value))
+        body = value if trusted else escape_mrkdwn(kept_lines(value))
     return truncate(f"*{label}*\n{body}", MAX_FIELD)
 
 
@@ -316,10 +318,7 @@ def _packed(heading: str, items: Iterable[str], budget: int) -> list[str]:
 
 def problem_words(problem: ProblemLine) -> str:
     """Word a problem as a person reads it: “Question”: message (whole-bid: the message)."""
-    message = one_line(problem.message)
-    if problem.question:
-        return f"“{one_line(problem.question)}”: {message}"
-    return message
+    return labelled(problem.question, problem.message, quotes=("“", "”"))
 
 
 def _context(bid: BidSummary) -> dict[str, Any]:

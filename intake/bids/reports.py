@@ -124,6 +124,7 @@ def _json(row: Bid, version: BidVersion | None) -> dict[str, Any]:
         "version": row.version,
         "office": row.office,
         "fund": row.fund,
+        "form": row.form,
         "round": row.round,
         "status": row.status,
         "received_at": row.received_at.isoformat(),
@@ -198,10 +199,13 @@ def bid_text(
     zone: ZoneInfo | None = None,
     brief: bool = False,
     round_name: str | None = None,
+    problems: list[str] | None = None,
 ) -> str:
     """One bid for reading in a terminal: times in the office's ``zone`` with the zone
     written, every answer whole (wrapped, its line breaks kept) unless ``brief``.
-    ``round_name`` is the round as the card names it (else the stored round's id)."""
+    ``round_name`` is the round as the card names it (else the stored round's id);
+    ``problems`` the problems as the card words them, each under its question
+    (:func:`intake.bids.problem_words.problem_texts`; else their messages)."""
     zone = zone or _UTC
     shown = bid.get("shown_version") or bid["version"]
     received = bid.get("version_received_at") or bid["received_at"]
@@ -226,7 +230,8 @@ def bid_text(
             )
         )
     lines += ["", "Problems:" if bid["problems"] else "Problems: none"]
-    lines += [f"  - [{p['code']}] {p['message']}" for p in bid["problems"]]
+    words = problems if problems is not None else [p["message"] for p in bid["problems"]]
+    lines += [f"  - [{p['code']}] {said}" for p, said in zip(bid["problems"], words, strict=True)]
     lines += ["", "Answers:"]
     for field, value in bid["fields"].items():
         text = "\n".join(value) if isinstance(value, list) else str(value)

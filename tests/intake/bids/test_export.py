@@ -241,7 +241,11 @@ def test_long_answers_wrap_with_their_line_breaks(book: Workbook) -> None:
     assert row[OUTLINE_LABEL].alignment.wrap_text
     sheet = book["safer-in-kent 2027-r1"]
     assert sheet.row_dimensions[3].height == 150  # ten lines: the most a row is made tall
-    assert row["Problems"].value == "Say how the grant will be spent."
+    # Under its question, as the card and the acknowledgement say it.
+    assert (
+        row["Problems"].value == '"How will the grant be spent?": Say how the grant will be spent.'
+    )
+
     assert row["Address"].value == SAMPLE["contact_address"]
 
 
