@@ -36,6 +36,7 @@ from intake.bids.deadlines import claim_due, next_moment
 from intake.bids.enquiries import answer_enquiry
 from intake.bids.fund_notice import send_fund_notice
 from intake.bids.receive import process_message
+from intake.bids.replies import send_reply
 from intake.clock import Clock
 from intake.config.load import load_config
 from intake.config.model import Config
@@ -46,7 +47,15 @@ from intake.inbox.protocol import ProtocolLimits, tls_context
 from intake.inbox.receiver import Receiver, ReceiverPlan
 from intake.inbox.spool import Spool
 from intake.jobs.journal_recorder import JournalRecorder, journal_problems, record_journal
-from intake.jobs.kinds import AckJob, AlertJob, CardJob, EnquiryJob, FundNoticeJob, MessageJob
+from intake.jobs.kinds import (
+    AckJob,
+    AlertJob,
+    CardJob,
+    EnquiryJob,
+    FundNoticeJob,
+    MessageJob,
+    ReplyJob,
+)
 from intake.jobs.scheduler import Scheduler
 from intake.jobs.waker import MESSAGES
 from intake.jobs.worker import Handler, Workers, runs
@@ -93,6 +102,7 @@ def job_handlers(runtime: Runtime) -> dict[str, Handler]:
         AlertJob.kind: runs(AlertJob, partial(send_alert, runtime)),
         FundNoticeJob.kind: runs(FundNoticeJob, partial(send_fund_notice, runtime)),
         EnquiryJob.kind: runs(EnquiryJob, partial(_enquiry, runtime)),
+        ReplyJob.kind: runs(ReplyJob, partial(send_reply, runtime)),
     }
 
 

@@ -51,6 +51,8 @@ ACTION_INELIGIBLE = "mark_ineligible"
 ACTION_SCORE = "score"
 ACTION_CLAIM_ACCEPT = "claim_accept"
 ACTION_CLAIM_REJECT = "claim_reject"
+ACTION_REPLY = "reply"
+"""Mail the applicant in their thread (:mod:`notifier.replies`)."""
 
 STATUS_EMOJI: dict[str, str] = {
     "complete": ":white_check_mark:",
@@ -337,6 +339,7 @@ def _actions(bid: BidSummary) -> dict[str, Any]:
         _button(ACTION_ELIGIBLE, "Mark eligible", bid.ref, style="primary"),
         _button(ACTION_INELIGIBLE, "Mark not eligible", bid.ref, style="danger"),
         _button(ACTION_SCORE, "Score", bid.ref),
+        _button(ACTION_REPLY, "Reply", bid.ref),
     ]
     return {"type": "actions", "block_id": "triage_actions", "elements": buttons}
 

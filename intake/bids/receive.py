@@ -288,6 +288,10 @@ async def _keep_as_correspondence(
             "message": message.id,
             "text": written[:MAX_KEPT_TEXT],
             "attachments": [a.name for a in extraction.attachments],
+            # Where an officer's reply goes in the applicant's thread (intake/bids/replies.py).
+            "subject": facts.subject[:200],
+            "message_id": facts.message_id,
+            "references": list(facts.references)[-20:],
         },
     )
     await messages.set_message_outcome(

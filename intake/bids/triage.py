@@ -28,7 +28,7 @@ from intake.store.queue import enqueue
 
 DECISIONS = ("eligible", "not_eligible")
 # The events officers make; their text reads after the officer's name ("took this bid").
-OFFICER_EVENTS = frozenset({"assigned", "decision", "scored", "info_requested"})
+OFFICER_EVENTS = frozenset({"assigned", "decision", "scored", "info_requested", "replied"})
 
 
 class TriageContext(Protocol):
