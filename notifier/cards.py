@@ -17,6 +17,7 @@ from typing import Any
 from notifier.escape import escape_mrkdwn, truncate
 from notifier.model import BidSummary, CheckLine, ProblemLine
 from notifier.text import kept_lines, labelled, one_line, shorten
+from notifier.withdrawals import withdraw_actions
 from notifier.wording import (
     STATUS_TITLES,
     amount_line,
@@ -84,6 +85,8 @@ def triage_card(bid: BidSummary) -> Payload:
         tail.insert(0, _mrkdwn_section(_check_text(bid)))
     if bid.possible_duplicates:
         tail.insert(0, _mrkdwn_section(truncate(escape_mrkdwn(duplicate_words(bid)), 2900)))
+        if withdraw := withdraw_actions(bid):
+            tail.insert(1, withdraw)
     budget = MAX_BLOCKS - len(head) - len(tail)
     problems = [_mrkdwn_section(text) for text in _problem_sections(bid, budget)]
     return {"text": _fallback_text(bid), "blocks": [*head, *problems, *tail]}

@@ -24,7 +24,7 @@ Kind = Literal["text", "long", "money", "date", "datetime", "count"]
 
 Value = str | Decimal | date | datetime | int | None
 
-DECISIONS = {"eligible": "Eligible", "not_eligible": "Not eligible"}
+DECISIONS = {"eligible": "Eligible", "not_eligible": "Not eligible", "withdrawn": "Withdrawn"}
 """An officer's ruling, in the words the Slack card's buttons use."""
 
 LEADING = ("organisation_name", "project_name", "amount_requested")

@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from intake.slack.authorize import NOT_HERE, authorizer
-from intake.slack.listeners import buttons, commands, replies, submissions
+from intake.slack.listeners import buttons, commands, replies, submissions, withdrawals
 from intake.slack.listeners.context import ListenerContext
 
 
@@ -41,6 +41,7 @@ def build_app(
     buttons.register(app, runtime)
     submissions.register(app, runtime)
     replies.register(app, runtime)
+    withdrawals.register(app, runtime)
     return app
 
 
