@@ -91,7 +91,9 @@ async def reply(
         kept = _kept_mail(events, about, since=version.received_at if version else None)
         if about is not None and kept is None:
             raise Refused(f"There is no mail {about} from the applicant of {bid.ref}.")
-        thread = _thread_of(kept.data or {} if kept else (version.mail or {} if version else {}))
+        # In the thread of the kept mail answered, else of the latest version's mail.
+        answered = kept.data if kept is not None else version.mail if version is not None else None
+        thread = _thread_of(answered or {})
         event = await bids.add_event(
             connection,
             bid_id=bid.id,

@@ -9,6 +9,7 @@ reference of another workspace's office is "not here".
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
@@ -20,7 +21,6 @@ from intake.errors import NotFound
 from intake.slack.authorize import offices_of
 from intake.slack.listeners.context import (
     ListenerContext,
-    ModalContext,
     ephemeral,
     not_here,
     officer_of,
@@ -52,8 +52,7 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
         except NotFound:
             await respond(**ephemeral(notice(escape_mrkdwn(not_here(ref)))))
             return
-        # The kept mail answered rides in the version slot of the modal's context.
-        metadata = ModalContext(ref=bid.ref, version=about or 0).encode()
+        metadata = json.dumps({"ref": bid.ref, "about": about}, separators=(",", ":"))
         view = reply_modal(
             ref=bid.ref,
             organisation=organisation,
@@ -71,7 +70,7 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
     async def send(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        modal = ModalContext.decode(view.get("private_metadata", ""))
+        ref, about = _metadata(str(view.get("private_metadata") or ""))
         values = dict((view.get("state") or {}).get("values") or {})
         text = read_reply(values)
         if text is None:
@@ -79,17 +78,24 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
             return
         work = replies.reply(
             runtime,
-            modal.ref,
+            ref,
             officer_of(body),
             offices=offices_of(context),
             text=text,
-            about=modal.version or None,
+            about=about,
             request=str(view.get("id") or view.get("hash") or ""),
         )
-        await save(runtime, ack, work, field=BLOCK_REPLY, ref=modal.ref)
+        await save(runtime, ack, work, field=BLOCK_REPLY, ref=ref)
 
     app.action(ACTION_REPLY)(open_reply)
     app.view(CALLBACK_REPLY)(send)
+
+
+def _metadata(text: str) -> tuple[str, int | None]:
+    """The modal's reference and the kept mail it answers (None: the latest mail)."""
+    data = json.loads(text or "{}")
+    about = data.get("about")
+    return str(data.get("ref") or ""), int(about) if isinstance(about, int) else None
 
 
 def _target(value: str) -> tuple[str, int | None]:
