@@ -106,6 +106,8 @@ async def stored_bid(
                     "kind": e.kind,
                     "text": e.text,
                     "by": (e.data or {}).get("name") if e.kind in OFFICER_EVENTS else None,
+                    # A mail's or a reply's words whole (the line above shortens them).
+                    "body": (e.data or {}).get("text") if e.kind in WORDED_EVENTS else None,
                 }
                 for e in await history(connection, row.id)
             ]
@@ -189,6 +191,8 @@ def bids_table(
 
 WIDTH = 100
 """Columns ``intake show`` wraps answers to."""
+WORDED_EVENTS = frozenset({"correspondence", "claim", "replied"})
+"""Events that keep words someone wrote (``data["text"]``): shown whole by ``show``."""
 BRIEF = 100
 """Characters of an answer ``intake show --brief`` shows."""
 
@@ -246,10 +250,24 @@ def bid_text(
             ) or ["    "]
     if bid.get("history"):
         lines += ["", "History:"]
-        lines += [
-            f"  {local_time(e['at'], zone)}  "
-            + (f"{e.get('by') or e['actor']} " if e["kind"] in OFFICER_EVENTS else "")
-            + e["text"]
-            for e in bid["history"]
-        ]
+        for e in bid["history"]:
+            lines.append(
+                f"  {local_time(e['at'], zone)}  "
+                + (f"{e.get('by') or e['actor']} " if e["kind"] in OFFICER_EVENTS else "")
+                + e["text"]
+            )
+            body = str(e.get("body") or "")
+            if body and ("\n" in body.strip() or " ".join(body.split()) not in e["text"]):
+                # Shortened or folded in the line: the words whole beneath it, line breaks kept.
+                lines += _wrapped(body, indent=" " * 6)
     return "\n".join(lines)
+
+
+def _wrapped(text: str, *, indent: str) -> list[str]:
+    """``text`` wrapped to :data:`WIDTH`, each of its own lines apart."""
+    out: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        out += textwrap.wrap(paragraph, WIDTH, initial_indent=indent, subsequent_indent=indent) or [
+            indent
+        ]
+    return out

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from fixtures.make_fixtures import build_mail
+from intake.bids.reports import bid_text
 from notifier.cards import ACTION_REPLY
 from notifier.replies import CALLBACK_REPLY
 from tests.harness import RunningService
@@ -25,6 +26,8 @@ from tests.intake.slack.test_triage_in_slack import new_bid, thread_texts
 from tests.slack_api_server import SlackApiServer, view_problems
 
 CHANNEL = "C0COMMISS1"
+# Longer than a thread line shows: `intake show` and the reply's modal show it whole.
+QUESTION = "Could we have an extension\nuntil Friday?\n" + "Our volunteers meet weekly. " * 14
 
 
 def _applicant(service: RunningService, ref: str) -> str:
@@ -54,7 +57,7 @@ def test_an_officer_answers_a_kept_mail_in_the_applicants_thread(
             sender=applicant,
             to="safer-in-kent@bids.example.org",
             subject=f"Extension? [Ref {ref}]",
-            body="Could we have an extension\nuntil Friday?",
+            body=QUESTION,
             date=datetime(2027, 4, 16, 9, 30, tzinfo=UTC),
             message_id=question_id,
             headers={"References": "<root@example.org>"},
@@ -118,6 +121,15 @@ def test_an_officer_answers_a_kept_mail_in_the_applicants_thread(
     service.wait_for(lambda: "reply_sent" in [e["kind"] for e in service.bid(ref)["history"]])
     assert len(_mails(service, ref, "until Friday 21 May")) == 1
     assert [e["kind"] for e in service.bid(ref)["history"]].count("replied") == 1
+
+    # `intake show` and --json: the applicant's words and the reply whole, line breaks kept.
+    shown = service.bid(ref)
+    bodies = [e["body"] for e in shown["history"] if e["body"]]
+    assert QUESTION.strip() in bodies and words in bodies
+    text = bid_text(shown)
+    assert "      Could we have an extension\n      until Friday?" in text
+    assert "      Yes: until Friday 21 May.\n      Please send the whole form again." in text
+    assert text.count("Our volunteers meet weekly.") >= 14
 
 
 def test_the_cards_reply_answers_the_applicants_form_mail(
