@@ -36,7 +36,7 @@ BLOCK_REPLY = "reply"
 ACTION_TEXT = "text"
 MAX_REPLY = 3000
 """The longest reply an officer can write in the modal (Slack allows 3000)."""
-MAX_QUOTED = 2500
+MAX_QUOTED = 2800
 """How much of the applicant's mail the modal shows above the officer's reply."""
 
 Payload = dict[str, Any]

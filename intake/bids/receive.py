@@ -276,6 +276,9 @@ async def _keep_as_correspondence(
     what = "an automatic message" if automatic else "a reply without a form"
     written = written_text(facts.text)
     said = f": {shorten(one_line(written), 300)}" if written else ""
+    names = [a.name for a in extraction.attachments]
+    if names:  # a supporting document sent on its own: officers see it came
+        said += f" (attached: {shorten(one_line(', '.join(names)), 200)})"
     event = await bids.add_event(
         connection,
         bid_id=bid.id,

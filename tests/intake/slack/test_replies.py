@@ -61,6 +61,7 @@ def test_an_officer_answers_a_kept_mail_in_the_applicants_thread(
             date=datetime(2027, 4, 16, 9, 30, tzinfo=UTC),
             message_id=question_id,
             headers={"References": "<root@example.org>"},
+            attachments=[("budget-notes.txt", b"Venue hire: 400", "text/plain")],
         ),
         sender=applicant,
     )
@@ -76,6 +77,8 @@ def test_an_officer_answers_a_kept_mail_in_the_applicants_thread(
 
     button = service.wait_for(reply_line, what="the kept mail's Reply button")
     assert button["value"].startswith(f"{ref} ")
+    kept = [t for t in thread_texts(slack, CHANNEL, card["ts"]) if "without a form" in t]
+    assert len(kept) == 1 and "(attached: budget-notes.txt)" in kept[0]
 
     driver.click(ACTION_REPLY, button["value"])
     view = driver.opened_view(CALLBACK_REPLY)
