@@ -378,3 +378,9 @@ def test_on_a_terminal_the_export_says_how_far_it_is(data_dir: Path, tmp_path: P
     assert done.returncode == 0
     assert "\rexporting: 4 bids so far" in said
     assert said.endswith(f"exported 4 bids to {tmp_path / 'pack.xlsx'}\r\n")
+
+
+def test_a_cover_sheet_says_each_problem_under_its_question(exported: Path) -> None:
+    document = Document(str(exported / "sheets" / "KENT-2027-0002.docx"))
+    bullets = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
+    assert bullets == ['"How will the grant be spent?": Say how the grant will be spent.']
