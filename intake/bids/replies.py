@@ -107,6 +107,7 @@ async def reply(
                 "about": kept.id if kept else None,
                 "request": request,
                 "to": bid.applicant,
+                "version": version.version if version is not None else bid.version,
                 **thread,
             },
         )
@@ -130,7 +131,9 @@ async def send_reply(runtime: ReplyContext, job: ReplyJob) -> None:
     office = runtime.config.office(bid.office)
     to = str(data.get("to") or bid.applicant or "")
     domain = our_domain(office, runtime.mail_domain)
-    message_id = our_message_id(bid.ref, bid.version, "reply", event.id, domain)
+    # Of the version replied to, not the latest: a retry sends the same Message-ID.
+    number = int(data.get("version") or 0)
+    message_id = our_message_id(bid.ref, number, "reply", event.id, domain)
     mail = build_reply(
         OfficerReply(
             ref=bid.ref,
