@@ -10,6 +10,7 @@ so their answer joins the bid. A person wrote it, so it is not marked
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -121,12 +122,14 @@ class OfficerReply:
 def reply_text(reply: OfficerReply) -> str:
     """The body: the officer's words as written (line breaks kept), the office, the reference."""
     words = clean(reply.text).strip()
-    return (
-        f"{words}\n\n"
-        f"{one_line(reply.office_name)}\n\n"
+    footer = textwrap.fill(
         f"Your reference is {reply.ref}. Please keep {tag(reply.ref)} in the subject line "
-        "if you reply, so that your message joins your application.\n"
+        "if you reply, so that your message joins your application.",
+        72,
+        break_long_words=False,
+        break_on_hyphens=False,
     )
+    return f"{words}\n\n{one_line(reply.office_name)}\n\n{footer}\n"
 
 
 def build_reply(reply: OfficerReply, *, now: datetime) -> EmailMessage:
