@@ -36,6 +36,7 @@ from intake.bids.deadlines import claim_due, next_moment
 from intake.bids.enquiries import answer_enquiry
 from intake.bids.fund_notice import send_fund_notice
 from intake.bids.receive import process_message
+from intake.bids.replies import send_reply
 from intake.bids.retention import daily_trigger, run_retention
 from intake.bids.sender_limit import read_within_limit
 from intake.clock import Clock
@@ -57,6 +58,7 @@ from intake.jobs.kinds import (
     EnquiryJob,
     FundNoticeJob,
     MessageJob,
+    ReplyJob,
     RetentionJob,
     SenderAlertJob,
 )
@@ -112,6 +114,7 @@ def job_handlers(runtime: Runtime, *, sender_hourly_limit: int = 0) -> dict[str,
         RetentionJob.kind: runs(RetentionJob, partial(run_retention, runtime)),
         FundNoticeJob.kind: runs(FundNoticeJob, partial(send_fund_notice, runtime)),
         EnquiryJob.kind: runs(EnquiryJob, partial(_enquiry, runtime)),
+        ReplyJob.kind: runs(ReplyJob, partial(send_reply, runtime)),
     }
 
 

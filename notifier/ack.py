@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from notifier.errors import AddressError
 from notifier.model import Acknowledgement, BidSummary, ProblemLine
 from notifier.references import TAG, tag
-from notifier.text import clean, one_line, shorten
+from notifier.text import clean, labelled, one_line, shorten
 from notifier.wording import clock, closing_day, deadline_phrase, fund_words, long_date
 
 MAX_THEIR_SUBJECT = 150
@@ -445,9 +445,7 @@ def _deadline_or_soon(bid: BidSummary, now: datetime) -> str:
 def _problem_list(problems: Iterable[ProblemLine]) -> str:
     items = []
     for number, problem in enumerate(problems, start=1):
-        message = one_line(problem.message)
-        question = one_line(problem.question or "")
-        words = f'"{question}": {message}' if question else message
+        words = labelled(problem.question, problem.message)
         items.append(_fill(f"{number}. {words}", indent="  ", hanging="     "))
     return "\n".join(items)
 

@@ -128,7 +128,7 @@ def _what_is_due(alert: DeadlineAlert) -> str:
         apart = (
             f" ({c.distinct} distinct application{'s' if c.distinct != 1 else ''}; "
             f"{len(c.duplicates)} possible duplicate{'s' if len(c.duplicates) != 1 else ''} "
-            "listed apart)"
+            "listed apart" + (f", {len(c.withdrawn)} withdrawn" if c.withdrawn else "") + ")"
             if c.duplicates
             else ""
         )
@@ -170,6 +170,7 @@ def _counts(alert: DeadlineAlert) -> list[tuple[str, int]]:
             ("Ineligible", c.ineligible),
             ("Unreadable", c.unreadable),
             ("Late so far", c.late),
+            *([("Withdrawn", len(c.withdrawn))] if c.withdrawn else []),
         ]
     if alert.kind == "decisions_due":
         return [
@@ -186,8 +187,10 @@ MAX_LISTED_DUPLICATES = 30
 
 def duplicate_list(counts: RoundCounts) -> str:
     """The possible duplicates, one a line: "KENT-2027-0003 may repeat KENT-2027-0001 (…)"."""
+    gone = set(counts.withdrawn)
     lines = [
         f"{ref} may repeat {earlier} ({one_line(why)})"
+        + "".join(f"; {r} withdrawn" for r in (ref, earlier) if r in gone)
         for ref, earlier, why in counts.duplicates[:MAX_LISTED_DUPLICATES]
     ]
     more = len(counts.duplicates) - MAX_LISTED_DUPLICATES

@@ -16,7 +16,8 @@ from typing import Any
 
 from notifier.escape import escape_mrkdwn, truncate
 from notifier.model import BidSummary, CheckLine, ProblemLine
-from notifier.text import one_line, shorten
+from notifier.text import kept_lines, labelled, one_line, shorten
+from notifier.withdrawals import withdraw_actions
 from notifier.wording import (
     STATUS_TITLES,
     amount_line,
@@ -51,6 +52,8 @@ ACTION_INELIGIBLE = "mark_ineligible"
 ACTION_SCORE = "score"
 ACTION_CLAIM_ACCEPT = "claim_accept"
 ACTION_CLAIM_REJECT = "claim_reject"
+ACTION_REPLY = "reply"
+"""Mail the applicant in their thread (:mod:`notifier.replies`)."""
 
 STATUS_EMOJI: dict[str, str] = {
     "complete": ":white_check_mark:",
@@ -82,6 +85,8 @@ def triage_card(bid: BidSummary) -> Payload:
         tail.insert(0, _mrkdwn_section(_check_text(bid)))
     if bid.possible_duplicates:
         tail.insert(0, _mrkdwn_section(truncate(escape_mrkdwn(duplicate_words(bid)), 2900)))
+        if withdraw := withdraw_actions(bid):
+            tail.insert(1, withdraw)
     if bid.other_senders:
         tail.insert(0, _mrkdwn_section(truncate(escape_mrkdwn(sender_words(bid)), 2900)))
     budget = MAX_BLOCKS - len(head) - len(tail)
@@ -194,8 +199,10 @@ def console_card(bid: BidSummary, *, width: int = 78) -> str:
     if bid.score is not None:
         rows.append(("Score", score_words(bid)))
     for label, value in rows:
-        shown = shorten(one_line(value or ""), MAX_CONSOLE_VALUE) or "not given"
-        wrapped = textwrap.wrap(shown, value_width) or [""]
+        shown = shorten(kept_lines(value or ""), MAX_CONSOLE_VALUE) or "not given"
+        # Each of the answer's own lines wrapped apart: its line breaks stay.
+        wrapped = [w for part in shown.split("\n") for w in textwrap.wrap(part, value_width)]
+        wrapped = wrapped or [""]
         lines.append(f"│ {label:<{label_width}}{wrapped[0]}")
         lines.extend(f"│ {'':<{label_width}}{more}" for more in wrapped[1:])
 
@@ -277,10 +284,10 @@ def score_words(bid: BidSummary) -> str:
 
 def _field(label: str, value: str | None, *, trusted: bool = False) -> str:
     """One ``*Label*\\nvalue`` field; ``trusted`` values are our own mrkdwn, already safe."""
-    if value is None or not value.strip():
+    if value is None or not kept_lines(value):
         body = "_not given_"
     else:
-        body = value if trusted else escape_mrkdwn(one_line(value))
+        body = value if trusted else escape_mrkdwn(kept_lines(value))
     return truncate(f"*{label}*\n{body}", MAX_FIELD)
 
 
@@ -333,10 +340,7 @@ def _packed(heading: str, items: Iterable[str], budget: int) -> list[str]:
 
 def problem_words(problem: ProblemLine) -> str:
     """Word a problem as a person reads it: “Question”: message (whole-bid: the message)."""
-    message = one_line(problem.message)
-    if problem.question:
-        return f"“{one_line(problem.question)}”: {message}"
-    return message
+    return labelled(problem.question, problem.message, quotes=("“", "”"))
 
 
 def _context(bid: BidSummary) -> dict[str, Any]:
@@ -355,6 +359,7 @@ def _actions(bid: BidSummary) -> dict[str, Any]:
         _button(ACTION_ELIGIBLE, "Mark eligible", bid.ref, style="primary"),
         _button(ACTION_INELIGIBLE, "Mark not eligible", bid.ref, style="danger"),
         _button(ACTION_SCORE, "Score", bid.ref),
+        _button(ACTION_REPLY, "Reply", bid.ref),
     ]
     return {"type": "actions", "block_id": "triage_actions", "elements": buttons}
 

@@ -266,11 +266,16 @@ class RoundCounts:
     not_eligible: int = 0
     duplicates: tuple[tuple[str, str, str], ...] = ()
     """Bids that may repeat an earlier one: ``(reference, earlier reference, why)``."""
+    withdrawn: tuple[str, ...] = ()
+    """Bids officers marked withdrawn (one of a possible-duplicate pair)."""
 
     @property
     def distinct(self) -> int:
-        """Applications once each possible duplicate is set apart."""
-        return self.received - len(self.duplicates)
+        """Applications once withdrawn bids, and each possible duplicate of a pair
+        neither of which is withdrawn, are set apart."""
+        gone = set(self.withdrawn)
+        open_pairs = {ref for ref, earlier, _why in self.duplicates if not {ref, earlier} & gone}
+        return self.received - len(gone | open_pairs)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -25,8 +25,34 @@ def one_line(text: str) -> str:
     return " ".join(clean(text).split())
 
 
+def kept_lines(text: str) -> str:
+    """Clean ``text`` and fold white space within each line, keeping its line breaks
+    (a budget written on three lines stays on three); blank lines are dropped."""
+    lines = (" ".join(line.split()) for line in clean(text).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
 def shorten(text: str, limit: int) -> str:
     """Cut plain text to ``limit`` characters, ending with "…" when it cut."""
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
+
+
+def labelled(question: str | None, message: str, *, quotes: tuple[str, str] = ('"', '"')) -> str:
+    """A problem under its question: ``"Telephone No": Please answer this question.``
+
+    The question is said once. Problems stored before messages stopped naming
+    their question ("Please answer 'Telephone No'.") already say it, and stand alone.
+    """
+    said = one_line(message)
+    asked = one_line(question or "")
+    if not asked or _names(said, asked):
+        return said
+    return f"{quotes[0]}{asked}{quotes[1]}: {said}"
+
+
+def _names(message: str, question: str) -> bool:
+    # Those older messages quoted the question, without its final colon or mark.
+    core = question.rstrip(":?").strip()
+    return bool(core) and f"'{core}" in message

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from intake.bids.outgoing import our_domain, over_cap, send_then_record, sent_row
+from intake.bids.outgoing import our_domain, over_cap, send_then_record, sent_row, thread_salt
 from intake.clock import Clock
 from intake.config.model import Config
 from intake.jobs.kinds import AckJob
@@ -74,9 +74,7 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
         await _note(runtime, bid_id, f"No acknowledgement sent to {to}: {reached.words()} reached.")
         return
     domain = our_domain(office, runtime.mail_domain)
-    # Salted with what only the bid's own thread knows: the id is opaque to anyone else.
-    salt = f"{bid.id}|{bid.received_at.isoformat()}|{bid.thread_message_id or ''}"
-    message_id = our_message_id(bid.ref, number, kind, seq, domain, salt=salt)
+    message_id = our_message_id(bid.ref, number, kind, seq, domain, salt=thread_salt(bid))
     ack = Acknowledgement(
         bid=bid_summary(runtime.config, bid, version),
         to=to,

@@ -22,6 +22,7 @@ from docx.table import Table
 
 from intake.bids.export import text_cell
 from intake.bids.panel_columns import DECISIONS, known_fund, pounds
+from intake.bids.problem_words import problem_texts
 from intake.config.model import Config, Form, Fund, Office
 from intake.store.panel import PanelBid
 
@@ -74,8 +75,9 @@ def cover_sheet(config: Config, office: Office, bid: PanelBid) -> DocumentType:
         document.add_paragraph(f"{TICKED if ticked else UNTICKED} {text_cell(label)}")
 
     document.add_heading("Clarification Questions and Associated Answers", level=3)
-    for problem in bid.problems:
-        document.add_paragraph(text_cell(str(problem.get("message") or "")), style="List Bullet")
+    # Each under its question, as the card and the acknowledgement say it.
+    for said in problem_texts(config, bid.bid.form, bid.problems):
+        document.add_paragraph(text_cell(said), style="List Bullet")
     if not bid.problems:
         document.add_paragraph("")
 

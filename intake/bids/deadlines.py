@@ -171,4 +171,9 @@ async def round_counts(
         eligible=by_decision["eligible"],
         not_eligible=by_decision["not_eligible"],
         duplicates=tuple((d.ref, d.of_ref, ", ".join(d.reasons)) for d in repeats),
+        withdrawn=tuple(
+            await duplicates.round_withdrawn(
+                connection, fund=deadline.fund.id, round=deadline.round.id
+            )
+        ),
     )

@@ -44,6 +44,7 @@ from intake.config.model import Config, Office
 from intake.jobs.kinds import CapAlertJob
 from intake.rules.addresses import mailbox
 from intake.store import outbox
+from intake.store.bids import Bid
 from intake.store.engine import reading
 from intake.store.outbox import SentMail
 from intake.store.queue import enqueue
@@ -126,6 +127,12 @@ async def _first_reached(
     ):
         return CapReached("office", office.acks_per_office_per_hour, "hour", office.id)
     return None
+
+
+def thread_salt(bid: Bid) -> str:
+    """What salts our Message-IDs about ``bid``: facts only its own thread knows, so an
+    id is opaque to anyone else (:func:`notifier.references.message_id`)."""
+    return f"{bid.id}|{bid.received_at.isoformat()}|{bid.thread_message_id or ''}"
 
 
 def our_domain(office: Office, fallback: str) -> str:

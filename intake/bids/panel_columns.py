@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from intake.bids.problem_words import problem_texts
 from intake.config.model import Config, Form, FormField, Fund, Office
 from intake.store.panel import PanelBid
 
@@ -23,7 +24,7 @@ Kind = Literal["text", "long", "money", "date", "datetime", "count"]
 
 Value = str | Decimal | date | datetime | int | None
 
-DECISIONS = {"eligible": "Eligible", "not_eligible": "Not eligible"}
+DECISIONS = {"eligible": "Eligible", "not_eligible": "Not eligible", "withdrawn": "Withdrawn"}
 """An officer's ruling, in the words the Slack card's buttons use."""
 
 LEADING = ("organisation_name", "project_name", "amount_requested")
@@ -73,7 +74,7 @@ def panel_columns(config: Config, office: Office, forms: Sequence[Form]) -> list
         Column("Reference", "text", lambda b: b.bid.ref, fixed_width=17),
         *leading,
         Column("Status", "text", lambda b: b.bid.status, fixed_width=12),
-        Column("Problems", "long", _problems, fixed_width=40),
+        Column("Problems", "long", _problems_of(config), fixed_width=40),
         Column("Received", "datetime", lambda b: _local(b.bid.received_at, office)),
         Column("Versions", "count", lambda b: b.bid.version),
         Column(
@@ -150,9 +151,12 @@ def known_fund(config: Config, fund_id: str | None) -> Fund | None:
         return None
 
 
-def _problems(bid: PanelBid) -> str | None:
-    messages = [str(p.get("message") or p.get("code")) for p in bid.problems]
-    return "\n".join(messages) or None
+def _problems_of(config: Config) -> Callable[[PanelBid], Value]:
+    def problems(bid: PanelBid) -> str | None:
+        # Each under its question, as the card and the acknowledgement say it.
+        return "\n".join(problem_texts(config, bid.bid.form, bid.problems)) or None
+
+    return problems
 
 
 def _decision(decision: str | None) -> str | None:

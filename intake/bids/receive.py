@@ -305,6 +305,9 @@ async def _keep_as_correspondence(
     what = "an automatic message" if automatic else "a reply without a form"
     written = written_text(facts.text)
     said = f": {shorten(one_line(written), 300)}" if written else ""
+    names = [a.name for a in extraction.attachments]
+    if names:  # a supporting document sent on its own: officers see it came
+        said += f" (attached: {shorten(one_line(', '.join(names)), 200)})"
     event = await bids.add_event(
         connection,
         bid_id=bid.id,
@@ -317,6 +320,10 @@ async def _keep_as_correspondence(
             "message": message.id,
             "text": written[:MAX_KEPT_TEXT],
             "attachments": [a.name for a in extraction.attachments],
+            # Where an officer's reply goes in the applicant's thread (intake/bids/replies.py).
+            "subject": facts.subject[:200],
+            "message_id": facts.message_id,
+            "references": list(facts.references)[-20:],
         },
     )
     await messages.set_message_outcome(

@@ -106,6 +106,8 @@ async def stored_bid(
                     "kind": e.kind,
                     "text": e.text,
                     "by": (e.data or {}).get("name") if e.kind in OFFICER_EVENTS else None,
+                    # A mail's or a reply's words whole (the line above shortens them).
+                    "body": (e.data or {}).get("text") if e.kind in WORDED_EVENTS else None,
                 }
                 for e in await history(connection, row.id)
             ]
@@ -124,6 +126,7 @@ def _json(row: Bid, version: BidVersion | None) -> dict[str, Any]:
         "version": row.version,
         "office": row.office,
         "fund": row.fund,
+        "form": row.form,
         "round": row.round,
         "status": row.status,
         "received_at": row.received_at.isoformat(),
@@ -188,6 +191,8 @@ def bids_table(
 
 WIDTH = 100
 """Columns ``intake show`` wraps answers to."""
+WORDED_EVENTS = frozenset({"correspondence", "claim", "replied"})
+"""Events that keep words someone wrote (``data["text"]``): shown whole by ``show``."""
 BRIEF = 100
 """Characters of an answer ``intake show --brief`` shows."""
 
@@ -198,10 +203,13 @@ def bid_text(
     zone: ZoneInfo | None = None,
     brief: bool = False,
     round_name: str | None = None,
+    problems: list[str] | None = None,
 ) -> str:
     """One bid for reading in a terminal: times in the office's ``zone`` with the zone
     written, every answer whole (wrapped, its line breaks kept) unless ``brief``.
-    ``round_name`` is the round as the card names it (else the stored round's id)."""
+    ``round_name`` is the round as the card names it (else the stored round's id);
+    ``problems`` the problems as the card words them, each under its question
+    (:func:`intake.bids.problem_words.problem_texts`; else their messages)."""
     zone = zone or _UTC
     shown = bid.get("shown_version") or bid["version"]
     received = bid.get("version_received_at") or bid["received_at"]
@@ -226,7 +234,8 @@ def bid_text(
             )
         )
     lines += ["", "Problems:" if bid["problems"] else "Problems: none"]
-    lines += [f"  - [{p['code']}] {p['message']}" for p in bid["problems"]]
+    words = problems if problems is not None else [p["message"] for p in bid["problems"]]
+    lines += [f"  - [{p['code']}] {said}" for p, said in zip(bid["problems"], words, strict=True)]
     lines += ["", "Answers:"]
     for field, value in bid["fields"].items():
         text = "\n".join(value) if isinstance(value, list) else str(value)
@@ -241,10 +250,24 @@ def bid_text(
             ) or ["    "]
     if bid.get("history"):
         lines += ["", "History:"]
-        lines += [
-            f"  {local_time(e['at'], zone)}  "
-            + (f"{e.get('by') or e['actor']} " if e["kind"] in OFFICER_EVENTS else "")
-            + e["text"]
-            for e in bid["history"]
-        ]
+        for e in bid["history"]:
+            lines.append(
+                f"  {local_time(e['at'], zone)}  "
+                + (f"{e.get('by') or e['actor']} " if e["kind"] in OFFICER_EVENTS else "")
+                + e["text"]
+            )
+            body = str(e.get("body") or "")
+            if body and ("\n" in body.strip() or " ".join(body.split()) not in e["text"]):
+                # Shortened or folded in the line: the words whole beneath it, line breaks kept.
+                lines += _wrapped(body, indent=" " * 6)
     return "\n".join(lines)
+
+
+def _wrapped(text: str, *, indent: str) -> list[str]:
+    """``text`` wrapped to :data:`WIDTH`, each of its own lines apart."""
+    out: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        out += textwrap.wrap(paragraph, WIDTH, initial_indent=indent, subsequent_indent=indent) or [
+            indent
+        ]
+    return out

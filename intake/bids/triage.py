@@ -28,7 +28,9 @@ from intake.store.queue import enqueue
 
 DECISIONS = ("eligible", "not_eligible")
 # The events officers make; their text reads after the officer's name ("took this bid").
-OFFICER_EVENTS = frozenset({"assigned", "decision", "scored", "info_requested"})
+OFFICER_EVENTS = frozenset(
+    {"assigned", "decision", "scored", "info_requested", "replied", "withdrawn"}
+)
 
 
 class TriageContext(Protocol):
@@ -273,3 +275,7 @@ async def _record(
     chain = runtime.card_chain(office=bid.office, fund=bid.fund)
     await enqueue(connection, CardJob.for_event(bid.id, event, chain=chain))
     runtime.log.info("%s: %s %s", bid.ref, officer.name or officer.id, text)
+
+
+record_action = _record
+"""For officers' actions defined beside this module (:mod:`intake.bids.withdrawals`)."""

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from intake.bids import reports
+from intake.bids.problem_words import problem_texts
 from intake.cli.common import (
     EXIT_OK,
     Commands,
@@ -135,6 +136,7 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
                     zone=_zone(config, bid.get("office")),
                     brief=args.brief,
                     round_name=_round_name(config, bid),
+                    problems=problem_texts(config, bid.get("form"), bid["problems"]),
                 )
             )
         )

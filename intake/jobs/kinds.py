@@ -205,6 +205,37 @@ class AckJob:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplyJob:
+    """Mail an officer's reply to a bid's applicant, in the thread of the mail it answers."""
+
+    kind: ClassVar[str] = "reply"
+
+    bid: int
+    event: int
+    """The ``replied`` event: the officer's words, and the mail they answer."""
+    key: str
+
+    @property
+    def chain(self) -> str:
+        # After the bid's acknowledgements and requests, in the order queued.
+        return mail_chain(self.bid)
+
+    @classmethod
+    def for_event(cls, bid: int, event: int) -> Self:
+        """The mail of the officer's ``replied`` event (one mail per event)."""
+        return cls(bid=bid, event=event, key=f"reply:{bid}:{event}")
+
+    def payload(self) -> Payload:
+        return {"bid": self.bid, "event": self.event}
+
+    @classmethod
+    def from_stored(cls, stored: Job) -> Self:
+        return cls(
+            bid=int(stored.payload["bid"]), event=int(stored.payload["event"]), key=stored.key
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class FundNoticeJob:
     """Answer a mail sent to a fund that takes no bids (partner-run, closed, under review)."""
 
@@ -422,6 +453,8 @@ KINDS: tuple[
         | CapAlertJob
         | RetentionJob
         | SenderAlertJob
+        | FundNoticeJob
+        | ReplyJob
     ],
     ...,
 ] = (
@@ -433,5 +466,7 @@ KINDS: tuple[
     CapAlertJob,
     RetentionJob,
     SenderAlertJob,
+    FundNoticeJob,
+    ReplyJob,
 )
 """Every kind, parsing first (the order ``/metrics`` lists backlogs in)."""

@@ -112,10 +112,8 @@ def completeness_problems(
                     Problem(
                         field=field.id,
                         code="too_long",
-                        message=(
-                            f"'{_question(field)}' has {words} words; "
-                            f"the limit is {field.max_words}."
-                        ),
+                        # The question is the problem's label in every view: not repeated here.
+                        message=f"Your answer has {words} words; the limit is {field.max_words}.",
                     )
                 )
     return problems
@@ -276,18 +274,16 @@ def _condition_holds(condition: Condition | None, fields: dict[str, Any]) -> boo
     return other is not None and Decimal(value) < Decimal(other)
 
 
-def _question(field: FormField) -> str:
-    return field.label.rstrip(":?").strip() + ("?" if field.label.endswith("?") else "")
-
-
 def _missing_message(field: FormField) -> str:
+    # Every view shows a field's problem under its question ("Telephone No": …), so
+    # the message does not name the question again.
     if field.missing_message:
         return field.missing_message
     if field.type == "choices":
-        return f"Please tick at least one option for '{_question(field)}'."
+        return "Please tick at least one option."
     if field.type == "choice":
-        return f"Please tick one option for '{_question(field)}'."
-    return f"Please answer '{_question(field)}'."
+        return "Please tick one option."
+    return "Please answer this question."
 
 
 def _unsure_message(answer: Answer) -> str:
@@ -306,11 +302,12 @@ _KIND_HINTS = {
 
 
 def _invalid_message(field: FormField, answer: Answer) -> str:
+    # The question is the problem's label in every view, so it is not named here.
     shown = " ".join(answer.raw.split())
     if len(shown) > 60:
         shown = shown[:57] + "..."
     hint = _KIND_HINTS.get(field.type, "please check this answer")
-    return f"'{_question(field)}': we could not read \"{shown}\"; {hint}."
+    return f'We could not read "{shown}"; {hint}.'
 
 
 def _when(moment: datetime) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from intake.bids.replies import ANSWERABLE
 from intake.config.model import Config
 from intake.jobs.kinds import CardJob
 from intake.rules.pots import pot_period
@@ -26,6 +27,7 @@ from intake.store.bids import Bid, Event
 from intake.store.engine import reading
 from notifier.cards import claim_line, console_card, thread_line, triage_card
 from notifier.model import PotLine
+from notifier.replies import reply_line
 
 CONSOLE = "console"
 
@@ -99,6 +101,8 @@ async def post_card(runtime: PostingContext, job: CardJob) -> None:
             if event.kind == "claim"
             else thread_line(event.text, by=_actor(event))
         )
+        if event.kind in ANSWERABLE:  # the applicant's mail: officers answer it from here
+            line = reply_line(event.text, value=f"{bid.ref} {event.id}")
         # Once, like the card: a retry after a lost answer finds the line in the thread.
         await post_once(
             runtime,

@@ -124,3 +124,29 @@ async def round_duplicates(
     for _mine, _earlier, ref, of_ref, reasons in sorted(rows, key=lambda r: (r[0], r[1])):
         found.setdefault(ref, Duplicate(ref, of_ref, list(reasons or [])))
     return list(found.values())
+
+
+async def are_linked(connection: AsyncConnection, bid_id: int, other_id: int) -> bool:
+    """Whether the two bids are flagged as possible duplicates of each other (either way)."""
+    rows = await connection.execute(
+        select(duplicates.c.bid_id).where(
+            ((duplicates.c.bid_id == bid_id) & (duplicates.c.of_bid_id == other_id))
+            | ((duplicates.c.bid_id == other_id) & (duplicates.c.of_bid_id == bid_id))
+        )
+    )
+    return rows.first() is not None
+
+
+async def round_withdrawn(connection: AsyncConnection, *, fund: str, round: str) -> list[str]:
+    """The references of a round's bids an officer marked withdrawn (a duplicate's other half),
+    through the round's index like :func:`round_duplicates`."""
+    rows = await connection.execute(
+        select(bids.c.ref).where(
+            (bids.c.fund == fund) & (bids.c.round == round) & (bids.c.decision == WITHDRAWN)
+        )
+    )
+    return sorted(ref for (ref,) in rows)
+
+
+WITHDRAWN = "withdrawn"
+"""The ruling of a bid an officer set aside as the other of a duplicate pair."""

@@ -196,6 +196,7 @@ def test_buttons_carry_the_reference_and_request_info_needs_problems(make_bid: M
         "mark_eligible",
         "mark_ineligible",
         "score",
+        "reply",
     ]
     assert {b["value"] for b in with_problems} == {"SIK-2027-0042"}
 

@@ -123,6 +123,10 @@ async def _save(
     await ack()
 
 
+save = _save
+"""For the other modals' listeners (:mod:`.replies`): saved within the budget, or said why not."""
+
+
 async def _criteria(
     runtime: ListenerContext, ref: str, offices: Collection[str]
 ) -> list[ScoreCriterion]:

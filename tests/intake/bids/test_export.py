@@ -241,7 +241,11 @@ def test_long_answers_wrap_with_their_line_breaks(book: Workbook) -> None:
     assert row[OUTLINE_LABEL].alignment.wrap_text
     sheet = book["safer-in-kent 2027-r1"]
     assert sheet.row_dimensions[3].height == 150  # ten lines: the most a row is made tall
-    assert row["Problems"].value == "Say how the grant will be spent."
+    # Under its question, as the card and the acknowledgement say it.
+    assert (
+        row["Problems"].value == '"How will the grant be spent?": Say how the grant will be spent.'
+    )
+
     assert row["Address"].value == SAMPLE["contact_address"]
 
 
@@ -374,3 +378,9 @@ def test_on_a_terminal_the_export_says_how_far_it_is(data_dir: Path, tmp_path: P
     assert done.returncode == 0
     assert "\rexporting: 4 bids so far" in said
     assert said.endswith(f"exported 4 bids to {tmp_path / 'pack.xlsx'}\r\n")
+
+
+def test_a_cover_sheet_says_each_problem_under_its_question(exported: Path) -> None:
+    document = Document(str(exported / "sheets" / "KENT-2027-0002.docx"))
+    bullets = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
+    assert bullets == ['"How will the grant be spent?": Say how the grant will be spent.']

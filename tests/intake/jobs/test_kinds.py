@@ -127,4 +127,6 @@ def test_every_kind_is_listed_once() -> None:
         "cap_alert",
         "retention",
         "sender_alert",
+        "fund_notice",
+        "reply",
     ]
