@@ -18,10 +18,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
-from intake.bids import triage
+from intake.bids import panel, triage
 from intake.errors import NotFound
 from intake.slack.authorize import offices_of
 from intake.slack.listeners.context import ListenerContext, ModalContext, not_here, officer_of
+from intake.slack.scoring import criteria_of
 from intake.store.bids import bid_by_ref
 from intake.store.engine import reading
 from notifier.modals import (
@@ -30,6 +31,9 @@ from notifier.modals import (
     CALLBACK_DECISION,
     CALLBACK_REQUEST_INFO,
     CALLBACK_SCORE,
+    SAVE_MODERATED,
+    read_comments,
+    read_save_as,
     read_scores,
     read_text,
 )
@@ -80,7 +84,12 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
             await ack(response_action="errors", errors=errors)
             return
         first = next(iter(_values(view)), "")
-        work = triage.score(runtime, modal.ref, officer_of(body), scores, offices=offices)
+        sent = panel.Sent(
+            levels=scores,
+            comments=read_comments(_values(view), criteria),
+            moderate=read_save_as(_values(view)) == SAVE_MODERATED,
+        )
+        work = panel.score(runtime, modal.ref, officer_of(body), sent, offices=offices)
         await _save(runtime, ack, work, field=first, ref=modal.ref)
 
     async def request_info(
@@ -128,10 +137,7 @@ async def _criteria(
 ) -> list[ScoreCriterion]:
     async with reading(runtime.engine) as connection:
         bid = await bid_by_ref(connection, ref, offices=offices)
-    return [
-        ScoreCriterion(id=c.id, name=c.name, levels=c.levels)
-        for c in runtime.config.office(bid.office).scoring
-    ]
+    return criteria_of(runtime.config, bid)
 
 
 def _values(view: dict[str, Any]) -> dict[str, Any]:
