@@ -178,7 +178,7 @@ def test_scoring_uses_the_four_criteria_of_the_kent_matrix(
 
     driver.click("score", ref)
     view = service.wait_for(lambda: slack.views[opened_before:] and slack.views[-1], what="a modal")
-    inputs = [b for b in view["blocks"] if b["block_id"].startswith("criterion:")]
+    inputs = [b for b in view["blocks"] if b.get("block_id", "").startswith("criterion:")]
     assert [b["label"]["text"] for b in inputs] == [
         "Credible History",
         "Sustainability Post Funding",
