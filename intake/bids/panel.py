@@ -35,7 +35,8 @@ from intake.rules.scoring import (
 )
 from intake.store import bids, scores
 from intake.store.bids import Bid
-from intake.store.engine import reading
+from intake.store.engine import make_engine, reading
+from intake.store.migrate import migrate
 from intake.store.scores import Sheets
 
 
@@ -199,6 +200,18 @@ async def read_ranking(
     """:func:`ranking` on a connection of its own."""
     async with reading(engine) as connection:
         return await ranking(config, connection, fund_id, now=now, round_id=round_id)
+
+
+async def stored_ranking(
+    database_url: str, config: Config, fund_id: str, *, now: datetime, round_id: str | None
+) -> Ranking:
+    """:func:`ranking` read from the database at ``database_url`` (the CLI's)."""
+    engine = make_engine(database_url)
+    try:
+        await migrate(engine)
+        return await read_ranking(config, engine, fund_id, now=now, round_id=round_id)
+    finally:
+        await engine.dispose()
 
 
 def _amount(value: str | None) -> Decimal | None:
