@@ -202,6 +202,31 @@ async def read_ranking(
         return await ranking(config, connection, fund_id, now=now, round_id=round_id)
 
 
+class PackRanks:
+    """Each bid's line in its fund's ranking, for the panel pack: a ranking is read once
+    per fund and round (or year), when the pack meets its first bid."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self._found: dict[tuple[str, str], dict[str, Ranked]] = {}
+
+    async def of(self, connection: AsyncConnection, bid: Bid) -> Ranked | None:
+        """``bid``'s line; None for a bid in no round, or one the ranking leaves out."""
+        fund = _fund(self._config, bid.fund)
+        if fund is None or (fund.rounds and bid.round is None):
+            return None
+        period = ranking_period(fund, self._config.office(fund.office), bid.received_at, bid.round)
+        if period is None:
+            return None
+        key = (fund.id, period.label)
+        if key not in self._found:
+            found = await ranking(
+                self._config, connection, fund.id, now=bid.received_at, round_id=period.round
+            )
+            self._found[key] = {line.entry.ref: line for line in found.lines}
+        return self._found[key].get(bid.ref)
+
+
 async def stored_ranking(
     database_url: str, config: Config, fund_id: str, *, now: datetime, round_id: str | None
 ) -> Ranking:

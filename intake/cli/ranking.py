@@ -52,9 +52,10 @@ def _ranking(args: argparse.Namespace, settings: Settings) -> int:
 def ranking_table(ranking: Ranking) -> str:
     """The ranking as a plain-text table, the budget's line drawn where the pot runs out."""
     pot = f"pot £{ranking.budget:,.2f}" if ranking.budget is not None else "no pot configured"
+    count = len(ranking.lines)
     lines = [
         f"{ranking.fund.name} · {ranking.period.label} · {pot} · "
-        f"{len(ranking.lines)} bids asking £{ranking.requested:,.2f} in all",
+        f"{count} bid{'s' if count != 1 else ''} asking £{ranking.requested:,.2f} in all",
         "",
         f"{'Rank':>4}  {'Reference':<18} {'Organisation':<30} {'Requested':>12} "
         f"{'Quality':>7} {'Cost':>6} {'Score':>6} {'Scorers':>7}  {'Running total':>13}",
