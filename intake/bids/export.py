@@ -293,9 +293,9 @@ async def export_bids(
                     if others:
                         refs = tuple(ref for ref in others if ref != bid.bid.ref)
                         bid = replace(bid, same_organisation=refs)
-                    found = sheets.get(bid.bid.id)
-                    if found is not None:
-                        panel = bid_panel(config, bid.bid, found)
+                    kept = sheets.get(bid.bid.id)
+                    if kept is not None:
+                        panel = bid_panel(config, bid.bid, kept)
                         bid = replace(bid, panel=panel, ranked=await ranks.of(connection, bid.bid))
                     for sink in opened:
                         sink.add(bid)
