@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from intake.config.model import Criterion, Panel
+from intake.config.load import ConfigError, bundled_config_text, parse_config
+from intake.config.model import Config, Criterion, Panel
 from intake.config.scoring import APPENDIX_FOUR
 from intake.rules.scoring import (
     Entry,
@@ -138,3 +139,24 @@ def test_equal_scores_rank_the_first_received_first() -> None:
 def test_a_panel_cannot_weigh_nothing() -> None:
     with pytest.raises(ValueError, match="cannot both be 0"):
         Panel(quality_weight=Decimal(0), cost_weight=Decimal(0))
+
+
+def _kent_with(panel: str) -> Config:
+    fund = 'name = "Safer in Kent Fund"\n'
+    text = bundled_config_text().replace(fund, fund + panel, 1)
+    return parse_config(text, source="kent.toml")
+
+
+def test_a_fund_may_have_its_own_matrix_and_the_others_keep_the_offices() -> None:
+    config = _kent_with(
+        'panel = { criteria = [{ id = "value", name = "Value for money", '
+        'levels = ["Poor", "Fair", "Good"], weight = 2 }] }\n'
+    )
+    assert [c.id for c in config.matrix("safer-in-kent", "kent")] == ["value"]
+    assert config.matrix("mental-health-policing", "kent") == KENT
+    assert config.matrix(None, "kent") == KENT
+
+
+def test_a_lead_is_a_slack_user_id() -> None:
+    with pytest.raises(ConfigError, match="leads"):
+        _kent_with('panel = { leads = ["sam"] }\n')
