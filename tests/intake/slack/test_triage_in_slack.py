@@ -7,7 +7,6 @@ local Slack Web API, which refuses anything Block Kit would refuse.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from datetime import UTC, datetime
@@ -212,12 +211,7 @@ def test_scoring_uses_the_four_criteria_of_the_kent_matrix(
     # (tests/intake/slack/test_scoring_panel.py).
     assert fields(card)["Scorers"] == f"<@{OFFICER}> (1)"
     assert "Score" not in fields(card)
-    with sqlite3.connect(service.data_dir / "intake.sqlite3") as connection:
-        (stored,) = connection.execute(
-            "SELECT s.levels FROM bid_scores s JOIN bids b ON b.id = s.bid_id WHERE b.ref = ?",
-            (ref,),
-        ).fetchone()
-    assert json.loads(stored) == levels
+    assert service.bid(ref)["scores"] == {OFFICER: levels}
 
 
 def test_requesting_the_missing_information_mails_exactly_the_problems_in_their_thread(
