@@ -124,6 +124,8 @@ async def ranking_rows(
     until: datetime | None = None,
 ) -> list[RankingRow]:
     """The bids of ``fund`` a ranking covers, with every sheet: one statement.
+    (The sheets' comments are not read: a ranking shows none, and a round's
+    thousands of sheets cost their JSON each.)
 
     Those judged in ``round``, or received from ``since`` to before ``until``
     (``ix_bids_fund_round``, ``ix_bids_fund_received``); bids the rules found
@@ -150,10 +152,8 @@ async def ranking_rows(
             bids.c.received_at,
             bid_scores.c.scorer,
             bid_scores.c.levels,
-            bid_scores.c.comments,
             bid_moderations.c.lead,
             bid_moderations.c.levels.label("m_levels"),
-            bid_moderations.c.comments.label("m_comments"),
         )
         .outerjoin(bid_scores, bid_scores.c.bid_id == bids.c.id)
         .outerjoin(bid_moderations, bid_moderations.c.bid_id == bids.c.id)
@@ -167,13 +167,11 @@ async def ranking_rows(
             (
                 row,
                 [],
-                Sheet(row.lead, _levels(row.m_levels), dict(row.m_comments or {}))
-                if row.lead is not None
-                else None,
+                Sheet(row.lead, _levels(row.m_levels)) if row.lead is not None else None,
             ),
         )
         if row.scorer is not None:
-            sheets.append(Sheet(row.scorer, _levels(row.levels), dict(row.comments or {})))
+            sheets.append(Sheet(row.scorer, _levels(row.levels)))
     return [
         RankingRow(
             bid_id=row.id,
