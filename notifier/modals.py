@@ -84,6 +84,7 @@ def score_modal(
     others: Sequence[ScoredSheet] = (),
     disagree: Sequence[str] = (),
     can_moderate: bool = False,
+    saved: bool = False,
 ) -> View:
     """The scoring modal: one choice of level per criterion, each level in its own words,
     and a comment on each.
@@ -93,11 +94,14 @@ def score_modal(
     ``current`` and ``comments`` are the officer's own sheet, once sent; only then
     are ``others`` (the other scorers' sheets) shown, with the criteria they
     ``disagree`` on. A lead (``can_moderate``) may save the levels as the panel's
-    moderated score.
+    moderated score. ``saved``: the modal as it shows just after the officer sent it.
     """
     comments = comments or {}
     intro = f"Score {_bid_words(ref, organisation)}: choose one level for each criterion."
-    if not current:
+    if saved:
+        intro = f":white_check_mark: Your scores of {_bid_words(ref, organisation)} are saved."
+        intro += " Change them below if you wish." if current else ""
+    elif not current:
         intro += " You will see the other scorers' scores once you have sent yours."
     blocks: list[dict[str, Any]] = [_section(intro)]
     if others:

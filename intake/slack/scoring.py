@@ -36,8 +36,10 @@ def scoring_view(
     officer: str,
     organisation: str | None,
     metadata: str,
+    saved: bool = False,
 ) -> dict[str, Any]:
-    """The "Score" modal for ``officer``: their sheet, and the others' once theirs is sent."""
+    """The "Score" modal for ``officer``: their sheet, and the others' once theirs is sent;
+    ``saved``: as it shows just after the officer sent it."""
     matrix = config.matrix(bid.fund, bid.office)
     panel = bid_panel(config, bid, sheets)
     mine = panel.sheet_of(officer)
@@ -53,6 +55,7 @@ def scoring_view(
         disagree=[d.criterion for d in panel.disagreements] if mine else [],
         can_moderate=lead and mine is not None,
         metadata=metadata,
+        saved=saved,
     )
 
 

@@ -101,7 +101,12 @@ def test_three_scorers_score_apart_disagree_and_the_lead_moderates(
     assert first not in json.dumps(view) and "Only Swale" not in json.dumps(view)
     assert driver.submit(view, chosen(view, {**LEVELS, "localism": 5}), user=second).status == 200
     view = open_score(driver, slack, ref, third)
-    assert driver.submit(view, chosen(view, LEVELS), user=third).status == 200
+    sent = driver.submit(view, chosen(view, LEVELS), user=third)
+    # Sent, the modal turns into the scorer's own sheet beside the others'.
+    assert sent.status == 200 and sent.json["response_action"] == "update"
+    assert view_problems(sent.json["view"]) == []
+    assert "are saved" in words(sent.json["view"])
+    assert f"<@{first}> 13 / 20" in words(sent.json["view"])
 
     # Once sent, the first sees the others' sheets, and where the panel disagrees.
     view = open_score(driver, slack, ref, first)
