@@ -89,6 +89,7 @@ def ranking_message(
     budget: str | None,
     requested: str,
     lines: Sequence[RankingLine],
+    left: str | None = None,
 ) -> Payload:
     """A fund's ranking: highest score first, each with the running total of requests,
     the budget line drawn where the running total passes the pot; then the unscored."""
@@ -96,6 +97,8 @@ def ranking_message(
     head = f"*{escape_mrkdwn(title)}*"
     head += f"\nPot {budget}" if budget else "\nNo pot configured for this fund"
     head += f" · {len(lines)} bid{'s' if len(lines) != 1 else ''} asking {requested} in all"
+    if left is not None:
+        head += f" ({left} left)"
     if not lines:
         return {"text": title, "blocks": [_section(head + "\n\nNo bids to rank yet.")]}
     texts = [head]

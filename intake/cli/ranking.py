@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from decimal import Decimal
 
 from intake.bids.panel import Ranking, stored_ranking
 from intake.cli.common import (
@@ -49,13 +50,18 @@ def _ranking(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _left(amount: Decimal) -> str:
+    return f"-£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
+
+
 def ranking_table(ranking: Ranking) -> str:
     """The ranking as a plain-text table, the budget's line drawn where the pot runs out."""
     pot = f"pot £{ranking.budget:,.2f}" if ranking.budget is not None else "no pot configured"
     count = len(ranking.lines)
     lines = [
         f"{ranking.fund.name} · {ranking.period.label} · {pot} · "
-        f"{count} bid{'s' if count != 1 else ''} asking £{ranking.requested:,.2f} in all",
+        f"{count} bid{'s' if count != 1 else ''} asking £{ranking.requested:,.2f} in all"
+        + (f" ({_left(ranking.budget - ranking.requested)} left)" if ranking.budget else ""),
         "",
         f"{'Rank':>4}  {'Reference':<18} {'Organisation':<30} {'Requested':>12} "
         f"{'Quality':>7} {'Cost':>6} {'Score':>6} {'Scorers':>7}  {'Running total':>13}",

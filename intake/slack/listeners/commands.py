@@ -16,6 +16,7 @@ Deadlines are listed in any channel of the workspace, its offices' only.
 from __future__ import annotations
 
 from collections.abc import Collection
+from decimal import Decimal
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
@@ -187,8 +188,14 @@ async def fund_ranking(
         period=found.period.label,
         budget=f"£{found.budget:,.2f}" if found.budget is not None else None,
         requested=f"£{found.requested:,.2f}",
+        left=_pounds(found.budget - found.requested) if found.budget is not None else None,
         lines=ranking_lines(found),
     )
+
+
+def _pounds(amount: Decimal) -> str:
+    """£1,234.00, and a pot overspent as -£1,234.00."""
+    return f"-£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
 
 
 def upcoming_deadlines(

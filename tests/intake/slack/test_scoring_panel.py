@@ -188,7 +188,7 @@ def test_the_ranking_runs_the_requests_against_the_rounds_pot(
     assert text.index("the pot of £15,000.00 is spent") < text.index(f"3. *{c}*")
     assert "running total £18,000.00 :x:" in text
     assert "*Not scored yet*" in text and f"– *{d}* " in text
-    assert "4 bids asking £19,000.00 in all" in text
+    assert "4 bids asking £19,000.00 in all (-£4,000.00 left)" in text
 
     _, unknown = driver.command("ranking no-such-fund")
     said = json.dumps(driver.responses_to(unknown), ensure_ascii=False)
