@@ -33,7 +33,7 @@ from intake.slack.summaries import bid_summary
 from intake.store.bids import bid_by_ref, bids_with_versions, latest_version
 from intake.store.duplicates import duplicates_of
 from intake.store.engine import reading
-from notifier.cards import triage_card
+from notifier.cards import mention, triage_card
 from notifier.escape import escape_mrkdwn
 from notifier.listings import (
     deadlines_message,
@@ -83,7 +83,8 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
             elif word == "show":
                 payload = await show_bid(runtime, rest.strip().split()[0], funds or [])
             elif word == "ranking":
-                payload = await fund_ranking(runtime, rest.split(), funds or [])
+                user = str(command.get("user_id") or "")
+                payload = await fund_ranking(runtime, rest.split(), funds or [], user)
             else:
                 payload = upcoming_deadlines(runtime, funds, offices)
         except Exception:
@@ -161,11 +162,13 @@ async def show_bid(runtime: ListenerContext, ref: str, funds: list[str]) -> dict
 
 
 async def fund_ranking(
-    runtime: ListenerContext, words: list[str], funds: list[str]
+    runtime: ListenerContext, words: list[str], funds: list[str], user: str
 ) -> dict[str, Any]:
     """``/intake ranking FUND [ROUND]``: the fund's bids ranked by the panel's scores, with
     the running total against its pot; FUND may be left out where one fund's cards go.
 
+    The ranking combines every scorer's sheets, which a scorer sees only once they
+    have sent their own: a fund whose panel names leads shows it to them alone.
     One statement reads the bids and their sheets (:func:`intake.bids.panel.ranking`).
     """
     if not words and len(funds) != 1:
@@ -176,6 +179,12 @@ async def fund_ranking(
         shown = escape_mrkdwn(one_line(fund_id))[:64]
         named = ", ".join(f"`{f}`" for f in funds)
         return help_message(f"No fund “{shown}” has its cards here; here: {named}.")
+    leads = runtime.config.fund(fund_id).panel.leads
+    if leads and user not in leads:
+        return help_message(
+            "The ranking combines every scorer's scores: it is shown to the panel's "
+            f"lead ({' '.join(mention(lead) for lead in leads)})."
+        )
     round_id = words[1] if len(words) > 1 else None
     try:
         found = await read_ranking(

@@ -172,7 +172,10 @@ def test_the_ranking_runs_the_requests_against_the_rounds_pot(
             == 200
         )
 
-    answer, response_url = driver.command("ranking safer-in-kent")
+    # The ranking combines every scorer's sheets: a scorer may not see it, the lead may.
+    _, refused = driver.command("ranking safer-in-kent", user=SCORERS[1])
+    assert f"shown to the panel's lead (<@{LEAD}>)" in json.dumps(driver.responses_to(refused))
+    answer, response_url = driver.command("ranking safer-in-kent", user=LEAD)
     assert answer.status == 200 and answer.seconds < 3
     ranking = driver.responses_to(response_url)
     assert ranking["response_type"] == "ephemeral"
@@ -190,6 +193,6 @@ def test_the_ranking_runs_the_requests_against_the_rounds_pot(
     assert "*Not scored yet*" in text and f"– *{d}* " in text
     assert "4 bids asking £19,000.00 in all (-£4,000.00 left)" in text
 
-    _, unknown = driver.command("ranking no-such-fund")
+    _, unknown = driver.command("ranking no-such-fund", user=LEAD)
     said = json.dumps(driver.responses_to(unknown), ensure_ascii=False)
     assert "No fund “no-such-fund” has its cards here" in said
