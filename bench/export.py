@@ -201,7 +201,9 @@ def run_export(data_dir: Path, *args: str) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bids", type=int, nargs="+", default=[0, 1000, 10_000])
-    parser.add_argument("--cover-sheets", type=int, default=200, help="bids for cover sheets")
+    parser.add_argument(
+        "--cover-sheets", type=int, default=200, help="bids for cover sheets (0: none)"
+    )
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     for count in args.bids:
@@ -219,6 +221,8 @@ def main() -> None:
                     f"{count:>6} bids -> {name:<9} {wall:6.1f} s  peak RSS {peak:6.0f} MB  "
                     f"file {size:5.1f} MB"
                 )
+    if not args.cover_sheets:  # --cover-sheets 0: the packs alone
+        return
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder) / "var"
         count = args.cover_sheets
