@@ -165,6 +165,8 @@ def score_modal(
 def _sheet_line(sheet: ScoredSheet) -> str:
     """ "<@U…> 14 / 20: Credible History 4 (“long record”), Localism 3"."""
     who = f"<@{sheet.scorer}>" if _USER.fullmatch(sheet.scorer) else escape_mrkdwn(sheet.scorer)
+    if sheet.moderated:
+        who = f"*Moderated* by {who}"
     parts = []
     for name, level, comment in sheet.levels:
         part = f"{escape_mrkdwn(one_line(name))} {level}"

@@ -218,6 +218,8 @@ class ScoredSheet:
     """ "14 / 20"."""
     levels: tuple[tuple[str, int, str | None], ...]
     """Each criterion's name, level and the scorer's comment."""
+    moderated: bool = False
+    """The lead's moderated sheet (``scorer`` is the lead)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,6 +8,7 @@ may save the levels as the moderated score.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -51,12 +52,19 @@ def scoring_view(
         criteria=criteria_of(config, bid),
         current=dict(mine.levels) if mine else {},
         comments=dict(mine.comments) if mine else {},
-        others=[_scored(matrix, s) for s in others],
+        others=[_scored(matrix, s) for s in others] + _moderated(matrix, sheets, shown=bool(mine)),
         disagree=[d.criterion for d in panel.disagreements] if mine else [],
         can_moderate=lead and mine is not None,
         metadata=metadata,
         saved=saved,
     )
+
+
+def _moderated(matrix: tuple[Criterion, ...], sheets: Sheets, *, shown: bool) -> list[ScoredSheet]:
+    """The lead's moderated sheet, under the scorers', for an officer who has sent theirs."""
+    if not shown or sheets.moderated is None:
+        return []
+    return [replace(_scored(matrix, sheets.moderated), moderated=True)]
 
 
 def _scored(matrix: tuple[Criterion, ...], sheet: Sheet) -> ScoredSheet:

@@ -151,6 +151,8 @@ def test_three_scorers_score_apart_disagree_and_the_lead_moderates(
 
     service.wait_for(lambda: "Score" in fields(card), what="the moderated score on the card")
     assert fields(card)["Score"].startswith("15 / 20 (moderated) · Credible History 4")
+    view = open_score(driver, slack, ref, first)  # a scorer sees the moderation too
+    assert f"*Moderated* by <@{LEAD}> 15 / 20" in words(view)
     assert "(4)" in fields(card)["Scorers"]
     assert block_kit_problems(card["blocks"], text=card["text"]) == []
 
