@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from intake.rules.scoring import Sheet
 from intake.store.bids import (
     NewBid,
     NewVersion,
@@ -31,11 +32,11 @@ from intake.store.bids import (
     add_bid,
     add_version,
     advance_bid,
-    set_scores,
 )
 from intake.store.bids import decide as record_decision
 from intake.store.engine import make_engine
 from intake.store.migrate import migrate
+from intake.store.scores import save_sheet
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "fixtures" / "forms" / "complete-medway-youth-trust.expected.json"
@@ -172,7 +173,9 @@ async def _store_one(connection: Any, number: int, rng: random.Random) -> None:
             reason=None if eligible else "The project is outside Kent.",
             at=at,
         )
-        await set_scores(connection, bid_id, {c: rng.randrange(1, 6) for c in CRITERIA}, at=at)
+        for scorer in ("U0SCORER1", "U0SCORER2", "U0SCORER3"):  # the panel's three sheets
+            levels = {c: rng.randrange(1, 6) for c in CRITERIA}
+            await save_sheet(connection, bid_id, Sheet(scorer, levels), at=at)
 
 
 def run_export(data_dir: Path, *args: str) -> tuple[float, float]:
@@ -198,7 +201,9 @@ def run_export(data_dir: Path, *args: str) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bids", type=int, nargs="+", default=[0, 1000, 10_000])
-    parser.add_argument("--cover-sheets", type=int, default=200, help="bids for cover sheets")
+    parser.add_argument(
+        "--cover-sheets", type=int, default=200, help="bids for cover sheets (0: none)"
+    )
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     for count in args.bids:
@@ -216,6 +221,8 @@ def main() -> None:
                     f"{count:>6} bids -> {name:<9} {wall:6.1f} s  peak RSS {peak:6.0f} MB  "
                     f"file {size:5.1f} MB"
                 )
+    if not args.cover_sheets:  # --cover-sheets 0: the packs alone
+        return
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder) / "var"
         count = args.cover_sheets

@@ -31,8 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from intake.config.model import Config
 from intake.jobs.kinds import AckJob, CardJob
+from intake.rules.scoring import Sheet
 from intake.slack.channels import card_chain
-from intake.store import bids, messages, queue
+from intake.store import bids, messages, queue, scores
 from intake.store.bids import NewBid, NewVersion, Standing
 from intake.store.messages import IncomingMessage
 from intake.store.queue import Queueable
@@ -206,7 +207,8 @@ class Filler:
             )
         if place.current:
             return
-        await bids.set_scores(connection, bid_id, {"need": 3, "outcomes": 4}, at=at)
+        sheet = Sheet(officer, {"need": 3, "outcomes": 4})
+        await scores.save_sheet(connection, bid_id, sheet, at=at)
         eligible = self.random.random() < 0.7
         await bids.decide(
             connection,

@@ -196,6 +196,8 @@ def console_card(bid: BidSummary, *, width: int = 78) -> str:
         rows.append(("Assigned to", bid.assigned_to))
     if bid.decision:
         rows.append(("Decision", bid.decision))
+    if bid.scorers:
+        rows.append(("Scorers", scorers_words(bid)))
     if bid.score is not None:
         rows.append(("Score", score_words(bid)))
     for label, value in rows:
@@ -268,9 +270,27 @@ def _progress_fields(bid: BidSummary) -> list[str]:
         fields.append(_field("Assigned to", who, trusted=True))
     if bid.decision:
         fields.append(_field("Decision", bid.decision))
+    if bid.scorers:
+        fields.append(_field("Scorers", scorers_words(bid, mentions=True), trusted=True))
     if bid.score is not None:
         fields.append(_field("Score", score_words(bid)))
     return fields
+
+
+def scorers_words(bid: BidSummary, *, mentions: bool = False) -> str:
+    """Who has scored, and where they disagree: "@Ann @Bo (2) · disagree on Localism".
+
+    The levels are not shown: a scorer sees the others' only after sending their own.
+    """
+    if mentions:
+        names = " ".join(filter(None, (mention(s) for s in bid.scorers)))
+    else:
+        names = ", ".join(one_line(s) for s in bid.scorers)
+    words = f"{names} ({len(bid.scorers)})"
+    if bid.scorers_disagree:
+        said = (one_line(c) for c in bid.scorers_disagree)
+        words += " · disagree on " + ", ".join(escape_mrkdwn(c) if mentions else c for c in said)
+    return words
 
 
 def score_words(bid: BidSummary) -> str:
@@ -278,6 +298,8 @@ def score_words(bid: BidSummary) -> str:
     if bid.score is None:
         return ""
     total = f"{bid.score} / {bid.score_out_of}" if bid.score_out_of else str(bid.score)
+    if bid.moderated:
+        total += " (moderated)"
     parts = [f"{one_line(name)} {value}" for name, value in bid.score_parts]
     return " · ".join([total, *parts])
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from notifier.cards import STATUS_EMOJI, mention
 from notifier.escape import escape_mrkdwn, truncate
-from notifier.model import BidLine, DeadlineLine
+from notifier.model import BidLine, DeadlineLine, RankingLine
 from notifier.text import one_line
 from notifier.wording import STATUS_TITLES, short_time
 
@@ -27,6 +27,7 @@ HELP = (
     "*/intake open* — bids that need action, grouped by fund\n"
     "*/intake show KENT-2027-0001* — one bid's card, with its buttons\n"
     "*/intake deadlines* — the coming deadlines of every fund\n"
+    "*/intake ranking FUND [ROUND]* — the panel's ranking of a fund's bids, against its pot\n"
     "*/intake help* — this list"
 )
 
@@ -79,6 +80,61 @@ def deadlines_message(deadlines: Sequence[DeadlineLine], *, limit: int = 20) -> 
         "text": f"{len(deadlines)} coming deadlines",
         "blocks": [_section(text) for text in texts],
     }
+
+
+def ranking_message(
+    *,
+    fund: str,
+    period: str,
+    budget: str | None,
+    requested: str,
+    lines: Sequence[RankingLine],
+    left: str | None = None,
+) -> Payload:
+    """A fund's ranking: highest score first, each with the running total of requests,
+    the budget line drawn where the running total passes the pot; then the unscored."""
+    title = f"Ranking · {one_line(fund)} · {one_line(period)}"
+    head = f"*{escape_mrkdwn(title)}*"
+    head += f"\nPot {budget}" if budget else "\nNo pot configured for this fund"
+    head += f" · {len(lines)} bid{'s' if len(lines) != 1 else ''} asking {requested} in all"
+    if left is not None:
+        head += f" ({left} left)"
+    if not lines:
+        return {"text": title, "blocks": [_section(head + "\n\nNo bids to rank yet.")]}
+    texts = [head]
+    crossed = unscored = False
+    for line in lines:
+        if line.rank is None and not unscored:
+            texts.append("*Not scored yet*")
+            unscored = True
+        elif line.within_budget is False and not crossed:
+            texts.append(f"── the pot of {budget} is spent: the bids below do not fit ──")
+            crossed = True
+        texts.append(_ranking_line(line))
+    packed = [text for text, _ in _packed(texts)]
+    blocks = [_section(text) for text in packed[: MAX_BLOCKS - 1]]
+    if len(packed) > MAX_BLOCKS - 1:
+        blocks.append(_section("… and more: `intake ranking` lists them all."))
+    return {"text": title, "blocks": blocks}
+
+
+def _ranking_line(line: RankingLine) -> str:
+    organisation = one_line(line.organisation or "") or "Organisation not given"
+    place = f"{line.rank}." if line.rank is not None else "–"
+    words = f"• {place} *{line.ref}* {truncate(escape_mrkdwn(organisation), 120)}"
+    words += f" — {line.requested or 'no amount'}"
+    if line.rank is None:
+        return truncate(words, MAX_LINE)
+    words += f" · score {line.score}"
+    plural = "s" if line.scorers != 1 else ""
+    words += " (moderated)" if line.moderated else f" ({line.scorers} scorer{plural})"
+    if line.disagree:
+        words += " :warning: scorers disagree"
+    if line.running_total:
+        words += f" · running total {line.running_total}"
+        if line.within_budget is not None:
+            words += " :white_check_mark:" if line.within_budget else " :x:"
+    return truncate(words, MAX_LINE)
 
 
 def notice(words: str) -> Payload:

@@ -8,12 +8,13 @@ applicant's words shown in a modal are escaped like on the card.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from notifier.cards import problem_words
 from notifier.escape import escape_mrkdwn, truncate
-from notifier.model import ProblemLine, ScoreCriterion
+from notifier.model import ProblemLine, ScoreCriterion, ScoredSheet
 from notifier.text import one_line
 
 CALLBACK_DECISION = "decision"
@@ -22,6 +23,11 @@ CALLBACK_REQUEST_INFO = "request_info"
 
 BLOCK_REASON = "reason"
 BLOCK_NOTE = "note"
+BLOCK_SAVE_AS = "save_as"
+SAVE_MINE = "mine"
+SAVE_MODERATED = "moderated"
+_COMMENT_BLOCK_PREFIX = "comment:"
+MAX_COMMENT = 1500
 ACTION_TEXT = "text"
 ACTION_LEVEL = "level"
 _SCORE_BLOCK_PREFIX = "criterion:"
@@ -37,6 +43,8 @@ MAX_REASON = 1500
 MAX_NOTE = 2000
 
 View = dict[str, Any]
+
+_USER = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 
 def decision_modal(*, ref: str, organisation: str | None, eligible: bool, metadata: str) -> View:
@@ -72,15 +80,36 @@ def score_modal(
     criteria: Sequence[ScoreCriterion],
     current: Mapping[str, int],
     metadata: str,
+    comments: Mapping[str, str] | None = None,
+    others: Sequence[ScoredSheet] = (),
+    disagree: Sequence[str] = (),
+    can_moderate: bool = False,
+    saved: bool = False,
 ) -> View:
-    """The scoring modal: one choice of level per criterion, each level in its own words.
+    """The scoring modal: one choice of level per criterion, each level in its own words,
+    and a comment on each.
 
     Slack cuts an option's text at 75 characters; a level's description
     continues in the option's second line, and is cut cleanly if still longer.
+    ``current`` and ``comments`` are the officer's own sheet, once sent; only then
+    are ``others`` (the other scorers' sheets) shown, with the criteria they
+    ``disagree`` on. A lead (``can_moderate``) may save the levels as the panel's
+    moderated score. ``saved``: the modal as it shows just after the officer sent it.
     """
-    blocks: list[dict[str, Any]] = [
-        _section(f"Score {_bid_words(ref, organisation)}: choose one level for each criterion.")
-    ]
+    comments = comments or {}
+    intro = f"Score {_bid_words(ref, organisation)}: choose one level for each criterion."
+    if saved:
+        intro = f":white_check_mark: Your scores of {_bid_words(ref, organisation)} are saved."
+        intro += " Change them below if you wish." if current else ""
+    elif not current:
+        intro += " You will see the other scorers' scores once you have sent yours."
+    blocks: list[dict[str, Any]] = [_section(intro)]
+    if others:
+        lines = [_sheet_line(sheet) for sheet in others]
+        if disagree:
+            named = ", ".join(escape_mrkdwn(one_line(c)) for c in disagree)
+            lines.append(f":warning: The scorers disagree on {named}.")
+        blocks += [_section(text) for text in _pack(["*The other scorers*", *lines], 10)]
     for criterion in criteria:
         options = [
             _level_option(number, words)
@@ -102,9 +131,53 @@ def score_modal(
                 "element": element,
             }
         )
+        comment = _text_input(
+            _COMMENT_BLOCK_PREFIX + criterion.id,
+            "Comments",
+            placeholder="Why this level (optional)",
+            optional=True,
+            max_length=MAX_COMMENT,
+        )
+        said = comments.get(criterion.id)
+        if said:
+            comment["element"]["initial_value"] = said[:MAX_COMMENT]
+        blocks.append(comment)
+    if can_moderate:
+        mine = _choice(SAVE_MINE, "My own score")
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": BLOCK_SAVE_AS,
+                "label": _plain("Save these levels as"),
+                "element": {
+                    "type": "radio_buttons",
+                    "action_id": ACTION_LEVEL,
+                    "options": [mine, _choice(SAVE_MODERATED, "The panel's moderated score")],
+                    "initial_option": mine,
+                },
+            }
+        )
     return _modal(
         CALLBACK_SCORE, "Score bid", submit="Save scores", metadata=metadata, blocks=blocks
     )
+
+
+def _sheet_line(sheet: ScoredSheet) -> str:
+    """ "<@U…> 14 / 20: Credible History 4 (“long record”), Localism 3"."""
+    who = f"<@{sheet.scorer}>" if _USER.fullmatch(sheet.scorer) else escape_mrkdwn(sheet.scorer)
+    if sheet.moderated:
+        who = f"*Moderated* by {who}"
+    parts = []
+    for name, level, comment in sheet.levels:
+        part = f"{escape_mrkdwn(one_line(name))} {level}"
+        if comment:
+            part += f" (“{truncate(escape_mrkdwn(one_line(comment)), 200)}”)"
+        parts.append(part)
+    return f"• {who} {sheet.total}: " + ", ".join(parts)
+
+
+def _choice(value: str, words: str) -> dict[str, Any]:
+    return {"text": _plain(words), "value": value}
 
 
 def request_info_modal(
@@ -165,6 +238,22 @@ def read_scores(
         else:
             errors[block_id] = "Choose a level."
     return scores, errors
+
+
+def read_comments(values: Mapping[str, Any], criteria: Sequence[ScoreCriterion]) -> dict[str, str]:
+    """The comment written on each criterion (those left empty are not given)."""
+    found = {}
+    for criterion in criteria:
+        text = read_text(values, _COMMENT_BLOCK_PREFIX + criterion.id)
+        if text:
+            found[criterion.id] = text
+    return found
+
+
+def read_save_as(values: Mapping[str, Any]) -> str:
+    """``moderated`` when a lead chose to save the panel's moderated score, else ``mine``."""
+    chosen = ((values.get(BLOCK_SAVE_AS) or {}).get(ACTION_LEVEL) or {}).get("selected_option")
+    return SAVE_MODERATED if (chosen or {}).get("value") == SAVE_MODERATED else SAVE_MINE
 
 
 # -- pieces --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -113,9 +114,16 @@ class BidSummary:
     closes_at: datetime | None
     assigned_to: str | None = None
     decision: str | None = None
-    score: int | None = None
-    score_out_of: int | None = None
+    score: int | Decimal | None = None
+    """The panel's score as the matrix writes it: the moderated score once the lead set it."""
+    score_out_of: int | Decimal | None = None
     score_parts: tuple[tuple[str, int], ...] = ()
+    moderated: bool = False
+    """``score`` is the lead's moderated score (not a single officer's)."""
+    scorers: tuple[str, ...] = ()
+    """The Slack user ids of the officers who have scored the bid, first scorer first."""
+    scorers_disagree: tuple[str, ...] = ()
+    """The criteria the scorers' levels differ on by more than the fund's gap."""
     to_check: tuple[CheckLine, ...] = ()
     """Answers read with doubt (an OCR reading, a loosely matched label)."""
     pot: PotLine | None = None
@@ -203,6 +211,36 @@ class ScoreCriterion:
     def __post_init__(self) -> None:
         if not self.levels:
             raise ValueError(f"criterion {self.id!r} has no levels")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScoredSheet:
+    """Another officer's sheet, shown to a scorer once they have sent their own."""
+
+    scorer: str
+    """A Slack user id."""
+    total: str
+    """ "14 / 20"."""
+    levels: tuple[tuple[str, int, str | None], ...]
+    """Each criterion's name, level and the scorer's comment."""
+    moderated: bool = False
+    """The lead's moderated sheet (``scorer`` is the lead)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RankingLine:
+    """One bid in a fund's ranking (``/intake ranking``); amounts and scores as shown."""
+
+    rank: int | None
+    ref: str
+    organisation: str | None
+    requested: str | None
+    score: str
+    scorers: int
+    moderated: bool
+    disagree: bool
+    running_total: str | None
+    within_budget: bool | None
 
 
 @dataclass(frozen=True, kw_only=True)

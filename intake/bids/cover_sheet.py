@@ -21,7 +21,7 @@ from docx.shared import Pt
 from docx.table import Table
 
 from intake.bids.export import text_cell
-from intake.bids.panel_columns import DECISIONS, known_fund, pounds
+from intake.bids.panel_columns import DECISIONS, known_fund, panel_levels, pounds, rounded
 from intake.bids.problem_words import problem_texts
 from intake.config.model import Config, Form, Fund, Office
 from intake.store.panel import PanelBid
@@ -42,6 +42,10 @@ _DECISION_ROWS = (
     "Agreed Funding Amount:",
     "Rationale if agreed funding differs from the amount requested",
 )
+
+
+def _number(value: int | float | None) -> str:
+    return "" if value is None else str(value)
 
 
 def cover_sheet(config: Config, office: Office, bid: PanelBid) -> DocumentType:
@@ -89,12 +93,18 @@ def cover_sheet(config: Config, office: Office, bid: PanelBid) -> DocumentType:
         context.append(f"Eligibility: {decision}{reason}.")
     for paragraph in context:
         document.add_paragraph(text_cell(paragraph))
-    scores = bid.bid.scores or {}
-    if scores:
+    if bid.panel is not None and bid.panel.points is not None:
+        levels = panel_levels(bid.panel)
+        matrix = config.matrix(bid.bid.fund, office.id)
         _rows(
             document.add_table(rows=0, cols=2),
-            [(f"{c.name} score", str(scores.get(c.id, ""))) for c in office.scoring]
-            + [("Total score", str(sum(v for v in scores.values() if isinstance(v, int))))],
+            [(f"{c.name} score", _number(levels.get(c.id))) for c in matrix]
+            + [
+                ("Total score", _number(rounded(bid.panel.points))),
+                ("Scored by", ", ".join(bid.panel.scorers) or "the lead"),
+                ("Moderated", "Yes" if bid.panel.moderated else "No"),
+            ]
+            + ([("Rank", str(bid.ranked.rank))] if bid.ranked and bid.ranked.rank else []),
         )
 
     document.add_paragraph("")

@@ -36,10 +36,12 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from intake.bids.panel import PackRanks, bid_panel
 from intake.bids.panel_columns import Column, Value, fund_columns, known_fund, money, panel_columns
 from intake.config.model import Config, Office
 from intake.store.engine import make_engine, reading
 from intake.store.panel import PanelBid, panel_bids, panel_groups, same_organisation
+from intake.store.scores import sheets_of_bids
 
 MAX_CELL = 32_767
 """Excel's longest cell text; a longer answer is cut, saying so."""
@@ -161,7 +163,8 @@ class XlsxPack:
         self._titles.add(title)
         fund = known_fund(self._config, group.fund)
         forms = [self._config.form(fund.form)] if fund else list(self._config.forms)
-        columns = panel_columns(self._config, self._office, forms)
+        matrix = self._config.matrix(group.fund, self._office.id)
+        columns = panel_columns(self._config, self._office, forms, matrix)
         sheet = self._book.create_sheet(title)
         # Printed, a page shows the reference and a band of columns under the headers.
         sheet.print_title_cols = "A:A"
@@ -244,7 +247,10 @@ class CsvPack:
     """The panel pack as one CSV table: the fund and round, then the same columns."""
 
     def __init__(self, config: Config, office: Office, handle: IO[str]) -> None:
-        self._columns = fund_columns(config) + panel_columns(config, office, config.forms)
+        # One table for every fund: every criterion of their matrices, once each.
+        matrices = [config.matrix(f.id, office.id) for f in config.funds if f.office == office.id]
+        matrix = list({c.id: c for m in [office.scoring, *matrices] for c in m}.values())
+        self._columns = fund_columns(config) + panel_columns(config, office, config.forms, matrix)
         self._writer = csv.writer(handle)
         self._writer.writerow([c.header for c in self._columns])
 
@@ -279,12 +285,18 @@ async def export_bids(
             groups = ordered_groups(config, found)
             repeated = await same_organisation(connection, office=office)
             opened = open_sinks(groups)
+            ranks = PackRanks(config)
             async for page in panel_bids(connection, office=office, fund=fund, statuses=statuses):
+                sheets = await sheets_of_bids(connection, [b.bid.id for b in page])
                 for bid in page:
                     others = repeated.get((bid.bid.organisation or "").strip().lower())
                     if others:
                         refs = tuple(ref for ref in others if ref != bid.bid.ref)
                         bid = replace(bid, same_organisation=refs)
+                    kept = sheets.get(bid.bid.id)
+                    if kept is not None:
+                        panel = bid_panel(config, bid.bid, kept)
+                        bid = replace(bid, panel=panel, ranked=await ranks.of(connection, bid.bid))
                     for sink in opened:
                         sink.add(bid)
                 count += len(page)
@@ -370,7 +382,9 @@ def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Value) -> Any:
         return cell
     cell = WriteOnlyCell(sheet, value=value)
     cell.alignment = _TOP
-    if isinstance(value, Decimal):
+    if isinstance(value, float):  # a score: one decimal place
+        cell.number_format = "0.0"
+    elif isinstance(value, Decimal):
         cell.number_format = POUNDS
     elif isinstance(value, datetime):
         cell.number_format = MOMENT
@@ -386,4 +400,6 @@ def _csv_cell(value: Value) -> str:
         return csv_text(value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, float):
+        return f"{value:.1f}"
     return str(value)

@@ -16,13 +16,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from intake.bids.problem_words import problem_texts
-from intake.config.model import Config, Form, FormField, Fund, Office
+from intake.config.model import Config, Criterion, Form, FormField, Fund, Office
+from intake.rules.scoring import ONE_PLACE, PanelScore, Sheet, out_of, points
 from intake.store.panel import PanelBid
 
 Kind = Literal["text", "long", "money", "date", "datetime", "count"]
 """How a column's values are typed and shown: ``long`` is text that wraps in a wide column."""
 
-Value = str | Decimal | date | datetime | int | None
+Value = str | Decimal | date | datetime | int | float | None
+"""A cell: a float is a score (one decimal place); a Decimal is an amount of money."""
 
 DECISIONS = {"eligible": "Eligible", "not_eligible": "Not eligible", "withdrawn": "Withdrawn"}
 """An officer's ruling, in the words the Slack card's buttons use."""
@@ -58,12 +60,18 @@ class Column:
         return max(12, min(20, len(self.header) + 2))
 
 
-def panel_columns(config: Config, office: Office, forms: Sequence[Form]) -> list[Column]:
+def panel_columns(
+    config: Config,
+    office: Office,
+    forms: Sequence[Form],
+    matrix: Sequence[Criterion] | None = None,
+) -> list[Column]:
     """The pack's columns for bids of ``forms`` (one form for a fund's sheet, all in CSV).
 
     The reference, then who asks for what and how much (the panel reads these
     first, and a printed page shows them), then the bid's state and the
-    officers' work on it, then every other answer in the form's order.
+    officers' work on it (the scoring panel's on ``matrix``, the office's
+    unless given), then every other answer in the form's order.
     """
     answers: dict[str, Column] = {}
     for form in forms:
@@ -88,12 +96,27 @@ def panel_columns(config: Config, office: Office, forms: Sequence[Form]) -> list
         Column("Decision", "text", lambda b: _decision(b.bid.decision)),
         Column("Decision reason", "long", lambda b: b.bid.decision_reason),
     ]
-    for criterion in office.scoring:
-        columns.append(
-            Column(f"{criterion.name} score", "count", _score(criterion.id, len(criterion.levels)))
-        )
-    columns.append(Column("Total score", "count", _total_score))
-    return columns + list(answers.values())
+    return columns + score_columns(matrix or office.scoring) + list(answers.values())
+
+
+def score_columns(matrix: Sequence[Criterion]) -> list[Column]:
+    """The scoring panel's columns: the panel's level on each criterion (the moderated
+    sheet's, else the scorers' mean), its total, every scorer's sheet, the moderated
+    total, the quality, cost and weighted scores and the rank in the fund's round."""
+    return [
+        *(Column(f"{c.name} score", "count", _score(c.id)) for c in matrix),
+        Column("Total score", "count", lambda b: _points(b.panel.points if b.panel else None)),
+        Column("Scorers", "count", lambda b: len(b.panel.sheets) if b.panel else None),
+        Column("Scores by scorer", "long", lambda b: _sheets(b, matrix), fixed_width=50),
+        Column("Scorers disagree on", "text", _disagree),
+        Column("Moderated score", "count", lambda b: _moderated(b, matrix)),
+        Column(
+            "Quality score (%)", "count", lambda b: _points(b.ranked.quality if b.ranked else None)
+        ),
+        Column("Cost score (%)", "count", lambda b: _points(b.ranked.cost if b.ranked else None)),
+        Column("Weighted score", "count", lambda b: _points(b.ranked.score if b.ranked else None)),
+        Column("Rank", "count", lambda b: b.ranked.rank if b.ranked else None),
+    ]
 
 
 def fund_columns(config: Config) -> list[Column]:
@@ -163,17 +186,64 @@ def _decision(decision: str | None) -> str | None:
     return DECISIONS.get(decision, decision) if decision else None
 
 
-def _score(criterion: str, top: int) -> Callable[[PanelBid], Value]:
-    def score(bid: PanelBid) -> int | None:
-        value = (bid.bid.scores or {}).get(criterion)
-        return value if isinstance(value, int) and 1 <= value <= top else None
+def _score(criterion: str) -> Callable[[PanelBid], Value]:
+    def score(bid: PanelBid) -> Value:
+        return panel_levels(bid.panel).get(criterion) if bid.panel else None
 
     return score
 
 
-def _total_score(bid: PanelBid) -> int | None:
-    values = [v for v in (bid.bid.scores or {}).values() if isinstance(v, int)]
-    return sum(values) if values else None
+def panel_levels(panel: PanelScore) -> dict[str, int | float]:
+    """The panel's level on each criterion: the moderated sheet's, else the scorers' mean."""
+    if panel.moderated is not None:
+        return dict(panel.moderated.levels)
+    given: dict[str, list[int]] = {}
+    for sheet in panel.sheets:
+        for key, level in sheet.levels.items():
+            given.setdefault(key, []).append(level)
+    return {key: rounded(Decimal(sum(levels)) / len(levels)) for key, levels in given.items()}
+
+
+def rounded(value: Decimal) -> int | float:
+    """A score for a cell: a whole number as such, else to one decimal place."""
+    if value == value.to_integral():
+        return int(value)
+    return float(value.quantize(ONE_PLACE))
+
+
+def _points(value: Decimal | None) -> Value:
+    return None if value is None else rounded(value)
+
+
+def _sheets(bid: PanelBid, matrix: Sequence[Criterion]) -> str | None:
+    """Each scorer's sheet on a line: "U0ANN: 14 / 20 · Credible History 4 (their comment) …"."""
+    if bid.panel is None or not bid.panel.sheets:
+        return None
+    return "\n".join(_sheet_words(sheet, matrix) for sheet in bid.panel.sheets)
+
+
+def _sheet_words(sheet: Sheet, matrix: Sequence[Criterion]) -> str:
+    parts = []
+    for criterion in matrix:
+        if criterion.id not in sheet.levels:
+            continue
+        part = f"{criterion.name} {sheet.levels[criterion.id]}"
+        comment = sheet.comments.get(criterion.id)
+        parts.append(f"{part} ({comment})" if comment else part)
+    total = f"{rounded(points(matrix, sheet.levels))} / {rounded(out_of(matrix))}"
+    return f"{sheet.scorer}: {total} · " + " · ".join(parts)
+
+
+def _disagree(bid: PanelBid) -> str | None:
+    if bid.panel is None or not bid.panel.disagreements:
+        return None
+    return ", ".join(f"{d.criterion} ({d.low}–{d.high})" for d in bid.panel.disagreements)
+
+
+def _moderated(bid: PanelBid, matrix: Sequence[Criterion]) -> Value:
+    if bid.panel is None or bid.panel.moderated is None:
+        return None
+    return rounded(points(matrix, bid.panel.moderated.levels))
 
 
 def _local(moment: datetime, office: Office) -> datetime:

@@ -27,6 +27,7 @@ from intake.store.bids import (
 )
 from intake.store.engine import make_engine, reading
 from intake.store.migrate import migrate
+from intake.store.scores import sheets_of
 
 
 async def stored_bids(
@@ -99,6 +100,11 @@ async def stored_bid(
                 for v in versions
                 if v is not None
             ]
+            # The scoring panel's sheets (criterion id → level), by scorer, and the lead's.
+            sheets = await sheets_of(connection, row.id)
+            bid["scores"] = {sheet.scorer: dict(sheet.levels) for sheet in sheets.scored}
+            moderated = sheets.moderated
+            bid["moderated_scores"] = dict(moderated.levels) if moderated else None
             bid["history"] = [
                 {
                     "at": e.at.isoformat(),
@@ -144,7 +150,6 @@ def _json(row: Bid, version: BidVersion | None) -> dict[str, Any]:
         "assigned_to": row.assigned_to,
         "decision": row.decision,
         "decision_reason": row.decision_reason,
-        "scores": row.scores,
     }
 
 

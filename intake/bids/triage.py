@@ -1,4 +1,6 @@
-"""What officers do to a bid: take it, rule on it, score it, ask for what is missing.
+"""What officers do to a bid: take it, rule on it, ask for what is missing.
+
+Scoring is the panel's (:mod:`intake.bids.panel`).
 
 Each action is one transaction: the bid changes, an event records who did what,
 and a card job (in the channel's chain) updates the card and adds the event as
@@ -29,7 +31,7 @@ from intake.store.queue import enqueue
 DECISIONS = ("eligible", "not_eligible")
 # The events officers make; their text reads after the officer's name ("took this bid").
 OFFICER_EVENTS = frozenset(
-    {"assigned", "decision", "scored", "info_requested", "replied", "withdrawn"}
+    {"assigned", "decision", "scored", "moderated", "info_requested", "replied", "withdrawn"}
 )
 
 
@@ -105,34 +107,6 @@ async def decide(
             runtime, connection, bid, officer, "decision", text, decision=decision, reason=reason
         )
     return f"{bid.ref} is marked {words}."
-
-
-async def score(
-    runtime: TriageContext,
-    ref: str,
-    officer: Officer,
-    scores: dict[str, int],
-    *,
-    offices: Collection[str],
-) -> str:
-    """Store the officer's scores (criterion id → level) against the office's matrix."""
-    async with runtime.engine.begin() as connection:
-        bid = await bids.bid_by_ref(connection, ref, offices=offices)
-        criteria = runtime.config.office(bid.office).scoring
-        known = {c.id: c for c in criteria}
-        if set(scores) != set(known):
-            raise Refused("Score every criterion of the matrix.")
-        for key, level in scores.items():
-            top = len(known[key].levels)
-            if not 1 <= level <= top:
-                raise Refused(f"{known[key].name}: choose a level from 1 to {top}.")
-        await bids.set_scores(connection, bid.id, scores, at=runtime.clock.now())
-        total = sum(scores.values())
-        out_of = sum(len(c.levels) for c in criteria)
-        detail = ", ".join(f"{c.name} {scores[c.id]}" for c in criteria)
-        text = f"scored this bid {total} / {out_of} ({detail})."
-        await _record(runtime, connection, bid, officer, "scored", text, scores=dict(scores))
-    return f"{bid.ref} scored {total} / {out_of}."
 
 
 async def request_info(

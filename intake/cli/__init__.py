@@ -2,7 +2,8 @@
 
 One module per group of commands, each adding its sub-commands to the parser:
 :mod:`.admin` (serve, deadlines, check-config), :mod:`.parse` (parse),
-:mod:`.bids` (bids, show), :mod:`.export` (export) and :mod:`.held` (held). Each command is a
+:mod:`.bids` (bids, show), :mod:`.export` (export), :mod:`.ranking` (ranking) and
+:mod:`.held` (held). Each command is a
 function ``(args, settings) -> exit code``; only this package and
 :mod:`intake.service` read settings.
 """
@@ -15,12 +16,12 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import NoReturn
 
-from intake.cli import admin, bids, erase, export, held, parse, retention
+from intake.cli import admin, bids, erase, export, held, parse, ranking, retention
 from intake.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from intake.errors import IntakeError, UsageError
 from intake.settings import load_settings
 
-GROUPS = (admin, parse, bids, export, held, erase, retention)
+GROUPS = (admin, parse, bids, export, ranking, held, erase, retention)
 """The command groups, in the order ``intake --help`` lists them."""
 
 

@@ -203,6 +203,44 @@ class SupportingDocument(_Strict):
         return self
 
 
+class Criterion(_Strict):
+    """One criterion of a scoring matrix; ``levels`` are worded lowest first (the scale:
+    level 1 to the number of levels). ``weight`` multiplies the level in the total."""
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=150)
+    levels: tuple[str, ...] = Field(min_length=2, max_length=10)
+    weight: Decimal = Field(default=Decimal(1), gt=0, le=100)
+
+
+class Panel(_Strict):
+    """How a fund's bids are scored by its panel (issue 21; weighted cost from issue 22).
+
+    ``criteria``: the fund's own matrix, else the office's ``scoring``.
+    ``spread_gap``: the scorers disagree when, on any criterion, their levels
+    differ by more than this. ``leads``: the Slack user ids of the officers who
+    may set the moderated score. ``quality_weight`` and ``cost_weight``: how the
+    quality score (the matrix) and the cost score (the requested amount against
+    the lowest request ranked beside it) make the weighted score; without a cost
+    weight the score is the quality score alone.
+    """
+
+    criteria: tuple[Criterion, ...] = Field(default=(), max_length=20)
+    spread_gap: int = Field(default=1, ge=0, le=9)
+    leads: tuple[Annotated[str, Field(pattern=r"^[UW][A-Z0-9]{2,20}$")], ...] = ()
+    quality_weight: Decimal = Field(default=Decimal(100), ge=0, le=100)
+    cost_weight: Decimal = Field(default=Decimal(0), ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _weights(self) -> Panel:
+        if self.quality_weight + self.cost_weight <= 0:
+            raise ValueError("panel: quality_weight and cost_weight cannot both be 0")
+        ids = [c.id for c in self.criteria]
+        if len(ids) != len(set(ids)):
+            raise ValueError("panel: two criteria have the same id")
+        return self
+
+
 FundStatus = Literal["open", "closed", "under_review"]
 """``open`` takes bids; ``closed`` and ``under_review`` answer the sender and make none."""
 
@@ -260,6 +298,7 @@ class Fund(_Strict):
     documents: tuple[SupportingDocument, ...] = ()
     retention: Retention | None = None
     """The fund's own retention for its bids and their mail; else its office's."""
+    panel: Panel = Field(default_factory=Panel)
 
     @property
     def takes_bids(self) -> bool:
@@ -297,14 +336,6 @@ class Fund(_Strict):
         if joint and self.cap_joint is not None:
             return self.cap_joint
         return self.cap_single
-
-
-class Criterion(_Strict):
-    """One criterion of the office's scoring matrix; ``levels`` are worded lowest first."""
-
-    id: Identifier
-    name: str = Field(min_length=1, max_length=150)
-    levels: tuple[str, ...] = Field(min_length=2, max_length=10)
 
 
 def _appendix_four() -> tuple[Criterion, ...]:
@@ -474,6 +505,13 @@ class Config(_Strict):
             if fund.id == fund_id:
                 return fund
         raise KeyError(fund_id)
+
+    def matrix(self, fund_id: str | None, office_id: str) -> tuple[Criterion, ...]:
+        """The scoring matrix of a fund's bids: the fund panel's criteria, else the office's."""
+        fund = next((f for f in self.funds if f.id == fund_id), None)
+        if fund is not None and fund.panel.criteria:
+            return fund.panel.criteria
+        return self.office(office_id).scoring
 
     def form(self, form_id: str) -> Form:
         for form in self.forms:

@@ -46,3 +46,28 @@ def pot_period(
         starts=datetime(first, FINANCIAL_YEAR_STARTS, 1, tzinfo=tz),
         ends=datetime(first + 1, FINANCIAL_YEAR_STARTS, 1, tzinfo=tz),
     )
+
+
+def ranking_period(
+    fund: Fund, office: Office, now: datetime, round_id: str | None = None
+) -> PotPeriod | None:
+    """The bids a panel's ranking covers: a fund with rounds ranks a round's bids (the
+    round named, else the one open at ``now``, else the last to have opened); a fund
+    without rounds ranks the financial year's of ``now``. None for an unknown round,
+    or when no round has opened yet."""
+    if fund.rounds:
+        if round_id is not None:
+            round_ = next((r for r in fund.rounds if r.id == round_id), None)
+        else:
+            opened = [r for r in fund.rounds if r.opens_at(office.tz) <= now]
+            round_ = max(opened, key=lambda r: r.opens, default=None)
+        return PotPeriod(label=round_.name, round=round_.id) if round_ else None
+    if round_id is not None:
+        return None
+    local = now.astimezone(office.tz)
+    first = local.year if local.month >= FINANCIAL_YEAR_STARTS else local.year - 1
+    return PotPeriod(
+        label=f"{first}/{(first + 1) % 100:02d}",
+        starts=datetime(first, FINANCIAL_YEAR_STARTS, 1, tzinfo=office.tz),
+        ends=datetime(first + 1, FINANCIAL_YEAR_STARTS, 1, tzinfo=office.tz),
+    )

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from intake.bids.panel import panel_of
 from intake.bids.replies import ANSWERABLE
 from intake.config.model import Config
 from intake.jobs.kinds import CardJob
@@ -64,7 +65,10 @@ async def post_card(runtime: PostingContext, job: CardJob) -> None:
         event = await bids.event(connection, bid_id, job.event) if job.event else None
         pot = await _pot(runtime.config, connection, bid)
         repeats = await duplicates.duplicates_of(connection, bid_id)
-    summary = replace(bid_summary(runtime.config, bid, version, duplicates=repeats), pot=pot)
+        panel = await panel_of(runtime.config, connection, bid)
+    summary = replace(
+        bid_summary(runtime.config, bid, version, duplicates=repeats, panel=panel), pot=pot
+    )
     payload = triage_card(summary)
     channel = channel_for(runtime, bid)
     place = channels.office_place(runtime.config, office=bid.office, channel=channel)

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from intake.config.model import Config
 from intake.rules.addresses import mailbox
 from intake.rules.checks import current_or_next_round
+from intake.rules.scoring import PanelScore, out_of, points
 from notifier.model import BidSummary, CheckLine, ProblemLine
 
 
 def bid_summary(
-    config: Config, bid: Any, version: Any, *, duplicates: Sequence[Any] = ()
+    config: Config,
+    bid: Any,
+    version: Any,
+    *,
+    duplicates: Sequence[Any] = (),
+    panel: PanelScore | None = None,
 ) -> BidSummary:
     """What a card or acknowledgement says about ``bid`` as of ``version``; ``duplicates``
-    are the earlier bids it may repeat (:class:`intake.store.duplicates.Duplicate`)."""
+    are the earlier bids it may repeat (:class:`intake.store.duplicates.Duplicate`);
+    ``panel``, its scoring panel's work: who scored, and the moderated score."""
     office = config.office(bid.office)
     fund = _fund(config, bid.fund)
     form = _form(config, bid.form)
@@ -43,8 +51,9 @@ def bid_summary(
         decision = bid.decision.replace("_", " ")
         if bid.decision_reason:
             decision += f": {bid.decision_reason}"
-    scores = bid.scores or {}
-    matrix = office.scoring
+    matrix = config.matrix(bid.fund, bid.office)
+    moderated = panel.moderated if panel else None
+    scores = dict(moderated.levels) if moderated else {}
     parts = tuple((c.name, int(scores[c.id])) for c in matrix if c.id in scores)
     return BidSummary(
         ref=bid.ref,
@@ -73,9 +82,12 @@ def bid_summary(
         other_senders=other_senders(mail),
         assigned_to=bid.assigned_to,
         decision=decision,
-        score=sum(int(v) for v in scores.values()) if scores else None,
-        score_out_of=sum(len(c.levels) for c in matrix) if scores else None,
+        score=_whole(points(matrix, scores)) if moderated else None,
+        score_out_of=_whole(out_of(matrix)) if moderated else None,
         score_parts=parts,
+        moderated=moderated is not None,
+        scorers=panel.scorers if panel else (),
+        scorers_disagree=tuple(d.criterion for d in panel.disagreements) if panel else (),
         to_check=tuple(
             CheckLine(
                 field=field,
@@ -101,6 +113,11 @@ def other_senders(mail: dict[str, Any]) -> tuple[tuple[str, str], ...]:
             seen.add(box)
             found.append((header, address))
     return tuple(found) if envelope else ()
+
+
+def _whole(value: Decimal) -> int | Decimal:
+    """A total as written: 14, not 14.00; 14.5 stays."""
+    return int(value) if value == value.to_integral() else value.normalize()
 
 
 def _fund(config: Config, fund_id: str | None) -> Any:

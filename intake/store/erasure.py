@@ -30,6 +30,8 @@ from intake.store.engine import sqlite_file
 from intake.store.queue import real_now
 from intake.store.schema import (
     bid_fingerprints,
+    bid_moderations,
+    bid_scores,
     bid_versions,
     bids,
     cards,
@@ -321,6 +323,11 @@ async def _erase_rows(
         delete(duplicates).where(
             duplicates.c.bid_id.in_(bid_ids) | duplicates.c.of_bid_id.in_(bid_ids)
         ),
+    )
+    # The panel's sheets of the bids (issue 21).
+    await remove("scores", delete(bid_scores).where(bid_scores.c.bid_id.in_(bid_ids)))
+    await remove(
+        "moderations", delete(bid_moderations).where(bid_moderations.c.bid_id.in_(bid_ids))
     )
     await remove(
         "sent_mail", delete(outgoing_mail).where(outgoing_mail.c.id.in_([r.id for r in sent_rows]))

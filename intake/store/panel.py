@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from intake.rules.scoring import PanelScore, Ranked
 from intake.store.bids import Bid, JSONObject
 from intake.store.schema import bid_versions, bids
 
@@ -33,6 +34,10 @@ class PanelBid:
     problems: list[JSONObject]
     same_organisation: tuple[str, ...] = ()
     """The references of the office's other bids from an organisation of the same name."""
+    panel: PanelScore | None = None
+    """Its scoring panel's sheets and score (:mod:`intake.bids.panel`)."""
+    ranked: Ranked | None = None
+    """Its line in its fund's ranking for its round (or year)."""
 
 
 def _filtered(

@@ -310,3 +310,25 @@ bid_fingerprints = Table(
     Column("value", String(255), nullable=False),
     Index("ix_bid_fingerprints_match", "fund", "kind", "value", "round"),
 )
+
+# The scoring panel (0009): each officer's sheet of a bid, one row per scorer
+# (written again when they change it), and the lead's moderated sheet, one per bid.
+bid_scores = Table(
+    "bid_scores",
+    metadata,
+    Column("bid_id", Integer, ForeignKey("bids.id"), primary_key=True),
+    Column("scorer", String(64), primary_key=True),
+    Column("levels", JSON, nullable=False),
+    Column("comments", JSON, nullable=False),
+    Column("scored_at", UTCDateTime, nullable=False),
+)
+
+bid_moderations = Table(
+    "bid_moderations",
+    metadata,
+    Column("bid_id", Integer, ForeignKey("bids.id"), primary_key=True),
+    Column("lead", String(64), nullable=False),
+    Column("levels", JSON, nullable=False),
+    Column("comments", JSON, nullable=False),
+    Column("moderated_at", UTCDateTime, nullable=False),
+)

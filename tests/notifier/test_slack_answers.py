@@ -11,6 +11,8 @@ from notifier.alerts import console_alert, deadline_alert
 from notifier.listings import deadlines_message, help_message, open_bids_message
 from notifier.modals import (
     decision_modal,
+    read_comments,
+    read_save_as,
     read_scores,
     read_text,
     request_info_modal,
@@ -23,6 +25,7 @@ from notifier.model import (
     ProblemLine,
     RoundCounts,
     ScoreCriterion,
+    ScoredSheet,
 )
 from tests.slack_api_server import block_kit_problems, view_problems
 
@@ -60,9 +63,37 @@ def test_the_score_modal_keeps_every_option_within_slacks_75_characters() -> Non
     assert view_problems(view) == []
     history = view["blocks"][1]["element"]
     assert history["initial_option"]["value"] == "3"
-    long_option = view["blocks"][2]["element"]["options"][0]
+    assert view["blocks"][2]["block_id"] == "comment:history"  # a comment under each criterion
+    long_option = view["blocks"][3]["element"]["options"][0]
     assert long_option["text"]["text"].startswith("1 · word word")
     assert long_option["description"]["text"].endswith("…")
+
+
+def test_the_score_modal_shows_the_others_sheets_escaped_and_offers_a_lead_moderation() -> None:
+    other = ScoredSheet(scorer="U0OTHER01", total="7 / 10", levels=(("History", 4, EVIL),))
+    view = score_modal(
+        ref="KENT-2027-0001",
+        organisation=None,
+        criteria=CRITERIA,
+        current={"history": 3},
+        comments={"history": "Long record"},
+        others=[other],
+        disagree=["History"],
+        can_moderate=True,
+        metadata="{}",
+    )
+    assert view_problems(view) == []
+    assert "<!channel>" not in all_text(view)
+    assert "<@U0OTHER01> 7 / 10: History 4" in all_text(view)
+    assert "disagree on History" in all_text(view)
+    comment = next(b for b in view["blocks"] if b.get("block_id") == "comment:history")
+    assert comment["element"]["initial_value"] == "Long record"
+    assert view["blocks"][-1]["block_id"] == "save_as"
+    moderated = view["blocks"][-1]["element"]["options"][1]
+    values = {"save_as": {"level": {"selected_option": moderated}}}
+    assert read_save_as(values) == "moderated" and read_save_as({}) == "mine"
+    typed = {"comment:history": {"text": {"value": "  Good  "}}}
+    assert read_comments(typed, CRITERIA) == {"history": "Good"}
 
 
 def test_reading_scores_says_which_criteria_are_missing() -> None:

@@ -30,6 +30,10 @@ from tests.intake.store.test_outbox import (  # noqa: F401 - collected here agai
     test_a_job_s_mail_is_recorded_once,
     test_the_daily_count_is_per_address_in_any_case_and_since_a_moment,
 )
+from tests.intake.store.test_scores import (  # noqa: F401 - collected here against PostgreSQL
+    test_a_ranking_reads_its_rounds_bids_with_their_sheets_not_the_ruled_out,
+    test_sheets_are_one_per_scorer_and_the_moderation_one_per_bid,
+)
 from tests.intake.store.test_slack_posts import (  # noqa: F401 - collected here against PostgreSQL
     test_a_post_moves_from_posting_to_posted,
 )

@@ -32,10 +32,12 @@ from intake.slack.listeners.context import (
     not_here,
     officer_of,
 )
+from intake.slack.scoring import scoring_view
 from intake.slack.sender_alerts import ACTION_RELEASE_SENDER
 from intake.slack.summaries import bid_summary
 from intake.store.bids import bid_by_ref, latest_version
 from intake.store.engine import reading
+from intake.store.scores import sheets_of
 from notifier.cards import (
     ACTION_ASSIGN,
     ACTION_CLAIM_ACCEPT,
@@ -47,8 +49,7 @@ from notifier.cards import (
 )
 from notifier.escape import escape_mrkdwn
 from notifier.listings import notice
-from notifier.modals import decision_modal, request_info_modal, score_modal
-from notifier.model import ScoreCriterion
+from notifier.modals import decision_modal, request_info_modal
 
 
 def register(app: AsyncApp, runtime: ListenerContext) -> None:
@@ -83,7 +84,7 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
         ref = str(action.get("value") or "")
         kind = str(action.get("action_id"))
         try:
-            view = await _modal_for(runtime, kind, ref, offices_of(context))
+            view = await _modal_for(runtime, kind, ref, offices_of(context), officer_of(body).id)
         except NotFound:
             await _say(respond, not_here(ref))
             return
@@ -147,23 +148,21 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
 
 
 async def _modal_for(
-    runtime: ListenerContext, action_id: str, ref: str, offices: Collection[str]
+    runtime: ListenerContext, action_id: str, ref: str, offices: Collection[str], officer: str
 ) -> dict[str, Any]:
     async with reading(runtime.engine) as connection:
         bid = await bid_by_ref(connection, ref, offices=offices)
         version = await latest_version(connection, bid.id)
+        sheets = await sheets_of(connection, bid.id) if action_id == ACTION_SCORE else None
     number = version.version if version else bid.version
     organisation = (version.fields or {}).get("organisation_name") if version else None
-    if action_id == ACTION_SCORE:
-        criteria = [
-            ScoreCriterion(id=c.id, name=c.name, levels=c.levels)
-            for c in runtime.config.office(bid.office).scoring
-        ]
-        return score_modal(
-            ref=bid.ref,
+    if sheets is not None:
+        return scoring_view(
+            runtime.config,
+            bid,
+            sheets,
+            officer=officer,
             organisation=organisation,
-            criteria=criteria,
-            current={k: int(v) for k, v in (bid.scores or {}).items()},
             metadata=ModalContext(ref=bid.ref, version=number).encode(),
         )
     if action_id == ACTION_REQUEST_INFO:

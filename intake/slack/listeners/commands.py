@@ -1,4 +1,5 @@
-"""The ``/intake`` slash command: ``open``, ``show REF``, ``deadlines``, ``help``.
+"""The ``/intake`` slash command: ``open``, ``show REF``, ``deadlines``, ``ranking FUND``,
+``help``.
 
 Answers are ephemeral (only the officer who asked sees them). Slack wants an
 acknowledgement within three seconds: help and mistakes are answered in the
@@ -15,27 +16,31 @@ Deadlines are listed in any channel of the workspace, its offices' only.
 from __future__ import annotations
 
 from collections.abc import Collection
+from decimal import Decimal
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
+from intake.bids.panel import panel_of, read_ranking
 from intake.config.model import Config
-from intake.errors import NotFound
+from intake.errors import NotFound, UsageError
 from intake.rules.calendar import deadlines
 from intake.slack.authorize import offices_of
 from intake.slack.channels import channel_for
 from intake.slack.listeners.context import ListenerContext, ephemeral, in_ack
+from intake.slack.scoring import ranking_lines
 from intake.slack.summaries import bid_summary
 from intake.store.bids import bid_by_ref, bids_with_versions, latest_version
 from intake.store.duplicates import duplicates_of
 from intake.store.engine import reading
-from notifier.cards import triage_card
+from notifier.cards import mention, triage_card
 from notifier.escape import escape_mrkdwn
 from notifier.listings import (
     deadlines_message,
     help_message,
     not_found_message,
     open_bids_message,
+    ranking_message,
 )
 from notifier.model import BidLine, DeadlineLine
 from notifier.text import one_line
@@ -58,7 +63,7 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
         if word in ("", "help"):
             await ack(**in_ack(help_message()))
             return
-        if word not in ("open", "show", "deadlines"):
+        if word not in ("open", "show", "deadlines", "ranking"):
             shown = escape_mrkdwn(one_line(word))[:40]
             await ack(**in_ack(help_message(f"I don't know “{shown}”.")))
             return
@@ -77,6 +82,9 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
                 payload = await open_bids(runtime, funds or [])
             elif word == "show":
                 payload = await show_bid(runtime, rest.strip().split()[0], funds or [])
+            elif word == "ranking":
+                user = str(command.get("user_id") or "")
+                payload = await fund_ranking(runtime, rest.split(), funds or [], user)
             else:
                 payload = upcoming_deadlines(runtime, funds, offices)
         except Exception:
@@ -147,9 +155,56 @@ async def show_bid(runtime: ListenerContext, ref: str, funds: list[str]) -> dict
             return not_found_message(ref)
         version = await latest_version(connection, bid.id)
         repeats = await duplicates_of(connection, bid.id)
+        panel = await panel_of(runtime.config, connection, bid)
     if version is None:
         return not_found_message(ref)
-    return triage_card(bid_summary(runtime.config, bid, version, duplicates=repeats))
+    return triage_card(bid_summary(runtime.config, bid, version, duplicates=repeats, panel=panel))
+
+
+async def fund_ranking(
+    runtime: ListenerContext, words: list[str], funds: list[str], user: str
+) -> dict[str, Any]:
+    """``/intake ranking FUND [ROUND]``: the fund's bids ranked by the panel's scores, with
+    the running total against its pot; FUND may be left out where one fund's cards go.
+
+    The ranking combines every scorer's sheets, which a scorer sees only once they
+    have sent their own: a fund whose panel names leads shows it to them alone.
+    One statement reads the bids and their sheets (:func:`intake.bids.panel.ranking`).
+    """
+    if not words and len(funds) != 1:
+        named = ", ".join(f"`{f}`" for f in funds)
+        return help_message(f"Name the fund: `/intake ranking FUND`, one of {named}.")
+    fund_id = words[0].lower() if words else funds[0]
+    if fund_id not in funds:
+        shown = escape_mrkdwn(one_line(fund_id))[:64]
+        named = ", ".join(f"`{f}`" for f in funds)
+        return help_message(f"No fund “{shown}” has its cards here; here: {named}.")
+    leads = runtime.config.fund(fund_id).panel.leads
+    if leads and user not in leads:
+        return help_message(
+            "The ranking combines every scorer's scores: it is shown to the panel's "
+            f"lead ({' '.join(mention(lead) for lead in leads)})."
+        )
+    round_id = words[1] if len(words) > 1 else None
+    try:
+        found = await read_ranking(
+            runtime.config, runtime.engine, fund_id, now=runtime.clock.now(), round_id=round_id
+        )
+    except UsageError as exc:
+        return help_message(escape_mrkdwn(one_line(str(exc)))[:300] + ".")
+    return ranking_message(
+        fund=found.fund.name,
+        period=found.period.label,
+        budget=f"£{found.budget:,.2f}" if found.budget is not None else None,
+        requested=f"£{found.requested:,.2f}",
+        left=_pounds(found.budget - found.requested) if found.budget is not None else None,
+        lines=ranking_lines(found),
+    )
+
+
+def _pounds(amount: Decimal) -> str:
+    """£1,234.00, and a pot overspent as -£1,234.00."""
+    return f"-£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
 
 
 def upcoming_deadlines(

@@ -13,23 +13,28 @@ submission acts only on a bid of its workspace's offices (:mod:`.authorize`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
-from intake.bids import triage
+from intake.bids import panel, triage
 from intake.errors import NotFound
 from intake.slack.authorize import offices_of
 from intake.slack.listeners.context import ListenerContext, ModalContext, not_here, officer_of
+from intake.slack.scoring import criteria_of, scoring_view
 from intake.store.bids import bid_by_ref
 from intake.store.engine import reading
+from intake.store.scores import sheets_of
 from notifier.modals import (
     BLOCK_NOTE,
     BLOCK_REASON,
     CALLBACK_DECISION,
     CALLBACK_REQUEST_INFO,
     CALLBACK_SCORE,
+    SAVE_MODERATED,
+    read_comments,
+    read_save_as,
     read_scores,
     read_text,
 )
@@ -80,8 +85,30 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
             await ack(response_action="errors", errors=errors)
             return
         first = next(iter(_values(view)), "")
-        work = triage.score(runtime, modal.ref, officer_of(body), scores, offices=offices)
-        await _save(runtime, ack, work, field=first, ref=modal.ref)
+        sent = panel.Sent(
+            levels=scores,
+            comments=read_comments(_values(view), criteria),
+            moderate=read_save_as(_values(view)) == SAVE_MODERATED,
+        )
+        officer = officer_of(body)
+        work = panel.score(runtime, modal.ref, officer, sent, offices=offices)
+
+        async def sheets_now() -> dict[str, Any]:
+            # Sent: the modal turns into the officer's sheet beside the others'.
+            async with reading(runtime.engine) as connection:
+                bid = await bid_by_ref(connection, modal.ref, offices=offices)
+                sheets = await sheets_of(connection, bid.id)
+            return scoring_view(
+                runtime.config,
+                bid,
+                sheets,
+                officer=officer.id,
+                organisation=bid.organisation,
+                metadata=view.get("private_metadata", ""),
+                saved=True,
+            )
+
+        await _save(runtime, ack, work, field=first, ref=modal.ref, then=sheets_now)
 
     async def request_info(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
@@ -105,9 +132,21 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
 
 
 async def _save(
-    runtime: ListenerContext, ack: AsyncAck, work: Awaitable[str], *, field: str, ref: str
+    runtime: ListenerContext,
+    ack: AsyncAck,
+    work: Awaitable[str],
+    *,
+    field: str,
+    ref: str,
+    then: Callable[[], Awaitable[dict[str, Any]]] | None = None,
 ) -> None:
-    """Run ``work`` within the budget; close the modal when saved, else say why beside ``field``."""
+    """Run ``work`` within the budget; close the modal when saved, else say why beside ``field``.
+
+    ``then`` makes the view the modal becomes once saved; if it cannot be made in
+    what is left of the budget, the modal just closes (what was sent is saved).
+    """
+    loop = asyncio.get_running_loop()
+    started = loop.time()
     try:
         await asyncio.wait_for(work, timeout=SAVE_BUDGET)
     except triage.Refused as refusal:
@@ -120,6 +159,15 @@ async def _save(
         runtime.log.exception("a modal submission could not be saved")
         await ack(response_action="errors", errors={field: _NOT_SAVED})
         return
+    if then is not None:
+        left = SAVE_BUDGET - (loop.time() - started)
+        try:
+            view = await asyncio.wait_for(then(), timeout=max(left, 0.05))
+        except Exception:  # saved all the same: the modal closes
+            runtime.log.exception("the view after saving %s could not be made in time", ref)
+        else:
+            await ack(response_action="update", view=view)
+            return
     await ack()
 
 
@@ -132,10 +180,7 @@ async def _criteria(
 ) -> list[ScoreCriterion]:
     async with reading(runtime.engine) as connection:
         bid = await bid_by_ref(connection, ref, offices=offices)
-    return [
-        ScoreCriterion(id=c.id, name=c.name, levels=c.levels)
-        for c in runtime.config.office(bid.office).scoring
-    ]
+    return criteria_of(runtime.config, bid)
 
 
 def _values(view: dict[str, Any]) -> dict[str, Any]:

@@ -22,9 +22,11 @@ from docx import Document
 from openpyxl import load_workbook
 from openpyxl.workbook import Workbook
 
-from intake.store.bids import NewBid, NewVersion, Standing, add_bid, add_version, decide, set_scores
+from intake.rules.scoring import Sheet
+from intake.store.bids import NewBid, NewVersion, Standing, add_bid, add_version, decide
 from intake.store.engine import make_engine
 from intake.store.migrate import migrate
+from intake.store.scores import save_moderation, save_sheet
 from tests.harness import FIXTURES, ROOT
 from tests.intake.cli.test_cli import intake
 
@@ -113,8 +115,14 @@ async def _store(url: str) -> None:
                 ),
             )
         await decide(connection, 1, decision="not_eligible", reason="Outside Kent.", at=at)
-        scores = {"credible_history": 4, "sustainability": 2, "localism": 5}
-        await set_scores(connection, 1, scores, at=at)
+        # Two scorers of the first bid disagree on Localism; the lead moderates the second.
+        levels = {"credible_history": 4, "sustainability": 2, "strategy_and_measurement": 4}
+        ann = Sheet("U0ANN", {**levels, "localism": 5}, {"localism": "Medway-wide"})
+        await save_sheet(connection, 1, ann, at=at)
+        await save_sheet(connection, 1, Sheet("U0BOB", {**levels, "localism": 2}), at=at)
+        await save_sheet(connection, 2, Sheet("U0ANN", {**levels, "localism": 3}), at=at)
+        lead = Sheet("U0LEAD", {**levels, "sustainability": 3, "localism": 4})
+        await save_moderation(connection, 2, lead, at=at)
     await engine.dispose()
 
 
@@ -223,8 +231,9 @@ def test_cells_are_typed_amounts_in_pounds_dates_as_dates(book: Workbook) -> Non
     other = row_of(book["safer-in-kent 2027-r1"], "KENT-2027-0002")
     assert other["Other bids from this organisation"].value is None
     assert row["Credible History score"].value == 4
-    assert row["Clear strategy & success measurement score"].value is None  # not scored yet
-    assert row["Total score"].value == 11
+    assert row["Localism score"].value == 3.5  # the two scorers' mean
+    assert row["Localism score"].number_format == "0.0"
+    assert row["Total score"].value == 13.5
     assert row["Decision"].value == "Not eligible"
     assert row["Decision reason"].value == "Outside Kent."
     assert row["Is this a partnership bid? Y/N"].value == "No"
@@ -233,6 +242,34 @@ def test_cells_are_typed_amounts_in_pounds_dates_as_dates(book: Workbook) -> Non
     )
     ticked = row["Which of the following criteria does your project set to achieve?"]
     assert ticked.value.splitlines()[0].startswith("Empower and support local communities")
+
+
+def test_the_panels_scores_per_scorer_moderated_score_and_rank(
+    book: Workbook, exported: Path
+) -> None:
+    sheet = book["safer-in-kent 2027-r1"]
+    first, second = row_of(sheet, "KENT-2027-0001"), row_of(sheet, "KENT-2027-0002")
+    assert first["Scorers"].value == 2
+    assert first["Scores by scorer"].value.splitlines() == [
+        "U0ANN: 15 / 20 · Credible History 4 · Sustainability Post Funding 2 · "
+        "Clear strategy & success measurement 4 · Localism 5 (Medway-wide)",
+        "U0BOB: 12 / 20 · Credible History 4 · Sustainability Post Funding 2 · "
+        "Clear strategy & success measurement 4 · Localism 2",
+    ]
+    assert first["Scorers disagree on"].value == "Localism (2–5)"
+    assert first["Moderated score"].value is None
+    assert first["Rank"].value is None  # marked not eligible: not ranked
+    assert second["Moderated score"].value == 15 and second["Total score"].value == 15
+    assert second["Localism score"].value == 4  # the moderated sheet's level
+    assert second["Quality score (%)"].value == 75
+    assert second["Weighted score"].value == 75
+    assert second["Rank"].value == 1 and second["Rank"].data_type == "n"
+    rows = {
+        r["Reference"]: r for r in csv.DictReader(io.StringIO((exported / "pack.csv").read_text()))
+    }
+    assert rows["KENT-2027-0001"]["Localism score"] == "3.5"
+    assert rows["KENT-2027-0002"]["Rank"] == "1"
+    assert rows["KENT-2027-0002"]["Moderated score"] == "15"
 
 
 def test_long_answers_wrap_with_their_line_breaks(book: Workbook) -> None:
@@ -300,6 +337,7 @@ def test_each_bid_has_a_kent_cover_sheet(exported: Path) -> None:
     assert cells["Funding Stream to be paid from:"] == "Safer in Kent Fund"
     assert cells["Commissioners Funding Decision Date:"] == ""  # the Commissioner's to fill
     assert cells["Credible History score"] == "4"
+    assert cells["Scored by"] == "U0ANN, U0BOB" and cells["Total score"] == "13.5"
     assert "☒ Fight crime, ASB and reduce re-offending" in text  # ticked on the form
     assert "☐ Support victims of crime and abuse" in text
 
@@ -384,3 +422,22 @@ def test_a_cover_sheet_says_each_problem_under_its_question(exported: Path) -> N
     document = Document(str(exported / "sheets" / "KENT-2027-0002.docx"))
     bullets = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
     assert bullets == ['"How will the grant be spent?": Say how the grant will be spent.']
+
+
+def test_intake_ranking_prints_the_funds_round_ranked(data_dir: Path) -> None:
+    done = intake(
+        "ranking",
+        "--fund",
+        "safer-in-kent",
+        INTAKE_DATA_DIR=str(data_dir),
+        INTAKE_NOW="2027-06-01T10:00:00+01:00",
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    # The last round to have opened; KENT-2027-0001 was marked not eligible: not ranked.
+    assert lines[0] == (
+        "Safer in Kent Fund · 2027/28 round 1 · no pot configured · 1 bid asking £9,500.00 in all"
+    )
+    (ranked,) = [line for line in lines if "KENT-2027-" in line]
+    assert ranked.split()[:2] == ["1", "KENT-2027-0002"]
+    assert ranked.split()[-4:] == ["75.0", "75.0", "1M", "£9,500.00"]

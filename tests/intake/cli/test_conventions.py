@@ -84,7 +84,12 @@ def test_the_readme_documents_every_setting() -> None:
 def test_read_only_commands_say_where_the_database_is_not_and_create_nothing(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for argv in (["bids"], ["show", "KENT-2027-0001"], ["export", "-o", "pack.xlsx"]):
+    for argv in (
+        ["bids"],
+        ["show", "KENT-2027-0001"],
+        ["export", "-o", "pack.xlsx"],
+        ["ranking", "--fund", "safer-in-kent"],
+    ):
         code, out, err = run(capsys, *argv)
         assert code == 2, argv
         assert err.startswith("intake: no database at var/intake.sqlite3 (the data folder is var)")
@@ -98,6 +103,17 @@ def test_read_only_commands_find_the_data_folder_from_intake_data_dir(
     assert run(capsys, "bids") == (0, "No bids stored yet.\n", "")
     code, out, _ = run(capsys, "bids", "--status", "incomplete", "--fund", "safer-in-kent")
     assert (code, out) == (0, "No bids match.\n")
+
+
+def test_ranking_a_fund_with_no_bids_says_so(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INTAKE_NOW", "2027-04-15T10:00:00+01:00")
+    code, out, err = run(capsys, "ranking", "--fund", "safer-in-kent")
+    assert (code, err) == (0, "")
+    assert out.startswith(
+        "Safer in Kent Fund · 2027/28 round 1 · no pot configured · 0 bids asking £0.00 in all"
+    )
 
 
 def test_the_data_folder_can_come_from_the_configuration(
@@ -131,6 +147,10 @@ BAD_INPUT: list[tuple[list[str], dict[str, str], int, str]] = [
     (["export", "--fund", "bogus"], {}, 2, "intake: no fund 'bogus' in office kent"),
     (["export", "--status", "late"], {}, 2, "intake: no status 'late'"),
     (["show", "KENT-2027-9999"], {}, 1, "intake: no bid with reference KENT-2027-9999"),
+    (["ranking"], {}, 2, "intake ranking: the following arguments are required: --fund"),
+    (["ranking", "--fund", "bogus"], {}, 2, "intake: no fund 'bogus' in office kent"),
+    (["ranking", "--fund", "safer-in-kent", "--round", "r9"], {}, 2,
+     "intake: fund 'safer-in-kent' has no round 'r9' (rounds: 2027-r1, 2027-r2)"),
     (["show"], {}, 2, "intake show: the following arguments are required: ref"),
     (["export", "-o", "no-such-folder/pack.xlsx"], {}, 2,
      "intake: cannot write no-such-folder/pack.xlsx: there is no folder no-such-folder"),

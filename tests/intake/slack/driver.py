@@ -230,7 +230,7 @@ def chosen(view: dict[str, Any], levels: dict[str, int]) -> dict[str, Any]:
     """The state of the score modal with ``levels`` chosen (block id suffix → level)."""
     values: dict[str, Any] = {}
     for block in view["blocks"]:
-        if block.get("type") != "input":
+        if block.get("type") != "input" or not block["block_id"].startswith("criterion:"):
             continue
         key = block["block_id"].split(":", 1)[1]
         if key in levels:

@@ -78,3 +78,38 @@ def test_upgrading_from_the_first_revision_keeps_stored_bids(tmp_path: Path) -> 
         return [tuple(row) for row in rows]
 
     assert asyncio.run(upgrade()) == [("KENT-2027-0001", "complete")]
+
+
+def test_a_bids_single_scores_become_the_sheet_of_the_officer_who_scored(tmp_path: Path) -> None:
+    database = tmp_path / "scored.sqlite3"
+    old = create_engine(f"sqlite:///{database}")
+    with old.begin() as connection:
+        command.upgrade(alembic_config(connection), "0008")
+        connection.execute(
+            text(
+                "INSERT INTO bids (id, ref, office, version, status, received_at, updated_at, "
+                "scores) VALUES (1, 'KENT-2027-0001', 'kent', 1, 'complete', "
+                "'2027-04-15 09:00:00', '2027-04-16 09:00:00', '{\"localism\": 4}'), "
+                "(2, 'KENT-2027-0002', 'kent', 1, 'complete', "
+                "'2027-04-15 09:00:00', '2027-04-15 09:00:00', NULL)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO events (bid_id, at, actor, kind, text) VALUES "
+                "(1, '2027-04-16 09:00:00', 'U0FIRST01', 'scored', 'scored'), "
+                "(1, '2027-04-16 10:00:00', 'U0LATER01', 'scored', 'scored again')"
+            )
+        )
+    old.dispose()
+    engine = make_engine(f"sqlite+aiosqlite:///{database}")
+
+    async def upgrade() -> list:
+        await migrate(engine)
+        async with engine.connect() as connection:
+            found = await connection.execute(text("SELECT bid_id, scorer, levels FROM bid_scores"))
+            rows = found.all()
+        await engine.dispose()
+        return [tuple(row) for row in rows]
+
+    assert asyncio.run(upgrade()) == [(1, "U0LATER01", '{"localism": 4}')]
