@@ -36,6 +36,9 @@ from intake.bids.deadlines import claim_due, next_moment
 from intake.bids.enquiries import answer_enquiry
 from intake.bids.fund_notice import send_fund_notice
 from intake.bids.receive import process_message
+from intake.bids.round_mail import claim_due as claim_round_mail
+from intake.bids.round_mail import next_moment as next_round_mail
+from intake.bids.round_mail import queue_round_mail
 from intake.clock import Clock
 from intake.config.load import load_config
 from intake.config.model import Config
@@ -46,7 +49,15 @@ from intake.inbox.protocol import ProtocolLimits, tls_context
 from intake.inbox.receiver import Receiver, ReceiverPlan
 from intake.inbox.spool import Spool
 from intake.jobs.journal_recorder import JournalRecorder, journal_problems, record_journal
-from intake.jobs.kinds import AckJob, AlertJob, CardJob, EnquiryJob, FundNoticeJob, MessageJob
+from intake.jobs.kinds import (
+    AckJob,
+    AlertJob,
+    CardJob,
+    EnquiryJob,
+    FundNoticeJob,
+    MessageJob,
+    RoundMailJob,
+)
 from intake.jobs.scheduler import Scheduler
 from intake.jobs.waker import MESSAGES
 from intake.jobs.worker import Handler, Workers, runs
@@ -93,6 +104,7 @@ def job_handlers(runtime: Runtime) -> dict[str, Handler]:
         AlertJob.kind: runs(AlertJob, partial(send_alert, runtime)),
         FundNoticeJob.kind: runs(FundNoticeJob, partial(send_fund_notice, runtime)),
         EnquiryJob.kind: runs(EnquiryJob, partial(_enquiry, runtime)),
+        RoundMailJob.kind: runs(RoundMailJob, partial(queue_round_mail, runtime)),
     }
 
 
@@ -277,6 +289,16 @@ async def _start_scheduler(runtime: Runtime, stack: AsyncExitStack) -> Scheduler
     )
     scheduler.start()
     stack.push_async_callback(scheduler.stop)
+    # Reminders and monitoring mail to applicants: the same loop over their own calendar.
+    round_mail = Scheduler(
+        claim=partial(claim_round_mail, runtime),
+        next_moment=partial(next_round_mail, runtime.config),
+        clock=runtime.clock,
+        waker=runtime.waker,
+        name=f"{runtime.node}/round-mail",
+    )
+    round_mail.start()
+    stack.push_async_callback(round_mail.stop)
     return scheduler
 
 

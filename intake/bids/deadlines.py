@@ -21,7 +21,7 @@ from intake.clock import Clock
 from intake.config.model import Config
 from intake.jobs.kinds import AlertJob
 from intake.rules.calendar import Deadline, deadlines
-from intake.store import alerts, bids, duplicates
+from intake.store import alerts, bids, duplicates, letters
 from intake.store.alerts import AlertClaim
 from intake.store.engine import reading
 from intake.store.queue import enqueue
@@ -171,4 +171,8 @@ async def round_counts(
         eligible=by_decision["eligible"],
         not_eligible=by_decision["not_eligible"],
         duplicates=tuple((d.ref, d.of_ref, ", ".join(d.reasons)) for d in repeats),
+        reminded=await letters.reminded(connection, fund=deadline.fund.id, round=deadline.round.id),
+        awarded=len(
+            await letters.grantees(connection, fund=deadline.fund.id, round=deadline.round.id)
+        ),
     )

@@ -236,6 +236,9 @@ class Fund(_Strict):
     status: FundStatus = "open"
     status_note: str | None = Field(default=None, max_length=500)
     documents: tuple[SupportingDocument, ...] = ()
+    reminder_days_before_close: int | None = Field(default=None, ge=1, le=90)
+    """Days before a round closes when applicants of incomplete bids are reminded
+    of what is missing (once); unset: the office's setting, and none when neither says."""
 
     @property
     def takes_bids(self) -> bool:
@@ -289,6 +292,14 @@ def _appendix_four() -> tuple[Criterion, ...]:
     return tuple(Criterion.model_validate(c) for c in APPENDIX_FOUR)
 
 
+class Letters(_Strict):
+    """Award and regret letters as ``string.Template`` texts (``$organisation``,
+    ``$amount``…, see :mod:`intake.bids.letters`); the first line is the subject."""
+
+    award: str = Field(min_length=1, max_length=20_000)
+    regret: str = Field(min_length=1, max_length=20_000)
+
+
 class Office(_Strict):
     """A commissioning office: its time zone, reference prefix, channel and scoring matrix.
 
@@ -311,6 +322,10 @@ class Office(_Strict):
     slack_install: bool = False
     acks_per_sender_per_day: int = Field(default=5, ge=0)
     scoring: tuple[Criterion, ...] = Field(default_factory=_appendix_four, max_length=20)
+    reminder_days_before_close: int | None = Field(default=None, ge=1, le=90)
+    """The default of its funds' ``reminder_days_before_close``."""
+    letters: Letters | None = None
+    """The words of award and regret letters; unset: the bundled ones."""
 
     @field_validator("timezone")
     @classmethod
@@ -453,6 +468,12 @@ class Config(_Strict):
     def fund_for_inbox(self, address: str) -> Fund | None:
         address = address.lower()
         return next((f for f in self.funds if f.inbox == address), None)
+
+    def reminder_days(self, fund: Fund) -> int | None:
+        """How many days before a round of ``fund`` closes its incomplete bids are reminded."""
+        if fund.reminder_days_before_close is not None:
+            return fund.reminder_days_before_close
+        return self.office(fund.office).reminder_days_before_close
 
     def funds_using(self, form_id: str) -> tuple[Fund, ...]:
         return tuple(f for f in self.funds if f.form == form_id)
