@@ -75,9 +75,9 @@ def stopped(
             sender="bob@example.org",
         )
         running.wait_for(
-            lambda: (
-                len(running.bids()) == 2 and len(running.outbox()) == 2 and len(_cards(slack)) == 2
-            ),
+            lambda: len(running.bids()) == 2
+            and len(running.outbox()) == 2
+            and len(_cards(slack)) == 2,
             what="two bids, their acknowledgements and their cards",
         )
         running.stop()
