@@ -35,6 +35,7 @@ from intake.bids.acknowledge import send_acknowledgement
 from intake.bids.deadlines import claim_due, next_moment
 from intake.bids.enquiries import answer_enquiry
 from intake.bids.fund_notice import send_fund_notice
+from intake.bids.letters import mail_letter, post_review
 from intake.bids.receive import process_message
 from intake.bids.round_mail import claim_due as claim_round_mail
 from intake.bids.round_mail import next_moment as next_round_mail
@@ -55,6 +56,7 @@ from intake.jobs.kinds import (
     CardJob,
     EnquiryJob,
     FundNoticeJob,
+    LetterJob,
     MessageJob,
     RoundMailJob,
 )
@@ -104,8 +106,17 @@ def job_handlers(runtime: Runtime) -> dict[str, Handler]:
         AlertJob.kind: runs(AlertJob, partial(send_alert, runtime)),
         FundNoticeJob.kind: runs(FundNoticeJob, partial(send_fund_notice, runtime)),
         EnquiryJob.kind: runs(EnquiryJob, partial(_enquiry, runtime)),
-        RoundMailJob.kind: runs(RoundMailJob, partial(queue_round_mail, runtime)),
+        RoundMailJob.kind: runs(RoundMailJob, partial(_round_mail, runtime)),
+        LetterJob.kind: runs(LetterJob, partial(mail_letter, runtime)),
     }
+
+
+async def _round_mail(runtime: Runtime, job: RoundMailJob) -> None:
+    """A round's letters go to Slack for review; its reminders and monitoring mail are queued."""
+    if job.what == "review":
+        await post_review(runtime, job)
+    else:
+        await queue_round_mail(runtime, job)
 
 
 async def _enquiry(runtime: Runtime, job: EnquiryJob) -> None:

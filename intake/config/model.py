@@ -299,6 +299,16 @@ class Letters(_Strict):
     award: str = Field(min_length=1, max_length=20_000)
     regret: str = Field(min_length=1, max_length=20_000)
 
+    @model_validator(mode="after")
+    def _templates_fill(self) -> Letters:
+        from notifier.letters import check_template
+
+        for kind in ("award", "regret"):
+            wrong = check_template(getattr(self, kind))
+            if wrong:
+                raise ValueError(f"the {kind} letter: {wrong}")
+        return self
+
 
 class Office(_Strict):
     """A commissioning office: its time zone, reference prefix, channel and scoring matrix.

@@ -60,6 +60,20 @@ class Context:
     mail_domain: str = "bids.example.org"
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("intake.test"))
     waker: Waker = field(default_factory=Waker)
+    slack: NoSlack = field(default_factory=lambda: NoSlack())
+    slack_warnings: dict[str, str] = field(default_factory=dict)
+
+    def card_chain(self, *, office: str, fund: str | None) -> str:
+        return f"slack:test:{office}"
+
+
+class NoSlack:
+    """An office without Slack: its posts are printed."""
+
+    configured = False
+
+    async def poster_for(self, office: str) -> None:
+        return None
 
 
 async def context(folder: Path, config: Config, now: datetime, node: str = "test:1") -> Context:
