@@ -27,6 +27,7 @@ HELP = (
     "*/intake open* — bids that need action, grouped by fund\n"
     "*/intake show KENT-2027-0001* — one bid's card, with its buttons\n"
     "*/intake deadlines* — the coming deadlines of every fund\n"
+    "*/intake export FUND* — the fund's panel pack (XLSX), uploaded here\n"
     "*/intake help* — this list"
 )
 
