@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from intake.jobs.kinds import KINDS, AckJob, AlertJob, CardJob, EnquiryJob, MessageJob
+from intake.jobs.kinds import (
+    KINDS,
+    AckJob,
+    AlertJob,
+    CardJob,
+    EnquiryJob,
+    LetterJob,
+    MessageJob,
+    RoundMailJob,
+)
 from intake.store import queue
 from intake.store.engine import make_engine
 from intake.store.migrate import migrate
@@ -67,6 +76,11 @@ async def test_a_claimed_job_reads_back_as_the_job_queued(database: AsyncEngine)
         AlertJob(alert=ALERT, chain="slack:#alerts"),
         EnquiryJob.card("18ea0002", {"office": "kent", "text": "Can we apply?"}, chain="slack:#g"),
         EnquiryJob.answer("18ea0002", {"office": "kent", "text": "Can we apply?"}),
+        AckJob.reminder(9, 2, round="2027-r1"),
+        AckJob.monitoring(9, 2, due="2028-04-30", report="year-end monitoring report", seq=3),
+        RoundMailJob("reminders", "safer-in-kent", "2027-r1"),
+        RoundMailJob("monitoring", "safer-in-kent", "2027-r1", due="2028-04-30"),
+        LetterJob(letter=4, bid=9),
     ]
     async with database.begin() as connection:
         await queue.enqueue_many(connection, queued)
@@ -81,4 +95,12 @@ async def test_a_claimed_job_reads_back_as_the_job_queued(database: AsyncEngine)
 
 
 def test_every_kind_is_listed_once() -> None:
-    assert [k.kind for k in KINDS] == ["message", "card", "ack", "alert", "enquiry"]
+    assert [k.kind for k in KINDS] == [
+        "message",
+        "card",
+        "ack",
+        "alert",
+        "enquiry",
+        "round_mail",
+        "letter",
+    ]
