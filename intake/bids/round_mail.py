@@ -38,7 +38,7 @@ MORNING = time(9, 0)
 MONITORING_NOTICE = timedelta(days=14)
 """How long before a report falls due its grantees are reminded."""
 
-PROGRESS_REPORT = "progress report"
+PROGRESS_REPORT = "mid-year progress report"
 YEAR_END_REPORT = "year-end monitoring report"
 
 
