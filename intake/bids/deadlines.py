@@ -172,7 +172,5 @@ async def round_counts(
         not_eligible=by_decision["not_eligible"],
         duplicates=tuple((d.ref, d.of_ref, ", ".join(d.reasons)) for d in repeats),
         reminded=await letters.reminded(connection, fund=deadline.fund.id, round=deadline.round.id),
-        awarded=len(
-            await letters.grantees(connection, fund=deadline.fund.id, round=deadline.round.id)
-        ),
+        awarded=await letters.awarded(connection, fund=deadline.fund.id, round=deadline.round.id),
     )

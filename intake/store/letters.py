@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.store.engine import dialect_insert
-from intake.store.schema import bids, jobs, letters, outgoing_mail
+from intake.store.schema import bids, events, jobs, letters
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,19 +106,34 @@ async def mark_sent(connection: AsyncConnection, letter_id: int, *, at: datetime
 
 
 async def grantees(connection: AsyncConnection, *, fund: str, round: str) -> list[tuple[int, int]]:
-    """The bids of a round whose award letter was sent: ``(bid id, latest version)``."""
+    """The bids of a round whose award letter was sent: ``(bid id, latest version)``.
+
+    Through ``ix_letters_round``: the round's letters, never the years'."""
     rows = await connection.execute(
         select(bids.c.id, bids.c.version)
-        .join(letters, letters.c.bid_id == bids.c.id)
+        .select_from(letters)
+        .join(bids, letters.c.bid_id == bids.c.id)
         .where(
             letters.c.fund == fund,
             letters.c.round == round,
             letters.c.kind == "award",
             letters.c.sent_at.is_not(None),
         )
-        .order_by(bids.c.id)
     )
-    return [(int(bid_id), int(version)) for bid_id, version in rows]
+    return sorted((int(bid_id), int(version)) for bid_id, version in rows)
+
+
+async def awarded(connection: AsyncConnection, *, fund: str, round: str) -> int:
+    """How many of a round's award letters were sent."""
+    found = await connection.execute(
+        select(func.count()).where(
+            letters.c.fund == fund,
+            letters.c.round == round,
+            letters.c.kind == "award",
+            letters.c.sent_at.is_not(None),
+        )
+    )
+    return int(found.scalar_one())
 
 
 async def incomplete_undecided(
@@ -143,12 +158,14 @@ async def incomplete_undecided(
 
 
 async def reminded(connection: AsyncConnection, *, fund: str, round: str) -> int:
-    """How many of a round's applicants were sent their reminder of what is missing."""
+    """How many of a round's applicants were sent their reminder of what is missing
+    (the ``reminded`` events of the round's bids: ``ix_bids_fund_round``, then each
+    bid's events by ``bid_id``)."""
     found = await connection.execute(
         select(func.count())
-        .select_from(outgoing_mail)
-        .join(bids, bids.c.id == outgoing_mail.c.bid_id)
-        .where(outgoing_mail.c.kind == "reminder", bids.c.fund == fund, bids.c.round == round)
+        .select_from(bids)
+        .join(events, events.c.bid_id == bids.c.id)
+        .where(bids.c.fund == fund, bids.c.round == round, events.c.kind == "reminded")
     )
     return int(found.scalar_one())
 
