@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from intake.bids.acknowledge import send_acknowledgement
+from intake.bids.deadlines import round_counts
 from intake.bids.letters import (
     draft_round,
     keep_drafts,
@@ -28,8 +29,10 @@ from intake.config.load import load_config
 from intake.errors import ConfigError, UsageError
 from intake.jobs.kinds import AckJob, CardJob, LetterJob, RoundMailJob
 from intake.jobs.worker import runs
+from intake.rules.calendar import deadlines
 from intake.store.bids import history
 from intake.store.engine import reading
+from intake.store.erasure import erase
 from intake.store.letters import round_letters
 from notifier.letters import REGRET, check_template, fill, review_messages
 from tests.intake.bids.stored import config_with, context, run_jobs, store_bid
@@ -194,6 +197,21 @@ async def test_letters_are_made_reviewed_and_sent_once_then_grantees_reminded(
     monitoring = [m for m in reminders if "year-end monitoring report" in str(m["Subject"])]
     assert len(monitoring) == 1
     assert "by Sunday 30 April 2028" in " ".join(monitoring[0].get_content().split())
+
+    # The officers' alert on the day counts the grantees who owe the report.
+    year_end = next(
+        d for d in deadlines(config) if d.key == "deadline:safer-in-kent:2027-r1:monitoring_due"
+    )
+    async with reading(ctx.engine) as connection:
+        counts = await round_counts(connection, config, year_end)
+    assert counts.awarded == 1
+
+    # An applicant's erasure takes their letters with their bid.
+    erased = await erase(ctx.engine, ref="KENT-2027-0002", actor="test", at=ctx.clock.now())
+    assert erased.counts.get("letters") == 1
+    async with reading(ctx.engine) as connection:
+        left = await round_letters(connection, fund="safer-in-kent", round="2027-r1")
+    assert [letter.bid_id for letter in left] == [awarded]
     await ctx.engine.dispose()
 
 
