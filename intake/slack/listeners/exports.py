@@ -6,7 +6,10 @@ acknowledgement at once ("on its way"), the workbook built in a thread of its
 own with its own database connection (the service's event loop keeps serving
 mail and clicks meanwhile), then the file uploaded to the channel as slack_sdk's
 ``files_upload_v2`` does it (``files.getUploadURLExternal``, the bytes, then
-``files.completeUploadExternal``). Like ``open`` and ``show``, it works only in
+``files.completeUploadExternal``). A thread, not a process: 1,000 bids take
+about 7.5 s to write, during which the thread and the loop share the GIL, which
+a rare officer's command can afford; a process would cost a second of start-up
+and a second copy of the configuration and settings. Like ``open`` and ``show``, it works only in
 the channel the fund's cards go to: the people who see the cards may have the pack.
 """
 
