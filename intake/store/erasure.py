@@ -213,7 +213,9 @@ async def _their_jobs(
     if not bid_set and not message_set:
         return []
     rows = await connection.execute(
-        select(jobs.c.id, jobs.c.payload).where(jobs.c.kind.in_(("message", "card", "ack", "letter")))
+        select(jobs.c.id, jobs.c.payload).where(
+            jobs.c.kind.in_(("message", "card", "ack", "letter"))
+        )
     )
     return [
         row.id
