@@ -35,9 +35,13 @@ from intake.bids.acknowledge import send_acknowledgement
 from intake.bids.deadlines import claim_due, next_moment
 from intake.bids.enquiries import answer_enquiry
 from intake.bids.fund_notice import send_fund_notice
+from intake.bids.letters import mail_letter, post_review
 from intake.bids.receive import process_message
 from intake.bids.replies import send_reply
 from intake.bids.retention import daily_trigger, run_retention
+from intake.bids.round_mail import claim_due as claim_round_mail
+from intake.bids.round_mail import next_moment as next_round_mail
+from intake.bids.round_mail import queue_round_mail
 from intake.bids.sender_limit import read_within_limit
 from intake.clock import Clock
 from intake.config.load import load_config
@@ -57,9 +61,11 @@ from intake.jobs.kinds import (
     CardJob,
     EnquiryJob,
     FundNoticeJob,
+    LetterJob,
     MessageJob,
     ReplyJob,
     RetentionJob,
+    RoundMailJob,
     SenderAlertJob,
 )
 from intake.jobs.scheduler import Scheduler
@@ -115,7 +121,17 @@ def job_handlers(runtime: Runtime, *, sender_hourly_limit: int = 0) -> dict[str,
         FundNoticeJob.kind: runs(FundNoticeJob, partial(send_fund_notice, runtime)),
         EnquiryJob.kind: runs(EnquiryJob, partial(_enquiry, runtime)),
         ReplyJob.kind: runs(ReplyJob, partial(send_reply, runtime)),
+        RoundMailJob.kind: runs(RoundMailJob, partial(_round_mail, runtime)),
+        LetterJob.kind: runs(LetterJob, partial(mail_letter, runtime)),
     }
+
+
+async def _round_mail(runtime: Runtime, job: RoundMailJob) -> None:
+    """A round's letters go to Slack for review; its reminders and monitoring mail are queued."""
+    if job.what == "review":
+        await post_review(runtime, job)
+    else:
+        await queue_round_mail(runtime, job)
 
 
 async def _enquiry(runtime: Runtime, job: EnquiryJob) -> None:
@@ -315,6 +331,16 @@ async def _start_scheduler(runtime: Runtime, stack: AsyncExitStack) -> Scheduler
     )
     scheduler.start()
     stack.push_async_callback(scheduler.stop)
+    # Reminders and monitoring mail to applicants: the same loop over their own calendar.
+    round_mail = Scheduler(
+        claim=partial(claim_round_mail, runtime),
+        next_moment=partial(next_round_mail, runtime.config),
+        clock=runtime.clock,
+        waker=runtime.waker,
+        name=f"{runtime.node}/round-mail",
+    )
+    round_mail.start()
+    stack.push_async_callback(round_mail.stop)
     return scheduler
 
 

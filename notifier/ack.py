@@ -145,6 +145,10 @@ def _subject(ack: Acknowledgement) -> str:
         return f"Your message about an application {tag(ack.bid.ref)}"
     if ack.kind == "claim_notice":
         return f"Another sender named your application {tag(ack.bid.ref)}"
+    if ack.kind == "reminder":
+        return f"Reminder: your application is not complete yet {tag(ack.bid.ref)}"
+    if ack.kind == "monitoring":
+        return f"Your grant: {_report(ack)[1]} due {tag(ack.bid.ref)}"
     return reply_subject(ack.their_subject, ack.bid.ref)
 
 
@@ -177,6 +181,10 @@ def acknowledgement_text(ack: Acknowledgement, *, now: datetime) -> str:
         ]
     elif ack.kind == "request_info":
         paragraphs += _request_info(ack, now)
+    elif ack.kind == "reminder":
+        paragraphs += _reminder(bid, now)
+    elif ack.kind == "monitoring":
+        paragraphs += _monitoring(ack)
     elif ack.kind == "no_form":
         paragraphs += _no_form(bid, now)
     elif bid.status == "unreadable":
@@ -386,6 +394,66 @@ def _request_info(ack: Acknowledgement, now: datetime) -> list[str]:
         )
     )
     return paragraphs
+
+
+def _reminder(bid: BidSummary, now: datetime) -> list[str]:
+    fund = fund_words(bid)
+    about = f"your application to the {one_line(fund)}" if fund else "your application"
+    count = len(bid.told)
+    things = "one thing is" if count == 1 else f"{count} things are"
+    closes = (
+        f"at the end of {long_date(closing_day(bid.closes_at, bid.zone), bid.zone)}"
+        if bid.closes_at
+        else "soon"
+    )
+    return [
+        _fill(
+            f"This is a reminder about {about} (reference {bid.ref}). The round closes "
+            f"{closes}, and {things} still missing from your application:"
+        ),
+        _problem_list(bid.told),
+        _fill(
+            "Please reply to this email with the corrected form attached "
+            f"{_deadline_or_soon(bid, now)}. Please send the whole form again and keep "
+            f"{tag(bid.ref)} in the subject line. An application still incomplete when "
+            "the round closes may not be considered."
+        ),
+        _fill(
+            "This is the only reminder we will send. If you have already sent a "
+            "corrected form, thank you: there is nothing more to do."
+        ),
+    ]
+
+
+def _report(ack: Acknowledgement) -> tuple[str, str]:
+    """The monitoring mail's due day (ISO) and what is due, from its note."""
+    note = one_line(ack.note or "")
+    day, _, what = note.partition(" ")
+    return day, shorten(what or "monitoring report", 80)
+
+
+def _monitoring(ack: Acknowledgement) -> list[str]:
+    bid = ack.bid
+    day, what = _report(ack)
+    fund = fund_words(bid)
+    grant = f"your grant from the {one_line(fund)}" if fund else "your grant"
+    project = one_line(bid.project or "")
+    for_project = f" for {shorten(project, 100)}" if project else ""
+    try:
+        when = long_date(datetime.fromisoformat(day).replace(tzinfo=bid.zone), bid.zone)
+    except ValueError:
+        when = day
+    return [
+        _fill(
+            f"Thank you for the work{for_project} supported by {grant} (reference "
+            f"{bid.ref}). The conditions of the grant ask for a {what} by {when}."
+        ),
+        _fill(
+            "Please reply to this email with your report attached, telling us what the "
+            "project has done, the outcomes you measured, and how the money was spent. "
+            f"Please keep {tag(bid.ref)} in the subject line."
+        ),
+    ]
 
 
 def _thanks(bid: BidSummary) -> str:

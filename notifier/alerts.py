@@ -119,9 +119,14 @@ def _what_is_due(alert: DeadlineAlert) -> str:
     closes = deadline_phrase(alert.closes_at, zone)
     c = alert.counts
     if alert.kind in ("closes_in_7_days", "closes_in_1_day"):
+        reminded = (
+            f" {c.reminded} applicant{'s' if c.reminded != 1 else ''} reminded of what is missing."
+            if c.reminded
+            else ""
+        )
         return (
             f"Bids are due {closes}. {_bids(c.received)} received so far, "
-            f"{c.incomplete} incomplete and waiting for the applicant."
+            f"{c.incomplete} incomplete and waiting for the applicant.{reminded}"
         )
     if alert.kind == "closed":
         last_day = long_date(closing_day(alert.closes_at, zone), zone)
@@ -147,9 +152,13 @@ def _what_is_due(alert: DeadlineAlert) -> str:
             f"Award and regret letters {when}: "
             f"{_bids(c.undecided)} of {c.received} still without a decision."
         )
+    # From the grantees once award letters went out; before, the bids marked eligible.
+    owed = f"{c.awarded} grantee{'s' if c.awarded != 1 else ''} (reminded by mail)"
+    if not c.awarded:
+        owed = f"{_bids(c.eligible)} marked eligible"
     if alert.kind == "updates_due":
-        return f"Six-month progress updates {when}, from {_bids(c.eligible)} marked eligible."
-    return f"Year-end monitoring returns {when}, from {_bids(c.eligible)} marked eligible."
+        return f"Six-month progress updates {when}, from {owed}."
+    return f"Year-end monitoring returns {when}, from {owed}."
 
 
 def _counts(alert: DeadlineAlert) -> list[tuple[str, int]]:
@@ -160,6 +169,7 @@ def _counts(alert: DeadlineAlert) -> list[tuple[str, int]]:
             ("Complete", c.complete),
             ("Incomplete", c.incomplete),
             ("Ineligible", c.ineligible),
+            *([("Reminded", c.reminded)] if c.reminded else []),
         ]
     if alert.kind == "closed":
         return [
@@ -171,6 +181,7 @@ def _counts(alert: DeadlineAlert) -> list[tuple[str, int]]:
             ("Unreadable", c.unreadable),
             ("Late so far", c.late),
             *([("Withdrawn", len(c.withdrawn))] if c.withdrawn else []),
+            *([("Reminded", c.reminded)] if c.reminded else []),
         ]
     if alert.kind == "decisions_due":
         return [

@@ -28,6 +28,7 @@ HELP = (
     "*/intake show KENT-2027-0001* — one bid's card, with its buttons\n"
     "*/intake deadlines* — the coming deadlines of every fund\n"
     "*/intake ranking FUND [ROUND]* — the panel's ranking of a fund's bids, against its pot\n"
+    "*/intake export FUND* — the fund's panel pack (XLSX), uploaded here\n"
     "*/intake help* — this list"
 )
 

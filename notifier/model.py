@@ -27,7 +27,15 @@ ProblemCode = Literal[
     "missing_document",
 ]
 BidStatus = Literal["complete", "incomplete", "ineligible", "unreadable"]
-AckKind = Literal["received", "request_info", "no_form", "claim_notice", "claim_received"]
+AckKind = Literal[
+    "received",
+    "request_info",
+    "no_form",
+    "claim_notice",
+    "claim_received",
+    "reminder",
+    "monitoring",
+]
 """What a mail to a sender is about. ``claim_notice`` tells a bid's applicant that
 another sender named their bid; ``claim_received`` answers that other sender,
 neutrally, saying nothing of the bid."""
@@ -182,7 +190,9 @@ class Acknowledgement:
     ``kind``: "received" (the bid arrived), "request_info" (an officer asks for
     what is missing; ``note`` is the officer's words) or "no_form" (the mail had
     no application form); "claim_notice" and "claim_received" (another sender
-    named the bid: ``note`` is that sender's address).
+    named the bid: ``note`` is that sender's address); "reminder" (the round closes
+    soon and the bid is still incomplete); "monitoring" (a grantee's report falls
+    due: ``note`` is "YYYY-MM-DD what is due").
     """
 
     bid: BidSummary
@@ -306,6 +316,10 @@ class RoundCounts:
     """Bids that may repeat an earlier one: ``(reference, earlier reference, why)``."""
     withdrawn: tuple[str, ...] = ()
     """Bids officers marked withdrawn (one of a possible-duplicate pair)."""
+    reminded: int = 0
+    """Applicants of incomplete bids reminded of what is missing before the close."""
+    awarded: int = 0
+    """Bids whose award letter was sent (the grantees who owe monitoring reports)."""
 
     @property
     def distinct(self) -> int:

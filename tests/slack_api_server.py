@@ -4,7 +4,11 @@ Point ``AsyncWebClient(base_url=server.url)`` (or the app's ``SLACK_API_URL``)
 at it. It answers ``auth.test``, ``chat.postMessage``, ``chat.update``, ``chat.delete``,
 ``conversations.info``, ``conversations.list``, ``conversations.history``,
 ``conversations.replies``,
-``views.open``, ``views.update`` and ``apps.connections.open`` the way Slack
+``views.open``, ``views.update``, ``apps.connections.open`` and the two
+steps of a file upload around it (``files.getUploadURLExternal``, then the
+bytes POSTed to the upload URL it gives, then ``files.completeUploadExternal``,
+as slack_sdk's ``files_upload_v2`` does; uploaded files are kept in
+``server.files`` and shared ones in their channel's ``files``) the way Slack
 does (HTTP 200 with ``{"ok": false, "error": …}`` for API errors), records
 every call, refuses what Slack would refuse (wrong token, unknown or archived
 channel, the bot not a member, blocks or views over Block Kit's limits) and can
@@ -108,6 +112,8 @@ class Channel:
     is_private: bool = False
     team: str = TEAM_ID
     messages: list[dict[str, Any]] = field(default_factory=list)
+    files: list[dict[str, Any]] = field(default_factory=list)
+    """Files shared into the channel by ``files.completeUploadExternal``."""
 
     def info(self) -> dict[str, Any]:
         return {
@@ -241,6 +247,9 @@ class SlackApiServer:
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.files: dict[str, dict[str, Any]] = {}
+        """Files by id: ``filename``, ``length`` promised, ``data`` uploaded."""
+        self._file_ids = itertools.count(1)
         self.root = ""
         self.url = ""
 
@@ -347,6 +356,7 @@ class SlackApiServer:
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_post("/response/{team}/{id}/{secret}", self._handle_response)
         app.router.add_get("/socket", self._handle_socket)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
@@ -571,6 +581,57 @@ class SlackApiServer:
             message["metadata"] = args["metadata"]
         channel.messages.append(message)
         return {"ok": True, "channel": channel.id, "ts": ts, "message": message}
+
+    def _api_files_getUploadURLExternal(
+        self, args: dict[str, Any], team: str | None
+    ) -> dict[str, Any]:
+        filename, length = args.get("filename"), args.get("length")
+        if not filename or not str(length or "").isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F0{next(self._file_ids):08d}"
+        self.files[file_id] = {
+            "id": file_id,
+            "filename": filename,
+            "length": int(str(length)),
+            "data": None,
+            "team": team,
+        }
+        return {"ok": True, "upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        found = self.files.get(request.match_info["file_id"])
+        if found is None or found["data"] is not None:
+            return web.Response(status=404, text="unknown upload")
+        data = await request.read()
+        if len(data) != found["length"]:
+            return web.Response(status=400, text="length does not match")
+        found["data"] = data
+        return web.Response(status=200, text=f"OK - {len(data)}")
+
+    def _api_files_completeUploadExternal(
+        self, args: dict[str, Any], team: str | None
+    ) -> dict[str, Any]:
+        try:
+            listed = json.loads(str(args.get("files") or "[]"))
+        except json.JSONDecodeError:
+            return {"ok": False, "error": "invalid_arguments"}
+        done = []
+        for item in listed:
+            found = self.files.get(str(item.get("id")))
+            if found is None or found["data"] is None or found["team"] != team:
+                return {"ok": False, "error": "file_not_found"}
+            found["title"] = item.get("title")
+            done.append({"id": found["id"], "name": found["filename"], "title": found["title"]})
+        if args.get("channel_id"):
+            channel, error = self._postable(args.get("channel_id"), team)
+            if error:
+                return error
+            assert channel is not None
+            for item in done:
+                channel.files.append(
+                    {**self.files[item["id"]], "initial_comment": args.get("initial_comment")}
+                )
+        return {"ok": True, "files": done}
 
     def _api_chat_update(self, args: dict[str, Any], team: str | None) -> dict[str, Any]:
         channel, error = self._postable(args.get("channel"), team)

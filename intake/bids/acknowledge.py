@@ -44,6 +44,12 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
     bid_id, number, kind = job.bid, job.version, job.what
     async with reading(runtime.engine) as connection:
         bid = await bids.bid_by_id(connection, bid_id)
+        if kind == "reminder":
+            # What is missing now: a version sent since the reminder was queued may have
+            # put it right, or an officer may have ruled on the bid since.
+            if bid.status != "incomplete" or bid.decision is not None:
+                return
+            number = bid.version
         version = await bids.version(connection, bid_id, number)
         if version is None or await outbox.was_sent(connection, job.key):
             return
@@ -69,7 +75,7 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
         await _note(runtime, bid_id, "No acknowledgement sent: the mail had no reply address.")
         return
     # The caps stop mail loops and floods between robots; an officer's request is a person's act.
-    reached = None if kind == "request_info" else await over_cap(runtime, office, to)
+    reached = None if kind in _PERSONS_ACTS else await over_cap(runtime, office, to)
     if reached is not None:
         await _note(runtime, bid_id, f"No acknowledgement sent to {to}: {reached.words()} reached.")
         return
@@ -107,8 +113,8 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
             bid_id=bid_id,
             at=now,
             actor="intake",
-            kind="acknowledged",
-            text=_SENT_WORDS.get(kind, "Acknowledgement sent to {to}.").format(to=to),
+            kind=_EVENT_KINDS.get(kind, "acknowledged"),
+            text=_SENT_WORDS.get(kind, "Acknowledgement sent to {to}.").format(to=to, note=note),
             data={"message_id": message_id},
         )
 
@@ -118,7 +124,13 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
 _SENT_WORDS = {
     "claim_notice": "The applicant, {to}, was told of another sender's mail.",
     "claim_received": "A neutral answer was sent to the other sender, {to}.",
+    "reminder": "Reminder of what is still missing sent to {to}.",
+    "monitoring": "Monitoring reminder sent to {to}: {note}.",
 }
+_EVENT_KINDS = {"reminder": "reminded", "monitoring": "monitoring_reminded"}
+# Mails that answer no mail of theirs: one each, on a date the office set, so no
+# loop between robots to stop (the daily cap is for automatic answers).
+_PERSONS_ACTS = frozenset({"request_info", "reminder", "monitoring"})
 
 
 async def _note(runtime: AcknowledgeContext, bid_id: int, text: str) -> None:

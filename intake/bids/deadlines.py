@@ -21,7 +21,7 @@ from intake.clock import Clock
 from intake.config.model import Config
 from intake.jobs.kinds import AlertJob
 from intake.rules.calendar import Deadline, deadlines
-from intake.store import alerts, bids, duplicates
+from intake.store import alerts, bids, duplicates, letters
 from intake.store.alerts import AlertClaim
 from intake.store.engine import reading
 from intake.store.queue import enqueue
@@ -176,4 +176,6 @@ async def round_counts(
                 connection, fund=deadline.fund.id, round=deadline.round.id
             )
         ),
+        reminded=await letters.reminded(connection, fund=deadline.fund.id, round=deadline.round.id),
+        awarded=await letters.awarded(connection, fund=deadline.fund.id, round=deadline.round.id),
     )

@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import NoReturn
 
-from intake.cli import admin, bids, erase, export, held, parse, ranking, retention
+from intake.cli import admin, bids, erase, export, held, letters, parse, ranking, retention
 from intake.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from intake.errors import IntakeError, UsageError
 from intake.settings import load_settings
 
-GROUPS = (admin, parse, bids, export, ranking, held, erase, retention)
+GROUPS = (admin, parse, bids, export, ranking, held, erase, retention, letters)
 """The command groups, in the order ``intake --help`` lists them."""
 
 

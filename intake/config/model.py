@@ -299,6 +299,9 @@ class Fund(_Strict):
     retention: Retention | None = None
     """The fund's own retention for its bids and their mail; else its office's."""
     panel: Panel = Field(default_factory=Panel)
+    reminder_days_before_close: int | None = Field(default=None, ge=1, le=90)
+    """Days before a round closes when applicants of incomplete bids are reminded
+    of what is missing (once); unset: the office's setting, and none when neither says."""
 
     @property
     def takes_bids(self) -> bool:
@@ -344,6 +347,24 @@ def _appendix_four() -> tuple[Criterion, ...]:
     return tuple(Criterion.model_validate(c) for c in APPENDIX_FOUR)
 
 
+class Letters(_Strict):
+    """Award and regret letters as ``string.Template`` texts (``$organisation``,
+    ``$amount``…, see :mod:`intake.bids.letters`); the first line is the subject."""
+
+    award: str = Field(min_length=1, max_length=20_000)
+    regret: str = Field(min_length=1, max_length=20_000)
+
+    @model_validator(mode="after")
+    def _templates_fill(self) -> Letters:
+        from notifier.letters import check_template
+
+        for kind in ("award", "regret"):
+            wrong = check_template(getattr(self, kind))
+            if wrong:
+                raise ValueError(f"the {kind} letter: {wrong}")
+        return self
+
+
 class Office(_Strict):
     """A commissioning office: its time zone, reference prefix, channel and scoring matrix.
 
@@ -373,6 +394,10 @@ class Office(_Strict):
     retention: Retention = Field(default_factory=Retention)
     """How long the office keeps bids and mail it no longer needs (run daily)."""
     scoring: tuple[Criterion, ...] = Field(default_factory=_appendix_four, max_length=20)
+    reminder_days_before_close: int | None = Field(default=None, ge=1, le=90)
+    """The default of its funds' ``reminder_days_before_close``."""
+    letters: Letters | None = None
+    """The words of award and regret letters; unset: the bundled ones."""
 
     @field_validator("timezone")
     @classmethod
@@ -522,6 +547,12 @@ class Config(_Strict):
     def fund_for_inbox(self, address: str) -> Fund | None:
         address = address.lower()
         return next((f for f in self.funds if f.inbox == address), None)
+
+    def reminder_days(self, fund: Fund) -> int | None:
+        """How many days before a round of ``fund`` closes its incomplete bids are reminded."""
+        if fund.reminder_days_before_close is not None:
+            return fund.reminder_days_before_close
+        return self.office(fund.office).reminder_days_before_close
 
     def funds_using(self, form_id: str) -> tuple[Fund, ...]:
         return tuple(f for f in self.funds if f.form == form_id)

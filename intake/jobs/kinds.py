@@ -175,6 +175,25 @@ class AckJob:
         )
 
     @classmethod
+    def reminder(cls, bid: int, version: int, *, round: str) -> Self:
+        """The one reminder of what is still missing, before ``round`` closes."""
+        return cls(bid=bid, version=version, what="reminder", key=f"ack:{bid}:reminder:{round}")
+
+    @classmethod
+    def monitoring(cls, bid: int, version: int, *, due: str, report: str, seq: int) -> Self:
+        """The grantee's reminder that ``report`` is due on ``due`` (ISO day); the note
+        carries both ("2028-04-30 year-end monitoring return"); ``seq`` numbers it
+        among the award's reports (its Message-ID)."""
+        return cls(
+            bid=bid,
+            version=version,
+            what="monitoring",
+            key=f"ack:{bid}:monitoring:{due}",
+            note=f"{due} {report}",
+            seq=seq,
+        )
+
+    @classmethod
     def for_claim(cls, bid: int, version: int, *, event: int, what: AckKind) -> Self:
         """A mail about another sender's claim on the bid (``claim_notice`` to the
         applicant, ``claim_received`` to that sender); ``event`` is the claim's."""
@@ -184,7 +203,7 @@ class AckJob:
 
     def payload(self) -> Payload:
         payload: Payload = {"bid": self.bid, "version": self.version, "kind": self.what}
-        if self.what == "request_info":
+        if self.what in ("request_info", "monitoring"):
             payload |= {"note": self.note, "seq": self.seq}
         if self.event is not None:
             payload["event"] = self.event
@@ -443,6 +462,69 @@ class SenderAlertJob:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class RoundMailJob:
+    """Queue the mails a round owes its applicants at a moment of its calendar:
+    ``reminders`` (what is still missing, before it closes) or ``monitoring``
+    (a report falls due: ``due`` is its ISO day). One per moment: its key is the
+    moment's, so a restart or a second node queues nothing twice."""
+
+    kind: ClassVar[str] = "round_mail"
+
+    what: str
+    fund: str
+    round: str
+    due: str | None = None
+
+    @property
+    def key(self) -> str:
+        tail = f":{self.due}" if self.due else ""
+        return f"round_mail:{self.what}:{self.fund}:{self.round}{tail}"
+
+    @property
+    def chain(self) -> None:
+        return None
+
+    def payload(self) -> Payload:
+        return {"what": self.what, "fund": self.fund, "round": self.round, "due": self.due}
+
+    @classmethod
+    def from_stored(cls, stored: Job) -> Self:
+        payload = stored.payload
+        return cls(
+            what=str(payload["what"]),
+            fund=str(payload["fund"]),
+            round=str(payload["round"]),
+            due=str(payload["due"]) if payload.get("due") else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LetterJob:
+    """Mail an award or regret letter an officer sent from Slack or the CLI, once."""
+
+    kind: ClassVar[str] = "letter"
+
+    letter: int
+    """The letter's id (``letters.id``)."""
+    bid: int
+
+    @property
+    def key(self) -> str:
+        return f"letter:{self.letter}"
+
+    @property
+    def chain(self) -> str:
+        return mail_chain(self.bid)
+
+    def payload(self) -> Payload:
+        return {"letter": self.letter, "bid": self.bid}
+
+    @classmethod
+    def from_stored(cls, stored: Job) -> Self:
+        return cls(letter=int(stored.payload["letter"]), bid=int(stored.payload["bid"]))
+
+
 KINDS: tuple[
     type[
         MessageJob
@@ -455,6 +537,8 @@ KINDS: tuple[
         | SenderAlertJob
         | FundNoticeJob
         | ReplyJob
+        | RoundMailJob
+        | LetterJob
     ],
     ...,
 ] = (
@@ -468,5 +552,7 @@ KINDS: tuple[
     SenderAlertJob,
     FundNoticeJob,
     ReplyJob,
+    RoundMailJob,
+    LetterJob,
 )
 """Every kind, parsing first (the order ``/metrics`` lists backlogs in)."""

@@ -8,12 +8,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from intake.slack.authorize import NOT_HERE, authorizer
-from intake.slack.listeners import buttons, commands, replies, submissions, withdrawals
-from intake.slack.listeners.context import ListenerContext
+from intake.slack.listeners import buttons, commands, letters, replies, submissions, withdrawals
+from intake.slack.listeners.letters import LettersListenerContext
 
 
 def build_app(
-    runtime: ListenerContext, *, client: AsyncWebClient, signing_secret: str | None
+    runtime: LettersListenerContext, *, client: AsyncWebClient, signing_secret: str | None
 ) -> AsyncApp:
     """The Slack app of the service: the command, the buttons and the modals.
 
@@ -42,6 +42,7 @@ def build_app(
     submissions.register(app, runtime)
     replies.register(app, runtime)
     withdrawals.register(app, runtime)
+    letters.register(app, runtime)
     return app
 
 

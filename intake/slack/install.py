@@ -59,6 +59,7 @@ BOT_SCOPES = (
     "channels:history",
     "groups:history",
     "metadata.message:read",
+    "files:write",
 )
 STATE_COOKIE = "intake_slack_install"
 STATE_SECONDS = 600

@@ -39,6 +39,7 @@ from intake.store.schema import (
     erasures,
     events,
     jobs,
+    letters,
     message_contents,
     messages,
     outgoing_mail,
@@ -314,6 +315,11 @@ async def _erase_rows(
     await remove("versions", delete(bid_versions).where(bid_versions.c.bid_id.in_(bid_ids)))
     await remove("events", delete(events).where(events.c.bid_id.in_(bid_ids)))
     await remove("cards", delete(cards).where(cards.c.bid_id.in_(bid_ids)))
+    # Award and regret letters (issue 21): counted only where there were any.
+    if gone := (
+        await connection.execute(delete(letters).where(letters.c.bid_id.in_(bid_ids)))
+    ).rowcount:
+        counts["letters"] = gone
     # What a bid was compared on, and its possible-duplicate links either way.
     await remove(
         "fingerprints", delete(bid_fingerprints).where(bid_fingerprints.c.bid_id.in_(bid_ids))
@@ -383,7 +389,7 @@ async def _their_jobs(
         return []
     rows = await connection.execute(
         select(jobs.c.id, jobs.c.payload).where(
-            jobs.c.kind.in_(("message", "card", "ack", "enquiry", "fund_notice"))
+            jobs.c.kind.in_(("message", "card", "ack", "enquiry", "fund_notice", "letter", "reply"))
         )
     )
     return [

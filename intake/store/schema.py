@@ -332,3 +332,26 @@ bid_moderations = Table(
     Column("comments", JSON, nullable=False),
     Column("moderated_at", UTCDateTime, nullable=False),
 )
+
+# An award or regret letter: drafted from the office's template when officers
+# generate a round's letters, reviewed in Slack, sent once on an officer's click
+# (``sent_at`` set by the mail's job). One per bid; a draft is rewritten when
+# letters are generated again, a sent letter never is.
+letters = Table(
+    "letters",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bid_id", Integer, ForeignKey("bids.id"), nullable=False, unique=True),
+    Column("fund", String(64), nullable=False),
+    Column("round", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("amount", String(32), nullable=True),
+    Column("to_addr", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("drafted_at", UTCDateTime, nullable=False),
+    Column("drafted_by", String(128), nullable=False),
+    Column("send_by", String(128), nullable=True),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Index("ix_letters_round", "fund", "round"),
+)

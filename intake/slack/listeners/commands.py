@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from intake.bids.panel import panel_of, read_ranking
 from intake.config.model import Config
@@ -28,6 +29,7 @@ from intake.rules.calendar import deadlines
 from intake.slack.authorize import offices_of
 from intake.slack.channels import channel_for
 from intake.slack.listeners.context import ListenerContext, ephemeral, in_ack
+from intake.slack.listeners.exports import export_command
 from intake.slack.scoring import ranking_lines
 from intake.slack.summaries import bid_summary
 from intake.store.bids import bid_by_ref, bids_with_versions, latest_version
@@ -56,12 +58,29 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
     """Add the ``/intake`` listener to ``app``."""
 
     async def intake_command(
-        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+        ack: AsyncAck,
+        command: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
     ) -> None:
         word, _, rest = str(command.get("text") or "").strip().partition(" ")
         word = word.lower()
         if word in ("", "help"):
             await ack(**in_ack(help_message()))
+            return
+        if word == "export":  # the panel pack, uploaded to the channel (issue 21)
+            offices = offices_of(context)
+            await export_command(
+                runtime,
+                ack=ack,
+                respond=respond,
+                client=client,
+                command=command,
+                fund_id=rest.strip().split(" ")[0],
+                funds_here=funds_seen_in(runtime.config, command, offices) or [],
+                offices=offices,
+            )
             return
         if word not in ("open", "show", "deadlines", "ranking"):
             shown = escape_mrkdwn(one_line(word))[:40]

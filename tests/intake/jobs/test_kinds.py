@@ -17,8 +17,10 @@ from intake.jobs.kinds import (
     CapAlertJob,
     CardJob,
     EnquiryJob,
+    LetterJob,
     MessageJob,
     RetentionJob,
+    RoundMailJob,
     SenderAlertJob,
 )
 from intake.store import queue
@@ -104,6 +106,11 @@ async def test_a_claimed_job_reads_back_as_the_job_queued(database: AsyncEngine)
             limit=200,
             chain="slack:#grants",
         ),
+        AckJob.reminder(9, 2, round="2027-r1"),
+        AckJob.monitoring(9, 2, due="2028-04-30", report="year-end monitoring report", seq=3),
+        RoundMailJob("reminders", "safer-in-kent", "2027-r1"),
+        RoundMailJob("monitoring", "safer-in-kent", "2027-r1", due="2028-04-30"),
+        LetterJob(letter=4, bid=9),
     ]
     async with database.begin() as connection:
         await queue.enqueue_many(connection, queued)
@@ -129,4 +136,6 @@ def test_every_kind_is_listed_once() -> None:
         "sender_alert",
         "fund_notice",
         "reply",
+        "round_mail",
+        "letter",
     ]

@@ -19,6 +19,8 @@ METHODS_AND_SCOPES = {
     "conversations.list": "channels:read",
     "conversations.info": "channels:read",
     "conversations.history": "channels:history",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
 }
 
 
