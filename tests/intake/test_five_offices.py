@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from fixtures.make_fixtures import MEDWAY, build_form, build_mail
+from fixtures.office_forms import OFFICE_CASES, build_office_form
 from intake.config.load import bundled_office, load_config
 from tests.harness import RunningService
 from tests.intake.slack.driver import SECRET
@@ -71,21 +72,30 @@ def application(
     *,
     amount: str,
     sender: str,
-    ticks: list[str] | None = None,
+    answers: dict[str, Any] | None = None,
     more: tuple[tuple[str, bytes, str], ...] = (),
 ) -> bytes:
-    """A filled-in form for ``fund_id``, printed with that fund's criteria, in a mail;
-    ``ticks`` are the criteria ticked (the first, else); ``more``, other attachments."""
+    """The fund's office's own form filled in for ``fund_id``, in a mail: Kent's
+    published form, or the form another office's schema prints, with the fund's
+    criteria; ``answers`` change some answers; ``more``, other attachments."""
     fund = CONFIG.fund(fund_id)
     criteria = [(c.id, c.label) for c in fund.criteria]
-    answers: dict[str, Any] = {
-        **MEDWAY.answers,
+    typed: dict[str, Any] = {
         "amount_requested": amount,
         "total_cost": amount,
-        "funding_shortfall": "",
-        "criteria": ticks if ticks is not None else [criteria[0][0]] if criteria else [],
+        "criteria": [criteria[0][0]] if criteria else [],
+        **(answers or {}),
     }
-    form = build_form(answers, criteria=criteria or (("none", "None"),))
+    if fund.office == "kent":
+        form = build_form({**MEDWAY.answers, "funding_shortfall": "", **typed}, criteria=criteria)
+    else:
+        case = next(c for c in OFFICE_CASES if c.office == fund.office)
+        form = build_office_form(
+            CONFIG.form(fund.form),
+            fund,
+            {**case.answers, **typed},
+            office_name=CONFIG.office(fund.office).name,
+        )
     return build_mail(
         sender=sender,
         to=fund.inbox,
@@ -142,14 +152,18 @@ def sent(service: RunningService) -> dict[str, str]:
         "safer-in-kent": send(service, "safer-in-kent"),
         "essex-csdf": send(service, "essex-csdf", amount="£24,000"),
         "essex-children": send(
-            service, "essex-csdf", amount="£5,000", who="+children", ticks=["children_vulnerable"]
+            service,
+            "essex-csdf",
+            amount="£5,000",
+            who="+children",
+            answers={"children_vulnerable": "Yes"},
         ),
         "essex-safeguarded": send(
             service,
             "essex-csdf",
             amount="£6,000",
             who="+safeguarded",
-            ticks=["children_vulnerable"],
+            answers={"children_vulnerable": "Yes"},
             more=(("Safeguarding_Policy_2027.pdf", b"%PDF-1.4 policy", "application/pdf"),),
         ),
         "wm-lpcaf": send(service, "wm-lpcaf", amount="£40,000"),
@@ -292,3 +306,33 @@ def test_funds_under_review_or_closed_say_so_and_make_no_bid(
             "no bid: cambs-casualty-support is under review; the sender was answered",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("fund_id", "form_id", "own_answer"),
+    [
+        ("safer-in-kent", "kent-funding-application", ("new_or_existing", "new")),
+        ("essex-csdf", "essex-csdf-application", ("area", "thurrock")),
+        ("wm-lpcaf", "west-mercia-local-fund-application", ("local_policing_area", "shropshire")),
+        (
+            "dorset-community-grant",
+            "dorset-community-grant-application",
+            ("organisation_type", "community_group"),
+        ),
+        ("cambs-crime-reduction-grants", "cambs-grant-application", ("district", "fenland")),
+    ],
+)
+def test_each_office_reads_bids_on_its_own_form(
+    service: RunningService,
+    sent: dict[str, str],
+    fund_id: str,
+    form_id: str,
+    own_answer: tuple[str, str],
+) -> None:
+    bid = bid_of(service, fund_id)
+    field, value = own_answer
+    # An answer only this office's questions give (a question or an option no other
+    # form read here has): the bid was read on the office's own form.
+    assert CONFIG.fund(fund_id).form == form_id
+    assert field in {q.id for q in CONFIG.form(form_id).fields}
+    assert bid["fields"].get(field) == value
