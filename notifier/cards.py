@@ -172,6 +172,8 @@ def console_card(bid: BidSummary, *, width: int = 78) -> str:
     ]
     if bid.pot:
         rows.insert(4, ("Pot", pot_line(bid)))
+    if bid.area:
+        rows.append(("Area", bid.area))
     if bid.assigned_to:
         rows.append(("Assigned to", bid.assigned_to))
     if bid.decision:
@@ -239,6 +241,8 @@ def _summary_fields(bid: BidSummary) -> list[str]:
 
 def _progress_fields(bid: BidSummary) -> list[str]:
     fields = []
+    if bid.area:
+        fields.append(_field("Area", area_words(bid), trusted=True))
     if bid.assigned_to:
         who = mention(bid.assigned_to)
         fields.append(_field("Assigned to", who, trusted=True))
@@ -247,6 +251,12 @@ def _progress_fields(bid: BidSummary) -> list[str]:
     if bid.score is not None:
         fields.append(_field("Score", score_words(bid)))
     return fields
+
+
+def area_words(bid: BidSummary) -> str:
+    """The bid's local area and its officers, mentioned: "Thurrock · <@U1> <@U2>"."""
+    who = [mention(u) for u in bid.area_officers if _SLACK_USER_ID.fullmatch(u)]
+    return " · ".join([escape_mrkdwn(one_line(bid.area or "")), *([" ".join(who)] if who else [])])
 
 
 def score_words(bid: BidSummary) -> str:

@@ -124,6 +124,10 @@ class BidSummary:
     """When the bid's round opens (for a form sent early: the next round's opening)."""
     possible_duplicates: tuple[tuple[str, str], ...] = ()
     """Earlier bids of the round this one may repeat: ``(reference, why)``, oldest first."""
+    area: str | None = None
+    """The local area the bid's answers name, when its office routes bids by area."""
+    area_officers: tuple[str, ...] = ()
+    """The Slack member ids of that area's officers, mentioned on the card."""
 
     def __post_init__(self) -> None:
         if not _REF.fullmatch(self.ref):

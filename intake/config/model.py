@@ -275,6 +275,50 @@ class Fund(_Strict):
         return self.cap_single
 
 
+# --- issue 22: routing a bid to its local area's channel and officers ---
+
+SlackUserId = Annotated[str, Field(pattern=r"^[UW][A-Z0-9]{2,20}$")]
+Postcode = Annotated[str, Field(pattern=r"^[A-Za-z]{1,2}([0-9][A-Za-z0-9]?)?$")]
+
+
+class Area(_Strict):
+    """A local area with a channel and officers of its own.
+
+    A bid is the area's when an answer the routing reads is one of ``answers``
+    (an option id, or words found in a typed answer, any case), or a postcode in
+    it starts with one of ``postcodes``: a postcode area (``SS``, letters only:
+    ``SS1`` and ``SS17`` but not ``S1``) or an outward code (``SS17``, exactly).
+    """
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=100)
+    slack_channel: str = Field(min_length=2, max_length=80)
+    officers: tuple[SlackUserId, ...] = ()
+    answers: tuple[Annotated[str, Field(min_length=2, max_length=80)], ...] = ()
+    postcodes: tuple[Postcode, ...] = ()
+
+    @model_validator(mode="after")
+    def _matches_something(self) -> Area:
+        if not self.answers and not self.postcodes:
+            raise ValueError(f"area '{self.id}': give 'answers' or 'postcodes' to recognise it")
+        return self
+
+
+class AreaRouting(_Strict):
+    """Which answers say a bid's local area (read in order, the first that names an area
+    wins), and the areas. A bid naming no area goes to its fund's or office's channel."""
+
+    fields: tuple[Identifier, ...] = Field(min_length=1)
+    areas: tuple[Area, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> AreaRouting:
+        ids = [a.id for a in self.areas]
+        if len(ids) != len(set(ids)):
+            raise ValueError("two areas share an id")
+        return self
+
+
 class Criterion(_Strict):
     """One criterion of the office's scoring matrix; ``levels`` are worded lowest first."""
 
@@ -310,6 +354,7 @@ class Office(_Strict):
     slack_token_env: EnvName | None = None
     slack_install: bool = False
     acks_per_sender_per_day: int = Field(default=5, ge=0)
+    routing: AreaRouting | None = None
     scoring: tuple[Criterion, ...] = Field(default_factory=_appendix_four, max_length=20)
 
     @field_validator("timezone")
@@ -432,8 +477,26 @@ class Config(_Strict):
             uses_criteria = any(f.options_from == "fund_criteria" for f in form.fields)
             if uses_criteria and fund.takes_bids and not fund.criteria:
                 raise ValueError(f"fund '{fund.id}' uses form '{form.id}' but lists no criteria")
+        for office in self.offices:
+            if office.routing:
+                self._routing_fields_asked(office)
         _one_token_per_workspace(self.offices)
         return self
+
+    def _routing_fields_asked(self, office: Office) -> None:
+        """Each answer the routing reads is asked by the form of some fund of the office."""
+        asked = {
+            field.id
+            for fund in self.funds
+            if fund.office == office.id and fund.takes_bids
+            for field in self.form(fund.form).fields
+        }
+        for field_id in office.routing.fields if office.routing else ():
+            if field_id not in asked:
+                raise ValueError(
+                    f"office '{office.id}': routing reads '{field_id}', which no form of "
+                    "its funds asks"
+                )
 
     def office(self, office_id: str) -> Office:
         return next(o for o in self.offices if o.id == office_id)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from intake.config.model import Config
+from intake.rules.areas import area_of
 from intake.rules.checks import current_or_next_round
 from notifier.model import BidSummary, CheckLine, ProblemLine
 
@@ -44,6 +45,7 @@ def bid_summary(
     scores = bid.scores or {}
     matrix = office.scoring
     parts = tuple((c.name, int(scores[c.id])) for c in matrix if c.id in scores)
+    area = area_of(office.routing, fields)
     return BidSummary(
         ref=bid.ref,
         version=version.version,
@@ -81,6 +83,8 @@ def bid_summary(
             for field, source in (version.sources or {}).items()
             if source.get("flagged") and field in fields
         ),
+        area=area.name if area else None,
+        area_officers=area.officers if area else (),
     )
 
 

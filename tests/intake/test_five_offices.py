@@ -36,6 +36,11 @@ CHANNELS = {
     "west-mercia": "C0WMERC001",
     "dorset": "C0DORSET01",
 }
+# The local areas' channels of the offices that route bids by area (Essex, West Mercia).
+AREA_CHANNELS = {
+    area.slack_channel: f"C0AREA{number:04d}"
+    for number, area in enumerate(a for o in CONFIG.offices if o.routing for a in o.routing.areas)
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +48,8 @@ def slack() -> Iterator[SlackApiServer]:
     with SlackApiServer().in_thread() as server:
         for office in CONFIG.offices:
             server.add_channel(CHANNELS[office.id], office.slack_channel.lstrip("#"))
+        for name, channel in AREA_CHANNELS.items():
+            server.add_channel(channel, name.lstrip("#"))
         yield server
 
 
@@ -135,8 +142,12 @@ def mail_to(service: RunningService, sender: str) -> EmailMessage:
 
 
 def card_in(slack: SlackApiServer, service: RunningService, office: str, ref: str) -> str:
+    """The card of ``ref`` in ``office``'s channel, or in the channel named ``office``
+    (a local area's: ``#essex-grants-thurrock``)."""
+    channel = CHANNELS.get(office) or AREA_CHANNELS[office]
+
     def posted() -> str | None:
-        for message in slack.channels[CHANNELS[office]].top_level:
+        for message in slack.channels[channel].top_level:
             text = str(message.get("blocks") or "")
             if ref in text:
                 return text
@@ -165,6 +176,20 @@ def sent(service: RunningService) -> dict[str, str]:
             who="+safeguarded",
             answers={"children_vulnerable": "Yes"},
             more=(("Safeguarding_Policy_2027.pdf", b"%PDF-1.4 policy", "application/pdf"),),
+        ),
+        "essex-southend": send(
+            service,
+            "essex-csdf",
+            amount="£3,000",
+            who="+southend",
+            answers={"area": None, "postcode": "SS1 2AB"},
+        ),
+        "essex-nowhere": send(
+            service,
+            "essex-csdf",
+            amount="£3,500",
+            who="+nowhere",
+            answers={"area": None, "postcode": None},
         ),
         "wm-lpcaf": send(service, "wm-lpcaf", amount="£40,000"),
         "dorset-community-grant": send(service, "dorset-community-grant", amount="£50"),
@@ -207,7 +232,7 @@ def test_essex_asks_for_a_safeguarding_policy_when_the_project_works_with_childr
     bid = essex_bid(service, "5000.00")
     assert bid["status"] == "incomplete"
     assert [(p["field"], p["code"]) for p in bid["problems"]] == [(None, "missing_document")]
-    assert "safeguarding policy" in card_in(slack, service, "essex", bid["ref"])
+    assert "safeguarding policy" in card_in(slack, service, "#essex-grants-thurrock", bid["ref"])
     ack = " ".join(mail_to(service, sent["essex-children"]).get_content().split())
     assert "Please send your safeguarding policy with your application" in ack
     with_policy = essex_bid(service, "6000.00")
@@ -221,7 +246,7 @@ def test_essex_applies_its_20000_cap(
     assert bid["ref"].startswith("ESSEX-2027-") and bid["status"] == "ineligible"
     assert [p["code"] for p in bid["problems"]] == ["over_limit"]
     assert "£20,000.00" in bid["problems"][0]["message"]
-    assert "£20,000.00" in card_in(slack, service, "essex", bid["ref"])
+    assert "£20,000.00" in card_in(slack, service, "#essex-grants-thurrock", bid["ref"])
     ack = mail_to(service, sent["essex-csdf"])
     assert "grants@essex.bids.example.org" in ack["From"]
     assert "£20,000.00" in ack.get_content()
@@ -233,7 +258,7 @@ def test_west_mercia_rolling_fund_takes_bids_any_day_without_a_cap(
     bid = bid_of(service, "wm-lpcaf")
     assert bid["ref"].startswith("WMERCIA-2027-")
     assert bid["status"] == "complete" and bid["round"] is None
-    card = card_in(slack, service, "west-mercia", bid["ref"])
+    card = card_in(slack, service, "#wm-shropshire", bid["ref"])
     assert "£40,000.00 asked by 1 bid of the £150,000.00 pot for 2027/28 (£110,000.00 left)" in card
     assert "westmercia.bids.example.org" in mail_to(service, sent["wm-lpcaf"])["From"]
 
@@ -336,3 +361,35 @@ def test_each_office_reads_bids_on_its_own_form(
     assert CONFIG.fund(fund_id).form == form_id
     assert field in {q.id for q in CONFIG.form(form_id).fields}
     assert bid["fields"].get(field) == value
+
+
+def test_an_essex_bid_goes_to_its_areas_channel_and_officers(
+    service: RunningService, slack: SlackApiServer, sent: dict[str, str]
+) -> None:
+    # The area ticked: Thurrock's channel, its officer mentioned on the card.
+    ticked = essex_bid(service, "6000.00")
+    card = card_in(slack, service, "#essex-grants-thurrock", ticked["ref"])
+    assert "Thurrock" in card and "<@U0ESXTHURR>" in card
+    # No area ticked, a Southend postcode typed: Southend's channel.
+    by_postcode = essex_bid(service, "3000.00")
+    assert "<@U0ESXSOUTH>" in card_in(slack, service, "#essex-grants-southend", by_postcode["ref"])
+    # Neither: the office's own channel, the fallback.
+    nowhere = essex_bid(service, "3500.00")
+    assert "Area" not in card_in(slack, service, "essex", nowhere["ref"])
+    assert [p["field"] for p in nowhere["problems"]] == ["area"]
+    elsewhere = [CHANNELS["essex"], *(c for n, c in AREA_CHANNELS.items() if "thurrock" not in n)]
+    # Its card is in no other channel (other cards may name it as a possible duplicate).
+    headers = [
+        str(m["blocks"][0]["text"]["text"])
+        for c in elsewhere
+        for m in slack.channels[c].top_level
+        if m.get("blocks")
+    ]
+    assert not [h for h in headers if h.startswith(f"{ticked['ref']} ")]
+
+
+def test_a_west_mercia_bid_goes_to_its_local_policing_areas_channel(
+    service: RunningService, slack: SlackApiServer, sent: dict[str, str]
+) -> None:
+    bid = bid_of(service, "wm-lpcaf")
+    assert "<@U0WMSHROP1>" in card_in(slack, service, "#wm-shropshire", bid["ref"])

@@ -23,7 +23,7 @@ from intake.config.model import Config
 from intake.errors import NotFound
 from intake.rules.calendar import deadlines
 from intake.slack.authorize import offices_of
-from intake.slack.channels import channel_for
+from intake.slack.channels import area_channels, channel_for
 from intake.slack.listeners.context import ListenerContext, ephemeral, in_ack
 from intake.slack.summaries import bid_summary
 from intake.store.bids import bid_by_ref, bids_with_versions, latest_version
@@ -101,7 +101,11 @@ def funds_seen_in(
         fund.id
         for fund in config.funds
         if fund.office in offices
-        and channel_for(config, office=fund.office, fund=fund.id).lower() in here
+        and (
+            channel_for(config, office=fund.office, fund=fund.id).lower() in here
+            # A local area's channel sees its office's funds (cards go there by area).
+            or here & {c.lower() for c in area_channels(config, [fund.office])}
+        )
     ]
     return funds or None
 
@@ -172,4 +176,4 @@ def upcoming_deadlines(
 def _channels(config: Config, offices: Collection[str]) -> set[str]:
     return {
         channel_for(config, office=f.office, fund=f.id) for f in config.funds if f.office in offices
-    }
+    } | set(area_channels(config, offices))
