@@ -174,6 +174,8 @@ def console_card(bid: BidSummary, *, width: int = 78) -> str:
         rows.insert(4, ("Pot", pot_line(bid)))
     if bid.area:
         rows.append(("Area", bid.area))
+    if bid.stage:
+        rows.append(("Stage", bid.stage))
     if bid.assigned_to:
         rows.append(("Assigned to", bid.assigned_to))
     if bid.decision:
@@ -243,6 +245,8 @@ def _progress_fields(bid: BidSummary) -> list[str]:
     fields = []
     if bid.area:
         fields.append(_field("Area", area_words(bid), trusted=True))
+    if bid.stage:
+        fields.append(_field("Stage", bid.stage))
     if bid.assigned_to:
         who = mention(bid.assigned_to)
         fields.append(_field("Assigned to", who, trusted=True))
@@ -349,6 +353,7 @@ def _actions(bid: BidSummary) -> dict[str, Any]:
         _button(ACTION_INELIGIBLE, "Mark not eligible", bid.ref, style="danger"),
         _button(ACTION_SCORE, "Score", bid.ref),
     ]
+    buttons += [_button(a, words, bid.ref, style=style) for a, words, style in bid.extra_actions]
     return {"type": "actions", "block_id": "triage_actions", "elements": buttons}
 
 

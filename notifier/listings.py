@@ -27,6 +27,9 @@ HELP = (
     "*/intake open* — bids that need action, grouped by fund\n"
     "*/intake show KENT-2027-0001* — one bid's card, with its buttons\n"
     "*/intake deadlines* — the coming deadlines of every fund\n"
+    "*/intake published FUND* — the fund's awards as published: organisation, "
+    "short description, value\n"
+    "*/intake distribution FUND* — the fund's awards by area and by priority\n"
     "*/intake help* — this list"
 )
 

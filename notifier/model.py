@@ -26,7 +26,9 @@ ProblemCode = Literal[
     "missing_document",
 ]
 BidStatus = Literal["complete", "incomplete", "ineligible", "unreadable"]
-AckKind = Literal["received", "request_info", "no_form", "claim_notice", "claim_received"]
+AckKind = Literal[
+    "received", "request_info", "no_form", "claim_notice", "claim_received", "proposal_request"
+]
 """What a mail to a sender is about. ``claim_notice`` tells a bid's applicant that
 another sender named their bid; ``claim_received`` answers that other sender,
 neutrally, saying nothing of the bid."""
@@ -128,6 +130,11 @@ class BidSummary:
     """The local area the bid's answers name, when its office routes bids by area."""
     area_officers: tuple[str, ...] = ()
     """The Slack member ids of that area's officers, mentioned on the card."""
+    stage: str | None = None
+    """Where a staged approach is, in words ("proposal form requested")."""
+    extra_actions: tuple[tuple[str, str, str | None], ...] = ()
+    """More buttons for the card, after the usual ones: ``(action id, words, style)``
+    (award, a staged approach's next step)."""
 
     def __post_init__(self) -> None:
         if not _REF.fullmatch(self.ref):

@@ -66,7 +66,7 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
         # The cap stops mail loops between robots; an officer's request is a person's act.
         capped = (
             valid
-            and kind != "request_info"
+            and kind not in ("request_info", "proposal_request")
             and await _sent_today(runtime, connection, to) >= office.acks_per_sender_per_day
         )
     if not valid:
@@ -122,6 +122,7 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
 _SENT_WORDS = {
     "claim_notice": "The applicant, {to}, was told of another sender's mail.",
     "claim_received": "A neutral answer was sent to the other sender, {to}.",
+    "proposal_request": "The proposal form was asked of {to}.",
 }
 
 

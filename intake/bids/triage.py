@@ -273,3 +273,8 @@ async def _record(
     chain = runtime.card_chain(office=bid.office, fund=bid.fund)
     await enqueue(connection, CardJob.for_event(bid.id, event, chain=chain))
     runtime.log.info("%s: %s %s", bid.ref, officer.name or officer.id, text)
+
+
+# The event of an action and its card's update, for the modules of other actions
+# (awards, a staged approach's steps): one way to record what an officer did.
+record_action = _record

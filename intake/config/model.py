@@ -236,6 +236,11 @@ class Fund(_Strict):
     status: FundStatus = "open"
     status_note: str | None = Field(default=None, max_length=500)
     documents: tuple[SupportingDocument, ...] = ()
+    staged: bool = False
+    """One-off approaches: each bid goes approach → proposal form requested →
+    recommendation → decision, each step an officer's action on its card."""
+    proposal_form: str | None = Field(default=None, max_length=1000)
+    """What the mail asking a staged approach for its proposal form says to send."""
 
     @property
     def takes_bids(self) -> bool:
@@ -260,6 +265,8 @@ class Fund(_Strict):
             raise ValueError(
                 f"fund '{self.id}' is rolling (always open) and lists rounds: give one or the other"
             )
+        if self.proposal_form and not self.staged:
+            raise ValueError(f"fund '{self.id}': proposal_form is for staged funds (staged = true)")
         if self.rolling and self.pot_period == "round":
             raise ValueError(f"fund '{self.id}' is rolling: its pot_period can only be 'year'")
         for name, cap in (("cap_single", self.cap_single), ("cap_joint", self.cap_joint)):

@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from intake.slack.authorize import NOT_HERE, authorizer
-from intake.slack.listeners import buttons, commands, submissions
+from intake.slack.listeners import award_buttons, buttons, commands, submissions
 from intake.slack.listeners.context import ListenerContext
 
 
@@ -40,6 +40,7 @@ def build_app(
     commands.register(app, runtime)
     buttons.register(app, runtime)
     submissions.register(app, runtime)
+    award_buttons.register(app, runtime)
     return app
 
 

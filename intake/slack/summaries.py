@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
+from intake.bids import stages
 from intake.config.model import Config
 from intake.rules.areas import area_of
 from intake.rules.checks import current_or_next_round
+from intake.store.bids import Bid
 from notifier.model import BidSummary, CheckLine, ProblemLine
 
 
@@ -40,6 +43,8 @@ def bid_summary(
     decision = None
     if bid.decision:
         decision = bid.decision.replace("_", " ")
+        if bid.decision == "awarded" and getattr(bid, "award_amount", None):
+            decision += f" £{Decimal(bid.award_amount):,.2f}"
         if bid.decision_reason:
             decision += f": {bid.decision_reason}"
     scores = bid.scores or {}
@@ -85,6 +90,8 @@ def bid_summary(
         ),
         area=area.name if area else None,
         area_officers=area.officers if area else (),
+        stage=stages.stage_words(config, bid) if isinstance(bid, Bid) else None,
+        extra_actions=stages.next_actions(config, bid) if isinstance(bid, Bid) else (),
     )
 
 

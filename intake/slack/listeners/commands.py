@@ -24,6 +24,7 @@ from intake.errors import NotFound
 from intake.rules.calendar import deadlines
 from intake.slack.authorize import offices_of
 from intake.slack.channels import area_channels, channel_for
+from intake.slack.listeners.award_reports import REPORTS, award_report
 from intake.slack.listeners.context import ListenerContext, ephemeral, in_ack
 from intake.slack.summaries import bid_summary
 from intake.store.bids import bid_by_ref, bids_with_versions, latest_version
@@ -58,12 +59,15 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
         if word in ("", "help"):
             await ack(**in_ack(help_message()))
             return
-        if word not in ("open", "show", "deadlines"):
+        if word not in ("open", "show", "deadlines", *REPORTS):
             shown = escape_mrkdwn(one_line(word))[:40]
             await ack(**in_ack(help_message(f"I don't know “{shown}”.")))
             return
         if word == "show" and not rest.strip():
             await ack(**in_ack(help_message("Give the bid's reference: `/intake show REF`.")))
+            return
+        if word in REPORTS and not rest.strip():
+            await ack(**in_ack(help_message(f"Give the fund: `/intake {word} FUND`.")))
             return
         offices = offices_of(context)
         funds = funds_seen_in(runtime.config, command, offices)
@@ -77,6 +81,8 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
                 payload = await open_bids(runtime, funds or [])
             elif word == "show":
                 payload = await show_bid(runtime, rest.strip().split()[0], funds or [])
+            elif word in REPORTS:
+                payload = await award_report(runtime, word, rest.strip().split()[0], funds or [])
             else:
                 payload = upcoming_deadlines(runtime, funds, offices)
         except Exception:
