@@ -23,7 +23,8 @@ from fixtures.make_fixtures import MEDWAY, build_form, build_mail
 from fixtures.office_forms import OFFICE_CASES, build_office_form
 from intake.config.load import bundled_office, load_config
 from tests.harness import RunningService
-from tests.intake.slack.driver import SECRET
+from tests.intake.slack.driver import SECRET, SlackDriver
+from tests.intake.test_offices import cli
 from tests.slack_api_server import TOKEN, SlackApiServer
 
 CONFIG = load_config(bundled_office("all-offices"))
@@ -393,3 +394,169 @@ def test_a_west_mercia_bid_goes_to_its_local_policing_areas_channel(
 ) -> None:
     bid = bid_of(service, "wm-lpcaf")
     assert "<@U0WMSHROP1>" in card_in(slack, service, "#wm-shropshire", bid["ref"])
+
+
+# -- awards: Essex's transparency list and distribution; Dorset's staged approaches --------
+
+
+def driver_for(service: RunningService, slack: SlackApiServer) -> SlackDriver:
+    return SlackDriver(service, slack)
+
+
+def card_blocks(slack: SlackApiServer, channel: str, ref: str) -> list[dict[str, Any]]:
+    """The blocks of ``ref``'s card as it stands (posted, then updated in place)."""
+    for message in slack.channels[channel].top_level:
+        blocks = message.get("blocks") or []
+        if blocks and str(blocks[0]["text"]["text"]).startswith(f"{ref} "):
+            return list(blocks)
+    return []
+
+
+def has_button(slack: SlackApiServer, channel: str, ref: str, words: str) -> bool:
+    return any(
+        element.get("text", {}).get("text") == words
+        for block in card_blocks(slack, channel, ref)
+        if block.get("type") == "actions"
+        for element in block["elements"]
+    )
+
+
+def modal_after_click(
+    driver: SlackDriver, slack: SlackApiServer, action: str, ref: str, callback: str
+) -> dict[str, Any]:
+    """Click ``action`` on ``ref``'s card and return the modal it opens (the newest)."""
+    before = len([v for v in slack.views if v.get("callback_id") == callback])
+    driver.click(action, ref)
+    return driver.opened_view(callback, before + 1)
+
+
+def amount_value(amount: str) -> dict[str, Any]:
+    return {"amount": {"amount": {"type": "plain_text_input", "value": amount}}}
+
+
+def test_an_essex_award_is_published_and_counted_by_area_and_priority(
+    service: RunningService, slack: SlackApiServer, sent: dict[str, str]
+) -> None:
+    driver = driver_for(service, slack)
+    bid = essex_bid(service, "6000.00")
+    channel = AREA_CHANNELS["#essex-grants-thurrock"]
+    card_in(slack, service, "#essex-grants-thurrock", bid["ref"])
+    assert not has_button(slack, channel, bid["ref"], "Award")
+    driver.submit(modal_after_click(driver, slack, "mark_eligible", bid["ref"], "decision"), {})
+    service.wait_for(
+        lambda: has_button(slack, channel, bid["ref"], "Award"), what="the Award button"
+    )
+    view = modal_after_click(driver, slack, "award", bid["ref"], "award")
+    assert "6000.00" in str(view["blocks"])  # the amount requested, to start with
+    saved = driver.submit(view, amount_value("£5,500"))
+    assert saved.status == 200 and not saved.body
+    service.wait_for(
+        lambda: "awarded £5,500.00" in str(card_blocks(slack, channel, bid["ref"])),
+        what="the award on the card",
+    )
+
+    answer, url = driver.command(
+        "published essex-csdf", channel_id=CHANNELS["essex"], channel_name="essex-grants"
+    )
+    assert answer.status == 200
+    published = str(driver.responses_to(url))
+    assert "Thurrock Street Pastors" in published and "£5,500.00" in published
+    assert "Trained volunteers on Grays high street" in published  # the short description
+    answer, url = driver.command(
+        "distribution essex-csdf", channel_id=CHANNELS["essex"], channel_name="essex-grants"
+    )
+    report = str(driver.responses_to(url))
+    assert "Thurrock: 1 award, £5,500.00" in report
+    assert "Southend-on-Sea: 0 awards" in report
+    assert "Further investment in crime prevention: 1 award, £5,500.00" in report
+    # Kent's channel sees no Essex fund.
+    answer, url = driver.command(
+        "published essex-csdf", channel_id=CHANNELS["kent"], channel_name="commissioning"
+    )
+    assert "No fund" in str(driver.responses_to(url))
+
+    export = cli(service, "export", "--published", "--office", "essex", "--fund", "essex-csdf")
+    assert export.returncode == 0, export.stderr
+    assert export.stdout.splitlines() == [
+        "Organisation,Short description,Award value",
+        "Thurrock Street Pastors,"
+        '"Trained volunteers on Grays high street on Friday and Saturday nights, helping '
+        'vulnerable people get home safely.",'
+        '"£5,500.00"',
+    ]
+    report_text = cli(service, "export", "--distribution", "--office", "essex")
+    assert report_text.returncode == 0, report_text.stderr
+    assert "1 award, £5,500.00 in all" in report_text.stdout
+
+
+def test_a_dorset_approach_goes_through_its_stages_from_the_card(
+    service: RunningService, slack: SlackApiServer
+) -> None:
+    driver = driver_for(service, slack)
+    sender = send(
+        service,
+        "dorset-one-off",
+        amount="£8,000",
+        who="+approach",
+        answers={
+            "project_name": "Rural Watch Coordinator",
+            "business_case": "Rural crime is rising in North Dorset; a coordinator would "
+            "link farm watch schemes with the rural crime team.",
+        },
+    )
+    bid = service.wait_for(
+        lambda: next((b for b in service.bids() if b["fund"] == "dorset-one-off"), None),
+        what="the approach",
+    )
+    ref, channel = bid["ref"], CHANNELS["dorset"]
+    assert "approach received" in card_in(slack, service, "dorset", ref)
+    assert has_button(slack, channel, ref, "Ask for proposal form")
+
+    # Approving before the recommendation is refused, beside the amount.
+    early = driver.submit(
+        modal_after_click(driver, slack, "award", ref, "award"), amount_value("8000")
+    )
+    assert "cannot be approved now" in early.body
+
+    driver.click("stage_ask_proposal", ref)
+    assert "asked for the proposal form" in str(driver.responses_to(driver.last_response_url))
+    asked = service.wait_for(
+        lambda: next(
+            (m for m in service.outbox() if m["To"] == sender and "proposal" in m.get_content()),
+            None,
+        ),
+        what="the proposal form request",
+    )
+    assert ref in asked["Subject"]
+    assert "OPCC Proposal Form" in " ".join(asked.get_content().split())
+    service.wait_for(
+        lambda: has_button(slack, channel, ref, "Recommend"), what="the Recommend button"
+    )
+    driver.click("stage_ask_proposal", ref)  # a second click: already asked
+    assert "cannot ask for its proposal form now" in str(
+        driver.responses_to(driver.last_response_url)
+    )
+
+    view = modal_after_click(driver, slack, "stage_recommend", ref, "stage_recommend")
+    missing = driver.submit(view, amount_value("7,500"))
+    assert "Say what you recommend" in missing.body
+    note = {"note": {"text": {"type": "plain_text_input", "value": "Good value; fund it."}}}
+    assert not driver.submit(view, {**amount_value("7,500"), **note}).body
+    service.wait_for(lambda: has_button(slack, channel, ref, "Approve"), what="Approve")
+
+    approve = modal_after_click(driver, slack, "award", ref, "award")
+    assert not driver.submit(approve, amount_value("7,500")).body
+    service.wait_for(
+        lambda: "awarded £7,500.00" in str(card_blocks(slack, channel, ref)),
+        what="the decision on the card",
+    )
+    assert "decided" in str(card_blocks(slack, channel, ref))
+    assert not has_button(slack, channel, ref, "Approve")
+    history = [e["text"] for e in service.bid(ref)["history"]]
+    steps = [t for t in history if "proposal" in t or "recommended" in t or "awarded" in t]
+    assert steps == [
+        "asked the applicant for the proposal form.",
+        "The proposal form was asked of " + sender + ".",
+        "recommended £7,500.00: Good value; fund it.",
+        "awarded £7,500.00.",
+    ]
