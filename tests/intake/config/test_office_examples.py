@@ -36,6 +36,7 @@ def test_all_five_offices_load_together_with_their_funds() -> None:
         "essex-csdf-application",
         "west-mercia-local-fund-application",
         "dorset-community-grant-application",
+        "dorset-business-case",
     ]
     dorset = config.fund("dorset-community-grant")
     assert (dorset.min_amount, dorset.cap_single, dorset.pot) == (
