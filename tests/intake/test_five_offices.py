@@ -10,6 +10,7 @@ or under review, or closed, is answered once and makes no bid.
 
 from __future__ import annotations
 
+import io
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+from docx import Document
 
 from fixtures.make_fixtures import MEDWAY, build_form, build_mail
 from fixtures.office_forms import OFFICE_CASES, build_office_form
@@ -489,6 +491,16 @@ def test_an_essex_award_is_published_and_counted_by_area_and_priority(
     assert "1 award, £5,500.00 in all" in report_text.stdout
 
 
+def proposal_document() -> bytes:
+    """A proposal as an applicant writes one: a Word document of their own."""
+    document = Document()
+    document.add_heading("Proposal: Rural Watch Coordinator", level=1)
+    document.add_paragraph("The service, its cost to the PCC (£7,500) and its outcomes.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
 def test_a_dorset_approach_goes_through_its_stages_from_the_card(
     service: RunningService, slack: SlackApiServer
 ) -> None:
@@ -532,6 +544,29 @@ def test_a_dorset_approach_goes_through_its_stages_from_the_card(
     service.wait_for(
         lambda: has_button(slack, channel, ref, "Recommend"), what="the Recommend button"
     )
+    # The applicant's proposal, in reply: kept on the bid, not read as its form again.
+    service.send(
+        build_mail(
+            sender=sender,
+            to=CONFIG.fund("dorset-one-off").inbox,
+            subject=str(asked["Subject"]),
+            body="Our proposal form is attached.",
+            date=datetime(2027, 5, 16, 9, 0, tzinfo=UTC),
+            message_id=f"<{uuid.uuid4().hex}@example.org>",
+            attachments=[("Proposal_Form.docx", proposal_document(), DOCX)],
+            headers={"In-Reply-To": str(asked["Message-ID"])},
+        ),
+        to=CONFIG.fund("dorset-one-off").inbox,
+        sender=sender,
+    )
+    kept = service.wait_for(
+        lambda: next(
+            (e for e in service.bid(ref)["history"] if "Received a proposal" in e["text"]), None
+        ),
+        what="the proposal kept on the bid",
+    )
+    assert "Our proposal form is attached" in kept["text"]
+    assert (service.bid(ref)["version"], service.bid(ref)["status"]) == (1, "complete")
     driver.click("stage_ask_proposal", ref)  # a second click: already asked
     assert "cannot ask for its proposal form now" in str(
         driver.responses_to(driver.last_response_url)
@@ -557,6 +592,7 @@ def test_a_dorset_approach_goes_through_its_stages_from_the_card(
     assert steps == [
         "asked the applicant for the proposal form.",
         "The proposal form was asked of " + sender + ".",
+        f'Received a proposal from {sender}: "{asked["Subject"]}": Our proposal form is attached.',
         "recommended £7,500.00: Good value; fund it.",
         "awarded £7,500.00.",
     ]
