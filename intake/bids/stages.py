@@ -96,7 +96,7 @@ async def recommend(
     note: str | None,
 ) -> str:
     """Step three: recommend an amount to the decision makers, saying why."""
-    from intake.bids.awards import parse_amount
+    from intake.bids.awards import parse_amount  # awards imports this module: here, not above
 
     if not (note and note.strip()):
         raise Refused("Say what you recommend, and why.")
