@@ -185,6 +185,8 @@ def acknowledgement_text(ack: Acknowledgement, *, now: datetime) -> str:
         paragraphs += _reminder(bid, now)
     elif ack.kind == "monitoring":
         paragraphs += _monitoring(ack)
+    elif ack.kind == "proposal_request":
+        paragraphs += _proposal_request(ack)
     elif ack.kind == "no_form":
         paragraphs += _no_form(bid, now)
     elif bid.status == "unreadable":
@@ -454,6 +456,28 @@ def _monitoring(ack: Acknowledgement) -> list[str]:
             f"Please keep {tag(bid.ref)} in the subject line."
         ),
     ]
+
+
+def _proposal_request(ack: Acknowledgement) -> list[str]:
+    """A staged approach taken further: the officer asks for the fund's proposal form."""
+    bid = ack.bid
+    fund = fund_words(bid)
+    about = f"your approach to the {one_line(fund)}" if fund else "your approach"
+    paragraphs = [
+        _fill(
+            f"Thank you for {about} (reference {bid.ref}). We would like to take it "
+            "further, and ask you for a proposal."
+        )
+    ]
+    if ack.note and ack.note.strip():
+        paragraphs += [_fill(line) for line in clean(ack.note).strip().split("\n") if line.strip()]
+    paragraphs.append(
+        _fill(
+            "Please reply to this email with your proposal attached, and keep "
+            f"{tag(bid.ref)} in the subject line."
+        )
+    )
+    return paragraphs
 
 
 def _thanks(bid: BidSummary) -> str:

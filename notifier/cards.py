@@ -192,6 +192,10 @@ def console_card(bid: BidSummary, *, width: int = 78) -> str:
     ]
     if bid.pot:
         rows.insert(4, ("Pot", pot_line(bid)))
+    if bid.area:
+        rows.append(("Area", bid.area))
+    if bid.stage:
+        rows.append(("Stage", bid.stage))
     if bid.assigned_to:
         rows.append(("Assigned to", bid.assigned_to))
     if bid.decision:
@@ -265,6 +269,10 @@ def _summary_fields(bid: BidSummary) -> list[str]:
 
 def _progress_fields(bid: BidSummary) -> list[str]:
     fields = []
+    if bid.area:
+        fields.append(_field("Area", area_words(bid), trusted=True))
+    if bid.stage:
+        fields.append(_field("Stage", bid.stage))
     if bid.assigned_to:
         who = mention(bid.assigned_to)
         fields.append(_field("Assigned to", who, trusted=True))
@@ -291,6 +299,12 @@ def scorers_words(bid: BidSummary, *, mentions: bool = False) -> str:
         said = (one_line(c) for c in bid.scorers_disagree)
         words += " · disagree on " + ", ".join(escape_mrkdwn(c) if mentions else c for c in said)
     return words
+
+
+def area_words(bid: BidSummary) -> str:
+    """The bid's local area and its officers, mentioned: "Thurrock · <@U1> <@U2>"."""
+    who = [mention(u) for u in bid.area_officers if _SLACK_USER_ID.fullmatch(u)]
+    return " · ".join([escape_mrkdwn(one_line(bid.area or "")), *([" ".join(who)] if who else [])])
 
 
 def score_words(bid: BidSummary) -> str:
@@ -383,6 +397,7 @@ def _actions(bid: BidSummary) -> dict[str, Any]:
         _button(ACTION_SCORE, "Score", bid.ref),
         _button(ACTION_REPLY, "Reply", bid.ref),
     ]
+    buttons += [_button(a, words, bid.ref, style=style) for a, words, style in bid.extra_actions]
     return {"type": "actions", "block_id": "triage_actions", "elements": buttons}
 
 

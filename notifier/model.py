@@ -35,6 +35,7 @@ AckKind = Literal[
     "claim_received",
     "reminder",
     "monitoring",
+    "proposal_request",
 ]
 """What a mail to a sender is about. ``claim_notice`` tells a bid's applicant that
 another sender named their bid; ``claim_received`` answers that other sender,
@@ -145,6 +146,15 @@ class BidSummary:
     other_senders: tuple[tuple[str, str], ...] = ()
     """``(header, address)`` for a ``From`` or ``Reply-To`` that names another mailbox than
     the envelope sender: shown to the officer, never mailed automatically."""
+    area: str | None = None
+    """The local area the bid's answers name, when its office routes bids by area."""
+    area_officers: tuple[str, ...] = ()
+    """The Slack member ids of that area's officers, mentioned on the card."""
+    stage: str | None = None
+    """Where a staged approach is, in words ("proposal form requested")."""
+    extra_actions: tuple[tuple[str, str, str | None], ...] = ()
+    """More buttons for the card, after the usual ones: ``(action id, words, style)``
+    (award, a staged approach's next step)."""
 
     def __post_init__(self) -> None:
         if not _REF.fullmatch(self.ref):

@@ -126,11 +126,12 @@ _SENT_WORDS = {
     "claim_received": "A neutral answer was sent to the other sender, {to}.",
     "reminder": "Reminder of what is still missing sent to {to}.",
     "monitoring": "Monitoring reminder sent to {to}: {note}.",
+    "proposal_request": "The proposal form was asked of {to}.",
 }
 _EVENT_KINDS = {"reminder": "reminded", "monitoring": "monitoring_reminded"}
 # Mails that answer no mail of theirs: one each, on a date the office set, so no
 # loop between robots to stop (the daily cap is for automatic answers).
-_PERSONS_ACTS = frozenset({"request_info", "reminder", "monitoring"})
+_PERSONS_ACTS = frozenset({"request_info", "proposal_request", "reminder", "monitoring"})
 
 
 async def _note(runtime: AcknowledgeContext, bid_id: int, text: str) -> None:

@@ -49,6 +49,8 @@ from notifier.wording import long_date, money
 
 WITHDRAWN = "withdrawn"
 """An officer's ruling that takes a bid out of the round: it gets no letter."""
+AWARDED = "awarded"
+"""The ruling of a bid awarded from its card (:mod:`intake.bids.awards`): an award letter."""
 
 
 class LettersContext(PostingContext, Protocol):
@@ -170,8 +172,13 @@ async def draft_round(
         if "@" not in to:
             ctx.log.warning("%s: no address to send a letter to", bid.ref)
             continue
-        kind = "award" if bid.ref in awards else "regret"
-        amount = (awards.get(bid.ref) or bid.amount_requested) if kind == "award" else None
+        # Awarded from the card (the Award button: decision and amount on the bid) or
+        # named here; a named amount overrides, else the award's, else the request.
+        awarded = bid.ref in awards or bid.decision == AWARDED
+        kind = "award" if awarded else "regret"
+        amount = (
+            (awards.get(bid.ref) or bid.award_amount or bid.amount_requested) if awarded else None
+        )
         text = fill(
             templates[kind],
             {

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from intake.bids import stages
 from intake.bids.enquiries import (
     is_enquiry,
     keep_as_enquiry,
@@ -145,6 +146,13 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
                 runtime, connection, message, facts, existing, automatic, extraction
             )
             return
+        if existing is not None and _a_proposal(runtime.config, existing, extraction):
+            # A staged approach's proposal is its own document, not the fund's form
+            # read again: kept on the bid for the officer, never a new version.
+            await _keep_as_correspondence(
+                runtime, connection, message, facts, existing, None, extraction, what="a proposal"
+            )
+            return
         addressed = _funds_addressed(runtime.config, message)
         if existing is None and len(addressed) > 1 and not _accepted_again(job):
             # One mail to several funds' inboxes: we ask which fund, never pick one.
@@ -167,6 +175,16 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
             judgement=judgement,
             existing=existing,
         )
+
+
+def _a_proposal(config: Config, bid: Bid, extraction: Extraction) -> bool:
+    """A staged approach's reply with documents, once its proposal form was asked for."""
+    return (
+        extraction.document is None
+        and bool(extraction.attachments)
+        and stages.staged(config, bid)
+        and bid.stage == stages.PROPOSAL_REQUESTED
+    )
 
 
 def _funds_addressed(config: Config, message: StoredMessage) -> list[Fund]:
@@ -291,8 +309,10 @@ async def _keep_as_correspondence(
     bid: Bid | None,
     automatic: str | None,
     extraction: Extraction,
+    *,
+    what: str | None = None,
 ) -> None:
-    """Mail that makes no bid: automatic mail, or a reply without a form."""
+    """Mail that makes no bid: automatic mail, a reply without a form, or a proposal."""
     now = runtime.clock.now()
     if bid is None:
         await messages.set_message_outcome(
@@ -302,7 +322,7 @@ async def _keep_as_correspondence(
             outcome=f"not answered: {automatic}",
         )
         return
-    what = "an automatic message" if automatic else "a reply without a form"
+    what = what or ("an automatic message" if automatic else "a reply without a form")
     written = written_text(facts.text)
     said = f": {shorten(one_line(written), 300)}" if written else ""
     names = [a.name for a in extraction.attachments]

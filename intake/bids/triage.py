@@ -251,5 +251,6 @@ async def _record(
     runtime.log.info("%s: %s %s", bid.ref, officer.name or officer.id, text)
 
 
+# The event of an action and its card's update, for the modules of other actions
+# (withdrawals, awards, a staged approach's steps): one way to record what an officer did.
 record_action = _record
-"""For officers' actions defined beside this module (:mod:`intake.bids.withdrawals`)."""

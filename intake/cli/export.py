@@ -23,6 +23,7 @@ from intake.cli.common import (
     database_to_read,
     with_data_dir,
 )
+from intake.cli.published import report_awards, write_report
 from intake.clock import Clock
 from intake.config.load import load_config
 from intake.errors import UsageError
@@ -62,6 +63,17 @@ def add_commands(commands: Commands) -> None:
         "--status", action="append", default=[], help="only bids with this status (repeatable)"
     )
     export.add_argument("--office", help="only this office's bids")
+    export.add_argument(
+        "--published",
+        action="store_true",
+        help="the fund's transparency list instead: organisation, short description and "
+        "award value of each awarded bid (CSV)",
+    )
+    export.add_argument(
+        "--distribution",
+        action="store_true",
+        help="the fund's distribution report instead: awards by local area and by priority",
+    )
     export.set_defaults(run=_export)
 
 
@@ -87,6 +99,9 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     fund = chosen_fund(args.fund, config, office.id)
     statuses = chosen_statuses(args.status)
     database = database_to_read(settings)
+    if args.published or args.distribution:
+        write_report(report_awards(args, config, office, fund, database), args)
+        return EXIT_OK
     if args.output is not None:
         _check_writable(args.output)
     chosen = output_format(args.format, args.output)

@@ -1,7 +1,8 @@
 """``intake letters``: a closed round's award and regret letters, from the office's templates.
 
-``--award REF[=AMOUNT]`` (repeatable) names the bids awarded; every other bid of
-the round gets a regret letter. ``--preview`` prints the letters and keeps
+The bids awarded from their card (the Award button) and those named with
+``--award REF[=AMOUNT]`` (repeatable) get award letters; every other bid of the
+round gets a regret letter. ``--preview`` prints the letters and keeps
 nothing. Without it the drafts are kept and the running service posts them in
 the fund's Slack channel, where an officer reviews them and clicks "Send"; or,
 for an office without Slack, ``--send`` queues them for mailing at once.

@@ -302,6 +302,11 @@ class Fund(_Strict):
     reminder_days_before_close: int | None = Field(default=None, ge=1, le=90)
     """Days before a round closes when applicants of incomplete bids are reminded
     of what is missing (once); unset: the office's setting, and none when neither says."""
+    staged: bool = False
+    """One-off approaches: each bid goes approach → proposal form requested →
+    recommendation → decision, each step an officer's action on its card."""
+    proposal_form: str | None = Field(default=None, max_length=1000)
+    """What the mail asking a staged approach for its proposal form says to send."""
 
     @property
     def takes_bids(self) -> bool:
@@ -326,6 +331,8 @@ class Fund(_Strict):
             raise ValueError(
                 f"fund '{self.id}' is rolling (always open) and lists rounds: give one or the other"
             )
+        if self.proposal_form and not self.staged:
+            raise ValueError(f"fund '{self.id}': proposal_form is for staged funds (staged = true)")
         if self.rolling and self.pot_period == "round":
             raise ValueError(f"fund '{self.id}' is rolling: its pot_period can only be 'year'")
         for name, cap in (("cap_single", self.cap_single), ("cap_joint", self.cap_joint)):
@@ -339,6 +346,50 @@ class Fund(_Strict):
         if joint and self.cap_joint is not None:
             return self.cap_joint
         return self.cap_single
+
+
+# --- issue 22: routing a bid to its local area's channel and officers ---
+
+SlackUserId = Annotated[str, Field(pattern=r"^[UW][A-Z0-9]{2,20}$")]
+Postcode = Annotated[str, Field(pattern=r"^[A-Za-z]{1,2}([0-9][A-Za-z0-9]?)?$")]
+
+
+class Area(_Strict):
+    """A local area with a channel and officers of its own.
+
+    A bid is the area's when an answer the routing reads is one of ``answers``
+    (an option id, or words found in a typed answer, any case), or a postcode in
+    it starts with one of ``postcodes``: a postcode area (``SS``, letters only:
+    ``SS1`` and ``SS17`` but not ``S1``) or an outward code (``SS17``, exactly).
+    """
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=100)
+    slack_channel: str = Field(min_length=2, max_length=80)
+    officers: tuple[SlackUserId, ...] = ()
+    answers: tuple[Annotated[str, Field(min_length=2, max_length=80)], ...] = ()
+    postcodes: tuple[Postcode, ...] = ()
+
+    @model_validator(mode="after")
+    def _matches_something(self) -> Area:
+        if not self.answers and not self.postcodes:
+            raise ValueError(f"area '{self.id}': give 'answers' or 'postcodes' to recognise it")
+        return self
+
+
+class AreaRouting(_Strict):
+    """Which answers say a bid's local area (read in order, the first that names an area
+    wins), and the areas. A bid naming no area goes to its fund's or office's channel."""
+
+    fields: tuple[Identifier, ...] = Field(min_length=1)
+    areas: tuple[Area, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> AreaRouting:
+        ids = [a.id for a in self.areas]
+        if len(ids) != len(set(ids)):
+            raise ValueError("two areas share an id")
+        return self
 
 
 def _appendix_four() -> tuple[Criterion, ...]:
@@ -393,6 +444,7 @@ class Office(_Strict):
     """Automatic mails from the office an hour, whoever to: the last brake on a flood."""
     retention: Retention = Field(default_factory=Retention)
     """How long the office keeps bids and mail it no longer needs (run daily)."""
+    routing: AreaRouting | None = None
     scoring: tuple[Criterion, ...] = Field(default_factory=_appendix_four, max_length=20)
     reminder_days_before_close: int | None = Field(default=None, ge=1, le=90)
     """The default of its funds' ``reminder_days_before_close``."""
@@ -519,8 +571,26 @@ class Config(_Strict):
             uses_criteria = any(f.options_from == "fund_criteria" for f in form.fields)
             if uses_criteria and fund.takes_bids and not fund.criteria:
                 raise ValueError(f"fund '{fund.id}' uses form '{form.id}' but lists no criteria")
+        for office in self.offices:
+            if office.routing:
+                self._routing_fields_asked(office)
         _one_token_per_workspace(self.offices)
         return self
+
+    def _routing_fields_asked(self, office: Office) -> None:
+        """Each answer the routing reads is asked by the form of some fund of the office."""
+        asked = {
+            field.id
+            for fund in self.funds
+            if fund.office == office.id and fund.takes_bids
+            for field in self.form(fund.form).fields
+        }
+        for field_id in office.routing.fields if office.routing else ():
+            if field_id not in asked:
+                raise ValueError(
+                    f"office '{office.id}': routing reads '{field_id}', which no form of "
+                    "its funds asks"
+                )
 
     def office(self, office_id: str) -> Office:
         return next(o for o in self.offices if o.id == office_id)

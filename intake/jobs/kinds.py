@@ -194,6 +194,17 @@ class AckJob:
         )
 
     @classmethod
+    def proposal_request(cls, bid: int, version: int, *, note: str | None) -> Self:
+        """A staged approach's request for its proposal form (mailed once per bid)."""
+        return cls(
+            bid=bid,
+            version=version,
+            what="proposal_request",
+            key=f"ack:{bid}:stage:proposal_requested",
+            note=note,
+        )
+
+    @classmethod
     def for_claim(cls, bid: int, version: int, *, event: int, what: AckKind) -> Self:
         """A mail about another sender's claim on the bid (``claim_notice`` to the
         applicant, ``claim_received`` to that sender); ``event`` is the claim's."""
@@ -203,7 +214,7 @@ class AckJob:
 
     def payload(self) -> Payload:
         payload: Payload = {"bid": self.bid, "version": self.version, "kind": self.what}
-        if self.what in ("request_info", "monitoring"):
+        if self.what in ("request_info", "monitoring", "proposal_request"):
             payload |= {"note": self.note, "seq": self.seq}
         if self.event is not None:
             payload["event"] = self.event

@@ -8,7 +8,15 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from intake.slack.authorize import NOT_HERE, authorizer
-from intake.slack.listeners import buttons, commands, letters, replies, submissions, withdrawals
+from intake.slack.listeners import (
+    award_buttons,
+    buttons,
+    commands,
+    letters,
+    replies,
+    submissions,
+    withdrawals,
+)
 from intake.slack.listeners.letters import LettersListenerContext
 
 
@@ -43,6 +51,7 @@ def build_app(
     replies.register(app, runtime)
     withdrawals.register(app, runtime)
     letters.register(app, runtime)
+    award_buttons.register(app, runtime)
     return app
 
 

@@ -70,7 +70,7 @@ async def post_card(runtime: PostingContext, job: CardJob) -> None:
         bid_summary(runtime.config, bid, version, duplicates=repeats, panel=panel), pot=pot
     )
     payload = triage_card(summary)
-    channel = channel_for(runtime, bid)
+    channel = channel_for(runtime, bid, version.fields if version else None)
     place = channels.office_place(runtime.config, office=bid.office, channel=channel)
     now = runtime.clock.now()
     slack = await runtime.slack.poster_for(bid.office)
@@ -123,9 +123,13 @@ async def post_card(runtime: PostingContext, job: CardJob) -> None:
         await _save_card(connection, bid_id, channel, ts, payload, now, exists=card is not None)
 
 
-def channel_for(runtime: PostingContext, bid: Bid) -> str:
-    """The fund's own channel where configured, else the office's."""
-    return channels.channel_for(runtime.config, office=bid.office, fund=bid.fund)
+def channel_for(runtime: PostingContext, bid: Bid, fields: dict[str, Any] | None = None) -> str:
+    """The channel of the bid's local area (from its answers ``fields``) where its office
+    routes by area, else the fund's own channel where configured, else the office's.
+
+    Its card jobs keep the fund's chain wherever the card goes, so a bid's card
+    is posted before it is updated."""
+    return channels.channel_for(runtime.config, office=bid.office, fund=bid.fund, fields=fields)
 
 
 async def _save_card(

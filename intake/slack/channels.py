@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
-from intake.config.model import Config
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from intake.config.model import Area, Config
+from intake.rules.areas import area_of
 from intake.slack.workspaces import Workspace, workspace_of, workspaces
 
 
-def channel_for(config: Config, *, office: str, fund: str | None) -> str:
-    """The fund's own channel where configured, else the office's."""
+def area_for(config: Config, *, office: str, fields: Mapping[str, Any] | None) -> Area | None:
+    """The local area a bid's answers name, when its office routes by area."""
+    try:
+        routing = config.office(office).routing
+    except StopIteration:  # an office no longer configured
+        return None
+    return area_of(routing, fields or {})
+
+
+def channel_for(
+    config: Config, *, office: str, fund: str | None, fields: Mapping[str, Any] | None = None
+) -> str:
+    """The channel of the local area the bid's ``fields`` name (an office routing by
+    area), else the fund's own channel where configured, else the office's."""
+    area = area_for(config, office=office, fields=fields) if fields else None
+    if area is not None:
+        return area.slack_channel
     if fund:
         try:
             own = config.fund(fund).slack_channel
@@ -59,6 +78,7 @@ def channels_by_workspace(config: Config) -> list[tuple[Workspace, list[str]]]:
             for fund in config.funds
             if fund.slack_channel and fund.office in workspace.offices
         }
+        channels |= set(area_channels(config, workspace.offices))
         found.append((workspace, sorted(channels)))
     return found
 
@@ -66,3 +86,13 @@ def channels_by_workspace(config: Config) -> list[tuple[Workspace, list[str]]]:
 def all_channels(config: Config) -> list[str]:
     """Every channel the configuration posts to, each once (as :func:`place` names them)."""
     return sorted({place(w, c) for w, channels in channels_by_workspace(config) for c in channels})
+
+
+def area_channels(config: Config, offices: Collection[str]) -> list[str]:
+    """The channels of the local areas of ``offices`` that route bids by area."""
+    return [
+        area.slack_channel
+        for office in config.offices
+        if office.id in offices and office.routing
+        for area in office.routing.areas
+    ]

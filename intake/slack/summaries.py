@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from intake.bids import stages
 from intake.config.model import Config
 from intake.rules.addresses import mailbox
+from intake.rules.areas import area_of
 from intake.rules.checks import current_or_next_round
 from intake.rules.scoring import PanelScore, out_of, points
+from intake.store.bids import Bid
 from notifier.model import BidSummary, CheckLine, ProblemLine
 
 
@@ -49,12 +52,15 @@ def bid_summary(
     decision = None
     if bid.decision:
         decision = bid.decision.replace("_", " ")
+        if bid.decision == "awarded" and getattr(bid, "award_amount", None):
+            decision += f" £{Decimal(bid.award_amount):,.2f}"
         if bid.decision_reason:
             decision += f": {bid.decision_reason}"
     matrix = config.matrix(bid.fund, bid.office)
     moderated = panel.moderated if panel else None
     scores = dict(moderated.levels) if moderated else {}
     parts = tuple((c.name, int(scores[c.id])) for c in matrix if c.id in scores)
+    area = area_of(office.routing, fields)
     return BidSummary(
         ref=bid.ref,
         version=version.version,
@@ -97,6 +103,10 @@ def bid_summary(
             for field, source in (version.sources or {}).items()
             if source.get("flagged") and field in fields
         ),
+        area=area.name if area else None,
+        area_officers=area.officers if area else (),
+        stage=stages.stage_words(config, bid) if isinstance(bid, Bid) else None,
+        extra_actions=stages.next_actions(config, bid) if isinstance(bid, Bid) else (),
     )
 
 

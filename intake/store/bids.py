@@ -46,6 +46,11 @@ class Bid:
     decision: str | None
     decision_reason: str | None
     scores: dict[str, int] | None
+    award_amount: str | None = None
+    """The amount awarded ("6000.00"), when the decision is ``awarded``."""
+    stage: str | None = None
+    """A staged approach's stage (``proposal_requested``, ``recommended``, ``decided``);
+    None before the first step, and for funds without stages."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +327,45 @@ async def decide(
         .where(bids.c.id == bid_id)
         .values(decision=decision, decision_reason=reason, updated_at=at)
     )
+
+
+async def award(
+    connection: AsyncConnection, bid_id: int, *, amount: str, reason: str | None, at: datetime
+) -> None:
+    """Record the award of ``amount`` (a decimal string): the decision ``awarded``."""
+    await connection.execute(
+        update(bids)
+        .where(bids.c.id == bid_id)
+        .values(decision="awarded", award_amount=amount, decision_reason=reason, updated_at=at)
+    )
+
+
+async def set_stage(connection: AsyncConnection, bid_id: int, *, stage: str, at: datetime) -> None:
+    """Move a staged approach to ``stage``."""
+    await connection.execute(
+        update(bids).where(bids.c.id == bid_id).values(stage=stage, updated_at=at)
+    )
+
+
+async def awarded_bids(
+    connection: AsyncConnection, *, fund: str
+) -> list[tuple[Bid, BidVersion | None]]:
+    """The fund's awarded bids with their latest version, oldest first."""
+    query = (
+        select(bids, *_VERSION_COLUMNS)
+        .outerjoin(bid_versions, _LATEST_OF_BID)
+        .where(bids.c.fund == fund, bids.c.decision == "awarded")
+        .order_by(bids.c.received_at, bids.c.id)
+    )
+    found = []
+    for row in await connection.execute(query):
+        values = row._mapping
+        bid = Bid(**{name: values[bids.c[name]] for name in _BID_FIELDS})
+        version = None
+        if values["v_id"] is not None:
+            version = BidVersion(**{name: values[f"v_{name}"] for name in _VERSION_FIELDS})
+        found.append((bid, version))
+    return found
 
 
 async def set_scores(

@@ -128,6 +128,9 @@ bids = Table(
     Column("decision", String(32), nullable=True),
     Column("decision_reason", Text, nullable=True),
     Column("scores", JSON, nullable=True),
+    # The amount awarded (decision ``awarded``) and a staged approach's stage (0009).
+    Column("award_amount", String(32), nullable=True),
+    Column("stage", String(32), nullable=True),
     Index("ix_bids_office_status", "office", "status"),
     # Reads that must not walk years of bids (0006): the newest bids of an
     # office or a fund, by status, without a decision; a round's counts.

@@ -27,7 +27,8 @@ from intake.config.model import Config
 from intake.errors import NotFound, UsageError
 from intake.rules.calendar import deadlines
 from intake.slack.authorize import offices_of
-from intake.slack.channels import channel_for
+from intake.slack.channels import area_channels, channel_for
+from intake.slack.listeners.award_reports import REPORTS, award_report
 from intake.slack.listeners.context import ListenerContext, ephemeral, in_ack
 from intake.slack.listeners.exports import export_command
 from intake.slack.scoring import ranking_lines
@@ -82,12 +83,15 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
                 offices=offices,
             )
             return
-        if word not in ("open", "show", "deadlines", "ranking"):
+        if word not in ("open", "show", "deadlines", "ranking", *REPORTS):
             shown = escape_mrkdwn(one_line(word))[:40]
             await ack(**in_ack(help_message(f"I don't know “{shown}”.")))
             return
         if word == "show" and not rest.strip():
             await ack(**in_ack(help_message("Give the bid's reference: `/intake show REF`.")))
+            return
+        if word in REPORTS and not rest.strip():
+            await ack(**in_ack(help_message(f"Give the fund: `/intake {word} FUND`.")))
             return
         offices = offices_of(context)
         funds = funds_seen_in(runtime.config, command, offices)
@@ -104,6 +108,8 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
             elif word == "ranking":
                 user = str(command.get("user_id") or "")
                 payload = await fund_ranking(runtime, rest.split(), funds or [], user)
+            elif word in REPORTS:
+                payload = await award_report(runtime, word, rest.strip().split()[0], funds or [])
             else:
                 payload = upcoming_deadlines(runtime, funds, offices)
         except Exception:
@@ -128,7 +134,11 @@ def funds_seen_in(
         fund.id
         for fund in config.funds
         if fund.office in offices
-        and channel_for(config, office=fund.office, fund=fund.id).lower() in here
+        and (
+            channel_for(config, office=fund.office, fund=fund.id).lower() in here
+            # A local area's channel sees its office's funds (cards go there by area).
+            or here & {c.lower() for c in area_channels(config, [fund.office])}
+        )
     ]
     return funds or None
 
@@ -246,4 +256,4 @@ def upcoming_deadlines(
 def _channels(config: Config, offices: Collection[str]) -> set[str]:
     return {
         channel_for(config, office=f.office, fund=f.id) for f in config.funds if f.office in offices
-    }
+    } | set(area_channels(config, offices))

@@ -30,7 +30,7 @@ from intake.errors import ConfigError, UsageError
 from intake.jobs.kinds import AckJob, CardJob, LetterJob, RoundMailJob
 from intake.jobs.worker import runs
 from intake.rules.calendar import deadlines
-from intake.store.bids import history
+from intake.store.bids import award, history
 from intake.store.engine import reading
 from intake.store.erasure import erase
 from intake.store.letters import round_letters
@@ -240,3 +240,24 @@ def test_intake_letters_previews_and_says_what_is_wrong(tmp_path: Path) -> None:
 
 async def _no_card(job: CardJob) -> None:
     """Cards are another test's business: the job is queued, and that is all this one needs."""
+
+
+async def test_a_bid_awarded_from_its_card_gets_an_award_letter_of_the_amount_awarded(
+    tmp_path: Path,
+) -> None:
+    config = config_with(tmp_path)
+    ctx = await context(tmp_path, config, AFTER_CLOSE)
+    carded = await store_bid(ctx.engine, ref="KENT-2027-0001", at=RECEIVED)
+    await store_bid(ctx.engine, ref="KENT-2027-0002", at=RECEIVED)
+    await store_bid(ctx.engine, ref="KENT-2027-0003", at=RECEIVED)
+    async with ctx.engine.begin() as connection:
+        await award(connection, carded, amount="6000.00", reason=None, at=AFTER_CLOSE)
+
+    drafted = await draft_round(
+        ctx, fund_id="safer-in-kent", round_id=None, awards={"KENT-2027-0003": None}
+    )
+    assert [(ref, d.kind, d.amount) for ref, d in drafted.letters] == [
+        ("KENT-2027-0001", "award", "6000.00"),
+        ("KENT-2027-0002", "regret", None),
+        ("KENT-2027-0003", "award", "9500.00"),
+    ]

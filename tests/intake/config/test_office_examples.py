@@ -30,7 +30,14 @@ def test_each_bundled_office_loads_alone(office: str) -> None:
 def test_all_five_offices_load_together_with_their_funds() -> None:
     config = load_config(bundled_office("all-offices"))
     assert [o.id for o in config.offices] == list(OFFICES)
-    assert [f.id for f in config.forms] == ["kent-funding-application"]  # one form, shared
+    assert [f.id for f in config.forms] == [  # each office's own form
+        "kent-funding-application",
+        "cambs-grant-application",
+        "essex-csdf-application",
+        "west-mercia-local-fund-application",
+        "dorset-community-grant-application",
+        "dorset-business-case",
+    ]
     dorset = config.fund("dorset-community-grant")
     assert (dorset.min_amount, dorset.cap_single, dorset.pot) == (
         Decimal(100),
