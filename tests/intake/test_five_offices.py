@@ -592,7 +592,8 @@ def test_a_dorset_approach_goes_through_its_stages_from_the_card(
     assert steps == [
         "asked the applicant for the proposal form.",
         "The proposal form was asked of " + sender + ".",
-        f'Received a proposal from {sender}: "{asked["Subject"]}": Our proposal form is attached.',
+        f'Received a proposal from {sender}: "{asked["Subject"]}": Our proposal form is attached.'
+        " (attached: Proposal_Form.docx)",
         "recommended £7,500.00: Good value; fund it.",
         "awarded £7,500.00.",
     ]
