@@ -25,7 +25,7 @@ from notifier.ack import (
     _same_every_time,
 )
 from notifier.escape import escape_mrkdwn, truncate
-from notifier.text import clean, one_line, shorten
+from notifier.text import clean, one_line, shorten, without_links
 from notifier.wording import short_time
 
 MAX_CARD_TEXT = 2500
@@ -144,8 +144,9 @@ def console_enquiry(enquiry: Enquiry, *, width: int = 78) -> str:
 
 
 def enquiry_subject(their_subject: str) -> str:
-    """``Re: <their subject>``, one line, without a second "Re:"."""
-    subject = shorten(one_line(their_subject), MAX_SUBJECT)
+    """``Re: <their subject>``, one line, without a second "Re:" and without links
+    (an enquirer is nobody's applicant of record: their words go out in our name)."""
+    subject = shorten(without_links(one_line(their_subject)), MAX_SUBJECT)
     if not subject:
         return "Your enquiry about our grants"
     return subject if subject.lower().startswith("re:") else f"Re: {subject}"

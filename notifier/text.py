@@ -32,6 +32,22 @@ def kept_lines(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+_LINK = re.compile(
+    r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)\S+"  # a scheme, www., mailto:
+    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z][a-z0-9-]+/\S*"  # a host and path: evil.example/x
+    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\.[a-z][a-z0-9-]+\b"  # three labels: login.evil.example
+    r"|\b[a-z0-9-]+\.(?:com|net|org|info|biz|io|co|uk|ru|xyz|top|app|link|click|online)\b"
+)
+"""What mail clients make clickable; a file name (``form.docx``, ``v1.2``) is not one."""
+
+
+def without_links(text: str) -> str:
+    """``text`` with every link (``https://…``, ``www.…``, ``mailto:``, a bare
+    ``evil.example.com/x``) taken out and the spaces left folded: what we echo of
+    a stranger's words must not carry their link in our name."""
+    return " ".join(_LINK.sub(" ", text).split())
+
+
 def shorten(text: str, limit: int) -> str:
     """Cut plain text to ``limit`` characters, ending with "…" when it cut."""
     if len(text) <= limit:
