@@ -25,12 +25,6 @@ from intake.errors import IntakeError
 
 T = TypeVar("T")
 
-MAX_TASKS = 50
-"""Documents a worker reads before a fresh fork replaces it. What a document
-leaves behind (the readers' caches, Python's partly used memory pools, which
-``malloc_trim`` cannot return) grew a worker by about 0.6 MB a document: from
-40 to 165 MB over 200 documents, the two workers most of a burst's peak."""
-
 TRIM_SLACK_MB = 8
 """Freed memory a worker may keep before it hands it back to the system (see :func:`_in_worker`)."""
 
@@ -122,7 +116,7 @@ class ParsePool:
             context.set_forkserver_preload(list(preload))
         self._pool = ProcessPool(
             max_workers=workers,
-            max_tasks=MAX_TASKS,
+            max_tasks=200,  # recycle workers: pdfminer and lxml keep caches
             initializer=_prepare_worker,
             initargs=(memory_mb, niceness),
             context=context,
