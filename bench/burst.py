@@ -16,7 +16,10 @@ DOCX, text PDF, fillable PDF and scanned forms, 50 KB to 5 MB) through
   by the CPUs (measured before and after the burst, and the mean taken); and beside
   the parallel floor: the same forms parsed in as many processes as CPUs at
   once with nothing else running (``--no-floor`` skips it);
-* the service's peak memory (main process and parsing workers together).
+* the service's peak memory (main process and parsing workers together): the
+  sum of their resident memory (RSS), which counts the pages the parsing
+  workers share with the fork server they were forked from once in each, and
+  the sum of their proportional share (PSS), which counts each page once.
 
 ``--outage N`` takes Slack and the relay down for the first N seconds.
 The sending client runs at a lower priority (``--sender-nice``, 10): it stands
@@ -231,6 +234,28 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def tree_pss_mb(pid: int) -> float:
+    """Proportional memory of a process and its descendants: each shared page
+    split between the processes sharing it, so the sum is what they take together.
+
+    ``smaps_rollup`` walks each process's page tables: dearer than ``statm``, so
+    it is sampled once a second.
+    """
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue  # it ended while we looked
+    return total / 1024
+
+
 def machine_ticks() -> tuple[int, int, int]:
     """CPU ticks of the whole machine so far: busy, idle, and stolen by the hypervisor."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -329,11 +354,16 @@ def main() -> None:
         stand_ins_step_back(SERVICE_NICENESS)
         pid = scene.service.process.pid
         peak = [tree_rss_mb(pid)]
+        peak_pss = [tree_pss_mb(pid)]
         stop = threading.Event()
 
         def sample() -> None:
+            ticks = 0
             while not stop.is_set():
                 peak.append(tree_rss_mb(pid))
+                ticks += 1
+                if ticks % 4 == 0:
+                    peak_pss.append(tree_pss_mb(pid))
                 time.sleep(0.25)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -447,7 +477,10 @@ def main() -> None:
             f"nothing else running: {floor / ideal_before.typical:.2f}x the ideal measured "
             f"just before it); drain / floor {drain / floor:.2f}x"
         )
-    print(f"peak memory     {max(peak):.0f} MB (service and its parsing workers)")
+    print(
+        f"peak memory     {max(peak):.0f} MB (service and its parsing workers, RSS summed); "
+        f"{max(peak_pss):.0f} MB PSS summed (shared pages counted once, sampled each second)"
+    )
     print(
         f"CPU             service process {cpu['service']:.1f} s "
         f"({cpu['service'] / len(accepted) * 1000:.0f} ms a mail), SMTP receiver "

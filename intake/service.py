@@ -382,6 +382,7 @@ def _receiver(settings: Settings, runtime: Runtime) -> Receiver:
             max_recipients=settings.max_recipients,
             node=runtime.node,
             journal=settings.data_dir / "journal" if sqlite else None,
+            database_file=sqlite_file(settings.resolved_database_url),
             database_url=settings.resolved_database_url,
             tls_cert=str(settings.tls_cert) if settings.tls_cert else None,
             tls_key=str(settings.tls_key) if settings.tls_key else None,

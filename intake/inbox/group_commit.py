@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from intake.inbox.spool import SpoolFile
-from intake.store.messages import IncomingMessage
+from intake.store.incoming import IncomingMessage
 
 Commit = Callable[[list[IncomingMessage]], Awaitable[list[tuple[str, bool]]]]
 

@@ -40,7 +40,7 @@ from intake.inbox.replies import (
 )
 from intake.inbox.spool import Spool, SpoolFile
 from intake.inbox.trace import protocol_name, received_header
-from intake.store.messages import IncomingMessage
+from intake.store.incoming import IncomingMessage
 
 log = logging.getLogger("intake.inbox.handler")
 

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from intake.inbox.spool import SpoolFile, fsync_dir
-from intake.store.messages import IncomingMessage, kept_as
+from intake.store.incoming import IncomingMessage, kept_as
 
 log = logging.getLogger("intake.inbox.journal")
 

@@ -30,8 +30,6 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
 from intake.clock import Clock
 from intake.config.model import Config
 from intake.errors import ConfigError
@@ -42,8 +40,6 @@ from intake.inbox.latency import ACCEPT_BUCKETS, Histogram, LoopLag
 from intake.inbox.protocol import ProtocolLimits, protocol_factory, tls_context
 from intake.inbox.spool import Spool
 from intake.logs import configure_logging
-from intake.store.engine import make_engine
-from intake.store.messages import accept_messages
 
 log = logging.getLogger("intake.inbox.handler")
 
@@ -68,6 +64,9 @@ class ReceiverPlan:
     """SQLite: where accepted messages wait for their database row (the receiver
     does not touch the database). PostgreSQL (None): the receiver commits each
     message, and its content for other nodes, itself."""
+    database_file: Path | None = None
+    """SQLite: the database file, which the receiver only reads (is a copy of a
+    message already stored?), with the standard library's sqlite3."""
     tls_cert: str | None = None
     tls_key: str | None = None
     log_level: str = "INFO"
@@ -222,16 +221,19 @@ async def _serve(
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    engine = make_engine(plan.database_url) if plan.journal is None else None
     spool = Spool(plan.spool)
     recorder: Recorder
-    if engine is not None:
+    engine: Any = None
+    if plan.journal is None:
+        # Only here: on SQLite this process never imports SQLAlchemy (30 MB).
+        from intake.store.engine import make_engine
+        from intake.store.messages import accept_messages
+
+        engine = make_engine(plan.database_url)
         group = GroupCommit(lambda batch: accept_messages(engine, batch))
         recorder = DatabaseRecorder(group, loop)
     else:
-        assert plan.journal is not None
-        database = make_url(plan.database_url).database
-        recorder = JournalWriter(Journal(plan.journal), Path(database) if database else None)
+        recorder = JournalWriter(Journal(plan.journal), plan.database_file)
 
     def notify() -> None:
         gauges.accepted.value += 1

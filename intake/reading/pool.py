@@ -10,6 +10,8 @@ the machine with it.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
 import resource
@@ -22,6 +24,9 @@ from pebble import ProcessExpired, ProcessPool
 from intake.errors import IntakeError
 
 T = TypeVar("T")
+
+TRIM_SLACK_MB = 8
+"""Freed memory a worker may keep before it hands it back to the system (see :func:`_in_worker`)."""
 
 
 class ParseFailed(IntakeError):
@@ -43,6 +48,42 @@ def _prepare_worker(megabytes: int, niceness: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     if niceness:
         os.nice(niceness)
+
+
+_trim: Any = None
+_kept_mb = 0
+
+
+def _resident_mb() -> int:
+    """This process's resident memory; 0 where ``/proc`` cannot tell (never trims)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE") // (1024 * 1024)
+
+
+def _in_worker(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)``, then the memory it freed handed back to the system.
+
+    A document's buffers (the mail, its decoded attachment, a page rendered for
+    OCR) are freed after it, but glibc keeps freed memory inside its heap for
+    the next allocation: a worker's resident memory grew from 40 to 150–210 MB
+    over its 200 documents in a 1,000-mail burst. ``malloc_trim`` returns the
+    free pages; it costs milliseconds, so it runs only once a worker has grown
+    :data:`TRIM_SLACK_MB` above where the last one left it.
+    """
+    global _trim, _kept_mb
+    try:
+        return function(*args)
+    finally:
+        if _trim is None:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            _trim = getattr(libc, "malloc_trim", False)  # glibc only
+        if _trim and _resident_mb() > _kept_mb + TRIM_SLACK_MB:
+            _trim(0)
+            _kept_mb = _resident_mb()
 
 
 class ParsePool:
@@ -94,7 +135,7 @@ class ParsePool:
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in a worker; :class:`ParseFailed` if it overran or crashed."""
         async with self._slots:
-            future = self._pool.schedule(function, args=args, timeout=self.timeout)
+            future = self._pool.schedule(_in_worker, args=(function, *args), timeout=self.timeout)
             try:
                 return await asyncio.wrap_future(future)
             except FutureTimeout as exc:

@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.errors import NotFound
 from intake.jobs.kinds import MessageJob
 from intake.rules.addresses import mailbox
 from intake.store.engine import insert_ignoring_duplicates
+from intake.store.incoming import IncomingMessage
 from intake.store.queue import enqueue_many, real_now
 from intake.store.schema import message_contents, messages
-
-
-@dataclass(frozen=True, slots=True)
-class IncomingMessage:
-    """What the SMTP receiver knows of a message it has spooled."""
-
-    id: str
-    office: str | None
-    fund: str | None
-    received_at: datetime
-    mail_from: str
-    rcpt_tos: list[str]
-    peer: str | None
-    size: int
-    sha256: str
-    dedupe_key: str
-    spool_name: str
-    node: str | None = None
-    content: bytes | None = None
-    """The message itself, when it must be readable by other nodes (PostgreSQL)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,21 +138,3 @@ async def set_message_outcome(
         _OUTCOME,
         {"message_id": message_id, "to_state": state, "to_outcome": outcome, "to_bid": bid_id},
     )
-
-
-_KEPT_AS = str(
-    select(messages.c.id)
-    .where(messages.c.dedupe_key == bindparam("key"))
-    .compile(dialect=sqlite_dialect(paramstyle="named"))
-)
-"""Compiled once for the standard library's sqlite3 (see :func:`kept_as`)."""
-
-
-def kept_as(connection: sqlite3.Connection, dedupe_key: str) -> str | None:
-    """The id a message with ``dedupe_key`` is stored under, if it is (blocking).
-
-    For the SMTP receiver's threads, which read the database with the standard
-    library's sqlite3 (:class:`intake.inbox.journal.JournalWriter` says why).
-    """
-    row = connection.execute(_KEPT_AS, {"key": dedupe_key}).fetchone()
-    return str(row[0]) if row else None

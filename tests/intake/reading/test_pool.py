@@ -56,3 +56,33 @@ def test_a_document_over_its_memory_limit_fails_with_a_reason() -> None:
             return failed.value.reason
 
     assert asyncio.run(scenario()) == "reading the file needed more memory than allowed"
+
+
+_pinned: list[bytearray] = []
+
+
+def _churn(megabytes: int) -> int:
+    """Fill and free ``megabytes`` of the heap, keeping a block above it (so glibc
+    cannot simply shrink the heap's top); the worker's resident MB while full."""
+    chunks = [bytearray(64 * 1024) for _ in range(megabytes * 16)]
+    _pinned.append(bytearray(64 * 1024))
+    with open("/proc/self/statm") as statm:
+        full = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 2**20
+    del chunks
+    return full
+
+
+def _resident() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 2**20
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads /proc")
+def test_a_worker_hands_back_the_memory_a_document_freed() -> None:
+    async def scenario() -> tuple[int, int]:
+        async with running_pool() as pool:
+            full = await pool.run(_churn, 150)
+            return full, await pool.run(_resident)
+
+    full, after = asyncio.run(scenario())
+    assert after < full - 100  # the 150 MB freed left the worker, not kept in its heap

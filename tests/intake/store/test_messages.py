@@ -7,20 +7,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from intake.errors import NotFound
 from intake.store import queue
 from intake.store.engine import reading
+from intake.store.incoming import KEPT_AS, kept_as
 from intake.store.messages import (
     IncomingMessage,
     StoredMessage,
     accept_messages,
     get_message,
-    kept_as,
     message_content,
     set_message_outcome,
 )
+from intake.store.schema import messages
 
 RECEIVED = datetime(2027, 4, 15, 9, 30, tzinfo=UTC)
 
@@ -99,3 +102,13 @@ async def test_the_receivers_threads_find_a_stored_copy_without_the_engine(
     with sqlite3.connect(tmp_path / "intake.sqlite3") as connection:
         assert kept_as(connection, "same") == "18ea0001"
         assert kept_as(connection, "other") is None
+
+
+def test_the_receivers_lookup_is_what_the_schema_compiles_to() -> None:
+    # Written out so the receiver's process need not import SQLAlchemy.
+    compiled = (
+        select(messages.c.id)
+        .where(messages.c.dedupe_key == bindparam("key"))
+        .compile(dialect=sqlite_dialect(paramstyle="named"))
+    )
+    assert str(compiled) == KEPT_AS

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
+from intake.store import migrate as migrate_module
 from intake.store.engine import make_engine
 from intake.store.migrate import alembic_config, current_revision, head_revision, migrate
 from intake.store.schema import metadata
@@ -51,6 +53,24 @@ def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
         return revision
 
     assert asyncio.run(twice()) == head_revision()
+
+
+def test_a_database_at_the_head_is_not_upgraded_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every CLI command migrates first: at the head that is one read, not
+    # alembic's upgrade (which re-read every migration file each time).
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/db.sqlite3")
+    upgrades: list[object] = []
+
+    async def scenario() -> None:
+        await migrate(engine)
+        monkeypatch.setattr(migrate_module, "_upgrade", upgrades.append)
+        await migrate(engine)
+        await engine.dispose()
+
+    asyncio.run(scenario())
+    assert upgrades == []
 
 
 def test_upgrading_from_the_first_revision_keeps_stored_bids(tmp_path: Path) -> None:
