@@ -86,13 +86,16 @@ class PotLine:
     """A fund's pot for a year or round and what its bids ask of it so far.
 
     Amounts are decimal strings with two places; ``period`` names the year or
-    round ("2027/28"); ``bids`` counts the requests in ``requested``.
+    round ("2027/28"); ``bids`` counts the requests in ``requested``, ``awards`` the
+    awards in ``awarded``.
     """
 
     total: str
     requested: str
     bids: int
     period: str
+    awarded: str = "0.00"
+    awards: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

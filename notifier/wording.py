@@ -44,18 +44,27 @@ def amount_line(bid: BidSummary) -> str | None:
 
 
 def pot_line(bid: BidSummary) -> str | None:
-    """Say "£2,550.00 asked by 3 bids of the £12,000.00 pot for 2027/28 (£9,450.00 left)"."""
+    """Say "£2,550.00 asked by 3 bids of the £12,000.00 pot for 2027/28 (£9,450.00 left)",
+    and once awards are made, what they took: "…; £1,000.00 awarded to 1 bid
+    (£11,000.00 left to award)"."""
     pot = bid.pot
     if pot is None:
         return None
     total, requested = Decimal(pot.total), Decimal(pot.requested)
-    left = total - requested
-    tail = f"{money(str(left))} left" if left >= 0 else f"{money(str(-left))} over"
     bids = f"{pot.bids} bid{'s' if pot.bids != 1 else ''}"
-    return (
+    line = (
         f"{money(pot.requested)} asked by {bids} of the {money(pot.total)} pot "
-        f"for {one_line(pot.period)} ({tail})"
+        f"for {one_line(pot.period)} ({_left(total - requested)})"
     )
+    if pot.awards:
+        awards = f"{pot.awards} bid{'s' if pot.awards != 1 else ''}"
+        left = _left(total - Decimal(pot.awarded), what=" to award")
+        line += f"; {money(pot.awarded)} awarded to {awards} ({left})"
+    return line
+
+
+def _left(left: Decimal, *, what: str = "") -> str:
+    return f"{money(str(left))} left{what}" if left >= 0 else f"{money(str(-left))} over"
 
 
 def fund_words(bid: BidSummary) -> str | None:

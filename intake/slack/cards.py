@@ -42,11 +42,16 @@ async def _pot(config: Config, connection: AsyncConnection, bid: Bid) -> PotLine
     period = pot_period(fund, config.office(fund.office), bid.received_at, bid.round)
     if fund.pot is None or period is None:
         return None
-    count, requested = await bids.requested_of_pot(
+    use = await bids.requested_of_pot(
         connection, fund=fund.id, round=period.round, since=period.starts, until=period.ends
     )
     return PotLine(
-        total=f"{fund.pot:.2f}", requested=f"{requested:.2f}", bids=count, period=period.label
+        total=f"{fund.pot:.2f}",
+        requested=f"{use.requested:.2f}",
+        bids=use.bids,
+        awarded=f"{use.awarded:.2f}",
+        awards=use.awards,
+        period=period.label,
     )
 
 

@@ -507,6 +507,16 @@ async def round_tally(
     return tallies, [list(found or ()) for (found,) in problems]
 
 
+@dataclass(frozen=True, slots=True)
+class PotUse:
+    """What a pot's bids ask of it, and what was awarded of it."""
+
+    bids: int
+    requested: Decimal
+    awards: int
+    awarded: Decimal
+
+
 async def requested_of_pot(
     connection: AsyncConnection,
     *,
@@ -514,10 +524,11 @@ async def requested_of_pot(
     round: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> tuple[int, Decimal]:
-    """How many bids to ``fund`` ask for money, and how much in all: those judged in
-    ``round``, or received from ``since`` to before ``until``. Bids the rules found
-    ineligible or the officers marked not eligible ask nothing of the pot.
+) -> PotUse:
+    """How many bids to ``fund`` ask for money, how much in all, and how much of it
+    was awarded: those judged in ``round``, or received from ``since`` to before
+    ``until``. Bids the rules found ineligible or the officers marked not eligible
+    ask nothing of the pot.
 
     Amounts are stored as decimal strings and summed here, exactly (a pot's bids
     are a year's or a round's: hundreds, not the fund's history).
@@ -534,6 +545,19 @@ async def requested_of_pot(
         where &= bids.c.received_at >= since
     if until is not None:
         where &= bids.c.received_at < until
-    rows = await connection.execute(select(bids.c.amount_requested).where(where))
-    amounts = [Decimal(amount) for (amount,) in rows]
-    return len(amounts), sum(amounts, Decimal(0))
+    rows = (
+        await connection.execute(
+            select(bids.c.amount_requested, bids.c.decision, bids.c.award_amount).where(where)
+        )
+    ).all()
+    awarded = [
+        Decimal(row.award_amount or row.amount_requested)
+        for row in rows
+        if row.decision == "awarded"
+    ]
+    return PotUse(
+        bids=len(rows),
+        requested=sum((Decimal(row.amount_requested) for row in rows), Decimal(0)),
+        awards=len(awarded),
+        awarded=sum(awarded, Decimal(0)),
+    )
