@@ -14,7 +14,14 @@ from parsers.blocks import Line, Tick
 from parsers.errors import ValueNotReadable
 from parsers.labels import match_option, normalise
 from parsers.model import Answer, FieldSpec, OptionSpec, Source, Value, unplaced
-from parsers.values import collapse_space, parse_email, parse_money, parse_uk_date, parse_yes_no
+from parsers.values import (
+    collapse_space,
+    keep_lines,
+    parse_email,
+    parse_money,
+    parse_uk_date,
+    parse_yes_no,
+)
 
 PLACEHOLDERS = {
     normalise(text)
@@ -94,8 +101,10 @@ def read_text_value(
         elif spec.kind in ("choice", "choices"):
             return _choice_from_text(spec, raw, source, confidence)
         else:
-            value = collapse_space(_BULLET.sub("", raw))
-            if _NOT_APPLICABLE.fullmatch(value):
+            # Line breaks are the applicant's (paragraphs, a list, a budget on
+            # three lines): kept; wrapping was already undone by the layout.
+            value = keep_lines(_BULLET.sub("", raw.replace("\r\n", "\n").replace("\r", "\n")))
+            if _NOT_APPLICABLE.fullmatch(collapse_space(value)):
                 value = "N/A"  # OCR's "NIA", "N / A", "n/a"
             if _WRAPPED_ADDRESS.fullmatch(value):
                 value = value.replace(" ", "")  # a web address wrapped in a narrow cell

@@ -239,7 +239,11 @@ def _append_cell(above: Cell, below: Cell) -> None:
     blocks = list(below.blocks)
     last = above.blocks[-1] if above.blocks else None
     first = blocks[0] if blocks else None
-    if isinstance(last, Line) and isinstance(first, Line) and _runs_on(last.text, first.text):
+    if (
+        isinstance(last, Line)
+        and isinstance(first, Line)
+        and (_runs_on(last.text, first.text) or _cut_at_edge(last, first))
+    ):
         last.parts.extend([" ", *first.parts])
         blocks = blocks[1:]
     above.blocks.extend(blocks)
@@ -248,6 +252,18 @@ def _append_cell(above: Cell, below: Cell) -> None:
 def _runs_on(end: str, start: str) -> bool:
     end, start = end.rstrip(), start.lstrip()
     return bool(end and start) and end[-1] not in ".?!:;)" and start[0].islower()
+
+
+def _cut_at_edge(last: Line, first: Line) -> bool:
+    """A line that filled its cell to the page's end, with no full stop, wrapped onto the next."""
+    end = last.text.rstrip()
+    return (
+        last.full
+        and bool(end and first.text.strip())
+        and end[-1] not in ".?!:;)"
+        and not first.ticks
+        and first.text.lstrip()[:1] not in "•▪◦●■-–*"
+    )
 
 
 def _continues(
@@ -588,6 +604,7 @@ def _paragraphs(
             line.parts.extend(parts)
             line.italic = line.italic and all(s.italic for s in vline.segments if s.text.strip())
             line.confidence = min(line.confidence, *(s.confidence for s in vline.segments))
+            line.full = _reaches(vline, right)
         else:
             texts = [s for s in vline.segments if s.text.strip()]
             big = bool(texts) and size > 0 and all(s.size >= size * 1.25 for s in texts)
@@ -599,6 +616,7 @@ def _paragraphs(
                     italic=bool(texts) and all(s.italic for s in texts),
                     heading=big and all(s.bold or s.size >= size * 1.5 for s in texts),
                     confidence=min(s.confidence for s in vline.segments),
+                    full=_reaches(vline, right),
                 )
             )
         previous = vline
@@ -643,6 +661,11 @@ def _wrapped(previous: _VLine, current: _VLine, parts: list[str | Tick], right: 
     chars = max(len(seg.text.strip()), 1)
     word_width = (seg.x1 - seg.x0) * len(first_word) / chars
     return previous.x1 + word_width + 0.25 * previous.height >= right - 2.0
+
+
+def _reaches(vline: _VLine, right: float | None) -> bool:
+    """Whether a cell's line stops so near its edge that a next word would not have fitted."""
+    return right is not None and vline.x1 + 6 * vline.height >= right - 2.0
 
 
 def _after_tick(previous: _VLine, current: _VLine) -> bool:
