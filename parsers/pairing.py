@@ -516,6 +516,25 @@ class _Reader:
                 companions.append(spec)
         return companions
 
+    def _before_next_question(self, spec: FieldSpec, lines: list[Line]) -> list[Line]:
+        """An answer's lines up to a section heading or another numbered question.
+
+        A PDF's cell (or a paragraph run) can hold the next question's label under
+        the answer when the printed rule between them was not found: the answer
+        stops there ("Trustee" and not "Trustee / B: Project details"). A numbered
+        line counts only if it is another question's label (an applicant numbers a
+        budget's lines too).
+        """
+        for index, line in enumerate(lines[1:], start=1):
+            text = line.text
+            if _DECLARATION.match(text):
+                return lines[:index]
+            if _QUESTION_NUMBER.match(text):
+                found = self._label(line)
+                if found is not None and found.match.field.id != spec.id:
+                    return lines[:index]
+        return lines
+
     def _unplaced(self, found: _Found, location: str, why: str) -> None:
         spec = found.match.field
         self.labelled.add(spec.id)
@@ -552,6 +571,8 @@ class _Reader:
         if found.companions and lines:
             self.labelled.update(c.id for c in found.companions)
             lines = self._give_companion(spec, found.companions[0], lines, source, confidence)
+        if spec.kind not in ("choice", "choices"):
+            lines = self._before_next_question(spec, lines)
         read = min((line.confidence for line in lines), default=1.0)
         answer = read_value(spec, lines, source, confidence=min(confidence, read))
         if answer is not None and spec.kind in ("choice", "choices") and answer.value:

@@ -14,6 +14,7 @@ Coordinates are PDF points with ``y`` growing downwards (top of the page 0).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -38,6 +39,8 @@ class Segment:
     size: float = 0.0
     tick: bool | None = None
     confidence: float = 1.0
+    head_x1: float | None = None
+    """Where the run's first word ends (up to a hyphen, where a line may break), if known."""
 
     @property
     def cx(self) -> float:
@@ -658,14 +661,32 @@ def _wrapped(previous: _VLine, current: _VLine, parts: list[str | Tick], right: 
         return False
     first_word = current.segments[0].text.strip().split(" ")[0] if current.segments[0].text else ""
     seg = current.segments[0]
-    chars = max(len(seg.text.strip()), 1)
-    word_width = (seg.x1 - seg.x0) * len(first_word) / chars
+    if _BULLET_START.match(seg.text):
+        return False  # a typed list item starts its own line
+    last = previous.segments[-1]
+    if (
+        first_word[:1].islower()
+        and last.text.rstrip()[-1:] not in ".?!:;"
+        and last.bold == seg.bold
+        and abs(last.size - seg.size) < 0.5
+    ):
+        return True  # a sentence going on in lower case: the line was only wrapped
+    if seg.head_x1 is not None:
+        # The first word's own width (to a hyphen: a line may break after one): had
+        # it fitted after the line before, the line would not have been broken there.
+        word_width = seg.head_x1 - seg.x0
+    else:
+        chars = max(len(seg.text.strip()), 1)
+        word_width = (seg.x1 - seg.x0) * len(first_word) / chars
     return previous.x1 + word_width + 0.25 * previous.height >= right - 2.0
 
 
 def _reaches(vline: _VLine, right: float | None) -> bool:
     """Whether a cell's line stops so near its edge that a next word would not have fitted."""
     return right is not None and vline.x1 + 6 * vline.height >= right - 2.0
+
+
+_BULLET_START = re.compile(r"^\s*[-–•*▪◦●■\uf0b7\uf0a7\uf076\uf0d8\u2023\u2043](?:\s|$)")
 
 
 def _after_tick(previous: _VLine, current: _VLine) -> bool:

@@ -86,10 +86,12 @@ def _segments(textpage: pdfium.PdfTextPage, height: float, budget: PageBudget) -
     for index, (left, bottom, right, top) in enumerate(rects):
         start = starts[index]
         end = next((s for s in starts[index + 1 :] if s > start), len(page_text))
-        if 0 <= start < end and len(page_text) == chars:
+        sliced = 0 <= start < end and len(page_text) == chars
+        if sliced:
             text = page_text[start:end]
         else:
             text = textpage.get_text_bounded(left, bottom, right, top)
+        raw = text
         text = text.replace("\r", "").replace("\n", " ")
         if not text.strip():
             continue
@@ -101,10 +103,40 @@ def _segments(textpage: pdfium.PdfTextPage, height: float, budget: PageBudget) -
             italic = "italic" in font or "oblique" in font or bool(flags.value & _ITALIC_FLAG)
             bold = "bold" in font or pdfium_c.FPDFText_GetFontWeight(textpage, start) >= 600
             size = pdfium_c.FPDFText_GetFontSize(textpage, start) or size
-        segments.append(
-            Segment(left, height - top, right, height - bottom, text, italic, bold, size)
-        )
+        segment = Segment(left, height - top, right, height - bottom, text, italic, bold, size)
+        if sliced:
+            segment.head_x1 = _head_x1(textpage, start, raw)
+        segments.append(segment)
     return segments
+
+
+_BOX = tuple(ctypes.c_double() for _ in range(4))
+
+
+def _head_x1(textpage: pdfium.PdfTextPage, start: int, text: str) -> float | None:
+    """Where the first word of a run (sliced from the page text at ``start``) ends.
+
+    Up to and including a hyphen inside it, where a line may also break. One
+    character-box call: the layout tells a wrapped line from a new one by it.
+    """
+    stripped = text.lstrip()
+    if not stripped:
+        return None
+    offset = len(text) - len(stripped)
+    word = stripped.split(None, 1)[0]
+    hyphen = word.find("-", 1)
+    last = offset + (hyphen if hyphen > 0 else len(word) - 1)
+    left, right, bottom, top = _BOX
+    if not pdfium_c.FPDFText_GetCharBox(
+        textpage,
+        start + last,
+        ctypes.byref(left),
+        ctypes.byref(right),
+        ctypes.byref(bottom),
+        ctypes.byref(top),
+    ):
+        return None
+    return right.value if right.value > 0 else None
 
 
 def _without_struck(segments: list[Segment], rulings: list[Ruling]) -> list[Segment]:
