@@ -100,14 +100,17 @@ class LabelMatcher:
             return None
         best: dict[str, tuple[float, FieldSpec]] = {}
         weight = self._stem_weights()
+        ruled_out = _kinds_ruled_out(text)
         for variant, spec in self._labels:
+            if spec.kind in ruled_out:
+                continue
             theirs = _stems(variant)
             if not theirs:
                 continue
             shared = words & theirs
             if not shared:
                 continue
-            if len(words) < 2 and not (asks and weight.get(next(iter(words)), 0.0) >= 1.0):
+            if len(words) < 2 and not (asks and self._owners(next(iter(words)), ruled_out) == 1):
                 # One word ("New", "Yes") is an answer more often than a question,
                 # unless it is set out as one and only one question uses it
                 # ("Sustainability:", "Registration no.:").
@@ -126,6 +129,12 @@ class LabelMatcher:
         if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < KEYWORD_MARGIN:
             return None
         return LabelMatch(ranked[0][1], 80.0 + 10 * ranked[0][0], False, "")
+
+    def _owners(self, stem: str, ruled_out: frozenset[str]) -> int:
+        """How many questions (of kinds not ruled out) use ``stem`` in a label."""
+        return len(
+            {spec.id for v, spec in self._labels if spec.kind not in ruled_out and stem in _stems(v)}
+        )
 
     def _stem_weights(self) -> dict[str, float]:
         """Each label stem's weight: 1 / the number of questions whose labels use it."""
@@ -403,6 +412,29 @@ _SYNONYMS = {
     "full": "fulla",
     "worked": "outc",
 }
+
+
+_CONDITION = re.compile(r"^\s*(?:if\s+(?:yes|so|applicable)\b[\s,:;.\-–]*)", re.IGNORECASE)
+_WH = re.compile(
+    r"^(?:who|what|which|how|where|when|why|whom|whose|please\s+(?:give|provide|describe|list|"
+    r"state|tell|explain)|give|provide|describe|list|name)\b",
+    re.IGNORECASE,
+)
+_AUXILIARY = re.compile(
+    r"^(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)\b",
+    re.IGNORECASE,
+)
+
+
+def _kinds_ruled_out(text: str) -> frozenset[str]:
+    """Kinds of answer a question's form rules out: "Who are your partners?" is not
+    answered yes or no, and "Is this a partnership bid?" is answered so."""
+    asked = _CONDITION.sub("", _NUMBERING.sub("", text.strip(), count=1))
+    if _WH.match(asked):
+        return frozenset({"yesno"})
+    if _AUXILIARY.match(asked) and asked.rstrip().endswith("?"):
+        return frozenset({"text", "money", "date", "email"})
+    return frozenset()
 
 
 @lru_cache(maxsize=16384)
