@@ -281,6 +281,8 @@ class _Reader:
                     collected.append(block)
                 continue
             found = self._label(block)
+            if found is None and pending is not None and collected:
+                found = self._plain_label(block, pending)
             if found is not None:
                 self._flush(pending, collected, pending_source)
                 pending, collected, pending_source = None, [], block.location
@@ -515,6 +517,24 @@ class _Reader:
             if any(len(normalise(lb)) >= 20 and normalise(lb) in hint for lb in spec.labels):
                 companions.append(spec)
         return companions
+
+    def _plain_label(self, line: Line, pending: _Found) -> _Found | None:
+        """A question set out as plain text after an answer ("Match funding and other
+        resources"): a short line of words, no sentence, no figures, whose content
+        words are those of a question not seen yet."""
+        text = line.text
+        if (
+            len(text.split()) > 8
+            or text.rstrip()[-1:] in ".!,;"
+            or any(ch.isdigit() or ch in "£$@/" for ch in text)
+        ):
+            return None
+        match = self.matcher.keyword_match(text)
+        if match is None or match.field.id == pending.match.field.id:
+            return None
+        if match.field.id in self.labelled:
+            return None
+        return _Found(match, [])
 
     def _before_next_question(self, spec: FieldSpec, lines: list[Line]) -> list[Line]:
         """An answer's lines up to a section heading or another numbered question.
@@ -776,7 +796,8 @@ def _cell_below(cell: Cell, row: list[Cell]) -> Cell | None:
 
 _QUESTION_NUMBER = re.compile(
     r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):]\s+\D"
-    r"|^(?:question|q)\s*\d{1,2}\b",
+    r"|^(?:question|q)\s*\d{1,2}\b"
+    r"|^[A-H]\.\d{1,2}\s+[A-Za-z]",  # "A.8 Contact person": section letter, dot, number
     re.IGNORECASE,
 )
 _DECLARATION = re.compile(
