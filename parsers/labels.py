@@ -132,9 +132,12 @@ class LabelMatcher:
 
     def _owners(self, stem: str, ruled_out: frozenset[str]) -> int:
         """How many questions (of kinds not ruled out) use ``stem`` in a label."""
-        return len(
-            {spec.id for v, spec in self._labels if spec.kind not in ruled_out and stem in _stems(v)}
-        )
+        owners = {
+            spec.id
+            for variant, spec in self._labels
+            if spec.kind not in ruled_out and stem in _stems(variant)
+        }
+        return len(owners)
 
     def _stem_weights(self) -> dict[str, float]:
         """Each label stem's weight: 1 / the number of questions whose labels use it."""

@@ -26,7 +26,7 @@ import pypdfium2 as pdfium
 
 from parsers.blocks import Block, Cell, Control, Line
 from parsers.errors import UnreadableDocument
-from parsers.labels import LabelMatcher
+from parsers.labels import LabelMatcher, match_option
 from parsers.model import DocumentFormat, FormSpec, ParsedDocument, Source
 from parsers.pairing import read_answers, settle
 from parsers.pdf.acroform import FieldReader
@@ -117,9 +117,24 @@ def _blocks(pages: list[Page], form: FormSpec) -> list[Block]:
     """The document's lines and tables in reading order, headers and footers last."""
     matcher = LabelMatcher(form)
 
+    options = tuple((spec, option) for spec in form.fields for option in spec.options)
+
     def starts_question(cell: Cell) -> bool:
         lines = cell.lines()
-        return bool(lines) and matcher.match(lines[0].text) is not None
+        if not lines:
+            return False
+        text = lines[0].text
+        if matcher.match(text) is not None:
+            return True
+        # A reworded label ("Website address") is a question too: recognised by its
+        # words, it keeps the row from being taken for the rest of the one above.
+        # An option of a tick list is not ("Enable partnership working").
+        return (
+            0 < len(text.split()) <= 12
+            and not lines[0].ticks
+            and matcher.keyword_match(text) is not None
+            and match_option(text, options) is None
+        )
 
     cells = [find_cells(p.rulings) for p in pages]
     grid = column_grid(cells)

@@ -279,6 +279,10 @@ def _continues(
     """
     if [(c.column, c.span) for c in last] != [(c.column, c.span) for c in first]:
         return False
+    if first and starts_question(first[0]) and not _runs_on(last[0].text, first[0].text):
+        # The new row's first cell asks a question of its own: an answer above
+        # ending in lower case ("…@example.org" then "www…") does not make it one row.
+        return False
     if any(_runs_on(a.text, b.text) for a, b in zip(last, first, strict=True)):
         return True
     return not any(starts_question(c) for c in first)
