@@ -37,8 +37,9 @@ PLACEHOLDERS = {
         "Insert text here",
     )
 }
-_BULLET = re.compile(r"(?m)^[ \t]*[•▪◦●■·*\-–][ \t]+")
-"""A list bullet typed at the start of a line: like Word's own list numbering, not the answer."""
+_BULLET = re.compile(r"(?m)^[ \t]*(?:[•▪◦●■·*\-–]|[e«°©](?=[ \t]+[A-Z]))[ \t]+")
+"""A list bullet typed at the start of a line: like Word's own list numbering, not the answer.
+OCR reads a round bullet as "e", "«", "°" or "©" (then a capital: no English line starts so)."""
 _NOT_APPLICABLE = re.compile(r"n\s*[/I|l1]\s*a\.?|n\.a\.?", re.IGNORECASE)
 _WRAPPED_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s]+ [^\s]*\.[a-z]{2,}[^\s]*", re.I)
 _LEADING_MONEY = re.compile(

@@ -672,7 +672,8 @@ def _wrapped(previous: _VLine, current: _VLine, parts: list[str | Tick], right: 
         first_word[:1].islower()
         and last.text.rstrip()[-1:] not in ".?!:;"
         and last.bold == seg.bold
-        and abs(last.size - seg.size) < 0.5
+        # A text layer's font sizes agree; OCR's word boxes vary with the letters.
+        and (abs(last.size - seg.size) < 0.5 or min(last.confidence, seg.confidence) < 1.0)
     ):
         return True  # a sentence going on in lower case: the line was only wrapped
     if seg.head_x1 is not None:
