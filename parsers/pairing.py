@@ -549,6 +549,9 @@ class _Reader:
             text = line.text
             if _DECLARATION.match(text):
                 return lines[:index]
+            exact = self.matcher.match(text) if len(text.split()) >= 2 else None
+            if exact is not None and exact.exact and exact.field.id != spec.id:
+                return lines[:index]  # another question's own words, a line to itself
             if _QUESTION_NUMBER.match(text):
                 found = self._label(line)
                 if found is not None and found.match.field.id != spec.id:
