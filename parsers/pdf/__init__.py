@@ -32,7 +32,7 @@ from parsers.pairing import read_answers, settle
 from parsers.pdf.acroform import FieldReader
 from parsers.pdf.document import PdfLimits, form_type, open_pdf
 from parsers.pdf.layout import Page, column_grid, find_cells, join_pages, page_blocks
-from parsers.pdf.textlayer import char_count, read_page
+from parsers.pdf.textlayer import image_share, read_page
 
 __all__ = ["PdfLimits", "parse_pdf"]
 
@@ -68,16 +68,19 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
                 warnings.append(f"page {index + 1} could not be read")
                 pages.append(Page(number=index + 1, width=0, height=0))
                 continue
+            # One text page serves both the scan test and the reading.
+            textpage = page.get_textpage()
             try:
-                chars, image_share = char_count(page)
-                if chars < _SCAN_MAX_CHARS and image_share >= _SCAN_MIN_IMAGE_SHARE:
+                chars = textpage.count_chars()
+                if chars < _SCAN_MAX_CHARS and image_share(page) >= _SCAN_MIN_IMAGE_SHARE:
                     scanned.append(index)
                     pages.append(Page(number=index + 1, width=0, height=0))
                 else:
-                    pages.append(read_page(page, index + 1))
+                    pages.append(read_page(page, index + 1, textpage=textpage))
                 if fields is not None:
                     fields.read_page(page, index + 1, page.get_size()[1])
             finally:
+                textpage.close()
                 page.close()
         controls: list[Control] = fields.controls(pages) if fields is not None else []
         filled = [c for c in controls if c.value not in (None, "", False)]

@@ -32,13 +32,8 @@ class PageBudget:
     max_paths: int = 20_000
 
 
-def char_count(page: pdfium.PdfPage) -> tuple[int, float]:
-    """Characters in the page's text layer, and the share of the page covered by images."""
-    textpage = page.get_textpage()
-    try:
-        chars = textpage.count_chars()
-    finally:
-        textpage.close()
+def image_share(page: pdfium.PdfPage) -> float:
+    """The share of the page covered by images."""
     width, height = page.get_size()
     covered = 0.0
     for number, obj in enumerate(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])):
@@ -48,19 +43,30 @@ def char_count(page: pdfium.PdfPage) -> tuple[int, float]:
         covered += max(0.0, min(right, width) - max(left, 0.0)) * max(
             0.0, min(top, height) - max(bottom, 0.0)
         )
-    return chars, covered / max(width * height, 1.0)
+    return covered / max(width * height, 1.0)
 
 
-def read_page(page: pdfium.PdfPage, number: int, budget: PageBudget | None = None) -> Page:
-    """The segments and rulings of one page, top-down coordinates in points."""
+def read_page(
+    page: pdfium.PdfPage,
+    number: int,
+    budget: PageBudget | None = None,
+    textpage: pdfium.PdfTextPage | None = None,
+) -> Page:
+    """The segments and rulings of one page, top-down coordinates in points.
+
+    ``textpage`` is the page's text page if the caller has loaded it already
+    (loading one costs as much as reading it); the caller then closes it.
+    """
     budget = budget or PageBudget()
     width, height = page.get_size()
     out = Page(number=number, width=width, height=height)
-    textpage = page.get_textpage()
+    own = textpage is None
+    text = page.get_textpage() if textpage is None else textpage
     try:
-        out.segments = _segments(textpage, height, budget)
+        out.segments = _segments(text, height, budget)
     finally:
-        textpage.close()
+        if own:
+            text.close()
     rulings, boxes, marks = _drawings(page, height, budget)
     out.segments = _without_struck(out.segments, rulings)
     out.rulings = rulings
