@@ -95,7 +95,8 @@ class LabelMatcher:
         officer to confirm.
         """
         asks = text.rstrip().endswith((":", "?"))
-        words = _stems(normalise(head(_NUMBERING.sub("", text.strip(), count=1))))
+        asked = _CONDITION.sub("", _NUMBERING.sub("", text.strip(), count=1))
+        words = _stems(normalise(head(asked)))  # "If so, who …": the question is "who …"
         if not words or len(words) > 12:
             return None
         best: dict[str, tuple[float, FieldSpec]] = {}
