@@ -289,6 +289,11 @@ def check_package(data: bytes, limits: DocxLimits) -> None:
                 "the file is an encrypted or old-format (.doc) Word document; "
                 "please save it as .docx without a password"
             ) from exc
+        if data[:2] == b"PK":
+            # A ZIP's start but not a whole ZIP: cut short in sending, or damaged.
+            raise UnreadableDocument(
+                "the Word document is damaged (its ZIP archive is broken or cut short)"
+            ) from exc
         raise UnreadableDocument("the file is not a Word document (.docx)") from exc
     with archive:
         entries = archive.infolist()
