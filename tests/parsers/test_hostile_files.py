@@ -77,9 +77,17 @@ def test_an_external_entity_is_never_read(kent: FormSpec, tmp_path: Path) -> Non
         (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "not a Word (.docx) or PDF"),
         (b"Dear team, please find our bid attached.", "not a Word (.docx) or PDF"),
         (b"", "not a Word (.docx) or PDF"),
-        (b"PK\x03\x04" + b"\0" * 64, "not a Word document"),
+        (b"PK\x03\x04" + b"\0" * 64, "Word document is damaged"),
+        (_DOCX[: len(_DOCX) // 2], "Word document is damaged"),
     ],
-    ids=["garbage PDF", "image named .docx", "text named .pdf", "empty file", "broken ZIP"],
+    ids=[
+        "garbage PDF",
+        "image named .docx",
+        "text named .pdf",
+        "empty file",
+        "broken ZIP",
+        "Word file cut short",
+    ],
 )
 def test_files_that_are_not_what_they_claim(kent: FormSpec, data: bytes, reason: str) -> None:
     assert reason in _reason(data, kent)
