@@ -63,11 +63,23 @@ class LabelMatch:
     the answer onto the question's line) the answer; the reader decides."""
 
 
+_MEMO_SIZE = 20_000
+"""Texts a matcher remembers before it starts again (a bound on memory, not a cache policy)."""
+
+
+@lru_cache(maxsize=8)
+def matcher_for(form: FormSpec) -> LabelMatcher:
+    """The one matcher of ``form`` (frozen, so equal forms share it)."""
+    return LabelMatcher(form)
+
+
 class LabelMatcher:
     """Finds which question of a form a piece of text is."""
 
     def __init__(self, form: FormSpec) -> None:
         self.form = form
+        self._memo: dict[str, LabelMatch | None] = {}
+        self._keyword_memo: dict[str, LabelMatch | None] = {}
         self._labels: list[tuple[str, FieldSpec]] = []
         for spec in form.fields:
             for label in spec.labels:
@@ -85,6 +97,15 @@ class LabelMatcher:
                 self._long.setdefault(variant.split(" ", 1)[0], []).append((variant, spec))
 
     def keyword_match(self, text: str) -> LabelMatch | None:
+        """A question worded past the known labels (see :meth:`_keyword_match`), remembered."""
+        memo = self._keyword_memo
+        if text not in memo:
+            if len(memo) > _MEMO_SIZE:
+                memo.clear()
+            memo[text] = self._keyword_match(text)
+        return memo[text]
+
+    def _keyword_match(self, text: str) -> LabelMatch | None:
         """A question worded past the known labels, recognised by its content words.
 
         Only for text that looks like a question (the caller says so: numbered,
@@ -151,6 +172,20 @@ class LabelMatcher:
         return self._weights
 
     def match(self, text: str) -> LabelMatch | None:
+        """The question ``text`` asks, if it clearly asks one (see :meth:`_match`), remembered.
+
+        A form's matcher is shared by every document of that form
+        (:func:`matcher_for`), and most lines of a form recur from one applicant's
+        copy to the next.
+        """
+        memo = self._memo
+        if text not in memo:
+            if len(memo) > _MEMO_SIZE:
+                memo.clear()
+            memo[text] = self._match(text)
+        return memo[text]
+
+    def _match(self, text: str) -> LabelMatch | None:
         """The question ``text`` asks, if it clearly asks one.
 
         ``text`` may carry a hint after the question and, after a colon, an

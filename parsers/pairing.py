@@ -23,7 +23,7 @@ from parsers.answers import (
     split_leading_amount,
 )
 from parsers.blocks import Block, Cell, Control, Line, Table, Tick
-from parsers.labels import LabelMatch, LabelMatcher, head, match_option, normalise
+from parsers.labels import LabelMatch, head, match_option, matcher_for, normalise
 from parsers.model import Answer, FieldSpec, FormSpec, OptionSpec, Source, SourceKind, unplaced
 
 _GENERIC_NAME = re.compile(
@@ -145,7 +145,7 @@ def settle(
 class _Reader:
     def __init__(self, form: FormSpec) -> None:
         self.form = form
-        self.matcher = LabelMatcher(form)
+        self.matcher = matcher_for(form)
         self.sheet = AnswerSheet()
         self.groups = self.matcher.groups()
         # A cell is asked "are you a label?" several times (as itself, as the row

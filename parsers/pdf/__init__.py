@@ -26,7 +26,7 @@ import pypdfium2 as pdfium
 
 from parsers.blocks import Block, Cell, Control, Line
 from parsers.errors import UnreadableDocument
-from parsers.labels import LabelMatcher, match_option
+from parsers.labels import LabelMatcher, match_option, matcher_for
 from parsers.model import DocumentFormat, FormSpec, ParsedDocument, Source
 from parsers.pairing import read_answers, settle
 from parsers.pdf.acroform import FieldReader
@@ -89,7 +89,7 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
                 "the PDF is an XFA (Adobe LiveCycle) form; please print it to PDF or send DOCX"
             )
         if scanned and len(filled) < 3:
-            _read_scans(document, scanned, pages, limits, warnings, LabelMatcher(form))
+            _read_scans(document, scanned, pages, limits, warnings, matcher_for(form))
     finally:
         document.close()
     labelled: set[str] = set()
@@ -118,7 +118,7 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
 
 def _blocks(pages: list[Page], form: FormSpec) -> list[Block]:
     """The document's lines and tables in reading order, headers and footers last."""
-    matcher = LabelMatcher(form)
+    matcher = matcher_for(form)
 
     options = tuple((spec, option) for spec in form.fields for option in spec.options)
 
