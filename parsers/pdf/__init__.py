@@ -30,7 +30,7 @@ from parsers.labels import LabelMatcher, match_option, matcher_for
 from parsers.model import DocumentFormat, FormSpec, ParsedDocument, Source
 from parsers.pairing import read_answers, settle
 from parsers.pdf.acroform import FieldReader
-from parsers.pdf.document import PdfLimits, form_type, open_pdf
+from parsers.pdf.document import PdfLimits, form_type, open_pdf, repeated_kids
 from parsers.pdf.layout import Page, column_grid, find_cells, join_pages, page_blocks
 from parsers.pdf.textlayer import image_share, read_page
 
@@ -56,6 +56,8 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
             warnings.append(f"only the first {count} of {total} pages were read (a form has fewer)")
         kind = form_type(document)
         fields = None
+        if kind == "acroform" and repeated_kids(data):
+            raise UnreadableDocument("the PDF is damaged and cannot be read (its form fields loop)")
         if kind == "acroform":
             document.init_forms()  # before any page is loaded, as PDFium requires
             fields = FieldReader(document)
