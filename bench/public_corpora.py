@@ -6,7 +6,8 @@ Every ``.docx``/``.docm``/``.dotx``/``.pdf`` under the folders is parsed against
 Kent form as ``intake parse`` would, each in a child process with a time limit so a
 hang shows up as one. Prints per folder: files, read as a form / read but not the
 form / refused (with the reason) / crashed (an exception that is not a
-``ParserError``) / over 5 s; then the slowest files and every distinct reason.
+``ParserError``) / over 5 s of CPU; then the slowest files and every distinct reason.
+A child that runs past 180 s of wall clock is stopped and counted apart.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def _parse(path: str) -> tuple[str, str, float, str]:
 
     spec = _Judge().spec
     data = Path(path).read_bytes()
-    started = time.perf_counter()
+    started = time.process_time()
     try:
         parsed = parse_document(data, spec)
         outcome = "form" if parsed.form_found else "not the form"
@@ -39,7 +40,9 @@ def _parse(path: str) -> tuple[str, str, float, str]:
         outcome, detail = "refused", str(exc)
     except Exception as exc:  # noqa: BLE001 - a crash is what we count
         outcome, detail = "crashed", f"{type(exc).__name__}: {exc}"[:200]
-    return path, outcome, time.perf_counter() - started, detail
+    # CPU time of the parse, on one core: on a shared machine the wall clock
+    # measures the other work as much as ours.
+    return path, outcome, time.process_time() - started, detail
 
 
 def run(folders: list[Path]) -> str:
@@ -52,9 +55,9 @@ def run(folders: list[Path]) -> str:
         for path in files:
             job = pool.apply_async(_parse, (path,))
             try:
-                results.append(job.get(timeout=60))
+                results.append(job.get(timeout=180))
             except multiprocessing.TimeoutError:
-                results.append((path, "over 60 s", 60.0, ""))
+                results.append((path, "over 180 s", 180.0, ""))
                 pool.terminate()
                 pool = context.Pool(1, maxtasksperchild=50)
     lines = []

@@ -161,6 +161,10 @@ def _bid_line(bid: BidLine) -> str:
     status = f"{STATUS_EMOJI[bid.status]} {STATUS_TITLES[bid.status]}"
     if bid.problems:
         status += f", {bid.problems} problem{'s' if bid.problems != 1 else ''}"
+    if bid.to_check:
+        # An answer the reader could not place is the officer's to check on the
+        # form, not a problem of the applicant's (it is never called missing).
+        status += f", {bid.to_check} to check on the form"
     line = f"• *{bid.ref}* {truncate(escape_mrkdwn(words), 200)} — {status}"
     line += f" · received {short_time(bid.received_at, ZoneInfo(bid.timezone))}"
     if bid.assigned_to:

@@ -275,9 +275,12 @@ class BidLine:
     project: str | None
     status: BidStatus
     problems: int
+    """Problems the applicant is told of (``unsure`` ones are not among them)."""
     received_at: datetime
     timezone: str
     assigned_to: str | None = None
+    to_check: int = 0
+    """Answers the parser was unsure of (``unsure``): flagged for an officer, never missing."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,7 +14,14 @@ from parsers.blocks import Line, Tick
 from parsers.errors import ValueNotReadable
 from parsers.labels import match_option, normalise
 from parsers.model import Answer, FieldSpec, OptionSpec, Source, Value, unplaced
-from parsers.values import collapse_space, parse_email, parse_money, parse_uk_date, parse_yes_no
+from parsers.values import (
+    collapse_space,
+    keep_lines,
+    parse_email,
+    parse_money,
+    parse_uk_date,
+    parse_yes_no,
+)
 
 PLACEHOLDERS = {
     normalise(text)
@@ -30,8 +37,9 @@ PLACEHOLDERS = {
         "Insert text here",
     )
 }
-_BULLET = re.compile(r"(?m)^[ \t]*[•▪◦●■·*\-–][ \t]+")
-"""A list bullet typed at the start of a line: like Word's own list numbering, not the answer."""
+_BULLET = re.compile(r"(?m)^[ \t]*(?:[•▪◦●■·*\-–]|[e«°©](?=[ \t]+[A-Z]))[ \t]+")
+"""A list bullet typed at the start of a line: like Word's own list numbering, not the answer.
+OCR reads a round bullet as "e", "«", "°" or "©" (then a capital: no English line starts so)."""
 _NOT_APPLICABLE = re.compile(r"n\s*[/I|l1]\s*a\.?|n\.a\.?", re.IGNORECASE)
 _WRAPPED_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s]+ [^\s]*\.[a-z]{2,}[^\s]*", re.I)
 _LEADING_MONEY = re.compile(
@@ -94,8 +102,10 @@ def read_text_value(
         elif spec.kind in ("choice", "choices"):
             return _choice_from_text(spec, raw, source, confidence)
         else:
-            value = collapse_space(_BULLET.sub("", raw))
-            if _NOT_APPLICABLE.fullmatch(value):
+            # Line breaks are the applicant's (paragraphs, a list, a budget on
+            # three lines): kept; wrapping was already undone by the layout.
+            value = keep_lines(_BULLET.sub("", raw.replace("\r\n", "\n").replace("\r", "\n")))
+            if _NOT_APPLICABLE.fullmatch(collapse_space(value)):
                 value = "N/A"  # OCR's "NIA", "N / A", "n/a"
             if _WRAPPED_ADDRESS.fullmatch(value):
                 value = value.replace(" ", "")  # a web address wrapped in a narrow cell

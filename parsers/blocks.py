@@ -51,6 +51,8 @@ class Line:
     placeholder_only: bool = False
     confidence: float = 1.0
     """How sure the reader is of the words (below 1 for OCR)."""
+    full: bool = False
+    """Its last printed line ran to the column's edge: the paragraph may go on (on a next page)."""
     _cache: tuple[int, int, str] | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -63,11 +63,23 @@ class LabelMatch:
     the answer onto the question's line) the answer; the reader decides."""
 
 
+_MEMO_SIZE = 20_000
+"""Texts a matcher remembers before it starts again (a bound on memory, not a cache policy)."""
+
+
+@lru_cache(maxsize=8)
+def matcher_for(form: FormSpec) -> LabelMatcher:
+    """The one matcher of ``form`` (frozen, so equal forms share it)."""
+    return LabelMatcher(form)
+
+
 class LabelMatcher:
     """Finds which question of a form a piece of text is."""
 
     def __init__(self, form: FormSpec) -> None:
         self.form = form
+        self._memo: dict[str, LabelMatch | None] = {}
+        self._keyword_memo: dict[str, LabelMatch | None] = {}
         self._labels: list[tuple[str, FieldSpec]] = []
         for spec in form.fields:
             for label in spec.labels:
@@ -85,6 +97,15 @@ class LabelMatcher:
                 self._long.setdefault(variant.split(" ", 1)[0], []).append((variant, spec))
 
     def keyword_match(self, text: str) -> LabelMatch | None:
+        """A question worded past the known labels (see :meth:`_keyword_match`), remembered."""
+        memo = self._keyword_memo
+        if text not in memo:
+            if len(memo) > _MEMO_SIZE:
+                memo.clear()
+            memo[text] = self._keyword_match(text)
+        return memo[text]
+
+    def _keyword_match(self, text: str) -> LabelMatch | None:
         """A question worded past the known labels, recognised by its content words.
 
         Only for text that looks like a question (the caller says so: numbered,
@@ -95,19 +116,23 @@ class LabelMatcher:
         officer to confirm.
         """
         asks = text.rstrip().endswith((":", "?"))
-        words = _stems(normalise(head(_NUMBERING.sub("", text.strip(), count=1))))
+        asked = _CONDITION.sub("", _NUMBERING.sub("", text.strip(), count=1))
+        words = _stems(normalise(head(asked)))  # "If so, who …": the question is "who …"
         if not words or len(words) > 12:
             return None
         best: dict[str, tuple[float, FieldSpec]] = {}
         weight = self._stem_weights()
+        ruled_out = _kinds_ruled_out(text)
         for variant, spec in self._labels:
+            if spec.kind in ruled_out:
+                continue
             theirs = _stems(variant)
             if not theirs:
                 continue
             shared = words & theirs
             if not shared:
                 continue
-            if len(words) < 2 and not (asks and weight.get(next(iter(words)), 0.0) >= 1.0):
+            if len(words) < 2 and not (asks and self._owners(next(iter(words)), ruled_out) == 1):
                 # One word ("New", "Yes") is an answer more often than a question,
                 # unless it is set out as one and only one question uses it
                 # ("Sustainability:", "Registration no.:").
@@ -127,6 +152,15 @@ class LabelMatcher:
             return None
         return LabelMatch(ranked[0][1], 80.0 + 10 * ranked[0][0], False, "")
 
+    def _owners(self, stem: str, ruled_out: frozenset[str]) -> int:
+        """How many questions (of kinds not ruled out) use ``stem`` in a label."""
+        owners = {
+            spec.id
+            for variant, spec in self._labels
+            if spec.kind not in ruled_out and stem in _stems(variant)
+        }
+        return len(owners)
+
     def _stem_weights(self) -> dict[str, float]:
         """Each label stem's weight: 1 / the number of questions whose labels use it."""
         if not hasattr(self, "_weights"):
@@ -138,6 +172,20 @@ class LabelMatcher:
         return self._weights
 
     def match(self, text: str) -> LabelMatch | None:
+        """The question ``text`` asks, if it clearly asks one (see :meth:`_match`), remembered.
+
+        A form's matcher is shared by every document of that form
+        (:func:`matcher_for`), and most lines of a form recur from one applicant's
+        copy to the next.
+        """
+        memo = self._memo
+        if text not in memo:
+            if len(memo) > _MEMO_SIZE:
+                memo.clear()
+            memo[text] = self._match(text)
+        return memo[text]
+
+    def _match(self, text: str) -> LabelMatch | None:
         """The question ``text`` asks, if it clearly asks one.
 
         ``text`` may carry a hint after the question and, after a colon, an
@@ -403,6 +451,29 @@ _SYNONYMS = {
     "full": "fulla",
     "worked": "outc",
 }
+
+
+_CONDITION = re.compile(r"^\s*(?:if\s+(?:yes|so|applicable)\b[\s,:;.\-–]*)", re.IGNORECASE)
+_WH = re.compile(
+    r"^(?:who|what|which|how|where|when|why|whom|whose|please\s+(?:give|provide|describe|list|"
+    r"state|tell|explain)|give|provide|describe|list|name)\b",
+    re.IGNORECASE,
+)
+_AUXILIARY = re.compile(
+    r"^(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)\b",
+    re.IGNORECASE,
+)
+
+
+def _kinds_ruled_out(text: str) -> frozenset[str]:
+    """Kinds of answer a question's form rules out: "Who are your partners?" is not
+    answered yes or no, and "Is this a partnership bid?" is answered so."""
+    asked = _CONDITION.sub("", _NUMBERING.sub("", text.strip(), count=1))
+    if _WH.match(asked):
+        return frozenset({"yesno"})
+    if _AUXILIARY.match(asked) and asked.rstrip().endswith("?"):
+        return frozenset({"text", "money", "date", "email"})
+    return frozenset()
 
 
 @lru_cache(maxsize=16384)

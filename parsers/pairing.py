@@ -23,7 +23,7 @@ from parsers.answers import (
     split_leading_amount,
 )
 from parsers.blocks import Block, Cell, Control, Line, Table, Tick
-from parsers.labels import LabelMatch, LabelMatcher, head, match_option, normalise
+from parsers.labels import LabelMatch, head, match_option, matcher_for, normalise
 from parsers.model import Answer, FieldSpec, FormSpec, OptionSpec, Source, SourceKind, unplaced
 
 _GENERIC_NAME = re.compile(
@@ -145,7 +145,7 @@ def settle(
 class _Reader:
     def __init__(self, form: FormSpec) -> None:
         self.form = form
-        self.matcher = LabelMatcher(form)
+        self.matcher = matcher_for(form)
         self.sheet = AnswerSheet()
         self.groups = self.matcher.groups()
         # A cell is asked "are you a label?" several times (as itself, as the row
@@ -281,6 +281,8 @@ class _Reader:
                     collected.append(block)
                 continue
             found = self._label(block)
+            if found is None and pending is not None and collected:
+                found = self._plain_label(block, pending)
             if found is not None:
                 self._flush(pending, collected, pending_source)
                 pending, collected, pending_source = None, [], block.location
@@ -516,6 +518,46 @@ class _Reader:
                 companions.append(spec)
         return companions
 
+    def _plain_label(self, line: Line, pending: _Found) -> _Found | None:
+        """A question set out as plain text after an answer ("Match funding and other
+        resources"): a short line of words, no sentence, no figures, whose content
+        words are those of a question not seen yet."""
+        text = line.text
+        if (
+            len(text.split()) > 8
+            or text.rstrip()[-1:] in ".!,;"
+            or any(ch.isdigit() or ch in "£$@/" for ch in text)
+        ):
+            return None
+        match = self.matcher.keyword_match(text)
+        if match is None or match.field.id == pending.match.field.id:
+            return None
+        if match.field.id in self.labelled:
+            return None
+        return _Found(match, [])
+
+    def _before_next_question(self, spec: FieldSpec, lines: list[Line]) -> list[Line]:
+        """An answer's lines up to a section heading or another numbered question.
+
+        A PDF's cell (or a paragraph run) can hold the next question's label under
+        the answer when the printed rule between them was not found: the answer
+        stops there ("Trustee" and not "Trustee / B: Project details"). A numbered
+        line counts only if it is another question's label (an applicant numbers a
+        budget's lines too).
+        """
+        for index, line in enumerate(lines[1:], start=1):
+            text = line.text
+            if _DECLARATION.match(text):
+                return lines[:index]
+            exact = self.matcher.match(text) if len(text.split()) >= 2 else None
+            if exact is not None and exact.exact and exact.field.id != spec.id:
+                return lines[:index]  # another question's own words, a line to itself
+            if _QUESTION_NUMBER.match(text):
+                found = self._label(line)
+                if found is not None and found.match.field.id != spec.id:
+                    return lines[:index]
+        return lines
+
     def _unplaced(self, found: _Found, location: str, why: str) -> None:
         spec = found.match.field
         self.labelled.add(spec.id)
@@ -552,6 +594,8 @@ class _Reader:
         if found.companions and lines:
             self.labelled.update(c.id for c in found.companions)
             lines = self._give_companion(spec, found.companions[0], lines, source, confidence)
+        if spec.kind not in ("choice", "choices"):
+            lines = self._before_next_question(spec, lines)
         read = min((line.confidence for line in lines), default=1.0)
         answer = read_value(spec, lines, source, confidence=min(confidence, read))
         if answer is not None and spec.kind in ("choice", "choices") and answer.value:
@@ -755,7 +799,8 @@ def _cell_below(cell: Cell, row: list[Cell]) -> Cell | None:
 
 _QUESTION_NUMBER = re.compile(
     r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):]\s+\D"
-    r"|^(?:question|q)\s*\d{1,2}\b",
+    r"|^(?:question|q)\s*\d{1,2}\b"
+    r"|^[A-H]\.\d{1,2}\s+[A-Za-z]",  # "A.8 Contact person": section letter, dot, number
     re.IGNORECASE,
 )
 _DECLARATION = re.compile(

@@ -24,6 +24,20 @@ def collapse_space(text: str) -> str:
     return _SPACE.sub(" ", text.replace("\u00a0", " ")).strip()
 
 
+_LINE_SPACE = re.compile(r"[^\S\n]+")
+
+
+def keep_lines(text: str) -> str:
+    """Text with its line breaks kept as ``"\n"`` and other white space collapsed.
+
+    A budget written on three lines stays on three lines; spaces and tabs inside
+    a line become one space, and blank lines (a paragraph's spacing) are dropped.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+    pieces = (_LINE_SPACE.sub(" ", piece).strip() for piece in text.split("\n"))
+    return "\n".join(piece for piece in pieces if piece)
+
+
 def word_count(text: str) -> int:
     """Words as a reader counts them: runs of characters between white space."""
     return len(text.split())

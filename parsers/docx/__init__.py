@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parsers.docx.package import DocxLimits, open_docx
+from parsers.docx.package import DocxLimits, read_docx
 from parsers.docx.walk import DocxWalker
 from parsers.model import FormSpec, ParsedDocument
 from parsers.pairing import read_answers, settle
@@ -16,17 +16,15 @@ def parse_docx(data: bytes, form: FormSpec, *, limits: DocxLimits | None = None)
     :class:`~parsers.errors.UnreadableDocument` for a file that is not a
     readable, safe DOCX.
     """
-    document = open_docx(data, limits)
+    parts = read_docx(data, limits)
     walker = DocxWalker()
-    body = walker.walk(document.element.body)
+    body = walker.walk(parts.body)
     labelled: set[str] = set()
     answers = read_answers(body, walker.controls, form, labelled)
     margins = DocxWalker()
     margin_blocks = []
-    for section in document.sections:
-        for part in (section.header, section.footer, section.first_page_header):
-            if not part.is_linked_to_previous:
-                margin_blocks.extend(margins.walk(part._element, "header or footer"))
+    for part in parts.margins:
+        margin_blocks.extend(margins.walk(part, "header or footer"))
     if margin_blocks:
         extra = read_answers(margin_blocks, margins.controls, form, labelled)
         for field_id, answer in extra.items():

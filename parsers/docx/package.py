@@ -36,6 +36,115 @@ class DocxLimits:
     ratio_applies_above: int = 2 * 1024 * 1024
 
 
+@dataclass(frozen=True, slots=True)
+class DocxParts:
+    """What the reader reads of a Word package: the body, and the headers and footers
+    of every section (default and first-page headers, default footers) in order."""
+
+    body: etree._Element
+    margins: tuple[etree._Element, ...]
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+# As python-docx parses: blank text between elements dropped, no entities, no network.
+_PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True)
+
+
+def read_docx(data: bytes, limits: DocxLimits | None = None) -> DocxParts:
+    """The parts of ``data`` the reader needs, or :class:`UnreadableDocument` saying why not.
+
+    Only the main part and its section headers and footers are parsed: python-docx's
+    ``Document()`` parses every XML part of the package (styles, numbering, settings,
+    theme, fonts), which the reader never looks at and which cost as much as the
+    reading itself. A package this short path cannot follow (no officeDocument
+    relationship, a main part that is not a document, a header part missing) is
+    opened by :func:`open_docx` instead, which repairs what it can and words the
+    reason for what it cannot.
+    """
+    limits = limits or DocxLimits()
+    check_package(data, limits)
+    try:
+        parts = _main_parts(data)
+    except (KeyError, ValueError, zipfile.BadZipFile, EOFError, etree.XMLSyntaxError):
+        parts = None
+    if parts is not None:
+        return parts
+    document = open_docx(data, limits)
+    margins: list[etree._Element] = []
+    for section in document.sections:
+        for part in (section.header, section.footer, section.first_page_header):
+            if not part.is_linked_to_previous:
+                margins.append(part._element)
+    return DocxParts(document.element.body, tuple(margins))
+
+
+def _main_parts(data: bytes) -> DocxParts | None:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        main = _target(archive, "_rels/.rels", "", lambda kind: kind.endswith("/officeDocument"))
+        if main is None:
+            return None
+        root = _parse(archive.read(main))
+        body = root.find(_W + "body")
+        if root.tag != _W + "document" or body is None:
+            return None
+        folder, name = posixpath.split(main)
+        rels = posixpath.join(folder, "_rels", name + ".rels")
+        targets = _targets(archive, rels, folder) if rels in archive.NameToInfo else {}
+        margins: list[etree._Element] = []
+        for sect in root.xpath("./w:body/w:p/w:pPr/w:sectPr | ./w:body/w:sectPr", namespaces=_NS):
+            for tag, kind in (("header", "default"), ("footer", "default"), ("header", "first")):
+                reference = next(
+                    (
+                        r
+                        for r in sect.findall(f"{_W}{tag}Reference")
+                        if r.get(_W + "type", "default") == kind
+                    ),
+                    None,
+                )
+                if reference is not None:
+                    margins.append(_parse(archive.read(targets[reference.get(_R_ID, "")])))
+        return DocxParts(body, tuple(margins))
+
+
+_NS = {"w": _W[1:-1]}
+
+
+def _parse(content: bytes) -> etree._Element:
+    if b"purl.oclc.org/ooxml" in content:
+        for strict, transitional in _STRICT:
+            content = content.replace(strict, transitional)
+    return etree.fromstring(content, _PARSER)
+
+
+def _targets(archive: zipfile.ZipFile, rels: str, folder: str) -> dict[str, str]:
+    """A .rels part's internal relationships: id -> part name in the package."""
+    out = {}
+    for relationship in _parse(archive.read(rels)).iter(_PACKAGE_RELS + "Relationship"):
+        if relationship.get("TargetMode") == "External":
+            continue
+        target = relationship.get("Target", "")
+        out[relationship.get("Id", "")] = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join(folder, target))
+        )
+    return out
+
+
+def _target(archive: zipfile.ZipFile, rels: str, folder: str, wanted) -> str | None:  # type: ignore[no-untyped-def]
+    for relationship in _parse(archive.read(rels)).iter(_PACKAGE_RELS + "Relationship"):
+        if wanted(relationship.get("Type", "")) and relationship.get("TargetMode") != "External":
+            target = relationship.get("Target", "")
+            return (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(folder, target))
+            )
+    return None
+
+
 def open_docx(data: bytes, limits: DocxLimits | None = None) -> DocumentObject:
     """A python-docx Document for ``data``, or :class:`UnreadableDocument` saying why not.
 
@@ -179,6 +288,11 @@ def check_package(data: bytes, limits: DocxLimits) -> None:
             raise UnreadableDocument(
                 "the file is an encrypted or old-format (.doc) Word document; "
                 "please save it as .docx without a password"
+            ) from exc
+        if data[:2] == b"PK":
+            # A ZIP's start but not a whole ZIP: cut short in sending, or damaged.
+            raise UnreadableDocument(
+                "the Word document is damaged (its ZIP archive is broken or cut short)"
             ) from exc
         raise UnreadableDocument("the file is not a Word document (.docx)") from exc
     with archive:

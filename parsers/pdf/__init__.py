@@ -26,13 +26,13 @@ import pypdfium2 as pdfium
 
 from parsers.blocks import Block, Cell, Control, Line
 from parsers.errors import UnreadableDocument
-from parsers.labels import LabelMatcher
+from parsers.labels import LabelMatcher, match_option, matcher_for
 from parsers.model import DocumentFormat, FormSpec, ParsedDocument, Source
 from parsers.pairing import read_answers, settle
 from parsers.pdf.acroform import FieldReader
-from parsers.pdf.document import PdfLimits, form_type, open_pdf
+from parsers.pdf.document import PdfLimits, form_type, open_pdf, repeated_kids
 from parsers.pdf.layout import Page, column_grid, find_cells, join_pages, page_blocks
-from parsers.pdf.textlayer import char_count, read_page
+from parsers.pdf.textlayer import image_share, read_page
 
 __all__ = ["PdfLimits", "parse_pdf"]
 
@@ -56,6 +56,8 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
             warnings.append(f"only the first {count} of {total} pages were read (a form has fewer)")
         kind = form_type(document)
         fields = None
+        if kind == "acroform" and repeated_kids(data):
+            raise UnreadableDocument("the PDF is damaged and cannot be read (its form fields loop)")
         if kind == "acroform":
             document.init_forms()  # before any page is loaded, as PDFium requires
             fields = FieldReader(document)
@@ -68,16 +70,19 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
                 warnings.append(f"page {index + 1} could not be read")
                 pages.append(Page(number=index + 1, width=0, height=0))
                 continue
+            # One text page serves both the scan test and the reading.
+            textpage = page.get_textpage()
             try:
-                chars, image_share = char_count(page)
-                if chars < _SCAN_MAX_CHARS and image_share >= _SCAN_MIN_IMAGE_SHARE:
+                chars = textpage.count_chars()
+                if chars < _SCAN_MAX_CHARS and image_share(page) >= _SCAN_MIN_IMAGE_SHARE:
                     scanned.append(index)
                     pages.append(Page(number=index + 1, width=0, height=0))
                 else:
-                    pages.append(read_page(page, index + 1))
+                    pages.append(read_page(page, index + 1, textpage=textpage))
                 if fields is not None:
                     fields.read_page(page, index + 1, page.get_size()[1])
             finally:
+                textpage.close()
                 page.close()
         controls: list[Control] = fields.controls(pages) if fields is not None else []
         filled = [c for c in controls if c.value not in (None, "", False)]
@@ -86,7 +91,7 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
                 "the PDF is an XFA (Adobe LiveCycle) form; please print it to PDF or send DOCX"
             )
         if scanned and len(filled) < 3:
-            _read_scans(document, scanned, pages, limits, warnings, LabelMatcher(form))
+            _read_scans(document, scanned, pages, limits, warnings, matcher_for(form))
     finally:
         document.close()
     labelled: set[str] = set()
@@ -115,11 +120,26 @@ def parse_pdf(data: bytes, form: FormSpec, *, limits: PdfLimits | None = None) -
 
 def _blocks(pages: list[Page], form: FormSpec) -> list[Block]:
     """The document's lines and tables in reading order, headers and footers last."""
-    matcher = LabelMatcher(form)
+    matcher = matcher_for(form)
+
+    options = tuple((spec, option) for spec in form.fields for option in spec.options)
 
     def starts_question(cell: Cell) -> bool:
         lines = cell.lines()
-        return bool(lines) and matcher.match(lines[0].text) is not None
+        if not lines:
+            return False
+        text = lines[0].text
+        if matcher.match(text) is not None:
+            return True
+        # A reworded label ("Website address") is a question too: recognised by its
+        # words, it keeps the row from being taken for the rest of the one above.
+        # An option of a tick list is not ("Enable partnership working").
+        return (
+            0 < len(text.split()) <= 12
+            and not lines[0].ticks
+            and matcher.keyword_match(text) is not None
+            and match_option(text, options) is None
+        )
 
     cells = [find_cells(p.rulings) for p in pages]
     grid = column_grid(cells)

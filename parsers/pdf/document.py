@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
@@ -67,3 +68,22 @@ def form_type(document: pdfium.PdfDocument) -> str:
     if kind in (pdfium_c.FORMTYPE_XFA_FULL, pdfium_c.FORMTYPE_XFA_FOREGROUND):
         return "xfa"
     return "none"
+
+
+_KIDS = re.compile(rb"/Kids\s*\[([^\]]{0,20000})\]")
+_REF = re.compile(rb"(\d+)\s+(\d+)\s+R")
+
+
+def repeated_kids(data: bytes) -> bool:
+    """Whether a field (or page) tree names one child twice in a ``/Kids`` array.
+
+    No PDF producer writes that; a tree of such nodes doubles at every level (qpdf's
+    test file ``shared-unnamed-field.pdf``: 2^N widgets from 2 KB), and PDFium's
+    form environment walks every path, for minutes, in C where nothing can stop it.
+    Only arrays written in the open are seen (not those inside object streams).
+    """
+    for found in _KIDS.finditer(data):
+        refs = _REF.findall(found.group(1))
+        if len(refs) != len(set(refs)):
+            return True
+    return False

@@ -14,6 +14,7 @@ Coordinates are PDF points with ``y`` growing downwards (top of the page 0).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -38,6 +39,8 @@ class Segment:
     size: float = 0.0
     tick: bool | None = None
     confidence: float = 1.0
+    head_x1: float | None = None
+    """Where the run's first word ends (up to a hyphen, where a line may break), if known."""
 
     @property
     def cx(self) -> float:
@@ -239,7 +242,11 @@ def _append_cell(above: Cell, below: Cell) -> None:
     blocks = list(below.blocks)
     last = above.blocks[-1] if above.blocks else None
     first = blocks[0] if blocks else None
-    if isinstance(last, Line) and isinstance(first, Line) and _runs_on(last.text, first.text):
+    if (
+        isinstance(last, Line)
+        and isinstance(first, Line)
+        and (_runs_on(last.text, first.text) or _cut_at_edge(last, first))
+    ):
         last.parts.extend([" ", *first.parts])
         blocks = blocks[1:]
     above.blocks.extend(blocks)
@@ -248,6 +255,18 @@ def _append_cell(above: Cell, below: Cell) -> None:
 def _runs_on(end: str, start: str) -> bool:
     end, start = end.rstrip(), start.lstrip()
     return bool(end and start) and end[-1] not in ".?!:;)" and start[0].islower()
+
+
+def _cut_at_edge(last: Line, first: Line) -> bool:
+    """A line that filled its cell to the page's end, with no full stop, wrapped onto the next."""
+    end = last.text.rstrip()
+    return (
+        last.full
+        and bool(end and first.text.strip())
+        and end[-1] not in ".?!:;)"
+        and not first.ticks
+        and first.text.lstrip()[:1] not in "•▪◦●■-–*"
+    )
 
 
 def _continues(
@@ -259,6 +278,10 @@ def _continues(
     cell below goes on in lower case), or the new row asks no question of its own.
     """
     if [(c.column, c.span) for c in last] != [(c.column, c.span) for c in first]:
+        return False
+    if first and starts_question(first[0]) and not _runs_on(last[0].text, first[0].text):
+        # The new row's first cell asks a question of its own: an answer above
+        # ending in lower case ("…@example.org" then "www…") does not make it one row.
         return False
     if any(_runs_on(a.text, b.text) for a, b in zip(last, first, strict=True)):
         return True
@@ -588,6 +611,7 @@ def _paragraphs(
             line.parts.extend(parts)
             line.italic = line.italic and all(s.italic for s in vline.segments if s.text.strip())
             line.confidence = min(line.confidence, *(s.confidence for s in vline.segments))
+            line.full = _reaches(vline, right)
         else:
             texts = [s for s in vline.segments if s.text.strip()]
             big = bool(texts) and size > 0 and all(s.size >= size * 1.25 for s in texts)
@@ -599,6 +623,7 @@ def _paragraphs(
                     italic=bool(texts) and all(s.italic for s in texts),
                     heading=big and all(s.bold or s.size >= size * 1.5 for s in texts),
                     confidence=min(s.confidence for s in vline.segments),
+                    full=_reaches(vline, right),
                 )
             )
         previous = vline
@@ -640,9 +665,33 @@ def _wrapped(previous: _VLine, current: _VLine, parts: list[str | Tick], right: 
         return False
     first_word = current.segments[0].text.strip().split(" ")[0] if current.segments[0].text else ""
     seg = current.segments[0]
-    chars = max(len(seg.text.strip()), 1)
-    word_width = (seg.x1 - seg.x0) * len(first_word) / chars
+    if _BULLET_START.match(seg.text):
+        return False  # a typed list item starts its own line
+    last = previous.segments[-1]
+    if (
+        first_word[:1].islower()
+        and last.text.rstrip()[-1:] not in ".?!:;"
+        and last.bold == seg.bold
+        # A text layer's font sizes agree; OCR's word boxes vary with the letters.
+        and (abs(last.size - seg.size) < 0.5 or min(last.confidence, seg.confidence) < 1.0)
+    ):
+        return True  # a sentence going on in lower case: the line was only wrapped
+    if seg.head_x1 is not None:
+        # The first word's own width (to a hyphen: a line may break after one): had
+        # it fitted after the line before, the line would not have been broken there.
+        word_width = seg.head_x1 - seg.x0
+    else:
+        chars = max(len(seg.text.strip()), 1)
+        word_width = (seg.x1 - seg.x0) * len(first_word) / chars
     return previous.x1 + word_width + 0.25 * previous.height >= right - 2.0
+
+
+def _reaches(vline: _VLine, right: float | None) -> bool:
+    """Whether a cell's line stops so near its edge that a next word would not have fitted."""
+    return right is not None and vline.x1 + 6 * vline.height >= right - 2.0
+
+
+_BULLET_START = re.compile(r"^\s*[-–•*▪◦●■\uf0b7\uf0a7\uf076\uf0d8\u2023\u2043](?:\s|$)")
 
 
 def _after_tick(previous: _VLine, current: _VLine) -> bool:

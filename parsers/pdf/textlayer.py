@@ -32,13 +32,8 @@ class PageBudget:
     max_paths: int = 20_000
 
 
-def char_count(page: pdfium.PdfPage) -> tuple[int, float]:
-    """Characters in the page's text layer, and the share of the page covered by images."""
-    textpage = page.get_textpage()
-    try:
-        chars = textpage.count_chars()
-    finally:
-        textpage.close()
+def image_share(page: pdfium.PdfPage) -> float:
+    """The share of the page covered by images."""
     width, height = page.get_size()
     covered = 0.0
     for number, obj in enumerate(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])):
@@ -48,19 +43,30 @@ def char_count(page: pdfium.PdfPage) -> tuple[int, float]:
         covered += max(0.0, min(right, width) - max(left, 0.0)) * max(
             0.0, min(top, height) - max(bottom, 0.0)
         )
-    return chars, covered / max(width * height, 1.0)
+    return covered / max(width * height, 1.0)
 
 
-def read_page(page: pdfium.PdfPage, number: int, budget: PageBudget | None = None) -> Page:
-    """The segments and rulings of one page, top-down coordinates in points."""
+def read_page(
+    page: pdfium.PdfPage,
+    number: int,
+    budget: PageBudget | None = None,
+    textpage: pdfium.PdfTextPage | None = None,
+) -> Page:
+    """The segments and rulings of one page, top-down coordinates in points.
+
+    ``textpage`` is the page's text page if the caller has loaded it already
+    (loading one costs as much as reading it); the caller then closes it.
+    """
     budget = budget or PageBudget()
     width, height = page.get_size()
     out = Page(number=number, width=width, height=height)
-    textpage = page.get_textpage()
+    own = textpage is None
+    text = page.get_textpage() if textpage is None else textpage
     try:
-        out.segments = _segments(textpage, height, budget)
+        out.segments = _segments(text, height, budget)
     finally:
-        textpage.close()
+        if own:
+            text.close()
     rulings, boxes, marks = _drawings(page, height, budget)
     out.segments = _without_struck(out.segments, rulings)
     out.rulings = rulings
@@ -86,10 +92,12 @@ def _segments(textpage: pdfium.PdfTextPage, height: float, budget: PageBudget) -
     for index, (left, bottom, right, top) in enumerate(rects):
         start = starts[index]
         end = next((s for s in starts[index + 1 :] if s > start), len(page_text))
-        if 0 <= start < end and len(page_text) == chars:
+        sliced = 0 <= start < end and len(page_text) == chars
+        if sliced:
             text = page_text[start:end]
         else:
             text = textpage.get_text_bounded(left, bottom, right, top)
+        raw = text
         text = text.replace("\r", "").replace("\n", " ")
         if not text.strip():
             continue
@@ -101,10 +109,40 @@ def _segments(textpage: pdfium.PdfTextPage, height: float, budget: PageBudget) -
             italic = "italic" in font or "oblique" in font or bool(flags.value & _ITALIC_FLAG)
             bold = "bold" in font or pdfium_c.FPDFText_GetFontWeight(textpage, start) >= 600
             size = pdfium_c.FPDFText_GetFontSize(textpage, start) or size
-        segments.append(
-            Segment(left, height - top, right, height - bottom, text, italic, bold, size)
-        )
+        segment = Segment(left, height - top, right, height - bottom, text, italic, bold, size)
+        if sliced:
+            segment.head_x1 = _head_x1(textpage, start, raw)
+        segments.append(segment)
     return segments
+
+
+_BOX = tuple(ctypes.c_double() for _ in range(4))
+
+
+def _head_x1(textpage: pdfium.PdfTextPage, start: int, text: str) -> float | None:
+    """Where the first word of a run (sliced from the page text at ``start``) ends.
+
+    Up to and including a hyphen inside it, where a line may also break. One
+    character-box call: the layout tells a wrapped line from a new one by it.
+    """
+    stripped = text.lstrip()
+    if not stripped:
+        return None
+    offset = len(text) - len(stripped)
+    word = stripped.split(None, 1)[0]
+    hyphen = word.find("-", 1)
+    last = offset + (hyphen if hyphen > 0 else len(word) - 1)
+    left, right, bottom, top = _BOX
+    if not pdfium_c.FPDFText_GetCharBox(
+        textpage,
+        start + last,
+        ctypes.byref(left),
+        ctypes.byref(right),
+        ctypes.byref(bottom),
+        ctypes.byref(top),
+    ):
+        return None
+    return right.value if right.value > 0 else None
 
 
 def _without_struck(segments: list[Segment], rulings: list[Ruling]) -> list[Segment]:

@@ -290,3 +290,15 @@ def test_a_due_date_caught_up_after_a_restart_is_said_in_the_past_tense() -> Non
     text = deadline_alert(late)["text"]
     assert "award and regret letters were due." in text
     assert "Award and regret letters were due on Wednesday 30 June 2027: 2 bids of 3" in text
+
+
+def test_an_unsure_answer_is_listed_as_to_check_never_as_a_problem() -> None:
+    # The reader could not place an answer: the officer checks it on the form;
+    # /intake open must not count it among the applicant's problems.
+    line = _line(2, status="complete", problems=0, to_check=2, organisation="Acme", project="P")
+    text = all_text(open_bids_message([("Safer in Kent Fund", [line])]))
+    assert "2 to check on the form" in text
+    assert "problem" not in text
+    both = _line(3, problems=1, to_check=1, organisation="Acme", project="P")
+    text = all_text(open_bids_message([("Safer in Kent Fund", [both])]))
+    assert "1 problem, 1 to check on the form" in text

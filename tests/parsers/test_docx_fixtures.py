@@ -51,7 +51,7 @@ def test_every_answer_says_where_it_was_found() -> None:
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
-        (b"PK\x03\x04 not really a zip", "not a Word document"),
+        (b"PK\x03\x04 not really a zip", "Word document is damaged"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "old-format (.doc)"),
         (b"just some text", "not a Word (.docx) or PDF"),
     ],

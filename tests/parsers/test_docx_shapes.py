@@ -131,7 +131,7 @@ def test_a_form_without_tables(kent: FormSpec) -> None:
     values = _values(package(body), kent)
     assert values["organisation_name"] == "Medway Youth Trust"
     assert values["registration_number"] == "1123456"
-    assert values["budget_breakdown"] == "Youth workers: £7,600 Training: £900"
+    assert values["budget_breakdown"] == "Youth workers: £7,600\nTraining: £900"  # lines kept
 
 
 def test_headers_count_only_for_questions_the_body_leaves_unanswered(kent: FormSpec) -> None:

@@ -77,9 +77,17 @@ def test_an_external_entity_is_never_read(kent: FormSpec, tmp_path: Path) -> Non
         (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "not a Word (.docx) or PDF"),
         (b"Dear team, please find our bid attached.", "not a Word (.docx) or PDF"),
         (b"", "not a Word (.docx) or PDF"),
-        (b"PK\x03\x04" + b"\0" * 64, "not a Word document"),
+        (b"PK\x03\x04" + b"\0" * 64, "Word document is damaged"),
+        (_DOCX[: len(_DOCX) // 2], "Word document is damaged"),
     ],
-    ids=["garbage PDF", "image named .docx", "text named .pdf", "empty file", "broken ZIP"],
+    ids=[
+        "garbage PDF",
+        "image named .docx",
+        "text named .pdf",
+        "empty file",
+        "broken ZIP",
+        "Word file cut short",
+    ],
 )
 def test_files_that_are_not_what_they_claim(kent: FormSpec, data: bytes, reason: str) -> None:
     assert reason in _reason(data, kent)
@@ -152,3 +160,38 @@ def test_a_scan_on_a_page_200_inches_square_is_not_rendered(kent: FormSpec) -> N
     buffer = io.BytesIO()
     Image.new("L", (400, 400), 128).save(buffer, "PDF", resolution=2)
     assert "too large" in _reason(buffer.getvalue(), kent)
+
+
+def _doubling_field_tree(levels: int) -> bytes:
+    """A fillable PDF whose field tree names each child twice: 2^levels widgets."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /AcroForm 4 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+        b"<< /Fields [5 0 R] /NeedAppearances true >>",
+    ]
+    for number in range(5, 5 + levels):
+        objects.append(
+            b"<< /Kids [%d 0 R %d 0 R] /Parent %d 0 R >>" % (number + 1, number + 1, number - 1)
+        )
+    objects.append(b"<< /FT /Tx /T (x) /Parent %d 0 R /Rect [0 0 10 10] /P 3 0 R >>" % (4 + levels))
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def test_a_field_tree_that_doubles_at_every_level_is_refused_at_once(kent: FormSpec) -> None:
+    # PDFium's form environment would walk 2^40 paths, in C, beyond any time limit.
+    started = time.perf_counter()
+    assert "damaged" in _reason(_doubling_field_tree(40), kent)
+    assert time.perf_counter() - started < 5

@@ -258,7 +258,7 @@ def test_a_form_with_no_tables_stops_each_answer_at_the_next_question(judged: An
     _parsed, judgement = judged(paragraph_form(answers))
     fields = judgement.fields
 
-    assert fields["budget_breakdown"] == "Staff: £6,000 Venue: £3,500"
+    assert fields["budget_breakdown"] == "Staff: £6,000\nVenue: £3,500"  # its two lines kept
     assert fields["funding_impact"] == "Fewer sessions."  # not "... Declaration ... Signed"
     assert "Blue" not in str(fields)
     assert fields["organisation_type"] == "local_authority"

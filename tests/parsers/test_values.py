@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from parsers.errors import ValueNotReadable
-from parsers.values import parse_email, parse_money, parse_uk_date, parse_yes_no
+from parsers.values import keep_lines, parse_email, parse_money, parse_uk_date, parse_yes_no
 
 
 @pytest.mark.parametrize(
@@ -72,3 +72,9 @@ def test_email_addresses_lose_mailto_and_brackets_and_must_be_addresses() -> Non
     assert parse_email("<jo@example.org>") == "jo@example.org"
     with pytest.raises(ValueNotReadable):
         parse_email("jo at example dot org")
+
+
+def test_an_answers_line_breaks_are_kept_and_other_white_space_collapsed() -> None:
+    written = "Staff:\t £6,000\r\n\r\n  Venue hire:  £2,500 \u2028Materials: £500\n"
+    assert keep_lines(written) == "Staff: £6,000\nVenue hire: £2,500\nMaterials: £500"
+    assert keep_lines("one line") == "one line"

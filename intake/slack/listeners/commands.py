@@ -156,13 +156,16 @@ async def open_bids(runtime: ListenerContext, funds: list[str]) -> dict[str, Any
             # millisecond a bid).
             for bid, version in await bids_with_versions(connection, fund=fund_id, undecided=True):
                 fields = version.fields if version else {}
+                problems = version.problems if version else []
+                unsure = sum(1 for p in problems if p.get("code") == "unsure")
                 lines.append(
                     BidLine(
                         ref=bid.ref,
                         organisation=fields.get("organisation_name"),
                         project=fields.get("project_name"),
                         status=bid.status,
-                        problems=len(version.problems) if version else 0,
+                        problems=len(problems) - unsure,
+                        to_check=unsure,
                         received_at=bid.received_at,
                         timezone=office.timezone,
                         assigned_to=bid.assigned_to,

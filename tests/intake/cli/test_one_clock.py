@@ -121,7 +121,10 @@ def test_answers_are_shown_whole_and_wrapped_unless_brief(
 ) -> None:
     service, ref = bid
     whole = _intake(service, "show", ref)
-    assert "make positive choices about their\n    future." in whole  # all of it, wrapped
+    # All of it, wrapped, with the form's own line break between its two sentences
+    # (the parser keeps an answer's line breaks, issue 17).
+    assert "exploitation\n    or offending.\n    Our youth workers" in whole
+    assert "make positive choices about their future." in whole
     assert (
         max(len(line) for line in whole.split("Answers:")[1].split("History:")[0].splitlines())
         <= 100
