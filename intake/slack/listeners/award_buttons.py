@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from intake.bids import awards, stages, triage
@@ -21,11 +20,12 @@ from intake.slack.authorize import offices_of
 from intake.slack.listeners.context import (
     ListenerContext,
     ModalContext,
-    ephemeral,
     not_here,
     officer_of,
+    open_form,
+    say,
 )
-from intake.slack.listeners.submissions import _save, _values
+from intake.slack.listeners.submissions import save, values_of
 from intake.store.bids import bid_by_ref, latest_version
 from intake.store.engine import reading
 from notifier.awards import (
@@ -42,8 +42,6 @@ from notifier.awards import (
     read_note,
     recommend_modal,
 )
-from notifier.escape import escape_mrkdwn
-from notifier.listings import notice
 
 Step = Callable[..., Awaitable[str]]
 
@@ -67,7 +65,7 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
                 bid = await bid_by_ref(connection, ref, offices=offices_of(context))
                 version = await latest_version(connection, bid.id)
         except NotFound:
-            await _say(respond, not_here(ref))
+            await say(respond, not_here(ref))
             return
         fields = (version.fields or {}) if version else {}
         build = award_modal if kind == ACTION_AWARD else recommend_modal
@@ -78,11 +76,9 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
             amount=f"{amount}" if amount else None,
             metadata=ModalContext(ref=bid.ref, version=bid.version).encode(),
         )
-        try:
-            await client.views_open(trigger_id=body["trigger_id"], view=view)
-        except SlackApiError as exc:
-            runtime.log.warning("could not open the %s modal for %s: %s", kind, ref, exc)
-            await _say(respond, "Slack did not open the form in time; please click again.")
+        await open_form(
+            client, body, view, respond=respond, log=runtime.log, what=f"{kind} modal for {ref}"
+        )
 
     async def act_now(
         ack: AsyncAck,
@@ -107,13 +103,13 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
         except Exception:
             runtime.log.exception("%s on %s failed", action.get("action_id"), ref)
             said = "That did not work; please try again shortly."
-        await _say(respond, said)
+        await say(respond, said)
 
     async def submit_award(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         modal = ModalContext.decode(view.get("private_metadata", ""))
-        values = _values(view)
+        values = values_of(view)
         work = awards.award(
             runtime,
             modal.ref,
@@ -122,13 +118,13 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
             amount=read_amount(values) or "",
             note=read_note(values),
         )
-        await _save(runtime, ack, work, field=BLOCK_AMOUNT, ref=modal.ref)
+        await save(runtime, ack, work, field=BLOCK_AMOUNT, ref=modal.ref)
 
     async def submit_recommendation(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         modal = ModalContext.decode(view.get("private_metadata", ""))
-        values = _values(view)
+        values = values_of(view)
         note = read_note(values)
         if not note:
             await ack(response_action="errors", errors={BLOCK_NOTE: "Say what you recommend."})
@@ -141,7 +137,7 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
             amount=read_amount(values) or "",
             note=note,
         )
-        await _save(runtime, ack, work, field=BLOCK_AMOUNT, ref=modal.ref)
+        await save(runtime, ack, work, field=BLOCK_AMOUNT, ref=modal.ref)
 
     app.action(ACTION_AWARD)(open_modal)
     app.action(ACTION_RECOMMEND)(open_modal)
@@ -149,7 +145,3 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
     app.action(ACTION_DECLINE)(act_now)
     app.view(CALLBACK_AWARD)(submit_award)
     app.view(CALLBACK_RECOMMEND)(submit_recommendation)
-
-
-async def _say(respond: AsyncRespond, words: str) -> None:
-    await respond(**ephemeral(notice(escape_mrkdwn(words))))

@@ -17,7 +17,6 @@ from collections.abc import Collection
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from intake.bids import triage
@@ -28,9 +27,10 @@ from intake.slack.authorize import offices_of
 from intake.slack.listeners.context import (
     ListenerContext,
     ModalContext,
-    ephemeral,
     not_here,
     officer_of,
+    open_form,
+    say,
 )
 from intake.slack.scoring import scoring_view
 from intake.slack.sender_alerts import ACTION_RELEASE_SENDER
@@ -47,8 +47,6 @@ from notifier.cards import (
     ACTION_REQUEST_INFO,
     ACTION_SCORE,
 )
-from notifier.escape import escape_mrkdwn
-from notifier.listings import notice
 from notifier.modals import decision_modal, request_info_modal
 
 
@@ -67,10 +65,10 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
         try:
             await triage.assign(runtime, ref, officer_of(body), offices=offices_of(context))
         except NotFound:
-            await _say(respond, not_here(ref))
+            await say(respond, not_here(ref))
         except Exception:
             runtime.log.exception("assign %s failed", action.get("value"))
-            await _say(respond, "That did not work; please try again shortly.")
+            await say(respond, "That did not work; please try again shortly.")
 
     async def open_modal(
         ack: AsyncAck,
@@ -86,16 +84,14 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
         try:
             view = await _modal_for(runtime, kind, ref, offices_of(context), officer_of(body).id)
         except NotFound:
-            await _say(respond, not_here(ref))
+            await say(respond, not_here(ref))
             return
         except triage.Refused as refusal:
-            await _say(respond, str(refusal))
+            await say(respond, str(refusal))
             return
-        try:
-            await client.views_open(trigger_id=body["trigger_id"], view=view)
-        except SlackApiError as exc:
-            runtime.log.warning("could not open the %s modal for %s: %s", kind, ref, exc)
-            await _say(respond, "Slack did not open the form in time; please click again.")
+        await open_form(
+            client, body, view, respond=respond, log=runtime.log, what=f"{kind} modal for {ref}"
+        )
 
     async def answer_claim(
         ack: AsyncAck,
@@ -112,14 +108,14 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
                 runtime, ref, message, officer_of(body), offices=offices_of(context), accept=accept
             )
         except NotFound:
-            await _say(respond, not_here(ref))
+            await say(respond, not_here(ref))
             return
         except triage.Refused as refusal:
             said = str(refusal)
         except Exception:
             runtime.log.exception("answering the claim %s on %s failed", message, ref)
             said = "That did not work; please try again shortly."
-        await _say(respond, said)
+        await say(respond, said)
 
     async def release_held_sender(
         ack: AsyncAck, action: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
@@ -128,16 +124,16 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
         await ack()
         office, _, sender = str(action.get("value") or "").partition(" ")
         if office not in offices_of(context):
-            await _say(respond, "That sender's mail is not this workspace's to release.")
+            await say(respond, "That sender's mail is not this workspace's to release.")
             return
         try:
             count = await release_sender(runtime.engine, sender, office=office)
         except Exception:
             runtime.log.exception("releasing the held mail of %s failed", sender)
-            await _say(respond, "That did not work; please try again shortly.")
+            await say(respond, "That did not work; please try again shortly.")
             return
         runtime.waker.notify(MESSAGES, count)
-        await _say(respond, f"{count} held mails of {sender} released: they are read in turn.")
+        await say(respond, f"{count} held mails of {sender} released: they are read in turn.")
 
     app.action(ACTION_RELEASE_SENDER)(release_held_sender)
     app.action(ACTION_ASSIGN)(assign_to_me)
@@ -189,8 +185,3 @@ def _problems(runtime: ListenerContext, bid: Any, version: Any) -> tuple[Any, ..
     if version is None:
         return ()
     return bid_summary(runtime.config, bid, version).problems
-
-
-async def _say(respond: AsyncRespond, words: str) -> None:
-    """Tell the officer alone (through the click's response URL)."""
-    await respond(**ephemeral(notice(escape_mrkdwn(words))))

@@ -4,11 +4,18 @@ payload (who acts, and the modal's context)."""
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from slack_bolt.async_app import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
 from intake.bids.triage import Officer, TriageContext
 from intake.slack.tokens import SlackWorkspaces
+from notifier.escape import escape_mrkdwn
+from notifier.listings import notice
 from notifier.text import one_line
 
 
@@ -64,3 +71,26 @@ def in_ack(payload: dict[str, Any]) -> dict[str, Any]:
 def not_here(ref: str) -> str:
     """What an officer is told of a bid that is gone, or another office's (the same words)."""
     return f"No bid {one_line(ref)[:40]} here."
+
+
+async def say(respond: AsyncRespond, words: str) -> None:
+    """Tell the officer alone (through the click's response URL), escaped."""
+    await respond(**ephemeral(notice(escape_mrkdwn(words))))
+
+
+async def open_form(
+    client: AsyncWebClient,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    *,
+    respond: AsyncRespond,
+    log: logging.Logger,
+    what: str,
+) -> None:
+    """Open ``view`` for the click in ``body``; when Slack refuses (the trigger lasts
+    three seconds), log it and ask the officer to click again, rather than fail silently."""
+    try:
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as exc:
+        log.warning("could not open the %s form: %s", what, exc)
+        await say(respond, "Slack did not open the form in time; please click again.")

@@ -13,7 +13,6 @@ import json
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from intake.bids import replies
@@ -24,6 +23,7 @@ from intake.slack.listeners.context import (
     ephemeral,
     not_here,
     officer_of,
+    open_form,
 )
 from intake.slack.listeners.submissions import save
 from notifier.cards import ACTION_REPLY
@@ -60,12 +60,9 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
             quoting=words,
             metadata=metadata,
         )
-        try:
-            await client.views_open(trigger_id=body["trigger_id"], view=view)
-        except SlackApiError as exc:
-            runtime.log.warning("could not open the reply modal for %s: %s", ref, exc)
-            said = "Slack did not open the form in time; please click again."
-            await respond(**ephemeral(notice(said)))
+        await open_form(
+            client, body, view, respond=respond, log=runtime.log, what=f"reply modal for {ref}"
+        )
 
     async def send(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext

@@ -185,3 +185,7 @@ async def _criteria(
 
 def _values(view: dict[str, Any]) -> dict[str, Any]:
     return dict((view.get("state") or {}).get("values") or {})
+
+
+values_of = _values
+"""A submitted modal's values, for modals handled beside this module."""
