@@ -29,6 +29,8 @@ HELP = (
     "*/intake deadlines* — the coming deadlines of every fund\n"
     "*/intake ranking FUND [ROUND]* — the panel's ranking of a fund's bids, against its pot\n"
     "*/intake export FUND* — the fund's panel pack (XLSX), uploaded here\n"
+    "*/intake letters FUND [ROUND]* — a closed round's award and regret letters, "
+    "from the awards on the cards, to review and send\n"
     "*/intake published FUND* — the fund's awards as published: organisation, "
     "short description, value\n"
     "*/intake distribution FUND* — the fund's awards by area and by priority\n"

@@ -31,6 +31,7 @@ from intake.slack.channels import area_channels, channel_for
 from intake.slack.listeners.award_reports import REPORTS, award_report
 from intake.slack.listeners.context import ListenerContext, ephemeral, in_ack
 from intake.slack.listeners.exports import export_command
+from intake.slack.listeners.letters import LettersListenerContext, letters_command
 from intake.slack.scoring import ranking_lines
 from intake.slack.summaries import bid_summary
 from intake.store.bids import bid_by_ref, bids_with_versions, latest_version
@@ -55,7 +56,7 @@ _NOT_HERE = (
 )
 
 
-def register(app: AsyncApp, runtime: ListenerContext) -> None:
+def register(app: AsyncApp, runtime: LettersListenerContext) -> None:
     """Add the ``/intake`` listener to ``app``."""
 
     async def intake_command(
@@ -83,7 +84,7 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
                 offices=offices,
             )
             return
-        if word not in ("open", "show", "deadlines", "ranking", *REPORTS):
+        if word not in ("open", "show", "deadlines", "ranking", "letters", *REPORTS):
             shown = escape_mrkdwn(one_line(word))[:40]
             await ack(**in_ack(help_message(f"I don't know “{shown}”.")))
             return
@@ -108,6 +109,9 @@ def register(app: AsyncApp, runtime: ListenerContext) -> None:
             elif word == "ranking":
                 user = str(command.get("user_id") or "")
                 payload = await fund_ranking(runtime, rest.split(), funds or [], user)
+            elif word == "letters":
+                user = str(command.get("user_id") or "")
+                payload = await letters_command(runtime, rest.split(), funds or [], user)
             elif word in REPORTS:
                 payload = await award_report(runtime, word, rest.strip().split()[0], funds or [])
             else:

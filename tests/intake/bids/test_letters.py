@@ -30,6 +30,7 @@ from intake.errors import ConfigError, UsageError
 from intake.jobs.kinds import AckJob, CardJob, LetterJob, RoundMailJob
 from intake.jobs.worker import runs
 from intake.rules.calendar import deadlines
+from intake.slack.listeners.letters import letters_command
 from intake.store.bids import award, history
 from intake.store.engine import reading
 from intake.store.erasure import erase
@@ -261,3 +262,30 @@ async def test_a_bid_awarded_from_its_card_gets_an_award_letter_of_the_amount_aw
         ("KENT-2027-0002", "regret", None),
         ("KENT-2027-0003", "award", "9500.00"),
     ]
+
+
+async def test_slash_letters_drafts_the_round_from_the_cards_awards_for_review(
+    tmp_path: Path,
+) -> None:
+    ctx = await context(tmp_path, config_with(tmp_path), AFTER_CLOSE)
+    carded = await store_bid(ctx.engine, ref="KENT-2027-0001", at=RECEIVED)
+    await store_bid(ctx.engine, ref="KENT-2027-0002", at=RECEIVED)
+    async with ctx.engine.begin() as connection:
+        await award(connection, carded, amount="4000.00", reason=None, at=AFTER_CLOSE)
+    here = ["safer-in-kent"]
+
+    elsewhere = await letters_command(ctx, ["mental-health-policing"], here, "U0ANN")
+    assert "has its cards here" in str(elsewhere)
+    said = await letters_command(ctx, ["safer-in-kent"], here, "U0ANN")
+    assert "1 award and 1 regret letter of Safer in Kent Fund" in str(said)
+    async with reading(ctx.engine) as connection:
+        kept = await round_letters(connection, fund="safer-in-kent", round="2027-r1")
+    assert [(letter.kind, letter.amount, letter.drafted_by) for letter in kept] == [
+        ("award", "4000.00", "U0ANN"),
+        ("regret", None, "U0ANN"),
+    ]
+    reviewed = await run_jobs(
+        ctx, {RoundMailJob.kind: runs(RoundMailJob, partial(post_review, ctx))}
+    )
+    assert [key.split(":")[:2] for key in reviewed] == [["round_mail", "review"]]
+    await ctx.engine.dispose()
