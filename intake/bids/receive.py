@@ -36,7 +36,7 @@ from intake.reading.pool import ParseFailed, ParsePool
 from intake.rules.addresses import mailbox
 from intake.rules.bid import Problem
 from intake.rules.checks import Judgement, judge, unreadable
-from intake.rules.duplicates import fingerprint, fingerprint_values, reasons_for
+from intake.rules.duplicates import MAX_LINKS, fingerprint, fingerprint_values, reasons_for
 from intake.rules.references import find_reference, message_ids
 from intake.store import bids, duplicates, messages, outbox
 from intake.store.bids import Bid, NewBid, NewVersion, Standing
@@ -431,7 +431,7 @@ async def _flag_duplicates(
     values = fingerprint_values(fingerprint(version.fields, sender))
     found = []
     matches = await duplicates.matching_bids(
-        connection, fund=fund.id, round=version.round, values=values, but=bid_id
+        connection, fund=fund.id, round=version.round, values=values, but=bid_id, limit=MAX_LINKS
     )
     for other, (ref, kinds) in matches.items():
         reasons = reasons_for(kinds)

@@ -19,6 +19,12 @@ from typing import Any
 from intake.rules.addresses import mailbox
 
 # Words that make no difference to whom an organisation is.
+MAX_LINKS = 5
+"""Earlier bids a new bid is linked to as a possible duplicate, the oldest first: enough
+for an officer to see it repeats (the first one is what matters), and a bound on the
+work when one form is sent a thousand times (each copy would otherwise link to all
+the copies before it: quadratic)."""
+
 _NOISE = frozenset({"the", "ltd", "limited", "cic", "cio", "inc", "plc", "llp", "uk"})
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 

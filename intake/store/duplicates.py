@@ -49,10 +49,12 @@ async def matching_bids(
     round: str | None,
     values: Mapping[str, str],
     but: int,
+    limit: int,
 ) -> dict[int, tuple[str, list[str]]]:
     """The other bids of ``fund``'s ``round`` (None: of no round) sharing a fingerprint with
-    ``values``: ``bid id → (reference, the kinds that match)``, oldest bid first.
-    A seek of ``ix_bid_fingerprints_match`` per kind, whatever the round's size."""
+    ``values``: ``bid id → (reference, the kinds that match)``, oldest bid first, at most
+    the ``limit`` oldest. A seek of ``ix_bid_fingerprints_match`` per kind, reading at most
+    ``limit`` entries each, whatever the round's size and however often a form is sent."""
     wanted = [(kind, value[:255]) for kind, value in values.items() if value]
     if not wanted:
         return {}
@@ -73,12 +75,14 @@ async def matching_bids(
                 & same_round
                 & (bid_fingerprints.c.bid_id != but)
             )
+            .order_by(bid_fingerprints.c.bid_id)
+            .limit(limit)
         )
         matches += list(rows)
     found: dict[int, tuple[str, list[str]]] = {}
     for bid_id, ref, kind in sorted(matches):
         found.setdefault(bid_id, (ref, []))[1].append(kind)
-    return found
+    return dict(list(found.items())[:limit])
 
 
 async def link(

@@ -311,7 +311,7 @@ bid_fingerprints = Table(
     Column("fund", String(64), nullable=False),
     Column("round", String(64), nullable=True),
     Column("value", String(255), nullable=False),
-    Index("ix_bid_fingerprints_match", "fund", "kind", "value", "round"),
+    Index("ix_bid_fingerprints_match", "fund", "kind", "value", "round", "bid_id"),
 )
 
 # The scoring panel (0009): each officer's sheet of a bid, one row per scorer

@@ -28,8 +28,9 @@ from intake.bids.deadlines import round_counts
 from intake.config.load import load_config
 from intake.jobs.kinds import KINDS
 from intake.rules.calendar import deadlines
+from intake.rules.duplicates import MAX_LINKS
 from intake.slack.channels import card_chain
-from intake.store import bids, queue
+from intake.store import bids, duplicates, queue
 from intake.store.engine import make_engine, reading
 from intake.store.migrate import migrate
 from intake.store.queue import NewJob
@@ -189,4 +190,28 @@ async def test_a_new_card_is_claimed_without_reading_the_channels_past_cards(
     assert job is not None and job.key == "card:new"  # nothing before it in the chain is open
     await queue.finish(engine, job, worker="test/1")
 
+    assert full_reads(filled, statements) == []
+
+
+async def test_a_form_sent_many_times_links_only_its_oldest_copies_read_from_the_index(
+    engine: AsyncEngine, filled: Path, statements: list[tuple[str, Any]]
+) -> None:
+    values = {"answers": "same-form", "organisation": "medway youth trust"}
+    async with engine.begin() as connection:
+        for bid_id in range(1, 61):  # sixty copies of one form in one round
+            await duplicates.keep_fingerprints(
+                connection, bid_id, fund="safer-in-kent", round="2027-r1", values=values
+            )
+    statements.clear()
+    async with reading(engine) as connection:
+        found = await duplicates.matching_bids(
+            connection,
+            fund="safer-in-kent",
+            round="2027-r1",
+            values=values,
+            but=61,
+            limit=MAX_LINKS,
+        )
+    assert list(found) == list(range(1, MAX_LINKS + 1))
+    assert all(kinds == ["answers", "organisation"] for _, kinds in found.values())
     assert full_reads(filled, statements) == []
