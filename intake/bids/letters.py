@@ -149,11 +149,11 @@ async def draft_round(
         else DEFAULTS
     )
     async with reading(ctx.engine) as connection:
-        found = await bids.bids_with_versions(connection, fund=fund.id)
+        found = await bids.bids_with_versions(connection, fund=fund.id, round=round_.id)
     in_round = [
         (bid, version)
         for bid, version in found
-        if bid.round == round_.id and bid.decision != WITHDRAWN and version is not None
+        if bid.decision != WITHDRAWN and version is not None
     ]
     refs = {bid.ref for bid, _ in in_round}
     strangers = sorted(set(awards) - refs)

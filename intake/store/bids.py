@@ -415,16 +415,20 @@ async def bids_with_versions(
     statuses: tuple[str, ...] = (),
     undecided: bool = False,
     newest: int | None = None,
+    round: str | None = None,
 ) -> list[tuple[Bid, BidVersion | None]]:
     """Bids with their latest version, oldest first, in one statement.
 
-    Filters as :func:`list_bids` does; ``undecided``: only bids without an
-    officer's ruling; ``newest``: only the last ``newest`` of them (still
+    Filters as :func:`list_bids` does; ``round``: only bids judged in that round
+    of ``fund`` (through ``ix_bids_fund_round``, not the fund's years); ``undecided``:
+    only bids without an officer's ruling; ``newest``: only the last ``newest`` of them (still
     listed oldest first), so that a listing costs what it shows, not what the
     years have stored. (A query for each bid's version cost a millisecond a bid.)
     """
     query = select(bids, *_VERSION_COLUMNS).outerjoin(bid_versions, _LATEST_OF_BID)
     query = _listing(query, office=office, fund=fund, statuses=statuses, undecided=undecided)
+    if round is not None:
+        query = query.where(bids.c.round == round)
     if newest is None:
         query = query.order_by(bids.c.received_at, bids.c.id)
     else:
