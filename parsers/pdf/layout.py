@@ -596,14 +596,20 @@ def _same_columns(a: Table, b: Table) -> bool:
 
 def _visual_lines(segments: list[Segment]) -> list[_VLine]:
     lines: list[_VLine] = []
+    # Each line's top and bottom so far: a line's own properties look at all its
+    # segments, and a page of 16,000 runs on a few lines (pdf.js's bug1978317.pdf)
+    # asked them at every run.
+    spans: list[list[float]] = []
     for segment in sorted(segments, key=lambda s: (s.cy, s.x0)):
-        for line in reversed(lines[-3:]):
-            overlap = min(line.y1, segment.y1) - max(line.y0, segment.y0)
-            if overlap > 0.5 * min(line.height, segment.height):
+        for line, span in zip(reversed(lines[-3:]), reversed(spans[-3:]), strict=True):
+            overlap = min(span[1], segment.y1) - max(span[0], segment.y0)
+            if overlap > 0.5 * min(max(span[1] - span[0], 1.0), segment.height):
                 line.segments.append(segment)
+                span[0], span[1] = min(span[0], segment.y0), max(span[1], segment.y1)
                 break
         else:
             lines.append(_VLine([segment]))
+            spans.append([segment.y0, segment.y1])
     for line in lines:
         line.segments.sort(key=lambda s: s.x0)
     lines.sort(key=lambda line: line.y0)

@@ -118,3 +118,17 @@ def test_a_page_ruled_like_a_picture_is_read_as_lines_at_once() -> None:
     assert [b.text for b in blocks if isinstance(b, Line)] == [
         "Name of Organisation: Medway Youth Trust"
     ]
+
+
+def test_a_page_of_thousands_of_runs_on_a_few_lines_is_laid_out_at_once() -> None:
+    """pdf.js's bug1978317.pdf writes a line letter by letter: 16,000 runs."""
+    page = Page(1, 595, 842)
+    page.segments = [
+        _text(20 + (i % 4000) * 0.14, 100 + 20 * (i // 4000), "x", width=0.1) for i in range(16_000)
+    ]
+    started = time.process_time()
+
+    blocks = page_blocks(page)
+
+    assert time.process_time() - started < 1.0
+    assert len(blocks) == 4
