@@ -16,6 +16,7 @@ then the slowest and every distinct reason.
 from __future__ import annotations
 
 import argparse
+import base64
 import re
 import sys
 import time
@@ -32,13 +33,28 @@ RECEIVED = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 def is_mail(path: Path) -> bool:
     """Whether the file starts like a mail, or is named like one (``.eml``, ``.msg``, no
-    suffix: Outlook's own format too, which a mail server may be sent as it is). Images,
+    suffix: Outlook's own format too, which a mail server may be sent as it is; ``.tnef``, an
+    Outlook bundle, sent in a mail as winmail.dat by :func:`as_outlook_sends`). Images,
     sounds, READMEs and the attachments kept beside the test mails are not."""
-    if path.suffix.lower() in ("", ".eml", ".msg"):
+    if path.suffix.lower() in ("", ".eml", ".msg", ".tnef"):
         return True
     with path.open("rb") as file:
         head = file.read(1024).lstrip(b"\r\n")
     return bool(_HEADER.match(head))
+
+
+def as_outlook_sends(bundle: bytes) -> bytes:
+    """A mail carrying ``bundle`` as Outlook in rich-text mode sends it: winmail.dat."""
+    encoded = base64.encodebytes(bundle).replace(b"\n", b"\r\n")
+    return (
+        b"From: Applicant <applicant@example.org>\r\nTo: grants@example.org\r\n"
+        b"Subject: Our application\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="tnef"\r\n\r\n'
+        b"--tnef\r\nContent-Type: text/plain\r\n\r\nPlease find our application.\r\n"
+        b'--tnef\r\nContent-Type: application/ms-tnef; name="winmail.dat"\r\n'
+        b'Content-Disposition: attachment; filename="winmail.dat"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + encoded + b"--tnef--\r\n"
+    )
 
 
 def _receive(path: str) -> Result:
@@ -50,6 +66,8 @@ def _receive(path: str) -> Result:
 
     judging = _Judge()
     raw = Path(path).read_bytes()
+    if path.lower().endswith(".tnef"):
+        raw = as_outlook_sends(raw)
     started = time.process_time()
     try:
         extraction = extract_from_mail(raw, judging.spec)

@@ -342,9 +342,23 @@ def _expand_tnef(data: bytes, name: str, mail: Mail) -> None:
         mail.warnings.append(f"{name}: the Outlook attachment bundle is damaged")
         mail.attachments.append(Attachment(name, "application/ms-tnef", data))
         return
-    if not found:
-        mail.warnings.append(f"{name}: the Outlook attachment bundle holds no files")
+    # A bundle with no files is no damage: Outlook sends its rich-text body that way
+    # (MimeKit's test bundles body.tnef, rtf.tnef, triples.tnef). Its plain or HTML
+    # body is the mail's text when the mail has no other.
+    if not mail.text.strip():
+        mail.text = _bundle_text(bundle)[:MAX_BODY_CHARS]
     mail.attachments.extend(found[:MAX_PARTS])
+
+
+def _bundle_text(bundle: TNEF) -> str:
+    """The plain (else HTML) body an Outlook bundle carries, as text; "" if none."""
+    for body, html in ((bundle.body, False), (bundle.htmlbody, True)):
+        if not body:
+            continue
+        text = body if isinstance(body, str) else bytes(body).decode("cp1252", "replace")
+        text = text.replace("\x00", "")
+        return _html_as_text(text) if html else text
+    return ""
 
 
 def _filename(part: Message) -> str:

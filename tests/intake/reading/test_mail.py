@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.mail_shapes import HOSTILE, SHAPES, many_attachments
+from fixtures.mail_shapes import HOSTILE, SHAPES, _tnef_attribute, many_attachments, tnef
 from fixtures.make_fixtures import build_form
 from intake.config.load import load_config
 from intake.reading.extract import extract_from_mail
@@ -260,3 +260,15 @@ def test_a_damaged_outlook_bundle_is_said_so_in_plain_words() -> None:
     assert extraction.document is None
     assert "winmail.dat: the Outlook attachment bundle is damaged" in (extraction.unreadable or "")
     assert not re.search(r"0x[0-9a-f]+|signature", extraction.unreadable or "")
+
+
+def test_an_outlook_bundle_without_files_is_its_rich_text_body_not_damage() -> None:
+    """Outlook sends a rich-text mail as winmail.dat even with nothing attached."""
+    bundle = tnef([]) + _tnef_attribute(1, 0x0002800C, b"We will post the form on Monday.\0")
+    extraction = extract_from_mail(
+        _labelled_tnef(bundle).replace(b"Our application is attached.", b""), SPEC
+    )
+
+    assert extraction.no_form
+    assert extraction.mail is not None
+    assert "We will post the form on Monday." in extraction.mail.text
