@@ -18,6 +18,7 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 SUFFIXES = {".docx", ".docm", ".dotx", ".pdf"}
@@ -25,7 +26,11 @@ LIMIT = 5.0
 INTERNALS = re.compile(r"0x[0-9a-f]{6,}|<_io\.|Traceback|object at|There is no item named")
 
 
-def _parse(path: str) -> tuple[str, str, float, str]:
+Result = tuple[str, str, float, str]
+"""A file's path, its outcome, the CPU seconds it took and the detail (a reason, a format)."""
+
+
+def _parse(path: str) -> Result:
     from bench.variations import _Judge
     from parsers import ParserError, parse_document
 
@@ -35,7 +40,7 @@ def _parse(path: str) -> tuple[str, str, float, str]:
     try:
         parsed = parse_document(data, spec)
         outcome = "form" if parsed.form_found else "not the form"
-        detail = parsed.format
+        detail: str = parsed.format
     except ParserError as exc:
         outcome, detail = "refused", str(exc)
     except Exception as exc:  # noqa: BLE001 - a crash is what we count
@@ -45,23 +50,40 @@ def _parse(path: str) -> tuple[str, str, float, str]:
     return path, outcome, time.process_time() - started, detail
 
 
-def run(folders: list[Path]) -> str:
-    files = sorted(
-        str(p) for folder in folders for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES
-    )
-    results: list[tuple[str, str, float, str]] = []
+def in_children(task: Callable[[str], Result], files: list[str]) -> list[Result]:
+    """``task`` on each file, one at a time in a child process; a child past 180 s of
+    wall clock is stopped (a hang is counted, not waited for)."""
+    results: list[Result] = []
     context = multiprocessing.get_context("spawn")
-    with context.Pool(1, maxtasksperchild=50) as pool:
+    pool = context.Pool(1, maxtasksperchild=50)
+    try:
         for path in files:
-            job = pool.apply_async(_parse, (path,))
+            job = pool.apply_async(task, (path,))
             try:
                 results.append(job.get(timeout=180))
             except multiprocessing.TimeoutError:
                 results.append((path, "over 180 s", 180.0, ""))
                 pool.terminate()
                 pool = context.Pool(1, maxtasksperchild=50)
+    finally:
+        pool.terminate()
+    return results
+
+
+def report(
+    folders: list[Path],
+    results: list[Result],
+    details: Path | None = None,
+    refused: str = "refused",
+) -> str:
+    """Counts per folder, the slowest files, every distinct reason (outcome ``refused``)
+    and every crash; with ``details``, one tab-separated line a file written there."""
+    if details is not None:
+        details.write_text(
+            "".join(f"{s:.2f}\t{o}\t{p}\t{d}\n" for p, o, s, d in results), encoding="utf-8"
+        )
     lines = []
-    by_folder: dict[str, list[tuple[str, str, float, str]]] = {}
+    by_folder: dict[str, list[Result]] = {}
     for result in results:
         folder = next(str(f) for f in folders if result[0].startswith(str(f)))
         by_folder.setdefault(folder, []).append(result)
@@ -77,9 +99,9 @@ def run(folders: list[Path]) -> str:
     for path, outcome, seconds, _detail in sorted(results, key=lambda r: -r[2])[:8]:
         lines.append(f"  {seconds:6.2f} s  {outcome:<13} {Path(path).name}")
     reasons = Counter(
-        re.sub(r"\d+", "N", detail) for _p, outcome, _s, detail in results if outcome == "refused"
+        re.sub(r"\d+", "N", detail) for _p, outcome, _s, detail in results if outcome == refused
     )
-    lines.append("\nreasons given (refused):")
+    lines.append(f"\nreasons given ({refused}):")
     for reason, count in reasons.most_common():
         flag = "  <-- internals" if INTERNALS.search(reason) else ""
         lines.append(f"  {count:3} x {reason[:150]}{flag}")
@@ -90,11 +112,19 @@ def run(folders: list[Path]) -> str:
     return "\n".join(lines)
 
 
+def run(folders: list[Path], details: Path | None = None) -> str:
+    files = sorted(
+        str(p) for folder in folders for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES
+    )
+    return report(folders, in_children(_parse, files), details)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("folders", nargs="+", type=Path)
+    parser.add_argument("--details", type=Path, help="write one tab-separated line a file here")
     args = parser.parse_args(argv)
-    print(run(args.folders))
+    print(run(args.folders, args.details))
     return 0
 
 

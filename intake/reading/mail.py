@@ -179,10 +179,12 @@ def read_mail(raw: bytes) -> Mail:
         policy = email.policy.default.clone(header_factory=_RememberedHeaders())
         message = parse_message(raw, policy)
         mail = _summarise(message, modern=True)
-    except Exception as exc:  # noqa: BLE001 - the email package's crashes are not typed
+    except Exception:  # noqa: BLE001 - the email package's crashes are not typed
         message = parse_message(raw, email.policy.compat32)
         mail = _summarise(message, modern=False)
-        mail.warnings.append(f"the mail's headers are malformed ({type(exc).__name__})")
+        # The email package's exception names its internals; the officer needs to know
+        # only that the headers were read leniently (and may be partly wrong).
+        mail.warnings.append("some of the mail's headers are malformed")
     return mail
 
 
@@ -280,7 +282,10 @@ def _walk(
         if filename:
             mail.warnings.append(f"the attachment {filename!r} is empty or cannot be decoded")
         return
-    if content_type == "application/ms-tnef" or sniff(bytes(data)) == "tnef":
+    kind = sniff(bytes(data))
+    # A part labelled application/ms-tnef may hold a picture (hunnysoft's sample
+    # m4006) or a document: its first bytes tell, and such a file is kept as it is.
+    if kind == "tnef" or (content_type == "application/ms-tnef" and kind == "unknown"):
         _expand_tnef(bytes(data), name, mail)
         return
     mail.attachments.append(Attachment(name=name, content_type=content_type, data=bytes(data)))
@@ -332,13 +337,28 @@ def _expand_tnef(data: bytes, name: str, mail: Mail) -> None:
             for item in bundle.attachments
             if item.data
         ]
-    except Exception as exc:  # noqa: BLE001 - tnefparse raises many kinds on damaged input
-        mail.warnings.append(f"{name}: the Outlook attachment bundle is damaged ({exc})")
+    except Exception:  # noqa: BLE001 - tnefparse raises many kinds on damaged input
+        # Its messages are tnefparse's ("Wrong TNEF signature: 0x…"): no help to an officer.
+        mail.warnings.append(f"{name}: the Outlook attachment bundle is damaged")
         mail.attachments.append(Attachment(name, "application/ms-tnef", data))
         return
-    if not found:
-        mail.warnings.append(f"{name}: the Outlook attachment bundle holds no files")
+    # A bundle with no files is no damage: Outlook sends its rich-text body that way
+    # (MimeKit's test bundles body.tnef, rtf.tnef, triples.tnef). Its plain or HTML
+    # body is the mail's text when the mail has no other.
+    if not mail.text.strip():
+        mail.text = _bundle_text(bundle)[:MAX_BODY_CHARS]
     mail.attachments.extend(found[:MAX_PARTS])
+
+
+def _bundle_text(bundle: TNEF) -> str:
+    """The plain (else HTML) body an Outlook bundle carries, as text; "" if none."""
+    for body, html in ((bundle.body, False), (bundle.htmlbody, True)):
+        if not body:
+            continue
+        text = body if isinstance(body, str) else bytes(body).decode("cp1252", "replace")
+        text = text.replace("\x00", "")
+        return _html_as_text(text) if html else text
+    return ""
 
 
 def _filename(part: Message) -> str:

@@ -171,6 +171,10 @@ def _read_scans(
     from parsers.pdf.ocr import OcrFailed, OcrUnavailable, ocr_page, scan_dpi
 
     readable = any(p.segments for p in pages)
+
+    def shows_question(text: str) -> bool:
+        return matcher is None or matcher.match(text) is not None
+
     started = time.monotonic()
     for done, index in enumerate(scanned):
         if done >= limits.max_ocr_pages:
@@ -182,7 +186,7 @@ def _read_scans(
         page = document[index]  # type: ignore[index]
         try:
             dpi = scan_dpi(page, most=limits.ocr_dpi)
-            pages[index] = ocr_page(page, index + 1, dpi=dpi)
+            pages[index] = ocr_page(page, index + 1, dpi=dpi, shows_question=shows_question)
         except OcrUnavailable as exc:
             if not readable:
                 raise UnreadableDocument("scanned form: OCR not available") from exc

@@ -291,8 +291,17 @@ def _continues(
 # --- cells from rulings --------------------------------------------------------------
 
 
+MAX_CROSSINGS = 2000
+"""The most crossings of rulings a page's tables may have. The forms we know have
+under 100 a page; a page crossed thousands of times is a picture (a halftone, a
+chart's grid, pixel art read by OCR: qpdf's ``nested-images.pdf``, 9,000 cells
+and 17 s of CPU), and closing that many cells costs seconds: it is read as text
+outside tables."""
+
+
 def find_cells(rulings: Sequence[Ruling]) -> list[_Box]:
-    """The smallest rectangles closed on four sides by ruling lines."""
+    """The smallest rectangles closed on four sides by ruling lines (none when
+    the lines cross more than :data:`MAX_CROSSINGS` times)."""
     horizontal = _merge([r for r in rulings if r.horizontal], horizontal=True)
     vertical = _merge([r for r in rulings if not r.horizontal], horizontal=False)
     if len(horizontal) < 2 or len(vertical) < 2 or len(horizontal) * len(vertical) > 250_000:
@@ -302,6 +311,8 @@ def find_cells(rulings: Sequence[Ruling]) -> list[_Box]:
         for h in horizontal:
             if h.x0 - _TOL <= v.x0 <= h.x1 + _TOL and v.y0 - _TOL <= h.y0 <= v.y1 + _TOL:
                 points.add((_snap(v.x0), _snap(h.y0)))
+        if len(points) > MAX_CROSSINGS:
+            return []
     by_x: dict[float, list[float]] = {}
     by_y: dict[float, list[float]] = {}
     for x, y in points:
@@ -310,14 +321,21 @@ def find_cells(rulings: Sequence[Ruling]) -> list[_Box]:
     for values in (*by_x.values(), *by_y.values()):
         values.sort()
 
+    # Each point asks whether a line joins it to several others: look only among the
+    # lines at its height (or abscissa), not through all of them.
+    rows = _by_position(horizontal, lambda h: h.y0)
+    columns = _by_position(vertical, lambda v: v.x0)
+
     def joined_h(y: float, xa: float, xb: float) -> bool:
         return any(
-            abs(h.y0 - y) <= _TOL and h.x0 - _TOL <= xa and h.x1 + _TOL >= xb for h in horizontal
+            abs(h.y0 - y) <= _TOL and h.x0 - _TOL <= xa and h.x1 + _TOL >= xb
+            for h in _near(rows, y)
         )
 
     def joined_v(x: float, ya: float, yb: float) -> bool:
         return any(
-            abs(v.x0 - x) <= _TOL and v.y0 - _TOL <= ya and v.y1 + _TOL >= yb for v in vertical
+            abs(v.x0 - x) <= _TOL and v.y0 - _TOL <= ya and v.y1 + _TOL >= yb
+            for v in _near(columns, x)
         )
 
     cells: list[_Box] = []
@@ -328,6 +346,23 @@ def find_cells(rulings: Sequence[Ruling]) -> list[_Box]:
         if found is not None:
             cells.append(found)
     return cells
+
+
+def _by_position(
+    lines: list[Ruling], position: Callable[[Ruling], float]
+) -> dict[int, list[Ruling]]:
+    """``lines`` in buckets ``_TOL`` wide by their position across the line."""
+    buckets: dict[int, list[Ruling]] = {}
+    for line in lines:
+        buckets.setdefault(int(position(line) // _TOL), []).append(line)
+    return buckets
+
+
+def _near(buckets: dict[int, list[Ruling]], position: float) -> Iterable[Ruling]:
+    """The lines of ``buckets`` that may lie within ``_TOL`` of ``position``."""
+    key = int(position // _TOL)
+    for k in (key - 1, key, key + 1):
+        yield from buckets.get(k, ())
 
 
 def _close(x, y, below, right, points, joined_h, joined_v) -> _Box | None:  # type: ignore[no-untyped-def]
@@ -561,14 +596,20 @@ def _same_columns(a: Table, b: Table) -> bool:
 
 def _visual_lines(segments: list[Segment]) -> list[_VLine]:
     lines: list[_VLine] = []
+    # Each line's top and bottom so far: a line's own properties look at all its
+    # segments, and a page of 16,000 runs on a few lines (pdf.js's bug1978317.pdf)
+    # asked them at every run.
+    spans: list[list[float]] = []
     for segment in sorted(segments, key=lambda s: (s.cy, s.x0)):
-        for line in reversed(lines[-3:]):
-            overlap = min(line.y1, segment.y1) - max(line.y0, segment.y0)
-            if overlap > 0.5 * min(line.height, segment.height):
+        for line, span in zip(reversed(lines[-3:]), reversed(spans[-3:]), strict=True):
+            overlap = min(span[1], segment.y1) - max(span[0], segment.y0)
+            if overlap > 0.5 * min(max(span[1] - span[0], 1.0), segment.height):
                 line.segments.append(segment)
+                span[0], span[1] = min(span[0], segment.y0), max(span[1], segment.y1)
                 break
         else:
             lines.append(_VLine([segment]))
+            spans.append([segment.y0, segment.y1])
     for line in lines:
         line.segments.sort(key=lambda s: s.x0)
     lines.sort(key=lambda line: line.y0)

@@ -18,6 +18,7 @@ Everything then goes through the same layout and pairing as a text PDF.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -44,8 +45,19 @@ _JUNK = re.compile(r"^[^\w\s£$(\[\"'&#@%+\-]{1,2}$")
 """A first "word" of one or two stray symbols: a speck or a list bullet (•, ▪) misread."""
 
 
-def ocr_page(page: pdfium.PdfPage, number: int, *, dpi: int = 300) -> Page:
-    """A scanned page as text segments and rulings, in points like a text page."""
+def ocr_page(
+    page: pdfium.PdfPage,
+    number: int,
+    *,
+    dpi: int = 300,
+    shows_question: Callable[[str], bool] | None = None,
+) -> Page:
+    """A scanned page as text segments and rulings, in points like a text page.
+
+    With ``shows_question``, a page on which no line read is one of the form's
+    questions is not searched again for lone letters in its cells (answers with
+    no question beside them to answer): a letter or a report costs one reading.
+    """
     width, height = page.get_size()
     # A page may declare itself 200 inches square: never render more than an A3
     # sheet's worth of pixels at 300 dpi, and do not OCR what would be too coarse.
@@ -74,10 +86,14 @@ def ocr_page(page: pdfium.PdfPage, number: int, *, dpi: int = 300) -> Page:
         clean[max(0, box.y0 - 2) : box.y1 + 3, max(0, box.x0 - 2) : box.x1 + 3] = False
     pixels = np.where(clean, 0, 255).astype(np.uint8)
     words = read_words(pixels, dpi)
-    missed = missed_ink(clean, words, dpi)
+    out.segments = _segments(words, out.rulings, scale)
+    asked = shows_question is None or any(
+        shows_question(segment.text) for segment in out.segments[:400] if segment.text
+    )
+    missed = missed_ink(clean, words, dpi) if asked else []
     if missed:
         words += [w for w in read_words(pixels, dpi, missed) if _plausible(w)]
-    out.segments = _segments(words, out.rulings, scale)
+        out.segments = _segments(words, out.rulings, scale)
     out.segments.extend(
         Segment(b.x0 * scale, b.y0 * scale, b.x1 * scale, b.y1 * scale, tick=b.checked)
         for b in boxes

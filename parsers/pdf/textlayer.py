@@ -91,7 +91,11 @@ def _segments(textpage: pdfium.PdfTextPage, height: float, budget: PageBudget) -
     segments: list[Segment] = []
     for index, (left, bottom, right, top) in enumerate(rects):
         start = starts[index]
-        end = next((s for s in starts[index + 1 :] if s > start), len(page_text))
+        # The next run's start, read in place: slicing the list copied it at every run.
+        end = next(
+            (starts[j] for j in range(index + 1, len(starts)) if starts[j] > start),
+            len(page_text),
+        )
         sliced = 0 <= start < end and len(page_text) == chars
         if sliced:
             text = page_text[start:end]

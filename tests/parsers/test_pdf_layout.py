@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from parsers.blocks import Line, Table
 from parsers.pdf.layout import Page, Ruling, Segment, join_pages, page_blocks
 
@@ -99,3 +101,34 @@ def test_running_headers_do_not_cut_a_table_over_a_page_break() -> None:
     blocks = join_pages([page_blocks(first, margins=margins), page_blocks(second, margins=margins)])
     assert len(blocks) == 1 and isinstance(blocks[0], Table)
     assert [m.text for m in margins] == ["Grant application: Medway Youth Trust"]
+
+
+def test_a_page_ruled_like_a_picture_is_read_as_lines_at_once() -> None:
+    """A halftone or a chart's grid (qpdf's nested-images.pdf read by OCR) crosses its
+    rulings thousands of times: closing every cell took 17 s; its text is read as lines."""
+    page = Page(
+        1, 595, 842, rulings=_grid([20 + 9 * i for i in range(60)], [20 + 9 * i for i in range(60)])
+    )
+    page.segments = [_text(50, 300, "Name of Organisation:"), _text(200, 300, "Medway Youth Trust")]
+    started = time.process_time()
+
+    blocks = page_blocks(page)
+
+    assert time.process_time() - started < 1.0
+    assert [b.text for b in blocks if isinstance(b, Line)] == [
+        "Name of Organisation: Medway Youth Trust"
+    ]
+
+
+def test_a_page_of_thousands_of_runs_on_a_few_lines_is_laid_out_at_once() -> None:
+    """pdf.js's bug1978317.pdf writes a line letter by letter: 16,000 runs."""
+    page = Page(1, 595, 842)
+    page.segments = [
+        _text(20 + (i % 4000) * 0.14, 100 + 20 * (i // 4000), "x", width=0.1) for i in range(16_000)
+    ]
+    started = time.process_time()
+
+    blocks = page_blocks(page)
+
+    assert time.process_time() - started < 1.0
+    assert len(blocks) == 4

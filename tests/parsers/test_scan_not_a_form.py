@@ -6,7 +6,7 @@ import io
 import time
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from parsers import FormSpec, parse_document
 from parsers.pdf.tesseract import model_dir
@@ -35,3 +35,40 @@ def test_a_scan_showing_no_question_stops_after_its_first_page(kent: FormSpec) -
     assert time.perf_counter() - started < 5
     assert not parsed.form_found
     assert any("other scanned pages were not read" in w for w in parsed.warnings)
+
+
+def _letter_with_marks() -> bytes:
+    """One scanned page showing none of the form's questions, with marks scattered
+    over it (stamps, initials) that a whole-page reading passes over."""
+    image = Image.new("L", (1240, 1754), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=28)
+    draw.text((100, 100), "Dear Sir, please find our annual report enclosed.", fill=0, font=font)
+    for row in range(6):
+        for column in range(5):
+            draw.text((150 + column * 220, 400 + row * 200), "N", fill=0, font=font)
+    out = io.BytesIO()
+    image.save(out, "PDF", resolution=150)
+    return out.getvalue()
+
+
+@pytest.mark.skipif(model_dir() is None, reason="tesseract-ocr-eng is not installed")
+def test_a_scanned_page_showing_no_question_is_read_once(
+    kent: FormSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second reading looks for lone answers in cells: a page with no question
+    has none to give, and each mark would cost tesseract another call."""
+    from parsers.pdf import ocr
+
+    readings: list[int] = []
+    real = ocr.read_words
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        readings.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ocr, "read_words", counted)
+    parsed = parse_document(_letter_with_marks(), kent)
+
+    assert not parsed.form_found
+    assert len(readings) == 1

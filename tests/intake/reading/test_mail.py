@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import email.feedparser
 import email.policy
 import re
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.mail_shapes import HOSTILE, SHAPES, many_attachments
+from fixtures.mail_shapes import HOSTILE, SHAPES, _tnef_attribute, many_attachments, tnef
 from fixtures.make_fixtures import build_form
 from intake.config.load import load_config
 from intake.reading.extract import extract_from_mail
@@ -228,3 +229,46 @@ def test_what_the_sender_wrote_is_kept_without_the_quoted_thread() -> None:
         "> Dear Sarah,\n> Your application was received.\n"
     )
     assert written_text(text) == "Could we have an extension to Friday?\n\nThanks,\nSarah"
+
+
+def _labelled_tnef(data: bytes) -> bytes:
+    """A mail whose one attachment says it is Outlook's winmail.dat and holds ``data``."""
+    encoded = base64.encodebytes(data).replace(b"\n", b"\r\n")
+    return (
+        b"From: a@example.org\r\nTo: b@example.org\r\nSubject: Application\r\n"
+        b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\nOur application is attached.\r\n"
+        b'--b\r\nContent-Type: application/ms-tnef; name="winmail.dat"\r\n'
+        b'Content-Disposition: attachment; filename="winmail.dat"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + encoded + b"--b--\r\n"
+    )
+
+
+def test_a_picture_labelled_as_an_outlook_bundle_is_not_called_damaged() -> None:
+    """Hunnysoft's sample m4006 labels a picture application/ms-tnef: the bytes decide,
+    and a mail with a picture and no form is one without a form, not a damaged one."""
+    picture = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    extraction = extract_from_mail(_labelled_tnef(picture), SPEC)
+
+    assert extraction.no_form
+    assert [(a.name, a.kind) for a in extraction.attachments] == [("winmail.dat", "image")]
+
+
+def test_a_damaged_outlook_bundle_is_said_so_in_plain_words() -> None:
+    extraction = extract_from_mail(_labelled_tnef(b"\x01\x02 not a bundle " * 20), SPEC)
+
+    assert extraction.document is None
+    assert "winmail.dat: the Outlook attachment bundle is damaged" in (extraction.unreadable or "")
+    assert not re.search(r"0x[0-9a-f]+|signature", extraction.unreadable or "")
+
+
+def test_an_outlook_bundle_without_files_is_its_rich_text_body_not_damage() -> None:
+    """Outlook sends a rich-text mail as winmail.dat even with nothing attached."""
+    bundle = tnef([]) + _tnef_attribute(1, 0x0002800C, b"We will post the form on Monday.\0")
+    extraction = extract_from_mail(
+        _labelled_tnef(bundle).replace(b"Our application is attached.", b""), SPEC
+    )
+
+    assert extraction.no_form
+    assert extraction.mail is not None
+    assert "We will post the form on Monday." in extraction.mail.text
