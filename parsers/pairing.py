@@ -99,6 +99,7 @@ def read_answers(
     reader = _Reader(form)
     reader.controls(controls)
     reader.stream(blocks)
+    reader.blanks_in_place()
     if labelled is not None:
         labelled |= reader.labelled
     return reader.sheet.answers
@@ -154,6 +155,16 @@ class _Reader:
         self._label_position: set[int] = set()
         self.labelled: set[str] = set()
         """Questions whose label or machine key was seen, answered or not."""
+        self._order = {spec.id: index for index, spec in enumerate(form.fields)}
+        self._step = 0
+        self._seen_at: dict[str, int] = {}
+        """Where (in reading order) each question's label was first seen in the text."""
+        self._unknown_at: list[int] = []
+        """Where text set out as a question matched none of the form's questions."""
+        self._loose_blanks: list[tuple[str, int]] = []
+        """Loosely recognised labels with an empty answer space of their own, and where."""
+        self._blank_beside_tick: list[tuple[str, int]] = []
+        """Details a ticked option asks for beside it, not given there, and where."""
 
     # --- machine keys ------------------------------------------------------
 
@@ -284,7 +295,7 @@ class _Reader:
             if found is None and pending is not None and collected:
                 found = self._plain_label(block, pending)
             if found is not None:
-                self._flush(pending, collected, pending_source)
+                self._flush(pending, collected, pending_source, bounded=True)
                 pending, collected, pending_source = None, [], block.location
                 if found.match.rest:
                     rest_line = Line(parts=[found.match.rest], location=block.location)
@@ -298,19 +309,29 @@ class _Reader:
                 # A heading, another question we do not know, or the declaration:
                 # the answer before it has ended.
                 self._flush(pending, collected, pending_source)
+                if not _DECLARATION.match(block.text):
+                    self._unknown_at.append(self._next_step())
                 pending, collected = None, []
                 continue
             if pending is not None and not (not collected and _looks_like_hint(block)):
                 collected.append(block)
         self._flush(pending, collected, pending_source)
 
-    def _flush(self, pending: _Found | None, lines: list[Line], location: str) -> None:
+    def _flush(
+        self, pending: _Found | None, lines: list[Line], location: str, *, bounded: bool = False
+    ) -> None:
         if pending is not None:
             if not answer_lines(lines) and _answer_like(pending.match.after):
                 # "How much are you requesting …? £5,000": the answer ran onto the
                 # question's own line (PDF text of a paragraph form).
                 lines = [Line(parts=[pending.match.after], location=location)]
-            self._give(pending, lines, "paragraph", f"after {location}" if location else "")
+            self._give(
+                pending,
+                lines,
+                "paragraph",
+                f"after {location}" if location else "",
+                bounded=bounded,
+            )
 
     # --- tables ----------------------------------------------------------
 
@@ -322,6 +343,9 @@ class _Reader:
             if r in consumed:
                 continue
             labels = [(cell, self._cell_label(cell)) for cell in row]
+            for cell, found in labels:
+                if found is None and self._unknown_question(cell):
+                    self._unknown_at.append(self._next_step())
             if not any(found for _cell, found in labels):
                 for cell in row:
                     self._nested(cell)
@@ -386,6 +410,57 @@ class _Reader:
             if used_next:
                 consumed.add(r + 1)
 
+    def _unknown_question(self, cell: Cell) -> bool:
+        """A cell that stands where a question stands, or is set out as one, but
+        asks none of the form's questions (a question worded past recognition)."""
+        lines = [line for line in cell.lines() if line.text or line.ticks]
+        if not lines or any(line.ticks for line in lines):
+            return False  # empty, or a list of options: an answer
+        if id(cell) in self._label_position:
+            return True
+        return not _DECLARATION.match(lines[0].text) and looks_like_question(lines[0])
+
+    def blanks_in_place(self) -> None:
+        """Blank answers shown by where a question stands, not by how well its label matched.
+
+        A label recognised only loosely, with its own answer space empty, is the
+        question left blank when it stands where the form asks that question:
+        after the question before it and before the question after it (of those
+        whose labels were seen), with no question we could not recognise between
+        them. A detail a ticked option asks for ("Other (please define)") and
+        not written beside the tick is blank unless the form goes on to ask
+        something we could not recognise before its next question: that may be
+        the detail asked again, answered. Otherwise the question stays not found
+        (an officer checks it; the applicant is not told it is missing).
+        """
+        for field_id, step in self._loose_blanks:
+            if field_id in self.labelled or field_id in self.sheet.answers:
+                continue
+            before, after = self._neighbours(field_id)
+            if before is None and after is None:
+                continue
+            low = self._seen_at[before] if before else 0
+            high = self._seen_at[after] if after else self._step + 1
+            if low < step < high and not any(low < u < high for u in self._unknown_at):
+                self._seen(field_id)
+        for field_id, step in self._blank_beside_tick:
+            if field_id in self.labelled or field_id in self.sheet.answers:
+                continue
+            _before, after = self._neighbours(field_id)
+            high = self._seen_at[after] if after else self._step + 1
+            if not any(step < u < high for u in self._unknown_at):
+                self.labelled.add(field_id)
+
+    def _neighbours(self, field_id: str) -> tuple[str | None, str | None]:
+        """The nearest questions before and after ``field_id`` in the form, of those seen."""
+        index = self._order[field_id]
+        before = [f for f in self._seen_at if self._order[f] < index]
+        after = [f for f in self._seen_at if self._order[f] > index]
+        return (
+            max(before, key=self._order.__getitem__, default=None),
+            min(after, key=self._order.__getitem__, default=None),
+        )
+
     def _option_grid(
         self, spec: FieldSpec, rows: list[list[Cell]], start: int
     ) -> tuple[list[Line], int] | None:
@@ -424,7 +499,7 @@ class _Reader:
                     break
                 # A sub-heading spanning the table, or the shared question's own heading.
                 if found is not None:
-                    self.labelled.add(found[0].match.field.id)
+                    self._seen(found[0].match.field.id)
                 index += 1
                 continue
             break
@@ -534,6 +609,12 @@ class _Reader:
             return None
         if match.field.id in self.labelled:
             return None
+        # Only where the form's order puts a next question (allowing one left out):
+        # "Staff costs make up most of the budget" under the project's outline is
+        # the outline's answer, not the budget question.
+        gap = self._order[match.field.id] - self._order[pending.match.field.id]
+        if not 0 < gap <= 2:
+            return None
         return _Found(match, [])
 
     def _before_next_question(self, spec: FieldSpec, lines: list[Line]) -> list[Line]:
@@ -558,9 +639,18 @@ class _Reader:
                     return lines[:index]
         return lines
 
+    def _next_step(self) -> int:
+        self._step += 1
+        return self._step
+
+    def _seen(self, field_id: str) -> None:
+        """A question's label seen in the text, here."""
+        self.labelled.add(field_id)
+        self._seen_at.setdefault(field_id, self._next_step())
+
     def _unplaced(self, found: _Found, location: str, why: str) -> None:
         spec = found.match.field
-        self.labelled.add(spec.id)
+        self._seen(spec.id)
         self.sheet.offer(unplaced(spec.id, Source("paragraph", location), why))
 
     def _give(
@@ -571,12 +661,15 @@ class _Reader:
         location: str,
         *,
         space: bool = False,
+        bounded: bool = False,
     ) -> None:
         """Offer the answer ``lines`` give to ``found``'s question.
 
         ``space`` says the lines come from the question's own answer cell (beside
         or below its label): empty, it is a blank answer whatever the label's
         wording; after a paragraph, only a label recognised with confidence is.
+        ``bounded`` says the paragraphs after the label ended at another
+        question's label (not at a heading or a question we do not know).
         """
         spec = found.match.field
         confidence = 1.0 if found.match.exact else found.match.score / 100
@@ -585,14 +678,19 @@ class _Reader:
         if not lines and confidence < (_BLANK_CELL_LABEL if space else _FUZZY_FLAG_BELOW):
             # A loosely recognised label with nothing after it may be a heading that
             # only looks like the question ("Name and address of project lead"):
-            # it proves no answer blank. The question counts as not found.
+            # it proves no answer blank. The question counts as not found, unless
+            # its empty space is its own and it stands where the form asks it
+            # (:meth:`blanks_in_place`).
+            if space or bounded:
+                self._loose_blanks.append((spec.id, self._next_step()))
             return
-        self.labelled.add(spec.id)
+        self._seen(spec.id)
         if spec.group and spec.kind == "choices":
             self._give_group(spec.group, lines, source, confidence, spec)
             return
         if found.companions and lines:
-            self.labelled.update(c.id for c in found.companions)
+            for companion in found.companions:
+                self._seen(companion.id)
             lines = self._give_companion(spec, found.companions[0], lines, source, confidence)
         if spec.kind not in ("choice", "choices"):
             lines = self._before_next_question(spec, lines)
@@ -637,14 +735,16 @@ class _Reader:
                     continue
                 detail = _detail_after(words, option)
                 if detail:
-                    self.labelled.add(linked.id)
+                    self._seen(linked.id)
                     self.sheet.offer(read_text_value(linked, detail, source))
                 elif self._linked_field(spec, option, words, printed_only=True) is not None and (
                     following is None or following.ticks or not following.text
                 ):
                     # Asked right here, and left blank. (Words on a line of their own
                     # after it may be the detail, wrapped: then it is not shown blank.)
-                    self.labelled.add(linked.id)
+                    # Unless the form asks it again as a question of its own that we
+                    # did not recognise: :meth:`blanks_in_place` decides.
+                    self._blank_beside_tick.append((linked.id, self._next_step()))
 
     def _linked_field(
         self, spec: FieldSpec, option: OptionSpec, words: str, *, printed_only: bool = False
@@ -800,7 +900,8 @@ def _cell_below(cell: Cell, row: list[Cell]) -> Cell | None:
 _QUESTION_NUMBER = re.compile(
     r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):]\s+\D"
     r"|^(?:question|q)\s*\d{1,2}\b"
-    r"|^[A-H]\.\d{1,2}\s+[A-Za-z]",  # "A.8 Contact person": section letter, dot, number
+    r"|^[A-H]\.\d{1,2}\s+[A-Za-z]"  # "A.8 Contact person": section letter, dot, number
+    r"|^[A-H]\d{1,2}\s+[A-Z][a-z]",  # "B21 How much …": section letter and number, no dot
     re.IGNORECASE,
 )
 _DECLARATION = re.compile(
