@@ -308,8 +308,11 @@ class _Reader:
             if block.heading or _ends_answers(block):
                 # A heading, another question we do not know, or the declaration:
                 # the answer before it has ended.
-                self._flush(pending, collected, pending_source)
-                if not _DECLARATION.match(block.text):
+                # (A section heading or the declaration ends an answer space for sure;
+                # a question we do not know may be the real label of the one pending.)
+                ends_section = bool(_DECLARATION.match(block.text))
+                self._flush(pending, collected, pending_source, bounded=ends_section)
+                if not ends_section:
                     self._unknown_at.append(self._next_step())
                 pending, collected = None, []
                 continue
@@ -669,7 +672,8 @@ class _Reader:
         or below its label): empty, it is a blank answer whatever the label's
         wording; after a paragraph, only a label recognised with confidence is.
         ``bounded`` says the paragraphs after the label ended at another
-        question's label (not at a heading or a question we do not know).
+        question's label, a section heading or the declaration (not at a question
+        we do not know).
         """
         spec = found.match.field
         confidence = 1.0 if found.match.exact else found.match.score / 100

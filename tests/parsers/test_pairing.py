@@ -158,3 +158,15 @@ def test_a_section_letter_and_number_without_a_dot_starts_the_next_question(
     )
     answers = _answers(data, kent)
     assert answers["amount_requested"].value == "8500.00"
+
+
+def test_a_reworded_question_left_blank_before_the_next_section_is_missing(
+    kent: FormSpec,
+) -> None:
+    # Paragraphs: "Q11 Position held", then the heading of section B, nothing between.
+    def paras(pairs: list[tuple[str, str]]) -> str:
+        return "".join(para(run(label)) + para(run(answer)) for label, answer in pairs)
+
+    body = paras(ORGANISATION + CONTACT) + para(run("Q11 Position held"))
+    body += para(run("B: Project / Service Details"), style="Heading1") + paras(PROJECT)
+    assert _told_missing(_answers(package(body), kent), "contact_position")
