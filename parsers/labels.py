@@ -25,7 +25,7 @@ PREFIX_MIN_WORDS = 4
 MARGIN = 4.0
 _HINT_START = re.compile(r"[?:(\[\n]|\s[-–—]\s|\.\s")
 _NON_WORD = re.compile(r"[^a-z0-9£&/+]+")
-_NUMBERING = re.compile(
+NUMBERING = re.compile(
     r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):\-]?\s+(?=[^\d\s])",
     re.IGNORECASE,
 )
@@ -116,7 +116,7 @@ class LabelMatcher:
         officer to confirm.
         """
         asks = text.rstrip().endswith((":", "?"))
-        asked = _CONDITION.sub("", _NUMBERING.sub("", text.strip(), count=1))
+        asked = _CONDITION.sub("", NUMBERING.sub("", text.strip(), count=1))
         words = _stems(normalise(head(asked)))  # "If so, who …": the question is "who …"
         if not words or len(words) > 12:
             return None
@@ -150,7 +150,20 @@ class LabelMatcher:
             return None
         if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < KEYWORD_MARGIN:
             return None
-        return LabelMatch(ranked[0][1], 80.0 + 10 * ranked[0][0], False, "")
+        # What follows the question in the same text, as :meth:`_match` gives it:
+        # after a colon ending it, the answer ("Full postal address: 54 Station
+        # Road"); after its question mark, a hint or the answer.
+        # (Only after two words or more of substance: "Part B: The project" is a
+        # section's heading, not a question and its answer.)
+        stripped = NUMBERING.sub("", text.strip(), count=1)
+        label = head(stripped)
+        rest = after = ""
+        if sum(len(word) >= 3 for word in words) >= 2:
+            if stripped[len(label) : len(label) + 1] == ":":
+                rest = stripped[len(label) + 1 :].strip()
+            if label.endswith("?"):
+                after = stripped[len(label) :].strip()
+        return LabelMatch(ranked[0][1], 80.0 + 10 * ranked[0][0], False, rest, after)
 
     def _owners(self, stem: str, ruled_out: frozenset[str]) -> int:
         """How many questions (of kinds not ruled out) use ``stem`` in a label."""
@@ -193,7 +206,7 @@ class LabelMatcher:
         """
         if not text or len(text) > 600:
             return None
-        stripped = _NUMBERING.sub("", text.strip(), count=1)
+        stripped = NUMBERING.sub("", text.strip(), count=1)
         truncated = _TRUNCATED.search(stripped)
         if truncated:
             # "Which of the following criteria does your…": a label cut short by
@@ -217,7 +230,9 @@ class LabelMatcher:
         for candidate, keeps_rest in candidates:
             key = normalise(candidate)
             if key in self._exact:
-                return LabelMatch(self._exact[key], 100.0, True, rest if keeps_rest else "", after)
+                # The whole text a label ("Is this a partnership bid? Y/N"): nothing after it.
+                past = "" if candidate == stripped else after
+                return LabelMatch(self._exact[key], 100.0, True, rest if keeps_rest else "", past)
         prefixed = self._prefix(normalise(stripped))
         if prefixed is not None:
             return LabelMatch(prefixed, PREFIX_SCORE, False, "", after)
@@ -468,7 +483,7 @@ _AUXILIARY = re.compile(
 def _kinds_ruled_out(text: str) -> frozenset[str]:
     """Kinds of answer a question's form rules out: "Who are your partners?" is not
     answered yes or no, and "Is this a partnership bid?" is answered so."""
-    asked = _CONDITION.sub("", _NUMBERING.sub("", text.strip(), count=1))
+    asked = _CONDITION.sub("", NUMBERING.sub("", text.strip(), count=1))
     if _WH.match(asked):
         return frozenset({"yesno"})
     if _AUXILIARY.match(asked) and asked.rstrip().endswith("?"):

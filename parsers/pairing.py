@@ -23,7 +23,7 @@ from parsers.answers import (
     split_leading_amount,
 )
 from parsers.blocks import Block, Cell, Control, Line, Table, Tick
-from parsers.labels import LabelMatch, head, match_option, matcher_for, normalise
+from parsers.labels import NUMBERING, LabelMatch, head, match_option, matcher_for, normalise
 from parsers.model import Answer, FieldSpec, FormSpec, OptionSpec, Source, SourceKind, unplaced
 
 _GENERIC_NAME = re.compile(
@@ -567,6 +567,10 @@ class _Reader:
             rest = rest[1:]
         if found.match.rest:
             rest = [Line(parts=[found.match.rest], location=lines[0].location), *rest]
+        elif consumed == 1 and _answer_like(found.match.after):
+            # "What does your organisation do? We mentor …": the answer typed into
+            # the label's own cell after its question mark.
+            rest = [Line(parts=[found.match.after], location=lines[0].location), *rest]
         return found, answer_lines(rest)
 
     # --- labels and answers ------------------------------------------------
@@ -585,6 +589,8 @@ class _Reader:
 
     def _companions(self, match: LabelMatch, text: str) -> list[FieldSpec]:
         """Other questions asked inside this label's hint ("… if different, say how …")."""
+        # (Numbering first: the "." of "1. Full name of organisation" is no hint's start.)
+        text = NUMBERING.sub("", text.strip(), count=1)
         hint = normalise(text[len(head(text)) :])
         if len(hint) < 20:
             return []

@@ -170,3 +170,27 @@ def test_a_reworded_question_left_blank_before_the_next_section_is_missing(
     body = paras(ORGANISATION + CONTACT) + para(run("Q11 Position held"))
     body += para(run("B: Project / Service Details"), style="Heading1") + paras(PROJECT)
     assert _told_missing(_answers(package(body), kent), "contact_position")
+
+
+def test_an_answer_typed_after_its_label_in_the_labels_own_cell_is_read(kent: FormSpec) -> None:
+    # Reworded labels recognised by their words, the answer typed after a colon or a
+    # question mark in the label's cell, the answer cell left empty.
+    pairs = [
+        ("7. Full postal address: 54 Station Road, Medway", ""),
+        ("2. What are your organisation's aims? We mentor young people.", ""),
+        ("Is this a partnership bid? Y/N", "No"),  # the label's own "Y/N" is no answer
+    ]
+    answers = _answers(_table([*ORGANISATION[:1], *pairs, *CONTACT[:1], *PROJECT]), kent)
+    assert answers["contact_address"].value == "54 Station Road, Medway"
+    assert answers["organisation_aims"].value == "We mentor young people."
+    assert answers["partnership_bid"].value is False
+
+
+def test_a_numbered_label_is_not_taken_for_a_hint_naming_another_question(
+    kent: FormSpec,
+) -> None:
+    # "1. Full name of organisation": the "1." is numbering, not the end of a question
+    # whose hint would name "Name of organisation" as a second question left blank.
+    pairs = [("1. Full name of organisation", "Dartford Mentoring Project"), *ORGANISATION[1:]]
+    answers = _answers(_table([*pairs, *CONTACT, *PROJECT]), kent)
+    assert not _told_missing(answers, "organisation_name")
