@@ -146,6 +146,11 @@ class LabelMatcher:
             if score > best.get(spec.id, (0.0, spec))[0]:
                 best[spec.id] = (score, spec)
         ranked = sorted(best.values(), key=lambda item: item[0], reverse=True)
+        if len(ranked) == 1 and {"text", "money", "date", "email"} <= ruled_out:
+            # Asked to be answered yes or no, or by a choice ("Are you applying in
+            # partnership?", "Partnership application? (Yes/No)"), and only one such
+            # question shares a word with it: that one.
+            ranked = [(max(ranked[0][0], KEYWORD_CUTOFF), ranked[0][1])]
         if not ranked or ranked[0][0] < KEYWORD_CUTOFF:
             return None
         if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < KEYWORD_MARGIN:
@@ -474,6 +479,8 @@ _WH = re.compile(
     r"state|tell|explain)|give|provide|describe|list|name)\b",
     re.IGNORECASE,
 )
+_YES_NO_HINT = re.compile(r"[(\[]?\s*\b(?:yes\s*/\s*no|y\s*/\s*n)\b\s*[)\]]?\s*[?:]?\s*$", re.I)
+"""A label that says how it is answered: "Partnership application? (Yes/No)", "… Y/N"."""
 _AUXILIARY = re.compile(
     r"^(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)\b",
     re.IGNORECASE,
@@ -488,6 +495,8 @@ def _kinds_ruled_out(text: str) -> frozenset[str]:
         return frozenset({"yesno"})
     if _AUXILIARY.match(asked) and asked.rstrip().endswith("?"):
         return frozenset({"text", "money", "date", "email"})
+    if _YES_NO_HINT.search(asked):
+        return frozenset({"text", "money", "date", "email", "choice", "choices"})
     return frozenset()
 
 

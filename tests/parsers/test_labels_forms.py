@@ -25,6 +25,9 @@ FORM = FormSpec(
         ("If yes, who are your partners?", "partner_organisations"),
         ("A.5 If so, who are the partners?", "partner_organisations"),
         ("Is this a partnership bid?", "partnership_bid"),
+        # Answered yes or no, and only one such question shares a word with it.
+        ("A.6 Partnership application? (Yes/No)", "partnership_bid"),
+        ("Are you applying in partnership?", "partnership_bid"),
     ],
 )
 def test_a_question_form_rules_out_kinds_of_answer(question: str, field: str) -> None:
