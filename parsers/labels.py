@@ -379,6 +379,11 @@ _STOP = frozenset(
         "n",
         "list",
         "tick",
+        # Modifiers that say nothing of which question it is ("Full name of
+        # organisation", "Full cost of the project", "Main contact"). ("Lead" does:
+        # "Name of project lead" is the contact, "Name of project" the project.)
+        "full",
+        "main",
     ]
 )
 _SYNONYMS = {
@@ -468,7 +473,6 @@ _SYNONYMS = {
     "total": "tota",
     "receive": "fulla",
     "asked": "requ",
-    "full": "fulla",
     "worked": "outc",
 }
 

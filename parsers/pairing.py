@@ -354,8 +354,10 @@ class _Reader:
                     self._nested(cell)
                 continue
             next_row = rows[r + 1] if r + 1 < len(rows) else None
+            # (A row holding one line set out as a question we do not know is that
+            # question, not the answer to the one above: "Q8. Main contact:".)
             next_is_answers = next_row is not None and not any(
-                self._cell_label(c) for c in next_row
+                self._cell_label(c) or _lone_question(c) for c in next_row
             )
             used_next = False
             for i, (cell, found) in enumerate(labels):
@@ -864,6 +866,14 @@ def _tick_cell(cell: Cell) -> tuple[bool | None, str]:
     # Words written in a tick cell with no tick: the applicant chose this option
     # and wrote its detail (a registration number) where the tick goes.
     return True, text
+
+
+def _lone_question(cell: Cell) -> bool:
+    """A cell holding one line, set out as a question (numbered, bold, ending "?")."""
+    lines = [line for line in cell.lines() if line.text or line.ticks]
+    return (
+        len(lines) == 1 and not _DECLARATION.match(lines[0].text) and looks_like_question(lines[0])
+    )
 
 
 def _hint_of(text: str) -> str:

@@ -42,3 +42,17 @@ def test_a_typed_bullet_or_ocrs_reading_of_one_is_not_the_answer() -> None:
     answer = read_text_value(spec, raw, Source("paragraph", "p"))
     assert answer is not None
     assert answer.value == "We will:\nStaff\nVenue hire\nMaterials\nevery quarter"
+
+
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        ("1. Full name of organisation", "organisation_name"),  # not the contact's "Full name"
+        ("Full cost of the project", "total_cost"),
+        ("Name of project lead:", "contact_name"),
+        ("Name of project:", "project_name"),
+    ],
+)
+def test_a_modifier_does_not_decide_the_question(kent: FormSpec, question: str, field: str) -> None:
+    found = LabelMatcher(kent).match(question) or LabelMatcher(kent).keyword_match(question)
+    assert found is not None and found.field.id == field

@@ -194,3 +194,24 @@ def test_a_numbered_label_is_not_taken_for_a_hint_naming_another_question(
     pairs = [("1. Full name of organisation", "Dartford Mentoring Project"), *ORGANISATION[1:]]
     answers = _answers(_table([*pairs, *CONTACT, *PROJECT]), kent)
     assert not _told_missing(answers, "organisation_name")
+
+
+def test_an_unrecognised_question_under_a_heading_is_not_its_answer(kent: FormSpec) -> None:
+    # Label above answer: the section's heading (loosely like "Name"), then a question
+    # the reader does not know, "Q8. Main contact:", then its answer. The question's
+    # words are nobody's answer.
+    def above(label: str, answer: str) -> list[str]:
+        return [
+            row(cell(para(run(label)), width=9000, span=2)),
+            row(cell(para(run(answer)), width=9000, span=2)),
+        ]
+
+    rows = [r for label, answer in ORGANISATION for r in above(label, answer)]
+    rows.append(
+        row(cell(para(run("Name and address of project / service lead:")), width=9000, span=2))
+    )
+    rows += above("Q8. Main contact:", "Sarah Okafor")
+    rows += [r for label, answer in CONTACT[1:] + PROJECT for r in above(label, answer)]
+    answers = _answers(package(table(rows, (3000, 6000))), kent)
+    assert answers["contact_name"].value != "Q8. Main contact:"
+    assert not _told_missing(answers, "contact_name")
