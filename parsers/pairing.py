@@ -567,7 +567,7 @@ class _Reader:
         rest = lines[consumed:]
         while rest and not rest[0].ticks and _looks_like_hint(rest[0]):
             rest = rest[1:]
-        if found.match.rest:
+        if found.match.rest and not _HINT_AFTER_LABEL.match(found.match.rest):
             rest = [Line(parts=[found.match.rest], location=lines[0].location), *rest]
         elif consumed == 1 and _answer_like(found.match.after):
             # "What does your organisation do? We mentor …": the answer typed into
@@ -957,6 +957,15 @@ _HINT_WORDS = re.compile(
     r"if |who |what |how |where |this |maximum|max\b)",
     re.IGNORECASE,
 )
+
+
+_HINT_AFTER_LABEL = re.compile(
+    r"^(?:\(|\[|e\.g|eg\b|for example|maximum|max\b|tick\b|"
+    r"please (?:give|provide|describe|list|tick|include|state|explain))",
+    re.IGNORECASE,
+)
+"""After a label's colon in its cell, the words of a hint (a PDF joins an italic hint
+in lower case to the label's line: "Summary of the project: maximum 500 words")."""
 
 
 def _answer_like(text: str) -> bool:

@@ -215,3 +215,11 @@ def test_an_unrecognised_question_under_a_heading_is_not_its_answer(kent: FormSp
     answers = _answers(package(table(rows, (3000, 6000))), kent)
     assert answers["contact_name"].value != "Q8. Main contact:"
     assert not _told_missing(answers, "contact_name")
+
+
+def test_a_hint_on_the_labels_line_is_not_the_answer(kent: FormSpec) -> None:
+    # A PDF joins an italic hint in lower case to its label's line; the answer cell is empty.
+    pairs = [*PROJECT[:3], ("Q16. Summary of the project: maximum 500 words", ""), *PROJECT[3:]]
+    answers = _answers(_table([*ORGANISATION, *CONTACT, *pairs]), kent)
+    outline = answers.get("project_outline")
+    assert outline is None or outline.value is None
