@@ -351,6 +351,7 @@ class _Reader:
                     self._unknown_at.append(self._next_step())
             if not any(found for _cell, found in labels):
                 for cell in row:
+                    self._options_alone(cell)
                     self._nested(cell)
                 continue
             next_row = rows[r + 1] if r + 1 < len(rows) else None
@@ -511,6 +512,42 @@ class _Reader:
         if options < 2:
             return None
         return lines, last
+
+    def _options_alone(self, cell: Cell) -> None:
+        """Tick boxes beside two or more of one choice question's options, under a
+        label we could not recognise ("Legal status of your organisation"): that
+        question, known by its options. Its answer is flagged for an officer."""
+        lines = [line for line in cell.lines() if line.text or line.ticks]
+        if not any(line.ticks for line in lines):
+            return
+        best: tuple[int, FieldSpec] | None = None
+        for spec in self.form.fields:
+            if spec.kind not in ("choice", "choices") or spec.id in self.labelled:
+                continue
+            if spec.group and spec.group != spec.id and spec.id != self.groups[spec.group][0].id:
+                continue  # a group is asked by its first question (the criteria)
+            members = self.groups.get(spec.group, (spec,)) if spec.group else (spec,)
+            pool = tuple((m, o) for m in members for o in m.options)
+            named = {
+                found[1].id
+                for line in lines
+                for _tick, words in line.tick_segments()
+                if words and (found := match_option(words, pool)) is not None
+            }
+            if len(named) >= 2 and (best is None or len(named) > best[0]):
+                best = (len(named), spec)
+        if best is None:
+            return
+        spec = best[1]
+        match = LabelMatch(spec, 100 * _FUZZY_FLAG_BELOW - 1, False, "")
+        self._give(_Found(match, []), lines, "table-cell", cell.location, space=True)
+        answer = self.sheet.answers.get(spec.id)
+        if answer is not None and answer.placed:
+            self.sheet.answers[spec.id] = replace(
+                answer,
+                flagged=True,
+                note="question recognised by its options (its label was not recognised)",
+            )
 
     def _nested(self, cell: Cell) -> None:
         for block in cell.blocks:

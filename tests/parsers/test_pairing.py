@@ -223,3 +223,20 @@ def test_a_hint_on_the_labels_line_is_not_the_answer(kent: FormSpec) -> None:
     answers = _answers(_table([*ORGANISATION, *CONTACT, *pairs]), kent)
     outline = answers.get("project_outline")
     assert outline is None or outline.value is None
+
+
+def test_a_tick_list_under_a_label_we_do_not_know_is_known_by_its_options(
+    kent: FormSpec,
+) -> None:
+    ticks = tick_para(False, "Registered charity (please provide registration number)")
+    ticks += tick_para(True, "Local Authority")
+    ticks += tick_para(False, "Social Enterprise")
+    rows = [
+        row(cell(para(run("Legal status of your organisation")), width=9000, span=2)),
+        row(cell(ticks, width=9000, span=2)),
+    ]
+    pairs = [*ORGANISATION, *CONTACT, *PROJECT]
+    rows += [row(cell(para(run(a)), width=3000), cell(para(run(b)), width=6000)) for a, b in pairs]
+    answers = _answers(package(table(rows, (3000, 6000))), kent)
+    assert answers["organisation_type"].value == "local_authority"
+    assert answers["organisation_type"].flagged  # an officer confirms it
