@@ -51,8 +51,14 @@ def test_a_typed_bullet_or_ocrs_reading_of_one_is_not_the_answer() -> None:
         ("Full cost of the project", "total_cost"),
         ("Name of project lead:", "contact_name"),
         ("Name of project:", "project_name"),
+        # Words for where and for after the funding, as applicants word them.
+        ("Where will it take place?", "location"),
+        ("Area covered:", "location"),
+        ("Plans for after the grant ends:", "sustainability"),
     ],
 )
-def test_a_modifier_does_not_decide_the_question(kent: FormSpec, question: str, field: str) -> None:
+def test_reworded_questions_are_known_by_their_words(
+    kent: FormSpec, question: str, field: str
+) -> None:
     found = LabelMatcher(kent).match(question) or LabelMatcher(kent).keyword_match(question)
     assert found is not None and found.field.id == field
