@@ -407,6 +407,10 @@ class _Reader:
                 elif label_found.match.rest:
                     rest = Line(parts=[label_found.match.rest], location=cell.location)
                     self._give(label_found, [rest], "table-cell", cell.location)
+                elif next_row is not None and any(self._cell_label(c) for c in next_row):
+                    # The next question's label straight after it, as in a form of
+                    # paragraphs: nothing was written (a PDF drops an empty row's height).
+                    self._give(label_found, [], "table-cell", cell.location, bounded=True)
                 else:
                     self._unplaced(
                         label_found,
@@ -448,7 +452,9 @@ class _Reader:
             low = self._seen_at[before] if before else 0
             high = self._seen_at[after] if after else self._step + 1
             if low < step < high and not any(low < u < high for u in self._unknown_at):
-                self._seen(field_id)
+                # Seen where its label stands (the next blank's neighbour, in place).
+                self.labelled.add(field_id)
+                self._seen_at.setdefault(field_id, step)
         for field_id, step in self._blank_beside_tick:
             if field_id in self.labelled or field_id in self.sheet.answers:
                 continue

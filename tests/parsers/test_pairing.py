@@ -240,3 +240,31 @@ def test_a_tick_list_under_a_label_we_do_not_know_is_known_by_its_options(
     answers = _answers(package(table(rows, (3000, 6000))), kent)
     assert answers["organisation_type"].value == "local_authority"
     assert answers["organisation_type"].flagged  # an officer confirms it
+
+
+def test_two_reworded_questions_left_blank_one_after_the_other_are_both_missing(
+    kent: FormSpec,
+) -> None:
+    # Each stands where the form asks it; the first, once placed, is the second's
+    # neighbour where its label stands.
+    pairs = [
+        ("How will the project be sustained?", ""),
+        ("What if you receive less than you asked for?", ""),
+    ]
+    answers = _answers(_table([*ORGANISATION, *CONTACT, *PROJECT, *pairs]), kent)
+    assert _told_missing(answers, "sustainability")
+    assert _told_missing(answers, "funding_impact")
+
+
+def test_a_label_row_straight_before_the_next_label_row_is_a_blank_answer(
+    kent: FormSpec,
+) -> None:
+    # Label above answer, as a PDF shows it when the empty answer row has no height.
+    rows = []
+    for label, answer in [*ORGANISATION, *CONTACT, *PROJECT]:
+        rows.append(row(cell(para(run(label)), width=9000, span=2)))
+        if label != "Name of the project / service":
+            rows.append(row(cell(para(run(answer)), width=9000, span=2)))
+    answers = _answers(package(table(rows, (3000, 6000))), kent)
+    assert _told_missing(answers, "project_name")
+    assert answers["start_date"].value == "2027-07-01"
