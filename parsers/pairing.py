@@ -407,9 +407,14 @@ class _Reader:
                 elif label_found.match.rest:
                     rest = Line(parts=[label_found.match.rest], location=cell.location)
                     self._give(label_found, [rest], "table-cell", cell.location)
-                elif next_row is not None and any(self._cell_label(c) for c in next_row):
+                elif (
+                    next_row is not None
+                    and any(self._cell_label(c) for c in next_row)
+                    and all(line.confidence >= 1.0 for line in cell.lines())
+                ):
                     # The next question's label straight after it, as in a form of
-                    # paragraphs: nothing was written (a PDF drops an empty row's height).
+                    # paragraphs: nothing was written (a PDF drops an empty row's
+                    # height). Not on a scan, whose table finder may miss a row.
                     self._give(label_found, [], "table-cell", cell.location, bounded=True)
                 else:
                     self._unplaced(

@@ -268,3 +268,24 @@ def test_a_label_row_straight_before_the_next_label_row_is_a_blank_answer(
     answers = _answers(package(table(rows, (3000, 6000))), kent)
     assert _told_missing(answers, "project_name")
     assert answers["start_date"].value == "2027-07-01"
+
+
+def test_on_a_scan_a_label_row_before_the_next_label_row_is_checked_by_an_officer(
+    kent: FormSpec,
+) -> None:
+    # OCR's table finder may miss the answer row between them: the applicant is not
+    # told the answer is missing (on a digital PDF the same rows are a blank answer).
+    from parsers.blocks import Cell, Line, Table
+    from parsers.pairing import read_answers, settle
+
+    def ocr_row(text: str) -> list[Cell]:
+        return [Cell(blocks=[Line(parts=[text], confidence=0.93)], span=2)]
+
+    rows = []
+    for label, answer in [*ORGANISATION, *CONTACT, *PROJECT]:
+        rows.append(ocr_row(label))
+        if label != "Name of the project / service":
+            rows.append(ocr_row(answer))
+    labelled: set[str] = set()
+    answers = settle(read_answers([Table(rows=rows)], [], kent, labelled), labelled, kent)
+    assert _checked_by_an_officer(answers, "project_name")
