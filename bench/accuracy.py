@@ -1,7 +1,7 @@
 """Field-level and status-level accuracy of the parsers on the corpus, per shape.
 
     python -m bench.accuracy [--shape SHAPE] [--show] [--rescan N]
-                             [--variations dev|sealed|both|none]
+                             [--variations dev|sealed|both|none] [--folder FOLDER]
 
 With ``--variations`` (default ``dev``) it also reports the variation corpus
 (``python -m fixtures.variations`` makes it under ``var/variations``; see
@@ -231,6 +231,12 @@ def main(argv: list[str] | None = None) -> int:
         help="which half of the variation corpus to report (sealed: only to report)",
     )
     parser.add_argument("--only-variations", action="store_true", help="skip the fixed corpus")
+    parser.add_argument(
+        "--folder",
+        type=Path,
+        help="the variation corpus's folder (default var/variations; another one made by "
+        "python -m fixtures.variations --out FOLDER, e.g. more development seeds)",
+    )
     args = parser.parse_args(argv)
     if not args.only_variations:
         print(report(run(args.corpus, args.shape, args.rescan), show=args.show))
@@ -238,12 +244,13 @@ def main(argv: list[str] | None = None) -> int:
         from bench import variations
         from fixtures.variations import OUT
 
-        if not (OUT / "manifest.json").exists():
-            print(f"\nno variation corpus in {OUT}: make it with python -m fixtures.variations")
+        folder = args.folder or OUT
+        if not (folder / "manifest.json").exists():
+            print(f"\nno variation corpus in {folder}: make it with python -m fixtures.variations")
             return 0
         halves = ("dev", "sealed") if args.variations == "both" else (args.variations,)
         shape = args.shape if args.only_variations else None
-        print(variations.report(variations.run(OUT, halves, shape), show=args.show))
+        print(variations.report(variations.run(folder, halves, shape), show=args.show))
     return 0
 
 

@@ -25,7 +25,7 @@ PREFIX_MIN_WORDS = 4
 MARGIN = 4.0
 _HINT_START = re.compile(r"[?:(\[\n]|\s[-–—]\s|\.\s")
 _NON_WORD = re.compile(r"[^a-z0-9£&/+]+")
-_NUMBERING = re.compile(
+NUMBERING = re.compile(
     r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):\-]?\s+(?=[^\d\s])",
     re.IGNORECASE,
 )
@@ -116,7 +116,7 @@ class LabelMatcher:
         officer to confirm.
         """
         asks = text.rstrip().endswith((":", "?"))
-        asked = _CONDITION.sub("", _NUMBERING.sub("", text.strip(), count=1))
+        asked = _CONDITION.sub("", NUMBERING.sub("", text.strip(), count=1))
         words = _stems(normalise(head(asked)))  # "If so, who …": the question is "who …"
         if not words or len(words) > 12:
             return None
@@ -146,11 +146,29 @@ class LabelMatcher:
             if score > best.get(spec.id, (0.0, spec))[0]:
                 best[spec.id] = (score, spec)
         ranked = sorted(best.values(), key=lambda item: item[0], reverse=True)
+        if len(ranked) == 1 and {"text", "money", "date", "email"} <= ruled_out:
+            # Asked to be answered yes or no, or by a choice ("Are you applying in
+            # partnership?", "Partnership application? (Yes/No)"), and only one such
+            # question shares a word with it: that one.
+            ranked = [(max(ranked[0][0], KEYWORD_CUTOFF), ranked[0][1])]
         if not ranked or ranked[0][0] < KEYWORD_CUTOFF:
             return None
         if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < KEYWORD_MARGIN:
             return None
-        return LabelMatch(ranked[0][1], 80.0 + 10 * ranked[0][0], False, "")
+        # What follows the question in the same text, as :meth:`_match` gives it:
+        # after a colon ending it, the answer ("Full postal address: 54 Station
+        # Road"); after its question mark, a hint or the answer.
+        # (Only after two words or more of substance: "Part B: The project" is a
+        # section's heading, not a question and its answer.)
+        stripped = NUMBERING.sub("", text.strip(), count=1)
+        label = head(stripped)
+        rest = after = ""
+        if sum(len(word) >= 3 for word in words) >= 2:
+            if stripped[len(label) : len(label) + 1] == ":":
+                rest = stripped[len(label) + 1 :].strip()
+            if label.endswith("?"):
+                after = stripped[len(label) :].strip()
+        return LabelMatch(ranked[0][1], 80.0 + 10 * ranked[0][0], False, rest, after)
 
     def _owners(self, stem: str, ruled_out: frozenset[str]) -> int:
         """How many questions (of kinds not ruled out) use ``stem`` in a label."""
@@ -193,7 +211,7 @@ class LabelMatcher:
         """
         if not text or len(text) > 600:
             return None
-        stripped = _NUMBERING.sub("", text.strip(), count=1)
+        stripped = NUMBERING.sub("", text.strip(), count=1)
         truncated = _TRUNCATED.search(stripped)
         if truncated:
             # "Which of the following criteria does your…": a label cut short by
@@ -217,7 +235,9 @@ class LabelMatcher:
         for candidate, keeps_rest in candidates:
             key = normalise(candidate)
             if key in self._exact:
-                return LabelMatch(self._exact[key], 100.0, True, rest if keeps_rest else "", after)
+                # The whole text a label ("Is this a partnership bid? Y/N"): nothing after it.
+                past = "" if candidate == stripped else after
+                return LabelMatch(self._exact[key], 100.0, True, rest if keeps_rest else "", past)
         prefixed = self._prefix(normalise(stripped))
         if prefixed is not None:
             return LabelMatch(prefixed, PREFIX_SCORE, False, "", after)
@@ -359,6 +379,11 @@ _STOP = frozenset(
         "n",
         "list",
         "tick",
+        # Modifiers that say nothing of which question it is ("Full name of
+        # organisation", "Full cost of the project", "Main contact"). ("Lead" does:
+        # "Name of project lead" is the contact, "Name of project" the project.)
+        "full",
+        "main",
     ]
 )
 _SYNONYMS = {
@@ -440,6 +465,11 @@ _SYNONYMS = {
     "describe": "outl",
     "outline": "outl",
     "summary": "outl",
+    "place": "loca",
+    "area": "loca",
+    "areas": "loca",
+    "ends": "sust",
+    "beyond": "sust",
     "located": "loca",
     "location": "loca",
     "delivered": "loca",
@@ -448,7 +478,6 @@ _SYNONYMS = {
     "total": "tota",
     "receive": "fulla",
     "asked": "requ",
-    "full": "fulla",
     "worked": "outc",
 }
 
@@ -459,6 +488,8 @@ _WH = re.compile(
     r"state|tell|explain)|give|provide|describe|list|name)\b",
     re.IGNORECASE,
 )
+_YES_NO_HINT = re.compile(r"[(\[]?\s*\b(?:yes\s*/\s*no|y\s*/\s*n)\b\s*[)\]]?\s*[?:]?\s*$", re.I)
+"""A label that says how it is answered: "Partnership application? (Yes/No)", "… Y/N"."""
 _AUXILIARY = re.compile(
     r"^(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)\b",
     re.IGNORECASE,
@@ -468,11 +499,13 @@ _AUXILIARY = re.compile(
 def _kinds_ruled_out(text: str) -> frozenset[str]:
     """Kinds of answer a question's form rules out: "Who are your partners?" is not
     answered yes or no, and "Is this a partnership bid?" is answered so."""
-    asked = _CONDITION.sub("", _NUMBERING.sub("", text.strip(), count=1))
+    asked = _CONDITION.sub("", NUMBERING.sub("", text.strip(), count=1))
     if _WH.match(asked):
         return frozenset({"yesno"})
     if _AUXILIARY.match(asked) and asked.rstrip().endswith("?"):
         return frozenset({"text", "money", "date", "email"})
+    if _YES_NO_HINT.search(asked):
+        return frozenset({"text", "money", "date", "email", "choice", "choices"})
     return frozenset()
 
 

@@ -23,7 +23,7 @@ from parsers.answers import (
     split_leading_amount,
 )
 from parsers.blocks import Block, Cell, Control, Line, Table, Tick
-from parsers.labels import LabelMatch, head, match_option, matcher_for, normalise
+from parsers.labels import NUMBERING, LabelMatch, head, match_option, matcher_for, normalise
 from parsers.model import Answer, FieldSpec, FormSpec, OptionSpec, Source, SourceKind, unplaced
 
 _GENERIC_NAME = re.compile(
@@ -99,6 +99,7 @@ def read_answers(
     reader = _Reader(form)
     reader.controls(controls)
     reader.stream(blocks)
+    reader.blanks_in_place()
     if labelled is not None:
         labelled |= reader.labelled
     return reader.sheet.answers
@@ -154,6 +155,16 @@ class _Reader:
         self._label_position: set[int] = set()
         self.labelled: set[str] = set()
         """Questions whose label or machine key was seen, answered or not."""
+        self._order = {spec.id: index for index, spec in enumerate(form.fields)}
+        self._step = 0
+        self._seen_at: dict[str, int] = {}
+        """Where (in reading order) each question's label was first seen in the text."""
+        self._unknown_at: list[int] = []
+        """Where text set out as a question matched none of the form's questions."""
+        self._loose_blanks: list[tuple[str, int]] = []
+        """Loosely recognised labels with an empty answer space of their own, and where."""
+        self._blank_beside_tick: list[tuple[str, int]] = []
+        """Details a ticked option asks for beside it, not given there, and where."""
 
     # --- machine keys ------------------------------------------------------
 
@@ -284,7 +295,7 @@ class _Reader:
             if found is None and pending is not None and collected:
                 found = self._plain_label(block, pending)
             if found is not None:
-                self._flush(pending, collected, pending_source)
+                self._flush(pending, collected, pending_source, bounded=True)
                 pending, collected, pending_source = None, [], block.location
                 if found.match.rest:
                     rest_line = Line(parts=[found.match.rest], location=block.location)
@@ -297,20 +308,33 @@ class _Reader:
             if block.heading or _ends_answers(block):
                 # A heading, another question we do not know, or the declaration:
                 # the answer before it has ended.
-                self._flush(pending, collected, pending_source)
+                # (A section heading or the declaration ends an answer space for sure;
+                # a question we do not know may be the real label of the one pending.)
+                ends_section = bool(_DECLARATION.match(block.text))
+                self._flush(pending, collected, pending_source, bounded=ends_section)
+                if not ends_section:
+                    self._unknown_at.append(self._next_step())
                 pending, collected = None, []
                 continue
             if pending is not None and not (not collected and _looks_like_hint(block)):
                 collected.append(block)
         self._flush(pending, collected, pending_source)
 
-    def _flush(self, pending: _Found | None, lines: list[Line], location: str) -> None:
+    def _flush(
+        self, pending: _Found | None, lines: list[Line], location: str, *, bounded: bool = False
+    ) -> None:
         if pending is not None:
             if not answer_lines(lines) and _answer_like(pending.match.after):
                 # "How much are you requesting …? £5,000": the answer ran onto the
                 # question's own line (PDF text of a paragraph form).
                 lines = [Line(parts=[pending.match.after], location=location)]
-            self._give(pending, lines, "paragraph", f"after {location}" if location else "")
+            self._give(
+                pending,
+                lines,
+                "paragraph",
+                f"after {location}" if location else "",
+                bounded=bounded,
+            )
 
     # --- tables ----------------------------------------------------------
 
@@ -322,13 +346,19 @@ class _Reader:
             if r in consumed:
                 continue
             labels = [(cell, self._cell_label(cell)) for cell in row]
+            for cell, found in labels:
+                if found is None and self._unknown_question(cell):
+                    self._unknown_at.append(self._next_step())
             if not any(found for _cell, found in labels):
                 for cell in row:
+                    self._options_alone(cell)
                     self._nested(cell)
                 continue
             next_row = rows[r + 1] if r + 1 < len(rows) else None
+            # (A row holding one line set out as a question we do not know is that
+            # question, not the answer to the one above: "Q8. Main contact:".)
             next_is_answers = next_row is not None and not any(
-                self._cell_label(c) for c in next_row
+                self._cell_label(c) or _lone_question(c) for c in next_row
             )
             used_next = False
             for i, (cell, found) in enumerate(labels):
@@ -377,6 +407,15 @@ class _Reader:
                 elif label_found.match.rest:
                     rest = Line(parts=[label_found.match.rest], location=cell.location)
                     self._give(label_found, [rest], "table-cell", cell.location)
+                elif (
+                    next_row is not None
+                    and any(self._cell_label(c) for c in next_row)
+                    and all(line.confidence >= 1.0 for line in cell.lines())
+                ):
+                    # The next question's label straight after it, as in a form of
+                    # paragraphs: nothing was written (a PDF drops an empty row's
+                    # height). Not on a scan, whose table finder may miss a row.
+                    self._give(label_found, [], "table-cell", cell.location, bounded=True)
                 else:
                     self._unplaced(
                         label_found,
@@ -385,6 +424,59 @@ class _Reader:
                     )
             if used_next:
                 consumed.add(r + 1)
+
+    def _unknown_question(self, cell: Cell) -> bool:
+        """A cell that stands where a question stands, or is set out as one, but
+        asks none of the form's questions (a question worded past recognition)."""
+        lines = [line for line in cell.lines() if line.text or line.ticks]
+        if not lines or any(line.ticks for line in lines):
+            return False  # empty, or a list of options: an answer
+        if id(cell) in self._label_position:
+            return True
+        return not _DECLARATION.match(lines[0].text) and looks_like_question(lines[0])
+
+    def blanks_in_place(self) -> None:
+        """Blank answers shown by where a question stands, not by how well its label matched.
+
+        A label recognised only loosely, with its own answer space empty, is the
+        question left blank when it stands where the form asks that question:
+        after the question before it and before the question after it (of those
+        whose labels were seen), with no question we could not recognise between
+        them. A detail a ticked option asks for ("Other (please define)") and
+        not written beside the tick is blank unless the form goes on to ask
+        something we could not recognise before its next question: that may be
+        the detail asked again, answered. Otherwise the question stays not found
+        (an officer checks it; the applicant is not told it is missing).
+        """
+        for field_id, step in self._loose_blanks:
+            if field_id in self.labelled or field_id in self.sheet.answers:
+                continue
+            before, after = self._neighbours(field_id)
+            if before is None and after is None:
+                continue
+            low = self._seen_at[before] if before else 0
+            high = self._seen_at[after] if after else self._step + 1
+            if low < step < high and not any(low < u < high for u in self._unknown_at):
+                # Seen where its label stands (the next blank's neighbour, in place).
+                self.labelled.add(field_id)
+                self._seen_at.setdefault(field_id, step)
+        for field_id, step in self._blank_beside_tick:
+            if field_id in self.labelled or field_id in self.sheet.answers:
+                continue
+            _before, after = self._neighbours(field_id)
+            high = self._seen_at[after] if after else self._step + 1
+            if not any(step < u < high for u in self._unknown_at):
+                self.labelled.add(field_id)
+
+    def _neighbours(self, field_id: str) -> tuple[str | None, str | None]:
+        """The nearest questions before and after ``field_id`` in the form, of those seen."""
+        index = self._order[field_id]
+        before = [f for f in self._seen_at if self._order[f] < index]
+        after = [f for f in self._seen_at if self._order[f] > index]
+        return (
+            max(before, key=self._order.__getitem__, default=None),
+            min(after, key=self._order.__getitem__, default=None),
+        )
 
     def _option_grid(
         self, spec: FieldSpec, rows: list[list[Cell]], start: int
@@ -424,13 +516,49 @@ class _Reader:
                     break
                 # A sub-heading spanning the table, or the shared question's own heading.
                 if found is not None:
-                    self.labelled.add(found[0].match.field.id)
+                    self._seen(found[0].match.field.id)
                 index += 1
                 continue
             break
         if options < 2:
             return None
         return lines, last
+
+    def _options_alone(self, cell: Cell) -> None:
+        """Tick boxes beside two or more of one choice question's options, under a
+        label we could not recognise ("Legal status of your organisation"): that
+        question, known by its options. Its answer is flagged for an officer."""
+        lines = [line for line in cell.lines() if line.text or line.ticks]
+        if not any(line.ticks for line in lines):
+            return
+        best: tuple[int, FieldSpec] | None = None
+        for spec in self.form.fields:
+            if spec.kind not in ("choice", "choices") or spec.id in self.labelled:
+                continue
+            if spec.group and spec.group != spec.id and spec.id != self.groups[spec.group][0].id:
+                continue  # a group is asked by its first question (the criteria)
+            members = self.groups.get(spec.group, (spec,)) if spec.group else (spec,)
+            pool = tuple((m, o) for m in members for o in m.options)
+            named = {
+                found[1].id
+                for line in lines
+                for _tick, words in line.tick_segments()
+                if words and (found := match_option(words, pool)) is not None
+            }
+            if len(named) >= 2 and (best is None or len(named) > best[0]):
+                best = (len(named), spec)
+        if best is None:
+            return
+        spec = best[1]
+        match = LabelMatch(spec, 100 * _FUZZY_FLAG_BELOW - 1, False, "")
+        self._give(_Found(match, []), lines, "table-cell", cell.location, space=True)
+        answer = self.sheet.answers.get(spec.id)
+        if answer is not None and answer.placed:
+            self.sheet.answers[spec.id] = replace(
+                answer,
+                flagged=True,
+                note="question recognised by its options (its label was not recognised)",
+            )
 
     def _nested(self, cell: Cell) -> None:
         for block in cell.blocks:
@@ -487,8 +615,12 @@ class _Reader:
         rest = lines[consumed:]
         while rest and not rest[0].ticks and _looks_like_hint(rest[0]):
             rest = rest[1:]
-        if found.match.rest:
+        if found.match.rest and not _HINT_AFTER_LABEL.match(found.match.rest):
             rest = [Line(parts=[found.match.rest], location=lines[0].location), *rest]
+        elif consumed == 1 and _answer_like(found.match.after):
+            # "What does your organisation do? We mentor …": the answer typed into
+            # the label's own cell after its question mark.
+            rest = [Line(parts=[found.match.after], location=lines[0].location), *rest]
         return found, answer_lines(rest)
 
     # --- labels and answers ------------------------------------------------
@@ -507,6 +639,8 @@ class _Reader:
 
     def _companions(self, match: LabelMatch, text: str) -> list[FieldSpec]:
         """Other questions asked inside this label's hint ("… if different, say how …")."""
+        # (Numbering first: the "." of "1. Full name of organisation" is no hint's start.)
+        text = NUMBERING.sub("", text.strip(), count=1)
         hint = normalise(text[len(head(text)) :])
         if len(hint) < 20:
             return []
@@ -534,6 +668,12 @@ class _Reader:
             return None
         if match.field.id in self.labelled:
             return None
+        # Only where the form's order puts a next question (allowing one left out):
+        # "Staff costs make up most of the budget" under the project's outline is
+        # the outline's answer, not the budget question.
+        gap = self._order[match.field.id] - self._order[pending.match.field.id]
+        if not 0 < gap <= 2:
+            return None
         return _Found(match, [])
 
     def _before_next_question(self, spec: FieldSpec, lines: list[Line]) -> list[Line]:
@@ -558,9 +698,18 @@ class _Reader:
                     return lines[:index]
         return lines
 
+    def _next_step(self) -> int:
+        self._step += 1
+        return self._step
+
+    def _seen(self, field_id: str) -> None:
+        """A question's label seen in the text, here."""
+        self.labelled.add(field_id)
+        self._seen_at.setdefault(field_id, self._next_step())
+
     def _unplaced(self, found: _Found, location: str, why: str) -> None:
         spec = found.match.field
-        self.labelled.add(spec.id)
+        self._seen(spec.id)
         self.sheet.offer(unplaced(spec.id, Source("paragraph", location), why))
 
     def _give(
@@ -571,12 +720,16 @@ class _Reader:
         location: str,
         *,
         space: bool = False,
+        bounded: bool = False,
     ) -> None:
         """Offer the answer ``lines`` give to ``found``'s question.
 
         ``space`` says the lines come from the question's own answer cell (beside
         or below its label): empty, it is a blank answer whatever the label's
         wording; after a paragraph, only a label recognised with confidence is.
+        ``bounded`` says the paragraphs after the label ended at another
+        question's label, a section heading or the declaration (not at a question
+        we do not know).
         """
         spec = found.match.field
         confidence = 1.0 if found.match.exact else found.match.score / 100
@@ -585,14 +738,19 @@ class _Reader:
         if not lines and confidence < (_BLANK_CELL_LABEL if space else _FUZZY_FLAG_BELOW):
             # A loosely recognised label with nothing after it may be a heading that
             # only looks like the question ("Name and address of project lead"):
-            # it proves no answer blank. The question counts as not found.
+            # it proves no answer blank. The question counts as not found, unless
+            # its empty space is its own and it stands where the form asks it
+            # (:meth:`blanks_in_place`).
+            if space or bounded:
+                self._loose_blanks.append((spec.id, self._next_step()))
             return
-        self.labelled.add(spec.id)
+        self._seen(spec.id)
         if spec.group and spec.kind == "choices":
             self._give_group(spec.group, lines, source, confidence, spec)
             return
         if found.companions and lines:
-            self.labelled.update(c.id for c in found.companions)
+            for companion in found.companions:
+                self._seen(companion.id)
             lines = self._give_companion(spec, found.companions[0], lines, source, confidence)
         if spec.kind not in ("choice", "choices"):
             lines = self._before_next_question(spec, lines)
@@ -637,14 +795,16 @@ class _Reader:
                     continue
                 detail = _detail_after(words, option)
                 if detail:
-                    self.labelled.add(linked.id)
+                    self._seen(linked.id)
                     self.sheet.offer(read_text_value(linked, detail, source))
                 elif self._linked_field(spec, option, words, printed_only=True) is not None and (
                     following is None or following.ticks or not following.text
                 ):
                     # Asked right here, and left blank. (Words on a line of their own
                     # after it may be the detail, wrapped: then it is not shown blank.)
-                    self.labelled.add(linked.id)
+                    # Unless the form asks it again as a question of its own that we
+                    # did not recognise: :meth:`blanks_in_place` decides.
+                    self._blank_beside_tick.append((linked.id, self._next_step()))
 
     def _linked_field(
         self, spec: FieldSpec, option: OptionSpec, words: str, *, printed_only: bool = False
@@ -756,6 +916,14 @@ def _tick_cell(cell: Cell) -> tuple[bool | None, str]:
     return True, text
 
 
+def _lone_question(cell: Cell) -> bool:
+    """A cell holding one line, set out as a question (numbered, bold, ending "?")."""
+    lines = [line for line in cell.lines() if line.text or line.ticks]
+    return (
+        len(lines) == 1 and not _DECLARATION.match(lines[0].text) and looks_like_question(lines[0])
+    )
+
+
 def _hint_of(text: str) -> str:
     """The words in brackets (or after the option) that ask for a detail."""
     inside = re.findall(r"\(([^)]*)\)", text)
@@ -800,7 +968,8 @@ def _cell_below(cell: Cell, row: list[Cell]) -> Cell | None:
 _QUESTION_NUMBER = re.compile(
     r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):]\s+\D"
     r"|^(?:question|q)\s*\d{1,2}\b"
-    r"|^[A-H]\.\d{1,2}\s+[A-Za-z]",  # "A.8 Contact person": section letter, dot, number
+    r"|^[A-H]\.\d{1,2}\s+[A-Za-z]"  # "A.8 Contact person": section letter, dot, number
+    r"|^[A-H]\d{1,2}\s+[A-Z][a-z]",  # "B21 How much …": section letter and number, no dot
     re.IGNORECASE,
 )
 _DECLARATION = re.compile(
@@ -836,6 +1005,15 @@ _HINT_WORDS = re.compile(
     r"if |who |what |how |where |this |maximum|max\b)",
     re.IGNORECASE,
 )
+
+
+_HINT_AFTER_LABEL = re.compile(
+    r"^(?:\(|\[|e\.g|eg\b|for example|maximum|max\b|tick\b|"
+    r"please (?:give|provide|describe|list|tick|include|state|explain))",
+    re.IGNORECASE,
+)
+"""After a label's colon in its cell, the words of a hint (a PDF joins an italic hint
+in lower case to the label's line: "Summary of the project: maximum 500 words")."""
 
 
 def _answer_like(text: str) -> bool:

@@ -48,7 +48,7 @@ def judge(
         problems += timing
     problems += completeness_problems(form, answers, fields)
     if fund is not None:
-        problems += cap_problems(form, fund, fields)
+        problems += cap_problems(form, fund, fields, answers)
         problems += document_problems(fund, fields, attachments)
     problems += total_cost_problems(form, fields)
     return Judgement(fields=fields, problems=problems, status=status_of(problems), round=round_)
@@ -119,10 +119,21 @@ def completeness_problems(
     return problems
 
 
-def cap_problems(form: Form, fund: Fund, fields: dict[str, Any]) -> list[Problem]:
+def cap_problems(
+    form: Form, fund: Fund, fields: dict[str, Any], answers: dict[str, Answer] | None = None
+) -> list[Problem]:
     """``over_limit`` when an amount is above the fund's cap (the joint cap for
-    partnerships); ``under_limit`` when it is below the fund's minimum grant."""
+    partnerships); ``under_limit`` when it is below the fund's minimum grant.
+
+    When the reader found the partnership question but could not place its answer
+    (an ``unsure`` one, in ``answers``), the bid may be a partnership: it is held
+    to the joint cap, so that an applicant is never told a joint bid is over the
+    single cap because a tick was not read. An officer checks the answer.
+    """
     joint = bool(form.partnership_field and fields.get(form.partnership_field) is True)
+    if form.partnership_field and form.partnership_field not in fields and answers is not None:
+        answer = answers.get(form.partnership_field)
+        joint = joint or (answer is not None and not answer.placed)
     cap = fund.cap_for(joint=joint)
     problems = []
     for field in form.fields:

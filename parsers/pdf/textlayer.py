@@ -238,12 +238,18 @@ def _tick_boxes(
     LibreOffice draws a checked legacy check box as its square plus two diagonal
     lines with the same bounds; a glyph X or ✓ inside a drawn square ticks it too.
     """
-    groups: dict[tuple[int, int, int, int], list[tuple[float, float, float, float, int]]] = {}
+    # Paths drawn on the same square, within a point of each other: the frame at
+    # 203.5 and its diagonals at 203.458 are one box (rounding would part them).
+    groups: list[list[tuple[float, float, float, float, int]]] = []
     for box in boxes:
-        key = tuple(round(v) for v in box[:4])
-        groups.setdefault(key, []).append(box)  # type: ignore[arg-type]
+        for group in groups:
+            if all(abs(a - b) <= 1.0 for a, b in zip(group[0][:4], box[:4], strict=True)):
+                group.append(box)
+                break
+        else:
+            groups.append([box])
     ticks: list[Segment] = []
-    for paths in groups.values():
+    for paths in groups:
         if not any(count >= 4 for *_corners, count in paths):
             continue  # lines only: no frame, not a box
         x0, y0, x1, y1, _count = paths[0]

@@ -132,3 +132,32 @@ def test_a_page_of_thousands_of_runs_on_a_few_lines_is_laid_out_at_once() -> Non
 
     assert time.process_time() - started < 1.0
     assert len(blocks) == 4
+
+
+def test_a_check_box_whose_cross_is_drawn_a_fraction_off_its_square_is_ticked() -> None:
+    # LibreOffice draws a ticked legacy check box as its square (203.5 from the top)
+    # and two diagonals whose bounds are 203.458: one box, ticked, however they round.
+    import io
+
+    import pypdfium2 as pdfium
+    from reportlab.pdfgen import canvas
+
+    from parsers.pdf.textlayer import read_page
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(595, 842))
+    for top, ticked, words in ((190.5, False, "New project"), (203.5, True, "Existing work")):
+        y = 842 - top - 12
+        pdf.rect(270.4, y, 12, 12)
+        if ticked:
+            for start, end in ((y - 0.042, y + 11.991), (y + 11.991, y - 0.042)):
+                line = pdf.beginPath()  # each diagonal a path of its own, as LibreOffice's
+                line.moveTo(270.359, start)
+                line.lineTo(282.391, end)
+                pdf.drawPath(line)
+        pdf.drawString(286, y + 2, words)
+    pdf.save()
+    document = pdfium.PdfDocument(buffer.getvalue())
+    page = read_page(document[0], 1)
+    ticks = sorted((s.y0, s.tick) for s in page.segments if s.tick is not None)
+    assert [tick for _y, tick in ticks] == [False, True]

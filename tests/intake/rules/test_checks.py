@@ -11,7 +11,7 @@ import pytest
 from intake.config.load import load_config
 from intake.config.model import Condition, SupportingDocument
 from intake.rules.checks import judge
-from parsers.model import Answer, Source
+from parsers.model import Answer, Source, unplaced
 
 CONFIG = load_config()
 FORM = CONFIG.form("kent-funding-application")
@@ -146,6 +146,26 @@ def test_partnership_bids_are_capped_at_20000() -> None:
         funding_shortfall="Council.",
         **partnership,
     ) == [("amount_requested", "over_limit")]
+
+
+def test_a_partnership_answer_the_reader_could_not_place_is_held_to_the_joint_cap() -> None:
+    # The reader found "Is this a partnership bid?" but read no tick: an officer checks
+    # it. £18,000 is within the joint cap: the applicant is not told it is over the
+    # single one; the partnership answer is the officer's "unsure".
+    given = answers(
+        total_cost="20000.00", amount_requested="18000.00", funding_shortfall="Council."
+    )
+    given["partnership_bid"] = unplaced(
+        "partnership_bid", HERE, "a box is ticked but not beside Yes or No"
+    )
+    judgement = judge(form=FORM, fund=FUND, office=OFFICE, answers=given, received_at=IN_ROUND_ONE)
+    assert [(p.field, p.code) for p in judgement.problems] == [("partnership_bid", "unsure")]
+    assert judgement.status == "complete"
+    # A partnership question left blank is no partnership: the single cap, as the
+    # applicant is told the answer is missing.
+    del given["partnership_bid"]
+    judgement = judge(form=FORM, fund=FUND, office=OFFICE, answers=given, received_at=IN_ROUND_ONE)
+    assert ("amount_requested", "over_limit") in [(p.field, p.code) for p in judgement.problems]
 
 
 def test_asking_for_more_than_the_total_cost_is_over_limit() -> None:
