@@ -41,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -213,8 +214,9 @@ def stand_ins_step_back(niceness: int) -> None:
             os.setpriority(os.PRIO_PROCESS, int(task), niceness)
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants.
+def tree_rss_mb(pid: int, peaks: dict[int, int] | None = None) -> float:
+    """Resident memory of a process and all its descendants; with ``peaks``, each
+    process's largest resident memory so far (KB) is kept there too.
 
     Sampled four times a second while the service drains, so it walks the tree
     through each thread's ``children`` file (a handful of reads) rather than every
@@ -226,12 +228,37 @@ def tree_rss_mb(pid: int) -> float:
     while todo:
         current = todo.pop()
         try:
-            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * page_kb
+            resident = int(Path(f"/proc/{current}/statm").read_text().split()[1]) * page_kb
+            total += resident
+            if peaks is not None:
+                peaks[current] = max(peaks.get(current, 0), resident)
             for task in Path(f"/proc/{current}/task").iterdir():
                 todo += [int(child) for child in (task / "children").read_text().split()]
         except (OSError, ValueError):
             continue  # it ended while we looked
     return total / 1024
+
+
+def process_roles(service: int, pids: Iterable[int]) -> dict[int, str]:
+    """What each of the service's processes is: the service, its SMTP receiver, the
+    pool's fork server, a parsing worker (a child of the fork server) or the
+    resource tracker. Read while they run (a worker's command line is its fork server's)."""
+    roles = {}
+    for pid in pids:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
+            continue
+        if pid == service:
+            roles[pid] = "service"
+        elif b"spawn_main" in command:
+            roles[pid] = "receiver"
+        elif b"resource_tracker" in command:
+            roles[pid] = "tracker"
+        elif b"forkserver" in command:
+            roles[pid] = "fork server" if parent == service else "worker"
+    return roles
 
 
 def tree_pss_mb(pid: int) -> float:
@@ -353,17 +380,20 @@ def main() -> None:
         assert scene.service.process is not None
         stand_ins_step_back(SERVICE_NICENESS)
         pid = scene.service.process.pid
-        peak = [tree_rss_mb(pid)]
+        peaks: dict[int, int] = {}
+        roles: dict[int, str] = {}
+        peak = [tree_rss_mb(pid, peaks)]
         peak_pss = [tree_pss_mb(pid)]
         stop = threading.Event()
 
         def sample() -> None:
             ticks = 0
             while not stop.is_set():
-                peak.append(tree_rss_mb(pid))
+                peak.append(tree_rss_mb(pid, peaks))
                 ticks += 1
                 if ticks % 4 == 0:
                     peak_pss.append(tree_pss_mb(pid))
+                    roles.update(process_roles(pid, peaks.keys() - roles.keys()))
                 time.sleep(0.25)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -480,6 +510,17 @@ def main() -> None:
     print(
         f"peak memory     {max(peak):.0f} MB (service and its parsing workers, RSS summed); "
         f"{max(peak_pss):.0f} MB PSS summed (shared pages counted once, sampled each second)"
+    )
+    by_role: dict[str, list[int]] = {}
+    for process, role in roles.items():
+        by_role.setdefault(role, []).append(peaks[process])
+    print(
+        "  each process's own peak RSS, MB: "
+        + "; ".join(
+            f"{role} {max(kb) / 1024:.0f}"
+            + (f" (largest of {len(kb)}, smallest {min(kb) / 1024:.0f})" if len(kb) > 1 else "")
+            for role, kb in sorted(by_role.items())
+        )
     )
     print(
         f"CPU             service process {cpu['service']:.1f} s "

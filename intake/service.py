@@ -260,6 +260,7 @@ async def _start_pool(settings: Settings, stack: AsyncExitStack) -> ParsePool:
         # form 55 ms (python-docx is imported when the first one comes).
         preload=(
             "intake.reading.extract",
+            "html_text",  # imported where a mail's HTML is read, not by the module
             "parsers.docx",
             "parsers.pdf",
             "parsers.pdf.ocr",

@@ -12,8 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from intake.bids.cover_sheet import CoverSheets
-from intake.bids.export import CsvPack, Group, Sink, XlsxPack, export_bids
+from intake.bids.export import CsvPack, Group, Sink, export_bids
 from intake.cli.common import (
     EXIT_OK,
     Commands,
@@ -93,6 +92,11 @@ def output_format(given: str | None, output: Path | None) -> Format:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
+    # Here, not at the top: every ``intake`` command, ``serve`` among them, imports
+    # this module, and python-docx and openpyxl (with numpy and PIL) are 40 MB.
+    from intake.bids.cover_sheet import CoverSheets
+    from intake.bids.export_xlsx import XlsxPack
+
     config = load_config(settings.config)
     settings = with_data_dir(settings, config)
     office = config.office(chosen_office(args, settings, config))

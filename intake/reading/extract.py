@@ -68,12 +68,16 @@ class Extraction:
 
 def extract_from_spool(path: str, form: FormSpec) -> Extraction:
     """Worker-process entry point: read a spooled mail and the form attached to it."""
-    raw = Path(path).read_bytes()
-    return extract_from_mail(raw, form)
+    # The mail's bytes (up to the size limit) are let go once read, not kept
+    # through the parsing beside its decoded attachments.
+    return _extract(read_mail(Path(path).read_bytes()), form)
 
 
 def extract_from_mail(raw: bytes, form: FormSpec) -> Extraction:
-    mail = read_mail(raw)
+    return _extract(read_mail(raw), form)
+
+
+def _extract(mail: Mail, form: FormSpec) -> Extraction:
     extraction = choose_form([(a.name, a.data, a.size) for a in mail.attachments], form)
     extraction.mail = replace(mail, attachments=[], text=mail.text[:5000])
     if extraction.document is None and mail.warnings:

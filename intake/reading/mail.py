@@ -24,7 +24,6 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr
 
-import html_text
 from email_reply_parser import EmailReplyParser
 from tnefparse import TNEF
 
@@ -221,6 +220,11 @@ def written_text(text: str) -> str:
 
 
 def _html_as_text(markup: str) -> str:
+    # Imported here: the service process imports this module for ``Mail`` and
+    # ``written_text`` but reads no mail, and html_text brings lxml (7 MB). The
+    # parsing workers have it already: their fork server preloads it.
+    import html_text
+
     try:
         return str(html_text.extract_text(markup[:MAX_HTML_CHARS]))
     except Exception:  # noqa: BLE001 - markup lxml cannot take: no text, never a crash

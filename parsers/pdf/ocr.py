@@ -34,7 +34,7 @@ from parsers.pdf.tesseract import (
     read_words,
     require_engine,
 )
-from parsers.pdf.tickboxes import find_tick_boxes
+from parsers.pdf.tickboxes import find_tick_boxes, ink_runs
 
 __all__ = ["OcrFailed", "OcrUnavailable", "ocr_page", "scan_dpi"]
 
@@ -67,24 +67,35 @@ def ocr_page(
         if dpi < 100:
             raise OcrFailed(f"the page is {width / 72:.0f} x {height / 72:.0f} inches: too large")
     require_engine()  # before the work of rendering a page nobody can read
+    # A 300 dpi page is 8.7 MB of grey pixels, and each copy or mask of it as much
+    # again: copies are made only where needed, and each is freed as soon as it has
+    # served, so that a worker reading a scan stays small (issue 24).
     bitmap = page.render(scale=dpi / 72, grayscale=True)
-    image = bitmap.to_pil().convert("L")
-    image = straighten(image)
-    ink = np.asarray(image) < 140
+    image = bitmap.to_pil()  # the bitmap's own pixels, not a copy
+    if image.mode != "L":
+        image = image.convert("L")
+    grey = np.asarray(straighten(image))  # the one copy the work below reads
+    del image
+    bitmap.close()
+    del bitmap  # its buffer too
+    ink = grey < 140
+    # Box edges are thin and grey after scanning: look for boxes in lighter ink.
+    boxes = find_tick_boxes(grey < 190, dpi)
+    del grey
     scale = 72.0 / dpi
     out = Page(number=number, width=width, height=height)
     # Cell borders of a one-line row are only ~0.2 inch tall; letters are shorter.
     lines = rulings(ink, min_length=int(dpi * 0.3), min_height=int(dpi * 0.19))
     out.rulings = [_scaled(r, scale) for r in lines]
-    # Box edges are thin and grey after scanning: look for boxes in lighter ink.
-    boxes = find_tick_boxes(np.asarray(image) < 190, dpi)
     # Scanner dust reads as "." or "©" between words: OCR the page without it.
     clean = _despeckle(_erase(ink, lines))
+    del ink
     # Table borders read as "|" or "l" and glue a label to its answer, and a box reads
     # as "O", "[]" or "_|": OCR the page without them (kept as rulings and ticks).
     for box in boxes:
         clean[max(0, box.y0 - 2) : box.y1 + 3, max(0, box.x0 - 2) : box.x1 + 3] = False
-    pixels = np.where(clean, 0, 255).astype(np.uint8)
+    # 8-bit: with Python's 0 and 255, np.where made 8 bytes a pixel (70 MB a page).
+    pixels = np.where(clean, np.uint8(0), np.uint8(255))
     words = read_words(pixels, dpi)
     out.segments = _segments(words, out.rulings, scale)
     asked = shows_question is None or any(
@@ -161,13 +172,8 @@ def rulings(ink: np.ndarray, *, min_length: int, min_height: int | None = None) 
     found: list[Ruling] = []
     for axis in (0, 1):
         grid = ink if axis == 0 else ink.T
-        padded = np.pad(grid.astype(np.int8), ((0, 0), (1, 1)))
-        change = np.diff(padded, axis=1)
-        start_rows, start_cols = np.nonzero(change == 1)
-        _end_rows, end_cols = np.nonzero(change == -1)
-        lengths = end_cols - start_cols
-        keep = lengths >= (min_length if axis == 0 else (min_height or min_length))
-        for row, start, end in zip(start_rows[keep], start_cols[keep], end_cols[keep], strict=True):
+        shortest = min_length if axis == 0 else (min_height or min_length)
+        for row, start, end in ink_runs(grid, shortest):
             if axis == 0:
                 found.append(Ruling(float(start), float(row), float(end), float(row)))
             else:
@@ -189,12 +195,14 @@ def _erase(ink: np.ndarray, lines: list[Ruling]) -> np.ndarray:
 def _despeckle(ink: np.ndarray) -> np.ndarray:
     """``ink`` without lone specks (scanner dust): dark pixels with fewer than two dark
     neighbours. A stroke of a letter, even one pixel wide, has two."""
-    padded = np.pad(ink.astype(np.uint8), 1)
-    neighbours = sum(
-        padded[1 + dy : padded.shape[0] - 1 + dy, 1 + dx : padded.shape[1] - 1 + dx]
-        for dy in (-1, 0, 1)
-        for dx in (-1, 0, 1)
-    )
+    height, width = ink.shape
+    padded = np.zeros((height + 2, width + 2), np.uint8)
+    padded[1:-1, 1:-1] = ink
+    neighbours = np.zeros((height, width), np.uint8)  # counted in place: no page-sized temporaries
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            neighbours += padded[1 + dy : height + 1 + dy, 1 + dx : width + 1 + dx]
+    del padded
     return ink & (neighbours >= 3)  # the pixel itself and two more
 
 

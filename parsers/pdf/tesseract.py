@@ -118,6 +118,7 @@ class _Engine:
             api = self._api
             # Raw pixels: no image file to encode here and decode again in leptonica.
             api.SetImageBytes(raw, width, height, 1, width)
+            del raw  # tesseract keeps its own copy: not two while it reads the page
             api.SetSourceResolution(dpi)
             try:
                 if not regions:

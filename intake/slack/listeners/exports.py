@@ -24,7 +24,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from intake.bids.export import Group, Sink, XlsxPack, export_bids
+from intake.bids.export import Group, Sink, export_bids
 from intake.config.model import Config
 from intake.slack.channels import channel_for
 from intake.slack.listeners.context import ListenerContext, ephemeral, in_ack, officer_of
@@ -88,6 +88,10 @@ def _workbook(
     url: str, config: Config, office_id: str, fund: str, now: datetime
 ) -> tuple[bytes, int]:
     """The fund's XLSX and its number of bids, made in this (worker) thread's own loop."""
+    # Here, not at the top: openpyxl brings numpy and PIL, which the service
+    # would otherwise carry through every burst for a rare command.
+    from intake.bids.export_xlsx import XlsxPack
+
     target = io.BytesIO()
     office = config.office(office_id)
 
