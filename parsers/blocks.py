@@ -53,6 +53,8 @@ class Line:
     """How sure the reader is of the words (below 1 for OCR)."""
     full: bool = False
     """Its last printed line ran to the column's edge: the paragraph may go on (on a next page)."""
+    bullet: bool = False
+    """It began with a list bullet the reader took off (a PDF's "•"): a list item, not a label."""
     _cache: tuple[int, int, str] | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -658,7 +658,8 @@ class _Reader:
         words are those of a question not seen yet."""
         text = line.text
         if (
-            len(text.split()) > 8
+            line.bullet  # a list item ("• Staff costs make up most of the budget")
+            or len(text.split()) > 8
             or text.rstrip()[-1:] in ".!,;"
             or any(ch.isdigit() or ch in "£$@/" for ch in text)
         ):

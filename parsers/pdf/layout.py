@@ -665,6 +665,7 @@ def _paragraphs(
                     heading=big and all(s.bold or s.size >= size * 1.5 for s in texts),
                     confidence=min(s.confidence for s in vline.segments),
                     full=_reaches(vline, right),
+                    bullet=_bulleted(vline),
                 )
             )
         previous = vline
@@ -695,6 +696,13 @@ def _parts(vline: _VLine) -> list[str | Tick]:
     return parts
 
 
+def _bulleted(vline: _VLine) -> bool:
+    first = vline.segments[0]
+    if first.tick is not None:
+        return False
+    return first.text.lstrip()[:1] in _BULLETS or _BULLET_START.match(first.text) is not None
+
+
 def _wrapped(previous: _VLine, current: _VLine, parts: list[str | Tick], right: float) -> bool:
     """Whether ``current`` goes on with the paragraph of ``previous`` (a soft wrap)."""
     if any(isinstance(p, Tick) for p in parts[:2]) or current.segments[0].tick is not None:
@@ -709,14 +717,6 @@ def _wrapped(previous: _VLine, current: _VLine, parts: list[str | Tick], right: 
     if _BULLET_START.match(seg.text):
         return False  # a typed list item starts its own line
     last = previous.segments[-1]
-    if (
-        first_word[:1].islower()
-        and last.text.rstrip()[-1:] not in ".?!:;"
-        and last.bold == seg.bold
-        # A text layer's font sizes agree; OCR's word boxes vary with the letters.
-        and (abs(last.size - seg.size) < 0.5 or min(last.confidence, seg.confidence) < 1.0)
-    ):
-        return True  # a sentence going on in lower case: the line was only wrapped
     if seg.head_x1 is not None:
         # The first word's own width (to a hyphen: a line may break after one): had
         # it fitted after the line before, the line would not have been broken there.
@@ -724,7 +724,20 @@ def _wrapped(previous: _VLine, current: _VLine, parts: list[str | Tick], right: 
     else:
         chars = max(len(seg.text.strip()), 1)
         word_width = (seg.x1 - seg.x0) * len(first_word) / chars
-    return previous.x1 + word_width + 0.25 * previous.height >= right - 2.0
+    reach = previous.x1 + word_width + 0.25 * previous.height
+    scanned = min(last.confidence, seg.confidence) < 1.0
+    if (
+        first_word[:1].islower()
+        and last.text.rstrip()[-1:] not in ".?!:;"
+        and last.bold == seg.bold
+        # A text layer's font sizes agree; OCR's word boxes vary with the letters.
+        and (abs(last.size - seg.size) < 0.5 or scanned)
+        # OCR knows no bold: a short label ("Contact email") and its answer below
+        # ("noah@…") are two lines, as a line that stopped far short of its edge is.
+        and not (scanned and reach < right - 2.0 - 2 * previous.height)
+    ):
+        return True  # a sentence going on in lower case: the line was only wrapped
+    return reach >= right - 2.0
 
 
 def _reaches(vline: _VLine, right: float | None) -> bool:

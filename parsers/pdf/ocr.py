@@ -34,7 +34,7 @@ from parsers.pdf.tesseract import (
     read_words,
     require_engine,
 )
-from parsers.pdf.tickboxes import find_tick_boxes, ink_runs
+from parsers.pdf.tickboxes import TickBox, find_tick_boxes, ink_runs
 
 __all__ = ["OcrFailed", "OcrUnavailable", "ocr_page", "scan_dpi"]
 
@@ -79,13 +79,12 @@ def ocr_page(
     bitmap.close()
     del bitmap  # its buffer too
     ink = grey < 140
-    # Box edges are thin and grey after scanning: look for boxes in lighter ink.
-    boxes = find_tick_boxes(grey < 190, dpi)
-    del grey
     scale = 72.0 / dpi
     out = Page(number=number, width=width, height=height)
-    # Cell borders of a one-line row are only ~0.2 inch tall; letters are shorter.
-    lines = rulings(ink, min_length=int(dpi * 0.3), min_height=int(dpi * 0.19))
+    # Box edges are thin and grey after scanning: look for boxes in lighter ink.
+    boxes = find_tick_boxes(grey < 190, dpi)
+    lines = page_rulings(grey, dpi, boxes)
+    del grey
     out.rulings = [_scaled(r, scale) for r in lines]
     # Scanner dust reads as "." or "©" between words: OCR the page without it.
     clean = _despeckle(_erase(ink, lines))
@@ -104,7 +103,8 @@ def ocr_page(
     missed = missed_ink(clean, words, dpi) if asked else []
     if missed:
         words += [w for w in read_words(pixels, dpi, missed) if _plausible(w)]
-        out.segments = _segments(words, out.rulings, scale)
+    words = list_bullets(clean, words)
+    out.segments = _segments(words, out.rulings, scale)
     out.segments.extend(
         Segment(b.x0 * scale, b.y0 * scale, b.x1 * scale, b.y1 * scale, tick=b.checked)
         for b in boxes
@@ -166,11 +166,35 @@ def straighten(image: Image.Image) -> Image.Image:
     return image.rotate(-angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
 
 
-def rulings(ink: np.ndarray, *, min_length: int, min_height: int | None = None) -> list[Ruling]:
-    """Runs of ink at least ``min_length`` pixels wide (horizontal) or ``min_height``
-    pixels tall (vertical), in pixel units."""
+def page_rulings(grey: np.ndarray, dpi: int, boxes: list[TickBox]) -> list[Ruling]:
+    """A straightened page's table borders, in pixels, without the sides of its tick boxes.
+
+    A one-point border scanned at 150 dpi, blurred and saved as JPEG is grey, not
+    black, over whole stretches: looked for in dark ink only, it comes apart, and
+    with it the cells that place answers beside their questions. In lighter ink
+    it holds, and so do the sides of boxes that fill their rows' height, one
+    under the other, which would split every answer cell in three: those are the
+    boxes', not the table's, and are left out of the upright lines.
+    """
+    light = grey < 190
+    # Cell borders of a one-line row are only ~0.2 inch tall; letters are shorter.
+    found = rulings(light, min_length=int(dpi * 0.3), axes=(0,))
+    for box in boxes:
+        light[max(0, box.y0 - 2) : box.y1 + 3, max(0, box.x0 - 3) : box.x1 + 4] = False
+    return found + rulings(light, min_length=int(dpi * 0.19), axes=(1,))
+
+
+def rulings(
+    ink: np.ndarray,
+    *,
+    min_length: int,
+    min_height: int | None = None,
+    axes: tuple[int, ...] = (0, 1),
+) -> list[Ruling]:
+    """Runs of ink at least ``min_length`` pixels wide (horizontal, axis 0) or
+    ``min_height`` pixels tall (vertical, axis 1), in pixel units."""
     found: list[Ruling] = []
-    for axis in (0, 1):
+    for axis in axes:
         grid = ink if axis == 0 else ink.T
         shortest = min_length if axis == 0 else (min_height or min_length)
         for row, start, end in ink_runs(grid, shortest):
@@ -256,6 +280,61 @@ def missed_ink(ink: np.ndarray, words: list[Word], dpi: int, most: int = 40) -> 
     return regions
 
 
+BULLET = "\u2022"
+
+
+def list_bullets(ink: np.ndarray, words: list[Word]) -> list[Word]:
+    """``words`` with each line's list bullet read as "•", wherever tesseract put it.
+
+    tesseract reads a round bullet as "e", "¢", "e¢", "«", "©" or passes over it,
+    and the layout then takes two list items for one wrapped line. A bullet is
+    plain to see in the pixels: a solid dot a third of a line high, alone before
+    the line's first word.
+    """
+    lines: dict[tuple[int, int, int], list[Word]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    covered = np.zeros(ink.shape, dtype=bool)
+    for word in words:
+        covered[word.y0 : word.y1, word.x0 : word.x1] = True
+    out: list[Word] = []
+    for line_words in lines.values():
+        line_words.sort(key=lambda w: w.x0)
+        first = line_words[0]
+        top, bottom = min(w.y0 for w in line_words), max(w.y1 for w in line_words)
+        height = bottom - top
+        if len(line_words) > 1 and len(first.text) <= 2 and not first.text.isdigit():
+            # The bullet read as a word of its own ("e", "«"): is its ink a dot?
+            if _dot(ink[first.y0 : first.y1, first.x0 : first.x1], height):
+                line_words[0] = _bullet_word(first, first.x0, first.x1)
+        elif height > 0:
+            # The bullet passed over: a dot alone in the margin before the first word.
+            x0 = max(0, first.x0 - int(2.5 * height))
+            x1 = first.x0 - max(1, height // 4)
+            if x1 > x0:
+                patch = ink[top:bottom, x0:x1] & ~covered[top:bottom, x0:x1]
+                if _dot(patch, height):
+                    xs = np.nonzero(patch.any(axis=0))[0]
+                    line_words.insert(0, _bullet_word(first, x0 + int(xs[0]), x0 + int(xs[-1]) + 1))
+        out.extend(line_words)
+    return out
+
+
+def _dot(patch: np.ndarray, line_height: int) -> bool:
+    """Whether the ink of ``patch`` is one solid round dot the size of a list bullet."""
+    ys, xs = np.nonzero(patch)
+    if len(ys) == 0:
+        return False
+    width = int(xs.max() - xs.min()) + 1
+    tall = int(ys.max() - ys.min()) + 1
+    size = 0.2 * line_height <= min(width, tall) and max(width, tall) <= 0.5 * line_height
+    return size and 0.7 <= width / tall <= 1.4 and len(ys) >= 0.65 * width * tall
+
+
+def _bullet_word(like: Word, x0: int, x1: int) -> Word:
+    return Word(x0, like.y0, x1, like.y1, BULLET, like.line, 1.0)
+
+
 def _plausible(word: Word) -> bool:
     """A word read from a leftover patch that is text, not a smudge or a border's end."""
     return word.confidence >= 0.6 and any(ch.isalnum() for ch in word.text)
@@ -317,7 +396,7 @@ def _segment(group: list[Word], scale: float) -> list[Segment]:
         # A tick written without a box (✓), which tesseract reads as "/" or "✓".
         mark = words.pop(0)
         out.append(_tick(True, mark.x0, mark.x1, mark, scale))
-    if len(words) > 1 and _JUNK.match(words[0].text):
+    if len(words) > 1 and words[0].text != BULLET and _JUNK.match(words[0].text):
         words = words[1:]  # a speck read as "=" or "©" before the first word
     text = _joined(words)
     x0 = min(w.x0 for w in words) * scale
@@ -325,8 +404,40 @@ def _segment(group: list[Word], scale: float) -> list[Segment]:
     x1 = max(w.x1 for w in words) * scale
     y1 = max(w.y1 for w in words) * scale
     confidence = min(w.confidence for w in words)
-    out.append(Segment(x0, y0, x1, y1, text, size=(y1 - y0), confidence=confidence))
+    head = words[1] if words[0].text == BULLET and len(words) > 1 else words[0]
+    out.append(
+        Segment(
+            x0,
+            y0,
+            x1,
+            y1,
+            text,
+            size=(y1 - y0),
+            confidence=confidence,
+            head_x1=_head_x1(head, scale),
+        )
+    )
     return out
+
+
+def _head_x1(word: Word, scale: float) -> float:
+    """Where a word ends, or its first part up to a hyphen (a line may break after one):
+    the layout asks whether it would have fitted on the line above.
+
+    tesseract's box holds the word's ink; the width a word processor fitted holds
+    its letters' side bearings too, and the line above ends at its ink as well:
+    both are added back.
+    """
+    text = word.text
+    right: float = word.x1
+    cut = text.find("-", 1)
+    if 0 < cut < len(text) - 1:
+        right = word.x0 + (word.x1 - word.x0) * (cut + 1) / len(text)
+    return (right + _BEARING * (word.y1 - word.y0)) * scale
+
+
+_BEARING = 0.15
+"""A side bearing, as a share of the word's height (0.3 and 0 did no better on scans)."""
 
 
 _GLUED_AFTER = (".", ",", ";", ":", ")", "@")

@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from parsers.pdf.ocr import missed_ink, rulings, skew_angle, straighten
+from parsers.pdf.layout import find_cells
+from parsers.pdf.ocr import (
+    BULLET,
+    list_bullets,
+    missed_ink,
+    page_rulings,
+    rulings,
+    skew_angle,
+    straighten,
+)
 from parsers.pdf.tesseract import Word
 from parsers.pdf.tickboxes import find_tick_boxes
 
@@ -72,3 +81,50 @@ def test_ink_no_word_covers_is_sent_back_to_be_read_as_a_line() -> None:
     left, top, right, bottom = regions[0]
     assert left <= 500 and right >= 515 and top <= 300 and bottom >= 325
     assert missed_ink(ink, [], dpi=200) == []
+
+
+def _grey_table() -> Image.Image:
+    """At 150 dpi: a label | answer table of three rows, its borders scanned grey
+    (JPEG and blur leave a thin border lighter than text), an answer cell with a
+    tick box that fills its row in each row, one under the other."""
+    image = Image.new("L", (1200, 300), 255)
+    draw = ImageDraw.Draw(image)
+    for y in (50, 80, 110, 140):
+        draw.line([(50, y), (1150, y)], fill=165, width=1)
+    for x in (50, 500, 1150):
+        draw.line([(x, 50), (x, 140)], fill=165, width=1)
+    for y in (50, 80, 110):
+        draw.rectangle([520, y + 1, 548, y + 29], outline=0, width=2)
+    return image
+
+
+def test_grey_table_borders_close_their_cells_and_tick_boxes_do_not_split_them() -> None:
+    grey = np.asarray(_grey_table())
+    assert find_cells(rulings(grey < 140, min_length=45, min_height=28)) == []
+    boxes = find_tick_boxes(grey < 190, dpi=150)
+    cells = find_cells(page_rulings(grey.copy(), 150, boxes))
+    assert sorted((round(c.x0), round(c.y0)) for c in cells) == sorted(
+        (x, y) for x in (50, 500) for y in (50, 80, 110)
+    )
+
+
+def test_a_list_bullet_is_a_bullet_however_tesseract_read_it() -> None:
+    ink = np.zeros((400, 1200), dtype=bool)
+    line = 30  # a line of text 30 px tall (200 dpi)
+    for top in (100, 200, 300):
+        ink[top + 10 : top + 20, 100:110] = True  # a solid dot: the bullet
+        ink[top : top + line, 150:400] = True  # the words
+    ink[210:220, 100:110] = False
+    ink[210:220, 100:102] = ink[210:220, 108:110] = True  # an "o": a ring, not a dot
+    ink[210:212, 100:110] = ink[218:220, 100:110] = True
+    words = [
+        Word(98, 100, 112, 130, "e", (1, 1, 1), 0.3),  # the dot read as "e"
+        Word(150, 100, 400, 130, "Staff", (1, 1, 1), 0.9),
+        Word(98, 200, 112, 230, "o", (1, 1, 2), 0.9),  # a real letter
+        Word(150, 200, 400, 230, "Venue", (1, 1, 2), 0.9),
+        Word(150, 300, 400, 330, "Materials", (1, 1, 3), 0.9),  # the dot passed over
+    ]
+    read = {(w.line, w.text) for w in list_bullets(ink, words)}
+    assert ((1, 1, 1), BULLET) in read and ((1, 1, 1), "e") not in read
+    assert ((1, 1, 2), "o") in read and ((1, 1, 2), BULLET) not in read
+    assert ((1, 1, 3), BULLET) in read
