@@ -357,8 +357,12 @@ class _Reader:
             next_row = rows[r + 1] if r + 1 < len(rows) else None
             # (A row holding one line set out as a question we do not know is that
             # question, not the answer to the one above: "Q8. Main contact:".)
-            next_is_answers = next_row is not None and not any(
-                self._cell_label(c) or _lone_question(c) for c in next_row
+            # Nor is a section heading's row ("B: Project / Service Details" under the
+            # last question of section A, whose answer shares its cell on a scan).
+            next_is_answers = (
+                next_row is not None
+                and not any(self._cell_label(c) or _lone_question(c) for c in next_row)
+                and not _section_row(next_row)
             )
             used_next = False
             for i, (cell, found) in enumerate(labels):
@@ -366,6 +370,15 @@ class _Reader:
                     continue
                 label_found, own_lines = found
                 partner = _right_partner(labels, i)
+                if own_lines and all(_hint_line(line) for line in own_lines):
+                    # Lines under the label that read as its hint ("e.g. match funding,
+                    # …", "Who is your work aimed at …?": not italic any more on a
+                    # scan) beside or above an empty answer space: left blank.
+                    space = partner
+                    if space is None and next_is_answers and next_row is not None:
+                        space = _cell_below(cell, next_row)
+                    if space is not None and space.empty:
+                        own_lines = []
                 if (partner is None or partner.empty) and not own_lines:
                     grid = self._option_grid(label_found.match.field, rows, r + 1)
                     if grid is not None:
@@ -923,6 +936,34 @@ def _lone_question(cell: Cell) -> bool:
     return (
         len(lines) == 1 and not _DECLARATION.match(lines[0].text) and looks_like_question(lines[0])
     )
+
+
+def _section_row(row: list[Cell]) -> bool:
+    """A row holding only a section heading ("B: Project / Service Details")."""
+    lines = [line for cell in row for line in cell.lines() if line.text or line.ticks]
+    return (
+        len(lines) == 1
+        and not lines[0].ticks
+        and len(lines[0].text.split()) <= 8
+        and _SECTION_HEADING.match(lines[0].text) is not None
+    )
+
+
+_SECTION_HEADING = re.compile(r"^(?:(?i:section|part)\s+[A-H1-9]\b|[A-H]\s?:\s+[A-Z])")
+"""A section's letter with a colon, or "Section B" / "Part 2" (not "A. Smith", a name)."""
+
+
+def _hint_line(line: Line) -> bool:
+    """A line that reads as a question's hint, never an answer: "e.g. …", a question."""
+    text = line.text.strip()
+    return bool(text) and (
+        _HINT_START.match(text) is not None
+        or text.endswith("?")
+        or (text.startswith("(") and text.endswith(")"))
+    )
+
+
+_HINT_START = re.compile(r"^\(?(?:e\.?\s?g\b|for example\b)", re.I)
 
 
 def _hint_of(text: str) -> str:

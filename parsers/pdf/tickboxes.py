@@ -65,7 +65,10 @@ def find_tick_boxes(ink: np.ndarray, dpi: int) -> list[TickBox]:
                     continue
                 h, w = patch.shape
                 middle = patch[h // 4 : h - h // 4, w // 4 : w - w // 4]
-                found.append(TickBox(start, row, start + w, row + h, bool(middle.mean() > _MARKED)))
+                checked = bool(middle.mean() > _MARKED)
+                if not checked and round_hole(patch):
+                    continue  # a bold "O" (a heading's, a label's): its sides pass for a frame
+                found.append(TickBox(start, row, start + w, row + h, checked))
                 break
             else:
                 continue
@@ -132,3 +135,33 @@ def framed(box: np.ndarray) -> bool:
         box[h - edge - inside : h - edge, w // 3 : w - w // 3].mean(),
     )
     return max(lining) < 0.35
+
+
+_ROUND = 0.6
+"""A hole whose corners are more than this share ink is round: a letter, not a box."""
+
+
+def round_hole(frame: np.ndarray) -> bool:
+    """Whether the hole inside a frame-like patch of ink has round corners, as the
+    hole of a bold "O" has (on a scan its flat sides pass for a box's): a box's hole
+    is square to its corners.
+
+    The hole is measured from the stroke's width at the middle of each side; a
+    quarter of its width in from each corner of it is ink for an "O" and paper for
+    an empty box. (A ticked box is not asked: a cross runs into its corners.)
+    """
+    h, w = frame.shape
+    top, bottom = _stroke(frame[:, w // 2]), _stroke(frame[::-1, w // 2])
+    left, right = _stroke(frame[h // 2]), _stroke(frame[h // 2, ::-1])
+    hole = frame[top : h - bottom, left : w - right]
+    if min(hole.shape) < 4:
+        return True  # all stroke: no box's hole
+    k = max(1, min(hole.shape) // 4)
+    corners = (hole[:k, :k], hole[:k, -k:], hole[-k:, :k], hole[-k:, -k:])
+    return float(np.mean([c.mean() for c in corners])) > _ROUND
+
+
+def _stroke(line: np.ndarray) -> int:
+    """How many pixels of ink a line of pixels starts with."""
+    paper = np.flatnonzero(~line.astype(bool))
+    return int(paper[0]) if paper.size else len(line)

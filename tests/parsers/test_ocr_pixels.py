@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from parsers.pdf.layout import find_cells
 from parsers.pdf.ocr import (
@@ -128,3 +128,16 @@ def test_a_list_bullet_is_a_bullet_however_tesseract_read_it() -> None:
     assert ((1, 1, 1), BULLET) in read and ((1, 1, 1), "e") not in read
     assert ((1, 1, 2), "o") in read and ((1, 1, 2), BULLET) not in read
     assert ((1, 1, 3), BULLET) in read
+
+
+def test_a_bold_letter_o_is_not_taken_for_an_empty_tick_box() -> None:
+    # A heading's or a label's bold "O" has flat sides that pass for a box's frame;
+    # taken for a box, it was cut out of the page and "Organisation" read "rganisation".
+    image = Image.new("L", (400, 120), 255)
+    draw = ImageDraw.Draw(image)
+    for x, radius in ((40, 8), (120, 10)):
+        draw.rounded_rectangle([x, 30, x + 23, 57], radius=radius, outline=0, width=5)
+    draw.rectangle([300, 30, 316, 46], outline=0, width=2)  # the real, empty box
+    image = image.filter(ImageFilter.GaussianBlur(0.7))
+    found = find_tick_boxes(np.asarray(image) < 190, dpi=150)
+    assert [(b.x0, b.y0, b.checked) for b in found] == [(300, 30, False)]

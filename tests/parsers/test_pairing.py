@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from fixtures.corpus_docx import cell, package, para, row, run, table, tick_para
 from parsers import FormSpec, parse_document
+from parsers.blocks import Cell, Line, Table
 from parsers.model import Answer
+from parsers.pairing import read_answers, settle
 
 ORGANISATION = [
     ("Name of Organisation", "Medway Youth Trust"),
@@ -289,3 +291,49 @@ def test_on_a_scan_a_label_row_before_the_next_label_row_is_checked_by_an_office
     labelled: set[str] = set()
     answers = settle(read_answers([Table(rows=rows)], [], kent, labelled), labelled, kent)
     assert _checked_by_an_officer(answers, "project_name")
+
+
+def _ocr_cell(*lines: str, column: int = 0) -> Cell:
+    """A table cell as OCR reads it: plain lines (no italics, no bold), confidence below 1."""
+    return Cell(blocks=[Line(parts=[text], confidence=0.93) for text in lines], column=column)
+
+
+def _read_ocr_rows(rows: list[list[Cell]], kent: FormSpec) -> dict[str, Answer]:
+    labelled: set[str] = set()
+    answers = read_answers([Table(rows=rows)], [], kent, labelled)
+    return settle(answers, labelled, kent, scanned=True)
+
+
+def test_on_a_scan_a_hint_under_a_label_beside_an_empty_answer_is_no_answer(
+    kent: FormSpec,
+) -> None:
+    # A scan loses the hint's italics; the hint is still not what the applicant wrote.
+    rows = []
+    for label, answer in [*ORGANISATION, *CONTACT, *PROJECT]:
+        if label.startswith("What are the aims"):
+            label_cell = _ocr_cell(
+                label, "Who is your work aimed at, what benefits do you seek to achieve?"
+            )
+            rows.append([label_cell, _ocr_cell(column=1)])
+        else:
+            rows.append([_ocr_cell(label), _ocr_cell(answer, column=1)])
+    answers = _read_ocr_rows(rows, kent)
+    assert _told_missing(answers, "organisation_aims")
+    assert answers["organisation_name"].value == "Medway Youth Trust"
+
+
+def test_on_a_scan_a_section_heading_under_the_last_answer_is_not_that_answer(
+    kent: FormSpec,
+) -> None:
+    # Label above answer, the border between the position's label and its answer not
+    # found: both in one cell, then the next section's heading in the row below.
+    rows = []
+    for label, answer in [*ORGANISATION, *CONTACT]:
+        rows += [[_ocr_cell(label)], [_ocr_cell(answer)]]
+    rows.append([_ocr_cell("Position in organisation", "Chief Executive")])
+    rows.append([_ocr_cell("B: Project / Service Details")])
+    for label, answer in PROJECT:
+        rows += [[_ocr_cell(label)], [_ocr_cell(answer)]]
+    answers = _read_ocr_rows(rows, kent)
+    assert answers["contact_position"].value == "Chief Executive"
+    assert answers["project_name"].value == "Safe Streets"
