@@ -82,9 +82,11 @@ def ocr_page(
     scale = 72.0 / dpi
     out = Page(number=number, width=width, height=height)
     # Box edges are thin and grey after scanning: look for boxes in lighter ink.
-    boxes = find_tick_boxes(grey < 190, dpi)
-    lines = page_rulings(grey, dpi, boxes)
+    light = grey < 190
     del grey
+    boxes = find_tick_boxes(light, dpi)
+    lines = page_rulings(light, dpi, boxes)  # erases the boxes from ``light``
+    del light
     out.rulings = [_scaled(r, scale) for r in lines]
     # Scanner dust reads as "." or "©" between words: OCR the page without it.
     clean = _despeckle(_erase(ink, lines))
@@ -166,8 +168,11 @@ def straighten(image: Image.Image) -> Image.Image:
     return image.rotate(-angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
 
 
-def page_rulings(grey: np.ndarray, dpi: int, boxes: list[TickBox]) -> list[Ruling]:
+def page_rulings(light: np.ndarray, dpi: int, boxes: list[TickBox]) -> list[Ruling]:
     """A straightened page's table borders, in pixels, without the sides of its tick boxes.
+
+    ``light`` is the page's light-ink mask (``grey < 190``), the one the boxes were
+    found in; the boxes are erased from it here, so it is not made twice a page.
 
     A one-point border scanned at 150 dpi, blurred and saved as JPEG is grey, not
     black, over whole stretches: looked for in dark ink only, it comes apart, and
@@ -176,7 +181,6 @@ def page_rulings(grey: np.ndarray, dpi: int, boxes: list[TickBox]) -> list[Rulin
     under the other, which would split every answer cell in three: those are the
     boxes', not the table's, and are left out of the upright lines.
     """
-    light = grey < 190
     # Cell borders of a one-line row are only ~0.2 inch tall; letters are shorter.
     found = rulings(light, min_length=int(dpi * 0.3), axes=(0,))
     for box in boxes:
