@@ -7,11 +7,10 @@ whole numbers, and long answers wrap with their line breaks kept. CSV holds
 the same columns in one table, with the fund and round in front.
 
 Bids are read a page at a time (:func:`intake.store.panel.panel_bids`) and
-written as they come: openpyxl's write-only mode keeps each sheet in a
-temporary file, so memory stays flat whatever the number of bids. The workbook
-is written by :mod:`intake.bids.export_xlsx`, a module of its own: openpyxl
-brings numpy and PIL with it (33 MB), which the service loads only when an
-officer asks for a workbook.
+written as they come: XlsxWriter's ``constant_memory`` mode keeps each sheet
+in a temporary file, so memory stays flat whatever the number of bids. The
+workbook is written by :mod:`intake.bids.export_xlsx`, a module of its own,
+which the service loads only when an officer asks for a workbook.
 
 Answers are the applicants' own text, so none may become a formula when the
 file is opened: XLSX text cells are written as strings, never formulas, and
@@ -49,7 +48,7 @@ DAY = "d mmm yyyy"
 MOMENT = "d mmm yyyy hh:mm"
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# XML 1.0 forbids these; openpyxl refuses them (a form may still carry one).
+# XML 1.0 forbids these; a workbook holding one does not open (a form may still carry one).
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 

@@ -93,7 +93,7 @@ def output_format(given: str | None, output: Path | None) -> Format:
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
     # Here, not at the top: every ``intake`` command, ``serve`` among them, imports
-    # this module, and python-docx and openpyxl (with numpy and PIL) are 40 MB.
+    # this module, and python-docx (with lxml) and the workbook writer are not small.
     from intake.bids.cover_sheet import CoverSheets
     from intake.bids.export_xlsx import XlsxPack
 

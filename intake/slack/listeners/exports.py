@@ -88,8 +88,8 @@ def _workbook(
     url: str, config: Config, office_id: str, fund: str, now: datetime
 ) -> tuple[bytes, int]:
     """The fund's XLSX and its number of bids, made in this (worker) thread's own loop."""
-    # Here, not at the top: openpyxl brings numpy and PIL, which the service
-    # would otherwise carry through every burst for a rare command.
+    # Here, not at the top: the service need not carry the workbook writer
+    # through every burst for a rare command.
     from intake.bids.export_xlsx import XlsxPack
 
     target = io.BytesIO()
