@@ -14,6 +14,7 @@ Coordinates are PDF points with ``y`` growing downwards (top of the page 0).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -94,25 +95,42 @@ class _Box:
 
 @dataclass(slots=True)
 class _VLine:
-    """A visual line: segments sharing a baseline, left to right."""
+    """A visual line: segments sharing a baseline, left to right.
+
+    Its bounds are worked out once, when first asked: a line is complete by then
+    (:func:`_visual_lines` adds segments before it sorts the lines), and joining
+    paragraphs asks every line's edges for every line of its block.
+    """
 
     segments: list[Segment]
+    _bounds: tuple[float, float, float, float] | None = field(default=None, repr=False)
+
+    def _edges(self) -> tuple[float, float, float, float]:
+        if self._bounds is None:
+            segments = self.segments
+            self._bounds = (
+                min(s.x0 for s in segments),
+                min(s.y0 for s in segments),
+                max(s.x1 for s in segments),
+                max(s.y1 for s in segments),
+            )
+        return self._bounds
 
     @property
     def x0(self) -> float:
-        return min(s.x0 for s in self.segments)
+        return self._edges()[0]
 
     @property
     def x1(self) -> float:
-        return max(s.x1 for s in self.segments)
+        return self._edges()[2]
 
     @property
     def y0(self) -> float:
-        return min(s.y0 for s in self.segments)
+        return self._edges()[1]
 
     @property
     def y1(self) -> float:
-        return max(s.y1 for s in self.segments)
+        return self._edges()[3]
 
     @property
     def height(self) -> float:
@@ -338,10 +356,25 @@ def find_cells(rulings: Sequence[Ruling]) -> list[_Box]:
             for v in _near(columns, x)
         )
 
+    def reach_v(x: float, y: float) -> float:
+        # How far down a line through (x, y) goes: joined_v(x, y, yy) for every yy
+        # up to it and none beyond, asked once per point instead of once per pair.
+        return max(
+            (v.y1 for v in _near(columns, x) if abs(v.x0 - x) <= _TOL and v.y0 - _TOL <= y),
+            default=-math.inf,
+        )
+
+    def reach_h(y: float, x: float) -> float:
+        return max(
+            (h.x1 for h in _near(rows, y) if abs(h.y0 - y) <= _TOL and h.x0 - _TOL <= x),
+            default=-math.inf,
+        )
+
     cells: list[_Box] = []
     for x, y in sorted(points, key=lambda p: (p[1], p[0])):
-        below = [yy for yy in by_x[x] if yy > y + _TOL and joined_v(x, y, yy)]
-        right = [xx for xx in by_y[y] if xx > x + _TOL and joined_h(y, x, xx)]
+        down, across = reach_v(x, y) + _TOL, reach_h(y, x) + _TOL
+        below = [yy for yy in by_x[x] if y + _TOL < yy <= down]
+        right = [xx for xx in by_y[y] if x + _TOL < xx <= across]
         found = _close(x, y, below, right, points, joined_h, joined_v)
         if found is not None:
             cells.append(found)
@@ -430,13 +463,16 @@ def _group_tables(cells: list[_Box]) -> list[list[_Box]]:
 
 
 def _smallest_holding(cells: list[_Box], segment: Segment) -> _Box | None:
+    # The same test as _Box.holds, written out: it runs for every run of text
+    # against every cell of its page.
+    cx, cy = segment.cx, segment.cy
     best: _Box | None = None
+    best_area = 0.0
     for cell in cells:
-        if cell.holds(segment) and (
-            best is None
-            or (cell.x1 - cell.x0) * (cell.y1 - cell.y0) < (best.x1 - best.x0) * (best.y1 - best.y0)
-        ):
-            best = cell
+        if cell.x0 - 1 <= cx <= cell.x1 + 1 and cell.y0 - 1 <= cy <= cell.y1 + 1:
+            area = (cell.x1 - cell.x0) * (cell.y1 - cell.y0)
+            if best is None or area < best_area:
+                best, best_area = cell, area
     return best
 
 
