@@ -102,13 +102,17 @@ def test_an_officer_answers_a_kept_mail_in_the_applicants_thread(
     body = reply.get_body(("plain",)).get_content()
     assert "Yes: until Friday 21 May.\nPlease send the whole form again." in body
 
-    # Recorded: the outbox table, the bid's history, the card's thread.
-    with sqlite3.connect(service.data_dir / "intake.sqlite3") as connection:
-        rows = connection.execute(
-            "SELECT o.kind, o.to_addr, o.message_id FROM outgoing_mail o "
-            "JOIN bids b ON b.id = o.bid_id WHERE b.ref = ? AND o.kind = 'reply'",
-            (ref,),
-        ).fetchall()
+    # Recorded: the outbox table, the bid's history, the card's thread. The send is
+    # recorded once the relay has taken it, so the row may follow the mail by a moment.
+    def replies() -> list[tuple[str, str, str]]:
+        with sqlite3.connect(service.data_dir / "intake.sqlite3") as connection:
+            return connection.execute(
+                "SELECT o.kind, o.to_addr, o.message_id FROM outgoing_mail o "
+                "JOIN bids b ON b.id = o.bid_id WHERE b.ref = ? AND o.kind = 'reply'",
+                (ref,),
+            ).fetchall()
+
+    rows = service.wait_for(replies, what="the reply recorded")
     assert rows == [("reply", applicant.lower(), reply["Message-ID"])]
     kinds = [e["kind"] for e in service.bid(ref)["history"]]
     assert "replied" in kinds
