@@ -645,7 +645,8 @@ class _Reader:
         if match is None and (
             positional or looks_like_question(line) or line.text.rstrip().endswith(":")
         ):
-            match = self.matcher.keyword_match(line.text)
+            set_out = line.bold or line.heading
+            match = self.matcher.keyword_match(line.text, set_out=set_out)
         if match is None:
             return None
         return _Found(match, self._companions(match, line.text))

@@ -62,3 +62,47 @@ def test_reworded_questions_are_known_by_their_words(
 ) -> None:
     found = LabelMatcher(kent).match(question) or LabelMatcher(kent).keyword_match(question)
     assert found is not None and found.field.id == field
+
+
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        # The last noun names the question; "Lead" is not the contact's here.
+        ("Lead organisation", "organisation_name"),
+        ("11. Email for correspondence", "contact_email"),
+        ("Address for correspondence:", "contact_address"),
+        # "Status" is the organisation's type; "specify" asks what "define" asks.
+        ("Legal status of your organisation", "organisation_type"),
+        ("Organisation status:", "organisation_type"),
+        ("If other, please specify", "organisation_type_other"),
+        # "If Other, …" asks the detail of the option "Other (please define)".
+        ("If Other, please describe your organisation", "organisation_type_other"),
+        ("What does your organisation do?", "organisation_aims"),
+        ("Main contact:", "contact_name"),
+        # One word that only one question uses, numbered: set out as that question.
+        ("12. Measures of success", "outcome_measures"),
+        ("4. Registration no.", "registration_number"),
+    ],
+)
+def test_more_rewordings_applicants_use_are_known(
+    kent: FormSpec, question: str, field: str
+) -> None:
+    matcher = LabelMatcher(kent)
+    found = matcher.match(question) or matcher.keyword_match(question)
+    assert found is not None and found.field.id == field
+    assert not found.exact  # recognised by its words: flagged for an officer
+
+
+def test_one_bold_word_only_one_question_uses_is_that_question(kent: FormSpec) -> None:
+    # "Area covered" printed bold as a label: set out as a question by the document.
+    assert LabelMatcher(kent).keyword_match("Area covered") is None
+    found = LabelMatcher(kent).keyword_match("Area covered", set_out=True)
+    assert found is not None and found.field.id == "location"
+
+
+def test_a_short_question_with_its_answer_after_its_colon_gives_the_answer(
+    kent: FormSpec,
+) -> None:
+    found = LabelMatcher(kent).keyword_match("4) Registration no.: 1096377")
+    assert found is not None and found.field.id == "registration_number"
+    assert found.rest == "1096377"

@@ -114,11 +114,23 @@ def test_a_detail_asked_again_by_a_question_the_reader_cannot_place_is_not_missi
     # ask for the definition in words the reader does not know, answered there.
     ticks = tick_para(False, "Registered charity (please provide registration number)")
     ticks += tick_para(True, "Other (please define)")
-    pairs = [("If Other, please describe your organisation", "Parish council"), *CONTACT]
+    pairs = [("What kind of body are you?", "Parish council"), *CONTACT]
     data = _table([*ORGANISATION, *pairs, ("Position in organisation", "Chair"), *PROJECT], ticks)
     answers = _answers(data, kent)
     assert not _told_missing(answers, "organisation_type_other")
     assert _checked_by_an_officer(answers, "organisation_type_other")
+
+
+def test_a_detail_asked_again_as_if_other_is_read_there(kent: FormSpec) -> None:
+    # "If Other, please describe your organisation" asks what "Other (please define)"
+    # asks: its answer is the definition, flagged since the words are not the form's.
+    ticks = tick_para(False, "Registered charity (please provide registration number)")
+    ticks += tick_para(True, "Other (please define)")
+    pairs = [("If Other, please describe your organisation", "Parish council"), *CONTACT]
+    data = _table([*ORGANISATION, *pairs, ("Position in organisation", "Chair"), *PROJECT], ticks)
+    answer = _answers(data, kent)["organisation_type_other"]
+    assert answer.value == "Parish council"
+    assert answer.flagged
 
 
 def _paragraph_form(*questions: tuple[str, list[str]], bold: bool = True) -> bytes:
