@@ -616,7 +616,10 @@ class _Reader:
         lines = [line for line in cell.lines() if line.text or line.ticks]
         if not lines or lines[0].ticks:
             return None
-        found = self._label(lines[0], positional=id(cell) in self._label_position)
+        found = self._label(
+            lines[0],
+            positional=id(cell) in self._label_position or _asked_then_answered(lines[0].text),
+        )
         consumed = 1
         if found is None and len(lines) > 1 and not lines[1].ticks:
             # Labels wrapped onto two paragraphs.
@@ -1057,6 +1060,17 @@ _HINT_AFTER_LABEL = re.compile(
 )
 """After a label's colon in its cell, the words of a hint (a PDF joins an italic hint
 in lower case to the label's line: "Summary of the project: maximum 500 words")."""
+
+
+_ASKED_THEN_ANSWERED = re.compile(r"^([^:?\n]{3,120}[:?])\s+\S")
+
+
+def _asked_then_answered(text: str) -> bool:
+    """A cell's line that sets a question out (up to its colon or question mark, a
+    dozen words at most) and goes on with the answer typed after it ("29) Sustainability
+    plan: We will …"): a label, however long the answer makes the line."""
+    asked = _ASKED_THEN_ANSWERED.match(text)
+    return asked is not None and len(asked.group(1).split()) <= 12
 
 
 def _answer_like(text: str) -> bool:

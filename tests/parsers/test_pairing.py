@@ -133,6 +133,22 @@ def test_a_detail_asked_again_as_if_other_is_read_there(kent: FormSpec) -> None:
     assert answer.flagged
 
 
+def test_answers_typed_after_reworded_labels_in_their_cells_are_read(kent: FormSpec) -> None:
+    # The label cell holds the question and, after its colon, the answer; the cell
+    # beside it is empty. A reworded label and a long answer make a long line.
+    plan = "We will hand the sessions to the parish council. " * 4
+    pairs = [
+        ("4) Registration no.: 1096377", ""),
+        ("14) Project title / name: Open Doors 2027", ""),
+        (f"29) Sustainability plan: {plan.strip()}", ""),
+    ]
+    data = _table([*ORGANISATION, *CONTACT, *pairs, *PROJECT])
+    answers = _answers(data, kent)
+    assert answers["registration_number"].value == "1096377"
+    assert answers["project_name"].value == "Open Doors 2027"
+    assert answers["sustainability"].value == plan.strip()
+
+
 def _paragraph_form(*questions: tuple[str, list[str]], bold: bool = True) -> bytes:
     body = ""
     for label, lines in questions:
