@@ -297,6 +297,10 @@ def _continues(
     """
     if [(c.column, c.span) for c in last] != [(c.column, c.span) for c in first]:
         return False
+    if len(first) > 1 and first[0].empty and not last[0].empty:
+        # No label in the label's column: the rest of the answers above, whatever
+        # their first words look like ("Plan priorities", the end of a tick's words).
+        return True
     if first and starts_question(first[0]) and not _runs_on(last[0].text, first[0].text):
         # The new row's first cell asks a question of its own: an answer above
         # ending in lower case ("…@example.org" then "www…") does not make it one row.

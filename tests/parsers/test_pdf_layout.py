@@ -92,6 +92,25 @@ def test_a_row_split_by_a_page_break_is_one_row_again() -> None:
     assert table.rows[0][0].text == "If you do not receive the full amount how will this impact?"
 
 
+def test_the_rest_of_a_tick_list_on_the_next_page_stays_with_its_question() -> None:
+    # LibreOffice moved the end of the criteria's cell to the next page, the label's
+    # cell empty there; its first words ("Plan priorities", the end of an option)
+    # look like a question of their own, but the row asks none: one row again.
+    first = Page(1, 595, 842, rulings=_grid([50, 200, 500], [700, 800]))
+    first.segments = [
+        _text(55, 704, "15. Which criteria does your project meet?", width=140),
+        _text(205, 704, "Safer in Kent Fund criteria"),
+    ]
+    second = Page(2, 595, 842, rulings=_grid([50, 200, 500], [60, 90]))
+    second.segments = [_text(205, 64, "Plan priorities")]
+    [table] = join_pages(
+        [page_blocks(first), page_blocks(second)], lambda cell: "priorities" in cell.text
+    )
+    assert isinstance(table, Table)
+    assert len(table.rows) == 1
+    assert table.rows[0][1].text == "Safer in Kent Fund criteria\nPlan priorities"
+
+
 def test_running_headers_do_not_cut_a_table_over_a_page_break() -> None:
     first = Page(1, 595, 842, rulings=_grid([50, 200, 500], [700, 800]))
     first.segments = [_text(55, 704, "Which criteria does your project meet?")]
