@@ -200,12 +200,15 @@ class LabelMatcher:
         # heading, not a question and its answer.)
         stripped = NUMBERING.sub("", text.strip(), count=1)
         label = head(stripped)
+        # (A hint in brackets may stand before the colon: "Amount sought (£): £6,000".)
+        hint = _BRACKETED.match(stripped, len(label))
+        colon = hint.end() if hint else len(label)
         rest = after = ""
         if sum(len(word) >= 3 for word in words) >= 2 or (
             len(words) == 1 and self._owners(next(iter(words)), frozenset()) == 1
         ):
-            if stripped[len(label) : len(label) + 1] == ":":
-                rest = stripped[len(label) + 1 :].strip()
+            if stripped[colon : colon + 1] == ":":
+                rest = stripped[colon + 1 :].strip()
             if label.endswith("?"):
                 after = stripped[len(label) :].strip()
         return LabelMatch(spec, 80.0 + 10 * score, False, rest, after)
@@ -308,7 +311,7 @@ class LabelMatcher:
                 return LabelMatch(self._exact[key], 100.0, True, rest if keeps_rest else "", past)
         prefixed = self._prefix(normalise(stripped))
         if prefixed is not None:
-            return LabelMatch(prefixed, PREFIX_SCORE, False, "", after)
+            return LabelMatch(prefixed[0], PREFIX_SCORE, False, "", after)
         return self._fuzzy(normalise(head(stripped)), rest if colon else "")
 
     def _truncated(self, key: str) -> FieldSpec | None:
@@ -322,20 +325,20 @@ class LabelMatcher:
         }
         return next(iter(specs.values())) if len(specs) == 1 else None
 
-    def _prefix(self, key: str) -> FieldSpec | None:
+    def _prefix(self, key: str) -> tuple[FieldSpec, str] | None:
         """The longest label of four or more words that starts ``key`` at a word boundary.
 
         Forms extend a question with more words ("Give an outline of your project /
         service including details of how ..."); four words are enough to be sure
         it is the same question, and too many for "Name" to swallow "Name of ...".
         """
-        best: tuple[int, FieldSpec] | None = None
+        best: tuple[str, FieldSpec] | None = None
         for variant, spec in self._long.get(key.split(" ", 1)[0], ()):
             if not key.startswith(variant + " "):
                 continue
-            if best is None or len(variant) > best[0]:
-                best = (len(variant), spec)
-        return best[1] if best else None
+            if best is None or len(variant) > len(best[0]):
+                best = (variant, spec)
+        return (best[1], best[0]) if best else None
 
     def _fuzzy(self, key: str, rest: str) -> LabelMatch | None:
         if len(key) < 4:
@@ -555,6 +558,7 @@ _SYNONYMS = {
 }
 
 
+_BRACKETED = re.compile(r"\s*\([^()\n]{0,80}\)\s*")
 _IF_OTHER = re.compile(r"^\s*if\s+other\b", re.IGNORECASE)
 _WHAT_DOES_DO = re.compile(r"^what\s+(?:does|do)\b.*\bdo\s*\??\s*$", re.IGNORECASE)
 

@@ -100,9 +100,17 @@ def test_one_bold_word_only_one_question_uses_is_that_question(kent: FormSpec) -
     assert found is not None and found.field.id == "location"
 
 
-def test_a_short_question_with_its_answer_after_its_colon_gives_the_answer(
-    kent: FormSpec,
+@pytest.mark.parametrize(
+    ("text", "field", "answer"),
+    [
+        ("4) Registration no.: 1096377", "registration_number", "1096377"),
+        # A hint in brackets before the colon.
+        ("21. Amount sought (£): £ 6,000", "amount_requested", "£ 6,000"),
+    ],
+)
+def test_a_reworded_question_with_its_answer_after_its_colon_gives_the_answer(
+    kent: FormSpec, text: str, field: str, answer: str
 ) -> None:
-    found = LabelMatcher(kent).keyword_match("4) Registration no.: 1096377")
-    assert found is not None and found.field.id == "registration_number"
-    assert found.rest == "1096377"
+    found = LabelMatcher(kent).keyword_match(text)
+    assert found is not None and found.field.id == field
+    assert found.rest == answer
