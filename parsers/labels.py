@@ -311,7 +311,8 @@ class LabelMatcher:
                 return LabelMatch(self._exact[key], 100.0, True, rest if keeps_rest else "", past)
         prefixed = self._prefix(normalise(stripped))
         if prefixed is not None:
-            return LabelMatch(prefixed[0], PREFIX_SCORE, False, "", after)
+            spec, variant = prefixed
+            return LabelMatch(spec, PREFIX_SCORE, False, "", after or _beyond(stripped, variant))
         return self._fuzzy(normalise(head(stripped)), rest if colon else "")
 
     def _truncated(self, key: str) -> FieldSpec | None:
@@ -556,6 +557,19 @@ _SYNONYMS = {
     "asked": "requ",
     "worked": "outc",
 }
+
+
+def _beyond(text: str, label: str) -> str:
+    """The words of ``text`` after the (normalised) ``label`` it begins with, when they
+    start a sentence of their own: a PDF joins an answer to a label without "?" or
+    ":" whose line reached the margin ("… how the remaining monies will be funded A
+    Lottery grant covers the rest."). Words going on in lower case extend the label."""
+    words = text.split()
+    for count in range(1, len(words)):
+        if normalise(" ".join(words[:count])) == label:
+            rest = " ".join(words[count:])
+            return rest if rest[:1].isupper() or rest[:1] in "£$" or rest[:1].isdigit() else ""
+    return ""
 
 
 _BRACKETED = re.compile(r"\s*\([^()\n]{0,80}\)\s*")

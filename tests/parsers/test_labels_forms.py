@@ -114,3 +114,20 @@ def test_a_reworded_question_with_its_answer_after_its_colon_gives_the_answer(
     found = LabelMatcher(kent).keyword_match(text)
     assert found is not None and found.field.id == field
     assert found.rest == answer
+
+
+def test_an_answer_a_pdf_ran_onto_a_long_label_without_question_mark_is_after_it(
+    kent: FormSpec,
+) -> None:
+    # The label reached the margin, so the answer's first word did not fit on its
+    # line, and the PDF's lines were joined as one wrapped paragraph.
+    label = (
+        "Question 22: If this amount is different to the total cost of the project please "
+        "highlight how the remaining monies will be funded"
+    )
+    found = LabelMatcher(kent).match(f"{label} A Lottery grant covers the remaining costs.")
+    assert found is not None and found.field.id == "funding_shortfall"
+    assert found.after == "A Lottery grant covers the remaining costs."
+    # Words going on in lower case extend the question; they are no answer.
+    found = LabelMatcher(kent).match(f"{label} and when it will be confirmed")
+    assert found is not None and found.after == ""
