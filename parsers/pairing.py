@@ -370,6 +370,16 @@ class _Reader:
                     continue
                 label_found, own_lines = found
                 partner = _right_partner(labels, i)
+                if (
+                    partner is not None
+                    and label_found.match.field.kind not in ("choice", "choices", "yesno")
+                    and any(isinstance(b, Table) and self._has_labels(b) for b in partner.blocks)
+                ):
+                    # A heading beside a table of its own questions ("Lead contact" |
+                    # name, address, …): the table is read, not taken for one answer.
+                    # (A choice's options in a table of their own are its answer.)
+                    self._nested(partner)
+                    continue
                 if own_lines and all(_hint_line(line) for line in own_lines):
                     # Lines under the label that read as its hint ("e.g. match funding,
                     # …", "Who is your work aimed at …?": not italic any more on a
@@ -621,11 +631,13 @@ class _Reader:
             positional=id(cell) in self._label_position or _asked_then_answered(lines[0].text),
         )
         consumed = 1
-        if found is None and len(lines) > 1 and not lines[1].ticks:
-            # Labels wrapped onto two paragraphs.
+        if (found is None or not found.match.exact) and len(lines) > 1 and not lines[1].ticks:
+            # Labels wrapped onto two paragraphs ("Lead contact" / "name": the first
+            # line alone is only loosely a question, the two are a label).
             joined = Line(parts=[lines[0].text + " " + lines[1].text], location=lines[0].location)
-            found = self._label(joined)
-            consumed = 2
+            whole = self._label(joined)
+            if whole is not None and (found is None or whole.match.exact):
+                found, consumed = whole, 2
         if found is None:
             return None
         rest = lines[consumed:]
