@@ -691,6 +691,7 @@ def _paragraphs(
                 line.parts.append(" ")
             line.parts.extend(parts)
             line.italic = line.italic and all(s.italic for s in vline.segments if s.text.strip())
+            line.bold = line.bold and all(s.bold for s in vline.segments if s.text.strip())
             line.confidence = min(line.confidence, *(s.confidence for s in vline.segments))
             line.full = _reaches(vline, right)
         else:
@@ -702,6 +703,7 @@ def _paragraphs(
                     parts=parts,
                     location=f"{location}, line {number}",
                     italic=bool(texts) and all(s.italic for s in texts),
+                    bold=bool(texts) and all(s.bold for s in texts),
                     heading=big and all(s.bold or s.size >= size * 1.5 for s in texts),
                     confidence=min(s.confidence for s in vline.segments),
                     full=_reaches(vline, right),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 
+from parsers import FormSpec
 from parsers.blocks import Line, Table
+from parsers.pairing import read_answers
 from parsers.pdf.layout import Page, Ruling, Segment, join_pages, page_blocks
 
 
@@ -75,6 +77,23 @@ def test_tick_glyphs_and_drawn_boxes_become_ticks() -> None:
     lines = [b for b in page_blocks(page) if isinstance(b, Line)]
     assert [[t.checked for t in line.ticks] for line in lines] == [[True], [False]]
     assert lines[1].tick_segments()[0][1] == "Local Authority"
+
+
+def test_a_reworded_label_printed_bold_is_a_question_above_its_answer(kent: FormSpec) -> None:
+    # "Name of contact" is no label the form knows: printed bold above its answer it
+    # is set out as a question, so the name below it is the contact's, not the answer
+    # of the heading above it.
+    page = Page(1, 595, 842, rulings=_grid([50, 500], [100, 120, 140, 160]))
+    page.segments = [
+        Segment(55, 104, 300, 114, "Name and address of project lead:", bold=True, size=10),
+        Segment(55, 124, 150, 134, "Name of contact", bold=True, size=10),
+        _text(55, 144, "Chloe Nowak"),
+    ]
+    blocks = page_blocks(page)
+    [table] = blocks
+    assert isinstance(table, Table) and table.rows[1][0].lines()[0].bold
+    answer = read_answers(blocks, [], kent)["contact_name"]
+    assert answer.value == "Chloe Nowak"
 
 
 def test_a_row_split_by_a_page_break_is_one_row_again() -> None:
