@@ -269,7 +269,16 @@ def _read_ticked_yes_no(
     if len(votes) > 1:
         return Answer(spec.id, raw, None, source, confidence, error="both Yes and No are ticked")
     if all(not t.checked for line in lines for t in line.ticks):
-        return None
+        offered: set[bool] = set()
+        for line in lines:
+            for _tick, words in line.tick_segments():
+                try:
+                    offered.add(parse_yes_no(words))
+                except ValueNotReadable:
+                    continue
+        # Boxes beside both Yes and No, neither ticked: the question left blank
+        # (as a choice with no option ticked), not an answer we could not place.
+        return Answer(spec.id, raw, "", source, confidence) if len(offered) == 2 else None
     return unplaced(spec.id, source, "a box is ticked but not beside Yes or No", raw)
 
 

@@ -365,3 +365,26 @@ def test_on_a_scan_a_section_heading_under_the_last_answer_is_not_that_answer(
     answers = _read_ocr_rows(rows, kent)
     assert answers["contact_position"].value == "Chief Executive"
     assert answers["project_name"].value == "Safe Streets"
+
+
+def test_a_yes_no_question_with_neither_box_ticked_is_missing(kent: FormSpec) -> None:
+    # "☐ Yes ☐ No" beside the partnership question: left blank, as a choice with no
+    # option ticked is; the applicant is asked for it.
+    data = package(
+        table(
+            [
+                *(
+                    row(cell(para(run(label)), width=3000), cell(para(run(answer)), width=6000))
+                    for label, answer in [*ORGANISATION, *CONTACT, *PROJECT]
+                ),
+                row(
+                    cell(para(run("Q6 Partnership application? (Yes/No)")), width=3000),
+                    cell(tick_para(False, "Yes") + tick_para(False, "No"), width=6000),
+                ),
+            ],
+            (3000, 6000),
+        )
+    )
+    answers = _answers(data, kent)
+    assert answers["partnership_bid"].placed
+    assert answers["partnership_bid"].value == ""  # no answer: the checks say missing
