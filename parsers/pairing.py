@@ -292,6 +292,11 @@ class _Reader:
                     collected.append(block)
                 continue
             found = self._label(block)
+            if found is None and pending is not None and not collected:
+                restated = self._restated(block, pending)
+                if restated is not None:
+                    pending, pending_source = restated, block.location
+                    continue
             if found is None and pending is not None and collected:
                 found = self._plain_label(block, pending)
             if found is not None:
@@ -680,6 +685,26 @@ class _Reader:
             if any(len(normalise(lb)) >= 20 and normalise(lb) in hint for lb in spec.labels):
                 companions.append(spec)
         return companions
+
+    def _restated(self, line: Line, pending: _Found) -> _Found | None:
+        """The same question asked again, plainly, straight under a heading that only
+        loosely asks it ("Name and address of project / service lead", then "Name of
+        contact"): the plain line is the label, not the answer."""
+        text = line.text
+        if (
+            pending.match.exact
+            or line.bullet
+            or len(text.split()) > 8
+            or text.rstrip()[-1:] in ".!,;"
+            or any(ch.isdigit() or ch in "@£$" for ch in text)
+        ):
+            return None
+        match = self.matcher.keyword_match(text)
+        if match is None or match.field.id != pending.match.field.id or match.rest or match.after:
+            return None
+        # (At least as close to the question as the heading: "The rest comes from our
+        # reserves" under "How will the remaining costs be funded?" is its answer.)
+        return _Found(match, []) if match.score >= pending.match.score else None
 
     def _plain_label(self, line: Line, pending: _Found) -> _Found | None:
         """A question set out as plain text after an answer ("Match funding and other

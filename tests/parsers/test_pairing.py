@@ -388,3 +388,17 @@ def test_a_yes_no_question_with_neither_box_ticked_is_missing(kent: FormSpec) ->
     answers = _answers(data, kent)
     assert answers["partnership_bid"].placed
     assert answers["partnership_bid"].value == ""  # no answer: the checks say missing
+
+
+def test_a_question_asked_again_plainly_under_its_heading_is_its_label(kent: FormSpec) -> None:
+    # "Name and address of project / service lead" (a heading that only loosely asks
+    # for the contact's name), then "Name of contact" as a plain line, then the name.
+    body = "".join(
+        para(run(label, bold=True)) + para(run(answer)) for label, answer in ORGANISATION
+    )
+    body += para(run("Name and address of project / service lead", bold=True))
+    body += para(run("Name of contact")) + para(run("Katie Smith"))
+    body += "".join(
+        para(run(label, bold=True)) + para(run(answer)) for label, answer in CONTACT[1:] + PROJECT
+    )
+    assert _answers(package(body), kent)["contact_name"].value == "Katie Smith"
