@@ -350,6 +350,8 @@ class _Reader:
         for r, row in enumerate(rows):
             if r in consumed:
                 continue
+            if len(row) == 1 and self._cell_label(row[0]) is None:
+                self._plain_label_row(row[0], rows[r + 1] if r + 1 < len(rows) else None)
             labels = [(cell, self._cell_label(cell)) for cell in row]
             for cell, found in labels:
                 if found is None and self._unknown_question(cell):
@@ -685,6 +687,20 @@ class _Reader:
             if any(len(normalise(lb)) >= 20 and normalise(lb) in hint for lb in spec.labels):
                 companions.append(spec)
         return companions
+
+    def _plain_label_row(self, cell: Cell, next_row: list[Cell] | None) -> None:
+        """A row of a label-above table holding a question in plain words ("Expected
+        duration", not bold, no colon): the label of the row below when it is the
+        question the form asks next (allowing one left out), as in a form of paragraphs."""
+        lines = [line for line in cell.lines() if line.text or line.ticks]
+        if len(lines) != 1 or next_row is None or not self._seen_at:
+            return
+        if any(self._cell_label(c) for c in next_row):
+            return
+        last = self.form.field(max(self._seen_at, key=self._seen_at.__getitem__))
+        found = self._plain_label(lines[0], _Found(LabelMatch(last, 0.0, False, "")))
+        if found is not None:
+            self._cell_labels[id(cell)] = (found, [])
 
     def _restated(self, line: Line, pending: _Found) -> _Found | None:
         """The same question asked again, plainly, straight under a heading that only

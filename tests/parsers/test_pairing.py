@@ -402,3 +402,19 @@ def test_a_question_asked_again_plainly_under_its_heading_is_its_label(kent: For
         para(run(label, bold=True)) + para(run(answer)) for label, answer in CONTACT[1:] + PROJECT
     )
     assert _answers(package(body), kent)["contact_name"].value == "Katie Smith"
+
+
+def test_a_plain_reworded_label_in_a_label_above_table_is_the_next_question(
+    kent: FormSpec,
+) -> None:
+    # Labels above their answers, not bold, no colon: "Expected duration" is known by
+    # its words where the form asks the duration next.
+    pairs = [*ORGANISATION, *CONTACT, *PROJECT[:2], ("Expected duration", "One year"), *PROJECT[3:]]
+    rows = [
+        row(cell(para(run(text)), width=9000))
+        for label, answer in pairs
+        for text in (label, answer)
+    ]
+    answers = _answers(package(table(rows, (9000,))), kent)
+    assert answers["duration"].value == "One year"
+    assert answers["start_date"].value == "2027-07-01"
