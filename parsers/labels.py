@@ -31,6 +31,7 @@ NUMBERING = re.compile(
 )
 """Numbers put before a label: "1.", "7)", "Q7", "Question 7:", "A1", "B.2"."""
 _TRUNCATED = re.compile(r"\s*(?:…|\.\.\.)\s*[?:]?\s*$")
+_TRUNCATED_THEN_ANSWER = re.compile(r"\s*(?:…|\.\.\.)\s*:\s+(?=\S)")
 _TICK_PREFIX = re.compile(r"^[\s☐☒☑✓✔✗✘□■▢▣⊠]+")
 
 
@@ -121,12 +122,14 @@ class LabelMatcher:
         officer to confirm.
         """
         # Set out as a question: ending in ":" or "?", or numbered ("12. Area covered").
+        asked = _CONDITION.sub("", NUMBERING.sub("", text.strip(), count=1))
         asks = (
             set_out
             or text.rstrip().endswith((":", "?"))
             or NUMBERING.match(text.strip()) is not None
+            # "If yes, who are your partners? N/A": its "?" before the answer.
+            or head(asked).endswith("?")
         )
-        asked = _CONDITION.sub("", NUMBERING.sub("", text.strip(), count=1))
         other = self._other_detail() if _IF_OTHER.match(asked) else None
         if other is not None:
             # "If Other, please describe your organisation": the detail the option
@@ -205,7 +208,7 @@ class LabelMatcher:
         colon = hint.end() if hint else len(label)
         rest = after = ""
         if sum(len(word) >= 3 for word in words) >= 2 or (
-            len(words) == 1 and self._owners(next(iter(words)), frozenset()) == 1
+            len(words) == 1 and self._owners(next(iter(words)), _kinds_ruled_out(text)) == 1
         ):
             if stripped[colon : colon + 1] == ":":
                 rest = stripped[colon + 1 :].strip()
@@ -283,13 +286,16 @@ class LabelMatcher:
         if not text or len(text) > 600:
             return None
         stripped = NUMBERING.sub("", text.strip(), count=1)
-        truncated = _TRUNCATED.search(stripped)
+        truncated = _TRUNCATED.search(stripped) or _TRUNCATED_THEN_ANSWER.search(stripped)
         if truncated:
             # "Which of the following criteria does your…": a label cut short by
             # whoever retyped the form; four words or more that begin one label.
+            # (An answer may follow its colon: "If yes please provide details of
+            # the…: Dartford District Council".)
             found = self._truncated(normalise(stripped[: truncated.start()]))
             if found is not None:
-                return LabelMatch(found, PREFIX_SCORE, False, "")
+                rest = stripped[truncated.end() :].strip()
+                return LabelMatch(found, PREFIX_SCORE, False, rest)
         tick = _TICK_PREFIX.match(stripped)
         if tick is not None and tick.end() > 0:
             return None
@@ -589,7 +595,9 @@ _WH = re.compile(
     r"state|tell|explain)|give|provide|describe|list|name)\b",
     re.IGNORECASE,
 )
-_YES_NO_HINT = re.compile(r"[(\[]?\s*\b(?:yes\s*/\s*no|y\s*/\s*n)\b\s*[)\]]?\s*[?:]?\s*$", re.I)
+_YES_NO_HINT = re.compile(
+    r"[(\[]?\s*\b(?:yes\s*/\s*no|y\s*/\s*n)\b\s*[)\]]?\s*[?:]?\s*(?:(?:yes|no|y|n)\b\.?\s*)?$", re.I
+)
 """A label that says how it is answered: "Partnership application? (Yes/No)", "… Y/N"."""
 _AUXILIARY = re.compile(
     r"^(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)\b",

@@ -106,6 +106,8 @@ def test_one_bold_word_only_one_question_uses_is_that_question(kent: FormSpec) -
         ("4) Registration no.: 1096377", "registration_number", "1096377"),
         # A hint in brackets before the colon.
         ("21. Amount sought (£): £ 6,000", "amount_requested", "£ 6,000"),
+        # Asked to be answered yes or no, answered after the hint.
+        ("A4 Partnership application? (Yes/No): No", "partnership_bid", "No"),
     ],
 )
 def test_a_reworded_question_with_its_answer_after_its_colon_gives_the_answer(
@@ -131,3 +133,16 @@ def test_an_answer_a_pdf_ran_onto_a_long_label_without_question_mark_is_after_it
     # Words going on in lower case extend the question; they are no answer.
     found = LabelMatcher(kent).match(f"{label} and when it will be confirmed")
     assert found is not None and found.after == ""
+
+
+def test_a_question_answered_after_its_question_mark_keeps_the_answer(kent: FormSpec) -> None:
+    found = LabelMatcher(kent).keyword_match("If yes, who are your partners? Swale Council")
+    assert found is not None and found.field.id == "partner_organisations"
+    assert found.after == "Swale Council"
+
+
+def test_a_label_cut_short_then_answered_after_its_colon_gives_the_answer(kent: FormSpec) -> None:
+    text = "Q5. If yes please provide details of the…: Dartford District Council"
+    found = LabelMatcher(kent).match(text)
+    assert found is not None and found.field.id == "partner_organisations"
+    assert found.rest == "Dartford District Council"
