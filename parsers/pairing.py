@@ -297,7 +297,7 @@ class _Reader:
                 if restated is not None:
                     pending, pending_source = restated, block.location
                     continue
-            if found is None and pending is not None and collected:
+            if found is None and (pending is None or collected):
                 found = self._plain_label(block, pending)
             if found is not None:
                 self._flush(pending, collected, pending_source, bounded=True)
@@ -697,8 +697,7 @@ class _Reader:
             return
         if any(self._cell_label(c) for c in next_row):
             return
-        last = self.form.field(max(self._seen_at, key=self._seen_at.__getitem__))
-        found = self._plain_label(lines[0], _Found(LabelMatch(last, 0.0, False, "")))
+        found = self._plain_label(lines[0], None)
         if found is not None:
             self._cell_labels[id(cell)] = (found, [])
 
@@ -722,10 +721,11 @@ class _Reader:
         # reserves" under "How will the remaining costs be funded?" is its answer.)
         return _Found(match, []) if match.score >= pending.match.score else None
 
-    def _plain_label(self, line: Line, pending: _Found) -> _Found | None:
+    def _plain_label(self, line: Line, pending: _Found | None) -> _Found | None:
         """A question set out as plain text after an answer ("Match funding and other
         resources"): a short line of words, no sentence, no figures, whose content
-        words are those of a question not seen yet."""
+        words are those of a question not seen yet. ``pending`` is the question
+        being answered; without one (after a heading), the last question seen."""
         text = line.text
         if (
             line.bullet  # a list item ("• Staff costs make up most of the budget")
@@ -734,15 +734,21 @@ class _Reader:
             or any(ch.isdigit() or ch in "£$@/" for ch in text)
         ):
             return None
-        match = self.matcher.keyword_match(text)
-        if match is None or match.field.id == pending.match.field.id:
+        # (Where the form's order puts it, one word only one question uses is enough:
+        # "Area covered".)
+        match = self.matcher.keyword_match(text, set_out=True)
+        if match is None or match.field.id in self.labelled:
             return None
-        if match.field.id in self.labelled:
-            return None
+        if pending is not None:
+            before = self._order[pending.match.field.id]
+        elif self._seen_at:
+            before = self._order[max(self._seen_at, key=self._seen_at.__getitem__)]
+        else:
+            before = -1  # the form's first questions
         # Only where the form's order puts a next question (allowing one left out):
         # "Staff costs make up most of the budget" under the project's outline is
         # the outline's answer, not the budget question.
-        gap = self._order[match.field.id] - self._order[pending.match.field.id]
+        gap = self._order[match.field.id] - before
         if not 0 < gap <= 2:
             return None
         return _Found(match, [])

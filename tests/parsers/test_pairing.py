@@ -418,3 +418,21 @@ def test_a_plain_reworded_label_in_a_label_above_table_is_the_next_question(
     answers = _answers(package(table(rows, (9000,))), kent)
     assert answers["duration"].value == "One year"
     assert answers["start_date"].value == "2027-07-01"
+
+
+def test_plain_reworded_questions_in_a_form_of_paragraphs_are_read_where_the_form_asks_them(
+    kent: FormSpec,
+) -> None:
+    # Not bold, no colon: "Full name of organisation" first under the section's
+    # heading, "Area covered" (one word only the location uses) after the outline.
+    body = para(run("A: Details About Your Organisation"), style="Heading1")
+    body += para(run("Full name of organisation")) + para(run("Thanet Arts Collective"))
+    pairs = ORGANISATION[1:] + CONTACT + PROJECT[:3]
+    body += "".join(para(run(q)) + para(run(answer)) for q, answer in pairs)
+    body += para(run("Project outline")) + para(run("Mentoring for young people"))
+    body += para(run("Area covered")) + para(run("Margate and Ramsgate"))
+    body += "".join(para(run(q)) + para(run(answer)) for q, answer in PROJECT[4:])
+    answers = _answers(package(body), kent)
+    assert answers["organisation_name"].value == "Thanet Arts Collective"
+    assert answers["project_outline"].value == "Mentoring for young people"
+    assert answers["location"].value == "Margate and Ramsgate"
