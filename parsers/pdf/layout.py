@@ -768,6 +768,10 @@ def _wrapped(previous: _VLine, current: _VLine, parts: list[str | Tick], right: 
         word_width = (seg.x1 - seg.x0) * len(first_word) / chars
     reach = previous.x1 + word_width + 0.25 * previous.height
     scanned = min(last.confidence, seg.confidence) < 1.0
+    if not scanned and last.size > 0 and seg.size > 0 and abs(last.size - seg.size) >= 0.5:
+        # A text layer's sizes agree within a paragraph: a heading and the question
+        # under it ("B: Project / Service Details", "14. Project title:") are two.
+        return False
     if (
         first_word[:1].islower()
         and last.text.rstrip()[-1:] not in ".?!:;"

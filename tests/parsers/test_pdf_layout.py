@@ -67,6 +67,19 @@ def test_short_lines_stay_separate_paragraphs() -> None:
     ]
 
 
+def test_a_heading_and_the_question_under_it_stay_two_lines() -> None:
+    # The heading is the widest line at its indent, so any next word "would not have
+    # fitted" after it; but a paragraph's lines share one font size.
+    page = Page(1, 595, 842)
+    page.segments = [
+        Segment(91, 162, 300, 176, "B: Project / Service Details", bold=True, size=14),
+        Segment(91, 181, 190, 192, "14. Project title:", bold=True, size=11),
+        Segment(91, 196, 190, 207, "Youth Voices 2027", size=11),
+    ]
+    lines = [b.text for b in page_blocks(page) if isinstance(b, Line)]
+    assert lines[:2] == ["B: Project / Service Details", "14. Project title:"]
+
+
 def test_tick_glyphs_and_drawn_boxes_become_ticks() -> None:
     page = Page(1, 595, 842)
     page.segments = [
