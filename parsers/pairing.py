@@ -409,6 +409,7 @@ class _Reader:
                     self._give(
                         label_found, partner.lines(), "table-cell", partner.location, space=True
                     )
+                    self._answered_below(label_found, own_lines, cell.location)
                 elif (
                     own_lines
                     and partner is None
@@ -454,6 +455,22 @@ class _Reader:
                     )
             if used_next:
                 consumed.add(r + 1)
+
+    def _answered_below(self, above: _Found, lines: list[Line], location: str) -> None:
+        """Another question asked and answered on its own line under a label, in the
+        label's cell (a PDF whose rule between the rows was not found: "What if the
+        grant is reduced? We would …"): that question's answer, not the label's hint."""
+        for line in lines:
+            if not _asked_then_answered(line.text):
+                continue
+            found = self._label(line, positional=True)
+            if found is None or found.match.field.id == above.match.field.id:
+                continue
+            answer = found.match.rest or (
+                found.match.after if _answer_like(found.match.after) else ""
+            )
+            if answer:
+                self._give(found, [Line(parts=[answer], location=location)], "table-cell", location)
 
     def _unknown_question(self, cell: Cell) -> bool:
         """A cell that stands where a question stands, or is set out as one, but

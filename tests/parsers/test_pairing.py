@@ -436,3 +436,18 @@ def test_plain_reworded_questions_in_a_form_of_paragraphs_are_read_where_the_for
     assert answers["organisation_name"].value == "Thanet Arts Collective"
     assert answers["project_outline"].value == "Mentoring for young people"
     assert answers["location"].value == "Margate and Ramsgate"
+
+
+def test_a_question_answered_under_another_label_in_its_cell_is_read(kent: FormSpec) -> None:
+    # A PDF whose rule between two rows was not found: the next question, answered
+    # after its "?", stands under the sustainability label, beside that one's answer.
+    label = Cell(
+        blocks=[
+            Line(parts=["How will the project be sustained?"], bold=True),
+            Line(parts=["What if the grant is reduced? We would run fewer sessions."]),
+        ]
+    )
+    answer = Cell(blocks=[Line(parts=["The council will take it on."])], column=1)
+    answers = read_answers([Table(rows=[[label, answer]])], [], kent)
+    assert answers["sustainability"].value == "The council will take it on."
+    assert answers["funding_impact"].value == "We would run fewer sessions."
