@@ -184,7 +184,9 @@ class _Reader:
                     if ticked is not None and ticked[0].kind in ("choice", "choices"):
                         self._control_tick(ticked[0], ticked[1], control)
                         break
-                spec, confidence = self._field_for_name(name)
+                spec, confidence = self._field_for_name(
+                    name, set_out=not isinstance(control.value, bool)
+                )
                 if spec is not None:
                     self.labelled.add(spec.id)
                     if not control.placeholder:
@@ -197,14 +199,17 @@ class _Reader:
                     self._control_tick(option[0], option[1], control)
                     break
 
-    def _field_for_name(self, name: str) -> tuple[FieldSpec | None, float]:
+    def _field_for_name(
+        self, name: str, *, set_out: bool = False
+    ) -> tuple[FieldSpec | None, float]:
         key = name.strip().lower().replace("-", "_").replace(" ", "_")
         for spec in self.form.fields:
             if key == spec.id:
                 return spec, 1.0
         # A field's name or tooltip is a label by its nature: a reworded one is
-        # recognised by its words (and flagged, never exact).
-        match = self.matcher.match(name) or self.matcher.keyword_match(name)
+        # recognised by its words (and flagged, never exact); a text field's, set out
+        # as its question, by one word only one question uses ("Area covered").
+        match = self.matcher.match(name) or self.matcher.keyword_match(name, set_out=set_out)
         if match is None:
             return None, 0.0
         return match.field, 1.0 if match.exact else match.score / 100

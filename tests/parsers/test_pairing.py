@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fixtures.corpus_docx import cell, package, para, row, run, table, tick_para
 from parsers import FormSpec, parse_document
-from parsers.blocks import Cell, Line, Table
+from parsers.blocks import Cell, Control, Line, Table
 from parsers.model import Answer
 from parsers.pairing import read_answers, settle
 
@@ -451,3 +451,19 @@ def test_a_question_answered_under_another_label_in_its_cell_is_read(kent: FormS
     answers = read_answers([Table(rows=[[label, answer]])], [], kent)
     assert answers["sustainability"].value == "The council will take it on."
     assert answers["funding_impact"].value == "We would run fewer sessions."
+
+
+def test_a_fillable_field_whose_tooltip_is_one_telling_word_is_that_question(
+    kent: FormSpec,
+) -> None:
+    # "Area covered", "Registration no.": a text field's tooltip is its question; a
+    # tick box named after an option stays that option.
+    controls = [
+        Control("pdf", ("Area covered", "Text17"), "Margate and Ramsgate"),
+        Control("pdf", ("Registration no.", "Text4"), "1104042"),
+        Control("pdf", ("Registered charity", "Check Box1"), True),
+    ]
+    answers = read_answers([], controls, kent)
+    assert answers["location"].value == "Margate and Ramsgate"
+    assert answers["registration_number"].value == "1104042"
+    assert answers["organisation_type"].value == "registered_charity"
