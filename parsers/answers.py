@@ -41,7 +41,12 @@ _BULLET = re.compile(r"(?m)^[ \t]*(?:[•▪◦●■·*\-–]|[e«°©](?=[ \t]
 """A list bullet typed at the start of a line: like Word's own list numbering, not the answer.
 OCR reads a round bullet as "e", "«", "°" or "©" (then a capital: no English line starts so)."""
 _NOT_APPLICABLE = re.compile(r"n\s*[/I|l1]\s*a\.?|n\.a\.?", re.IGNORECASE)
-_WRAPPED_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s]+ [^\s]*\.[a-z]{2,}[^\s]*", re.I)
+_WRAPPED_ADDRESS = re.compile(
+    r"(?:https?://|www\.)[^\s]+ [^\s]*\.[a-z]{2,}[^\s]*"
+    # or cut inside its last part: "www.swalesportsfound.org.u k"
+    r"|(?:https?://|www\.)[^\s]+\.[a-z]{1,3} [a-z]{1,3}(?:/[^\s]*)?",
+    re.I,
+)
 _LEADING_MONEY = re.compile(
     r"^\s*((?:£|GBP)\s*[\d,]+(?:\.\d{1,2})?|[\d,]+(?:\.\d{1,2})?)\b\s*(.*)$"
 )
