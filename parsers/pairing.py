@@ -153,6 +153,7 @@ class _Reader:
         # below another); the answer does not change.
         self._cell_labels: dict[int, tuple[_Found, list[Line]] | None] = {}
         self._label_position: set[int] = set()
+        self._beside_answer: set[int] = set()
         self.labelled: set[str] = set()
         """Questions whose label or machine key was seen, answered or not."""
         self._order = {spec.id: index for index, spec in enumerate(form.fields)}
@@ -628,6 +629,10 @@ class _Reader:
                     # table whose rulings cut a paragraph, not a question and answer.)
                     if right and left and not right.startswith(left):
                         self._label_position.add(id(row[index]))
+                        if len(right) > 3 and right.lower() not in _TICK_WORDS:
+                            # Beside a written answer (not a tick list's mark): set out
+                            # as a question, as a bold label is ("Measures of success").
+                            self._beside_answer.add(id(row[index]))
 
     def _has_labels(self, table: Table) -> bool:
         self._mark_positions(table)
@@ -658,6 +663,7 @@ class _Reader:
         found = self._label(
             lines[0],
             positional=id(cell) in self._label_position or _asked_then_answered(lines[0].text),
+            set_out=id(cell) in self._beside_answer,
         )
         consumed = 1
         if (found is None or not found.match.exact) and len(lines) > 1 and not lines[1].ticks:
@@ -682,14 +688,16 @@ class _Reader:
 
     # --- labels and answers ------------------------------------------------
 
-    def _label(self, line: Line, *, positional: bool = False) -> _Found | None:
+    def _label(
+        self, line: Line, *, positional: bool = False, set_out: bool = False
+    ) -> _Found | None:
         if line.ticks or not line.text or line.placeholder_only:
             return None
         match = self.matcher.match(line.text)
         if match is None and (
             positional or looks_like_question(line) or line.text.rstrip().endswith(":")
         ):
-            set_out = line.bold or line.heading
+            set_out = set_out or line.bold or line.heading
             match = self.matcher.keyword_match(line.text, set_out=set_out)
         if match is None:
             return None

@@ -467,3 +467,13 @@ def test_a_fillable_field_whose_tooltip_is_one_telling_word_is_that_question(
     assert answers["location"].value == "Margate and Ramsgate"
     assert answers["registration_number"].value == "1104042"
     assert answers["organisation_type"].value == "registered_charity"
+
+
+def test_a_plain_one_word_question_beside_its_written_answer_is_that_question(
+    kent: FormSpec,
+) -> None:
+    # "Measures of success", not bold, no colon, beside a written answer: set out as a
+    # question by where it stands; one word only the outcome measures use.
+    pairs = [*ORGANISATION, *CONTACT, *PROJECT[:4], ("Measures of success", "Fewer reports")]
+    answers = _answers(_table([*pairs, *PROJECT[4:]]), kent)
+    assert answers["outcome_measures"].value == "Fewer reports"
