@@ -723,13 +723,15 @@ class _Reader:
         duration", not bold, no colon): the label of the row below when it is the
         question the form asks next (allowing one left out), as in a form of paragraphs."""
         lines = [line for line in cell.lines() if line.text or line.ticks]
-        if len(lines) != 1 or next_row is None or not self._seen_at:
+        if not lines or not self._seen_at:
             return
-        if any(self._cell_label(c) for c in next_row):
+        if len(lines) == 1 and (next_row is None or any(self._cell_label(c) for c in next_row)):
             return
         found = self._plain_label(lines[0], None)
         if found is not None:
-            self._cell_labels[id(cell)] = (found, [])
+            # (Its answer in the same cell when the rule between the rows was not
+            # found: "Amount sought (£)" over "9,000.00".)
+            self._cell_labels[id(cell)] = (found, answer_lines(lines[1:]))
 
     def _restated(self, line: Line, pending: _Found) -> _Found | None:
         """The same question asked again, plainly, straight under a heading that only
@@ -757,11 +759,12 @@ class _Reader:
         words are those of a question not seen yet. ``pending`` is the question
         being answered; without one (after a heading), the last question seen."""
         text = line.text
+        bare = _BRACKETS.sub("", text)  # "Amount sought (£)": its hint aside
         if (
             line.bullet  # a list item ("• Staff costs make up most of the budget")
             or len(text.split()) > 8
             or text.rstrip()[-1:] in ".!,;"
-            or any(ch.isdigit() or ch in "£$@/" for ch in text)
+            or any(ch.isdigit() or ch in "£$@/" for ch in bare)
         ):
             return None
         # (Where the form's order puts it, one word only one question uses is enough:
@@ -976,6 +979,7 @@ class _Reader:
         return [first]
 
 
+_BRACKETS = re.compile(r"\s*\([^()]{0,20}\)")
 _TICK_WORDS = {"x", "xx", "✓", "✔", "☒", "☑", "✗", "✘", "yes", "y", "ticked", "[x]"}
 _UNTICK_WORDS = {"", "no", "n", "☐", "[ ]", "[]"}
 _LEADING_X = re.compile(r"^(?:[xX✓✔]|yes)\b[\s:.\-–]*(.+)$", re.S | re.I)

@@ -477,3 +477,15 @@ def test_a_plain_one_word_question_beside_its_written_answer_is_that_question(
     pairs = [*ORGANISATION, *CONTACT, *PROJECT[:4], ("Measures of success", "Fewer reports")]
     answers = _answers(_table([*pairs, *PROJECT[4:]]), kent)
     assert answers["outcome_measures"].value == "Fewer reports"
+
+
+def test_a_plain_label_above_its_answer_in_one_cell_gives_the_answer(kent: FormSpec) -> None:
+    # A label-above PDF table whose rule between label and answer was not found:
+    # "Amount sought (£)" and "9,000.00" share a cell, the next question below.
+    pairs = [*ORGANISATION, *CONTACT, *PROJECT[:4], ("Total cost of project?", "£9,000")]
+    rows = [Cell(blocks=[Line(parts=[text])]) for pair in pairs for text in pair]
+    rows.append(Cell(blocks=[Line(parts=["Amount sought (£)"]), Line(parts=["9,000.00"])]))
+    rows.append(Cell(blocks=[Line(parts=["How will the grant be spent?"])]))
+    rows.append(Cell(blocks=[Line(parts=["Staff costs: £9,000"])]))
+    answers = read_answers([Table(rows=[[cell] for cell in rows])], [], kent)
+    assert answers["amount_requested"].value == "9000.00"
