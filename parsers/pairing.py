@@ -305,6 +305,8 @@ class _Reader:
                     continue
             if found is None and (pending is None or collected):
                 found = self._plain_label(block, pending)
+            if found is None and _asked_then_answered(block.text):
+                found = self._next_asked(block, pending)
             if found is not None:
                 self._flush(pending, collected, pending_source, bounded=True)
                 pending, collected, pending_source = None, [], block.location
@@ -733,6 +735,21 @@ class _Reader:
             # found: "Amount sought (£)" over "9,000.00".)
             self._cell_labels[id(cell)] = (found, answer_lines(lines[1:]))
 
+    def _next_asked(self, line: Line, pending: _Found | None) -> _Found | None:
+        """A reworded question with its answer after its "?" or ":" on one plain line
+        ("If you do not receive the full amount how will this affect the project?
+        Staff costs …"), where the form asks that question next (one may be left out)."""
+        match = self.matcher.keyword_match(line.text)
+        if match is None or match.field.id in self.labelled or not (match.rest or match.after):
+            return None
+        if pending is not None:
+            before = self._order[pending.match.field.id]
+        elif self._seen_at:
+            before = self._order[max(self._seen_at, key=self._seen_at.__getitem__)]
+        else:
+            before = -1
+        return _Found(match, []) if 0 < self._order[match.field.id] - before <= 2 else None
+
     def _restated(self, line: Line, pending: _Found) -> _Found | None:
         """The same question asked again, plainly, straight under a heading that only
         loosely asks it ("Name and address of project / service lead", then "Name of
@@ -1160,10 +1177,10 @@ _ASKED_THEN_ANSWERED = re.compile(r"^([^:?\n]{3,120}[:?])\s+\S")
 
 def _asked_then_answered(text: str) -> bool:
     """A cell's line that sets a question out (up to its colon or question mark, a
-    dozen words at most) and goes on with the answer typed after it ("29) Sustainability
+    sixteen words at most) and goes on with the answer typed after it ("29) Sustainability
     plan: We will …"): a label, however long the answer makes the line."""
     asked = _ASKED_THEN_ANSWERED.match(text)
-    return asked is not None and len(asked.group(1).split()) <= 12
+    return asked is not None and len(asked.group(1).split()) <= 16
 
 
 def _answer_like(text: str) -> bool:

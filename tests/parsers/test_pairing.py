@@ -489,3 +489,21 @@ def test_a_plain_label_above_its_answer_in_one_cell_gives_the_answer(kent: FormS
     rows.append(Cell(blocks=[Line(parts=["Staff costs: £9,000"])]))
     answers = read_answers([Table(rows=[[cell] for cell in rows])], [], kent)
     assert answers["amount_requested"].value == "9000.00"
+
+
+def test_a_long_reworded_question_answered_on_its_own_line_in_paragraphs_is_read(
+    kent: FormSpec,
+) -> None:
+    # Plain, not bold, the answer after the "?" on the same line: where the form asks
+    # the impact of reduced funding next (after the sustainability, left blank).
+    pairs = [*ORGANISATION, *CONTACT, *PROJECT]
+    body = "".join(para(run(q, bold=True)) + para(run(answer)) for q, answer in pairs)
+    body += para(run("Exit strategy / sustainability:", bold=True))
+    body += para(
+        run(
+            "If you do not receive the full amount how will this affect the project? "
+            "We would run fewer sessions."
+        )
+    )
+    answers = _answers(package(body), kent)
+    assert answers["funding_impact"].value == "We would run fewer sessions."
