@@ -337,10 +337,11 @@ class _Reader:
         self, pending: _Found | None, lines: list[Line], location: str, *, bounded: bool = False
     ) -> None:
         if pending is not None:
-            if not answer_lines(lines) and _answer_like(pending.match.after):
+            if _answer_like(pending.match.after):
                 # "How much are you requesting …? £5,000": the answer ran onto the
-                # question's own line (PDF text of a paragraph form).
-                lines = [Line(parts=[pending.match.after], location=location)]
+                # question's own line (PDF text of a paragraph form), its first line
+                # only, maybe, the rest below.
+                lines = [Line(parts=[pending.match.after], location=location), *lines]
             self._give(
                 pending,
                 lines,
@@ -1185,7 +1186,16 @@ def _asked_then_answered(text: str) -> bool:
 
 def _answer_like(text: str) -> bool:
     """Words after a question mark that are an answer, not the question's hint."""
-    return bool(text) and not _HINT_WORDS.match(text) and not text.rstrip().endswith("?")
+    return (
+        bool(text)
+        and not _HINT_WORDS.match(text)
+        and not text.rstrip().endswith("?")
+        and not _HOW_ANSWERED.match(text)
+    )
+
+
+_HOW_ANSWERED = re.compile(r"^[(\[]?\s*(?:y\s*/\s*n|yes\s*/\s*no)\s*[)\]]?\s*[:?]?\s*$", re.I)
+"""After the question mark, how it is answered ("Y/N:", "(Yes/No)"), not the answer."""
 
 
 def _looks_like_hint(line: Line) -> bool:

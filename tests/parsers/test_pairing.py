@@ -507,3 +507,28 @@ def test_a_long_reworded_question_answered_on_its_own_line_in_paragraphs_is_read
     )
     answers = _answers(package(body), kent)
     assert answers["funding_impact"].value == "We would run fewer sessions."
+
+
+def test_an_answer_whose_first_line_ran_onto_its_question_keeps_every_line(
+    kent: FormSpec,
+) -> None:
+    # A PDF joined the answer's first line to the question (plain, its "?" then
+    # the answer); the answer's second line follows on a line of its own.
+    blocks = [
+        Line(parts=["Name of Organisation"], bold=True),
+        Line(parts=["Thanet Neighbourhood Forum"]),
+        Line(
+            parts=[
+                "Question 2: What are the aims and objectives of your organisation? "
+                "We measure attendance every quarter."
+            ]
+        ),
+        Line(parts=["Match funding has been agreed with the town council."]),
+        Line(parts=["Is this a partnership bid? Y/N:"], bold=True),
+        Line(parts=["No"]),
+    ]
+    answers = read_answers(blocks, [], kent)
+    assert answers["organisation_aims"].value == (
+        "We measure attendance every quarter.\nMatch funding has been agreed with the town council."
+    )
+    assert answers["partnership_bid"].value is False  # "Y/N:" is how it is answered
