@@ -41,7 +41,12 @@ _BULLET = re.compile(r"(?m)^[ \t]*(?:[•▪◦●■·*\-–]|[e«°©](?=[ \t]
 """A list bullet typed at the start of a line: like Word's own list numbering, not the answer.
 OCR reads a round bullet as "e", "«", "°" or "©" (then a capital: no English line starts so)."""
 _NOT_APPLICABLE = re.compile(r"n\s*[/I|l1]\s*a\.?|n\.a\.?", re.IGNORECASE)
-_WRAPPED_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s]+ [^\s]*\.[a-z]{2,}[^\s]*", re.I)
+_WRAPPED_ADDRESS = re.compile(
+    r"(?:https?://|www\.)[^\s]+ [^\s]*\.[a-z]{2,}[^\s]*"
+    # or cut inside its last part: "www.swalesportsfound.org.u k"
+    r"|(?:https?://|www\.)[^\s]+\.[a-z]{1,3} [a-z]{1,3}(?:/[^\s]*)?",
+    re.I,
+)
 _LEADING_MONEY = re.compile(
     r"^\s*((?:£|GBP)\s*[\d,]+(?:\.\d{1,2})?|[\d,]+(?:\.\d{1,2})?)\b\s*(.*)$"
 )
@@ -269,7 +274,16 @@ def _read_ticked_yes_no(
     if len(votes) > 1:
         return Answer(spec.id, raw, None, source, confidence, error="both Yes and No are ticked")
     if all(not t.checked for line in lines for t in line.ticks):
-        return None
+        offered: set[bool] = set()
+        for line in lines:
+            for _tick, words in line.tick_segments():
+                try:
+                    offered.add(parse_yes_no(words))
+                except ValueNotReadable:
+                    continue
+        # Boxes beside both Yes and No, neither ticked: the question left blank
+        # (as a choice with no option ticked), not an answer we could not place.
+        return Answer(spec.id, raw, "", source, confidence) if len(offered) == 2 else None
     return unplaced(spec.id, source, "a box is ticked but not beside Yes or No", raw)
 
 

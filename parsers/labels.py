@@ -31,6 +31,7 @@ NUMBERING = re.compile(
 )
 """Numbers put before a label: "1.", "7)", "Q7", "Question 7:", "A1", "B.2"."""
 _TRUNCATED = re.compile(r"\s*(?:…|\.\.\.)\s*[?:]?\s*$")
+_TRUNCATED_THEN_ANSWER = re.compile(r"\s*(?:…|\.\.\.)\s*:\s+(?=\S)")
 _TICK_PREFIX = re.compile(r"^[\s☐☒☑✓✔✗✘□■▢▣⊠]+")
 
 
@@ -96,16 +97,21 @@ class LabelMatcher:
             if variant.count(" ") >= PREFIX_MIN_WORDS - 1:
                 self._long.setdefault(variant.split(" ", 1)[0], []).append((variant, spec))
 
-    def keyword_match(self, text: str) -> LabelMatch | None:
-        """A question worded past the known labels (see :meth:`_keyword_match`), remembered."""
+    def keyword_match(self, text: str, *, set_out: bool = False) -> LabelMatch | None:
+        """A question worded past the known labels (see :meth:`_keyword_match`), remembered.
+
+        ``set_out``: the document sets the text out as a question (bold, a
+        heading), which lets one word that only one question uses name it.
+        """
         memo = self._keyword_memo
-        if text not in memo:
+        key = f"\x00{text}" if set_out else text
+        if key not in memo:
             if len(memo) > _MEMO_SIZE:
                 memo.clear()
-            memo[text] = self._keyword_match(text)
-        return memo[text]
+            memo[key] = self._keyword_match(text, set_out)
+        return memo[key]
 
-    def _keyword_match(self, text: str) -> LabelMatch | None:
+    def _keyword_match(self, text: str, set_out: bool = False) -> LabelMatch | None:
         """A question worded past the known labels, recognised by its content words.
 
         Only for text that looks like a question (the caller says so: numbered,
@@ -115,9 +121,25 @@ class LabelMatcher:
         the next one. The match is never exact, so its answer is flagged for an
         officer to confirm.
         """
-        asks = text.rstrip().endswith((":", "?"))
+        # Set out as a question: ending in ":" or "?", or numbered ("12. Area covered").
         asked = _CONDITION.sub("", NUMBERING.sub("", text.strip(), count=1))
+        asks = (
+            set_out
+            or text.rstrip().endswith((":", "?"))
+            or NUMBERING.match(text.strip()) is not None
+            # "If yes, who are your partners? N/A": its "?" before the answer.
+            or head(asked).endswith("?")
+        )
+        other = self._other_detail() if _IF_OTHER.match(asked) else None
+        if other is not None:
+            # "If Other, please describe your organisation": the detail the option
+            # "Other (please define)" asks for, however the rest is worded.
+            return self._with_rest(text, _stems(normalise(head(asked))), other, 0.9)
         words = _stems(normalise(head(asked)))  # "If so, who …": the question is "who …"
+        if _WHAT_DOES_DO.search(asked):
+            words = words | {"aims"}  # "What does your organisation do?": its aims
+        if words == {"cont"}:
+            words = frozenset({"cont", "name"})  # "Main contact": the person, as "Contact person"
         if not words or len(words) > 12:
             return None
         best: dict[str, tuple[float, FieldSpec]] = {}
@@ -151,24 +173,76 @@ class LabelMatcher:
             # partnership?", "Partnership application? (Yes/No)"), and only one such
             # question shares a word with it: that one.
             ranked = [(max(ranked[0][0], KEYWORD_CUTOFF), ranked[0][1])]
+        named = self._head_noun(asked)
+        if named is not None and (
+            not ranked
+            or ranked[0][0] < KEYWORD_CUTOFF
+            or (len(ranked) > 1 and ranked[0][0] - ranked[1][0] < KEYWORD_MARGIN)
+            or not any(_head_stem(asked) in _stems(normalise(lb)) for lb in ranked[0][1].labels)
+        ):
+            # "Lead organisation", "Email for correspondence": a noun phrase whose
+            # last noun (before "for …") is itself one question's label is that
+            # question, whatever the words before it ("Lead" is the contact's word).
+            return self._with_rest(text, words, named, KEYWORD_CUTOFF)
         if not ranked or ranked[0][0] < KEYWORD_CUTOFF:
             return None
         if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < KEYWORD_MARGIN:
             return None
+        return self._with_rest(text, words, ranked[0][1], ranked[0][0])
+
+    def _with_rest(
+        self, text: str, words: frozenset[str], spec: FieldSpec, score: float
+    ) -> LabelMatch:
+        """A keyword match of ``text`` (``words`` its stems) to ``spec``, with what
+        follows the question in the same text."""
         # What follows the question in the same text, as :meth:`_match` gives it:
         # after a colon ending it, the answer ("Full postal address: 54 Station
         # Road"); after its question mark, a hint or the answer.
-        # (Only after two words or more of substance: "Part B: The project" is a
-        # section's heading, not a question and its answer.)
+        # (Only after two words or more of substance, or one that only this question
+        # uses ("Registration no.: 1096377"): "Part B: The project" is a section's
+        # heading, not a question and its answer.)
         stripped = NUMBERING.sub("", text.strip(), count=1)
         label = head(stripped)
+        # (A hint in brackets may stand before the colon: "Amount sought (£): £6,000".)
+        hint = _BRACKETED.match(stripped, len(label))
+        colon = hint.end() if hint else len(label)
         rest = after = ""
-        if sum(len(word) >= 3 for word in words) >= 2:
-            if stripped[len(label) : len(label) + 1] == ":":
-                rest = stripped[len(label) + 1 :].strip()
+        if sum(len(word) >= 3 for word in words) >= 2 or (
+            len(words) == 1 and self._owners(next(iter(words)), _kinds_ruled_out(text)) == 1
+        ):
+            if stripped[colon : colon + 1] == ":":
+                rest = stripped[colon + 1 :].strip()
             if label.endswith("?"):
                 after = stripped[len(label) :].strip()
-        return LabelMatch(ranked[0][1], 80.0 + 10 * ranked[0][0], False, rest, after)
+        return LabelMatch(spec, 80.0 + 10 * score, False, rest, after)
+
+    def _head_noun(self, asked: str) -> FieldSpec | None:
+        """The question a short noun phrase names by its last noun, if that noun is
+        one question's whole label ("Lead organisation": "Organisation")."""
+        if _WH.match(asked) or _AUXILIARY.match(asked) or "/" in asked:
+            return None
+        phrase = normalise(head(asked))
+        words = phrase.split(" for ", 1)[0].split()
+        if len(words) == len(phrase.split()) and len(words) < 2:
+            return None  # one word alone: an exact label, or not a question
+        if len(words) > 4 or "of" in words or words[-1] in ("name", "names"):
+            return None
+        return self._exact.get(words[-1])
+
+    def _other_detail(self) -> FieldSpec | None:
+        """The text question an "Other (please define)" option asks for, if one does."""
+        if not hasattr(self, "_other"):
+            self._other: FieldSpec | None = None
+            for spec in self.form.fields:
+                for option in spec.options:
+                    for label in option.labels:
+                        hint = re.findall(r"\(([^)]*)\)", label)
+                        if not normalise(label).startswith("other") or not hint:
+                            continue
+                        found = self._exact.get(normalise(hint[0]))
+                        if found is not None and found.kind == "text":
+                            self._other = found
+        return self._other
 
     def _owners(self, stem: str, ruled_out: frozenset[str]) -> int:
         """How many questions (of kinds not ruled out) use ``stem`` in a label."""
@@ -212,13 +286,16 @@ class LabelMatcher:
         if not text or len(text) > 600:
             return None
         stripped = NUMBERING.sub("", text.strip(), count=1)
-        truncated = _TRUNCATED.search(stripped)
+        truncated = _TRUNCATED.search(stripped) or _TRUNCATED_THEN_ANSWER.search(stripped)
         if truncated:
             # "Which of the following criteria does your…": a label cut short by
             # whoever retyped the form; four words or more that begin one label.
+            # (An answer may follow its colon: "If yes please provide details of
+            # the…: Dartford District Council".)
             found = self._truncated(normalise(stripped[: truncated.start()]))
             if found is not None:
-                return LabelMatch(found, PREFIX_SCORE, False, "")
+                rest = stripped[truncated.end() :].strip()
+                return LabelMatch(found, PREFIX_SCORE, False, rest)
         tick = _TICK_PREFIX.match(stripped)
         if tick is not None and tick.end() > 0:
             return None
@@ -240,7 +317,8 @@ class LabelMatcher:
                 return LabelMatch(self._exact[key], 100.0, True, rest if keeps_rest else "", past)
         prefixed = self._prefix(normalise(stripped))
         if prefixed is not None:
-            return LabelMatch(prefixed, PREFIX_SCORE, False, "", after)
+            spec, variant = prefixed
+            return LabelMatch(spec, PREFIX_SCORE, False, "", after or _beyond(stripped, variant))
         return self._fuzzy(normalise(head(stripped)), rest if colon else "")
 
     def _truncated(self, key: str) -> FieldSpec | None:
@@ -254,20 +332,20 @@ class LabelMatcher:
         }
         return next(iter(specs.values())) if len(specs) == 1 else None
 
-    def _prefix(self, key: str) -> FieldSpec | None:
+    def _prefix(self, key: str) -> tuple[FieldSpec, str] | None:
         """The longest label of four or more words that starts ``key`` at a word boundary.
 
         Forms extend a question with more words ("Give an outline of your project /
         service including details of how ..."); four words are enough to be sure
         it is the same question, and too many for "Name" to swallow "Name of ...".
         """
-        best: tuple[int, FieldSpec] | None = None
+        best: tuple[str, FieldSpec] | None = None
         for variant, spec in self._long.get(key.split(" ", 1)[0], ()):
             if not key.startswith(variant + " "):
                 continue
-            if best is None or len(variant) > best[0]:
-                best = (len(variant), spec)
-        return best[1] if best else None
+            if best is None or len(variant) > len(best[0]):
+                best = (variant, spec)
+        return (best[1], best[0]) if best else None
 
     def _fuzzy(self, key: str, rest: str) -> LabelMatch | None:
         if len(key) < 4:
@@ -384,6 +462,7 @@ _STOP = frozenset(
         # "Name of project lead" is the contact, "Name of project" the project.)
         "full",
         "main",
+        "legal",  # "Legal status of your organisation": its type
     ]
 )
 _SYNONYMS = {
@@ -460,6 +539,10 @@ _SYNONYMS = {
     "less": "fulla",
     "partial": "fulla",
     "objectives": "aims",
+    "activities": "aims",
+    "status": "type",
+    "specify": "defi",
+    "define": "defi",
     "purpose": "aims",
     "description": "outl",
     "describe": "outl",
@@ -482,13 +565,39 @@ _SYNONYMS = {
 }
 
 
+def _beyond(text: str, label: str) -> str:
+    """The words of ``text`` after the (normalised) ``label`` it begins with, when they
+    start a sentence of their own: a PDF joins an answer to a label without "?" or
+    ":" whose line reached the margin ("… how the remaining monies will be funded A
+    Lottery grant covers the rest."). Words going on in lower case extend the label."""
+    words = text.split()
+    for count in range(1, len(words)):
+        if normalise(" ".join(words[:count])) == label:
+            rest = " ".join(words[count:])
+            return rest if rest[:1].isupper() or rest[:1] in "£$" or rest[:1].isdigit() else ""
+    return ""
+
+
+_BRACKETED = re.compile(r"\s*\([^()\n]{0,80}\)\s*")
+_IF_OTHER = re.compile(r"^\s*if\s+other\b", re.IGNORECASE)
+_WHAT_DOES_DO = re.compile(r"^what\s+(?:does|do)\b.*\bdo\s*\??\s*$", re.IGNORECASE)
+
+
+def _head_stem(asked: str) -> str:
+    """The stem of a noun phrase's last word before "for …" ("Email for correspondence")."""
+    words = normalise(head(asked)).split(" for ", 1)[0].split()
+    return min(_stems(words[-1]), default="") if words else ""
+
+
 _CONDITION = re.compile(r"^\s*(?:if\s+(?:yes|so|applicable)\b[\s,:;.\-–]*)", re.IGNORECASE)
 _WH = re.compile(
     r"^(?:who|what|which|how|where|when|why|whom|whose|please\s+(?:give|provide|describe|list|"
     r"state|tell|explain)|give|provide|describe|list|name)\b",
     re.IGNORECASE,
 )
-_YES_NO_HINT = re.compile(r"[(\[]?\s*\b(?:yes\s*/\s*no|y\s*/\s*n)\b\s*[)\]]?\s*[?:]?\s*$", re.I)
+_YES_NO_HINT = re.compile(
+    r"[(\[]?\s*\b(?:yes\s*/\s*no|y\s*/\s*n)\b\s*[)\]]?\s*[?:]?\s*(?:(?:yes|no|y|n)\b\.?\s*)?$", re.I
+)
 """A label that says how it is answered: "Partnership application? (Yes/No)", "… Y/N"."""
 _AUXILIARY = re.compile(
     r"^(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)\b",

@@ -153,6 +153,7 @@ class _Reader:
         # below another); the answer does not change.
         self._cell_labels: dict[int, tuple[_Found, list[Line]] | None] = {}
         self._label_position: set[int] = set()
+        self._beside_answer: set[int] = set()
         self.labelled: set[str] = set()
         """Questions whose label or machine key was seen, answered or not."""
         self._order = {spec.id: index for index, spec in enumerate(form.fields)}
@@ -184,7 +185,9 @@ class _Reader:
                     if ticked is not None and ticked[0].kind in ("choice", "choices"):
                         self._control_tick(ticked[0], ticked[1], control)
                         break
-                spec, confidence = self._field_for_name(name)
+                spec, confidence = self._field_for_name(
+                    name, set_out=not isinstance(control.value, bool)
+                )
                 if spec is not None:
                     self.labelled.add(spec.id)
                     if not control.placeholder:
@@ -197,14 +200,17 @@ class _Reader:
                     self._control_tick(option[0], option[1], control)
                     break
 
-    def _field_for_name(self, name: str) -> tuple[FieldSpec | None, float]:
+    def _field_for_name(
+        self, name: str, *, set_out: bool = False
+    ) -> tuple[FieldSpec | None, float]:
         key = name.strip().lower().replace("-", "_").replace(" ", "_")
         for spec in self.form.fields:
             if key == spec.id:
                 return spec, 1.0
         # A field's name or tooltip is a label by its nature: a reworded one is
-        # recognised by its words (and flagged, never exact).
-        match = self.matcher.match(name) or self.matcher.keyword_match(name)
+        # recognised by its words (and flagged, never exact); a text field's, set out
+        # as its question, by one word only one question uses ("Area covered").
+        match = self.matcher.match(name) or self.matcher.keyword_match(name, set_out=set_out)
         if match is None:
             return None, 0.0
         return match.field, 1.0 if match.exact else match.score / 100
@@ -292,8 +298,15 @@ class _Reader:
                     collected.append(block)
                 continue
             found = self._label(block)
-            if found is None and pending is not None and collected:
+            if found is None and pending is not None and not collected:
+                restated = self._restated(block, pending)
+                if restated is not None:
+                    pending, pending_source = restated, block.location
+                    continue
+            if found is None and (pending is None or collected):
                 found = self._plain_label(block, pending)
+            if found is None and _asked_then_answered(block.text):
+                found = self._next_asked(block, pending)
             if found is not None:
                 self._flush(pending, collected, pending_source, bounded=True)
                 pending, collected, pending_source = None, [], block.location
@@ -324,10 +337,11 @@ class _Reader:
         self, pending: _Found | None, lines: list[Line], location: str, *, bounded: bool = False
     ) -> None:
         if pending is not None:
-            if not answer_lines(lines) and _answer_like(pending.match.after):
+            if _answer_like(pending.match.after):
                 # "How much are you requesting …? £5,000": the answer ran onto the
-                # question's own line (PDF text of a paragraph form).
-                lines = [Line(parts=[pending.match.after], location=location)]
+                # question's own line (PDF text of a paragraph form), its first line
+                # only, maybe, the rest below.
+                lines = [Line(parts=[pending.match.after], location=location), *lines]
             self._give(
                 pending,
                 lines,
@@ -345,6 +359,8 @@ class _Reader:
         for r, row in enumerate(rows):
             if r in consumed:
                 continue
+            if len(row) == 1 and self._cell_label(row[0]) is None:
+                self._plain_label_row(row[0], rows[r + 1] if r + 1 < len(rows) else None)
             labels = [(cell, self._cell_label(cell)) for cell in row]
             for cell, found in labels:
                 if found is None and self._unknown_question(cell):
@@ -370,6 +386,16 @@ class _Reader:
                     continue
                 label_found, own_lines = found
                 partner = _right_partner(labels, i)
+                if (
+                    partner is not None
+                    and label_found.match.field.kind not in ("choice", "choices", "yesno")
+                    and any(isinstance(b, Table) and self._has_labels(b) for b in partner.blocks)
+                ):
+                    # A heading beside a table of its own questions ("Lead contact" |
+                    # name, address, …): the table is read, not taken for one answer.
+                    # (A choice's options in a table of their own are its answer.)
+                    self._nested(partner)
+                    continue
                 if own_lines and all(_hint_line(line) for line in own_lines):
                     # Lines under the label that read as its hint ("e.g. match funding,
                     # …", "Who is your work aimed at …?": not italic any more on a
@@ -392,6 +418,7 @@ class _Reader:
                     self._give(
                         label_found, partner.lines(), "table-cell", partner.location, space=True
                     )
+                    self._answered_below(label_found, own_lines, cell.location)
                 elif (
                     own_lines
                     and partner is None
@@ -437,6 +464,22 @@ class _Reader:
                     )
             if used_next:
                 consumed.add(r + 1)
+
+    def _answered_below(self, above: _Found, lines: list[Line], location: str) -> None:
+        """Another question asked and answered on its own line under a label, in the
+        label's cell (a PDF whose rule between the rows was not found: "What if the
+        grant is reduced? We would …"): that question's answer, not the label's hint."""
+        for line in lines:
+            if not _asked_then_answered(line.text):
+                continue
+            found = self._label(line, positional=True)
+            if found is None or found.match.field.id == above.match.field.id:
+                continue
+            answer = found.match.rest or (
+                found.match.after if _answer_like(found.match.after) else ""
+            )
+            if answer:
+                self._give(found, [Line(parts=[answer], location=location)], "table-cell", location)
 
     def _unknown_question(self, cell: Cell) -> bool:
         """A cell that stands where a question stands, or is set out as one, but
@@ -589,6 +632,10 @@ class _Reader:
                     # table whose rulings cut a paragraph, not a question and answer.)
                     if right and left and not right.startswith(left):
                         self._label_position.add(id(row[index]))
+                        if len(right) > 3 and right.lower() not in _TICK_WORDS:
+                            # Beside a written answer (not a tick list's mark): set out
+                            # as a question, as a bold label is ("Measures of success").
+                            self._beside_answer.add(id(row[index]))
 
     def _has_labels(self, table: Table) -> bool:
         self._mark_positions(table)
@@ -616,13 +663,19 @@ class _Reader:
         lines = [line for line in cell.lines() if line.text or line.ticks]
         if not lines or lines[0].ticks:
             return None
-        found = self._label(lines[0], positional=id(cell) in self._label_position)
+        found = self._label(
+            lines[0],
+            positional=id(cell) in self._label_position or _asked_then_answered(lines[0].text),
+            set_out=id(cell) in self._beside_answer,
+        )
         consumed = 1
-        if found is None and len(lines) > 1 and not lines[1].ticks:
-            # Labels wrapped onto two paragraphs.
+        if (found is None or not found.match.exact) and len(lines) > 1 and not lines[1].ticks:
+            # Labels wrapped onto two paragraphs ("Lead contact" / "name": the first
+            # line alone is only loosely a question, the two are a label).
             joined = Line(parts=[lines[0].text + " " + lines[1].text], location=lines[0].location)
-            found = self._label(joined)
-            consumed = 2
+            whole = self._label(joined)
+            if whole is not None and (found is None or whole.match.exact):
+                found, consumed = whole, 2
         if found is None:
             return None
         rest = lines[consumed:]
@@ -638,14 +691,17 @@ class _Reader:
 
     # --- labels and answers ------------------------------------------------
 
-    def _label(self, line: Line, *, positional: bool = False) -> _Found | None:
+    def _label(
+        self, line: Line, *, positional: bool = False, set_out: bool = False
+    ) -> _Found | None:
         if line.ticks or not line.text or line.placeholder_only:
             return None
         match = self.matcher.match(line.text)
         if match is None and (
             positional or looks_like_question(line) or line.text.rstrip().endswith(":")
         ):
-            match = self.matcher.keyword_match(line.text)
+            set_out = set_out or line.bold or line.heading
+            match = self.matcher.keyword_match(line.text, set_out=set_out)
         if match is None:
             return None
         return _Found(match, self._companions(match, line.text))
@@ -665,27 +721,85 @@ class _Reader:
                 companions.append(spec)
         return companions
 
-    def _plain_label(self, line: Line, pending: _Found) -> _Found | None:
+    def _plain_label_row(self, cell: Cell, next_row: list[Cell] | None) -> None:
+        """A row of a label-above table holding a question in plain words ("Expected
+        duration", not bold, no colon): the label of the row below when it is the
+        question the form asks next (allowing one left out), as in a form of paragraphs."""
+        lines = [line for line in cell.lines() if line.text or line.ticks]
+        if not lines or not self._seen_at:
+            return
+        if len(lines) == 1 and (next_row is None or any(self._cell_label(c) for c in next_row)):
+            return
+        found = self._plain_label(lines[0], None)
+        if found is not None:
+            # (Its answer in the same cell when the rule between the rows was not
+            # found: "Amount sought (£)" over "9,000.00".)
+            self._cell_labels[id(cell)] = (found, answer_lines(lines[1:]))
+
+    def _next_asked(self, line: Line, pending: _Found | None) -> _Found | None:
+        """A reworded question with its answer after its "?" or ":" on one plain line
+        ("If you do not receive the full amount how will this affect the project?
+        Staff costs …"), where the form asks that question next (one may be left out)."""
+        match = self.matcher.keyword_match(line.text)
+        if match is None or match.field.id in self.labelled or not (match.rest or match.after):
+            return None
+        if pending is not None:
+            before = self._order[pending.match.field.id]
+        elif self._seen_at:
+            before = self._order[max(self._seen_at, key=self._seen_at.__getitem__)]
+        else:
+            before = -1
+        return _Found(match, []) if 0 < self._order[match.field.id] - before <= 2 else None
+
+    def _restated(self, line: Line, pending: _Found) -> _Found | None:
+        """The same question asked again, plainly, straight under a heading that only
+        loosely asks it ("Name and address of project / service lead", then "Name of
+        contact"): the plain line is the label, not the answer."""
+        text = line.text
+        if (
+            pending.match.exact
+            or line.bullet
+            or len(text.split()) > 8
+            or text.rstrip()[-1:] in ".!,;"
+            or any(ch.isdigit() or ch in "@£$" for ch in text)
+        ):
+            return None
+        match = self.matcher.keyword_match(text)
+        if match is None or match.field.id != pending.match.field.id or match.rest or match.after:
+            return None
+        # (At least as close to the question as the heading: "The rest comes from our
+        # reserves" under "How will the remaining costs be funded?" is its answer.)
+        return _Found(match, []) if match.score >= pending.match.score else None
+
+    def _plain_label(self, line: Line, pending: _Found | None) -> _Found | None:
         """A question set out as plain text after an answer ("Match funding and other
         resources"): a short line of words, no sentence, no figures, whose content
-        words are those of a question not seen yet."""
+        words are those of a question not seen yet. ``pending`` is the question
+        being answered; without one (after a heading), the last question seen."""
         text = line.text
+        bare = _BRACKETS.sub("", text)  # "Amount sought (£)": its hint aside
         if (
             line.bullet  # a list item ("• Staff costs make up most of the budget")
             or len(text.split()) > 8
             or text.rstrip()[-1:] in ".!,;"
-            or any(ch.isdigit() or ch in "£$@/" for ch in text)
+            or any(ch.isdigit() or ch in "£$@/" for ch in bare)
         ):
             return None
-        match = self.matcher.keyword_match(text)
-        if match is None or match.field.id == pending.match.field.id:
+        # (Where the form's order puts it, one word only one question uses is enough:
+        # "Area covered".)
+        match = self.matcher.keyword_match(text, set_out=True)
+        if match is None or match.field.id in self.labelled:
             return None
-        if match.field.id in self.labelled:
-            return None
+        if pending is not None:
+            before = self._order[pending.match.field.id]
+        elif self._seen_at:
+            before = self._order[max(self._seen_at, key=self._seen_at.__getitem__)]
+        else:
+            before = -1  # the form's first questions
         # Only where the form's order puts a next question (allowing one left out):
         # "Staff costs make up most of the budget" under the project's outline is
         # the outline's answer, not the budget question.
-        gap = self._order[match.field.id] - self._order[pending.match.field.id]
+        gap = self._order[match.field.id] - before
         if not 0 < gap <= 2:
             return None
         return _Found(match, [])
@@ -883,6 +997,7 @@ class _Reader:
         return [first]
 
 
+_BRACKETS = re.compile(r"\s*\([^()]{0,20}\)")
 _TICK_WORDS = {"x", "xx", "✓", "✔", "☒", "☑", "✗", "✘", "yes", "y", "ticked", "[x]"}
 _UNTICK_WORDS = {"", "no", "n", "☐", "[ ]", "[]"}
 _LEADING_X = re.compile(r"^(?:[xX✓✔]|yes)\b[\s:.\-–]*(.+)$", re.S | re.I)
@@ -1058,9 +1173,29 @@ _HINT_AFTER_LABEL = re.compile(
 in lower case to the label's line: "Summary of the project: maximum 500 words")."""
 
 
+_ASKED_THEN_ANSWERED = re.compile(r"^([^:?\n]{3,120}[:?])\s+\S")
+
+
+def _asked_then_answered(text: str) -> bool:
+    """A cell's line that sets a question out (up to its colon or question mark, a
+    sixteen words at most) and goes on with the answer typed after it ("29) Sustainability
+    plan: We will …"): a label, however long the answer makes the line."""
+    asked = _ASKED_THEN_ANSWERED.match(text)
+    return asked is not None and len(asked.group(1).split()) <= 16
+
+
 def _answer_like(text: str) -> bool:
     """Words after a question mark that are an answer, not the question's hint."""
-    return bool(text) and not _HINT_WORDS.match(text) and not text.rstrip().endswith("?")
+    return (
+        bool(text)
+        and not _HINT_WORDS.match(text)
+        and not text.rstrip().endswith("?")
+        and not _HOW_ANSWERED.match(text)
+    )
+
+
+_HOW_ANSWERED = re.compile(r"^[(\[]?\s*(?:y\s*/\s*n|yes\s*/\s*no)\s*[)\]]?\s*[:?]?\s*$", re.I)
+"""After the question mark, how it is answered ("Y/N:", "(Yes/No)"), not the answer."""
 
 
 def _looks_like_hint(line: Line) -> bool:

@@ -106,6 +106,9 @@ _FIRST_DEFAULT = date(1904, 1, 1)
 _SECOND_DEFAULT = date(1908, 2, 2)
 
 
+_SPACED_SEPARATOR = re.compile(r"(?<=\d)\s*([-/.])\s*(?=\d)")
+
+
 def parse_uk_date(text: str) -> str:
     """A UK-written date as ISO ``YYYY-MM-DD``.
 
@@ -116,6 +119,8 @@ def parse_uk_date(text: str) -> str:
     """
     cleaned = collapse_space(text)
     cleaned = _ORDINAL.sub(r"\1", cleaned).replace(",", " ").strip(". ")
+    # "01-07- 2027": a narrow cell wrapped the date after a separator.
+    cleaned = _SPACED_SEPARATOR.sub(r"\1", cleaned)
     if not cleaned or not _HAS_DAY_AND_MONTH.search(cleaned) or len(cleaned) > 40:
         raise ValueNotReadable(f"{text.strip()!r} is not a date")
     iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", cleaned)

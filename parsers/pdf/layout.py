@@ -297,6 +297,10 @@ def _continues(
     """
     if [(c.column, c.span) for c in last] != [(c.column, c.span) for c in first]:
         return False
+    if len(first) > 1 and first[0].empty and not last[0].empty:
+        # No label in the label's column: the rest of the answers above, whatever
+        # their first words look like ("Plan priorities", the end of a tick's words).
+        return True
     if first and starts_question(first[0]) and not _runs_on(last[0].text, first[0].text):
         # The new row's first cell asks a question of its own: an answer above
         # ending in lower case ("…@example.org" then "www…") does not make it one row.
@@ -687,6 +691,7 @@ def _paragraphs(
                 line.parts.append(" ")
             line.parts.extend(parts)
             line.italic = line.italic and all(s.italic for s in vline.segments if s.text.strip())
+            line.bold = line.bold and all(s.bold for s in vline.segments if s.text.strip())
             line.confidence = min(line.confidence, *(s.confidence for s in vline.segments))
             line.full = _reaches(vline, right)
         else:
@@ -698,6 +703,7 @@ def _paragraphs(
                     parts=parts,
                     location=f"{location}, line {number}",
                     italic=bool(texts) and all(s.italic for s in texts),
+                    bold=bool(texts) and all(s.bold for s in texts),
                     heading=big and all(s.bold or s.size >= size * 1.5 for s in texts),
                     confidence=min(s.confidence for s in vline.segments),
                     full=_reaches(vline, right),
@@ -762,6 +768,10 @@ def _wrapped(previous: _VLine, current: _VLine, parts: list[str | Tick], right: 
         word_width = (seg.x1 - seg.x0) * len(first_word) / chars
     reach = previous.x1 + word_width + 0.25 * previous.height
     scanned = min(last.confidence, seg.confidence) < 1.0
+    if not scanned and last.size > 0 and seg.size > 0 and abs(last.size - seg.size) >= 0.5:
+        # A text layer's sizes agree within a paragraph: a heading and the question
+        # under it ("B: Project / Service Details", "14. Project title:") are two.
+        return False
     if (
         first_word[:1].islower()
         and last.text.rstrip()[-1:] not in ".?!:;"

@@ -40,3 +40,13 @@ def test_criteria_ticks_say_nothing_about_priorities_asked_elsewhere(kent: FormS
     assert read_value(kent.field("priorities"), lines, SOURCE, option_pool=pool) is None
     criteria = read_value(kent.field("criteria"), lines, SOURCE, option_pool=pool)
     assert criteria is not None and criteria.value == ["reduce_reoffending"]
+
+
+def test_a_web_address_a_narrow_cell_cut_in_its_last_part_is_one_address(kent: FormSpec) -> None:
+    spec = kent.field("contact_website")
+    for written in ("www.swalesportsfound.org.u k", "www.swalesportsfound. org.uk"):
+        answer = read_value(spec, [_line(written)], SOURCE)
+        assert answer is not None and answer.value == "www.swalesportsfound.org.uk"
+    # Two addresses stay two.
+    answer = read_value(spec, [_line("www.swale.org and www.kent.gov.uk")], SOURCE)
+    assert answer is not None and answer.value == "www.swale.org and www.kent.gov.uk"

@@ -62,3 +62,87 @@ def test_reworded_questions_are_known_by_their_words(
 ) -> None:
     found = LabelMatcher(kent).match(question) or LabelMatcher(kent).keyword_match(question)
     assert found is not None and found.field.id == field
+
+
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        # The last noun names the question; "Lead" is not the contact's here.
+        ("Lead organisation", "organisation_name"),
+        ("11. Email for correspondence", "contact_email"),
+        ("Address for correspondence:", "contact_address"),
+        # "Status" is the organisation's type; "specify" asks what "define" asks.
+        ("Legal status of your organisation", "organisation_type"),
+        ("Organisation status:", "organisation_type"),
+        ("If other, please specify", "organisation_type_other"),
+        # "If Other, …" asks the detail of the option "Other (please define)".
+        ("If Other, please describe your organisation", "organisation_type_other"),
+        ("What does your organisation do?", "organisation_aims"),
+        ("Main contact:", "contact_name"),
+        # One word that only one question uses, numbered: set out as that question.
+        ("12. Measures of success", "outcome_measures"),
+        ("4. Registration no.", "registration_number"),
+    ],
+)
+def test_more_rewordings_applicants_use_are_known(
+    kent: FormSpec, question: str, field: str
+) -> None:
+    matcher = LabelMatcher(kent)
+    found = matcher.match(question) or matcher.keyword_match(question)
+    assert found is not None and found.field.id == field
+    assert not found.exact  # recognised by its words: flagged for an officer
+
+
+def test_one_bold_word_only_one_question_uses_is_that_question(kent: FormSpec) -> None:
+    # "Area covered" printed bold as a label: set out as a question by the document.
+    assert LabelMatcher(kent).keyword_match("Area covered") is None
+    found = LabelMatcher(kent).keyword_match("Area covered", set_out=True)
+    assert found is not None and found.field.id == "location"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "answer"),
+    [
+        ("4) Registration no.: 1096377", "registration_number", "1096377"),
+        # A hint in brackets before the colon.
+        ("21. Amount sought (£): £ 6,000", "amount_requested", "£ 6,000"),
+        # Asked to be answered yes or no, answered after the hint.
+        ("A4 Partnership application? (Yes/No): No", "partnership_bid", "No"),
+    ],
+)
+def test_a_reworded_question_with_its_answer_after_its_colon_gives_the_answer(
+    kent: FormSpec, text: str, field: str, answer: str
+) -> None:
+    found = LabelMatcher(kent).keyword_match(text)
+    assert found is not None and found.field.id == field
+    assert found.rest == answer
+
+
+def test_an_answer_a_pdf_ran_onto_a_long_label_without_question_mark_is_after_it(
+    kent: FormSpec,
+) -> None:
+    # The label reached the margin, so the answer's first word did not fit on its
+    # line, and the PDF's lines were joined as one wrapped paragraph.
+    label = (
+        "Question 22: If this amount is different to the total cost of the project please "
+        "highlight how the remaining monies will be funded"
+    )
+    found = LabelMatcher(kent).match(f"{label} A Lottery grant covers the remaining costs.")
+    assert found is not None and found.field.id == "funding_shortfall"
+    assert found.after == "A Lottery grant covers the remaining costs."
+    # Words going on in lower case extend the question; they are no answer.
+    found = LabelMatcher(kent).match(f"{label} and when it will be confirmed")
+    assert found is not None and found.after == ""
+
+
+def test_a_question_answered_after_its_question_mark_keeps_the_answer(kent: FormSpec) -> None:
+    found = LabelMatcher(kent).keyword_match("If yes, who are your partners? Swale Council")
+    assert found is not None and found.field.id == "partner_organisations"
+    assert found.after == "Swale Council"
+
+
+def test_a_label_cut_short_then_answered_after_its_colon_gives_the_answer(kent: FormSpec) -> None:
+    text = "Q5. If yes please provide details of the…: Dartford District Council"
+    found = LabelMatcher(kent).match(text)
+    assert found is not None and found.field.id == "partner_organisations"
+    assert found.rest == "Dartford District Council"

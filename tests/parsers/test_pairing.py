@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fixtures.corpus_docx import cell, package, para, row, run, table, tick_para
 from parsers import FormSpec, parse_document
-from parsers.blocks import Cell, Line, Table
+from parsers.blocks import Cell, Control, Line, Table
 from parsers.model import Answer
 from parsers.pairing import read_answers, settle
 
@@ -114,11 +114,39 @@ def test_a_detail_asked_again_by_a_question_the_reader_cannot_place_is_not_missi
     # ask for the definition in words the reader does not know, answered there.
     ticks = tick_para(False, "Registered charity (please provide registration number)")
     ticks += tick_para(True, "Other (please define)")
-    pairs = [("If Other, please describe your organisation", "Parish council"), *CONTACT]
+    pairs = [("What kind of body are you?", "Parish council"), *CONTACT]
     data = _table([*ORGANISATION, *pairs, ("Position in organisation", "Chair"), *PROJECT], ticks)
     answers = _answers(data, kent)
     assert not _told_missing(answers, "organisation_type_other")
     assert _checked_by_an_officer(answers, "organisation_type_other")
+
+
+def test_a_detail_asked_again_as_if_other_is_read_there(kent: FormSpec) -> None:
+    # "If Other, please describe your organisation" asks what "Other (please define)"
+    # asks: its answer is the definition, flagged since the words are not the form's.
+    ticks = tick_para(False, "Registered charity (please provide registration number)")
+    ticks += tick_para(True, "Other (please define)")
+    pairs = [("If Other, please describe your organisation", "Parish council"), *CONTACT]
+    data = _table([*ORGANISATION, *pairs, ("Position in organisation", "Chair"), *PROJECT], ticks)
+    answer = _answers(data, kent)["organisation_type_other"]
+    assert answer.value == "Parish council"
+    assert answer.flagged
+
+
+def test_answers_typed_after_reworded_labels_in_their_cells_are_read(kent: FormSpec) -> None:
+    # The label cell holds the question and, after its colon, the answer; the cell
+    # beside it is empty. A reworded label and a long answer make a long line.
+    plan = "We will hand the sessions to the parish council. " * 4
+    pairs = [
+        ("4) Registration no.: 1096377", ""),
+        ("14) Project title / name: Open Doors 2027", ""),
+        (f"29) Sustainability plan: {plan.strip()}", ""),
+    ]
+    data = _table([*ORGANISATION, *CONTACT, *pairs, *PROJECT])
+    answers = _answers(data, kent)
+    assert answers["registration_number"].value == "1096377"
+    assert answers["project_name"].value == "Open Doors 2027"
+    assert answers["sustainability"].value == plan.strip()
 
 
 def _paragraph_form(*questions: tuple[str, list[str]], bold: bool = True) -> bytes:
@@ -337,3 +365,170 @@ def test_on_a_scan_a_section_heading_under_the_last_answer_is_not_that_answer(
     answers = _read_ocr_rows(rows, kent)
     assert answers["contact_position"].value == "Chief Executive"
     assert answers["project_name"].value == "Safe Streets"
+
+
+def test_a_yes_no_question_with_neither_box_ticked_is_missing(kent: FormSpec) -> None:
+    # "☐ Yes ☐ No" beside the partnership question: left blank, as a choice with no
+    # option ticked is; the applicant is asked for it.
+    data = package(
+        table(
+            [
+                *(
+                    row(cell(para(run(label)), width=3000), cell(para(run(answer)), width=6000))
+                    for label, answer in [*ORGANISATION, *CONTACT, *PROJECT]
+                ),
+                row(
+                    cell(para(run("Q6 Partnership application? (Yes/No)")), width=3000),
+                    cell(tick_para(False, "Yes") + tick_para(False, "No"), width=6000),
+                ),
+            ],
+            (3000, 6000),
+        )
+    )
+    answers = _answers(data, kent)
+    assert answers["partnership_bid"].placed
+    assert answers["partnership_bid"].value == ""  # no answer: the checks say missing
+
+
+def test_a_question_asked_again_plainly_under_its_heading_is_its_label(kent: FormSpec) -> None:
+    # "Name and address of project / service lead" (a heading that only loosely asks
+    # for the contact's name), then "Name of contact" as a plain line, then the name.
+    body = "".join(
+        para(run(label, bold=True)) + para(run(answer)) for label, answer in ORGANISATION
+    )
+    body += para(run("Name and address of project / service lead", bold=True))
+    body += para(run("Name of contact")) + para(run("Katie Smith"))
+    body += "".join(
+        para(run(label, bold=True)) + para(run(answer)) for label, answer in CONTACT[1:] + PROJECT
+    )
+    assert _answers(package(body), kent)["contact_name"].value == "Katie Smith"
+
+
+def test_a_plain_reworded_label_in_a_label_above_table_is_the_next_question(
+    kent: FormSpec,
+) -> None:
+    # Labels above their answers, not bold, no colon: "Expected duration" is known by
+    # its words where the form asks the duration next.
+    pairs = [*ORGANISATION, *CONTACT, *PROJECT[:2], ("Expected duration", "One year"), *PROJECT[3:]]
+    rows = [
+        row(cell(para(run(text)), width=9000))
+        for label, answer in pairs
+        for text in (label, answer)
+    ]
+    answers = _answers(package(table(rows, (9000,))), kent)
+    assert answers["duration"].value == "One year"
+    assert answers["start_date"].value == "2027-07-01"
+
+
+def test_plain_reworded_questions_in_a_form_of_paragraphs_are_read_where_the_form_asks_them(
+    kent: FormSpec,
+) -> None:
+    # Not bold, no colon: "Full name of organisation" first under the section's
+    # heading, "Area covered" (one word only the location uses) after the outline.
+    body = para(run("A: Details About Your Organisation"), style="Heading1")
+    body += para(run("Full name of organisation")) + para(run("Thanet Arts Collective"))
+    pairs = ORGANISATION[1:] + CONTACT + PROJECT[:3]
+    body += "".join(para(run(q)) + para(run(answer)) for q, answer in pairs)
+    body += para(run("Project outline")) + para(run("Mentoring for young people"))
+    body += para(run("Area covered")) + para(run("Margate and Ramsgate"))
+    body += "".join(para(run(q)) + para(run(answer)) for q, answer in PROJECT[4:])
+    answers = _answers(package(body), kent)
+    assert answers["organisation_name"].value == "Thanet Arts Collective"
+    assert answers["project_outline"].value == "Mentoring for young people"
+    assert answers["location"].value == "Margate and Ramsgate"
+
+
+def test_a_question_answered_under_another_label_in_its_cell_is_read(kent: FormSpec) -> None:
+    # A PDF whose rule between two rows was not found: the next question, answered
+    # after its "?", stands under the sustainability label, beside that one's answer.
+    label = Cell(
+        blocks=[
+            Line(parts=["How will the project be sustained?"], bold=True),
+            Line(parts=["What if the grant is reduced? We would run fewer sessions."]),
+        ]
+    )
+    answer = Cell(blocks=[Line(parts=["The council will take it on."])], column=1)
+    answers = read_answers([Table(rows=[[label, answer]])], [], kent)
+    assert answers["sustainability"].value == "The council will take it on."
+    assert answers["funding_impact"].value == "We would run fewer sessions."
+
+
+def test_a_fillable_field_whose_tooltip_is_one_telling_word_is_that_question(
+    kent: FormSpec,
+) -> None:
+    # "Area covered", "Registration no.": a text field's tooltip is its question; a
+    # tick box named after an option stays that option.
+    controls = [
+        Control("pdf", ("Area covered", "Text17"), "Margate and Ramsgate"),
+        Control("pdf", ("Registration no.", "Text4"), "1104042"),
+        Control("pdf", ("Registered charity", "Check Box1"), True),
+    ]
+    answers = read_answers([], controls, kent)
+    assert answers["location"].value == "Margate and Ramsgate"
+    assert answers["registration_number"].value == "1104042"
+    assert answers["organisation_type"].value == "registered_charity"
+
+
+def test_a_plain_one_word_question_beside_its_written_answer_is_that_question(
+    kent: FormSpec,
+) -> None:
+    # "Measures of success", not bold, no colon, beside a written answer: set out as a
+    # question by where it stands; one word only the outcome measures use.
+    pairs = [*ORGANISATION, *CONTACT, *PROJECT[:4], ("Measures of success", "Fewer reports")]
+    answers = _answers(_table([*pairs, *PROJECT[4:]]), kent)
+    assert answers["outcome_measures"].value == "Fewer reports"
+
+
+def test_a_plain_label_above_its_answer_in_one_cell_gives_the_answer(kent: FormSpec) -> None:
+    # A label-above PDF table whose rule between label and answer was not found:
+    # "Amount sought (£)" and "9,000.00" share a cell, the next question below.
+    pairs = [*ORGANISATION, *CONTACT, *PROJECT[:4], ("Total cost of project?", "£9,000")]
+    rows = [Cell(blocks=[Line(parts=[text])]) for pair in pairs for text in pair]
+    rows.append(Cell(blocks=[Line(parts=["Amount sought (£)"]), Line(parts=["9,000.00"])]))
+    rows.append(Cell(blocks=[Line(parts=["How will the grant be spent?"])]))
+    rows.append(Cell(blocks=[Line(parts=["Staff costs: £9,000"])]))
+    answers = read_answers([Table(rows=[[cell] for cell in rows])], [], kent)
+    assert answers["amount_requested"].value == "9000.00"
+
+
+def test_a_long_reworded_question_answered_on_its_own_line_in_paragraphs_is_read(
+    kent: FormSpec,
+) -> None:
+    # Plain, not bold, the answer after the "?" on the same line: where the form asks
+    # the impact of reduced funding next (after the sustainability, left blank).
+    pairs = [*ORGANISATION, *CONTACT, *PROJECT]
+    body = "".join(para(run(q, bold=True)) + para(run(answer)) for q, answer in pairs)
+    body += para(run("Exit strategy / sustainability:", bold=True))
+    body += para(
+        run(
+            "If you do not receive the full amount how will this affect the project? "
+            "We would run fewer sessions."
+        )
+    )
+    answers = _answers(package(body), kent)
+    assert answers["funding_impact"].value == "We would run fewer sessions."
+
+
+def test_an_answer_whose_first_line_ran_onto_its_question_keeps_every_line(
+    kent: FormSpec,
+) -> None:
+    # A PDF joined the answer's first line to the question (plain, its "?" then
+    # the answer); the answer's second line follows on a line of its own.
+    blocks = [
+        Line(parts=["Name of Organisation"], bold=True),
+        Line(parts=["Thanet Neighbourhood Forum"]),
+        Line(
+            parts=[
+                "Question 2: What are the aims and objectives of your organisation? "
+                "We measure attendance every quarter."
+            ]
+        ),
+        Line(parts=["Match funding has been agreed with the town council."]),
+        Line(parts=["Is this a partnership bid? Y/N:"], bold=True),
+        Line(parts=["No"]),
+    ]
+    answers = read_answers(blocks, [], kent)
+    assert answers["organisation_aims"].value == (
+        "We measure attendance every quarter.\nMatch funding has been agreed with the town council."
+    )
+    assert answers["partnership_bid"].value is False  # "Y/N:" is how it is answered

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 
+from parsers import FormSpec
 from parsers.blocks import Line, Table
+from parsers.pairing import read_answers
 from parsers.pdf.layout import Page, Ruling, Segment, join_pages, page_blocks
 
 
@@ -65,6 +67,19 @@ def test_short_lines_stay_separate_paragraphs() -> None:
     ]
 
 
+def test_a_heading_and_the_question_under_it_stay_two_lines() -> None:
+    # The heading is the widest line at its indent, so any next word "would not have
+    # fitted" after it; but a paragraph's lines share one font size.
+    page = Page(1, 595, 842)
+    page.segments = [
+        Segment(91, 162, 300, 176, "B: Project / Service Details", bold=True, size=14),
+        Segment(91, 181, 190, 192, "14. Project title:", bold=True, size=11),
+        Segment(91, 196, 190, 207, "Youth Voices 2027", size=11),
+    ]
+    lines = [b.text for b in page_blocks(page) if isinstance(b, Line)]
+    assert lines[:2] == ["B: Project / Service Details", "14. Project title:"]
+
+
 def test_tick_glyphs_and_drawn_boxes_become_ticks() -> None:
     page = Page(1, 595, 842)
     page.segments = [
@@ -75,6 +90,23 @@ def test_tick_glyphs_and_drawn_boxes_become_ticks() -> None:
     lines = [b for b in page_blocks(page) if isinstance(b, Line)]
     assert [[t.checked for t in line.ticks] for line in lines] == [[True], [False]]
     assert lines[1].tick_segments()[0][1] == "Local Authority"
+
+
+def test_a_reworded_label_printed_bold_is_a_question_above_its_answer(kent: FormSpec) -> None:
+    # "Name of contact" is no label the form knows: printed bold above its answer it
+    # is set out as a question, so the name below it is the contact's, not the answer
+    # of the heading above it.
+    page = Page(1, 595, 842, rulings=_grid([50, 500], [100, 120, 140, 160]))
+    page.segments = [
+        Segment(55, 104, 300, 114, "Name and address of project lead:", bold=True, size=10),
+        Segment(55, 124, 150, 134, "Name of contact", bold=True, size=10),
+        _text(55, 144, "Chloe Nowak"),
+    ]
+    blocks = page_blocks(page)
+    [table] = blocks
+    assert isinstance(table, Table) and table.rows[1][0].lines()[0].bold
+    answer = read_answers(blocks, [], kent)["contact_name"]
+    assert answer.value == "Chloe Nowak"
 
 
 def test_a_row_split_by_a_page_break_is_one_row_again() -> None:
@@ -90,6 +122,25 @@ def test_a_row_split_by_a_page_break_is_one_row_again() -> None:
     assert isinstance(table, Table)
     assert len(table.rows) == 1
     assert table.rows[0][0].text == "If you do not receive the full amount how will this impact?"
+
+
+def test_the_rest_of_a_tick_list_on_the_next_page_stays_with_its_question() -> None:
+    # LibreOffice moved the end of the criteria's cell to the next page, the label's
+    # cell empty there; its first words ("Plan priorities", the end of an option)
+    # look like a question of their own, but the row asks none: one row again.
+    first = Page(1, 595, 842, rulings=_grid([50, 200, 500], [700, 800]))
+    first.segments = [
+        _text(55, 704, "15. Which criteria does your project meet?", width=140),
+        _text(205, 704, "Safer in Kent Fund criteria"),
+    ]
+    second = Page(2, 595, 842, rulings=_grid([50, 200, 500], [60, 90]))
+    second.segments = [_text(205, 64, "Plan priorities")]
+    [table] = join_pages(
+        [page_blocks(first), page_blocks(second)], lambda cell: "priorities" in cell.text
+    )
+    assert isinstance(table, Table)
+    assert len(table.rows) == 1
+    assert table.rows[0][1].text == "Safer in Kent Fund criteria\nPlan priorities"
 
 
 def test_running_headers_do_not_cut_a_table_over_a_page_break() -> None:

@@ -35,7 +35,15 @@ def test_money_that_is_not_one_amount_is_refused(written: str) -> None:
 
 @pytest.mark.parametrize(
     "written",
-    ["1st April 2027", "01/04/2027", "1 Apr 27", "2027-04-01", "1.4.2027", "Thursday 1 April 2027"],
+    [
+        "1st April 2027",
+        "01/04/2027",
+        "1 Apr 27",
+        "2027-04-01",
+        "1.4.2027",
+        "Thursday 1 April 2027",
+        "01-04- 2027",  # wrapped after the separator in a narrow PDF cell
+    ],
 )
 def test_uk_dates_read_as_iso(written: str) -> None:
     assert parse_uk_date(written) == "2027-04-01"
