@@ -87,7 +87,7 @@ from intake.slack.socket_mode import SocketMode
 from intake.slack.tokens import Installations, SlackWorkspaces
 from intake.slack.workspaces import bot_tokens, check_install_settings, workspaces
 from intake.store.encryption import cipher_for
-from intake.store.engine import hold_sqlite_database, make_engine, sqlite_file
+from intake.store.engine import hold_sqlite_database, make_engine, sqlite_file, write_commits
 from intake.store.installations import InstallationStore
 from intake.store.migrate import migrate
 from notifier.mailer import Mailer, Outbox, RelayMailer
@@ -430,6 +430,7 @@ async def _start_http(
             "messages_accepted_total": receiver.accepted,
             "smtp_connections_open": receiver.connections_open,
             "jobs_handled_total": workers.handled,
+            **_database_counters(runtime.engine),
         },
         more_metrics=receiver.metrics,
         slack_events=slack_events,
@@ -444,6 +445,12 @@ async def _start_http(
     stack.push_async_callback(runner.cleanup)
     server = await listen(runner, settings.http_host, settings.http_port, limits)
     stack.callback(server.close)  # before the runner's cleanup closes the connections
+
+
+def _database_counters(engine: AsyncEngine) -> dict[str, int]:
+    """The database's counters where it keeps them (SQLite): its committed writes."""
+    commits = write_commits(engine)
+    return {} if commits is None else {"database_write_commits_total": commits}
 
 
 async def _start_slack_checks(
