@@ -99,9 +99,6 @@ log = logging.getLogger("intake")
 SERVICE_NICENESS = 5
 """How far the service process lowers its priority below its SMTP receiver's."""
 
-PARSER_NICENESS = 10
-"""How far the parsing workers lower theirs below the service's."""
-
 STOP_GRACE = 10.0
 """Seconds the jobs in hand may take to finish when the service stops."""
 
@@ -253,8 +250,8 @@ async def _start_pool(settings: Settings, stack: AsyncExitStack) -> ParsePool:
         timeout=settings.parse_timeout,
         memory_mb=settings.parse_memory_mb,
         # Forked before this process steps back (see serve), so they step back
-        # by both amounts to end up PARSER_NICENESS below the service.
-        niceness=SERVICE_NICENESS + PARSER_NICENESS,
+        # by both amounts to end up INTAKE_PARSE_NICENESS below the service.
+        niceness=SERVICE_NICENESS + settings.parse_niceness,
         # Workers are forked with the readers and tesseract's library already loaded:
         # a new worker's first scan took 0.25 s longer without, its first Word
         # form 55 ms (python-docx is imported when the first one comes).

@@ -141,6 +141,15 @@ class Settings(BaseSettings):
     parse_memory_mb: int = Field(
         default=1024, ge=64, description="memory (MB) a parsing worker may use"
     )
+    parse_niceness: int = Field(
+        # Parsing is batch work: under a deadline-day burst the workers use every
+        # CPU, and the SMTP receiver and the service's loop must not wait behind them.
+        default=10,
+        ge=0,
+        le=19,
+        description="how far the parsing workers lower their CPU priority (nice) below the "
+        "service process's; 0: the same",
+    )
     health_max_wait: float = Field(
         default=300.0,
         gt=0,
