@@ -190,7 +190,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         # The receiver keeps the priority it started with; this process, which
         # stores bids and posts cards, steps back a little, so that under a burst
         # a sender's 250 does not wait for a CPU behind them (the parsing
-        # workers, started above, already stepped back further).
+        # workers, started above, have already stepped back as far, or further).
         os.nice(SERVICE_NICENESS)
         # Slack down at start is a warning, not a stop: checked with mail flowing.
         await _start_slack_checks(settings, runtime, slack_app, stack)
@@ -250,7 +250,8 @@ async def _start_pool(settings: Settings, stack: AsyncExitStack) -> ParsePool:
         timeout=settings.parse_timeout,
         memory_mb=settings.parse_memory_mb,
         # Forked before this process steps back (see serve), so they step back
-        # by both amounts to end up INTAKE_PARSE_NICENESS below the service.
+        # by both amounts to end up INTAKE_PARSE_NICENESS below the service
+        # (by default beside it, behind the receiver).
         niceness=SERVICE_NICENESS + settings.parse_niceness,
         # Workers are forked with the readers and tesseract's library already loaded:
         # a new worker's first scan took 0.25 s longer without, its first Word
