@@ -345,6 +345,12 @@ def main() -> None:
         help="how far the sending client steps back from the service's receiver (default "
         "10): it stands in for senders on the internet, which take no CPU from it",
     )
+    parser.add_argument(
+        "--parse-nice",
+        type=int,
+        help="the service's INTAKE_PARSE_NICENESS (default: the service's own, 10); 0 to "
+        "see what the workers' lower priority does for the receiver",
+    )
     parser.add_argument("--sender-port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--sender-results", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -375,6 +381,11 @@ def main() -> None:
             check_blocks=False,
             INTAKE_WORKERS=str(cpus),
             INTAKE_LOG_LEVEL="WARNING",
+            **(
+                {"INTAKE_PARSE_NICENESS": str(args.parse_nice)}
+                if args.parse_nice is not None
+                else {}
+            ),
         ) as scene,
     ):
         assert scene.service.process is not None

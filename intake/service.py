@@ -87,7 +87,7 @@ from intake.slack.socket_mode import SocketMode
 from intake.slack.tokens import Installations, SlackWorkspaces
 from intake.slack.workspaces import bot_tokens, check_install_settings, workspaces
 from intake.store.encryption import cipher_for
-from intake.store.engine import hold_sqlite_database, make_engine, sqlite_file
+from intake.store.engine import hold_sqlite_database, make_engine, sqlite_file, write_commits
 from intake.store.installations import InstallationStore
 from intake.store.migrate import migrate
 from notifier.mailer import Mailer, Outbox, RelayMailer
@@ -98,9 +98,6 @@ log = logging.getLogger("intake")
 
 SERVICE_NICENESS = 5
 """How far the service process lowers its priority below its SMTP receiver's."""
-
-PARSER_NICENESS = 10
-"""How far the parsing workers lower theirs below the service's."""
 
 STOP_GRACE = 10.0
 """Seconds the jobs in hand may take to finish when the service stops."""
@@ -193,7 +190,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         # The receiver keeps the priority it started with; this process, which
         # stores bids and posts cards, steps back a little, so that under a burst
         # a sender's 250 does not wait for a CPU behind them (the parsing
-        # workers, started above, already stepped back further).
+        # workers, started above, have already stepped back as far, or further).
         os.nice(SERVICE_NICENESS)
         # Slack down at start is a warning, not a stop: checked with mail flowing.
         await _start_slack_checks(settings, runtime, slack_app, stack)
@@ -253,8 +250,9 @@ async def _start_pool(settings: Settings, stack: AsyncExitStack) -> ParsePool:
         timeout=settings.parse_timeout,
         memory_mb=settings.parse_memory_mb,
         # Forked before this process steps back (see serve), so they step back
-        # by both amounts to end up PARSER_NICENESS below the service.
-        niceness=SERVICE_NICENESS + PARSER_NICENESS,
+        # by both amounts to end up INTAKE_PARSE_NICENESS below the service
+        # (by default beside it, behind the receiver).
+        niceness=SERVICE_NICENESS + settings.parse_niceness,
         # Workers are forked with the readers and tesseract's library already loaded:
         # a new worker's first scan took 0.25 s longer without, its first Word
         # form 55 ms (python-docx is imported when the first one comes).
@@ -430,6 +428,7 @@ async def _start_http(
             "messages_accepted_total": receiver.accepted,
             "smtp_connections_open": receiver.connections_open,
             "jobs_handled_total": workers.handled,
+            **_database_counters(runtime.engine),
         },
         more_metrics=receiver.metrics,
         slack_events=slack_events,
@@ -444,6 +443,12 @@ async def _start_http(
     stack.push_async_callback(runner.cleanup)
     server = await listen(runner, settings.http_host, settings.http_port, limits)
     stack.callback(server.close)  # before the runner's cleanup closes the connections
+
+
+def _database_counters(engine: AsyncEngine) -> dict[str, int]:
+    """The database's counters where it keeps them (SQLite): its committed writes."""
+    commits = write_commits(engine)
+    return {} if commits is None else {"database_write_commits_total": commits}
 
 
 async def _start_slack_checks(

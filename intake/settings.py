@@ -141,6 +141,20 @@ class Settings(BaseSettings):
     parse_memory_mb: int = Field(
         default=1024, ge=64, description="memory (MB) a parsing worker may use"
     )
+    parse_niceness: int = Field(
+        # 0: the workers run at the service's priority, 5 below the SMTP receiver's.
+        # Further down they lost the CPU to other work on a shared machine: Linux
+        # shares CPU time between sessions and cgroups by their tasks' weights, and
+        # a group whose only runnable tasks are workers at nice 15 got half of what
+        # the same workers got at the service's nice (drain 229-274 s against 103 s
+        # in bench/burst.py beside other sessions' OCR at nice 19), while the
+        # receiver's 250 came no sooner (BENCHMARKS.md, issue 18).
+        default=0,
+        ge=0,
+        le=19,
+        description="how far the parsing workers lower their CPU priority (nice) below the "
+        "service process's; 0: the same",
+    )
     health_max_wait: float = Field(
         default=300.0,
         gt=0,

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from intake.bids.outgoing import our_domain, over_cap, send_then_record, sent_row, thread_salt
 from intake.clock import Clock
 from intake.config.model import Config
+from intake.jobs.finishing import last_transaction
 from intake.jobs.kinds import AckJob
 from intake.rules.references import our_message_id
 from intake.slack.summaries import bid_summary
@@ -118,7 +119,7 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
             data={"message_id": message_id},
         )
 
-    await send_then_record(runtime, message, record)
+    await send_then_record(runtime, message, record, finishing=True)
 
 
 _SENT_WORDS = {
@@ -136,7 +137,7 @@ _PERSONS_ACTS = frozenset({"request_info", "proposal_request", "reminder", "moni
 
 async def _note(runtime: AcknowledgeContext, bid_id: int, text: str) -> None:
     runtime.log.warning("bid %s: %s", bid_id, text)
-    async with runtime.engine.begin() as connection:
+    async with last_transaction(runtime.engine) as connection:  # the job ends with it
         await bids.add_event(
             connection,
             bid_id=bid_id,

@@ -34,13 +34,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.clock import Clock
 from intake.config.model import Config, Office
+from intake.jobs.finishing import last_transaction
 from intake.jobs.kinds import CapAlertJob
 from intake.rules.addresses import mailbox
 from intake.store import outbox
@@ -186,8 +187,14 @@ async def send_then_record(
     runtime: SendingContext,
     mail: EmailMessage,
     record: Callable[[AsyncConnection], Awaitable[None]],
+    *,
+    finishing: bool = False,
 ) -> None:
     """Hand ``mail`` to the relay, then at once ``record`` it (in one transaction).
+
+    ``finishing``: the send is the job's last act, and its record the job's last
+    transaction (:func:`intake.jobs.finishing.last_transaction`), which also marks
+    the job done: one commit where there were two, the send recorded as soon.
 
     Raises what the mailer raises (nothing was sent), or the database's error
     after :data:`RECORD_TRIES` (it was sent; the job's retry sends it again).
@@ -196,7 +203,8 @@ async def send_then_record(
         await runtime.mailer.send(mail)
         for attempt in range(1, RECORD_TRIES + 1):
             try:
-                async with runtime.engine.begin() as connection:
+                begin = last_transaction if finishing else _begin
+                async with begin(runtime.engine) as connection:
                     await record(connection)
                 return
             except (OperationalError, DBAPIError) as exc:
@@ -206,3 +214,7 @@ async def send_then_record(
                     "mail %s sent, not yet recorded (%s); trying again", mail["Message-ID"], exc
                 )
                 await asyncio.sleep(1.0)
+
+
+def _begin(engine: AsyncEngine) -> Any:
+    return engine.begin()

@@ -28,6 +28,7 @@ from intake.clock import Clock
 from intake.config.model import Config, Fund, Office
 from intake.errors import NotFound
 from intake.inbox.spool import Spool
+from intake.jobs.finishing import last_transaction
 from intake.jobs.kinds import AckJob, CardJob, MessageJob
 from intake.reading.extract import Extraction, extract_from_spool
 from intake.reading.forms import form_spec
@@ -106,7 +107,7 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
 
     postmaster = postmaster_address(runtime.config, message.rcpt_tos)
     if postmaster is not None:  # office correspondence: never a bid, never answered
-        async with runtime.engine.begin() as connection:
+        async with last_transaction(runtime.engine) as connection:
             await keep_postmaster_mail(
                 runtime, connection, message, facts, office, extraction, postmaster=postmaster
             )
@@ -114,7 +115,7 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
     own = [f.inbox for f in runtime.config.funds] + [_address(office.reply_from)]
     automatic = is_automatic({**facts.headers, "from": facts.from_addr}, message.mail_from, own)
     if not fund.takes_bids:  # partner-run, closed or under review: answered, no bid
-        async with runtime.engine.begin() as connection:
+        async with last_transaction(runtime.engine) as connection:
             await keep_unanswerable(
                 connection,
                 message,
@@ -128,7 +129,7 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
         text=facts.text,
         thread_ids=(facts.in_reply_to, *facts.references),
     )
-    async with runtime.engine.begin() as connection:
+    async with last_transaction(runtime.engine) as connection:
         if await bids.made_a_version(connection, message_id):
             return
         existing = await _replied_bid(connection, facts, office.id)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from intake.errors import HeldBack, IntakeError
 from intake.jobs.failures import FailureWatch, JobHealth
+from intake.jobs.finishing import InHand, running
 from intake.jobs.kinds import JobKind, MessageJob
 from intake.jobs.waker import EFFECTS, MESSAGES, Waker
 from intake.store import queue
@@ -158,10 +159,20 @@ class Workers:
                 if job is None:
                     await self.runtime.waker.wait(lane, self.poll)
                     continue
-            if not await self._handle(job, name):
+            in_hand = InHand(
+                job=job,
+                worker=name,
+                kinds=kinds,
+                lease=self.lease,
+                claim_next=lambda: not self._stopping.is_set(),
+            )
+            if not await self._handle(job, name, in_hand):
                 job = None
                 continue
-            finished, job = job, await self._finish(job, name, kinds)
+            if in_hand.finished:  # by the handler's last transaction, with the next claim
+                finished, job = job, in_hand.next
+            else:
+                finished, job = job, await self._finish(job, name, kinds)
             self.handled += 1
             if kinds == MESSAGE_KINDS:
                 self.runtime.waker.notify(EFFECTS, count=2)  # its card and acknowledgement
@@ -191,13 +202,29 @@ class Workers:
                 log.warning("cannot mark %s %s done (%s); trying again", job.kind, job.key, exc)
                 await asyncio.sleep(1.0)
 
-    async def _handle(self, job: Job, name: str) -> bool:
-        """Run ``job``'s handler; True when it succeeded and is to be marked done."""
-        engine = self.runtime.engine
+    async def _handle(self, job: Job, name: str, in_hand: InHand) -> bool:
+        """Run ``job``'s handler; True when it succeeded (and is to be marked done,
+        unless its last transaction did that already)."""
+        undo = running(in_hand)
         try:
             await self.handlers[job.kind](job)
         except asyncio.CancelledError:
             raise
+        except Exception as exc:
+            if not in_hand.finished:
+                return await self._failed(job, name, exc)
+            # Its last transaction committed: done, and not to run again.
+            log.exception("%s %s raised after it was done", job.kind, job.key)
+        finally:
+            undo()
+        self.failures.succeeded(job.key)
+        return True
+
+    async def _failed(self, job: Job, name: str, raised: Exception) -> bool:
+        """Deal with what ``job``'s handler ``raised``: hold, retry or fail the job; False."""
+        engine = self.runtime.engine
+        try:
+            raise raised  # sorted by the clauses below
         except HeldBack as exc:
             # Not a failure: kept, visible, until an operator releases it.
             log.warning("%s %s held: %s", job.kind, job.key, exc)
@@ -231,8 +258,6 @@ class Workers:
                     engine, job, worker=name, error=error, delay=backoff(job.attempts)
                 )
             return False
-        self.failures.succeeded(job.key)
-        return True
 
 
 def _wait_asked(exc: Exception) -> float | None:

@@ -38,11 +38,11 @@ class ParseFailed(IntakeError):
 
 
 def _prepare_worker(megabytes: int, niceness: int) -> None:
-    """Limit the worker's memory, and let the service's own process come first.
+    """Limit the worker's memory, and lower its priority by ``niceness``.
 
     Parsing is batch work: under a deadline-day burst the workers run flat out,
-    and a lower priority keeps the event loop (which answers SMTP clients and
-    Slack) from waiting behind them for a CPU.
+    and a lower priority keeps the processes that answer SMTP clients and Slack
+    from waiting behind them for a CPU (the service chooses how much lower).
     """
     limit = megabytes * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

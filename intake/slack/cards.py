@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from intake.bids.panel import panel_of
 from intake.bids.replies import ANSWERABLE
 from intake.config.model import Config
+from intake.jobs.finishing import last_transaction
 from intake.jobs.kinds import CardJob
 from intake.rules.pots import pot_period
 from intake.slack import channels
@@ -97,6 +98,7 @@ async def post_card(runtime: PostingContext, job: CardJob) -> None:
             place=place,
             payload=payload,
             then=save,
+            finishing=event is None or card is not None,
         )
         if event is None or card is not None:
             # Stored with the post. A card that was only on the console says it all.
@@ -121,10 +123,11 @@ async def post_card(runtime: PostingContext, job: CardJob) -> None:
             place=place,
             payload=line,
             thread_ts=ts,
+            finishing=card is None,
         )
         if card is None:
             return  # stored with the post
-    async with runtime.engine.begin() as connection:
+    async with last_transaction(runtime.engine) as connection:
         await _save_card(connection, bid_id, channel, ts, payload, now, exists=card is not None)
 
 

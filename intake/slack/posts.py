@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.clock import Clock
 from intake.config.model import Config
+from intake.jobs.finishing import last_transaction
 from intake.slack.tokens import SlackWorkspaces
 from intake.store import slack_posts
 from intake.store.engine import reading
@@ -75,6 +76,7 @@ async def post_once(
     payload: Mapping[str, Any],
     then: AfterPost | None = None,
     thread_ts: str | None = None,
+    finishing: bool = False,
 ) -> tuple[str, str]:
     """Post ``payload`` into ``channel`` unless the message with ``key`` is there already.
 
@@ -84,12 +86,14 @@ async def post_once(
     work later, channel problems included). ``then(connection, channel, ts)``
     stores what the caller keeps of the post, in the transaction that marks it
     posted. With ``thread_ts`` the message is a line in that message's thread.
+    ``finishing``: the post is the job's last act, and the transaction that marks
+    it posted is the job's last (:func:`intake.jobs.finishing.last_transaction`).
     """
     engine = runtime.engine
     row = await _row(engine, key)
     if row is not None and row.state == "posted" and row.ts:
         if then is not None:
-            async with engine.begin() as connection:
+            async with _begin(engine, finishing) as connection:
                 await then(connection, row.channel, row.ts)
         return row.channel, row.ts
     if row is not None and row.state == "posting":
@@ -98,7 +102,15 @@ async def post_once(
         )
         if found is not None:
             runtime.log.info("%s was posted before its answer was lost; not posting again", key)
-            await _set(engine, key, channel=found[0], state="posted", ts=found[1], then=then)
+            await _set(
+                engine,
+                key,
+                channel=found[0],
+                state="posted",
+                ts=found[1],
+                then=then,
+                finishing=finishing,
+            )
             return found
     await _set(engine, key, channel=channel, state="posting", ts=None)
     try:
@@ -109,7 +121,15 @@ async def post_once(
         if not exc.maybe_done:
             await _set(engine, key, channel=channel, state="failed", ts=None)
         raise
-    await _set(engine, key, channel=posted[0], state="posted", ts=posted[1], then=then)
+    await _set(
+        engine,
+        key,
+        channel=posted[0],
+        state="posted",
+        ts=posted[1],
+        then=then,
+        finishing=finishing,
+    )
     return posted
 
 
@@ -151,8 +171,14 @@ async def _set(
     state: PostState,
     ts: str | None,
     then: AfterPost | None = None,
+    finishing: bool = False,
 ) -> None:
-    async with engine.begin() as connection:
+    async with _begin(engine, finishing) as connection:
         await slack_posts.set_post(connection, key, channel=channel, state=state, ts=ts)
         if then is not None and ts is not None:
             await then(connection, channel, ts)
+
+
+def _begin(engine: AsyncEngine, finishing: bool) -> Any:
+    """The job's last transaction when ``finishing``, else an ordinary one."""
+    return last_transaction(engine) if finishing else engine.begin()

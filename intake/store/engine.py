@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import weakref
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +128,8 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         cursor.close()
 
+    tally = _WRITES[engine.sync_engine] = WriteTally()
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Writers take the write lock at once (no failed upgrade from a read lock);
@@ -133,14 +137,44 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         # Straight to the driver: SQLAlchemy's statement machinery around a bare
         # BEGIN cost more than the BEGIN, once per transaction.
-        cursor = connection.connection.dbapi_connection.cursor()
+        driver = connection.connection.dbapi_connection
+        cursor = driver.cursor()
         try:
             cursor.execute(_BEGIN[mode])
         finally:
             cursor.close()
+        connection.info[_CHANGES_AT_BEGIN] = driver.total_changes
+
+    @event.listens_for(engine.sync_engine, "commit")
+    def _on_commit(connection: Any) -> None:
+        changes = connection.connection.dbapi_connection.total_changes
+        if changes != connection.info.get(_CHANGES_AT_BEGIN, changes):
+            tally.commits += 1
 
 
 _BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED"}
+
+
+@dataclass
+class WriteTally:
+    """Commits that changed rows, on one SQLite engine (its one connection)."""
+
+    commits: int = 0
+
+
+_CHANGES_AT_BEGIN = "intake_changes_at_begin"
+"""Key in a connection's ``info``: the driver's count of changed rows at BEGIN."""
+
+
+_WRITES: weakref.WeakKeyDictionary[Any, WriteTally] = weakref.WeakKeyDictionary()
+
+
+def write_commits(engine: AsyncEngine) -> int | None:
+    """How many transactions that changed rows ``engine`` has committed (each one
+    an fsync of SQLite's log under ``synchronous=FULL``); None where not counted
+    (PostgreSQL). For ``/metrics``: what a mail costs the database."""
+    tally = _WRITES.get(engine.sync_engine)
+    return tally.commits if tally is not None else None
 
 
 def reading(engine: AsyncEngine) -> Any:

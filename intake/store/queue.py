@@ -137,8 +137,17 @@ async def finish_and_claim(
     chain successor may be the one it takes.
     """
     async with engine.begin() as connection:
-        await connection.execute(_FINISH, {"job": job.id, "worker": worker, "now": real_now()})
-        return await _claim_in(connection, tuple(kinds), worker=worker, lease=lease)
+        return await finish_in(connection, job, worker=worker, kinds=kinds, lease=lease)
+
+
+async def finish_in(
+    connection: AsyncConnection, job: Job, *, worker: str, kinds: Iterable[str], lease: float
+) -> Job | None:
+    """Mark ``job`` done and take the next job of ``kinds`` (none when empty) in the
+    caller's transaction, which may also hold the job's own last writes."""
+    await connection.execute(_FINISH, {"job": job.id, "worker": worker, "now": real_now()})
+    wanted = tuple(kinds)
+    return await _claim_in(connection, wanted, worker=worker, lease=lease) if wanted else None
 
 
 async def _claim_in(

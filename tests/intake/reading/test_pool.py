@@ -86,3 +86,15 @@ def test_a_worker_hands_back_the_memory_a_document_freed() -> None:
 
     full, after = asyncio.run(scenario())
     assert after < full - 100  # the 150 MB freed left the worker, not kept in its heap
+
+
+def test_a_worker_steps_back_from_the_service_by_its_niceness() -> None:
+    async def scenario() -> int:
+        pool = ParsePool(workers=1, timeout=10.0, memory_mb=512, niceness=4)
+        try:
+            await pool.start()
+            return await pool.run(os.nice, 0)  # the worker's own niceness
+        finally:
+            pool.close()
+
+    assert asyncio.run(scenario()) == min(19, os.nice(0) + 4)
