@@ -348,8 +348,8 @@ def main() -> None:
     parser.add_argument(
         "--parse-nice",
         type=int,
-        help="the service's INTAKE_PARSE_NICENESS (default: the service's own, 10); 0 to "
-        "see what the workers' lower priority does for the receiver",
+        help="the service's INTAKE_PARSE_NICENESS (default: the service's own, 0); e.g. 10 "
+        "to see what workers stepping back from the service do for the receiver",
     )
     parser.add_argument("--sender-port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--sender-results", help=argparse.SUPPRESS)
