@@ -25,11 +25,19 @@ PREFIX_MIN_WORDS = 4
 MARGIN = 4.0
 _HINT_START = re.compile(r"[?:(\[\n]|\s[-–—]\s|\.\s")
 _NON_WORD = re.compile(r"[^a-z0-9£&/+]+")
+SLIPPED_NUMBER = r"(?-i:[\dlI|][\dlI|OS]{0,2})"
+"""A question's number as tesseract may misread it on a scan: "A11" as "All", "A10"
+as "Al10", "A1" as "Al", "A8" as "A8S". Only after a section letter, "Q" or
+"Question", or before a "." or ")", so a word ("I", "All") alone is never one;
+case-sensitive, so "Bill" is no "B" and "ill"."""
 NUMBERING = re.compile(
-    r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):\-]?\s+(?=[^\d\s])",
+    r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):\-]?\s+(?=[^\d\s])"
+    rf"|^(?:(?:question|q)\s*\.?\s*|(?-i:[A-H])\s?\.?\s?){SLIPPED_NUMBER}\s*[.):\-]?\s+(?=[^\d\s])"
+    rf"|^{SLIPPED_NUMBER}[.)]\s+(?=[^\d\s])",
     re.IGNORECASE,
 )
-"""Numbers put before a label: "1.", "7)", "Q7", "Question 7:", "A1", "B.2"."""
+"""Numbers put before a label: "1.", "7)", "Q7", "Question 7:", "A1", "B.2" (and their
+scanned misreadings, :data:`SLIPPED_NUMBER`)."""
 _TRUNCATED = re.compile(r"\s*(?:…|\.\.\.)\s*[?:]?\s*$")
 _TICK_PREFIX = re.compile(r"^[\s☐☒☑✓✔✗✘□■▢▣⊠]+")
 

@@ -23,7 +23,15 @@ from parsers.answers import (
     split_leading_amount,
 )
 from parsers.blocks import Block, Cell, Control, Line, Table, Tick
-from parsers.labels import NUMBERING, LabelMatch, head, match_option, matcher_for, normalise
+from parsers.labels import (
+    NUMBERING,
+    SLIPPED_NUMBER,
+    LabelMatch,
+    head,
+    match_option,
+    matcher_for,
+    normalise,
+)
 from parsers.model import Answer, FieldSpec, FormSpec, OptionSpec, Source, SourceKind, unplaced
 
 _GENERIC_NAME = re.compile(
@@ -1011,7 +1019,10 @@ _QUESTION_NUMBER = re.compile(
     r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):]\s+\D"
     r"|^(?:question|q)\s*\d{1,2}\b"
     r"|^[A-H]\.\d{1,2}\s+[A-Za-z]"  # "A.8 Contact person": section letter, dot, number
-    r"|^[A-H]\d{1,2}\s+[A-Z][a-z]",  # "B21 How much …": section letter and number, no dot
+    r"|^[A-H]\d{1,2}\s+[A-Z][a-z]"  # "B21 How much …": section letter and number, no dot
+    # The same misread on a scan ("Al10 Telephone", "A8S Name"), if a digit is left
+    # ("All Saints" begins an answer as often as "All" stands for "A11").
+    rf"|^(?-i:[A-H])\.?(?=\S*\d){SLIPPED_NUMBER}\s+(?-i:[A-Z][a-z])",
     re.IGNORECASE,
 )
 _DECLARATION = re.compile(

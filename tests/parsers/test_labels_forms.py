@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from parsers.answers import read_text_value
+from parsers.blocks import Line
 from parsers.labels import LabelMatcher
 from parsers.model import FieldSpec, FormSpec, Source
+from parsers.pairing import looks_like_question
 
 FORM = FormSpec(
     "f",
@@ -62,3 +64,29 @@ def test_reworded_questions_are_known_by_their_words(
 ) -> None:
     found = LabelMatcher(kent).match(question) or LabelMatcher(kent).keyword_match(question)
     assert found is not None and found.field.id == field
+
+
+@pytest.mark.parametrize(
+    ("scanned", "field"),
+    [
+        ("All E-mail:", "contact_email"),  # "A11" read "All"
+        ("Al10 Telephone No:", "contact_telephone"),  # "A10" read "Al10"
+        ("A8S Name:", "contact_name"),  # a stray letter after "A8"
+        ("Al Name of Organisation", "organisation_name"),  # "A1"
+        ("Ql2 Website", "contact_website"),  # "Q12"
+        ("l. Organisation name", "organisation_name"),  # "1."
+    ],
+)
+def test_a_question_number_misread_on_a_scan_still_leaves_its_label(
+    kent: FormSpec, scanned: str, field: str
+) -> None:
+    found = LabelMatcher(kent).match(scanned)
+    assert found is not None and found.field.id == field
+
+
+@pytest.mark.parametrize(
+    "answer", ["All Saints Church hosts the sessions", "Bill Smith", "I mentor young people"]
+)
+def test_an_answer_that_begins_like_a_misread_number_is_not_a_question(answer: str) -> None:
+    assert not looks_like_question(Line(parts=[answer]))
+    assert LabelMatcher(FORM).match(answer) is None
