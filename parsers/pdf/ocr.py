@@ -17,6 +17,7 @@ Everything then goes through the same layout and pairing as a text PDF.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 
@@ -393,6 +394,66 @@ def _parted(left: Word, right: Word, height: int, verticals: list[Ruling], scale
 
 
 def _segment(group: list[Word], scale: float) -> list[Segment]:
+    """Segments for a run of words: a tick segment for each box typed as "[X]" or "[ ]",
+    and one text segment for the words between them."""
+    out: list[Segment] = []
+    words: list[Word] = []
+    index = 0
+    while index < len(group):
+        typed = _typed_box(group, index)
+        if typed is None:
+            words.append(group[index])
+            index += 1
+            continue
+        end, checked = typed
+        if words:
+            out.extend(_text_segment(words, scale))
+            words = []
+        box = group[index:end]
+        out.append(_tick(checked, box[0].x0, box[-1].x1, box[0], scale))
+        index = end
+    if words:
+        out.extend(_text_segment(words, scale))
+    return out
+
+
+_BOX_CHARS = frozenset("[]{}()|xX×")
+_TYPED_BOX = re.compile(r"[\[{(|]?[xX×]?[\]}]|[\[{][xX×]?[|)]|\([xX×]\)")
+"""A box typed as "[X]" or "[ ]", as tesseract reads it on a scan: "[" "]", "{X]",
+"{ ]", "| ]", "[ |", or the "]" alone when the "[" was lost (the space inside is
+dropped before matching)."""
+
+
+def _typed_box(words: list[Word], index: int) -> tuple[int, bool] | None:
+    """The typed tick box starting at ``words[index]`` (one to three words read as
+    brackets, an "X" inside if ticked): where its words end, and whether it is ticked.
+
+    Only before an option's words (or holding both brackets), and a lone "]" only at
+    a line's start: a bracket that closes a sentence's aside is no box.
+    """
+    height = max(1, max(w.y1 - w.y0 for w in words))
+    for count in (3, 2, 1):
+        run = words[index : index + count]
+        if len(run) < count or any(len(w.text) > 3 or not set(w.text) <= _BOX_CHARS for w in run):
+            continue
+        if any(b.x0 - a.x1 > height for a, b in itertools.pairwise(run)):
+            continue  # a box is one glyph wide: its brackets stand close together
+        glyph = "".join(w.text for w in run)
+        if not _TYPED_BOX.fullmatch(glyph):
+            continue
+        after = words[index + count] if index + count < len(words) else None
+        closed = glyph[:1] in "[{(" and glyph[-1:] in "]})"
+        if after is None and not closed:
+            continue
+        if after is not None and not (after.text[:1].isalnum() or closed):
+            continue
+        if len(glyph) == 1 and index > 0:
+            continue
+        return index + count, any(ch in "xX×" for ch in glyph)
+    return None
+
+
+def _text_segment(group: list[Word], scale: float) -> list[Segment]:
     """One segment for a run of words, with a tick segment first if it starts with a bare ✓."""
     out: list[Segment] = []
     words = list(group)

@@ -8,6 +8,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from parsers.pdf.layout import find_cells
 from parsers.pdf.ocr import (
     BULLET,
+    _segments,
     list_bullets,
     missed_ink,
     page_rulings,
@@ -142,3 +143,41 @@ def test_a_bold_letter_o_is_not_taken_for_an_empty_tick_box() -> None:
     image = image.filter(ImageFilter.GaussianBlur(0.7))
     found = find_tick_boxes(np.asarray(image) < 190, dpi=150)
     assert [(b.x0, b.y0, b.checked) for b in found] == [(300, 30, False)]
+
+
+def _typed_line(line: int, *texts: str) -> list[Word]:
+    """Words of one line at 200 dpi (30 px tall), 12 px apart, 14 px a letter."""
+    words, x = [], 100
+    for text in texts:
+        words.append(
+            Word(x, line * 50, x + 14 * len(text), line * 50 + 30, text, (1, 1, line), 0.9)
+        )
+        x += 14 * len(text) + 12
+    return words
+
+
+def test_tick_boxes_typed_as_brackets_are_ticks_however_tesseract_read_them() -> None:
+    # "[X] Prevent …" / "[ ] Link …" typed in a Word file, printed and scanned: tesseract
+    # reads the brackets as "[" "]", "{X]", "{ ]" or a lone "]" (its "[" lost).
+    words = (
+        _typed_line(1, "[", "]", "Empower", "communities")
+        + _typed_line(2, "{X]", "Prevent", "re-offending")
+        + _typed_line(3, "{", "]", "Link", "to", "priorities")
+        + _typed_line(4, "]", "Enable", "partnership")
+        + _typed_line(5, "[X]", "Fight", "crime", "[", "]", "Support", "victims")
+        + _typed_line(6, "Staff", "costs", "(see", "above]", "and", "[1]")
+    )
+    segments = _segments(words, [], 72 / 200)
+    by_line: dict[int, list[object]] = {}
+    for segment in sorted(segments, key=lambda s: (s.y0, s.x0)):
+        by_line.setdefault(round(segment.y0 * 200 / 72 / 50), []).append(
+            segment.tick if segment.tick is not None else segment.text
+        )
+    assert by_line == {
+        1: [False, "Empower communities"],
+        2: [True, "Prevent re-offending"],
+        3: [False, "Link to priorities"],
+        4: [False, "Enable partnership"],
+        5: [True, "Fight crime", False, "Support victims"],
+        6: ["Staff costs (see above] and [1]"],
+    }
