@@ -25,11 +25,12 @@ PREFIX_MIN_WORDS = 4
 MARGIN = 4.0
 _HINT_START = re.compile(r"[?:(\[\n]|\s[-–—]\s|\.\s")
 _NON_WORD = re.compile(r"[^a-z0-9£&/+]+")
-SLIPPED_NUMBER = r"(?-i:[\dlI|][\dlI|OS]{0,2})"
+SLIPPED_NUMBER = r"(?-i:[\dlI|][\dlI|OS]{0,2}|(?=[\dilI|]{0,3}\d)[\dilI|]{1,4})"
 """A question's number as tesseract may misread it on a scan: "A11" as "All", "A10"
-as "Al10", "A1" as "Al", "A8" as "A8S". Only after a section letter, "Q" or
-"Question", or before a "." or ")", so a word ("I", "All") alone is never one;
-case-sensitive, so "Bill" is no "B" and "ill"."""
+as "Al10", "A1" as "Al", "A8" as "A8S", "Q11" as "Qi1" or "Q1i1" (an "i" only beside
+a digit). Only after a section letter, "Q" or "Question", or before a "." or ")",
+so a word ("I", "All") alone is never one; case-sensitive, so "Bill" is no "B" and
+"ill"."""
 NUMBERING = re.compile(
     r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):\-]?\s+(?=[^\d\s])"
     rf"|^(?:(?:question|q)\s*\.?\s*|(?-i:[A-H])\s?\.?\s?){SLIPPED_NUMBER}\s*[.):\-]?\s+(?=[^\d\s])"
@@ -125,7 +126,8 @@ class LabelMatcher:
         """
         asks = text.rstrip().endswith((":", "?"))
         asked = _CONDITION.sub("", NUMBERING.sub("", text.strip(), count=1))
-        words = _stems(normalise(head(asked)))  # "If so, who …": the question is "who …"
+        phrase = normalise(head(asked))
+        words = _stems(phrase)  # "If so, who …": the question is "who …"
         if not words or len(words) > 12:
             return None
         best: dict[str, tuple[float, FieldSpec]] = {}
@@ -162,7 +164,9 @@ class LabelMatcher:
         if not ranked or ranked[0][0] < KEYWORD_CUTOFF:
             return None
         if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < KEYWORD_MARGIN:
-            return None
+            ranked = self._by_head_noun(phrase, ranked)
+            if not ranked:
+                return None
         # What follows the question in the same text, as :meth:`_match` gives it:
         # after a colon ending it, the answer ("Full postal address: 54 Station
         # Road"); after its question mark, a hint or the answer.
@@ -177,6 +181,30 @@ class LabelMatcher:
             if label.endswith("?"):
                 after = stripped[len(label) :].strip()
         return LabelMatch(ranked[0][1], 80.0 + 10 * ranked[0][0], False, rest, after)
+
+    def _by_head_noun(
+        self, phrase: str, ranked: list[tuple[float, FieldSpec]]
+    ) -> list[tuple[float, FieldSpec]]:
+        """Of questions scored too close to tell apart, the one asking for the noun
+        the phrase starts with, else none.
+
+        "Email for correspondence" shares a rare word with the email question and
+        one with "Correspondence address": the noun before "for" or "of" is what
+        is asked for, the words after it only say which.
+        """
+        noun = _HEAD_NOUN.match(phrase)
+        nouns = _stems(noun.group(1)) if noun else frozenset()
+        if not nouns:
+            return []
+        close = [item for item in ranked if ranked[0][0] - item[0] < KEYWORD_MARGIN]
+        asking = [
+            item
+            for item in close
+            if any(
+                nouns <= _stems(variant) for variant, spec in self._labels if spec.id == item[1].id
+            )
+        ]
+        return asking if len(asking) == 1 else []
 
     def _owners(self, stem: str, ruled_out: frozenset[str]) -> int:
         """How many questions (of kinds not ruled out) use ``stem`` in a label."""
@@ -490,6 +518,9 @@ _SYNONYMS = {
 }
 
 
+_HEAD_NOUN = re.compile(r"^((?:[a-z]+ )?[a-z]+) (?:for|of) [a-z]")
+"""A question worded as a noun and what it is of or for: "email for correspondence"
+(one or two words before "for" or "of", so not "what is the name of …")."""
 _CONDITION = re.compile(r"^\s*(?:if\s+(?:yes|so|applicable)\b[\s,:;.\-–]*)", re.IGNORECASE)
 _WH = re.compile(
     r"^(?:who|what|which|how|where|when|why|whom|whose|please\s+(?:give|provide|describe|list|"

@@ -75,6 +75,8 @@ def test_reworded_questions_are_known_by_their_words(
         ("Al Name of Organisation", "organisation_name"),  # "A1"
         ("Ql2 Website", "contact_website"),  # "Q12"
         ("l. Organisation name", "organisation_name"),  # "1."
+        ("Qi1. Email", "contact_email"),  # "Q11"
+        ("Q1i1. Position in organisation:", "contact_position"),  # "Q11"
     ],
 )
 def test_a_question_number_misread_on_a_scan_still_leaves_its_label(
@@ -90,3 +92,21 @@ def test_a_question_number_misread_on_a_scan_still_leaves_its_label(
 def test_an_answer_that_begins_like_a_misread_number_is_not_a_question(answer: str) -> None:
     assert not looks_like_question(Line(parts=[answer]))
     assert LabelMatcher(FORM).match(answer) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        # Each shares one rare word with the email question and one with the address's
+        # "Correspondence address": the noun it starts with is what it asks for.
+        ("Email for correspondence:", "contact_email"),
+        ("Address for correspondence:", "contact_address"),
+        ("Q11 Email for correspondence:", "contact_email"),
+    ],
+)
+def test_a_question_worded_as_a_noun_and_what_it_is_for_asks_for_the_noun(
+    kent: FormSpec, question: str, field: str
+) -> None:
+    matcher = LabelMatcher(kent)
+    found = matcher.match(question) or matcher.keyword_match(question)
+    assert found is not None and found.field.id == field
