@@ -194,8 +194,9 @@ class LabelMatcher:
         """
         noun = _HEAD_NOUN.match(phrase)
         nouns = _stems(noun.group(1)) if noun else frozenset()
-        if not nouns:
-            return []
+        weight = self._stem_weights()
+        if not nouns or any(weight.get(stem, 0.0) < 0.5 for stem in nouns):
+            return []  # a noun many questions ask for ("name of …") tells none apart
         close = [item for item in ranked if ranked[0][0] - item[0] < KEYWORD_MARGIN]
         asking = [
             item

@@ -110,3 +110,10 @@ def test_a_question_worded_as_a_noun_and_what_it_is_for_asks_for_the_noun(
     matcher = LabelMatcher(kent)
     found = matcher.match(question) or matcher.keyword_match(question)
     assert found is not None and found.field.id == field
+
+
+def test_a_noun_many_questions_ask_for_tells_none_apart(kent: FormSpec) -> None:
+    # "Names" is asked by the contact's, the organisation's and the project's name; the
+    # partners' question misread by OCR is not taken for the contact's name.
+    found = LabelMatcher(kent).keyword_match("5) Names of partner oraqanisations")
+    assert found is None or found.field.id == "partner_organisations"
