@@ -461,7 +461,7 @@ def _text_segment(group: list[Word], scale: float) -> list[Segment]:
         # A tick written without a box (✓), which tesseract reads as "/" or "✓".
         mark = words.pop(0)
         out.append(_tick(True, mark.x0, mark.x1, mark, scale))
-    if len(words) > 1 and words[0].text != BULLET and _JUNK.match(words[0].text):
+    if len(words) > 1 and not _typed_bullet(words) and _JUNK.match(words[0].text):
         words = words[1:]  # a speck read as "=" or "©" before the first word
     text = _joined(words)
     x0 = min(w.x0 for w in words) * scale
@@ -469,7 +469,7 @@ def _text_segment(group: list[Word], scale: float) -> list[Segment]:
     x1 = max(w.x1 for w in words) * scale
     y1 = max(w.y1 for w in words) * scale
     confidence = min(w.confidence for w in words)
-    head = words[1] if words[0].text == BULLET and len(words) > 1 else words[0]
+    head = words[1] if len(words) > 1 and _typed_bullet(words) else words[0]
     out.append(
         Segment(
             x0,
@@ -483,6 +483,14 @@ def _text_segment(group: list[Word], scale: float) -> list[Segment]:
         )
     )
     return out
+
+
+def _typed_bullet(words: list[Word]) -> bool:
+    """Whether a line's first word is its list bullet: a round one (:func:`list_bullets`),
+    or a typed "*" before a capital ("* Referrals come from …"), which tesseract reads
+    well; taken for a speck, the list item ran into the one above it."""
+    first = words[0].text
+    return first == BULLET or (first == "*" and words[1].text[:1].isupper())
 
 
 def _head_x1(word: Word, scale: float) -> float:

@@ -181,3 +181,12 @@ def test_tick_boxes_typed_as_brackets_are_ticks_however_tesseract_read_them() ->
         5: [True, "Fight crime", False, "Support victims"],
         6: ["Staff costs (see above] and [1]"],
     }
+
+
+def test_a_typed_asterisk_bullet_is_kept_for_the_layout_and_a_speck_is_not() -> None:
+    # Taken for a speck, the "*" went, and the list item ran into the one above it.
+    words = _typed_line(1, "*", "Referrals", "come", "from", "schools") + _typed_line(
+        2, "©", "Sessions", "run", "weekly"
+    )
+    texts = [s.text for s in sorted(_segments(words, [], 72 / 200), key=lambda s: s.y0)]
+    assert texts == ["* Referrals come from schools", "Sessions run weekly"]
