@@ -25,12 +25,12 @@ PREFIX_MIN_WORDS = 4
 MARGIN = 4.0
 _HINT_START = re.compile(r"[?:(\[\n]|\s[-–—]\s|\.\s")
 _NON_WORD = re.compile(r"[^a-z0-9£&/+]+")
-SLIPPED_NUMBER = r"(?-i:[\dlI|][\dlI|OS]{0,2}|(?=[\dilI|]{0,3}\d)[\dilI|]{1,4})"
+SLIPPED_NUMBER = r"(?-i:[\dlI|&][\dlI|OS]{0,2}|(?=[\dilI|]{0,3}\d)[\dilI|]{1,4})"
 """A question's number as tesseract may misread it on a scan: "A11" as "All", "A10"
-as "Al10", "A1" as "Al", "A8" as "A8S", "Q11" as "Qi1" or "Q1i1" (an "i" only beside
-a digit). Only after a section letter, "Q" or "Question", or before a "." or ")",
-so a word ("I", "All") alone is never one; case-sensitive, so "Bill" is no "B" and
-"ill"."""
+as "Al10", "A1" as "Al", "A8" as "A8S" or "A&", "Q11" as "Qi1" or "Q1i1" (an "i"
+only beside a digit). Only after a section letter, "Q" or "Question", or before a
+"." or ")", so a word ("I", "All") alone is never one; case-sensitive, so "Bill" is
+no "B" and "ill"."""
 NUMBERING = re.compile(
     r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):\-]?\s+(?=[^\d\s])"
     rf"|^(?:(?:question|q)\s*\.?\s*|(?-i:[A-H])\s?\.?\s?){SLIPPED_NUMBER}\s*[.):\-]?\s+(?=[^\d\s])"

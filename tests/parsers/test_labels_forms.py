@@ -72,6 +72,7 @@ def test_reworded_questions_are_known_by_their_words(
         ("All E-mail:", "contact_email"),  # "A11" read "All"
         ("Al10 Telephone No:", "contact_telephone"),  # "A10" read "Al10"
         ("A8S Name:", "contact_name"),  # a stray letter after "A8"
+        ("A& Name:", "contact_name"),  # "A8"
         ("Al Name of Organisation", "organisation_name"),  # "A1"
         ("Ql2 Website", "contact_website"),  # "Q12"
         ("l. Organisation name", "organisation_name"),  # "1."
