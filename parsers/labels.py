@@ -124,7 +124,9 @@ class LabelMatcher:
         the next one. The match is never exact, so its answer is flagged for an
         officer to confirm.
         """
-        asks = text.rstrip().endswith((":", "?"))
+        # Set out as a question: ending in ":" or "?", or numbered ("B.19 Area covered").
+        numbered = NUMBERING.match(text.strip()) is not None
+        asks = text.rstrip().endswith((":", "?")) or numbered
         asked = _CONDITION.sub("", NUMBERING.sub("", text.strip(), count=1))
         phrase = normalise(head(asked))
         words = _stems(phrase)  # "If so, who …": the question is "who …"
@@ -170,12 +172,12 @@ class LabelMatcher:
         # What follows the question in the same text, as :meth:`_match` gives it:
         # after a colon ending it, the answer ("Full postal address: 54 Station
         # Road"); after its question mark, a hint or the answer.
-        # (Only after two words or more of substance: "Part B: The project" is a
-        # section's heading, not a question and its answer.)
+        # (Only after two words or more of substance, or a question's number: "Part
+        # B: The project" is a section's heading, not a question and its answer.)
         stripped = NUMBERING.sub("", text.strip(), count=1)
         label = head(stripped)
         rest = after = ""
-        if sum(len(word) >= 3 for word in words) >= 2:
+        if sum(len(word) >= 3 for word in words) >= 2 or numbered:
             if stripped[len(label) : len(label) + 1] == ":":
                 rest = stripped[len(label) + 1 :].strip()
             if label.endswith("?"):

@@ -551,6 +551,9 @@ def _tick_mark(word: Word, following: Word) -> bool:
         word.text in _TICK_MARKS
         and word.x1 - word.x0 >= 0.45 * height
         and following.x0 - word.x1 > 0.3 * height
+        # "/ service be located?": a label wrapped at "project / service"; an
+        # option's words start with a capital.
+        and not following.text[:1].islower()
     )
 
 

@@ -118,3 +118,17 @@ def test_a_noun_many_questions_ask_for_tells_none_apart(kent: FormSpec) -> None:
     # partners' question misread by OCR is not taken for the contact's name.
     found = LabelMatcher(kent).keyword_match("5) Names of partner oraqanisations")
     assert found is None or found.field.id == "partner_organisations"
+
+
+@pytest.mark.parametrize(
+    ("question", "field", "rest"),
+    [
+        ("B.19 Area covered", "location", ""),  # one word of substance, set out by its number
+        ("4) Registration no.: 1096377", "registration_number", "1096377"),
+    ],
+)
+def test_a_numbered_question_of_one_word_is_a_question(
+    kent: FormSpec, question: str, field: str, rest: str
+) -> None:
+    found = LabelMatcher(kent).keyword_match(question)
+    assert found is not None and found.field.id == field and found.rest == rest

@@ -190,3 +190,12 @@ def test_a_typed_asterisk_bullet_is_kept_for_the_layout_and_a_speck_is_not() -> 
     )
     texts = [s.text for s in sorted(_segments(words, [], 72 / 200), key=lambda s: s.y0)]
     assert texts == ["* Referrals come from schools", "Sessions run weekly"]
+
+
+def test_a_slash_starting_a_wrapped_label_is_no_tick() -> None:
+    # "Where will the project / service be located?" wrapped before the "/".
+    words = _typed_line(1, "/", "service", "be", "located?") + _typed_line(2, "/", "Yes")
+    segments = sorted(_segments(words, [], 72 / 200), key=lambda s: (s.y0, s.x0))
+    read = [s.tick if s.tick is not None else s.text for s in segments]
+    assert isinstance(read[0], str) and read[0].endswith("service be located?")
+    assert read[1:] == [True, "Yes"]  # a ✓ read as "/" before an option is a tick
