@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -107,7 +107,7 @@ def ocr_page(
     if missed:
         words += [w for w in read_words(pixels, dpi, missed) if _plausible(w)]
     words = list_bullets(clean, words)
-    out.segments = _segments(words, out.rulings, scale)
+    out.segments = _segments(words, out.rulings, scale, boxes)
     out.segments.extend(
         Segment(b.x0 * scale, b.y0 * scale, b.x1 * scale, b.y1 * scale, tick=b.checked)
         for b in boxes
@@ -345,8 +345,11 @@ def _plausible(word: Word) -> bool:
     return word.confidence >= 0.6 and any(ch.isalnum() for ch in word.text)
 
 
-def _segments(words: list[Word], page_rulings: list[Ruling], scale: float) -> list[Segment]:
-    """Words grouped by tesseract's lines, split where a gap or a cell border parts them."""
+def _segments(
+    words: list[Word], page_rulings: list[Ruling], scale: float, boxes: Sequence[TickBox] = ()
+) -> list[Segment]:
+    """Words grouped by tesseract's lines, split where a gap, a cell border or a tick
+    box parts them ("☐ Yes ☒ No": the second box stands between "Yes" and "No")."""
     verticals = [r for r in page_rulings if not r.horizontal]
     lines: dict[tuple[int, int, int], list[Word]] = {}
     for word in words:
@@ -358,7 +361,10 @@ def _segments(words: list[Word], page_rulings: list[Ruling], scale: float) -> li
         height = max(w.y1 - w.y0 for w in line_words)
         group: list[Word] = []
         for word in line_words:
-            if group and _parted(group[-1], word, height, verticals, scale):
+            if group and (
+                _parted(group[-1], word, height, verticals, scale)
+                or _box_between(group[-1], word, boxes)
+            ):
                 segments.extend(_segment(group, scale))
                 group = []
             group.append(word)
@@ -376,6 +382,15 @@ def _border_remains(word: Word, verticals: list[Ruling], scale: float) -> bool:
     top, bottom = word.y0 * scale, word.y1 * scale
     return any(
         x0 - 1 < rule.x0 < x1 + 1 and rule.y0 <= bottom and rule.y1 >= top for rule in verticals
+    )
+
+
+def _box_between(left: Word, right: Word, boxes: Sequence[TickBox]) -> bool:
+    """Whether a tick box stands in the gap between two words of a line."""
+    top, bottom = min(left.y0, right.y0), max(left.y1, right.y1)
+    return any(
+        left.x1 - 2 <= box.x0 and box.x1 <= right.x0 + 2 and box.y0 < bottom and box.y1 > top
+        for box in boxes
     )
 
 

@@ -17,7 +17,7 @@ from parsers.pdf.ocr import (
     straighten,
 )
 from parsers.pdf.tesseract import Word
-from parsers.pdf.tickboxes import find_tick_boxes
+from parsers.pdf.tickboxes import TickBox, find_tick_boxes
 
 
 def _form_image() -> Image.Image:
@@ -199,3 +199,12 @@ def test_a_slash_starting_a_wrapped_label_is_no_tick() -> None:
     read = [s.tick if s.tick is not None else s.text for s in segments]
     assert isinstance(read[0], str) and read[0].endswith("service be located?")
     assert read[1:] == [True, "Yes"]  # a ✓ read as "/" before an option is a tick
+
+
+def test_a_tick_box_between_two_words_parts_them() -> None:
+    # "☐ Yes ☒ No": the boxes are cut out before OCR, which reads "Yes No" as one run;
+    # the ticked box stands between them, and the tick goes with "No", not after it.
+    words = _typed_line(1, "Yes", "No")  # "Yes" ends at x=142, "No" starts at x=154
+    boxes = [TickBox(60, 52, 90, 78, False), TickBox(143, 52, 153, 78, True)]
+    segments = _segments(words, [], 72 / 200, boxes)
+    assert sorted(s.text for s in segments) == ["No", "Yes"]
