@@ -21,6 +21,7 @@ from parsers.values import (
     parse_money,
     parse_uk_date,
     parse_yes_no,
+    repair_postcode,
 )
 
 PLACEHOLDERS = {
@@ -85,13 +86,20 @@ def read_value(
     raw = lines_text(lines)
     if not raw:
         return None
-    return read_text_value(spec, raw, source, confidence=confidence)
+    scanned = any(line.confidence < 1.0 for line in lines)  # OCR's words; a text layer's are 1
+    return read_text_value(spec, raw, source, confidence=confidence, scanned=scanned)
 
 
 def read_text_value(
-    spec: FieldSpec, raw: str, source: Source, *, confidence: float = 1.0
+    spec: FieldSpec,
+    raw: str,
+    source: Source,
+    *,
+    confidence: float = 1.0,
+    scanned: bool = False,
 ) -> Answer | None:
-    """Normalise a written answer by the question's kind (not for choices)."""
+    """Normalise a written answer by the question's kind (not for choices); ``scanned``
+    when OCR read it, whose letter-for-digit slips are mended where a format is sure."""
     if normalise(raw) in PLACEHOLDERS or not raw.strip():
         return None
     value: Value
@@ -114,6 +122,8 @@ def read_text_value(
                 value = "N/A"  # OCR's "NIA", "N / A", "n/a"
             if _WRAPPED_ADDRESS.fullmatch(value):
                 value = value.replace(" ", "")  # a web address wrapped in a narrow cell
+            if scanned:
+                value = repair_postcode(value)  # "MEA 2AQ" is ME4 2AQ
     except ValueNotReadable as exc:
         return Answer(spec.id, raw, None, source, confidence, error=str(exc))
     return Answer(spec.id, raw, value, source, confidence)

@@ -25,11 +25,20 @@ PREFIX_MIN_WORDS = 4
 MARGIN = 4.0
 _HINT_START = re.compile(r"[?:(\[\n]|\s[-–—]\s|\.\s")
 _NON_WORD = re.compile(r"[^a-z0-9£&/+]+")
+SLIPPED_NUMBER = r"(?-i:[\dlI|&][\dlI|OS]{0,2}|(?=[\dilI|]{0,3}\d)[\dilI|]{1,4})"
+"""A question's number as tesseract may misread it on a scan: "A11" as "All", "A10"
+as "Al10", "A1" as "Al", "A8" as "A8S" or "A&", "Q11" as "Qi1" or "Q1i1" (an "i"
+only beside a digit). Only after a section letter, "Q" or "Question", or before a
+"." or ")", so a word ("I", "All") alone is never one; case-sensitive, so "Bill" is
+no "B" and "ill"."""
 NUMBERING = re.compile(
-    r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):\-]?\s+(?=[^\d\s])",
+    r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):\-]?\s+(?=[^\d\s])"
+    rf"|^(?:(?:question|q)\s*\.?\s*|(?-i:[A-H])\s?\.?\s?){SLIPPED_NUMBER}\s*[.):\-]?\s+(?=[^\d\s])"
+    rf"|^{SLIPPED_NUMBER}[.)]\s+(?=[^\d\s])",
     re.IGNORECASE,
 )
-"""Numbers put before a label: "1.", "7)", "Q7", "Question 7:", "A1", "B.2"."""
+"""Numbers put before a label: "1.", "7)", "Q7", "Question 7:", "A1", "B.2" (and their
+scanned misreadings, :data:`SLIPPED_NUMBER`)."""
 _TRUNCATED = re.compile(r"\s*(?:…|\.\.\.)\s*[?:]?\s*$")
 _TRUNCATED_THEN_ANSWER = re.compile(r"\s*(?:…|\.\.\.)\s*:\s+(?=\S)")
 _TICK_PREFIX = re.compile(r"^[\s☐☒☑✓✔✗✘□■▢▣⊠]+")
@@ -121,12 +130,13 @@ class LabelMatcher:
         the next one. The match is never exact, so its answer is flagged for an
         officer to confirm.
         """
-        # Set out as a question: ending in ":" or "?", or numbered ("12. Area covered").
+        # Set out as a question: ending in ":" or "?", or numbered ("B.19 Area covered").
+        numbered = NUMBERING.match(text.strip()) is not None
         asked = _CONDITION.sub("", NUMBERING.sub("", text.strip(), count=1))
         asks = (
             set_out
             or text.rstrip().endswith((":", "?"))
-            or NUMBERING.match(text.strip()) is not None
+            or numbered
             # "If yes, who are your partners? N/A": its "?" before the answer.
             or head(asked).endswith("?")
         )
@@ -135,7 +145,8 @@ class LabelMatcher:
             # "If Other, please describe your organisation": the detail the option
             # "Other (please define)" asks for, however the rest is worded.
             return self._with_rest(text, _stems(normalise(head(asked))), other, 0.9)
-        words = _stems(normalise(head(asked)))  # "If so, who …": the question is "who …"
+        phrase = normalise(head(asked))
+        words = _stems(phrase)  # "If so, who …": the question is "who …"
         if _WHAT_DOES_DO.search(asked):
             words = words | {"aims"}  # "What does your organisation do?": its aims
         if words == {"cont"}:
@@ -187,28 +198,38 @@ class LabelMatcher:
         if not ranked or ranked[0][0] < KEYWORD_CUTOFF:
             return None
         if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < KEYWORD_MARGIN:
-            return None
-        return self._with_rest(text, words, ranked[0][1], ranked[0][0])
+            ranked = self._by_head_noun(phrase, ranked)
+            if not ranked:
+                return None
+        return self._with_rest(text, words, ranked[0][1], ranked[0][0], numbered=numbered)
 
     def _with_rest(
-        self, text: str, words: frozenset[str], spec: FieldSpec, score: float
+        self,
+        text: str,
+        words: frozenset[str],
+        spec: FieldSpec,
+        score: float,
+        *,
+        numbered: bool = False,
     ) -> LabelMatch:
         """A keyword match of ``text`` (``words`` its stems) to ``spec``, with what
         follows the question in the same text."""
         # What follows the question in the same text, as :meth:`_match` gives it:
         # after a colon ending it, the answer ("Full postal address: 54 Station
         # Road"); after its question mark, a hint or the answer.
-        # (Only after two words or more of substance, or one that only this question
-        # uses ("Registration no.: 1096377"): "Part B: The project" is a section's
-        # heading, not a question and its answer.)
+        # (Only after two words or more of substance, a question's number, or one word
+        # that only this question uses ("Registration no.: 1096377"): "Part B: The
+        # project" is a section's heading, not a question and its answer.)
         stripped = NUMBERING.sub("", text.strip(), count=1)
         label = head(stripped)
         # (A hint in brackets may stand before the colon: "Amount sought (£): £6,000".)
         hint = _BRACKETED.match(stripped, len(label))
         colon = hint.end() if hint else len(label)
         rest = after = ""
-        if sum(len(word) >= 3 for word in words) >= 2 or (
-            len(words) == 1 and self._owners(next(iter(words)), _kinds_ruled_out(text)) == 1
+        if (
+            sum(len(word) >= 3 for word in words) >= 2
+            or numbered
+            or (len(words) == 1 and self._owners(next(iter(words)), _kinds_ruled_out(text)) == 1)
         ):
             if stripped[colon : colon + 1] == ":":
                 rest = stripped[colon + 1 :].strip()
@@ -243,6 +264,31 @@ class LabelMatcher:
                         if found is not None and found.kind == "text":
                             self._other = found
         return self._other
+
+    def _by_head_noun(
+        self, phrase: str, ranked: list[tuple[float, FieldSpec]]
+    ) -> list[tuple[float, FieldSpec]]:
+        """Of questions scored too close to tell apart, the one asking for the noun
+        the phrase starts with, else none.
+
+        "Email for correspondence" shares a rare word with the email question and
+        one with "Correspondence address": the noun before "for" or "of" is what
+        is asked for, the words after it only say which.
+        """
+        noun = _HEAD_NOUN.match(phrase)
+        nouns = _stems(noun.group(1)) if noun else frozenset()
+        weight = self._stem_weights()
+        if not nouns or any(weight.get(stem, 0.0) < 0.5 for stem in nouns):
+            return []  # a noun many questions ask for ("name of …") tells none apart
+        close = [item for item in ranked if ranked[0][0] - item[0] < KEYWORD_MARGIN]
+        asking = [
+            item
+            for item in close
+            if any(
+                nouns <= _stems(variant) for variant, spec in self._labels if spec.id == item[1].id
+            )
+        ]
+        return asking if len(asking) == 1 else []
 
     def _owners(self, stem: str, ruled_out: frozenset[str]) -> int:
         """How many questions (of kinds not ruled out) use ``stem`` in a label."""
@@ -587,6 +633,11 @@ def _head_stem(asked: str) -> str:
     """The stem of a noun phrase's last word before "for …" ("Email for correspondence")."""
     words = normalise(head(asked)).split(" for ", 1)[0].split()
     return min(_stems(words[-1]), default="") if words else ""
+
+
+_HEAD_NOUN = re.compile(r"^((?:[a-z]+ )?[a-z]+) (?:for|of) [a-z]")
+"""A question worded as a noun and what it is of or for: "email for correspondence"
+(one or two words before "for" or "of", so not "what is the name of …")."""
 
 
 _CONDITION = re.compile(r"^\s*(?:if\s+(?:yes|so|applicable)\b[\s,:;.\-–]*)", re.IGNORECASE)

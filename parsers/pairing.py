@@ -23,7 +23,15 @@ from parsers.answers import (
     split_leading_amount,
 )
 from parsers.blocks import Block, Cell, Control, Line, Table, Tick
-from parsers.labels import NUMBERING, LabelMatch, head, match_option, matcher_for, normalise
+from parsers.labels import (
+    NUMBERING,
+    SLIPPED_NUMBER,
+    LabelMatch,
+    head,
+    match_option,
+    matcher_for,
+    normalise,
+)
 from parsers.model import Answer, FieldSpec, FormSpec, OptionSpec, Source, SourceKind, unplaced
 
 _GENERIC_NAME = re.compile(
@@ -366,6 +374,10 @@ class _Reader:
                 if found is None and self._unknown_question(cell):
                     self._unknown_at.append(self._next_step())
             if not any(found for _cell, found in labels):
+                last = self._grid_alone(rows, r)
+                if last is not None:
+                    consumed.update(range(r, last + 1))
+                    continue
                 for cell in row:
                     self._options_alone(cell)
                     self._nested(cell)
@@ -405,7 +417,9 @@ class _Reader:
                         space = _cell_below(cell, next_row)
                     if space is not None and space.empty:
                         own_lines = []
-                if (partner is None or partner.empty) and not own_lines:
+                if (partner is None or partner.empty) and not any(line.ticks for line in own_lines):
+                    # (Words under a choice's label are its hint when option rows follow:
+                    # "tick all that apply", no longer italic on a scan.)
                     grid = self._option_grid(label_found.match.field, rows, r + 1)
                     if grid is not None:
                         lines, last = grid
@@ -580,6 +594,45 @@ class _Reader:
             return None
         return lines, last
 
+    def _grid_alone(self, rows: list[list[Cell]], start: int) -> int | None:
+        """Rows of "option words | tick" for two or more of one choice question's
+        options, under a label we could not recognise ("Organisation status"): that
+        question, known by its options, as :meth:`_options_alone` knows a list. Its
+        answer is flagged for an officer. Returns the last row read, or None."""
+        best: tuple[int, FieldSpec, list[Line], int] | None = None
+        for spec in self._unasked_choices():
+            grid = self._option_grid(spec, rows, start)
+            if grid is not None and (best is None or len(grid[0]) > best[0]):
+                best = (len(grid[0]), spec, *grid)
+        if best is None:
+            return None
+        _count, spec, lines, last = best
+        self._give_by_options(spec, lines, rows[start][0].location)
+        return last
+
+    def _unasked_choices(self) -> list[FieldSpec]:
+        """Choice questions whose label was not seen yet (a group by its first question)."""
+        return [
+            spec
+            for spec in self.form.fields
+            if spec.kind in ("choice", "choices")
+            and spec.id not in self.labelled
+            and not (
+                spec.group and spec.group != spec.id and spec.id != self.groups[spec.group][0].id
+            )
+        ]
+
+    def _give_by_options(self, spec: FieldSpec, lines: list[Line], location: str) -> None:
+        match = LabelMatch(spec, 100 * _FUZZY_FLAG_BELOW - 1, False, "")
+        self._give(_Found(match, []), lines, "table-cell", location, space=True)
+        answer = self.sheet.answers.get(spec.id)
+        if answer is not None and answer.placed:
+            self.sheet.answers[spec.id] = replace(
+                answer,
+                flagged=True,
+                note="question recognised by its options (its label was not recognised)",
+            )
+
     def _options_alone(self, cell: Cell) -> None:
         """Tick boxes beside two or more of one choice question's options, under a
         label we could not recognise ("Legal status of your organisation"): that
@@ -588,11 +641,7 @@ class _Reader:
         if not any(line.ticks for line in lines):
             return
         best: tuple[int, FieldSpec] | None = None
-        for spec in self.form.fields:
-            if spec.kind not in ("choice", "choices") or spec.id in self.labelled:
-                continue
-            if spec.group and spec.group != spec.id and spec.id != self.groups[spec.group][0].id:
-                continue  # a group is asked by its first question (the criteria)
+        for spec in self._unasked_choices():
             members = self.groups.get(spec.group, (spec,)) if spec.group else (spec,)
             pool = tuple((m, o) for m in members for o in m.options)
             named = {
@@ -603,18 +652,8 @@ class _Reader:
             }
             if len(named) >= 2 and (best is None or len(named) > best[0]):
                 best = (len(named), spec)
-        if best is None:
-            return
-        spec = best[1]
-        match = LabelMatch(spec, 100 * _FUZZY_FLAG_BELOW - 1, False, "")
-        self._give(_Found(match, []), lines, "table-cell", cell.location, space=True)
-        answer = self.sheet.answers.get(spec.id)
-        if answer is not None and answer.placed:
-            self.sheet.answers[spec.id] = replace(
-                answer,
-                flagged=True,
-                note="question recognised by its options (its label was not recognised)",
-            )
+        if best is not None:
+            self._give_by_options(best[1], lines, cell.location)
 
     def _nested(self, cell: Cell) -> None:
         for block in cell.blocks:
@@ -1126,7 +1165,10 @@ _QUESTION_NUMBER = re.compile(
     r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):]\s+\D"
     r"|^(?:question|q)\s*\d{1,2}\b"
     r"|^[A-H]\.\d{1,2}\s+[A-Za-z]"  # "A.8 Contact person": section letter, dot, number
-    r"|^[A-H]\d{1,2}\s+[A-Z][a-z]",  # "B21 How much …": section letter and number, no dot
+    r"|^[A-H]\d{1,2}\s+[A-Z][a-z]"  # "B21 How much …": section letter and number, no dot
+    # The same misread on a scan ("Al10 Telephone", "A8S Name"), if a digit is left
+    # ("All Saints" begins an answer as often as "All" stands for "A11").
+    rf"|^(?-i:[A-H])\.?(?=\S*\d){SLIPPED_NUMBER}\s+(?-i:[A-Z][a-z])",
     re.IGNORECASE,
 )
 _DECLARATION = re.compile(

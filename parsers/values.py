@@ -43,6 +43,24 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
+# --- postcodes read by OCR ---------------------------------------------------
+
+_SLIPPED_POSTCODE = re.compile(r"(?m)(?<![\w-])([A-Z]{1,2})([AYQOISZBGT])(\s\d[A-Z]{2})$")
+_AS_DIGIT = str.maketrans("AYQOISZBGT", "4990152867")
+
+
+def repair_postcode(text: str) -> str:
+    """A UK postcode ending a line whose district number OCR read as a letter
+    ("MEA 2AQ", "MEY 3GQ", "MEQ 1AB" for ME4, ME9): the first part of a postcode
+    always holds a digit after its one or two area letters, so letters alone there
+    are a misreading, and the look-alike digit is put back."""
+
+    def fix(match: re.Match[str]) -> str:
+        return match.group(1) + match.group(2).translate(_AS_DIGIT) + match.group(3)
+
+    return _SLIPPED_POSTCODE.sub(fix, text)
+
+
 # --- money -----------------------------------------------------------------
 
 _MONEY = re.compile(

@@ -758,6 +758,8 @@ def _wrapped(previous: _VLine, current: _VLine, parts: list[str | Tick], right: 
     seg = current.segments[0]
     if _BULLET_START.match(seg.text):
         return False  # a typed list item starts its own line
+    if _address_break(" ".join(s.text for s in previous.segments), current):
+        return False
     last = previous.segments[-1]
     if seg.head_x1 is not None:
         # The first word's own width (to a hyphen: a line may break after one): had
@@ -784,6 +786,30 @@ def _wrapped(previous: _VLine, current: _VLine, parts: list[str | Tick], right: 
     ):
         return True  # a sentence going on in lower case: the line was only wrapped
     return reach >= right - 2.0
+
+
+def _address_break(previous: str, current: _VLine) -> bool:
+    """Whether a narrow cell's address goes on to its next line rather than wraps.
+
+    "17 Station Road" and "Canterbury" under it, or a town and "ME1 5AQ" under
+    it: in a narrow cell the town would not have fitted either way, and an
+    address is typed a line at a time; a street or a town does not wrap into a
+    postcode or a town.
+    """
+    text = " ".join(s.text for s in current.segments).strip()
+    if _POSTCODE.fullmatch(text):
+        return not previous.rstrip().endswith(",")  # "Canterbury, ME1 5AQ" wrapped
+    return _STREET_LINE.match(previous.strip()) is not None and text[:1].isupper()
+
+
+_POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}")
+_STREET_LINE = re.compile(
+    r"^\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]*\s+){1,3}"
+    r"(?:Road|Street|Lane|Avenue|Close|Way|Drive|Place|Crescent|Gardens|Court|Hill|"
+    r"Terrace|Grove|Square|Rise|Parade|Row|Walk|Rd|St|Ave)\.?$"
+)
+"""A house number and a street ending a line: "17 Station Road", "5a High St" (not
+"17 Station Road," of an address typed on one line and wrapped)."""
 
 
 def _reaches(vline: _VLine, right: float | None) -> bool:

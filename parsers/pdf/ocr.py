@@ -17,8 +17,9 @@ Everything then goes through the same layout and pairing as a text PDF.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -106,7 +107,7 @@ def ocr_page(
     if missed:
         words += [w for w in read_words(pixels, dpi, missed) if _plausible(w)]
     words = list_bullets(clean, words)
-    out.segments = _segments(words, out.rulings, scale)
+    out.segments = _segments(words, out.rulings, scale, boxes)
     out.segments.extend(
         Segment(b.x0 * scale, b.y0 * scale, b.x1 * scale, b.y1 * scale, tick=b.checked)
         for b in boxes
@@ -344,8 +345,11 @@ def _plausible(word: Word) -> bool:
     return word.confidence >= 0.6 and any(ch.isalnum() for ch in word.text)
 
 
-def _segments(words: list[Word], page_rulings: list[Ruling], scale: float) -> list[Segment]:
-    """Words grouped by tesseract's lines, split where a gap or a cell border parts them."""
+def _segments(
+    words: list[Word], page_rulings: list[Ruling], scale: float, boxes: Sequence[TickBox] = ()
+) -> list[Segment]:
+    """Words grouped by tesseract's lines, split where a gap, a cell border or a tick
+    box parts them ("☐ Yes ☒ No": the second box stands between "Yes" and "No")."""
     verticals = [r for r in page_rulings if not r.horizontal]
     lines: dict[tuple[int, int, int], list[Word]] = {}
     for word in words:
@@ -357,7 +361,10 @@ def _segments(words: list[Word], page_rulings: list[Ruling], scale: float) -> li
         height = max(w.y1 - w.y0 for w in line_words)
         group: list[Word] = []
         for word in line_words:
-            if group and _parted(group[-1], word, height, verticals, scale):
+            if group and (
+                _parted(group[-1], word, height, verticals, scale)
+                or _box_between(group[-1], word, boxes)
+            ):
                 segments.extend(_segment(group, scale))
                 group = []
             group.append(word)
@@ -378,6 +385,15 @@ def _border_remains(word: Word, verticals: list[Ruling], scale: float) -> bool:
     )
 
 
+def _box_between(left: Word, right: Word, boxes: Sequence[TickBox]) -> bool:
+    """Whether a tick box stands in the gap between two words of a line."""
+    top, bottom = min(left.y0, right.y0), max(left.y1, right.y1)
+    return any(
+        left.x1 - 2 <= box.x0 and box.x1 <= right.x0 + 2 and box.y0 < bottom and box.y1 > top
+        for box in boxes
+    )
+
+
 def _parted(left: Word, right: Word, height: int, verticals: list[Ruling], scale: float) -> bool:
     if right.x0 - left.x1 > 2.5 * height:
         return True
@@ -393,6 +409,66 @@ def _parted(left: Word, right: Word, height: int, verticals: list[Ruling], scale
 
 
 def _segment(group: list[Word], scale: float) -> list[Segment]:
+    """Segments for a run of words: a tick segment for each box typed as "[X]" or "[ ]",
+    and one text segment for the words between them."""
+    out: list[Segment] = []
+    words: list[Word] = []
+    index = 0
+    while index < len(group):
+        typed = _typed_box(group, index)
+        if typed is None:
+            words.append(group[index])
+            index += 1
+            continue
+        end, checked = typed
+        if words:
+            out.extend(_text_segment(words, scale))
+            words = []
+        box = group[index:end]
+        out.append(_tick(checked, box[0].x0, box[-1].x1, box[0], scale))
+        index = end
+    if words:
+        out.extend(_text_segment(words, scale))
+    return out
+
+
+_BOX_CHARS = frozenset("[]{}()|xX×")
+_TYPED_BOX = re.compile(r"[\[{(|]?[xX×]?[\]}]|[\[{][xX×]?[|)]|\([xX×]\)")
+"""A box typed as "[X]" or "[ ]", as tesseract reads it on a scan: "[" "]", "{X]",
+"{ ]", "| ]", "[ |", or the "]" alone when the "[" was lost (the space inside is
+dropped before matching)."""
+
+
+def _typed_box(words: list[Word], index: int) -> tuple[int, bool] | None:
+    """The typed tick box starting at ``words[index]`` (one to three words read as
+    brackets, an "X" inside if ticked): where its words end, and whether it is ticked.
+
+    Only before an option's words (or holding both brackets), and a lone "]" only at
+    a line's start: a bracket that closes a sentence's aside is no box.
+    """
+    height = max(1, max(w.y1 - w.y0 for w in words))
+    for count in (3, 2, 1):
+        run = words[index : index + count]
+        if len(run) < count or any(len(w.text) > 3 or not set(w.text) <= _BOX_CHARS for w in run):
+            continue
+        if any(b.x0 - a.x1 > height for a, b in itertools.pairwise(run)):
+            continue  # a box is one glyph wide: its brackets stand close together
+        glyph = "".join(w.text for w in run)
+        if not _TYPED_BOX.fullmatch(glyph):
+            continue
+        after = words[index + count] if index + count < len(words) else None
+        closed = glyph[:1] in "[{(" and glyph[-1:] in "]})"
+        if after is None and not closed:
+            continue
+        if after is not None and not (after.text[:1].isalnum() or closed):
+            continue
+        if len(glyph) == 1 and index > 0:
+            continue
+        return index + count, any(ch in "xX×" for ch in glyph)
+    return None
+
+
+def _text_segment(group: list[Word], scale: float) -> list[Segment]:
     """One segment for a run of words, with a tick segment first if it starts with a bare ✓."""
     out: list[Segment] = []
     words = list(group)
@@ -400,7 +476,7 @@ def _segment(group: list[Word], scale: float) -> list[Segment]:
         # A tick written without a box (✓), which tesseract reads as "/" or "✓".
         mark = words.pop(0)
         out.append(_tick(True, mark.x0, mark.x1, mark, scale))
-    if len(words) > 1 and words[0].text != BULLET and _JUNK.match(words[0].text):
+    if len(words) > 1 and not _typed_bullet(words) and _JUNK.match(words[0].text):
         words = words[1:]  # a speck read as "=" or "©" before the first word
     text = _joined(words)
     x0 = min(w.x0 for w in words) * scale
@@ -408,7 +484,7 @@ def _segment(group: list[Word], scale: float) -> list[Segment]:
     x1 = max(w.x1 for w in words) * scale
     y1 = max(w.y1 for w in words) * scale
     confidence = min(w.confidence for w in words)
-    head = words[1] if words[0].text == BULLET and len(words) > 1 else words[0]
+    head = words[1] if len(words) > 1 and _typed_bullet(words) else words[0]
     out.append(
         Segment(
             x0,
@@ -422,6 +498,14 @@ def _segment(group: list[Word], scale: float) -> list[Segment]:
         )
     )
     return out
+
+
+def _typed_bullet(words: list[Word]) -> bool:
+    """Whether a line's first word is its list bullet: a round one (:func:`list_bullets`),
+    or a typed "*" before a capital ("* Referrals come from …"), which tesseract reads
+    well; taken for a speck, the list item ran into the one above it."""
+    first = words[0].text
+    return first == BULLET or (first == "*" and words[1].text[:1].isupper())
 
 
 def _head_x1(word: Word, scale: float) -> float:
@@ -482,6 +566,9 @@ def _tick_mark(word: Word, following: Word) -> bool:
         word.text in _TICK_MARKS
         and word.x1 - word.x0 >= 0.45 * height
         and following.x0 - word.x1 > 0.3 * height
+        # "/ service be located?": a label wrapped at "project / service"; an
+        # option's words start with a capital.
+        and not following.text[:1].islower()
     )
 
 

@@ -50,3 +50,18 @@ def test_a_web_address_a_narrow_cell_cut_in_its_last_part_is_one_address(kent: F
     # Two addresses stay two.
     answer = read_value(spec, [_line("www.swale.org and www.kent.gov.uk")], SOURCE)
     assert answer is not None and answer.value == "www.swale.org and www.kent.gov.uk"
+
+
+def test_a_postcode_whose_number_ocr_read_as_a_letter_is_mended_on_a_scan_only(
+    kent: FormSpec,
+) -> None:
+    address = ["38 High Street", "Swale", "MEY 9JQ"]  # "ME9": a postcode's first part has a digit
+    scanned = [Line(parts=[text], confidence=0.9) for text in address]
+    typed = [Line(parts=[text]) for text in address]
+    spec = kent.field("contact_address")
+    read = read_value(spec, scanned, SOURCE)
+    assert read is not None and read.value == "38 High Street\nSwale\nME9 9JQ"
+    kept = read_value(spec, typed, SOURCE)  # what an applicant typed is theirs
+    assert kept is not None and kept.value == "38 High Street\nSwale\nMEY 9JQ"
+    valid = read_value(spec, [Line(parts=["London SW1A 1AA"], confidence=0.9)], SOURCE)
+    assert valid is not None and valid.value == "London SW1A 1AA"

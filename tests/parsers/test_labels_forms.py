@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from parsers.answers import read_text_value
+from parsers.blocks import Line
 from parsers.labels import LabelMatcher
 from parsers.model import FieldSpec, FormSpec, Source
+from parsers.pairing import looks_like_question
 
 FORM = FormSpec(
     "f",
@@ -146,3 +148,71 @@ def test_a_label_cut_short_then_answered_after_its_colon_gives_the_answer(kent: 
     found = LabelMatcher(kent).match(text)
     assert found is not None and found.field.id == "partner_organisations"
     assert found.rest == "Dartford District Council"
+
+
+@pytest.mark.parametrize(
+    ("scanned", "field"),
+    [
+        ("All E-mail:", "contact_email"),  # "A11" read "All"
+        ("Al10 Telephone No:", "contact_telephone"),  # "A10" read "Al10"
+        ("A8S Name:", "contact_name"),  # a stray letter after "A8"
+        ("A& Name:", "contact_name"),  # "A8"
+        ("Al Name of Organisation", "organisation_name"),  # "A1"
+        ("Ql2 Website", "contact_website"),  # "Q12"
+        ("l. Organisation name", "organisation_name"),  # "1."
+        ("Qi1. Email", "contact_email"),  # "Q11"
+        ("Q1i1. Position in organisation:", "contact_position"),  # "Q11"
+    ],
+)
+def test_a_question_number_misread_on_a_scan_still_leaves_its_label(
+    kent: FormSpec, scanned: str, field: str
+) -> None:
+    found = LabelMatcher(kent).match(scanned)
+    assert found is not None and found.field.id == field
+
+
+@pytest.mark.parametrize(
+    "answer", ["All Saints Church hosts the sessions", "Bill Smith", "I mentor young people"]
+)
+def test_an_answer_that_begins_like_a_misread_number_is_not_a_question(answer: str) -> None:
+    assert not looks_like_question(Line(parts=[answer]))
+    assert LabelMatcher(FORM).match(answer) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        # Each shares one rare word with the email question and one with the address's
+        # "Correspondence address": the noun it starts with is what it asks for.
+        ("Email for correspondence:", "contact_email"),
+        ("Address for correspondence:", "contact_address"),
+        ("Q11 Email for correspondence:", "contact_email"),
+    ],
+)
+def test_a_question_worded_as_a_noun_and_what_it_is_for_asks_for_the_noun(
+    kent: FormSpec, question: str, field: str
+) -> None:
+    matcher = LabelMatcher(kent)
+    found = matcher.match(question) or matcher.keyword_match(question)
+    assert found is not None and found.field.id == field
+
+
+def test_a_noun_many_questions_ask_for_tells_none_apart(kent: FormSpec) -> None:
+    # "Names" is asked by the contact's, the organisation's and the project's name; the
+    # partners' question misread by OCR is not taken for the contact's name.
+    found = LabelMatcher(kent).keyword_match("5) Names of partner oraqanisations")
+    assert found is None or found.field.id == "partner_organisations"
+
+
+@pytest.mark.parametrize(
+    ("question", "field", "rest"),
+    [
+        ("B.19 Area covered", "location", ""),  # one word of substance, set out by its number
+        ("4) Registration no.: 1096377", "registration_number", "1096377"),
+    ],
+)
+def test_a_numbered_question_of_one_word_is_a_question(
+    kent: FormSpec, question: str, field: str, rest: str
+) -> None:
+    found = LabelMatcher(kent).keyword_match(question)
+    assert found is not None and found.field.id == field and found.rest == rest

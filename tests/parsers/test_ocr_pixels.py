@@ -8,6 +8,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from parsers.pdf.layout import find_cells
 from parsers.pdf.ocr import (
     BULLET,
+    _segments,
     list_bullets,
     missed_ink,
     page_rulings,
@@ -16,7 +17,7 @@ from parsers.pdf.ocr import (
     straighten,
 )
 from parsers.pdf.tesseract import Word
-from parsers.pdf.tickboxes import find_tick_boxes
+from parsers.pdf.tickboxes import TickBox, find_tick_boxes
 
 
 def _form_image() -> Image.Image:
@@ -142,3 +143,68 @@ def test_a_bold_letter_o_is_not_taken_for_an_empty_tick_box() -> None:
     image = image.filter(ImageFilter.GaussianBlur(0.7))
     found = find_tick_boxes(np.asarray(image) < 190, dpi=150)
     assert [(b.x0, b.y0, b.checked) for b in found] == [(300, 30, False)]
+
+
+def _typed_line(line: int, *texts: str) -> list[Word]:
+    """Words of one line at 200 dpi (30 px tall), 12 px apart, 14 px a letter."""
+    words, x = [], 100
+    for text in texts:
+        words.append(
+            Word(x, line * 50, x + 14 * len(text), line * 50 + 30, text, (1, 1, line), 0.9)
+        )
+        x += 14 * len(text) + 12
+    return words
+
+
+def test_tick_boxes_typed_as_brackets_are_ticks_however_tesseract_read_them() -> None:
+    # "[X] Prevent …" / "[ ] Link …" typed in a Word file, printed and scanned: tesseract
+    # reads the brackets as "[" "]", "{X]", "{ ]" or a lone "]" (its "[" lost).
+    words = (
+        _typed_line(1, "[", "]", "Empower", "communities")
+        + _typed_line(2, "{X]", "Prevent", "re-offending")
+        + _typed_line(3, "{", "]", "Link", "to", "priorities")
+        + _typed_line(4, "]", "Enable", "partnership")
+        + _typed_line(5, "[X]", "Fight", "crime", "[", "]", "Support", "victims")
+        + _typed_line(6, "Staff", "costs", "(see", "above]", "and", "[1]")
+    )
+    segments = _segments(words, [], 72 / 200)
+    by_line: dict[int, list[object]] = {}
+    for segment in sorted(segments, key=lambda s: (s.y0, s.x0)):
+        by_line.setdefault(round(segment.y0 * 200 / 72 / 50), []).append(
+            segment.tick if segment.tick is not None else segment.text
+        )
+    assert by_line == {
+        1: [False, "Empower communities"],
+        2: [True, "Prevent re-offending"],
+        3: [False, "Link to priorities"],
+        4: [False, "Enable partnership"],
+        5: [True, "Fight crime", False, "Support victims"],
+        6: ["Staff costs (see above] and [1]"],
+    }
+
+
+def test_a_typed_asterisk_bullet_is_kept_for_the_layout_and_a_speck_is_not() -> None:
+    # Taken for a speck, the "*" went, and the list item ran into the one above it.
+    words = _typed_line(1, "*", "Referrals", "come", "from", "schools") + _typed_line(
+        2, "©", "Sessions", "run", "weekly"
+    )
+    texts = [s.text for s in sorted(_segments(words, [], 72 / 200), key=lambda s: s.y0)]
+    assert texts == ["* Referrals come from schools", "Sessions run weekly"]
+
+
+def test_a_slash_starting_a_wrapped_label_is_no_tick() -> None:
+    # "Where will the project / service be located?" wrapped before the "/".
+    words = _typed_line(1, "/", "service", "be", "located?") + _typed_line(2, "/", "Yes")
+    segments = sorted(_segments(words, [], 72 / 200), key=lambda s: (s.y0, s.x0))
+    read = [s.tick if s.tick is not None else s.text for s in segments]
+    assert isinstance(read[0], str) and read[0].endswith("service be located?")
+    assert read[1:] == [True, "Yes"]  # a ✓ read as "/" before an option is a tick
+
+
+def test_a_tick_box_between_two_words_parts_them() -> None:
+    # "☐ Yes ☒ No": the boxes are cut out before OCR, which reads "Yes No" as one run;
+    # the ticked box stands between them, and the tick goes with "No", not after it.
+    words = _typed_line(1, "Yes", "No")  # "Yes" ends at x=142, "No" starts at x=154
+    boxes = [TickBox(60, 52, 90, 78, False), TickBox(143, 52, 153, 78, True)]
+    segments = _segments(words, [], 72 / 200, boxes)
+    assert sorted(s.text for s in segments) == ["No", "Yes"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fixtures.corpus_docx import cell, package, para, row, run, table, tick_para
 from parsers import FormSpec, parse_document
-from parsers.blocks import Cell, Control, Line, Table
+from parsers.blocks import Cell, Control, Line, Table, Tick
 from parsers.model import Answer
 from parsers.pairing import read_answers, settle
 
@@ -532,3 +532,46 @@ def test_an_answer_whose_first_line_ran_onto_its_question_keeps_every_line(
         "We measure attendance every quarter.\nMatch funding has been agreed with the town council."
     )
     assert answers["partnership_bid"].value is False  # "Y/N:" is how it is answered
+
+
+def _tick_cell(checked: bool) -> Cell:
+    return Cell(blocks=[Line(parts=[Tick(checked, "drawn")], confidence=1.0)], column=1)
+
+
+def _option_rows(options: list[tuple[str, bool]]) -> list[list[Cell]]:
+    """The published Kent tick list: each option's words, its tick in the next cell."""
+    return [[_ocr_cell(words), _tick_cell(checked)] for words, checked in options]
+
+
+def test_on_a_scan_a_tick_list_under_its_label_and_hint_is_read(kent: FormSpec) -> None:
+    # "tick all that apply" under the label lost its italics: still the option rows
+    # below are the answer, not the hint.
+    rows = [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in PROJECT]
+    rows.append([_ocr_cell("17) Fund criteria", "tick all that apply")])
+    rows.append([_ocr_cell("Safer in Kent Fund criteria")])
+    rows += _option_rows(
+        [
+            ("Prevent and reduce re-offending", True),
+            ("Enable partnership working (including cross border)", False),
+            ("Link to at least one of the Police and Crime Plan priorities", True),
+        ]
+    )
+    rows += [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in CONTACT]
+    answers = _read_ocr_rows(rows, kent)
+    assert answers["criteria"].value == ["police_crime_plan", "reduce_reoffending"]
+
+
+def test_a_tick_list_under_a_label_not_recognised_is_known_by_its_options(
+    kent: FormSpec,
+) -> None:
+    rows = [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in ORGANISATION]
+    rows.append([_ocr_cell("3) Organisation status")])  # worded past the known labels
+    rows += _option_rows(
+        [("Registered charity", False), ("Local Authority", True), ("Social Enterprise", False)]
+    )
+    rows += [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in CONTACT]
+    rows += [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in PROJECT]
+    answers = _read_ocr_rows(rows, kent)
+    found = answers["organisation_type"]
+    assert found.value == "local_authority"
+    assert found.flagged  # its label was not recognised: an officer confirms

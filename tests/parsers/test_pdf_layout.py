@@ -212,3 +212,25 @@ def test_a_check_box_whose_cross_is_drawn_a_fraction_off_its_square_is_ticked() 
     page = read_page(document[0], 1)
     ticks = sorted((s.y0, s.tick) for s in page.segments if s.tick is not None)
     assert [tick for _y, tick in ticks] == [False, True]
+
+
+def test_an_address_in_a_narrow_cell_keeps_its_lines() -> None:
+    # Neither the town nor the postcode would have fitted after the line above it, so
+    # by the widths alone each could be wrapped; an address is typed a line at a time.
+    # One typed on a line with commas and wrapped stays one line.
+    page = Page(1, 595, 842, rulings=_grid([50, 130, 230], [100, 150, 200]))
+    page.segments = [
+        _text(55, 104, "Address:", width=40),
+        _text(135, 104, "17 Station Road", width=75),
+        _text(135, 116, "Canterbury", width=50),
+        _text(135, 128, "ME1 5AQ", width=40),
+        _text(55, 154, "Address:", width=40),
+        _text(135, 154, "17 Station Road,", width=78),
+        _text(135, 166, "Canterbury, ME1", width=78),
+        _text(135, 178, "5AQ", width=20),
+    ]
+    [table] = page_blocks(page)
+    assert [row[1].text for row in table.rows] == [
+        "17 Station Road\nCanterbury\nME1 5AQ",
+        "17 Station Road, Canterbury, ME1 5AQ",
+    ]
