@@ -355,9 +355,13 @@ def _segments(words: list[Word], page_rulings: list[Ruling], scale: float) -> li
     for line_words in lines.values():
         line_words.sort(key=lambda w: w.x0)
         height = max(w.y1 - w.y0 for w in line_words)
+        # Only the borders beside the line can part its words: a page has hundreds.
+        top = min(w.y0 for w in line_words) * scale
+        bottom = max(w.y1 for w in line_words) * scale
+        beside = [r for r in verticals if r.y0 <= bottom and r.y1 >= top]
         group: list[Word] = []
         for word in line_words:
-            if group and _parted(group[-1], word, height, verticals, scale):
+            if group and _parted(group[-1], word, height, beside, scale):
                 segments.extend(_segment(group, scale))
                 group = []
             group.append(word)
