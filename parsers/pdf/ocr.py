@@ -27,6 +27,7 @@ from PIL import Image
 
 from parsers.pdf.layout import Page, Ruling, Segment
 from parsers.pdf.tesseract import (
+    MOST_TEXT,
     OcrFailed,
     OcrUnavailable,
     Region,
@@ -51,12 +52,16 @@ def ocr_page(
     *,
     dpi: int = 300,
     shows_question: Callable[[str], bool] | None = None,
+    warnings: list[str] | None = None,
 ) -> Page:
     """A scanned page as text segments and rulings, in points like a text page.
 
     With ``shows_question``, a page on which no line read is one of the form's
     questions is not searched again for lone letters in its cells (answers with
     no question beside them to answer): a letter or a report costs one reading.
+    A page holding more text than a form page (small print) is read only down to
+    where that much ends (:data:`~parsers.pdf.tesseract.MOST_TEXT`), said in
+    ``warnings``.
     """
     width, height = page.get_size()
     # A page may declare itself 200 inches square: never render more than an A3
@@ -75,6 +80,7 @@ def ocr_page(
     if image.mode != "L":
         image = image.convert("L")
     grey = np.asarray(straighten(image))  # the one copy the work below reads
+    grey_height = grey.shape[0]
     del image
     bitmap.close()
     del bitmap  # its buffer too
@@ -97,12 +103,19 @@ def ocr_page(
         clean[max(0, box.y0 - 2) : box.y1 + 3, max(0, box.x0 - 2) : box.x1 + 3] = False
     # 8-bit: with Python's 0 and 255, np.where made 8 bytes a pixel (70 MB a page).
     pixels = np.where(clean, np.uint8(0), np.uint8(255))
-    words = read_words(pixels, dpi)
+    reading = read_words(pixels, dpi, most_text=MOST_TEXT)
+    if reading.read_to is not None and warnings is not None:
+        warnings.append(
+            f"scanned page {number} holds more text than a form page: "
+            f"only its top {reading.read_to / grey_height:.0%} was read"
+        )
+    words: list[Word] = list(reading)
     out.segments = _segments(words, out.rulings, scale)
     asked = shows_question is None or any(
         shows_question(segment.text) for segment in out.segments[:400] if segment.text
     )
-    missed = missed_ink(clean, words, dpi) if asked else []
+    # Lone letters in cells are looked for on a form's page, never on one cut short.
+    missed = missed_ink(clean, words, dpi) if asked and reading.read_to is None else []
     if missed:
         words += [w for w in read_words(pixels, dpi, missed) if _plausible(w)]
     words = list_bullets(clean, words)
