@@ -132,7 +132,7 @@ class _Engine:
         # One bit a pixel (tesseract's "binary" input, 1 = paper): the page is black
         # ink on white already, and so tesseract neither thresholds it again nor
         # keeps a grey copy for its line recogniser. The same answers on the
-        # development scans, a tenth less of tesseract's time.
+        # development scans, 2% less of tesseract's time (measured A/B on cached pages).
         packed = np.packbits(pixels != 0, axis=1)
         raw, stride = packed.tobytes(), packed.shape[1]
         del packed
