@@ -101,9 +101,8 @@ def ocr_page(
     # as "O", "[]" or "_|": OCR the page without them (kept as rulings and ticks).
     for box in boxes:
         clean[max(0, box.y0 - 2) : box.y1 + 3, max(0, box.x0 - 2) : box.x1 + 3] = False
-    # 8-bit: with Python's 0 and 255, np.where made 8 bytes a pixel (70 MB a page).
-    pixels = np.where(clean, np.uint8(0), np.uint8(255))
-    reading = read_words(pixels, dpi, most_text=MOST_TEXT)
+    # The ink mask itself: tesseract takes it as one bit a pixel (no 8-bit page made).
+    reading = read_words(clean, dpi, most_text=MOST_TEXT)
     if reading.read_to is not None and warnings is not None:
         warnings.append(
             f"scanned page {number} holds more text than a form page: "
@@ -117,7 +116,7 @@ def ocr_page(
     # Lone letters in cells are looked for on a form's page, never on one cut short.
     missed = missed_ink(clean, words, dpi) if asked and reading.read_to is None else []
     if missed:
-        words += [w for w in read_words(pixels, dpi, missed) if _plausible(w)]
+        words += [w for w in read_words(clean, dpi, missed) if _plausible(w)]
     words = list_bullets(clean, words)
     out.segments = _segments(words, out.rulings, scale)
     out.segments.extend(

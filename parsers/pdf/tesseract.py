@@ -133,7 +133,9 @@ class _Engine:
         # ink on white already, and so tesseract neither thresholds it again nor
         # keeps a grey copy for its line recogniser. The same answers on the
         # development scans, 2% less of tesseract's time (measured A/B on cached pages).
-        packed = np.packbits(pixels != 0, axis=1)
+        paper = ~pixels if pixels.dtype == np.bool_ else pixels != 0
+        packed = np.packbits(paper, axis=1)
+        del paper
         raw, stride = packed.tobytes(), packed.shape[1]
         del packed
         words = Reading()
@@ -206,10 +208,10 @@ def require_engine() -> None:
 def read_words(
     pixels: np.ndarray, dpi: int, regions: Sequence[Region] = (), *, most_text: float = 0
 ) -> Reading:
-    """The words tesseract reads in a black and white page image (8-bit, rows by
-    columns, 0 for ink and any other value paper) scanned at ``dpi``: the whole
-    page, or only ``regions`` of it, each read as one line of text (a lone "N" in
-    a cell, which a whole-page reading passes over).
+    """The words tesseract reads in a black and white page image (rows by columns:
+    8-bit with 0 for ink and any other value paper, or a mask, True for ink)
+    scanned at ``dpi``: the whole page, or only ``regions`` of it, each read as
+    one line of text (a lone "N" in a cell, which a whole-page reading passes over).
 
     With ``most_text`` (e.g. :data:`MOST_TEXT`), a whole page holding more text
     than that is read only down to where that much ends (``Reading.read_to``).
