@@ -186,7 +186,9 @@ def _read_scans(
         page = document[index]  # type: ignore[index]
         try:
             dpi = scan_dpi(page, most=limits.ocr_dpi)
-            pages[index] = ocr_page(page, index + 1, dpi=dpi, shows_question=shows_question)
+            pages[index] = ocr_page(
+                page, index + 1, dpi=dpi, shows_question=shows_question, warnings=warnings
+            )
         except OcrUnavailable as exc:
             if not readable:
                 raise UnreadableDocument("scanned form: OCR not available") from exc

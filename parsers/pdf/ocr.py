@@ -28,6 +28,7 @@ from PIL import Image
 
 from parsers.pdf.layout import Page, Ruling, Segment
 from parsers.pdf.tesseract import (
+    MOST_TEXT,
     OcrFailed,
     OcrUnavailable,
     Region,
@@ -52,12 +53,16 @@ def ocr_page(
     *,
     dpi: int = 300,
     shows_question: Callable[[str], bool] | None = None,
+    warnings: list[str] | None = None,
 ) -> Page:
     """A scanned page as text segments and rulings, in points like a text page.
 
     With ``shows_question``, a page on which no line read is one of the form's
     questions is not searched again for lone letters in its cells (answers with
     no question beside them to answer): a letter or a report costs one reading.
+    A page holding more text than a form page (small print) is read only down to
+    where that much ends (:data:`~parsers.pdf.tesseract.MOST_TEXT`), said in
+    ``warnings``.
     """
     width, height = page.get_size()
     # A page may declare itself 200 inches square: never render more than an A3
@@ -76,6 +81,7 @@ def ocr_page(
     if image.mode != "L":
         image = image.convert("L")
     grey = np.asarray(straighten(image))  # the one copy the work below reads
+    grey_height = grey.shape[0]
     del image
     bitmap.close()
     del bitmap  # its buffer too
@@ -96,16 +102,22 @@ def ocr_page(
     # as "O", "[]" or "_|": OCR the page without them (kept as rulings and ticks).
     for box in boxes:
         clean[max(0, box.y0 - 2) : box.y1 + 3, max(0, box.x0 - 2) : box.x1 + 3] = False
-    # 8-bit: with Python's 0 and 255, np.where made 8 bytes a pixel (70 MB a page).
-    pixels = np.where(clean, np.uint8(0), np.uint8(255))
-    words = read_words(pixels, dpi)
+    # The ink mask itself: tesseract takes it as one bit a pixel (no 8-bit page made).
+    reading = read_words(clean, dpi, most_text=MOST_TEXT)
+    if reading.read_to is not None and warnings is not None:
+        warnings.append(
+            f"scanned page {number} holds more text than a form page: "
+            f"only its top {reading.read_to / grey_height:.0%} was read"
+        )
+    words: list[Word] = list(reading)
     out.segments = _segments(words, out.rulings, scale)
     asked = shows_question is None or any(
         shows_question(segment.text) for segment in out.segments[:400] if segment.text
     )
-    missed = missed_ink(clean, words, dpi) if asked else []
+    # Lone letters in cells are looked for on a form's page, never on one cut short.
+    missed = missed_ink(clean, words, dpi) if asked and reading.read_to is None else []
     if missed:
-        words += [w for w in read_words(pixels, dpi, missed) if _plausible(w)]
+        words += [w for w in read_words(clean, dpi, missed) if _plausible(w)]
     words = list_bullets(clean, words)
     out.segments = _segments(words, out.rulings, scale, boxes)
     out.segments.extend(
@@ -150,10 +162,12 @@ def skew_angle(image: Image.Image) -> float:
     if len(ys) > 400_000:
         pick = np.linspace(0, len(ys) - 1, 400_000).astype(np.int64)
         ys, xs = ys[pick], xs[pick]
+    # In floating point once, not again for each of the 41 slopes (the same sums).
+    fy, fx = ys.astype(np.float64), xs.astype(np.float64)
     best, best_score = 0.0, -1.0
     for tenth in range(-20, 21):
         slope = np.tan(np.radians(tenth / 10))
-        rows = np.round(ys + xs * slope).astype(np.int64)
+        rows = np.round(fy + fx * slope).astype(np.int64)
         profile = np.bincount(rows - rows.min())
         score = float(np.square(np.diff(profile)).sum())
         if score > best_score:
@@ -359,10 +373,14 @@ def _segments(
     for line_words in lines.values():
         line_words.sort(key=lambda w: w.x0)
         height = max(w.y1 - w.y0 for w in line_words)
+        # Only the borders beside the line can part its words: a page has hundreds.
+        top = min(w.y0 for w in line_words) * scale
+        bottom = max(w.y1 for w in line_words) * scale
+        beside = [r for r in verticals if r.y0 <= bottom and r.y1 >= top]
         group: list[Word] = []
         for word in line_words:
             if group and (
-                _parted(group[-1], word, height, verticals, scale)
+                _parted(group[-1], word, height, beside, scale)
                 or _box_between(group[-1], word, boxes)
             ):
                 segments.extend(_segment(group, scale))

@@ -72,3 +72,36 @@ def test_a_scanned_page_showing_no_question_is_read_once(
 
     assert not parsed.form_found
     assert len(readings) == 1
+
+
+def _small_print(lines: int) -> bytes:
+    """One scanned page of small print, each line numbered ("Clause 1 ..."): far
+    more text than any page of the form holds."""
+    image = Image.new("L", (1240, 1754), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=15)
+    sentence = "of this certificate is a condition which the holder accepts in full, as signed."
+    for number in range(lines):
+        line = f"Clause {number + 1} {sentence} {sentence}"
+        draw.text((50, 40 + number * 24), line, fill=0, font=font)
+    out = io.BytesIO()
+    image.save(out, "PDF", resolution=150)
+    return out.getvalue()
+
+
+@pytest.mark.skipif(model_dir() is None, reason="tesseract-ocr-eng is not installed")
+def test_a_page_of_small_print_is_read_only_as_far_as_a_form_page_holds() -> None:
+    """tesseract's time grows with the text on a page: a certificate or terms in
+    small print is read down to where a full form page's worth of text ends."""
+    import pypdfium2 as pdfium
+
+    from parsers.pdf.ocr import ocr_page
+
+    document = pdfium.PdfDocument(_small_print(70))
+    warnings: list[str] = []
+    page = ocr_page(document[0], 1, dpi=150, warnings=warnings)
+    lines = [segment for segment in page.segments if segment.text]
+
+    assert any("holder accepts" in line.text for line in lines if line.y0 < 0.1 * page.height)
+    assert max(line.y1 for line in lines) < 0.8 * page.height  # the last lines are not read
+    assert any("holds more text than a form page" in w for w in warnings)
