@@ -235,6 +235,11 @@ class LabelMatcher:
                 rest = stripped[colon + 1 :].strip()
             if label.endswith("?"):
                 after = stripped[len(label) :].strip()
+            if not rest and not after and (tail := _ANSWER_TAIL.search(label)) is not None:
+                # An email or web address after the question's words, no colon between:
+                # on a scan, the answer under a short label ("Q11. Email" over
+                # "zofia@…") can join its line. No question's words hold one.
+                rest = label[tail.start() :].strip()
         return LabelMatch(spec, 80.0 + 10 * score, False, rest, after)
 
     def _head_noun(self, asked: str) -> FieldSpec | None:
@@ -624,6 +629,10 @@ def _beyond(text: str, label: str) -> str:
     return ""
 
 
+_ANSWER_TAIL = re.compile(
+    r"(?<=\s)(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+)\S*(?:\s.*)?$"
+)
+"""An email or web address and what follows it, at the end of a label's words."""
 _BRACKETED = re.compile(r"\s*\([^()\n]{0,80}\)\s*")
 _IF_OTHER = re.compile(r"^\s*if\s+other\b", re.IGNORECASE)
 _WHAT_DOES_DO = re.compile(r"^what\s+(?:does|do)\b.*\bdo\s*\??\s*$", re.IGNORECASE)

@@ -397,7 +397,7 @@ class _Reader:
                 if found is None:
                     continue
                 label_found, own_lines = found
-                partner = _right_partner(labels, i)
+                partner = self._answer_cell(labels, i)
                 if (
                     partner is not None
                     and label_found.match.field.kind not in ("choice", "choices", "yesno")
@@ -478,6 +478,34 @@ class _Reader:
                     )
             if used_next:
                 consumed.add(r + 1)
+
+    def _answer_cell(
+        self, labels: list[tuple[Cell, tuple[_Found, list[Line]] | None]], index: int
+    ) -> Cell | None:
+        """The answer cell to the right of a label cell (:func:`_right_partner`).
+
+        On a scan, an empty cell there with one filled cell after it (before the next
+        label) is a sliver of the answer cell: the table finder parted it at a tick
+        list's upright line running on into this row ("Location | | | We work in
+        Dartford"). The filled cell is the answer, unless it is set out as a question.
+        """
+        partner = _right_partner(labels, index)
+        label_cell = labels[index][0]
+        if (
+            partner is None
+            or not partner.empty
+            or all(line.confidence >= 1.0 for line in label_cell.lines())
+        ):
+            return partner  # (a text layer's cells are drawn, not guessed)
+        rest: list[Cell] = []
+        for cell, found in labels[index + 2 :]:
+            if found is not None:
+                break
+            rest.append(cell)
+        filled = [cell for cell in rest if not cell.empty]
+        if len(filled) == 1 and not self._unknown_question(filled[0]):
+            return filled[0]
+        return partner
 
     def _answered_below(self, above: _Found, lines: list[Line], location: str) -> None:
         """Another question asked and answered on its own line under a label, in the
