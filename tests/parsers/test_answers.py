@@ -65,3 +65,14 @@ def test_a_postcode_whose_number_ocr_read_as_a_letter_is_mended_on_a_scan_only(
     assert kept is not None and kept.value == "38 High Street\nSwale\nMEY 9JQ"
     valid = read_value(spec, [Line(parts=["London SW1A 1AA"], confidence=0.9)], SOURCE)
     assert valid is not None and valid.value == "London SW1A 1AA"
+
+
+def test_a_postcodes_q_read_as_o_on_a_scan_is_mended(kent: FormSpec) -> None:
+    # No postcode's last two letters hold an "O": a scan lost the "Q"'s tail.
+    spec = kent.field("contact_address")
+    read = read_value(
+        spec, [Line(parts=["99 High Street, Thanet, ME15 7HO"], confidence=0.9)], SOURCE
+    )
+    assert read is not None and read.value == "99 High Street, Thanet, ME15 7HQ"
+    kept = read_value(spec, [Line(parts=["Old Road, ME1 5AO"])], SOURCE)  # typed: theirs
+    assert kept is not None and kept.value == "Old Road, ME1 5AO"
