@@ -529,6 +529,8 @@ _BEARING = 0.15
 
 
 _GLUED_AFTER = (".", ",", ";", ":", ")", "@")
+_L_AS_BRACKET = re.compile(r"(?<=[a-z]{2})\](?=[.,;:!?]?$)")
+"""An "l" ending a word read as "]" ("fee]", "Loca]"), which no bracket opened before it."""
 _STRAY_LEAD = re.compile(r"^[©®¢|¦]+(?=\w)")
 """A stray mark tesseract glued to the front of a word (no applicant types "©The")."""
 
@@ -538,10 +540,14 @@ def _joined(words: list[Word]) -> str:
     its punctuation ("daniel" ".hughes@…") where there was no space on the page."""
     parts: list[str] = []
     previous: Word | None = None
+    opened = False
     for word in words:
         text = word.text
         if word.confidence < 0.7:
             text = _STRAY_LEAD.sub("", text) or text
+        if not opened:
+            text = _L_AS_BRACKET.sub("l", text)
+        opened = opened or any(ch in "([{" for ch in text)
         if previous is not None:
             gap = word.x0 - previous.x1
             tight = gap < 0.2 * max(word.y1 - word.y0, previous.y1 - previous.y0)

@@ -208,3 +208,12 @@ def test_a_tick_box_between_two_words_parts_them() -> None:
     boxes = [TickBox(60, 52, 90, 78, False), TickBox(143, 52, 153, 78, True)]
     segments = _segments(words, [], 72 / 200, boxes)
     assert sorted(s.text for s in segments) == ["No", "Yes"]
+
+
+def test_an_l_read_as_a_closing_bracket_is_an_l() -> None:
+    # "feel" read "fee]" at 150 dpi; a bracket opened before it closes an aside.
+    words = _typed_line(1, "They", "fee]", "unsafe.", "Loca],") + _typed_line(
+        2, "Costs", "[see", "note]"
+    )
+    texts = [s.text for s in sorted(_segments(words, [], 72 / 200), key=lambda s: s.y0)]
+    assert texts == ["They feel unsafe. Local,", "Costs [see note]"]
