@@ -12,7 +12,7 @@ first is kept and flagged so an officer confirms it; nothing is silently chosen.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from parsers.answers import (
@@ -292,7 +292,7 @@ class _Reader:
         pending: _Found | None = None
         pending_source = ""
         collected: list[Line] = []
-        for block in blocks:
+        for block in self._headings_parted(blocks):
             if isinstance(block, Table):
                 if self._has_labels(block):
                     self._flush(pending, collected, pending_source)
@@ -340,6 +340,41 @@ class _Reader:
             if pending is not None and not (not collected and _looks_like_hint(block)):
                 collected.append(block)
         self._flush(pending, collected, pending_source)
+
+    def _headings_parted(self, blocks: Sequence[Block]) -> Iterator[Block]:
+        """The blocks, a scanned line that is a section heading and the question under
+        it parted in two.
+
+        A heading is the widest line on its page when the answers there are short, so
+        OCR's line finder takes the question under it for the heading wrapped ("B:
+        Project / Service Details Project / service name"): read as a heading, the
+        question was lost. The question is the heading's last words, two or more from a
+        capital on, that are a question's own label ("Name of project lead"): a looser
+        match, or one word, finds a question in the heading's own words ("A: Details
+        About Your Organisation").
+        """
+        for block in blocks:
+            text = block.text if isinstance(block, Line) else ""
+            if (
+                not isinstance(block, Line)
+                or block.confidence >= 1.0  # a text layer's lines are the PDF's own
+                or block.ticks
+                or not _SECTION_START.match(text)
+            ):
+                yield block
+                continue
+            words = text.split()
+            for start in range(2, len(words) - 1):
+                if not words[start][:1].isupper():
+                    continue
+                question = replace(block, parts=[" ".join(words[start:])])
+                match = self.matcher.match(question.text)
+                if match is not None and match.exact:
+                    yield replace(block, parts=[" ".join(words[:start])], heading=True)
+                    yield question
+                    break
+            else:
+                yield block
 
     def _flush(
         self, pending: _Found | None, lines: list[Line], location: str, *, bounded: bool = False
@@ -1199,6 +1234,11 @@ _QUESTION_NUMBER = re.compile(
     rf"|^(?-i:[A-H])\.?(?=\S*\d){SLIPPED_NUMBER}\s+(?-i:[A-Z][a-z])",
     re.IGNORECASE,
 )
+_SECTION_START = re.compile(
+    r"^(?:[A-H]\s?[:.)]\s+[A-Z][a-z]|section\s+[A-H1-9]\b|name and address of (?:the )?project)",
+    re.IGNORECASE,
+)
+"""A section's heading ("B: Project / Service Details", "Name and address of project …")."""
 _DECLARATION = re.compile(
     r"^(?:[A-H]\s?[:.)]\s+[A-Z][a-z]|section\s+[A-H1-9]\b|"
     r"name and address of (?:the )?project|"

@@ -632,3 +632,20 @@ def test_on_a_scan_an_email_run_onto_its_short_label_is_the_answer(kent: FormSpe
     labelled: set[str] = set()
     answers = settle(read_answers(lines, [], kent, labelled), labelled, kent, scanned=True)
     assert answers["contact_email"].value == "sarah@example.org"
+
+
+def test_on_a_scan_a_question_joined_to_the_heading_above_it_is_still_asked(
+    kent: FormSpec,
+) -> None:
+    # The heading is the page's widest line, so OCR's line finder took the question
+    # under it for the heading wrapped; read as a heading, the name was lost.
+    lines: list[Line] = [Line(parts=["A: Details About Your Organisation"], confidence=0.93)]
+    for label, answer in [*ORGANISATION, *CONTACT, *PROJECT]:
+        if label == "Name":
+            label = "Name and address of project / service lead Name of project lead"
+        lines.append(Line(parts=[label], confidence=0.93))
+        lines.append(Line(parts=[answer], confidence=0.93))
+    labelled: set[str] = set()
+    answers = settle(read_answers(lines, [], kent, labelled), labelled, kent, scanned=True)
+    assert answers["contact_name"].value == "Sarah Okafor"
+    assert answers["organisation_name"].value == "Medway Youth Trust"
