@@ -432,11 +432,12 @@ def _segment(group: list[Word], scale: float) -> list[Segment]:
     return out
 
 
-_BOX_CHARS = frozenset("[]{}()|xX×")
-_TYPED_BOX = re.compile(r"[\[{(|]?[xX×]?[\]}]|[\[{][xX×]?[|)]|\([xX×]\)")
+_BOX_CHARS = frozenset("[]{}()|xX×J")
+_TYPED_BOX = re.compile(r"[\[{(|]{0,2}[xX×]?[\]}]|[\[{][xX×]?[|)]|\([xX×]\)|[\[{(|]{1,2}[xX×]J")
 """A box typed as "[X]" or "[ ]", as tesseract reads it on a scan: "[" "]", "{X]",
-"{ ]", "| ]", "[ |", or the "]" alone when the "[" was lost (the space inside is
-dropped before matching)."""
+"{ ]", "| ]", "[ |", "({X]" (two openers), "[XJ" (its "]" read as "J" after the
+"X"), or the "]" alone when the "[" was lost (the space inside is dropped before
+matching)."""
 
 
 def _typed_box(words: list[Word], index: int) -> tuple[int, bool] | None:
@@ -449,7 +450,7 @@ def _typed_box(words: list[Word], index: int) -> tuple[int, bool] | None:
     height = max(1, max(w.y1 - w.y0 for w in words))
     for count in (3, 2, 1):
         run = words[index : index + count]
-        if len(run) < count or any(len(w.text) > 3 or not set(w.text) <= _BOX_CHARS for w in run):
+        if len(run) < count or any(len(w.text) > 4 or not set(w.text) <= _BOX_CHARS for w in run):
             continue
         if any(b.x0 - a.x1 > height for a, b in itertools.pairwise(run)):
             continue  # a box is one glyph wide: its brackets stand close together
