@@ -34,7 +34,10 @@ no "B" and "ill"."""
 NUMBERING = re.compile(
     r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):\-]?\s+(?=[^\d\s])"
     rf"|^(?:(?:question|q)\s*\.?\s*|(?-i:[A-H])\s?\.?\s?){SLIPPED_NUMBER}\s*[.):\-]?\s+(?=[^\d\s])"
-    rf"|^{SLIPPED_NUMBER}[.)]\s+(?=[^\d\s])",
+    rf"|^{SLIPPED_NUMBER}[.)]\s+(?=[^\d\s])"
+    # "17," for "17." on a scan, before a word set out as a question's first
+    # ("17, Where will …"; "12, High Street" is an address, no question).
+    r"|^\d{1,2},\s+(?=(?-i:[A-Z][a-z]+\s+[a-z]))",
     re.IGNORECASE,
 )
 """Numbers put before a label: "1.", "7)", "Q7", "Question 7:", "A1", "B.2" (and their
