@@ -76,3 +76,19 @@ def test_a_postcodes_q_read_as_o_on_a_scan_is_mended(kent: FormSpec) -> None:
     assert read is not None and read.value == "99 High Street, Thanet, ME15 7HQ"
     kept = read_value(spec, [Line(parts=["Old Road, ME1 5AO"])], SOURCE)  # typed: theirs
     assert kept is not None and kept.value == "Old Road, ME1 5AO"
+
+
+def test_a_web_address_ocr_spaced_at_a_dot_is_one_address_on_a_scan(kent: FormSpec) -> None:
+    spec = kent.field("contact_website")
+    for read in (
+        "www. maidstonevictims.org.uk",
+        "www .maidstonevictims.org.uk",
+        "www.maidstonevictims.org. uk",
+    ):
+        answer = read_value(spec, [Line(parts=[read], confidence=0.9)], SOURCE)
+        assert answer is not None and answer.value == "www.maidstonevictims.org.uk"
+    # Two addresses, or words after one, stay as written.
+    both = read_value(
+        spec, [Line(parts=["www.swale.org and www.kent.gov.uk"], confidence=0.9)], SOURCE
+    )
+    assert both is not None and both.value == "www.swale.org and www.kent.gov.uk"
