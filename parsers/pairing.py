@@ -461,6 +461,20 @@ class _Reader:
                         consumed.update(range(r + 1, last + 1))
                         self._give(label_found, lines, "table-cell", cell.location)
                         continue
+                if (
+                    partner is not None
+                    and partner.empty
+                    and r > 0
+                    and _number_left_above(cell, rows[r - 1])
+                ):
+                    # The question's number alone in the row above, beside words: on a
+                    # scan the table finder drew a rule through the label's cell
+                    # ("Q13." | "Trustee" over "Position in organisation" | empty).
+                    # The empty cell proves nothing: an officer looks.
+                    self._unplaced(
+                        label_found, cell.location, "its answer cell may have been misread"
+                    )
+                    continue
                 if partner is not None and not partner.empty:
                     # Words under a label in its own cell, beside a filled answer cell,
                     # are its hint (in scans they are not italic any more).
@@ -1145,6 +1159,25 @@ def _tick_cell(cell: Cell) -> tuple[bool | None, str]:
     # Words written in a tick cell with no tick: the applicant chose this option
     # and wrote its detail (a registration number) where the tick goes.
     return True, text
+
+
+_LONE_NUMBER = re.compile(r"^(?:question\s*|q\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}\s*[.):,]?$", re.I)
+
+
+def _number_left_above(cell: Cell, above: list[Cell]) -> bool:
+    """Whether the row above holds, over a scanned label's cell, only a question's
+    number ("Q13."), with words beside it: the label's first line, cut off by a rule
+    the table finder drew through the cell."""
+    over = [c for c in above if c.column == cell.column]
+    if len(over) != 1:
+        return False
+    lines = [line for line in over[0].lines() if line.text]
+    return (
+        len(lines) == 1
+        and lines[0].confidence < 1.0
+        and _LONE_NUMBER.match(lines[0].text.strip()) is not None
+        and any(not c.empty for c in above if c is not over[0])
+    )
 
 
 def _lone_question(cell: Cell) -> bool:

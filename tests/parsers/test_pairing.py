@@ -649,3 +649,21 @@ def test_on_a_scan_a_question_joined_to_the_heading_above_it_is_still_asked(
     answers = settle(read_answers(lines, [], kent, labelled), labelled, kent, scanned=True)
     assert answers["contact_name"].value == "Sarah Okafor"
     assert answers["organisation_name"].value == "Medway Youth Trust"
+
+
+def test_on_a_scan_a_label_whose_number_stands_alone_in_the_row_above_is_checked(
+    kent: FormSpec,
+) -> None:
+    # The table finder drew a rule through the label's cell: "Q13." and the answer
+    # "Trustee" in the row above, "Position in organisation" beside an empty cell.
+    # That empty cell proves nothing: an officer looks; the applicant is not told.
+    rows = [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in ORGANISATION]
+    rows += [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in CONTACT]
+    rows.append([_ocr_cell("Q13."), _ocr_cell("Trustee", column=1)])
+    rows.append([_ocr_cell("Position in organisation"), _ocr_cell(column=1)])
+    rows += [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in PROJECT]
+    answers = _read_ocr_rows(rows, kent)
+    assert _checked_by_an_officer(answers, "contact_position")
+    # Beside no lone number, an empty answer cell is the answer left blank.
+    rows[-len(PROJECT) - 2] = [_ocr_cell("Website"), _ocr_cell("www.example.org", column=1)]
+    assert _told_missing(_read_ocr_rows(rows, kent), "contact_position")
