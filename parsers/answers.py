@@ -48,6 +48,8 @@ _WRAPPED_ADDRESS = re.compile(
     r"|(?:https?://|www\.)[^\s]+\.[a-z]{1,3} [a-z]{1,3}(?:/[^\s]*)?",
     re.I,
 )
+_SPACED_ADDRESS = re.compile(r"(?:https?://|www)(?: ?\. ?[\w-]+)+/?", re.I)
+"""A web address whose dots OCR read with a space beside them."""
 _LEADING_MONEY = re.compile(
     r"^\s*((?:£|GBP)\s*[\d,]+(?:\.\d{1,2})?|[\d,]+(?:\.\d{1,2})?)\b\s*(.*)$"
 )
@@ -124,6 +126,10 @@ def read_text_value(
                 value = value.replace(" ", "")  # a web address wrapped in a narrow cell
             if scanned:
                 value = repair_postcode(value)  # "MEA 2AQ" is ME4 2AQ
+                if _SPACED_ADDRESS.fullmatch(value):
+                    # OCR's space beside a dot of a web address ("www. maidstone…",
+                    # "www .folkestone…", "….org. uk"): no address holds a space.
+                    value = re.sub(r"\s", "", value)
     except ValueNotReadable as exc:
         return Answer(spec.id, raw, None, source, confidence, error=str(exc))
     return Answer(spec.id, raw, value, source, confidence)

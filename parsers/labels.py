@@ -34,7 +34,10 @@ no "B" and "ill"."""
 NUMBERING = re.compile(
     r"^(?:(?:question|q)\s*\.?\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}(?:\.\d{1,2})*\s*[.):\-]?\s+(?=[^\d\s])"
     rf"|^(?:(?:question|q)\s*\.?\s*|(?-i:[A-H])\s?\.?\s?){SLIPPED_NUMBER}\s*[.):\-]?\s+(?=[^\d\s])"
-    rf"|^{SLIPPED_NUMBER}[.)]\s+(?=[^\d\s])",
+    rf"|^{SLIPPED_NUMBER}[.)]\s+(?=[^\d\s])"
+    # "17," for "17." on a scan, before a word set out as a question's first
+    # ("17, Where will …"; "12, High Street" is an address, no question).
+    r"|^\d{1,2},\s+(?=(?-i:[A-Z][a-z]+\s+[a-z]))",
     re.IGNORECASE,
 )
 """Numbers put before a label: "1.", "7)", "Q7", "Question 7:", "A1", "B.2" (and their
@@ -235,6 +238,11 @@ class LabelMatcher:
                 rest = stripped[colon + 1 :].strip()
             if label.endswith("?"):
                 after = stripped[len(label) :].strip()
+            if not rest and not after and (tail := _ANSWER_TAIL.search(label)) is not None:
+                # An email or web address after the question's words, no colon between:
+                # on a scan, the answer under a short label ("Q11. Email" over
+                # "zofia@…") can join its line. No question's words hold one.
+                rest = label[tail.start() :].strip()
         return LabelMatch(spec, 80.0 + 10 * score, False, rest, after)
 
     def _head_noun(self, asked: str) -> FieldSpec | None:
@@ -624,6 +632,10 @@ def _beyond(text: str, label: str) -> str:
     return ""
 
 
+_ANSWER_TAIL = re.compile(
+    r"(?<=\s)(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+)\S*(?:\s.*)?$"
+)
+"""An email or web address and what follows it, at the end of a label's words."""
 _BRACKETED = re.compile(r"\s*\([^()\n]{0,80}\)\s*")
 _IF_OTHER = re.compile(r"^\s*if\s+other\b", re.IGNORECASE)
 _WHAT_DOES_DO = re.compile(r"^what\s+(?:does|do)\b.*\bdo\s*\??\s*$", re.IGNORECASE)

@@ -12,7 +12,7 @@ first is kept and flagged so an officer confirms it; nothing is silently chosen.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from parsers.answers import (
@@ -292,7 +292,7 @@ class _Reader:
         pending: _Found | None = None
         pending_source = ""
         collected: list[Line] = []
-        for block in blocks:
+        for block in self._headings_parted(blocks):
             if isinstance(block, Table):
                 if self._has_labels(block):
                     self._flush(pending, collected, pending_source)
@@ -340,6 +340,41 @@ class _Reader:
             if pending is not None and not (not collected and _looks_like_hint(block)):
                 collected.append(block)
         self._flush(pending, collected, pending_source)
+
+    def _headings_parted(self, blocks: Sequence[Block]) -> Iterator[Block]:
+        """The blocks, a scanned line that is a section heading and the question under
+        it parted in two.
+
+        A heading is the widest line on its page when the answers there are short, so
+        OCR's line finder takes the question under it for the heading wrapped ("B:
+        Project / Service Details Project / service name"): read as a heading, the
+        question was lost. The question is the heading's last words, two or more from a
+        capital on, that are a question's own label ("Name of project lead"): a looser
+        match, or one word, finds a question in the heading's own words ("A: Details
+        About Your Organisation").
+        """
+        for block in blocks:
+            text = block.text if isinstance(block, Line) else ""
+            if (
+                not isinstance(block, Line)
+                or block.confidence >= 1.0  # a text layer's lines are the PDF's own
+                or block.ticks
+                or not _SECTION_START.match(text)
+            ):
+                yield block
+                continue
+            words = text.split()
+            for start in range(2, len(words) - 1):
+                if not words[start][:1].isupper():
+                    continue
+                question = replace(block, parts=[" ".join(words[start:])])
+                match = self.matcher.match(question.text)
+                if match is not None and match.exact:
+                    yield replace(block, parts=[" ".join(words[:start])], heading=True)
+                    yield question
+                    break
+            else:
+                yield block
 
     def _flush(
         self, pending: _Found | None, lines: list[Line], location: str, *, bounded: bool = False
@@ -397,7 +432,7 @@ class _Reader:
                 if found is None:
                     continue
                 label_found, own_lines = found
-                partner = _right_partner(labels, i)
+                partner = self._answer_cell(labels, i)
                 if (
                     partner is not None
                     and label_found.match.field.kind not in ("choice", "choices", "yesno")
@@ -426,6 +461,20 @@ class _Reader:
                         consumed.update(range(r + 1, last + 1))
                         self._give(label_found, lines, "table-cell", cell.location)
                         continue
+                if (
+                    partner is not None
+                    and partner.empty
+                    and r > 0
+                    and _number_left_above(cell, rows[r - 1])
+                ):
+                    # The question's number alone in the row above, beside words: on a
+                    # scan the table finder drew a rule through the label's cell
+                    # ("Q13." | "Trustee" over "Position in organisation" | empty).
+                    # The empty cell proves nothing: an officer looks.
+                    self._unplaced(
+                        label_found, cell.location, "its answer cell may have been misread"
+                    )
+                    continue
                 if partner is not None and not partner.empty:
                     # Words under a label in its own cell, beside a filled answer cell,
                     # are its hint (in scans they are not italic any more).
@@ -478,6 +527,34 @@ class _Reader:
                     )
             if used_next:
                 consumed.add(r + 1)
+
+    def _answer_cell(
+        self, labels: list[tuple[Cell, tuple[_Found, list[Line]] | None]], index: int
+    ) -> Cell | None:
+        """The answer cell to the right of a label cell (:func:`_right_partner`).
+
+        On a scan, an empty cell there with one filled cell after it (before the next
+        label) is a sliver of the answer cell: the table finder parted it at a tick
+        list's upright line running on into this row ("Location | | | We work in
+        Dartford"). The filled cell is the answer, unless it is set out as a question.
+        """
+        partner = _right_partner(labels, index)
+        label_cell = labels[index][0]
+        if (
+            partner is None
+            or not partner.empty
+            or all(line.confidence >= 1.0 for line in label_cell.lines())
+        ):
+            return partner  # (a text layer's cells are drawn, not guessed)
+        rest: list[Cell] = []
+        for cell, found in labels[index + 2 :]:
+            if found is not None:
+                break
+            rest.append(cell)
+        filled = [cell for cell in rest if not cell.empty]
+        if len(filled) == 1 and not self._unknown_question(filled[0]):
+            return filled[0]
+        return partner
 
     def _answered_below(self, above: _Found, lines: list[Line], location: str) -> None:
         """Another question asked and answered on its own line under a label, in the
@@ -1084,6 +1161,25 @@ def _tick_cell(cell: Cell) -> tuple[bool | None, str]:
     return True, text
 
 
+_LONE_NUMBER = re.compile(r"^(?:question\s*|q\s*)?(?:[A-H]\s?\.?\s?)?\d{1,2}\s*[.):,]?$", re.I)
+
+
+def _number_left_above(cell: Cell, above: list[Cell]) -> bool:
+    """Whether the row above holds, over a scanned label's cell, only a question's
+    number ("Q13."), with words beside it: the label's first line, cut off by a rule
+    the table finder drew through the cell."""
+    over = [c for c in above if c.column == cell.column]
+    if len(over) != 1:
+        return False
+    lines = [line for line in over[0].lines() if line.text]
+    return (
+        len(lines) == 1
+        and lines[0].confidence < 1.0
+        and _LONE_NUMBER.match(lines[0].text.strip()) is not None
+        and any(not c.empty for c in above if c is not over[0])
+    )
+
+
 def _lone_question(cell: Cell) -> bool:
     """A cell holding one line, set out as a question (numbered, bold, ending "?")."""
     lines = [line for line in cell.lines() if line.text or line.ticks]
@@ -1171,6 +1267,11 @@ _QUESTION_NUMBER = re.compile(
     rf"|^(?-i:[A-H])\.?(?=\S*\d){SLIPPED_NUMBER}\s+(?-i:[A-Z][a-z])",
     re.IGNORECASE,
 )
+_SECTION_START = re.compile(
+    r"^(?:[A-H]\s?[:.)]\s+[A-Z][a-z]|section\s+[A-H1-9]\b|name and address of (?:the )?project)",
+    re.IGNORECASE,
+)
+"""A section's heading ("B: Project / Service Details", "Name and address of project …")."""
 _DECLARATION = re.compile(
     r"^(?:[A-H]\s?[:.)]\s+[A-Z][a-z]|section\s+[A-H1-9]\b|"
     r"name and address of (?:the )?project|"

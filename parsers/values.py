@@ -53,12 +53,21 @@ def repair_postcode(text: str) -> str:
     """A UK postcode ending a line whose district number OCR read as a letter
     ("MEA 2AQ", "MEY 3GQ", "MEQ 1AB" for ME4, ME9): the first part of a postcode
     always holds a digit after its one or two area letters, so letters alone there
-    are a misreading, and the look-alike digit is put back."""
+    are a misreading, and the look-alike digit is put back. An "O" among the last two
+    letters is a "Q" (:data:`_INWARD_O`)."""
 
     def fix(match: re.Match[str]) -> str:
         return match.group(1) + match.group(2).translate(_AS_DIGIT) + match.group(3)
 
-    return _SLIPPED_POSTCODE.sub(fix, text)
+    def fix_inward(match: re.Match[str]) -> str:
+        return match.group(1) + match.group(2).replace("O", "Q")
+
+    return _INWARD_O.sub(fix_inward, _SLIPPED_POSTCODE.sub(fix, text))
+
+
+_INWARD_O = re.compile(r"(?m)(?<![\w-])([A-Z]{1,2}\d[A-Z\d]?\s\d)([A-Z]O|O[A-Z])$")
+"""A postcode's second part with an "O" in its letters, which no postcode uses there
+(nor C, I, K, M, V): a "Q" whose tail a scan lost ("ME15 7HO" is ME15 7HQ)."""
 
 
 # --- money -----------------------------------------------------------------

@@ -19,6 +19,7 @@ pages and seconds of OCR, text runs and drawings per page.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
 
@@ -26,7 +27,7 @@ import pypdfium2 as pdfium
 
 from parsers.blocks import Block, Cell, Control, Line
 from parsers.errors import UnreadableDocument
-from parsers.labels import LabelMatcher, match_option, matcher_for
+from parsers.labels import NUMBERING, LabelMatcher, match_option, matcher_for
 from parsers.model import DocumentFormat, FormSpec, ParsedDocument, Source
 from parsers.pairing import read_answers, settle
 from parsers.pdf.acroform import FieldReader
@@ -36,6 +37,11 @@ from parsers.pdf.textlayer import image_share, read_page
 
 __all__ = ["PdfLimits", "parse_pdf"]
 
+_SECTION_START = re.compile(
+    r"^(?:[A-H]\s?[:.)]\s+[A-Z][a-z]|section\s+[A-H1-9]\b|name and address of (?:the )?project)",
+    re.IGNORECASE,
+)
+"""A section's heading ("A: Details About Your Organisation")."""
 _SCAN_MAX_CHARS = 20
 _SCAN_MIN_IMAGE_SHARE = 0.5
 
@@ -173,7 +179,7 @@ def _read_scans(
     readable = any(p.segments for p in pages)
 
     def shows_question(text: str) -> bool:
-        return matcher is None or matcher.match(text) is not None
+        return matcher is None or asks_a_question(text, matcher)
 
     started = time.monotonic()
     for done, index in enumerate(scanned):
@@ -202,9 +208,36 @@ def _read_scans(
             page.close()
         if done == 0 and matcher is not None and len(scanned) > 1:
             texts = [segment.text for segment in pages[index].segments if segment.text]
-            if not any(matcher.match(text) for text in texts[:400]):
+            if not any(shows_question(text) for text in texts[:400]):
                 warnings.append(
                     "the first scanned page shows none of the form's questions; "
                     "the other scanned pages were not read"
                 )
                 break
+
+
+def asks_a_question(text: str, matcher: LabelMatcher) -> bool:
+    """Whether a scanned page's line is one of the form's questions: in the form's
+    words, or reworded and numbered ("A.1 Name of group / organisation:"), or either
+    after a section heading OCR joined it to.
+
+    (A first page holding only the title, a heading and one reworded question, its
+    answer after a page break, was taken for no form: the rest went unread, and the
+    applicant was told every answer was missing.)
+    """
+    if matcher.match(text) is not None:
+        return True
+    if NUMBERING.match(text) is not None and matcher.keyword_match(text) is not None:
+        return True
+    if not _SECTION_START.match(text):
+        return False
+    # A section heading and the question under it read as one line ("A: Details
+    # About Your Organisation A.1 Name of group / organisation:", the heading the
+    # page's widest line): the question is its last words from a capital on (not
+    # the heading's own last words: "… About Your Organisation").
+    words = text.split()
+    return any(
+        asks_a_question(question, matcher)
+        for start in range(2, len(words) - 1)
+        if words[start][:1].isupper() and (question := " ".join(words[start:]))
+    )

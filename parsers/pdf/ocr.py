@@ -450,11 +450,12 @@ def _segment(group: list[Word], scale: float) -> list[Segment]:
     return out
 
 
-_BOX_CHARS = frozenset("[]{}()|xX×")
-_TYPED_BOX = re.compile(r"[\[{(|]?[xX×]?[\]}]|[\[{][xX×]?[|)]|\([xX×]\)")
+_BOX_CHARS = frozenset("[]{}()|xX×J")
+_TYPED_BOX = re.compile(r"[\[{(|]{0,2}[xX×]?[\]}]|[\[{][xX×]?[|)]|\([xX×]\)|[\[{(|]{1,2}[xX×]J")
 """A box typed as "[X]" or "[ ]", as tesseract reads it on a scan: "[" "]", "{X]",
-"{ ]", "| ]", "[ |", or the "]" alone when the "[" was lost (the space inside is
-dropped before matching)."""
+"{ ]", "| ]", "[ |", "({X]" (two openers), "[XJ" (its "]" read as "J" after the
+"X"), or the "]" alone when the "[" was lost (the space inside is dropped before
+matching)."""
 
 
 def _typed_box(words: list[Word], index: int) -> tuple[int, bool] | None:
@@ -467,7 +468,7 @@ def _typed_box(words: list[Word], index: int) -> tuple[int, bool] | None:
     height = max(1, max(w.y1 - w.y0 for w in words))
     for count in (3, 2, 1):
         run = words[index : index + count]
-        if len(run) < count or any(len(w.text) > 3 or not set(w.text) <= _BOX_CHARS for w in run):
+        if len(run) < count or any(len(w.text) > 4 or not set(w.text) <= _BOX_CHARS for w in run):
             continue
         if any(b.x0 - a.x1 > height for a, b in itertools.pairwise(run)):
             continue  # a box is one glyph wide: its brackets stand close together
@@ -547,6 +548,8 @@ _BEARING = 0.15
 
 
 _GLUED_AFTER = (".", ",", ";", ":", ")", "@")
+_L_AS_BRACKET = re.compile(r"(?<=[a-z]{2})\](?=[.,;:!?]?$)")
+"""An "l" ending a word read as "]" ("fee]", "Loca]"), which no bracket opened before it."""
 _STRAY_LEAD = re.compile(r"^[©®¢|¦]+(?=\w)")
 """A stray mark tesseract glued to the front of a word (no applicant types "©The")."""
 
@@ -556,10 +559,14 @@ def _joined(words: list[Word]) -> str:
     its punctuation ("daniel" ".hughes@…") where there was no space on the page."""
     parts: list[str] = []
     previous: Word | None = None
+    opened = False
     for word in words:
         text = word.text
         if word.confidence < 0.7:
             text = _STRAY_LEAD.sub("", text) or text
+        if not opened:
+            text = _L_AS_BRACKET.sub("l", text)
+        opened = opened or any(ch in "([{" for ch in text)
         if previous is not None:
             gap = word.x0 - previous.x1
             tight = gap < 0.2 * max(word.y1 - word.y0, previous.y1 - previous.y0)

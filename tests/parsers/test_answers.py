@@ -65,3 +65,30 @@ def test_a_postcode_whose_number_ocr_read_as_a_letter_is_mended_on_a_scan_only(
     assert kept is not None and kept.value == "38 High Street\nSwale\nMEY 9JQ"
     valid = read_value(spec, [Line(parts=["London SW1A 1AA"], confidence=0.9)], SOURCE)
     assert valid is not None and valid.value == "London SW1A 1AA"
+
+
+def test_a_postcodes_q_read_as_o_on_a_scan_is_mended(kent: FormSpec) -> None:
+    # No postcode's last two letters hold an "O": a scan lost the "Q"'s tail.
+    spec = kent.field("contact_address")
+    read = read_value(
+        spec, [Line(parts=["99 High Street, Thanet, ME15 7HO"], confidence=0.9)], SOURCE
+    )
+    assert read is not None and read.value == "99 High Street, Thanet, ME15 7HQ"
+    kept = read_value(spec, [Line(parts=["Old Road, ME1 5AO"])], SOURCE)  # typed: theirs
+    assert kept is not None and kept.value == "Old Road, ME1 5AO"
+
+
+def test_a_web_address_ocr_spaced_at_a_dot_is_one_address_on_a_scan(kent: FormSpec) -> None:
+    spec = kent.field("contact_website")
+    for read in (
+        "www. maidstonevictims.org.uk",
+        "www .maidstonevictims.org.uk",
+        "www.maidstonevictims.org. uk",
+    ):
+        answer = read_value(spec, [Line(parts=[read], confidence=0.9)], SOURCE)
+        assert answer is not None and answer.value == "www.maidstonevictims.org.uk"
+    # Two addresses, or words after one, stay as written.
+    both = read_value(
+        spec, [Line(parts=["www.swale.org and www.kent.gov.uk"], confidence=0.9)], SOURCE
+    )
+    assert both is not None and both.value == "www.swale.org and www.kent.gov.uk"

@@ -216,3 +216,18 @@ def test_a_numbered_question_of_one_word_is_a_question(
 ) -> None:
     found = LabelMatcher(kent).keyword_match(question)
     assert found is not None and found.field.id == field and found.rest == rest
+
+
+def test_a_question_numbered_with_a_comma_on_a_scan_keeps_the_answer_after_it(
+    kent: FormSpec,
+) -> None:
+    # "17." read "17,": the label matched only loosely and lost the answer typed after
+    # its question mark (the answer cell beside it empty), so the applicant was told
+    # the location was missing.
+    found = LabelMatcher(kent).match(
+        "17, Where will the project / service be located? Referrals come from schools."
+    )
+    assert found is not None and found.field.id == "location" and found.exact
+    assert found.after == "Referrals come from schools."
+    # An address is not numbered so.
+    assert LabelMatcher(kent).match("12, High Street") is None

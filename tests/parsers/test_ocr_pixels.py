@@ -208,3 +208,33 @@ def test_a_tick_box_between_two_words_parts_them() -> None:
     boxes = [TickBox(60, 52, 90, 78, False), TickBox(143, 52, 153, 78, True)]
     segments = _segments(words, [], 72 / 200, boxes)
     assert sorted(s.text for s in segments) == ["No", "Yes"]
+
+
+def test_an_l_read_as_a_closing_bracket_is_an_l() -> None:
+    # "feel" read "fee]" at 150 dpi; a bracket opened before it closes an aside.
+    words = _typed_line(1, "They", "fee]", "unsafe.", "Loca],") + _typed_line(
+        2, "Costs", "[see", "note]"
+    )
+    texts = [s.text for s in sorted(_segments(words, [], 72 / 200), key=lambda s: s.y0)]
+    assert texts == ["They feel unsafe. Local,", "Costs [see note]"]
+
+
+def test_more_readings_of_a_typed_ticked_box_are_ticks() -> None:
+    # "[X]" at 150-200 dpi read "({X]" or "[XJ": the option was taken for unticked.
+    words = (
+        _typed_line(1, "({X]", "Link", "to", "priorities")
+        + _typed_line(2, "[XJ", "Provide", "support")
+        + _typed_line(3, "[", "]", "Enable", "partnership")
+        + _typed_line(4, "Jo", "Smith")
+    )
+    segments = sorted(_segments(words, [], 72 / 200), key=lambda s: (s.y0, s.x0))
+    read = [s.tick if s.tick is not None else s.text for s in segments]
+    assert read == [
+        True,
+        "Link to priorities",
+        True,
+        "Provide support",
+        False,
+        "Enable partnership",
+        "Jo Smith",
+    ]

@@ -575,3 +575,95 @@ def test_a_tick_list_under_a_label_not_recognised_is_known_by_its_options(
     found = answers["organisation_type"]
     assert found.value == "local_authority"
     assert found.flagged  # its label was not recognised: an officer confirms
+
+
+def test_on_a_scan_an_answer_beyond_an_empty_sliver_of_its_cell_is_the_answer(
+    kent: FormSpec,
+) -> None:
+    # A tick list's upright line runs on into the rows below it on a scan, and the
+    # table finder parts the answer cell in two: an empty sliver, then the words.
+    # The applicant answered; they must not be told the answer is missing.
+    rows = [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in ORGANISATION]
+    rows += [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in CONTACT]
+    for label, answer in PROJECT:
+        if label.startswith("Where will"):
+            rows.append([_ocr_cell(label), _ocr_cell(column=1), _ocr_cell(answer, column=2)])
+        else:
+            rows.append([_ocr_cell(label), _ocr_cell(answer, column=1)])
+    answers = _read_ocr_rows(rows, kent)
+    assert answers["location"].value == "Chatham"
+
+
+def test_on_a_scan_an_empty_cell_before_another_question_is_still_blank(
+    kent: FormSpec,
+) -> None:
+    # The filled cell after the empty one asks a question of its own (worded past
+    # recognition): it is not the answer.
+    rows = [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in ORGANISATION]
+    rows += [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in CONTACT]
+    for label, answer in PROJECT:
+        if label.startswith("Where will"):
+            rows.append(
+                [
+                    _ocr_cell(label),
+                    _ocr_cell(column=1),
+                    _ocr_cell("7) Which ward councillors back the bid?", column=2),
+                ]
+            )
+        else:
+            rows.append([_ocr_cell(label), _ocr_cell(answer, column=1)])
+    answers = _read_ocr_rows(rows, kent)
+    location = answers.get("location")
+    assert location is None or "councillors" not in location.raw
+
+
+def test_on_a_scan_an_email_run_onto_its_short_label_is_the_answer(kent: FormSpec) -> None:
+    # "Q11. Email" over "zofia@…": the address is wider than the rest of the label's
+    # line, so OCR's line finder joins them with no colon between.
+    lines: list[Line] = []
+    number = 0
+    for label, answer in [*ORGANISATION, *CONTACT, *PROJECT]:
+        number += 1
+        if label == "Email":
+            lines.append(Line(parts=[f"Q{number}. Email {answer}"], confidence=0.93))
+            continue
+        lines.append(Line(parts=[f"Q{number}. {label}"], confidence=0.93))
+        lines.append(Line(parts=[answer], confidence=0.93))
+    labelled: set[str] = set()
+    answers = settle(read_answers(lines, [], kent, labelled), labelled, kent, scanned=True)
+    assert answers["contact_email"].value == "sarah@example.org"
+
+
+def test_on_a_scan_a_question_joined_to_the_heading_above_it_is_still_asked(
+    kent: FormSpec,
+) -> None:
+    # The heading is the page's widest line, so OCR's line finder took the question
+    # under it for the heading wrapped; read as a heading, the name was lost.
+    lines: list[Line] = [Line(parts=["A: Details About Your Organisation"], confidence=0.93)]
+    for label, answer in [*ORGANISATION, *CONTACT, *PROJECT]:
+        if label == "Name":
+            label = "Name and address of project / service lead Name of project lead"
+        lines.append(Line(parts=[label], confidence=0.93))
+        lines.append(Line(parts=[answer], confidence=0.93))
+    labelled: set[str] = set()
+    answers = settle(read_answers(lines, [], kent, labelled), labelled, kent, scanned=True)
+    assert answers["contact_name"].value == "Sarah Okafor"
+    assert answers["organisation_name"].value == "Medway Youth Trust"
+
+
+def test_on_a_scan_a_label_whose_number_stands_alone_in_the_row_above_is_checked(
+    kent: FormSpec,
+) -> None:
+    # The table finder drew a rule through the label's cell: "Q13." and the answer
+    # "Trustee" in the row above, "Position in organisation" beside an empty cell.
+    # That empty cell proves nothing: an officer looks; the applicant is not told.
+    rows = [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in ORGANISATION]
+    rows += [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in CONTACT]
+    rows.append([_ocr_cell("Q13."), _ocr_cell("Trustee", column=1)])
+    rows.append([_ocr_cell("Position in organisation"), _ocr_cell(column=1)])
+    rows += [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in PROJECT]
+    answers = _read_ocr_rows(rows, kent)
+    assert _checked_by_an_officer(answers, "contact_position")
+    # Beside no lone number, an empty answer cell is the answer left blank.
+    rows[-len(PROJECT) - 2] = [_ocr_cell("Website"), _ocr_cell("www.example.org", column=1)]
+    assert _told_missing(_read_ocr_rows(rows, kent), "contact_position")

@@ -105,3 +105,23 @@ def test_a_page_of_small_print_is_read_only_as_far_as_a_form_page_holds() -> Non
     assert any("holder accepts" in line.text for line in lines if line.y0 < 0.1 * page.height)
     assert max(line.y1 for line in lines) < 0.8 * page.height  # the last lines are not read
     assert any("holds more text than a form page" in w for w in warnings)
+
+
+def test_a_first_page_whose_one_question_is_reworded_or_joined_to_the_heading_is_the_form(
+    kent: FormSpec,
+) -> None:
+    # The first page held the title, the section heading and the first question only
+    # (a page break before its answer); the heading was the page's widest line, and
+    # OCR read the question as the heading wrapped. The form was given up after that
+    # page and the applicant told every answer was missing.
+    from parsers.labels import matcher_for
+    from parsers.pdf import asks_a_question
+
+    matcher = matcher_for(kent)
+    joined = "A: Details About Your Organisation A.1 Name of group / organisation:"
+    assert asks_a_question(joined, matcher)
+    assert asks_a_question("A.1 Name of group / organisation:", matcher)
+    assert asks_a_question("B: Project / Service Details Name of the project / service", matcher)
+    # A heading alone, or a brochure's line, asks nothing.
+    assert not asks_a_question("A: Details About Your Organisation", matcher)
+    assert not asks_a_question("B: Holiday Photos From Our Trip To Kent", matcher)
