@@ -859,13 +859,16 @@ class _Reader:
         match = self.matcher.keyword_match(line.text)
         if match is None or match.field.id in self.labelled or not (match.rest or match.after):
             return None
-        if pending is not None:
-            before = self._order[pending.match.field.id]
-        elif self._seen_at:
-            before = self._order[max(self._seen_at, key=self._seen_at.__getitem__)]
-        else:
-            before = -1
+        before = self._order_before(pending)
         return _Found(match, []) if 0 < self._order[match.field.id] - before <= 2 else None
+
+    def _order_before(self, pending: _Found | None) -> int:
+        """Where the question read last stands in the form's order (-1: none read yet)."""
+        if pending is not None:
+            return self._order[pending.match.field.id]
+        if self._seen_at:
+            return self._order[max(self._seen_at, key=self._seen_at.__getitem__)]
+        return -1  # the form's first questions
 
     def _restated(self, line: Line, pending: _Found) -> _Found | None:
         """The same question asked again, plainly, straight under a heading that only
@@ -906,12 +909,7 @@ class _Reader:
         match = self.matcher.keyword_match(text, set_out=True)
         if match is None or match.field.id in self.labelled:
             return None
-        if pending is not None:
-            before = self._order[pending.match.field.id]
-        elif self._seen_at:
-            before = self._order[max(self._seen_at, key=self._seen_at.__getitem__)]
-        else:
-            before = -1  # the form's first questions
+        before = self._order_before(pending)
         # Only where the form's order puts a next question (allowing one left out):
         # "Staff costs make up most of the budget" under the project's outline is
         # the outline's answer, not the budget question.
