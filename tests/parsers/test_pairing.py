@@ -9,6 +9,8 @@ that it is clearly the form.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from fixtures.corpus_docx import cell, package, para, row, run, table, tick_para
 from parsers import FormSpec, parse_document
 from parsers.blocks import Cell, Control, Line, Table, Tick
@@ -326,6 +328,11 @@ def _ocr_cell(*lines: str, column: int = 0) -> Cell:
     return Cell(blocks=[Line(parts=[text], confidence=0.93) for text in lines], column=column)
 
 
+def _ocr_rows(pairs: Iterable[tuple[str, str]]) -> list[list[Cell]]:
+    """Label-left rows as OCR reads them: the question, then its answer in the next cell."""
+    return [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in pairs]
+
+
 def _read_ocr_rows(rows: list[list[Cell]], kent: FormSpec) -> dict[str, Answer]:
     labelled: set[str] = set()
     answers = read_answers([Table(rows=rows)], [], kent, labelled)
@@ -546,7 +553,7 @@ def _option_rows(options: list[tuple[str, bool]]) -> list[list[Cell]]:
 def test_on_a_scan_a_tick_list_under_its_label_and_hint_is_read(kent: FormSpec) -> None:
     # "tick all that apply" under the label lost its italics: still the option rows
     # below are the answer, not the hint.
-    rows = [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in PROJECT]
+    rows = _ocr_rows(PROJECT)
     rows.append([_ocr_cell("17) Fund criteria", "tick all that apply")])
     rows.append([_ocr_cell("Safer in Kent Fund criteria")])
     rows += _option_rows(
@@ -556,7 +563,7 @@ def test_on_a_scan_a_tick_list_under_its_label_and_hint_is_read(kent: FormSpec) 
             ("Link to at least one of the Police and Crime Plan priorities", True),
         ]
     )
-    rows += [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in CONTACT]
+    rows += _ocr_rows(CONTACT)
     answers = _read_ocr_rows(rows, kent)
     assert answers["criteria"].value == ["police_crime_plan", "reduce_reoffending"]
 
@@ -564,13 +571,13 @@ def test_on_a_scan_a_tick_list_under_its_label_and_hint_is_read(kent: FormSpec) 
 def test_a_tick_list_under_a_label_not_recognised_is_known_by_its_options(
     kent: FormSpec,
 ) -> None:
-    rows = [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in ORGANISATION]
+    rows = _ocr_rows(ORGANISATION)
     rows.append([_ocr_cell("3) Organisation status")])  # worded past the known labels
     rows += _option_rows(
         [("Registered charity", False), ("Local Authority", True), ("Social Enterprise", False)]
     )
-    rows += [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in CONTACT]
-    rows += [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in PROJECT]
+    rows += _ocr_rows(CONTACT)
+    rows += _ocr_rows(PROJECT)
     answers = _read_ocr_rows(rows, kent)
     found = answers["organisation_type"]
     assert found.value == "local_authority"
@@ -583,8 +590,8 @@ def test_on_a_scan_an_answer_beyond_an_empty_sliver_of_its_cell_is_the_answer(
     # A tick list's upright line runs on into the rows below it on a scan, and the
     # table finder parts the answer cell in two: an empty sliver, then the words.
     # The applicant answered; they must not be told the answer is missing.
-    rows = [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in ORGANISATION]
-    rows += [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in CONTACT]
+    rows = _ocr_rows(ORGANISATION)
+    rows += _ocr_rows(CONTACT)
     for label, answer in PROJECT:
         if label.startswith("Where will"):
             rows.append([_ocr_cell(label), _ocr_cell(column=1), _ocr_cell(answer, column=2)])
@@ -599,8 +606,8 @@ def test_on_a_scan_an_empty_cell_before_another_question_is_still_blank(
 ) -> None:
     # The filled cell after the empty one asks a question of its own (worded past
     # recognition): it is not the answer.
-    rows = [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in ORGANISATION]
-    rows += [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in CONTACT]
+    rows = _ocr_rows(ORGANISATION)
+    rows += _ocr_rows(CONTACT)
     for label, answer in PROJECT:
         if label.startswith("Where will"):
             rows.append(
@@ -657,11 +664,11 @@ def test_on_a_scan_a_label_whose_number_stands_alone_in_the_row_above_is_checked
     # The table finder drew a rule through the label's cell: "Q13." and the answer
     # "Trustee" in the row above, "Position in organisation" beside an empty cell.
     # That empty cell proves nothing: an officer looks; the applicant is not told.
-    rows = [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in ORGANISATION]
-    rows += [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in CONTACT]
+    rows = _ocr_rows(ORGANISATION)
+    rows += _ocr_rows(CONTACT)
     rows.append([_ocr_cell("Q13."), _ocr_cell("Trustee", column=1)])
     rows.append([_ocr_cell("Position in organisation"), _ocr_cell(column=1)])
-    rows += [[_ocr_cell(label), _ocr_cell(answer, column=1)] for label, answer in PROJECT]
+    rows += _ocr_rows(PROJECT)
     answers = _read_ocr_rows(rows, kent)
     assert _checked_by_an_officer(answers, "contact_position")
     # Beside no lone number, an empty answer cell is the answer left blank.
