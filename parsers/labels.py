@@ -148,8 +148,7 @@ class LabelMatcher:
             # "If Other, please describe your organisation": the detail the option
             # "Other (please define)" asks for, however the rest is worded.
             return self._with_rest(text, _stems(normalise(head(asked))), other, 0.9)
-        phrase = normalise(head(asked))
-        words = _stems(phrase)  # "If so, who …": the question is "who …"
+        words = _stems(normalise(head(asked)))  # "If so, who …": the question is "who …"
         if _WHAT_DOES_DO.search(asked):
             words = words | {"aims"}  # "What does your organisation do?": its aims
         if words == {"cont"}:
@@ -201,9 +200,7 @@ class LabelMatcher:
         if not ranked or ranked[0][0] < KEYWORD_CUTOFF:
             return None
         if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < KEYWORD_MARGIN:
-            ranked = self._by_head_noun(phrase, ranked)
-            if not ranked:
-                return None
+            return None
         return self._with_rest(text, words, ranked[0][1], ranked[0][0], numbered=numbered)
 
     def _with_rest(
@@ -272,31 +269,6 @@ class LabelMatcher:
                         if found is not None and found.kind == "text":
                             self._other = found
         return self._other
-
-    def _by_head_noun(
-        self, phrase: str, ranked: list[tuple[float, FieldSpec]]
-    ) -> list[tuple[float, FieldSpec]]:
-        """Of questions scored too close to tell apart, the one asking for the noun
-        the phrase starts with, else none.
-
-        "Email for correspondence" shares a rare word with the email question and
-        one with "Correspondence address": the noun before "for" or "of" is what
-        is asked for, the words after it only say which.
-        """
-        noun = _HEAD_NOUN.match(phrase)
-        nouns = _stems(noun.group(1)) if noun else frozenset()
-        weight = self._stem_weights()
-        if not nouns or any(weight.get(stem, 0.0) < 0.5 for stem in nouns):
-            return []  # a noun many questions ask for ("name of …") tells none apart
-        close = [item for item in ranked if ranked[0][0] - item[0] < KEYWORD_MARGIN]
-        asking = [
-            item
-            for item in close
-            if any(
-                nouns <= _stems(variant) for variant, spec in self._labels if spec.id == item[1].id
-            )
-        ]
-        return asking if len(asking) == 1 else []
 
     def _owners(self, stem: str, ruled_out: frozenset[str]) -> int:
         """How many questions (of kinds not ruled out) use ``stem`` in a label."""
@@ -645,11 +617,6 @@ def _head_stem(asked: str) -> str:
     """The stem of a noun phrase's last word before "for …" ("Email for correspondence")."""
     words = normalise(head(asked)).split(" for ", 1)[0].split()
     return min(_stems(words[-1]), default="") if words else ""
-
-
-_HEAD_NOUN = re.compile(r"^((?:[a-z]+ )?[a-z]+) (?:for|of) [a-z]")
-"""A question worded as a noun and what it is of or for: "email for correspondence"
-(one or two words before "for" or "of", so not "what is the name of …")."""
 
 
 _CONDITION = re.compile(r"^\s*(?:if\s+(?:yes|so|applicable)\b[\s,:;.\-–]*)", re.IGNORECASE)
