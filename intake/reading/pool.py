@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import gc
 import multiprocessing
 import os
 import resource
@@ -44,6 +45,11 @@ def _prepare_worker(megabytes: int, niceness: int) -> None:
     and a lower priority keeps the processes that answer SMTP clients and Slack
     from waiting behind them for a CPU (the service chooses how much lower).
     """
+    # What the fork server loaded (the readers, lxml, pdfminer, tesseract's
+    # bindings) lives as long as the worker: kept out of the collector's full
+    # passes, which would walk it after every few documents (and, by touching
+    # each object, copy the pages this worker shares with its siblings).
+    gc.freeze()
     limit = megabytes * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     if niceness:

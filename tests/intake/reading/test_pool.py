@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import time
 from collections.abc import AsyncIterator
@@ -98,3 +99,14 @@ def test_a_worker_steps_back_from_the_service_by_its_niceness() -> None:
             pool.close()
 
     assert asyncio.run(scenario()) == min(19, os.nice(0) + 4)
+
+
+def test_what_a_worker_starts_with_is_left_out_of_the_collectors_full_passes() -> None:
+    # The readers the fork server loaded (tens of thousands of objects) live as long
+    # as the worker; a full collection walking them after every few documents cost
+    # CPU a burst runs short of, and copied the pages the workers share.
+    async def scenario() -> int:
+        async with running_pool() as pool:
+            return await pool.run(gc.get_freeze_count)
+
+    assert asyncio.run(scenario()) > 1000
