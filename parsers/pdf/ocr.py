@@ -394,13 +394,18 @@ def _segments(
 def _border_remains(word: Word, verticals: list[Ruling], scale: float) -> bool:
     """Whether a word is a stray mark (a cell border's remains read as "©" or "|")
     lying across a cell border: it would glue the cells on either side together."""
-    if not _JUNK.match(word.text):
+    if not _JUNK.match(word.text) and not _RULE_REMAINS.match(word.text):
         return False
     x0, x1 = word.x0 * scale, word.x1 * scale
     top, bottom = word.y0 * scale, word.y1 * scale
     return any(
         x0 - 1 < rule.x0 < x1 + 1 and rule.y0 <= bottom and rule.y1 >= top for rule in verticals
     )
+
+
+_RULE_REMAINS = re.compile(r"^(?=.*[—–_~|])[—–_~|=\-'`]{1,3}[a-z]?[—–_~|=\-'`]{0,2}$")
+"""A cell border's remains as tesseract reads them beside a line's words: "—_", "_—-",
+"—'-", "__", "—s" (the underscore is a word character, so :data:`_JUNK` passes them)."""
 
 
 def _box_between(left: Word, right: Word, boxes: Sequence[TickBox]) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from parsers.pdf.layout import find_cells
+from parsers.pdf.layout import Ruling, find_cells
 from parsers.pdf.ocr import (
     BULLET,
     _segments,
@@ -238,3 +238,13 @@ def test_more_readings_of_a_typed_ticked_box_are_ticks() -> None:
         "Enable partnership",
         "Jo Smith",
     ]
+
+
+def test_a_cell_borders_remains_read_as_dashes_do_not_glue_two_cells() -> None:
+    # A label's wrapped line and its answer's line side by side: the border between
+    # them, blurred at 150 dpi, was read "—_" across it, and the answer took the
+    # label's words ("… re-offending\nwhat benefits do you seek to —_ and wellbeing …").
+    words = _typed_line(1, "what", "benefits", "do", "—_", "and", "wellbeing")
+    border = Ruling(346 * 72 / 200, 0, 346 * 72 / 200, 100)  # through "—_" (332-360 px)
+    segments = sorted(_segments(words, [border], 72 / 200), key=lambda s: s.x0)
+    assert [s.text for s in segments] == ["what benefits do", "and wellbeing"]
