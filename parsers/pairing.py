@@ -1202,16 +1202,29 @@ _SECTION_HEADING = re.compile(r"^(?:(?i:section|part)\s+[A-H1-9]\b|[A-H]\s?:\s+[
 
 
 def _hint_line(line: Line) -> bool:
-    """A line that reads as a question's hint, never an answer: "e.g. …", a question."""
+    """A line that reads as a question's hint, never an answer: "e.g. …", a question,
+    a word limit ("maximum 500 words"), a request ("Please provide a breakdown …")."""
     text = line.text.strip()
     return bool(text) and (
         _HINT_START.match(text) is not None
+        or _WORD_LIMIT.match(text) is not None
         or text.endswith("?")
         or (text.startswith("(") and text.endswith(")"))
     )
 
 
-_HINT_START = re.compile(r"^\(?(?:e\.?\s?g\b|for example\b)", re.I)
+_HINT_START = re.compile(
+    r"^\(?(?:e\.?\s?g\b|for example\b|please\s+(?:also\s+)?(?:provide|give|describe|list|"
+    r"explain|include|highlight|specify|state|tell|outline|attach|define)\b)",
+    re.I,
+)
+"""A hint's start: an example, or a request to the applicant ("Please see attached" is
+an answer: seeing is not asked of an applicant)."""
+_WORD_LIMIT = re.compile(
+    r"^(?:(?:max(?:imum|\.)?|up to|no more than|not more than)\s+[\d,]+\s+words|"
+    r"[\d,]+\s+words\s+(?:max(?:imum|\.)?|or (?:less|fewer)))\W*$",
+    re.I,
+)
 
 
 def _hint_of(text: str) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import pytest
+
 from fixtures.corpus_docx import cell, package, para, row, run, table, tick_para
 from parsers import FormSpec, parse_document
 from parsers.blocks import Cell, Control, Line, Table, Tick
@@ -355,6 +357,31 @@ def test_on_a_scan_a_hint_under_a_label_beside_an_empty_answer_is_no_answer(
     answers = _read_ocr_rows(rows, kent)
     assert _told_missing(answers, "organisation_aims")
     assert answers["organisation_name"].value == "Medway Youth Trust"
+
+
+@pytest.mark.parametrize(
+    ("hint", "read"),
+    [
+        ("maximum 500 words", None),
+        ("Please provide a breakdown e.g. staff costs, venue hire etc.", None),
+        ("(500 words max)", None),
+        ("Please see attached budget", "Please see attached budget"),
+    ],
+)
+def test_on_a_scan_a_word_limit_or_a_request_beside_an_empty_answer_is_no_answer(
+    kent: FormSpec, hint: str, read: str | None
+) -> None:
+    # Hints in italics under their labels lose the italics on a scan: a word limit or a
+    # request to the applicant is no answer; "Please see attached" is one.
+    rows = []
+    for label, answer in [*ORGANISATION, *CONTACT, *PROJECT]:
+        if label == "How will the grant be spent?":
+            rows.append([_ocr_cell(label, hint), _ocr_cell(column=1)])
+        else:
+            rows.append([_ocr_cell(label), _ocr_cell(answer, column=1)])
+    answers = _read_ocr_rows(rows, kent)
+    spent = answers.get("budget_breakdown")
+    assert (spent.value if spent is not None else None) == read
 
 
 def test_on_a_scan_a_section_heading_under_the_last_answer_is_not_that_answer(
