@@ -555,8 +555,24 @@ _BEARING = 0.15
 _GLUED_AFTER = (".", ",", ";", ":", ")", "@")
 _L_AS_BRACKET = re.compile(r"(?<=[a-z]{2})\](?=[.,;:!?]?$)")
 """An "l" ending a word read as "]" ("fee]", "Loca]"), which no bracket opened before it."""
-_STRAY_LEAD = re.compile(r"^[©®¢|¦]+(?=\w)")
+_STRAY_LEAD = re.compile(r"^(?:[©®¢|¦]+|_)(?=\w)")
 """A stray mark tesseract glued to the front of a word (no applicant types "©The")."""
+
+
+def _letter_slips(text: str) -> str:
+    """A word with a slip tesseract makes at 150-200 dpi and no English word holds:
+    a "g" read "q" before "r", "h" or one "e" ("aqreed", "Briqht", "budqet",
+    "tonbridqe"; not "Aqeel", "Iqbal", "Iraqi"), "e.g." read "e.q.", and "on a" or
+    "at a" read as one word ("ona", "ata")."""
+    if text in _RUN_TOGETHER:
+        return _RUN_TOGETHER[text]
+    if "q" not in text:
+        return text
+    return _Q_FOR_G.sub("g", text.replace("e.q.", "e.g."))
+
+
+_Q_FOR_G = re.compile(r"(?<=[a-z])q(?=[rh]|e(?!e))")
+_RUN_TOGETHER = {"ona": "on a", "ata": "at a"}
 
 
 def _joined(words: list[Word]) -> str:
@@ -571,6 +587,7 @@ def _joined(words: list[Word]) -> str:
             text = _STRAY_LEAD.sub("", text) or text
         if not opened:
             text = _L_AS_BRACKET.sub("l", text)
+        text = _letter_slips(text)
         opened = opened or any(ch in "([{" for ch in text)
         if previous is not None:
             gap = word.x0 - previous.x1

@@ -248,3 +248,26 @@ def test_a_cell_borders_remains_read_as_dashes_do_not_glue_two_cells() -> None:
     border = Ruling(346 * 72 / 200, 0, 346 * 72 / 200, 100)  # through "—_" (332-360 px)
     segments = sorted(_segments(words, [border], 72 / 200), key=lambda s: s.x0)
     assert [s.text for s in segments] == ["what benefits do", "and wellbeing"]
+
+
+def test_letter_slips_no_english_word_holds_are_mended_and_names_are_not() -> None:
+    # At 150-200 dpi tesseract reads a "g" as "q" and runs "on a" together.
+    words = (
+        _typed_line(1, "Match", "funding", "has", "been", "aqreed", "(e.q.", "budqet).")
+        + _typed_line(2, "The", "project", "builds", "ona", "pilot", "in", "Briqht", "Street")
+        + _typed_line(3, "Aqeel", "Iqbal,", "Iraqi", "Community", "Association")
+    )
+    texts = [s.text for s in sorted(_segments(words, [], 72 / 200), key=lambda s: s.y0)]
+    assert texts == [
+        "Match funding has been agreed (e.g. budget).",
+        "The project builds on a pilot in Bright Street",
+        "Aqeel Iqbal, Iraqi Community Association",
+    ]
+
+
+def test_an_underscore_tesseract_read_before_a_word_is_dropped() -> None:
+    # A speck before "harjit.oneill@…" read "_": no address starts with one.
+    [word] = _typed_line(1, "_harjit.oneill@medwayvictimsupp.org.uk")
+    word = Word(word.x0, word.y0, word.x1, word.y1, word.text, word.line, 0.5)
+    [segment] = _segments([word], [], 72 / 200)
+    assert segment.text == "harjit.oneill@medwayvictimsupp.org.uk"
