@@ -311,7 +311,10 @@ class _Reader:
                 if restated is not None:
                     pending, pending_source = restated, block.location
                     continue
-            if found is None and (pending is None or collected):
+            if found is None:
+                # (Also straight under a question: one left blank is followed by the
+                # next question, which a scan does not set out in bold: "Website",
+                # then "Position within the organisation" is no web address.)
                 found = self._plain_label(block, pending)
             if found is None and _asked_then_answered(block.text):
                 found = self._next_asked(block, pending)

@@ -701,3 +701,25 @@ def test_on_a_scan_a_label_whose_number_stands_alone_in_the_row_above_is_checked
     # Beside no lone number, an empty answer cell is the answer left blank.
     rows[-len(PROJECT) - 2] = [_ocr_cell("Website"), _ocr_cell("www.example.org", column=1)]
     assert _told_missing(_read_ocr_rows(rows, kent), "contact_position")
+
+
+def test_on_a_scan_a_plain_question_after_a_blank_answer_is_the_next_question(
+    kent: FormSpec,
+) -> None:
+    # A form of paragraphs, scanned: no bold tells the questions from the answers. The
+    # website was left blank; "Position within the organisation", the question the
+    # form asks next, is not the website's answer.
+    lines = [
+        "Name of Organisation",
+        "Thanet Neighbourhood Forum",
+        "E-mail",
+        "ben.fraser@thanetforum.org.uk",
+        "Website",
+        "Position within the organisation",
+        "Chief Executive",
+    ]
+    blocks = [Line(parts=[text], confidence=0.93) for text in lines]
+    labelled: set[str] = set()
+    answers = settle(read_answers(blocks, [], kent, labelled), labelled, kent, scanned=True)
+    assert "contact_website" not in answers
+    assert answers["contact_position"].value == "Chief Executive"
