@@ -120,6 +120,20 @@ def parse_money(text: str) -> str:
 # --- dates -----------------------------------------------------------------
 
 _ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b", re.IGNORECASE)
+_SLIPPED_ORDINAL = re.compile(r"\b([\dlIOS]{0,1}[lIOS][\dlIOS]{0,1})(st|nd|rd|th)\b")
+_DAY_DIGITS = str.maketrans("lIOS", "1105")
+
+
+def _ordinal_digits(match: re.Match[str]) -> str:
+    """A day's ordinal whose digits OCR read as look-alike letters ("lst", "Ist" for
+    1st, "Sth" for 5th, "2lst"): the digits put back where the suffix is the one
+    that number takes (no word ends so, and "Sth" is never 1st)."""
+    day = match.group(1).translate(_DAY_DIGITS)
+    number = int(day)
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10 if number // 10 != 1 else 0, "th")
+    return day + match.group(2) if suffix == match.group(2).lower() else match.group(0)
+
+
 _HAS_DAY_AND_MONTH = re.compile(r"\d")
 
 
@@ -144,7 +158,7 @@ def parse_uk_date(text: str) -> str:
     "Phase 2", "ASAP") is not a date: we parse twice with different defaults and
     reject the value if the results differ, so nothing is filled in by guessing.
     """
-    cleaned = collapse_space(text)
+    cleaned = _SLIPPED_ORDINAL.sub(_ordinal_digits, collapse_space(text))
     cleaned = _ORDINAL.sub(r"\1", cleaned).replace(",", " ").strip(". ")
     # "01-07- 2027": a narrow cell wrapped the date after a separator.
     cleaned = _SPACED_SEPARATOR.sub(r"\1", cleaned)
