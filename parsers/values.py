@@ -62,7 +62,16 @@ def repair_postcode(text: str) -> str:
     def fix_inward(match: re.Match[str]) -> str:
         return match.group(1) + match.group(2).replace("O", "Q")
 
+    text = _PARTED_POSTCODE.sub(r"\1 \2", text)
+    text = _INWARD_J.sub(r"\1J\2", text)
     return _INWARD_O.sub(fix_inward, _SLIPPED_POSTCODE.sub(fix, text))
+
+
+_PARTED_POSTCODE = re.compile(r"(?m)(?<![\w-])([A-Z]{1,2}\d[A-Z\d]?)(?: ?\n|)(\d[A-Z]{2})$")
+"""A postcode's two parts OCR ran together ("ME196GQ": the second part is always a
+digit and two letters) or parted over two lines ("Canterbury, ME1" / "1EQ")."""
+_INWARD_J = re.compile(r"(?m)(?<![\w-])([A-Z]{1,2}\d[A-Z\d]?\s\d)\]([A-Z])$")
+"""A "J" in a postcode's second part read as "]" ("ME9 9]Q")."""
 
 
 _INWARD_O = re.compile(r"(?m)(?<![\w-])([A-Z]{1,2}\d[A-Z\d]?\s\d)([A-Z]O|O[A-Z])$")
