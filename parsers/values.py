@@ -43,6 +43,26 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
+# --- web and email addresses read by OCR -----------------------------------
+
+_WEB_OR_EMAIL = re.compile(r"(?:https?://|www\.|[\w.+'-]+@)(\S+)", re.I)
+_NOT_IN_A_HOST = re.compile(r"[^A-Za-z0-9.\-:]")
+_SLIPPED_ORG_UK = re.compile(r"\.or(?:dq?|q)\.uk$")
+
+
+def repair_web_address(text: str) -> str:
+    """A web or email address as OCR reads it, its host mended where the slip is
+    sure: a mark no host name holds ("doverboxingclu§b", "youthtru—s", "c]lu",
+    "yout_htr": dropped) and ".org.uk" read ".ord.uk" or ".orq.uk" (no such
+    ending is given out). Anything else (a letter for a letter) is left."""
+    match = _WEB_OR_EMAIL.fullmatch(text)
+    if match is None:
+        return text
+    host, slash, path = match.group(1).partition("/")
+    host = _SLIPPED_ORG_UK.sub(".org.uk", _NOT_IN_A_HOST.sub("", host))
+    return text[: match.start(1)] + host + slash + path
+
+
 # --- postcodes read by OCR ---------------------------------------------------
 
 _SLIPPED_POSTCODE = re.compile(r"(?m)(?<![\w-])([A-Z]{1,2})([AYQOISZBGT])(\s\d[A-Z]{2})$")

@@ -562,7 +562,7 @@ _STRAY_LEAD = re.compile(r"^(?:[©®¢|¦]+|_)(?=\w)")
 def _letter_slips(text: str) -> str:
     """A word with a slip tesseract makes at 150-200 dpi and no English word holds:
     a "g" read "q" before "r", "h" or one "e" ("aqreed", "Briqht", "budqet",
-    "tonbridqe"; not "Aqeel", "Iqbal", "Iraqi"), "e.g." read "e.q.", and "on a" or
+    "tonbridqe", "qrace"; not "Aqeel", "Iqbal", "Iraqi"), "e.g." read "e.q.", and "on a" or
     "at a" read as one word ("ona", "ata")."""
     if text in _RUN_TOGETHER:
         return _RUN_TOGETHER[text]
@@ -571,7 +571,7 @@ def _letter_slips(text: str) -> str:
     return _Q_FOR_G.sub("g", text.replace("e.q.", "e.g."))
 
 
-_Q_FOR_G = re.compile(r"(?<=[a-z])q(?=[rh]|e(?!e))")
+_Q_FOR_G = re.compile(r"(?:(?<=[a-z])|(?<![\w'’-]))q(?=[rh]|e(?!e))")
 _RUN_TOGETHER = {"ona": "on a", "ata": "at a"}
 
 

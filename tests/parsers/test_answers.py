@@ -87,6 +87,30 @@ def test_a_postcodes_parts_run_together_parted_or_with_a_bracket_for_j_on_a_scan
     assert read is not None and read.value == value
 
 
+@pytest.mark.parametrize(
+    ("field", "read", "value"),
+    [
+        ("contact_website", "www.doverboxingclu§b.org.uk", "www.doverboxingclub.org.uk"),
+        ("contact_website", "www.ashfordyouthtru—s.org.uk", "www.ashfordyouthtrus.org.uk"),
+        ("contact_website", "www.thanetstreetpast.orq.uk", "www.thanetstreetpast.org.uk"),
+        ("contact_website", "www.kent.gov.uk/grants?id=7", "www.kent.gov.uk/grants?id=7"),
+        (
+            "contact_email",
+            "katie.clarke@tonbridgementori.ord.uk",
+            "katie.clarke@tonbridgementori.org.uk",
+        ),
+        ("contact_email", "jo_smith@swale.org.uk", "jo_smith@swale.org.uk"),
+    ],
+)
+def test_a_web_or_email_address_keeps_no_mark_a_host_cannot_hold_on_a_scan(
+    kent: FormSpec, field: str, read: str, value: str
+) -> None:
+    # A speck or a border's remains read inside the host ("§", "—"), ".org.uk" read
+    # ".orq.uk" or ".ord.uk": no host holds either. A path and a mailbox are left.
+    answer = read_value(kent.field(field), [Line(parts=[read], confidence=0.9)], SOURCE)
+    assert answer is not None and answer.value == value
+
+
 def test_a_postcodes_q_read_as_o_on_a_scan_is_mended(kent: FormSpec) -> None:
     # No postcode's last two letters hold an "O": a scan lost the "Q"'s tail.
     spec = kent.field("contact_address")

@@ -256,12 +256,14 @@ def test_letter_slips_no_english_word_holds_are_mended_and_names_are_not() -> No
         _typed_line(1, "Match", "funding", "has", "been", "aqreed", "(e.q.", "budqet).")
         + _typed_line(2, "The", "project", "builds", "ona", "pilot", "in", "Briqht", "Street")
         + _typed_line(3, "Aqeel", "Iqbal,", "Iraqi", "Community", "Association")
+        + _typed_line(4, "qrace.patel@qraveshamvictims.org.uk")
     )
     texts = [s.text for s in sorted(_segments(words, [], 72 / 200), key=lambda s: s.y0)]
     assert texts == [
         "Match funding has been agreed (e.g. budget).",
         "The project builds on a pilot in Bright Street",
         "Aqeel Iqbal, Iraqi Community Association",
+        "grace.patel@graveshamvictims.org.uk",
     ]
 
 
