@@ -339,6 +339,11 @@ def list_bullets(ink: np.ndarray, words: list[Word]) -> list[Word]:
     return out
 
 
+_BULLET_READINGS = frozenset({"e", "e¢"})
+"""How tesseract reads a round list bullet as a letter (see :func:`list_bullets`; its
+other readings, "©", "«", are a speck's too)."""
+
+
 def _dot(patch: np.ndarray, line_height: int) -> bool:
     """Whether the ink of ``patch`` is one solid round dot the size of a list bullet."""
     ys, xs = np.nonzero(patch)
@@ -500,6 +505,11 @@ def _text_segment(group: list[Word], scale: float) -> list[Segment]:
         # A tick written without a box (✓), which tesseract reads as "/" or "✓".
         mark = words.pop(0)
         out.append(_tick(True, mark.x0, mark.x1, mark, scale))
+    if len(words) > 1 and words[0].text in _BULLET_READINGS and words[1].text[:1].isupper():
+        # A list bullet read as a letter where the pixels did not show a solid dot
+        # (blurred, or the line's first word was in the cell beside): no sentence
+        # starts "e We work …".
+        words[0] = _bullet_word(words[0], words[0].x0, words[0].x1)
     if len(words) > 1 and not _typed_bullet(words) and _JUNK.match(words[0].text):
         words = words[1:]  # a speck read as "=" or "©" before the first word
     text = _joined(words)

@@ -273,3 +273,12 @@ def test_an_underscore_tesseract_read_before_a_word_is_dropped() -> None:
     word = Word(word.x0, word.y0, word.x1, word.y1, word.text, word.line, 0.5)
     [segment] = _segments([word], [], 72 / 200)
     assert segment.text == "harjit.oneill@medwayvictimsupp.org.uk"
+
+
+def test_a_bullet_read_e_before_a_capital_in_the_cell_beside_a_label_is_a_bullet() -> None:
+    # tesseract read the label's line and the list item beside it as one line, the
+    # item's blurred bullet as "e": parted at the border, "e We work …" is an item.
+    words = _typed_line(1, "organisation", "do?", "e", "We", "work")
+    border = Ruling(328 * 72 / 200, 0, 328 * 72 / 200, 100)  # between "do?" and "e"
+    segments = sorted(_segments(words, [border], 72 / 200), key=lambda s: s.x0)
+    assert [s.text for s in segments] == ["organisation do?", f"{BULLET} We work"]
