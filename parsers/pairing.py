@@ -843,9 +843,10 @@ class _Reader:
     def _plain_label_row(self, cell: Cell, next_row: list[Cell] | None) -> None:
         """A row of a label-above table holding a question in plain words ("Expected
         duration", not bold, no colon): the label of the row below when it is the
-        question the form asks next (allowing one left out), as in a form of paragraphs."""
+        question the form asks next (allowing one left out), as in a form of paragraphs:
+        before any question is seen, one of the form's first two ("Lead organisation")."""
         lines = [line for line in cell.lines() if line.text or line.ticks]
-        if not lines or not self._seen_at:
+        if not lines:
             return
         if len(lines) == 1 and (next_row is None or any(self._cell_label(c) for c in next_row)):
             return

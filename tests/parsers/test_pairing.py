@@ -723,3 +723,17 @@ def test_on_a_scan_a_plain_question_after_a_blank_answer_is_the_next_question(
     answers = settle(read_answers(blocks, [], kent, labelled), labelled, kent, scanned=True)
     assert "contact_website" not in answers
     assert answers["contact_position"].value == "Chief Executive"
+
+
+def test_on_a_scan_a_first_question_in_plain_words_above_its_answer_is_read(
+    kent: FormSpec,
+) -> None:
+    # Label above answer, scanned: "Lead organisation" is no wording the form knows,
+    # and no question has been read before it; it is the form's first question.
+    rows = [[_ocr_cell("A: Details About Your Organisation")]]
+    rows += [[_ocr_cell("Lead organisation")], [_ocr_cell("Medway Youth Trust")]]
+    for label, answer in ORGANISATION[1:] + CONTACT:
+        rows += [[_ocr_cell(label)], [_ocr_cell(answer)]]
+    answers = _read_ocr_rows(rows, kent)
+    assert answers["organisation_name"].value == "Medway Youth Trust"
+    assert answers["contact_name"].value == "Sarah Okafor"
