@@ -22,6 +22,7 @@ from parsers.values import (
     parse_uk_date,
     parse_yes_no,
     repair_postcode,
+    repair_web_address,
 )
 
 PLACEHOLDERS = {
@@ -114,6 +115,8 @@ def read_text_value(
             value = parse_yes_no(raw)
         elif spec.kind == "email":
             value = parse_email(raw)
+            if scanned:
+                value = repair_web_address(value)
         elif spec.kind in ("choice", "choices"):
             return _choice_from_text(spec, raw, source, confidence)
         else:
@@ -130,6 +133,7 @@ def read_text_value(
                     # OCR's space beside a dot of a web address ("www. maidstone…",
                     # "www .folkestone…", "….org. uk"): no address holds a space.
                     value = re.sub(r"\s", "", value)
+                value = repair_web_address(value)
     except ValueNotReadable as exc:
         return Answer(spec.id, raw, None, source, confidence, error=str(exc))
     return Answer(spec.id, raw, value, source, confidence)

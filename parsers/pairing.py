@@ -311,7 +311,10 @@ class _Reader:
                 if restated is not None:
                     pending, pending_source = restated, block.location
                     continue
-            if found is None and (pending is None or collected):
+            if found is None:
+                # (Also straight under a question: one left blank is followed by the
+                # next question, which a scan does not set out in bold: "Website",
+                # then "Position within the organisation" is no web address.)
                 found = self._plain_label(block, pending)
             if found is None and _asked_then_answered(block.text):
                 found = self._next_asked(block, pending)
@@ -840,9 +843,10 @@ class _Reader:
     def _plain_label_row(self, cell: Cell, next_row: list[Cell] | None) -> None:
         """A row of a label-above table holding a question in plain words ("Expected
         duration", not bold, no colon): the label of the row below when it is the
-        question the form asks next (allowing one left out), as in a form of paragraphs."""
+        question the form asks next (allowing one left out), as in a form of paragraphs:
+        before any question is seen, one of the form's first two ("Lead organisation")."""
         lines = [line for line in cell.lines() if line.text or line.ticks]
-        if not lines or not self._seen_at:
+        if not lines:
             return
         if len(lines) == 1 and (next_row is None or any(self._cell_label(c) for c in next_row)):
             return
@@ -1202,16 +1206,29 @@ _SECTION_HEADING = re.compile(r"^(?:(?i:section|part)\s+[A-H1-9]\b|[A-H]\s?:\s+[
 
 
 def _hint_line(line: Line) -> bool:
-    """A line that reads as a question's hint, never an answer: "e.g. …", a question."""
+    """A line that reads as a question's hint, never an answer: "e.g. …", a question,
+    a word limit ("maximum 500 words"), a request ("Please provide a breakdown …")."""
     text = line.text.strip()
     return bool(text) and (
         _HINT_START.match(text) is not None
+        or _WORD_LIMIT.match(text) is not None
         or text.endswith("?")
         or (text.startswith("(") and text.endswith(")"))
     )
 
 
-_HINT_START = re.compile(r"^\(?(?:e\.?\s?g\b|for example\b)", re.I)
+_HINT_START = re.compile(
+    r"^\(?(?:e\.?\s?g\b|for example\b|please\s+(?:also\s+)?(?:provide|give|describe|list|"
+    r"explain|include|highlight|specify|state|tell|outline|attach|define)\b)",
+    re.I,
+)
+"""A hint's start: an example, or a request to the applicant ("Please see attached" is
+an answer: seeing is not asked of an applicant)."""
+_WORD_LIMIT = re.compile(
+    r"^(?:(?:max(?:imum|\.)?|up to|no more than|not more than)\s+[\d,]+\s+words|"
+    r"[\d,]+\s+words\s+(?:max(?:imum|\.)?|or (?:less|fewer)))\W*$",
+    re.I,
+)
 
 
 def _hint_of(text: str) -> str:

@@ -43,6 +43,26 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
+# --- web and email addresses read by OCR -----------------------------------
+
+_WEB_OR_EMAIL = re.compile(r"(?:https?://|www\.|[\w.+'-]+@)(\S+)", re.I)
+_NOT_IN_A_HOST = re.compile(r"[^A-Za-z0-9.\-:]")
+_SLIPPED_ORG_UK = re.compile(r"\.or(?:dq?|q)\.uk$")
+
+
+def repair_web_address(text: str) -> str:
+    """A web or email address as OCR reads it, its host mended where the slip is
+    sure: a mark no host name holds ("doverboxingclu§b", "youthtru—s", "c]lu",
+    "yout_htr": dropped) and ".org.uk" read ".ord.uk" or ".orq.uk" (no such
+    ending is given out). Anything else (a letter for a letter) is left."""
+    match = _WEB_OR_EMAIL.fullmatch(text)
+    if match is None:
+        return text
+    host, slash, path = match.group(1).partition("/")
+    host = _SLIPPED_ORG_UK.sub(".org.uk", _NOT_IN_A_HOST.sub("", host))
+    return text[: match.start(1)] + host + slash + path
+
+
 # --- postcodes read by OCR ---------------------------------------------------
 
 _SLIPPED_POSTCODE = re.compile(r"(?m)(?<![\w-])([A-Z]{1,2})([AYQOISZBGT])(\s\d[A-Z]{2})$")
@@ -62,7 +82,16 @@ def repair_postcode(text: str) -> str:
     def fix_inward(match: re.Match[str]) -> str:
         return match.group(1) + match.group(2).replace("O", "Q")
 
+    text = _PARTED_POSTCODE.sub(r"\1 \2", text)
+    text = _INWARD_J.sub(r"\1J\2", text)
     return _INWARD_O.sub(fix_inward, _SLIPPED_POSTCODE.sub(fix, text))
+
+
+_PARTED_POSTCODE = re.compile(r"(?m)(?<![\w-])([A-Z]{1,2}\d[A-Z\d]?)(?: ?\n|)(\d[A-Z]{2})$")
+"""A postcode's two parts OCR ran together ("ME196GQ": the second part is always a
+digit and two letters) or parted over two lines ("Canterbury, ME1" / "1EQ")."""
+_INWARD_J = re.compile(r"(?m)(?<![\w-])([A-Z]{1,2}\d[A-Z\d]?\s\d)\]([A-Z])$")
+"""A "J" in a postcode's second part read as "]" ("ME9 9]Q")."""
 
 
 _INWARD_O = re.compile(r"(?m)(?<![\w-])([A-Z]{1,2}\d[A-Z\d]?\s\d)([A-Z]O|O[A-Z])$")
@@ -120,6 +149,20 @@ def parse_money(text: str) -> str:
 # --- dates -----------------------------------------------------------------
 
 _ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b", re.IGNORECASE)
+_SLIPPED_ORDINAL = re.compile(r"\b([\dlIOS]{0,1}[lIOS][\dlIOS]{0,1})(st|nd|rd|th)\b")
+_DAY_DIGITS = str.maketrans("lIOS", "1105")
+
+
+def _ordinal_digits(match: re.Match[str]) -> str:
+    """A day's ordinal whose digits OCR read as look-alike letters ("lst", "Ist" for
+    1st, "Sth" for 5th, "2lst"): the digits put back where the suffix is the one
+    that number takes (no word ends so, and "Sth" is never 1st)."""
+    day = match.group(1).translate(_DAY_DIGITS)
+    number = int(day)
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10 if number // 10 != 1 else 0, "th")
+    return day + match.group(2) if suffix == match.group(2).lower() else match.group(0)
+
+
 _HAS_DAY_AND_MONTH = re.compile(r"\d")
 
 
@@ -144,7 +187,7 @@ def parse_uk_date(text: str) -> str:
     "Phase 2", "ASAP") is not a date: we parse twice with different defaults and
     reject the value if the results differ, so nothing is filled in by guessing.
     """
-    cleaned = collapse_space(text)
+    cleaned = _SLIPPED_ORDINAL.sub(_ordinal_digits, collapse_space(text))
     cleaned = _ORDINAL.sub(r"\1", cleaned).replace(",", " ").strip(". ")
     # "01-07- 2027": a narrow cell wrapped the date after a separator.
     cleaned = _SPACED_SEPARATOR.sub(r"\1", cleaned)

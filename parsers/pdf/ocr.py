@@ -339,6 +339,11 @@ def list_bullets(ink: np.ndarray, words: list[Word]) -> list[Word]:
     return out
 
 
+_BULLET_READINGS = frozenset({"e", "e¢"})
+"""How tesseract reads a round list bullet as a letter (see :func:`list_bullets`; its
+other readings, "©", "«", are a speck's too)."""
+
+
 def _dot(patch: np.ndarray, line_height: int) -> bool:
     """Whether the ink of ``patch`` is one solid round dot the size of a list bullet."""
     ys, xs = np.nonzero(patch)
@@ -394,13 +399,18 @@ def _segments(
 def _border_remains(word: Word, verticals: list[Ruling], scale: float) -> bool:
     """Whether a word is a stray mark (a cell border's remains read as "©" or "|")
     lying across a cell border: it would glue the cells on either side together."""
-    if not _JUNK.match(word.text):
+    if not _JUNK.match(word.text) and not _RULE_REMAINS.match(word.text):
         return False
     x0, x1 = word.x0 * scale, word.x1 * scale
     top, bottom = word.y0 * scale, word.y1 * scale
     return any(
         x0 - 1 < rule.x0 < x1 + 1 and rule.y0 <= bottom and rule.y1 >= top for rule in verticals
     )
+
+
+_RULE_REMAINS = re.compile(r"^(?=.*[—–_~|])[—–_~|=\-'`]{1,3}[a-z]?[—–_~|=\-'`]{0,2}$")
+"""A cell border's remains as tesseract reads them beside a line's words: "—_", "_—-",
+"—'-", "__", "—s" (the underscore is a word character, so :data:`_JUNK` passes them)."""
 
 
 def _box_between(left: Word, right: Word, boxes: Sequence[TickBox]) -> bool:
@@ -495,6 +505,11 @@ def _text_segment(group: list[Word], scale: float) -> list[Segment]:
         # A tick written without a box (✓), which tesseract reads as "/" or "✓".
         mark = words.pop(0)
         out.append(_tick(True, mark.x0, mark.x1, mark, scale))
+    if len(words) > 1 and words[0].text in _BULLET_READINGS and words[1].text[:1].isupper():
+        # A list bullet read as a letter where the pixels did not show a solid dot
+        # (blurred, or the line's first word was in the cell beside): no sentence
+        # starts "e We work …".
+        words[0] = _bullet_word(words[0], words[0].x0, words[0].x1)
     if len(words) > 1 and not _typed_bullet(words) and _JUNK.match(words[0].text):
         words = words[1:]  # a speck read as "=" or "©" before the first word
     text = _joined(words)
@@ -550,8 +565,24 @@ _BEARING = 0.15
 _GLUED_AFTER = (".", ",", ";", ":", ")", "@")
 _L_AS_BRACKET = re.compile(r"(?<=[a-z]{2})\](?=[.,;:!?]?$)")
 """An "l" ending a word read as "]" ("fee]", "Loca]"), which no bracket opened before it."""
-_STRAY_LEAD = re.compile(r"^[©®¢|¦]+(?=\w)")
+_STRAY_LEAD = re.compile(r"^(?:[©®¢|¦]+|_)(?=\w)")
 """A stray mark tesseract glued to the front of a word (no applicant types "©The")."""
+
+
+def _letter_slips(text: str) -> str:
+    """A word with a slip tesseract makes at 150-200 dpi and no English word holds:
+    a "g" read "q" before "r", "h" or one "e" ("aqreed", "Briqht", "budqet",
+    "tonbridqe", "qrace"; not "Aqeel", "Iqbal", "Iraqi"), "e.g." read "e.q.", and "on a" or
+    "at a" read as one word ("ona", "ata")."""
+    if text in _RUN_TOGETHER:
+        return _RUN_TOGETHER[text]
+    if "q" not in text:
+        return text
+    return _Q_FOR_G.sub("g", text.replace("e.q.", "e.g."))
+
+
+_Q_FOR_G = re.compile(r"(?:(?<=[a-z])|(?<![\w'’-]))q(?=[rh]|e(?!e))")
+_RUN_TOGETHER = {"ona": "on a", "ata": "at a"}
 
 
 def _joined(words: list[Word]) -> str:
@@ -566,6 +597,7 @@ def _joined(words: list[Word]) -> str:
             text = _STRAY_LEAD.sub("", text) or text
         if not opened:
             text = _L_AS_BRACKET.sub("l", text)
+        text = _letter_slips(text)
         opened = opened or any(ch in "([{" for ch in text)
         if previous is not None:
             gap = word.x0 - previous.x1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from parsers import FormSpec, Source
 from parsers.answers import read_value
 from parsers.blocks import Line, Tick
@@ -65,6 +67,48 @@ def test_a_postcode_whose_number_ocr_read_as_a_letter_is_mended_on_a_scan_only(
     assert kept is not None and kept.value == "38 High Street\nSwale\nMEY 9JQ"
     valid = read_value(spec, [Line(parts=["London SW1A 1AA"], confidence=0.9)], SOURCE)
     assert valid is not None and valid.value == "London SW1A 1AA"
+
+
+@pytest.mark.parametrize(
+    ("lines", "value"),
+    [
+        (["61 Station Road", "Dover", "ME196GQ"], "61 Station Road\nDover\nME19 6GQ"),
+        (["91 High Street, Canterbury, ME1", "1EQ"], "91 High Street, Canterbury, ME1 1EQ"),
+        (["101 Mill Lane, Maidstone, ME9 9]Q"], "101 Mill Lane, Maidstone, ME9 9JQ"),
+    ],
+)
+def test_a_postcodes_parts_run_together_parted_or_with_a_bracket_for_j_on_a_scan(
+    kent: FormSpec, lines: list[str], value: str
+) -> None:
+    # OCR lost the narrow space between a postcode's parts, the layout took its second
+    # part (always a digit and two letters) for a new line, or a "J" was read "]".
+    spec = kent.field("contact_address")
+    read = read_value(spec, [Line(parts=[text], confidence=0.9) for text in lines], SOURCE)
+    assert read is not None and read.value == value
+
+
+@pytest.mark.parametrize(
+    ("field", "read", "value"),
+    [
+        ("contact_website", "www.doverboxingclu§b.org.uk", "www.doverboxingclub.org.uk"),
+        ("contact_website", "www.ashfordyouthtru—s.org.uk", "www.ashfordyouthtrus.org.uk"),
+        ("contact_website", "www.thanetstreetpast.orq.uk", "www.thanetstreetpast.org.uk"),
+        ("contact_website", "www.kent.gov.uk/grants?id=7", "www.kent.gov.uk/grants?id=7"),
+        (
+            "contact_email",
+            "katie.clarke@tonbridgementori.ord.uk",
+            "katie.clarke@tonbridgementori.org.uk",
+        ),
+        ("contact_email", "jo_smith@swale.org.uk", "jo_smith@swale.org.uk"),
+    ],
+)
+def test_a_web_or_email_address_keeps_no_mark_a_host_cannot_hold_on_a_scan(
+    kent: FormSpec, field: str, read: str, value: str
+) -> None:
+    # A speck or a border's remains read inside the host ("§", "—"), ".org.uk" read
+    # ".orq.uk" or ".ord.uk": no host holds either. A path and a mailbox are left.
+    answer = read_value(kent.field(field), [Line(parts=[read], confidence=0.9)], SOURCE)
+    assert answer is not None and answer.value == value
 
 
 def test_a_postcodes_q_read_as_o_on_a_scan_is_mended(kent: FormSpec) -> None:

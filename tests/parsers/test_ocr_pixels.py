@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from parsers.pdf.layout import find_cells
+from parsers.pdf.layout import Ruling, find_cells
 from parsers.pdf.ocr import (
     BULLET,
     _segments,
@@ -238,3 +238,47 @@ def test_more_readings_of_a_typed_ticked_box_are_ticks() -> None:
         "Enable partnership",
         "Jo Smith",
     ]
+
+
+def test_a_cell_borders_remains_read_as_dashes_do_not_glue_two_cells() -> None:
+    # A label's wrapped line and its answer's line side by side: the border between
+    # them, blurred at 150 dpi, was read "—_" across it, and the answer took the
+    # label's words ("… re-offending\nwhat benefits do you seek to —_ and wellbeing …").
+    words = _typed_line(1, "what", "benefits", "do", "—_", "and", "wellbeing")
+    border = Ruling(346 * 72 / 200, 0, 346 * 72 / 200, 100)  # through "—_" (332-360 px)
+    segments = sorted(_segments(words, [border], 72 / 200), key=lambda s: s.x0)
+    assert [s.text for s in segments] == ["what benefits do", "and wellbeing"]
+
+
+def test_letter_slips_no_english_word_holds_are_mended_and_names_are_not() -> None:
+    # At 150-200 dpi tesseract reads a "g" as "q" and runs "on a" together.
+    words = (
+        _typed_line(1, "Match", "funding", "has", "been", "aqreed", "(e.q.", "budqet).")
+        + _typed_line(2, "The", "project", "builds", "ona", "pilot", "in", "Briqht", "Street")
+        + _typed_line(3, "Aqeel", "Iqbal,", "Iraqi", "Community", "Association")
+        + _typed_line(4, "qrace.patel@qraveshamvictims.org.uk")
+    )
+    texts = [s.text for s in sorted(_segments(words, [], 72 / 200), key=lambda s: s.y0)]
+    assert texts == [
+        "Match funding has been agreed (e.g. budget).",
+        "The project builds on a pilot in Bright Street",
+        "Aqeel Iqbal, Iraqi Community Association",
+        "grace.patel@graveshamvictims.org.uk",
+    ]
+
+
+def test_an_underscore_tesseract_read_before_a_word_is_dropped() -> None:
+    # A speck before "harjit.oneill@…" read "_": no address starts with one.
+    [word] = _typed_line(1, "_harjit.oneill@medwayvictimsupp.org.uk")
+    word = Word(word.x0, word.y0, word.x1, word.y1, word.text, word.line, 0.5)
+    [segment] = _segments([word], [], 72 / 200)
+    assert segment.text == "harjit.oneill@medwayvictimsupp.org.uk"
+
+
+def test_a_bullet_read_e_before_a_capital_in_the_cell_beside_a_label_is_a_bullet() -> None:
+    # tesseract read the label's line and the list item beside it as one line, the
+    # item's blurred bullet as "e": parted at the border, "e We work …" is an item.
+    words = _typed_line(1, "organisation", "do?", "e", "We", "work")
+    border = Ruling(328 * 72 / 200, 0, 328 * 72 / 200, 100)  # between "do?" and "e"
+    segments = sorted(_segments(words, [border], 72 / 200), key=lambda s: s.x0)
+    assert [s.text for s in segments] == ["organisation do?", f"{BULLET} We work"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import pytest
+
 from fixtures.corpus_docx import cell, package, para, row, run, table, tick_para
 from parsers import FormSpec, parse_document
 from parsers.blocks import Cell, Control, Line, Table, Tick
@@ -357,6 +359,31 @@ def test_on_a_scan_a_hint_under_a_label_beside_an_empty_answer_is_no_answer(
     assert answers["organisation_name"].value == "Medway Youth Trust"
 
 
+@pytest.mark.parametrize(
+    ("hint", "read"),
+    [
+        ("maximum 500 words", None),
+        ("Please provide a breakdown e.g. staff costs, venue hire etc.", None),
+        ("(500 words max)", None),
+        ("Please see attached budget", "Please see attached budget"),
+    ],
+)
+def test_on_a_scan_a_word_limit_or_a_request_beside_an_empty_answer_is_no_answer(
+    kent: FormSpec, hint: str, read: str | None
+) -> None:
+    # Hints in italics under their labels lose the italics on a scan: a word limit or a
+    # request to the applicant is no answer; "Please see attached" is one.
+    rows = []
+    for label, answer in [*ORGANISATION, *CONTACT, *PROJECT]:
+        if label == "How will the grant be spent?":
+            rows.append([_ocr_cell(label, hint), _ocr_cell(column=1)])
+        else:
+            rows.append([_ocr_cell(label), _ocr_cell(answer, column=1)])
+    answers = _read_ocr_rows(rows, kent)
+    spent = answers.get("budget_breakdown")
+    assert (spent.value if spent is not None else None) == read
+
+
 def test_on_a_scan_a_section_heading_under_the_last_answer_is_not_that_answer(
     kent: FormSpec,
 ) -> None:
@@ -674,3 +701,39 @@ def test_on_a_scan_a_label_whose_number_stands_alone_in_the_row_above_is_checked
     # Beside no lone number, an empty answer cell is the answer left blank.
     rows[-len(PROJECT) - 2] = [_ocr_cell("Website"), _ocr_cell("www.example.org", column=1)]
     assert _told_missing(_read_ocr_rows(rows, kent), "contact_position")
+
+
+def test_on_a_scan_a_plain_question_after_a_blank_answer_is_the_next_question(
+    kent: FormSpec,
+) -> None:
+    # A form of paragraphs, scanned: no bold tells the questions from the answers. The
+    # website was left blank; "Position within the organisation", the question the
+    # form asks next, is not the website's answer.
+    lines = [
+        "Name of Organisation",
+        "Thanet Neighbourhood Forum",
+        "E-mail",
+        "ben.fraser@thanetforum.org.uk",
+        "Website",
+        "Position within the organisation",
+        "Chief Executive",
+    ]
+    blocks = [Line(parts=[text], confidence=0.93) for text in lines]
+    labelled: set[str] = set()
+    answers = settle(read_answers(blocks, [], kent, labelled), labelled, kent, scanned=True)
+    assert "contact_website" not in answers
+    assert answers["contact_position"].value == "Chief Executive"
+
+
+def test_on_a_scan_a_first_question_in_plain_words_above_its_answer_is_read(
+    kent: FormSpec,
+) -> None:
+    # Label above answer, scanned: "Lead organisation" is no wording the form knows,
+    # and no question has been read before it; it is the form's first question.
+    rows = [[_ocr_cell("A: Details About Your Organisation")]]
+    rows += [[_ocr_cell("Lead organisation")], [_ocr_cell("Medway Youth Trust")]]
+    for label, answer in ORGANISATION[1:] + CONTACT:
+        rows += [[_ocr_cell(label)], [_ocr_cell(answer)]]
+    answers = _read_ocr_rows(rows, kent)
+    assert answers["organisation_name"].value == "Medway Youth Trust"
+    assert answers["contact_name"].value == "Sarah Okafor"

@@ -234,3 +234,42 @@ def test_an_address_in_a_narrow_cell_keeps_its_lines() -> None:
         "17 Station Road\nCanterbury\nME1 5AQ",
         "17 Station Road, Canterbury, ME1 5AQ",
     ]
+
+
+def _line(x1: float, y: float, text: str, head: float, confidence: float = 1.0) -> Segment:
+    """A cell's line from x 135 to ``x1``, its first word ``head`` points wide."""
+    return Segment(135, y, x1, y + 10, text, size=10, confidence=confidence, head_x1=135 + head)
+
+
+def test_a_sentence_ending_at_the_cells_edge_follows_the_answers_other_sentences() -> None:
+    # "Referrals" would not have fitted after "… before they start.": a wrap or a new
+    # line alike by the widths. The answer's first sentence ended its line where the
+    # next word would have fitted, and no two sentences run on within a line: each
+    # sentence was typed on its own line. On a scan, a sentence ending where the next
+    # word would only just have fitted, in an answer whose sentences run on, wrapped
+    # (OCR's widths are a point or two out); a text layer's widths are exact.
+    page = Page(1, 595, 842, rulings=_grid([50, 130, 330], [100, 140, 180, 220]))
+    page.segments = [
+        _text(55, 104, "Outline:", width=40),
+        _line(250, 104, "Staff costs make up most of the budget.", 40),
+        _line(320, 116, "Volunteers are trained and DBS checked before they start.", 50),
+        _line(260, 128, "Referrals come from schools.", 40),
+        _text(55, 144, "Aims:", width=30),
+        _line(318, 144, "Staff costs make up most of the budget. Volunteers are", 25, 0.9),
+        _line(280, 156, "trained and DBS checked before they start.", 35, 0.9),
+        _line(260, 168, "Referrals come from schools.", 40, 0.9),
+        _text(55, 184, "Aims:", width=30),
+        _line(318, 184, "Staff costs make up most of the budget. Volunteers are", 25),
+        _line(280, 196, "trained and DBS checked before they start.", 35),
+        _line(260, 208, "Referrals come from schools.", 40),
+    ]
+    [table] = page_blocks(page)
+    assert [row[1].text for row in table.rows] == [
+        "Staff costs make up most of the budget.\n"
+        "Volunteers are trained and DBS checked before they start.\n"
+        "Referrals come from schools.",
+        "Staff costs make up most of the budget. Volunteers are trained and DBS checked "
+        "before they start. Referrals come from schools.",
+        "Staff costs make up most of the budget. Volunteers are trained and DBS checked "
+        "before they start.\nReferrals come from schools.",
+    ]

@@ -49,6 +49,25 @@ def test_uk_dates_read_as_iso(written: str) -> None:
     assert parse_uk_date(written) == "2027-04-01"
 
 
+@pytest.mark.parametrize(
+    ("written", "iso"),
+    [
+        ("lst May 2027", "2027-05-01"),  # a scan's "1" read as "l" or "I"
+        ("Ist August 2027", "2027-08-01"),
+        ("Sth November 2027", "2027-11-05"),  # and "5" as "S"
+        ("2lst June 2027", "2027-06-21"),
+    ],
+)
+def test_a_days_ordinal_read_with_letters_for_digits_is_a_date(written: str, iso: str) -> None:
+    assert parse_uk_date(written) == iso
+
+
+@pytest.mark.parametrize("written", ["Sst May 2027", "Ith May 2027"])
+def test_letters_are_not_taken_for_a_days_digits_its_suffix_does_not_fit(written: str) -> None:
+    with pytest.raises(ValueNotReadable):
+        parse_uk_date(written)
+
+
 @pytest.mark.parametrize("written", ["TBC", "April 2027", "Phase 2", "ASAP", "31/02/2027", "2027"])
 def test_a_date_is_never_guessed(written: str) -> None:
     with pytest.raises(ValueNotReadable):
