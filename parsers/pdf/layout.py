@@ -724,8 +724,20 @@ def _joins(lines: list[_VLine], parts: list[list[str | Tick]], right: float | No
     """
     if not lines:
         return []
+    widest: dict[float, float] = {}
+
+    def bound(index: int) -> float:
+        """Where line ``index``'s predecessor had to stop: ``right``, or outside a
+        table the widest line starting at its indent (worked out once an indent)."""
+        if right is not None:
+            return right
+        x0 = lines[index - 1].x0
+        if x0 not in widest:
+            widest[x0] = max(v.x1 for v in lines if abs(v.x0 - x0) <= 3.0)
+        return widest[x0]
+
     joins = [False] + [
-        _wrapped(lines[index - 1], lines[index], parts[index], _bound(lines, index, right))
+        _wrapped(lines[index - 1], lines[index], parts[index], bound(index))
         for index in range(1, len(lines))
     ]
     ends = [
@@ -739,8 +751,12 @@ def _joins(lines: list[_VLine], parts: list[list[str | Tick]], right: float | No
         # with its answer under it): one answer's style tells nothing of another's.
         return joins
     run_on = any(_RUN_ON.search(s.text) for vline in lines for s in vline.segments)
+    # Counted once and kept up to date, not looked for again at each sentence: a
+    # cell of thousands of lines (a hostile PDF) stays linear.
+    apart = sum(not joins[index] for index in ends)
     for index in ends:
-        others_apart = any(not joins[other] for other in ends if other != index)
+        others_apart = apart - (not joins[index]) > 0
+        was_apart = not joins[index]
         if joins[index] and others_apart and not run_on:
             joins[index] = False
         elif (
@@ -749,18 +765,11 @@ def _joins(lines: list[_VLine], parts: list[list[str | Tick]], right: float | No
             and not others_apart
             and _scanned(lines[index - 1 : index + 1])
         ):
-            bound = _bound(lines, index, right) - _OCR_SLACK
-            joins[index] = _wrapped(lines[index - 1], lines[index], parts[index], bound)
+            joins[index] = _wrapped(
+                lines[index - 1], lines[index], parts[index], bound(index) - _OCR_SLACK
+            )
+        apart += (not joins[index]) - was_apart
     return joins
-
-
-def _bound(lines: list[_VLine], index: int, right: float | None) -> float:
-    """Where line ``index``'s predecessor had to stop: ``right``, or outside a table
-    the widest line starting at its indent."""
-    if right is not None:
-        return right
-    x0 = lines[index - 1].x0
-    return max(v.x1 for v in lines if abs(v.x0 - x0) <= 3.0)
 
 
 _SENTENCE_END = re.compile(r"\w[.!?]\s*$")
