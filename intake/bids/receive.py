@@ -430,14 +430,12 @@ async def _flag_duplicates(
     an officer decides). Returns the links, oldest bid first."""
     sender = version.mail.get("reply_address") if version.mail else None
     values = fingerprint_values(fingerprint(version.fields, sender))
-    found = []
     matches = await duplicates.matching_bids(
         connection, fund=fund.id, round=version.round, values=values, but=bid_id, limit=MAX_LINKS
     )
-    for other, (ref, kinds) in matches.items():
-        reasons = reasons_for(kinds)
-        await duplicates.link(connection, bid_id, other, reasons=reasons, at=now)
-        found.append(Duplicate("", ref, reasons))
+    links = {other: reasons_for(kinds) for other, (_ref, kinds) in matches.items()}
+    await duplicates.link_all(connection, bid_id, links, at=now)
+    found = [Duplicate("", ref, links[other]) for other, (ref, _kinds) in matches.items()]
     await duplicates.keep_fingerprints(
         connection, bid_id, fund=fund.id, round=version.round, values=values
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.store.engine import insert_ignoring_duplicates
@@ -58,54 +59,82 @@ async def matching_bids(
     wanted = [(kind, value[:255]) for kind, value in values.items() if value]
     if not wanted:
         return {}
-    same_round = (
-        bid_fingerprints.c.round.is_(None) if round is None else bid_fingerprints.c.round == round
-    )
     # One seek of the index per kind: an OR of the four lets SQLite use only its
     # first column, which read the whole fund's fingerprints.
-    matches = []
-    for kind, value in wanted:
-        rows = await connection.execute(
-            select(bid_fingerprints.c.bid_id, bids.c.ref, bid_fingerprints.c.kind)
-            .join(bids, bids.c.id == bid_fingerprints.c.bid_id)
-            .where(
-                (bid_fingerprints.c.fund == fund)
-                & (bid_fingerprints.c.kind == kind)
-                & (bid_fingerprints.c.value == value)
-                & same_round
-                & (bid_fingerprints.c.bid_id != but)
-            )
-            .order_by(bid_fingerprints.c.bid_id)
-            .limit(limit)
-        )
-        matches += list(rows)
+    statement = _MATCHING_NO_ROUND if round is None else _MATCHING_IN_ROUND
     found: dict[int, tuple[str, list[str]]] = {}
-    for bid_id, ref, kind in sorted(matches):
-        found.setdefault(bid_id, (ref, []))[1].append(kind)
-    return dict(list(found.items())[:limit])
+    where = {"fund": fund, "round": round, "but": but, "limit": limit}
+    for kind, value in wanted:
+        rows = await connection.execute(statement, {**where, "kind": kind, "value": value})
+        for bid_id, ref in rows:
+            found.setdefault(bid_id, (ref, []))[1].append(kind)
+    oldest = sorted(found)[:limit]
+    return {bid_id: (found[bid_id][0], sorted(found[bid_id][1])) for bid_id in oldest}
 
 
-async def link(
-    connection: AsyncConnection, bid_id: int, of_bid_id: int, *, reasons: list[str], at: datetime
+def _matching(*, in_round: bool) -> Any:
+    """The look-up of one kind's fingerprint, built once: building and keying it on
+    every new bid cost more than running it (a fifth of a bid's storing)."""
+    same_round = (
+        bid_fingerprints.c.round == bindparam("round")
+        if in_round
+        else bid_fingerprints.c.round.is_(None)
+    )
+    return (
+        select(bid_fingerprints.c.bid_id, bids.c.ref)
+        .join(bids, bids.c.id == bid_fingerprints.c.bid_id)
+        .where(
+            (bid_fingerprints.c.fund == bindparam("fund"))
+            & (bid_fingerprints.c.kind == bindparam("kind"))
+            & (bid_fingerprints.c.value == bindparam("value"))
+            & same_round
+            & (bid_fingerprints.c.bid_id != bindparam("but"))
+        )
+        .order_by(bid_fingerprints.c.bid_id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+_MATCHING_IN_ROUND = _matching(in_round=True)
+_MATCHING_NO_ROUND = _matching(in_round=False)
+
+
+async def link_all(
+    connection: AsyncConnection, bid_id: int, links: Mapping[int, list[str]], *, at: datetime
 ) -> None:
-    """Record that ``bid_id`` may repeat ``of_bid_id`` (once: a second record is ignored)."""
+    """Record that ``bid_id`` may repeat each bid of ``links`` (``bid id → reasons``), in
+    one statement; a link recorded before is kept as it was."""
+    if not links:
+        return
     await connection.execute(
         insert_ignoring_duplicates(connection, duplicates, ["bid_id", "of_bid_id"]),
-        {"bid_id": bid_id, "of_bid_id": of_bid_id, "reasons": reasons, "found_at": at},
+        [
+            {"bid_id": bid_id, "of_bid_id": other, "reasons": reasons, "found_at": at}
+            for other, reasons in links.items()
+        ],
     )
 
 
 async def duplicates_of(connection: AsyncConnection, bid_id: int) -> list[Duplicate]:
     """The earlier bids ``bid_id`` may repeat, oldest first."""
+    rows = await connection.execute(_DUPLICATES_OF, {"bid": bid_id})
+    return [Duplicate(ref, of_ref, list(reasons or [])) for ref, of_ref, reasons in rows]
+
+
+def _duplicates_of() -> Any:
+    """Built once (every card reads it): its two aliases of ``bids`` cost more to make
+    than the look-up."""
     mine, earlier = bids.alias("mine"), bids.alias("earlier")
-    rows = await connection.execute(
+    return (
         select(mine.c.ref, earlier.c.ref, duplicates.c.reasons)
         .join(mine, mine.c.id == duplicates.c.bid_id)
         .join(earlier, earlier.c.id == duplicates.c.of_bid_id)
-        .where(duplicates.c.bid_id == bid_id)
+        .where(duplicates.c.bid_id == bindparam("bid"))
         .order_by(duplicates.c.of_bid_id)
     )
-    return [Duplicate(ref, of_ref, list(reasons or [])) for ref, of_ref, reasons in rows]
+
+
+_DUPLICATES_OF = _duplicates_of()
 
 
 async def round_duplicates(

@@ -20,6 +20,9 @@ from tests.intake.store.test_cards import (  # noqa: F401 - collected here again
     test_a_card_is_stored_once_and_updated_in_place,
     test_a_console_card_gets_its_place_when_first_posted,
 )
+from tests.intake.store.test_duplicates import (  # noqa: F401 - collected here against PostgreSQL
+    test_a_bid_finds_the_oldest_bids_sharing_a_fingerprint_in_its_round_and_links_them,
+)
 from tests.intake.store.test_messages import (  # noqa: F401 - collected here against PostgreSQL
     test_a_message_is_stored_queued_with_its_parsing_job,
     test_a_second_delivery_keeps_the_first_copy_and_queues_nothing,
