@@ -74,7 +74,7 @@ async def matching_bids(
 
 def _matching(*, in_round: bool) -> Any:
     """The look-up of one kind's fingerprint, built once: building and keying it on
-    every new bid cost more than running it (a fifth of a bid's storing)."""
+    every new bid cost more than running it (about half of storing a bid, sampled)."""
     same_round = (
         bid_fingerprints.c.round == bindparam("round")
         if in_round
