@@ -34,14 +34,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.clock import Clock
 from intake.config.model import Config, Office
-from intake.jobs.finishing import last_transaction
+from intake.jobs.finishing import job_transaction
 from intake.jobs.kinds import CapAlertJob
 from intake.rules.addresses import mailbox
 from intake.store import outbox
@@ -203,8 +203,7 @@ async def send_then_record(
         await runtime.mailer.send(mail)
         for attempt in range(1, RECORD_TRIES + 1):
             try:
-                begin = last_transaction if finishing else _begin
-                async with begin(runtime.engine) as connection:
+                async with job_transaction(runtime.engine, last=finishing) as connection:
                     await record(connection)
                 return
             except (OperationalError, DBAPIError) as exc:
@@ -214,7 +213,3 @@ async def send_then_record(
                     "mail %s sent, not yet recorded (%s); trying again", mail["Message-ID"], exc
                 )
                 await asyncio.sleep(1.0)
-
-
-def _begin(engine: AsyncEngine) -> Any:
-    return engine.begin()

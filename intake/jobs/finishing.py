@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -76,3 +77,9 @@ async def last_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection
             )
     if in_hand is not None:  # committed
         in_hand.finished, in_hand.next = True, claimed
+
+
+def job_transaction(engine: AsyncEngine, *, last: bool) -> Any:
+    """:func:`last_transaction` when ``last`` (the job's last act), else an ordinary
+    ``engine.begin()``: for steps that end a job on some paths and not on others."""
+    return last_transaction(engine) if last else engine.begin()

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.clock import Clock
 from intake.config.model import Config
-from intake.jobs.finishing import last_transaction
+from intake.jobs.finishing import job_transaction
 from intake.slack.tokens import SlackWorkspaces
 from intake.store import slack_posts
 from intake.store.engine import reading
@@ -93,7 +93,7 @@ async def post_once(
     row = await _row(engine, key)
     if row is not None and row.state == "posted" and row.ts:
         if then is not None:
-            async with _begin(engine, finishing) as connection:
+            async with job_transaction(engine, last=finishing) as connection:
                 await then(connection, row.channel, row.ts)
         return row.channel, row.ts
     if row is not None and row.state == "posting":
@@ -173,12 +173,7 @@ async def _set(
     then: AfterPost | None = None,
     finishing: bool = False,
 ) -> None:
-    async with _begin(engine, finishing) as connection:
+    async with job_transaction(engine, last=finishing) as connection:
         await slack_posts.set_post(connection, key, channel=channel, state=state, ts=ts)
         if then is not None and ts is not None:
             await then(connection, channel, ts)
-
-
-def _begin(engine: AsyncEngine, finishing: bool) -> Any:
-    """The job's last transaction when ``finishing``, else an ordinary one."""
-    return last_transaction(engine) if finishing else engine.begin()
