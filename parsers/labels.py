@@ -12,6 +12,7 @@ nothing rather than guess.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -45,6 +46,11 @@ scanned misreadings, :data:`SLIPPED_NUMBER`)."""
 _TRUNCATED = re.compile(r"\s*(?:…|\.\.\.)\s*[?:]?\s*$")
 _TRUNCATED_THEN_ANSWER = re.compile(r"\s*(?:…|\.\.\.)\s*:\s+(?=\S)")
 _TICK_PREFIX = re.compile(r"^[\s☐☒☑✓✔✗✘□■▢▣⊠]+")
+SECTION_WORDS = (
+    r"[A-H]\s?[:.)]\s+[A-Z][a-z]|section\s+[A-H1-9]\b|name and address of (?:the )?project"
+)
+SECTION_START = re.compile(rf"^(?:{SECTION_WORDS})", re.IGNORECASE)
+"""A section's heading ("B: Project / Service Details", "Name and address of project …")."""
 
 
 @lru_cache(maxsize=16384)
@@ -704,3 +710,19 @@ def match_option(
         return None
     top = scored[0]
     return top[1], top[2], top[0]
+
+
+def after_heading(text: str) -> Iterator[tuple[int, str]]:
+    """Where a question may start in a scanned line that begins with a section heading
+    (:data:`SECTION_START`), and its words from there: OCR's line finder joins the
+    question under a heading to it when the heading is the page's widest line ("A:
+    Details About Your Organisation A.1 Name of group / organisation:"). Every word
+    from a capital on past the heading's first two, nearest the heading first; the
+    caller says which is a question (not the heading's own last words, "… About Your
+    Organisation")."""
+    if not SECTION_START.match(text):
+        return
+    words = text.split()
+    for start in range(2, len(words) - 1):
+        if words[start][:1].isupper():
+            yield start, " ".join(words[start:])

@@ -25,8 +25,10 @@ from parsers.answers import (
 from parsers.blocks import Block, Cell, Control, Line, Table, Tick
 from parsers.labels import (
     NUMBERING,
+    SECTION_WORDS,
     SLIPPED_NUMBER,
     LabelMatch,
+    after_heading,
     head,
     match_option,
     matcher_for,
@@ -357,24 +359,19 @@ class _Reader:
         About Your Organisation").
         """
         for block in blocks:
-            text = block.text if isinstance(block, Line) else ""
             if (
                 not isinstance(block, Line)
                 or block.confidence >= 1.0  # a text layer's lines are the PDF's own
                 or block.ticks
-                or not _SECTION_START.match(text)
             ):
                 yield block
                 continue
-            words = text.split()
-            for start in range(2, len(words) - 1):
-                if not words[start][:1].isupper():
-                    continue
-                question = replace(block, parts=[" ".join(words[start:])])
-                match = self.matcher.match(question.text)
+            for start, question in after_heading(block.text):
+                match = self.matcher.match(question)
                 if match is not None and match.exact:
-                    yield replace(block, parts=[" ".join(words[:start])], heading=True)
-                    yield question
+                    heading = " ".join(block.text.split()[:start])
+                    yield replace(block, parts=[heading], heading=True)
+                    yield replace(block, parts=[question])
                     break
             else:
                 yield block
@@ -1282,14 +1279,8 @@ _QUESTION_NUMBER = re.compile(
     rf"|^(?-i:[A-H])\.?(?=\S*\d){SLIPPED_NUMBER}\s+(?-i:[A-Z][a-z])",
     re.IGNORECASE,
 )
-_SECTION_START = re.compile(
-    r"^(?:[A-H]\s?[:.)]\s+[A-Z][a-z]|section\s+[A-H1-9]\b|name and address of (?:the )?project)",
-    re.IGNORECASE,
-)
-"""A section's heading ("B: Project / Service Details", "Name and address of project …")."""
 _DECLARATION = re.compile(
-    r"^(?:[A-H]\s?[:.)]\s+[A-Z][a-z]|section\s+[A-H1-9]\b|"
-    r"name and address of (?:the )?project|"
+    rf"^(?:{SECTION_WORDS}|"
     r"declaration\b|signed\b|signature\b|print name\b|date\s*:|"
     r"i (?:confirm|declare|certify)\b|please note the following)",
     re.IGNORECASE,

@@ -19,7 +19,6 @@ pages and seconds of OCR, text runs and drawings per page.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import replace
 
@@ -27,7 +26,7 @@ import pypdfium2 as pdfium
 
 from parsers.blocks import Block, Cell, Control, Line
 from parsers.errors import UnreadableDocument
-from parsers.labels import NUMBERING, LabelMatcher, match_option, matcher_for
+from parsers.labels import NUMBERING, LabelMatcher, after_heading, match_option, matcher_for
 from parsers.model import DocumentFormat, FormSpec, ParsedDocument, Source
 from parsers.pairing import read_answers, settle
 from parsers.pdf.acroform import FieldReader
@@ -37,11 +36,6 @@ from parsers.pdf.textlayer import image_share, read_page
 
 __all__ = ["PdfLimits", "parse_pdf"]
 
-_SECTION_START = re.compile(
-    r"^(?:[A-H]\s?[:.)]\s+[A-Z][a-z]|section\s+[A-H1-9]\b|name and address of (?:the )?project)",
-    re.IGNORECASE,
-)
-"""A section's heading ("A: Details About Your Organisation")."""
 _SCAN_MAX_CHARS = 20
 _SCAN_MIN_IMAGE_SHARE = 0.5
 
@@ -229,15 +223,5 @@ def asks_a_question(text: str, matcher: LabelMatcher) -> bool:
         return True
     if NUMBERING.match(text) is not None and matcher.keyword_match(text) is not None:
         return True
-    if not _SECTION_START.match(text):
-        return False
-    # A section heading and the question under it read as one line ("A: Details
-    # About Your Organisation A.1 Name of group / organisation:", the heading the
-    # page's widest line): the question is its last words from a capital on (not
-    # the heading's own last words: "… About Your Organisation").
-    words = text.split()
-    return any(
-        asks_a_question(question, matcher)
-        for start in range(2, len(words) - 1)
-        if words[start][:1].isupper() and (question := " ".join(words[start:]))
-    )
+    # A section heading and the question under it read as one line.
+    return any(asks_a_question(question, matcher) for _start, question in after_heading(text))
