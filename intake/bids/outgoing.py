@@ -111,21 +111,17 @@ async def _first_reached(
     connection: AsyncConnection, office: Office, box: str, domain: str, now: datetime
 ) -> CapReached | None:
     day, hour = now - timedelta(days=1), now - timedelta(hours=1)
-    if (
-        box
-        and await outbox.to_mailbox_since(connection, box, day) >= office.acks_per_sender_per_day
-    ):
+    to_box, to_domain, from_office = await outbox.recent_counts(
+        connection,
+        mailbox=outbox.Counted(box, day, office.acks_per_sender_per_day),
+        domain=outbox.Counted(domain, hour, office.acks_per_domain_per_hour),
+        office=outbox.Counted(office.id, hour, office.acks_per_office_per_hour),
+    )
+    if box and to_box >= office.acks_per_sender_per_day:
         return CapReached("mailbox", office.acks_per_sender_per_day, "day", box)
-    if (
-        domain
-        and await outbox.to_domain_since(connection, domain, hour)
-        >= office.acks_per_domain_per_hour
-    ):
+    if domain and to_domain >= office.acks_per_domain_per_hour:
         return CapReached("domain", office.acks_per_domain_per_hour, "hour", domain)
-    if (
-        await outbox.from_office_since(connection, office.id, hour)
-        >= office.acks_per_office_per_hour
-    ):
+    if from_office >= office.acks_per_office_per_hour:
         return CapReached("office", office.acks_per_office_per_hour, "hour", office.id)
     return None
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import Integer, bindparam, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.store.engine import insert_ignoring_duplicates
@@ -59,44 +60,49 @@ async def matching_bids(
     wanted = [(kind, value[:255]) for kind, value in values.items() if value]
     if not wanted:
         return {}
-    # One seek of the index per kind: an OR of the four lets SQLite use only its
-    # first column, which read the whole fund's fingerprints.
-    statement = _MATCHING_NO_ROUND if round is None else _MATCHING_IN_ROUND
+    parameters: dict[str, Any] = {"fund": fund, "round": round, "but": but, "limit": limit}
+    for number, (kind, value) in enumerate(wanted):
+        parameters[f"kind{number}"], parameters[f"value{number}"] = kind, value
+    rows = await connection.execute(_matching(len(wanted), in_round=round is not None), parameters)
     found: dict[int, tuple[str, list[str]]] = {}
-    where = {"fund": fund, "round": round, "but": but, "limit": limit}
-    for kind, value in wanted:
-        rows = await connection.execute(statement, {**where, "kind": kind, "value": value})
-        for bid_id, ref in rows:
-            found.setdefault(bid_id, (ref, []))[1].append(kind)
+    for kind, bid_id, ref in rows:
+        found.setdefault(bid_id, (ref, []))[1].append(kind)
     oldest = sorted(found)[:limit]
     return {bid_id: (found[bid_id][0], sorted(found[bid_id][1])) for bid_id in oldest}
 
 
-def _matching(*, in_round: bool) -> Any:
-    """The look-up of one kind's fingerprint, built once: building and keying it on
-    every new bid cost more than running it (about half of storing a bid, sampled)."""
+@functools.cache
+def _matching(kinds: int, *, in_round: bool) -> Any:
+    """The look-up of ``kinds`` fingerprints, built once for each count: building and
+    keying it on every new bid cost more than running it (about half of storing a bid,
+    sampled).
+
+    One seek of ``ix_bid_fingerprints_match`` per kind, each its own arm of a
+    ``UNION ALL``: an ``OR`` of the kinds lets SQLite use only the index's first
+    column, which reads the whole fund's fingerprints. One statement, not one a kind:
+    each statement run costs more than its seek.
+    """
     same_round = (
         bid_fingerprints.c.round == bindparam("round")
         if in_round
         else bid_fingerprints.c.round.is_(None)
     )
-    return (
-        select(bid_fingerprints.c.bid_id, bids.c.ref)
+    arms = [
+        select(bid_fingerprints.c.kind, bid_fingerprints.c.bid_id, bids.c.ref)
         .join(bids, bids.c.id == bid_fingerprints.c.bid_id)
         .where(
             (bid_fingerprints.c.fund == bindparam("fund"))
-            & (bid_fingerprints.c.kind == bindparam("kind"))
-            & (bid_fingerprints.c.value == bindparam("value"))
+            & (bid_fingerprints.c.kind == bindparam(f"kind{number}"))
+            & (bid_fingerprints.c.value == bindparam(f"value{number}"))
             & same_round
             & (bid_fingerprints.c.bid_id != bindparam("but"))
         )
         .order_by(bid_fingerprints.c.bid_id)
         .limit(bindparam("limit", type_=Integer))
-    )
-
-
-_MATCHING_IN_ROUND = _matching(in_round=True)
-_MATCHING_NO_ROUND = _matching(in_round=False)
+        .subquery(f"kind{number}")
+        for number in range(kinds)
+    ]
+    return union_all(*(select(arm) for arm in arms)) if kinds > 1 else select(arms[0])
 
 
 async def link_all(

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.rules.addresses import mailbox
@@ -39,14 +40,24 @@ _SENT = select(outgoing_mail.c.id).where(outgoing_mail.c.key == bindparam("key")
 _SENT_SINCE = select(func.count()).where(
     outgoing_mail.c.to_addr == bindparam("to"), outgoing_mail.c.sent_at >= bindparam("since")
 )
-_TO_MAILBOX_SINCE = select(func.count()).where(
-    outgoing_mail.c.to_mailbox == bindparam("value"), outgoing_mail.c.sent_at >= bindparam("since")
-)
-_TO_DOMAIN_SINCE = select(func.count()).where(
-    outgoing_mail.c.to_domain == bindparam("value"), outgoing_mail.c.sent_at >= bindparam("since")
-)
-_FROM_OFFICE_SINCE = select(func.count()).where(
-    outgoing_mail.c.office == bindparam("value"), outgoing_mail.c.sent_at >= bindparam("since")
+
+
+def _bounded_count(column: Any, name: str) -> Any:
+    """How many mails of ``column`` = ``{name}`` were sent since ``{name}_since``, counted
+    up to ``{name}_at_most``: enough to compare with a cap, however many there are."""
+    found = (
+        select(outgoing_mail.c.id)
+        .where(column == bindparam(name), outgoing_mail.c.sent_at >= bindparam(f"{name}_since"))
+        .limit(bindparam(f"{name}_at_most", type_=Integer))
+        .subquery()
+    )
+    return select(func.count()).select_from(found).scalar_subquery()
+
+
+_RECENT = select(
+    _bounded_count(outgoing_mail.c.to_mailbox, "mailbox"),
+    _bounded_count(outgoing_mail.c.to_domain, "domain"),
+    _bounded_count(outgoing_mail.c.office, "office"),
 )
 
 
@@ -61,28 +72,30 @@ async def sent_since(connection: AsyncConnection, to: str, since: datetime) -> i
     return int(found.scalar_one())
 
 
-async def to_mailbox_since(connection: AsyncConnection, box: str, since: datetime) -> int:
-    """How many mails went to the mailbox ``box`` (as :func:`intake.rules.addresses.mailbox`
-    gives it: ``X+1@`` and ``x+2@`` are one) since ``since``."""
-    return int(
-        (await connection.execute(_TO_MAILBOX_SINCE, {"value": box, "since": since})).scalar_one()
-    )
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """What to count: the mails to (or from) ``value`` since ``since``, up to ``at_most``."""
+
+    value: str
+    since: datetime
+    at_most: int
 
 
-async def to_domain_since(connection: AsyncConnection, domain: str, since: datetime) -> int:
-    """How many mails went to addresses at ``domain`` (lower case) since ``since``."""
-    return int(
-        (await connection.execute(_TO_DOMAIN_SINCE, {"value": domain, "since": since})).scalar_one()
-    )
-
-
-async def from_office_since(connection: AsyncConnection, office: str, since: datetime) -> int:
-    """How many mails ``office`` sent on its own since ``since``."""
-    return int(
-        (
-            await connection.execute(_FROM_OFFICE_SINCE, {"value": office, "since": since})
-        ).scalar_one()
-    )
+async def recent_counts(
+    connection: AsyncConnection, *, mailbox: Counted, domain: Counted, office: Counted
+) -> tuple[int, int, int]:
+    """How many mails went to the mailbox ``mailbox.value`` (as
+    :func:`intake.rules.addresses.mailbox` gives it: ``X+1@`` and ``x+2@`` are one), to
+    addresses at the domain ``domain.value`` (lower case) and from the office
+    ``office.value`` on its own, each since its ``since`` and counted up to its
+    ``at_most``: one statement, each count a bounded seek of its index."""
+    parameters: dict[str, Any] = {}
+    for name, counted in (("mailbox", mailbox), ("domain", domain), ("office", office)):
+        parameters[name] = counted.value
+        parameters[f"{name}_since"] = counted.since
+        parameters[f"{name}_at_most"] = counted.at_most
+    row = (await connection.execute(_RECENT, parameters)).one()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 async def bid_of_message_ids(connection: AsyncConnection, ids: Iterable[str]) -> int | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.rules.scoring import Sheet
@@ -73,7 +73,7 @@ async def save_moderation(
 
 async def sheets_of(connection: AsyncConnection, bid_id: int) -> Sheets:
     """The bid's sheets and its moderated sheet: one statement."""
-    found = await sheets_of_bids(connection, [bid_id])
+    found = _grouped(await connection.execute(_SHEETS_OF_ONE, {"bid": bid_id}))
     return found.get(bid_id, Sheets((), None))
 
 
@@ -83,6 +83,23 @@ async def sheets_of_bids(
     """Every sheet of ``bid_ids`` (a page of the panel pack), in one statement."""
     if not bid_ids:
         return {}
+    return _grouped(await connection.execute(_sheets(bid_ids=list(bid_ids))))
+
+
+def _sheets(*, bid_ids: list[int] | None = None) -> Any:
+    """The sheets of ``bid_ids``, or of the one bid bound as ``bid``. The one bid's is
+    built once (every card reads it): making and keying the union cost more than
+    running it."""
+    scored_of = (
+        bid_scores.c.bid_id == bindparam("bid")
+        if bid_ids is None
+        else bid_scores.c.bid_id.in_(bid_ids)
+    )
+    moderated_of = (
+        bid_moderations.c.bid_id == bindparam("bid")
+        if bid_ids is None
+        else bid_moderations.c.bid_id.in_(bid_ids)
+    )
     scored = select(
         literal("scored").label("kind"),
         bid_scores.c.bid_id,
@@ -90,7 +107,7 @@ async def sheets_of_bids(
         bid_scores.c.levels,
         bid_scores.c.comments,
         bid_scores.c.scored_at.label("at"),
-    ).where(bid_scores.c.bid_id.in_(list(bid_ids)))
+    ).where(scored_of)
     moderated = select(
         literal("moderated").label("kind"),
         bid_moderations.c.bid_id,
@@ -98,9 +115,11 @@ async def sheets_of_bids(
         bid_moderations.c.levels,
         bid_moderations.c.comments,
         bid_moderations.c.moderated_at,
-    ).where(bid_moderations.c.bid_id.in_(list(bid_ids)))
-    rows = await connection.execute(union_all(scored, moderated).order_by("bid_id", "at"))
-    return _grouped(rows)
+    ).where(moderated_of)
+    return union_all(scored, moderated).order_by("bid_id", "at")
+
+
+_SHEETS_OF_ONE = _sheets()
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,10 +63,21 @@ async def test_caps_count_a_mailbox_as_the_mail_system_does_and_domains_and_offi
         await outbox.record_sent(connection, sent("k9", "y@victim.example", AT, office="essex"))
     async with reading(database) as connection:
         since = AT - timedelta(hours=1)
-        assert await outbox.to_mailbox_since(connection, "x@victim.example", since) == 3
-        assert await outbox.to_domain_since(connection, "victim.example", since) == 4
-        assert await outbox.from_office_since(connection, "kent", since) == 3
-        assert await outbox.from_office_since(connection, "kent", AT + timedelta(1)) == 0
+        counts = await outbox.recent_counts(
+            connection,
+            mailbox=outbox.Counted("x@victim.example", since, 100),
+            domain=outbox.Counted("victim.example", since, 100),
+            office=outbox.Counted("kent", since, 100),
+        )
+        assert counts == (3, 4, 3)
+        # Each count stops at what its cap needs, and at its own moment.
+        counts = await outbox.recent_counts(
+            connection,
+            mailbox=outbox.Counted("x@victim.example", since, 2),
+            domain=outbox.Counted("victim.example", AT, 100),
+            office=outbox.Counted("kent", AT + timedelta(1), 100),
+        )
+        assert counts == (2, 4, 0)
 
 
 async def test_a_reply_finds_its_bid_by_our_message_id(database: AsyncEngine) -> None:
