@@ -578,9 +578,12 @@ def _same_every_time(name: str, value: str) -> BaseHeader:
 
 
 @functools.lru_cache(maxsize=256)  # the office's sender address is the same in every mail
+@functools.lru_cache(maxsize=1024)
 def _one_address(name: str, value: str, *, what: str) -> AddressHeader:
     """Header ``name`` holding ``value``, which must be exactly one well-formed address
-    (the message takes the parsed header as it is: one parse, not two)."""
+    (the message takes the parsed header as it is: one parse, not two). Remembered:
+    an office's own address is parsed once, not for every mail; a parsed header is
+    read only."""
     if "\r" in value or "\n" in value:
         raise AddressError(f"The {what} contains a line break.")
     header = _POLICY.header_factory(name, value)

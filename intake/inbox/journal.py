@@ -20,7 +20,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +30,8 @@ from intake.store.incoming import IncomingMessage, kept_as
 log = logging.getLogger("intake.inbox.journal")
 
 BATCH = 256
+_RECORDED = tuple(f.name for f in fields(IncomingMessage) if f.name != "content")
+"""What a journal entry keeps of a message: all but its content, which the spool has."""
 HELD = "held"
 """The journal's sub-folder of entries set aside: kept, with why, out of the line."""
 
@@ -52,9 +54,10 @@ class Journal:
 
     def add(self, message: IncomingMessage) -> None:
         """Record ``message`` durably (blocking: call it off the event loop)."""
-        record = asdict(message)
+        # Field by field, not dataclasses.asdict: that deep-copies each value, a
+        # tenth of the receiver's time for a mail.
+        record = {name: getattr(message, name) for name in _RECORDED}
         record["received_at"] = message.received_at.isoformat()
-        record.pop("content", None)
         temporary = self.folder / f".{message.id}.tmp"
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
         try:

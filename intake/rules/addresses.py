@@ -8,12 +8,23 @@ A bid belongs to the mailbox that sent it. ``Ann.Smith+grants@Example.ORG`` and
 
 from __future__ import annotations
 
+import functools
 from email.utils import parseaddr
 
 
 def mailbox(address: str | None) -> str:
     """The mailbox ``address`` delivers to, normalised; "" when it names none."""
-    _name, spec = parseaddr(address or "")
+    if not address:
+        return ""
+    # Remembered: each mail asks for its sender's several times (the sender's
+    # limit, the acknowledgement's caps, its record), and parseaddr is slow. An
+    # address longer than any real one (RFC 5321: 254) is worked out each time.
+    return _mailbox(address) if len(address) <= 512 else _mailbox.__wrapped__(address)
+
+
+@functools.lru_cache(maxsize=4096)
+def _mailbox(address: str) -> str:
+    _name, spec = parseaddr(address)
     local, at, domain = spec.strip().rpartition("@")
     if not at or not local or not domain:
         return ""
