@@ -44,14 +44,15 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
     """The ``ack`` job: mail the applicant what arrived, what is missing and by when."""
     bid_id, number, kind = job.bid, job.version, job.what
     async with reading(runtime.engine) as connection:
-        bid = await bids.bid_by_id(connection, bid_id)
+        # A reminder is about what is missing now (its latest version): one sent
+        # since the reminder was queued may have put it right.
+        bid, version = await bids.bid_and_version(
+            connection, bid_id, None if kind == "reminder" else number
+        )
         if kind == "reminder":
-            # What is missing now: a version sent since the reminder was queued may have
-            # put it right, or an officer may have ruled on the bid since.
             if bid.status != "incomplete" or bid.decision is not None:
-                return
+                return  # put right, or an officer has ruled on the bid since
             number = bid.version
-        version = await bids.version(connection, bid_id, number)
         if version is None or await outbox.was_sent(connection, job.key):
             return
         office = runtime.config.office(bid.office)

@@ -65,8 +65,7 @@ async def post_card(runtime: PostingContext, job: CardJob) -> None:
     """
     bid_id = job.bid
     async with reading(runtime.engine) as connection:
-        bid = await bids.bid_by_id(connection, bid_id)
-        version = await bids.latest_version(connection, bid_id)
+        bid, version = await bids.bid_and_version(connection, bid_id)
         card = await cards.card_of(connection, bid_id)
         event = await bids.event(connection, bid_id, job.event) if job.event else None
         pot = await _pot(runtime.config, connection, bid)

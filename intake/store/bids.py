@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Integer, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Insert
 
@@ -433,19 +433,45 @@ async def bids_with_versions(
         query = query.order_by(bids.c.received_at, bids.c.id)
     else:
         query = query.order_by(bids.c.received_at.desc(), bids.c.id.desc()).limit(newest)
-    found = []
-    for row in await connection.execute(query):
-        values = row._mapping
-        bid = Bid(**{name: values[bids.c[name]] for name in _BID_FIELDS})
-        version = None
-        if values["v_id"] is not None:
-            version = BidVersion(**{name: values[f"v_{name}"] for name in _VERSION_FIELDS})
-        found.append((bid, version))
+    found = [_with_version(row) for row in await connection.execute(query)]
     return found if newest is None else found[::-1]
+
+
+async def bid_and_version(
+    connection: AsyncConnection, bid_id: int, number: int | None = None
+) -> tuple[Bid, BidVersion | None]:
+    """The bid ``bid_id`` and its version ``number`` (its latest when None), if that
+    exists, in one statement; :class:`NotFound` if there is no such bid."""
+    row = (await connection.execute(_BID_AND_VERSION, {"id": bid_id, "number": number})).first()
+    if row is None:
+        raise NotFound(f"no bid {bid_id}")
+    return _with_version(row)
+
+
+def _with_version(row: Any) -> tuple[Bid, BidVersion | None]:
+    """A bid and its version from a row of ``bids`` and :data:`_VERSION_COLUMNS`."""
+    values = row._mapping
+    bid = Bid(**{name: values[bids.c[name]] for name in _BID_FIELDS})
+    if values["v_id"] is None:
+        return bid, None
+    return bid, BidVersion(**{name: values[f"v_{name}"] for name in _VERSION_FIELDS})
 
 
 _BID_FIELDS = tuple(field.name for field in fields(Bid))
 _VERSION_FIELDS = tuple(field.name for field in fields(BidVersion))
+# Built once: a card and an acknowledgement each read it (two statements before).
+_BID_AND_VERSION = (
+    select(bids, *_VERSION_COLUMNS)
+    .outerjoin(
+        bid_versions,
+        (bid_versions.c.bid_id == bids.c.id)
+        & (
+            bid_versions.c.version
+            == func.coalesce(bindparam("number", type_=Integer), bids.c.version)
+        ),
+    )
+    .where(bids.c.id == bindparam("id"))
+)
 
 
 async def count_bids(

@@ -31,6 +31,7 @@ from tests.intake.store.test_messages import (  # noqa: F401 - collected here ag
 )
 from tests.intake.store.test_outbox import (  # noqa: F401 - collected here against PostgreSQL
     test_a_job_s_mail_is_recorded_once,
+    test_caps_count_a_mailbox_as_the_mail_system_does_and_domains_and_offices,
     test_the_daily_count_is_per_address_in_any_case_and_since_a_moment,
 )
 from tests.intake.store.test_scores import (  # noqa: F401 - collected here against PostgreSQL

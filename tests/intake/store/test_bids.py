@@ -82,6 +82,12 @@ async def test_a_bid_and_its_versions_read_back_typed(database: AsyncEngine) -> 
         latest = await bids.latest_version(connection, bid_id)
         first = await bids.version(connection, bid_id, 1)
         assert await bids.version(connection, bid_id, 3) is None
+        # A card and an acknowledgement read the bid with a version in one statement.
+        with_latest = await bids.bid_and_version(connection, bid_id)
+        with_first = await bids.bid_and_version(connection, bid_id, 1)
+        with_none = await bids.bid_and_version(connection, bid_id, 3)
+        with pytest.raises(NotFound):
+            await bids.bid_and_version(connection, bid_id + 1)
         assert await bids.made_a_version(connection, "18ea0002")
         assert not await bids.made_a_version(connection, "18ea9999")
     assert isinstance(bid, Bid) and isinstance(latest, BidVersion)
@@ -97,6 +103,7 @@ async def test_a_bid_and_its_versions_read_back_typed(database: AsyncEngine) -> 
         "Hythe Food Bank",
     )
     assert latest is not None and (latest.version, latest.message_id) == (2, "18ea0002")
+    assert with_latest == (bid, latest) and with_first == (bid, first) and with_none == (bid, None)
     assert first is not None and first.problems[0]["code"] == "missing"
     assert first.mail == {"subject": "Our bid", "reply_address": "a@example.org"}
 
