@@ -14,7 +14,14 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from intake.bids.outgoing import our_domain, over_cap, send_then_record, sent_row, thread_salt
+from intake.bids.outgoing import (
+    alert_cap,
+    cap_reached,
+    our_domain,
+    send_then_record,
+    sent_row,
+    thread_salt,
+)
 from intake.clock import Clock
 from intake.config.model import Config
 from intake.jobs.finishing import last_transaction
@@ -73,12 +80,16 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
                 their_subject, their_references = None, ()
                 their_message_id = data.get("message_id") or None
         valid = bool(to) and "@" in to
+        # The caps stop mail loops and floods between robots; an officer's request
+        # is a person's act. Counted in this reading, not a second one.
+        reached = None
+        if valid and kind not in _PERSONS_ACTS:
+            reached = await cap_reached(connection, office, to, now=runtime.clock.now())
     if not valid:
         await _note(runtime, bid_id, "No acknowledgement sent: the mail had no reply address.")
         return
-    # The caps stop mail loops and floods between robots; an officer's request is a person's act.
-    reached = None if kind in _PERSONS_ACTS else await over_cap(runtime, office, to)
     if reached is not None:
+        await alert_cap(runtime, office, to, reached)
         await _note(runtime, bid_id, f"No acknowledgement sent to {to}: {reached.words()} reached.")
         return
     domain = our_domain(office, runtime.mail_domain)

@@ -92,19 +92,31 @@ async def over_cap(runtime: CapContext, office: Office, to: str) -> CapReached |
     When one is reached, the office's channel gets an alert (once per cap and
     hour) and a warning is logged; the caller sends nothing.
     """
-    now = runtime.clock.now()
-    box = mailbox(to)
-    domain = box.rpartition("@")[2]
     async with reading(runtime.engine) as connection:
-        reached = await _first_reached(connection, office, box, domain, now)
-    if reached is None:
-        return None
+        reached = await cap_reached(connection, office, to, now=runtime.clock.now())
+    if reached is not None:
+        await alert_cap(runtime, office, to, reached)
+    return reached
+
+
+async def cap_reached(
+    connection: AsyncConnection, office: Office, to: str, *, now: datetime
+) -> CapReached | None:
+    """:func:`over_cap`'s reading, in a transaction the caller has open (it reads
+    the mail's bid in it too); the caller then calls :func:`alert_cap` once that
+    transaction is over."""
+    box = mailbox(to)
+    return await _first_reached(connection, office, box, box.rpartition("@")[2], now)
+
+
+async def alert_cap(runtime: CapContext, office: Office, to: str, reached: CapReached) -> None:
+    """Log that ``reached`` stopped a mail to ``to``, and queue the office's alert."""
     runtime.log.warning("office %s: not mailing %s: %s reached", office.id, to, reached.words())
     async with runtime.engine.begin() as connection:
         await enqueue(
-            connection, CapAlertJob.of(office.id, reached.cap, reached.alert_words(), at=now)
+            connection,
+            CapAlertJob.of(office.id, reached.cap, reached.alert_words(), at=runtime.clock.now()),
         )
-    return reached
 
 
 async def _first_reached(
