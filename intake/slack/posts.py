@@ -27,8 +27,7 @@ from intake.config.model import Config
 from intake.jobs.finishing import job_transaction
 from intake.slack.tokens import SlackWorkspaces
 from intake.store import slack_posts
-from intake.store.engine import reading
-from intake.store.slack_posts import PostState, SlackPost
+from intake.store.slack_posts import PostState
 from notifier.errors import SlackError
 from notifier.slack import SlackPoster
 
@@ -90,7 +89,8 @@ async def post_once(
     it posted is the job's last (:func:`intake.jobs.finishing.last_transaction`).
     """
     engine = runtime.engine
-    row = await _row(engine, key)
+    async with engine.begin() as connection:
+        row = await slack_posts.first_try(connection, key, channel=channel)
     if row is not None and row.state == "posted" and row.ts:
         if then is not None:
             async with job_transaction(engine, last=finishing) as connection:
@@ -112,7 +112,8 @@ async def post_once(
                 finishing=finishing,
             )
             return found
-    await _set(engine, key, channel=channel, state="posting", ts=None)
+    if row is not None:  # an earlier try that failed, or whose post was not found
+        await _set(engine, key, channel=channel, state="posting", ts=None)
     try:
         posted = await guarded(
             runtime, place, slack.post(channel, payload, once=key, thread_ts=thread_ts)
@@ -156,11 +157,6 @@ async def guarded(runtime: PostingContext, place: str, call: Any) -> Any:
     if runtime.slack_warnings.pop(place, None) is not None:
         runtime.log.info("Slack: posting to %s works again", place)
     return result
-
-
-async def _row(engine: AsyncEngine, key: str) -> SlackPost | None:
-    async with reading(engine) as connection:
-        return await slack_posts.post_by_key(connection, key)
 
 
 async def _set(

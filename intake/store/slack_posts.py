@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from intake.store.engine import upsert
+from intake.store.engine import dialect_insert, upsert
 from intake.store.queue import real_now
 from intake.store.schema import slack_posts
 
@@ -36,6 +37,29 @@ async def post_by_key(connection: AsyncConnection, key: str) -> SlackPost | None
     """The post with ``key``, if one was ever tried."""
     row = (await connection.execute(_POST_BY_KEY, {"key": key})).first()
     return SlackPost(**row._mapping) if row else None
+
+
+async def first_try(connection: AsyncConnection, key: str, *, channel: str) -> SlackPost | None:
+    """Mark the post with ``key`` as ``posting`` in ``channel`` if it was never tried, and
+    return None; else return the row of its earlier try, unchanged.
+
+    One statement for a new post (every card's first), where a read and then a
+    write took two, in two transactions.
+    """
+    parameters = {"key": key, "channel": channel, "state": "posting", "updated_at": real_now()}
+    new = await connection.execute(_first_try(connection.dialect.name), parameters)
+    if new.first() is not None:
+        return None
+    return await post_by_key(connection, key)
+
+
+@functools.cache
+def _first_try(dialect: str) -> Any:
+    return (
+        dialect_insert(dialect, slack_posts)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(slack_posts.c.key)
+    )
 
 
 async def set_post(

@@ -39,6 +39,7 @@ from tests.intake.store.test_scores import (  # noqa: F401 - collected here agai
     test_sheets_are_one_per_scorer_and_the_moderation_one_per_bid,
 )
 from tests.intake.store.test_slack_posts import (  # noqa: F401 - collected here against PostgreSQL
+    test_a_first_try_is_marked_posting_and_a_later_one_finds_the_earlier,
     test_a_post_moves_from_posting_to_posted,
 )
 
