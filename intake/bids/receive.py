@@ -72,10 +72,8 @@ async def process_message(runtime: ReceiveContext, job: MessageJob) -> None:
     """The ``message`` job: read the mail's form, judge it, store it, queue the effects."""
     message_id = job.message
     async with reading(runtime.engine) as connection:
-        message = await messages.get_message(connection, message_id)
-        if await bids.made_a_version(connection, message_id):
-            return
-    if message.state not in ("queued",):
+        message, made_a_version = await messages.message_to_read(connection, message_id)
+    if made_a_version or message.state not in ("queued",):
         return
     fund = runtime.config.fund(message.fund or "")  # every queued message has its fund
     office = runtime.config.office(fund.office)

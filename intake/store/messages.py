@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.errors import NotFound
@@ -14,7 +14,7 @@ from intake.rules.addresses import mailbox
 from intake.store.engine import insert_ignoring_duplicates
 from intake.store.incoming import IncomingMessage
 from intake.store.queue import enqueue_many, real_now
-from intake.store.schema import message_contents, messages
+from intake.store.schema import bid_versions, message_contents, messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +117,27 @@ async def get_message(connection: AsyncConnection, message_id: str) -> StoredMes
     if row is None:
         raise NotFound(f"no message {message_id}")
     return StoredMessage(**row._mapping)
+
+
+async def message_to_read(
+    connection: AsyncConnection, message_id: str
+) -> tuple[StoredMessage, bool]:
+    """The message kept under ``message_id``, and whether it has made a bid version
+    already (reading it is idempotent), in one statement; :class:`NotFound` if there
+    is no such message."""
+    row = (await connection.execute(_MESSAGE_TO_READ, {"id": message_id})).first()
+    if row is None:
+        raise NotFound(f"no message {message_id}")
+    values = dict(row._mapping)
+    made_a_version = bool(values.pop("made_a_version"))
+    return StoredMessage(**values), made_a_version
+
+
+_MESSAGE_TO_READ = select(
+    messages,
+    exists().where(bid_versions.c.message_id == messages.c.id).label("made_a_version"),
+).where(messages.c.id == bindparam("id"))
+"""Built once, as :data:`_MESSAGE`; the version is found through its unique ``message_id``."""
 
 
 async def message_content(connection: AsyncConnection, message_id: str) -> bytes | None:

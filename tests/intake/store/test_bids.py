@@ -11,7 +11,7 @@ from intake.errors import NotFound
 from intake.store import bids
 from intake.store.bids import Bid, BidVersion, NewBid, NewVersion, Standing
 from intake.store.engine import reading
-from intake.store.messages import accept_messages
+from intake.store.messages import accept_messages, message_to_read
 from tests.intake.store.test_messages import incoming
 
 AT = datetime(2027, 4, 15, 9, 30, tzinfo=UTC)
@@ -89,6 +89,8 @@ async def test_a_bid_and_its_versions_read_back_typed(database: AsyncEngine) -> 
         with pytest.raises(NotFound):
             await bids.bid_and_version(connection, bid_id + 1)
         assert await bids.made_a_version(connection, "18ea0002")
+        message, made_a_version = await message_to_read(connection, "18ea0002")
+        assert made_a_version and message.id == "18ea0002"
         assert not await bids.made_a_version(connection, "18ea9999")
     assert isinstance(bid, Bid) and isinstance(latest, BidVersion)
     assert (bid.ref, bid.version, bid.status, bid.updated_at) == (

@@ -21,6 +21,7 @@ from intake.store.messages import (
     accept_messages,
     get_message,
     message_content,
+    message_to_read,
     set_message_outcome,
 )
 from intake.store.schema import messages
@@ -49,6 +50,9 @@ async def test_a_message_is_stored_queued_with_its_parsing_job(database: AsyncEn
     assert await accept_messages(database, [incoming(1)]) == [("18ea0001", True)]
     async with reading(database) as connection:
         message = await get_message(connection, "18ea0001")
+        # What a parsing job reads first: the message, and that it made no version yet.
+        to_read = await message_to_read(connection, "18ea0001")
+    assert to_read == (message, False)
     assert isinstance(message, StoredMessage)
     assert (message.state, message.outcome, message.bid_id) == ("queued", None, None)
     assert message.received_at == RECEIVED and message.rcpt_tos == [
