@@ -51,14 +51,15 @@ async def send_acknowledgement(runtime: AcknowledgeContext, job: AckJob) -> None
     """The ``ack`` job: mail the applicant what arrived, what is missing and by when."""
     bid_id, number, kind = job.bid, job.version, job.what
     async with reading(runtime.engine) as connection:
-        # A reminder is about what is missing now (its latest version): one sent
-        # since the reminder was queued may have put it right.
+        # A reminder is about what is missing now, in the latest version: one sent
+        # since the reminder was queued may have put it right, or an officer may
+        # have ruled on the bid since.
         bid, version = await bids.bid_and_version(
             connection, bid_id, None if kind == "reminder" else number
         )
         if kind == "reminder":
             if bid.status != "incomplete" or bid.decision is not None:
-                return  # put right, or an officer has ruled on the bid since
+                return
             number = bid.version
         if version is None or await outbox.was_sent(connection, job.key):
             return
