@@ -202,15 +202,20 @@ def _deferred(engine: AsyncEngine) -> AsyncEngine:
 
 
 def insert_ignoring_duplicates(
-    connection: AsyncConnection, table: Any, key_columns: list[str]
+    connection: AsyncConnection,
+    table: Any,
+    key_columns: list[str],
+    *,
+    returning: tuple[str, ...] = (),
 ) -> Insert:
-    """``INSERT … ON CONFLICT DO NOTHING`` for the connection's database.
+    """``INSERT … ON CONFLICT DO NOTHING`` for the connection's database; with
+    ``returning``, those columns of a row that went in (none for one ignored).
 
     Built once per table: execute it with the row as parameters
     (``connection.execute(statement, {...})``) rather than ``.values()``, which
     builds a new statement, and its cache key, every time.
     """
-    return _ignoring(connection.dialect.name, table, tuple(key_columns))
+    return _ignoring(connection.dialect.name, table, tuple(key_columns), returning)
 
 
 def dialect_insert(dialect: str, table: Any) -> Any:
@@ -219,8 +224,11 @@ def dialect_insert(dialect: str, table: Any) -> Any:
 
 
 @functools.cache
-def _ignoring(dialect: str, table: Any, key_columns: tuple[str, ...]) -> Insert:
-    return dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=list(key_columns))
+def _ignoring(
+    dialect: str, table: Any, key_columns: tuple[str, ...], returning: tuple[str, ...]
+) -> Insert:
+    insert = dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=list(key_columns))
+    return insert.returning(*(table.c[name] for name in returning)) if returning else insert
 
 
 def upsert(

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from intake.store.engine import dialect_insert, upsert
+from intake.store.engine import insert_ignoring_duplicates, upsert
 from intake.store.queue import real_now
 from intake.store.schema import slack_posts
 
@@ -47,19 +46,11 @@ async def first_try(connection: AsyncConnection, key: str, *, channel: str) -> S
     write took two, in two transactions.
     """
     parameters = {"key": key, "channel": channel, "state": "posting", "updated_at": real_now()}
-    new = await connection.execute(_first_try(connection.dialect.name), parameters)
+    inserting = insert_ignoring_duplicates(connection, slack_posts, ["key"], returning=("key",))
+    new = await connection.execute(inserting, parameters)
     if new.first() is not None:
         return None
     return await post_by_key(connection, key)
-
-
-@functools.cache
-def _first_try(dialect: str) -> Any:
-    return (
-        dialect_insert(dialect, slack_posts)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(slack_posts.c.key)
-    )
 
 
 async def set_post(
