@@ -577,7 +577,6 @@ def _same_every_time(name: str, value: str) -> BaseHeader:
     return _POLICY.header_factory(name, value)
 
 
-@functools.lru_cache(maxsize=256)  # the office's sender address is the same in every mail
 @functools.lru_cache(maxsize=1024)
 def _one_address(name: str, value: str, *, what: str) -> AddressHeader:
     """Header ``name`` holding ``value``, which must be exactly one well-formed address
