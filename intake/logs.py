@@ -18,6 +18,9 @@ _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u206
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
+SLACK_SDK_LOGGER = "slack_sdk.web.async_base_client"
+"""The logger slack_sdk's asyncio Web API client uses when given none."""
+
 
 def printable(text: str) -> str:
     """``text`` with each unsafe character shown as its escape (``\\x1b``), line breaks kept.
@@ -42,3 +45,8 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), handlers=[handler])
     # aiosmtpd logs every command at INFO; our own receiver logs what matters.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
+    # slack_sdk decides whether to format each request and response for its debug
+    # line from its logger's own level, which is unset (0, below DEBUG) unless set:
+    # so it wrote out every card twice for a line nobody sees. Set, it skips them.
+    debugging = logging.getLevelName(level.upper()) == logging.DEBUG
+    logging.getLogger(SLACK_SDK_LOGGER).setLevel(logging.NOTSET if debugging else logging.INFO)
