@@ -129,7 +129,8 @@ class Receiver:
             *self.gauges.accept_times.exposition(
                 "intake_smtp_accept_seconds", "From a message's final dot to our 250."
             ),
-            "# HELP intake_smtp_loop_lag_max_seconds The SMTP receiver's worst event-loop lag.",
+            "# HELP intake_smtp_loop_lag_max_seconds The SMTP receiver's worst event-loop lag "
+            "while clients were connected.",
             "# TYPE intake_smtp_loop_lag_max_seconds gauge",
             f"intake_smtp_loop_lag_max_seconds {self.gauges.loop_lag.max_seconds:.6f}",
             "# HELP intake_smtp_loop_stalls_total Times its event loop was over 50 ms late.",
@@ -272,7 +273,7 @@ async def _serve(
             await asyncio.sleep(0.5)
 
     counting = asyncio.create_task(count())
-    watching = asyncio.create_task(gauges.loop_lag.watch())
+    watching = asyncio.create_task(gauges.loop_lag.watch(busy=lambda: limiter.open > 0))
     await stop.wait()
     watching.cancel()
     server.close()

@@ -47,3 +47,40 @@ def test_a_blocked_event_loop_is_seen_as_a_stall() -> None:
     asyncio.run(scene())
     assert lag.stalls >= 1
     assert lag.max_seconds >= 0.1
+
+
+class _CountedLag(LoopLag):
+    def __init__(self) -> None:
+        super().__init__()
+        self.wakes = 0
+
+    def record(self, lag: float) -> None:
+        self.wakes += 1
+        super().record(lag)
+
+
+def test_with_no_client_connected_the_watch_wakes_seldom_and_stalls_are_still_seen() -> None:
+    """A wake-up a hundred times a second cost the idle receiver 1.3% of a CPU, taken
+    from the parsing workers through a whole deadline-day drain; a stall with
+    nobody connected delays nobody."""
+    lag = _CountedLag()
+    connected = False
+
+    async def scene() -> None:
+        nonlocal connected
+        watching = asyncio.create_task(
+            lag.watch(period=0.005, idle_period=0.1, busy=lambda: connected)
+        )
+        await asyncio.sleep(0.35)
+        idle_wakes = lag.wakes
+        assert idle_wakes <= 4
+        connected = True
+        await asyncio.sleep(0.15)  # the idle sleep under way ends, then the short ones
+        assert lag.wakes - idle_wakes >= 5
+        time.sleep(0.12)  # a parser run on the loop by mistake, with a client waiting
+        await asyncio.sleep(0.03)
+        watching.cancel()
+
+    asyncio.run(scene())
+    assert lag.stalls >= 1
+    assert lag.max_seconds >= 0.1
