@@ -272,3 +272,21 @@ def test_an_outlook_bundle_without_files_is_its_rich_text_body_not_damage() -> N
     assert extraction.no_form
     assert extraction.mail is not None
     assert "We will post the form on Monday." in extraction.mail.text
+
+
+@pytest.mark.parametrize("line_end", ["\r\n", "\n"])
+def test_a_large_photo_is_listed_with_its_size_without_being_decoded(line_end: str) -> None:
+    """Officers see every file that came; a photo of megabytes is no form, and
+    decoding it only to find that cost more than reading the form."""
+    photo = b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(range(256)) * 1200
+    wrapped = base64.encodebytes(photo).decode().replace("\n", line_end)
+    raw = (
+        "From: jo@charity.example.org\r\nSubject: Our application\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nPlease find attached.\r\n"
+        '--b\r\nContent-Type: image/jpeg; name="team.jpg"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\n" + wrapped + "\r\n--b--\r\n"
+    ).replace("\r\n", line_end)
+    (attachment,) = read_mail(raw.encode()).attachments
+    assert (attachment.name, attachment.data) == ("team.jpg", b"")
+    assert abs(attachment.size - len(photo)) <= 3
