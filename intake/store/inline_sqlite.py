@@ -5,8 +5,12 @@ aiosqlite dialect is one, but it runs every call in aiosqlite's thread and
 awaits it: four awaits a statement (cursor, execute, fetch, close), each a
 greenlet switch and a future, around a statement that takes tens of
 microseconds on an indexed row. This dialect is SQLAlchemy's own synchronous
-pysqlite dialect declared async: the asyncio extension still runs each call in
-a greenlet, but the driver's calls inside it are plain calls into ``sqlite3``.
+pysqlite dialect declared async, and its connections and transactions make
+their calls into ``sqlite3`` directly: the asyncio extension would run each in
+a greenlet of its own (five or more a transaction) so that a driver could
+await inside, and this driver never does. Only taking the connection from the
+pool runs in a greenlet, since a task may have to wait there for another to
+give it back.
 
 That is safe because nothing waits inside SQLite while it holds the loop: only
 the service writes its database (a lock file keeps a second ``intake serve``
@@ -15,11 +19,11 @@ only reads, and in WAL mode readers block no writer. One connection serves the
 process; a task that wants it while another holds it waits in the pool's
 asyncio queue, not in SQLite's busy handler.
 
-``bench/store.py`` measures it: a write transaction with one statement took
-590 µs of CPU through the aiosqlite dialect (its calls already made on the
-loop) and takes about 390 µs here, against 165 µs through SQLAlchemy's plain
-synchronous engine (the asyncio extension's greenlet per call); see
-BENCHMARKS.md.
+``bench/store.py`` measures it against the aiosqlite dialect and SQLAlchemy's
+plain synchronous engine; see BENCHMARKS.md. Where this leans on the asyncio
+extension's classes beyond their documented use (the methods overridden
+below), ``tests/intake/store/test_inline_sqlite.py`` counts greenlet switches,
+so an upgrade that routes a call another way fails a test, not a mail.
 """
 
 from __future__ import annotations
@@ -31,49 +35,30 @@ from typing import Any
 from sqlalchemy import pool
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, CursorResult, Transaction
 from sqlalchemy.engine.interfaces import ConnectArgsType, DBAPIConnection
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.util import await_
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 DRIVER = "intake_inline"
 """The driver name of this dialect in URLs: ``sqlite+intake_inline:///path``."""
 
 
-class _Finished:
-    """An awaitable that is already finished: awaiting it never gives up the loop."""
-
-    __slots__ = ()
-
-    def __await__(self) -> Any:
-        return iter(())
-
-
-_FINISHED = _Finished()
-
-
 class _Cursor(sqlite3.Cursor):
-    """sqlite3's cursor, as the asyncio extension expects a driver's cursor to be.
+    """sqlite3's cursor, its rows fetched as soon as a statement has run.
 
-    - The extension refuses a statement that awaited nothing: it guards against
-      a blocking driver used by mistake. Here a brief block is the design (see
-      above), so each statement awaits :data:`_FINISHED`: two greenlet switches,
-      no turn of the loop.
-    - Its results are read after the statement's greenlet has ended, so the rows
-      are fetched at once, as the extension's own adapters do: no statement is
-      left open on the one connection between a caller's awaits.
+    The asyncio extension's own adapters do the same: no statement is left open
+    on the one connection between a caller's awaits, so a result is read intact
+    however many statements other tasks run before it is read.
     """
 
     _rows: deque[Any]
 
     def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
-        await_(_FINISHED)
         super().execute(sql, parameters)
         self._rows = deque(super().fetchall() if self.description else ())
         return self
 
     def executemany(self, sql: str, parameters: Any, /) -> _Cursor:
-        await_(_FINISHED)
         super().executemany(sql, parameters)
         self._rows = deque()
         return self
@@ -89,9 +74,6 @@ class _Cursor(sqlite3.Cursor):
         rows = list(self._rows)
         self._rows.clear()
         return rows
-
-    async def _async_soft_close(self) -> None:
-        """Called by the asyncio extension after a statement; the rows are already read."""
 
 
 class _Connection(sqlite3.Connection):
@@ -127,17 +109,80 @@ class InlineSqliteDialect(SQLiteDialect_pysqlite):
         dbapi_connection.close()
 
 
-class _InlineConnection(AsyncConnection):
-    """The asyncio extension's connection, closed in the caller's own task.
+class _InlineTransaction(AsyncTransaction):
+    """The asyncio extension's transaction, begun and ended by direct calls."""
 
-    The extension closes a connection at the end of ``async with`` in a task of
-    its own and waits for it behind a shield, so that a cancelled caller cannot
-    abandon the close halfway. That costs a task and three turns of the loop per
-    transaction. Here the close never waits for anything (the driver's calls
-    are inline), so no cancellation can reach it halfway.
+    __slots__ = ()
+
+    async def start(self, is_ctxmanager: bool = False) -> _InlineTransaction:
+        connection = self.connection.sync_connection
+        assert connection is not None
+        transaction: Transaction = connection.begin_nested() if self.nested else connection.begin()
+        self.sync_transaction = self._assign_proxied(transaction)
+        if is_ctxmanager:
+            transaction.__enter__()
+        return self
+
+    async def commit(self) -> None:
+        self._proxied.commit()
+
+    async def rollback(self) -> None:
+        self._proxied.rollback()
+
+    async def close(self) -> None:
+        self._proxied.close()
+
+    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        self._proxied.__exit__(type_, value, traceback)
+
+
+class _InlineConnection(AsyncConnection):
+    """The asyncio extension's connection, its statements run by direct calls.
+
+    Only :meth:`start` (taking the connection from the pool, where a task may
+    wait for another) keeps the extension's greenlet. ``scalar`` and
+    ``scalars`` go through :meth:`execute`. The close at the end of ``async
+    with`` is made in the caller's own task: the extension closes in a task of
+    its own behind a shield, so that a cancelled caller cannot abandon the close
+    halfway (a task and three turns of the loop a transaction), and here the
+    close cannot be interrupted, since it never waits.
     """
 
     __slots__ = ()
+
+    def begin(self) -> _InlineTransaction:
+        assert self._proxied
+        return _InlineTransaction(self)
+
+    def begin_nested(self) -> _InlineTransaction:
+        assert self._proxied
+        return _InlineTransaction(self, nested=True)
+
+    async def execute(
+        self,
+        statement: Any,
+        parameters: Any = None,
+        *,
+        execution_options: Any = None,
+    ) -> CursorResult[Any]:
+        return self._proxied.execute(statement, parameters, execution_options=execution_options)
+
+    async def exec_driver_sql(
+        self,
+        statement: str,
+        parameters: Any = None,
+        execution_options: Any = None,
+    ) -> CursorResult[Any]:
+        return self._proxied.exec_driver_sql(statement, parameters, execution_options)
+
+    async def commit(self) -> None:
+        self._proxied.commit()
+
+    async def rollback(self) -> None:
+        self._proxied.rollback()
+
+    async def close(self) -> None:
+        self._proxied.close()
 
     async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
         await self.close()

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import greenlet
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -47,6 +48,65 @@ async def test_a_transaction_never_gives_the_loop_to_another_task(engine: AsyncE
     other.cancel()
     assert total == 21
     assert [n for (n,) in rows] == [1, 2, 3, 4, 5, 6]
+
+
+async def test_statements_and_transactions_run_without_a_greenlet(engine: AsyncEngine) -> None:
+    # Each greenlet the asyncio extension spawns costs tens of microseconds: it
+    # made five or more a transaction. Only taking the connection from the pool
+    # keeps one (a switch in, a switch back). An upgrade of SQLAlchemy that
+    # routes a call through a greenlet again fails here.
+    switches: list[str] = []
+
+    def trace(event: str, _args: object) -> None:
+        switches.append(event)
+
+    previous = greenlet.settrace(trace)
+    try:
+        switches.clear()
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO t VALUES (6)"))
+            await connection.exec_driver_sql("INSERT INTO t VALUES (7)")
+            total = await connection.scalar(text("SELECT sum(n) FROM t"))
+            listed = (await connection.scalars(text("SELECT n FROM t ORDER BY n"))).all()
+        in_a_write = len(switches)
+        switches.clear()
+        async with reading(engine) as connection:
+            count = (await connection.execute(text("SELECT count(*) FROM t"))).scalar_one()
+        in_a_read = len(switches)
+        switches.clear()
+        async with engine.connect() as connection:
+            transaction = await connection.begin()
+            await connection.execute(text("DELETE FROM t WHERE n = 7"))
+            await transaction.rollback()
+            await connection.execute(text("DELETE FROM t WHERE n = 6"))
+            await connection.commit()
+        by_hand = len(switches)
+    finally:
+        greenlet.settrace(previous)
+    assert (total, listed, count) == (28, [1, 2, 3, 4, 5, 6, 7], 7)
+    assert (in_a_write, in_a_read, by_hand) == (2, 2, 2)
+    async with reading(engine) as connection:
+        assert (await connection.scalars(text("SELECT n FROM t ORDER BY n"))).all() == [
+            1,
+            2,
+            3,
+            4,
+            5,
+            7,
+        ]
+
+
+async def test_an_error_rolls_the_transaction_back_and_frees_the_connection(
+    engine: AsyncEngine,
+) -> None:
+    with pytest.raises(ZeroDivisionError):
+        async with engine.begin() as connection:
+            await connection.execute(text("DELETE FROM t"))
+            1 / 0  # noqa: B018 - the error raised inside the transaction
+    # Nothing was deleted, and the one connection is back in the pool.
+    async with asyncio.timeout(2):
+        async with engine.begin() as connection:
+            assert (await connection.scalar(text("SELECT count(*) FROM t"))) == 5
 
 
 async def test_rows_read_after_later_statements_are_intact(engine: AsyncEngine) -> None:
