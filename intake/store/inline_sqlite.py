@@ -139,8 +139,9 @@ class _InlineTransaction(AsyncTransaction):
 class _InlineConnection(AsyncConnection):
     """The asyncio extension's connection, its statements run by direct calls.
 
-    Only :meth:`start` (taking the connection from the pool, where a task may
-    wait for another) keeps the extension's greenlet. ``scalar`` and
+    Only taking the connection from the pool while another task holds it keeps
+    the extension's greenlet: the task then waits in the pool's asyncio queue.
+    ``scalar`` and
     ``scalars`` go through :meth:`execute`. The close at the end of ``async
     with`` is made in the caller's own task: the extension closes in a task of
     its own behind a shield, so that a cancelled caller cannot abandon the close
@@ -149,6 +150,13 @@ class _InlineConnection(AsyncConnection):
     """
 
     __slots__ = ()
+
+    async def start(self, is_ctxmanager: bool = False) -> _InlineConnection:
+        if self.sync_connection is None and _connection_free(self.sync_engine.pool):
+            self.sync_connection = self._assign_proxied(self.sync_engine.connect())
+            return self
+        await super().start(is_ctxmanager)
+        return self
 
     def begin(self) -> _InlineTransaction:
         assert self._proxied
@@ -186,6 +194,16 @@ class _InlineConnection(AsyncConnection):
 
     async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
         await self.close()
+
+
+def _connection_free(connections: pool.Pool) -> bool:
+    """Whether the pool holds an idle connection, which it gives without waiting.
+
+    Making the first connection takes a lock that awaits (the dialect's first-connect
+    setup), and a task may have to wait for the connection another holds: both
+    go through the extension's greenlet.
+    """
+    return isinstance(connections, pool.QueuePool) and connections.checkedin() > 0
 
 
 class InlineEngine(AsyncEngine):
