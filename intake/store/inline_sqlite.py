@@ -139,14 +139,14 @@ class _InlineTransaction(AsyncTransaction):
 class _InlineConnection(AsyncConnection):
     """The asyncio extension's connection, its statements run by direct calls.
 
-    Only taking the connection from the pool while another task holds it keeps
-    the extension's greenlet: the task then waits in the pool's asyncio queue.
-    ``scalar`` and
-    ``scalars`` go through :meth:`execute`. The close at the end of ``async
-    with`` is made in the caller's own task: the extension closes in a task of
-    its own behind a shield, so that a cancelled caller cannot abandon the close
-    halfway (a task and three turns of the loop a transaction), and here the
-    close cannot be interrupted, since it never waits.
+    Taking the connection from the pool keeps the extension's greenlet only
+    when the pool must make it or a task must wait for another to give it back
+    (see :func:`_connection_free`). ``scalar`` and ``scalars`` go through
+    :meth:`execute`. The close at the end of ``async with`` is made in the
+    caller's own task: the extension closes in a task of its own behind a
+    shield, so that a cancelled caller cannot abandon the close halfway (a task
+    and three turns of the loop a transaction), and here the close cannot be
+    interrupted, since it never waits.
     """
 
     __slots__ = ()
@@ -218,7 +218,7 @@ class InlineEngine(AsyncEngine):
 
 def inline_engine(engine: AsyncEngine) -> InlineEngine:
     """``engine`` (made by ``create_async_engine`` for an ``intake_inline`` URL),
-    with its connections closed inline."""
+    with its connections' and transactions' calls made inline."""
     assert engine.dialect.driver == DRIVER
     return InlineEngine(engine.sync_engine)
 
