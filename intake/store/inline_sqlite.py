@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import pool
 from sqlalchemy.dialects import registry
@@ -109,7 +109,28 @@ class InlineSqliteDialect(SQLiteDialect_pysqlite):
         dbapi_connection.close()
 
 
-class _InlineTransaction(AsyncTransaction):
+class _EndedInline:
+    """``commit``, ``rollback`` and ``close`` as direct calls on the proxied
+    synchronous connection or transaction (the extension makes each in a greenlet)."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # the asyncio extension's class beside this one has it
+
+        @property
+        def _proxied(self) -> Any: ...
+
+    async def commit(self) -> None:
+        self._proxied.commit()
+
+    async def rollback(self) -> None:
+        self._proxied.rollback()
+
+    async def close(self) -> None:
+        self._proxied.close()
+
+
+class _InlineTransaction(_EndedInline, AsyncTransaction):
     """The asyncio extension's transaction, begun and ended by direct calls."""
 
     __slots__ = ()
@@ -123,20 +144,11 @@ class _InlineTransaction(AsyncTransaction):
             transaction.__enter__()
         return self
 
-    async def commit(self) -> None:
-        self._proxied.commit()
-
-    async def rollback(self) -> None:
-        self._proxied.rollback()
-
-    async def close(self) -> None:
-        self._proxied.close()
-
     async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
         self._proxied.__exit__(type_, value, traceback)
 
 
-class _InlineConnection(AsyncConnection):
+class _InlineConnection(_EndedInline, AsyncConnection):
     """The asyncio extension's connection, its statements run by direct calls.
 
     Taking the connection from the pool keeps the extension's greenlet only
@@ -182,15 +194,6 @@ class _InlineConnection(AsyncConnection):
         execution_options: Any = None,
     ) -> CursorResult[Any]:
         return self._proxied.exec_driver_sql(statement, parameters, execution_options)
-
-    async def commit(self) -> None:
-        self._proxied.commit()
-
-    async def rollback(self) -> None:
-        self._proxied.rollback()
-
-    async def close(self) -> None:
-        self._proxied.close()
 
     async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
         await self.close()
