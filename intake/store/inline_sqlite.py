@@ -8,9 +8,9 @@ microseconds on an indexed row. This dialect is SQLAlchemy's own synchronous
 pysqlite dialect declared async, and its connections and transactions make
 their calls into ``sqlite3`` directly: the asyncio extension would run each in
 a greenlet of its own (five or more a transaction) so that a driver could
-await inside, and this driver never does. Only taking the connection from the
-pool runs in a greenlet, since a task may have to wait there for another to
-give it back.
+await inside, and this driver never does. Only a connection the pool must
+make, or one a task must wait for while another holds it, is taken in a
+greenlet (see :func:`_connection_free`).
 
 That is safe because nothing waits inside SQLite while it holds the loop: only
 the service writes its database (a lock file keeps a second ``intake serve``
