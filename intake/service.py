@@ -47,6 +47,7 @@ from intake.bids.sender_limit import read_within_limit
 from intake.clock import Clock
 from intake.config.load import load_config
 from intake.config.model import Config
+from intake.cpu_priority import step_back
 from intake.errors import ConfigError
 from intake.http import HttpLimits, SlackHandler, listen, make_app, runner_for
 from intake.inbox.journal import Journal
@@ -192,7 +193,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         # stores bids and posts cards, steps back a little, so that under a burst
         # a sender's 250 does not wait for a CPU behind them (the parsing
         # workers, started above, have already stepped back as far, or further).
-        os.nice(SERVICE_NICENESS)
+        step_back(SERVICE_NICENESS, batch=settings.batch_scheduling)
         # Slack down at start is a warning, not a stop: checked with mail flowing.
         await _start_slack_checks(settings, runtime, slack_app, stack)
         runtime.started = True

@@ -6,7 +6,10 @@ service's loop) must not wait for a CPU behind it. An operator sees it in
 ``ps -o ni``: the receiver at the priority the service was started with, the
 service process 5 below it, the parsing workers ``INTAKE_PARSE_NICENESS`` below
 the service (by default beside it: further down, on a machine shared with other
-work, they lost the CPU to it).
+work, they lost the CPU to it). The service's threads run as batch work
+(``SCHED_BATCH``): their many short wake-ups wait for a scheduler tick rather
+than take a CPU from a parsing worker at once; the receiver and the workers keep
+the default policy.
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ def _command(pid: int) -> bytes:
     return Path(f"/proc/{pid}/cmdline").read_bytes()
 
 
+def _threads(pid: int) -> list[int]:
+    return [int(task.name) for task in Path(f"/proc/{pid}/task").iterdir()]
+
+
 @pytest.mark.parametrize(("setting", "below_the_service"), [(None, 0), ("7", 7)])
 def test_the_receiver_comes_first_then_the_service_and_the_parsing_workers(
     tmp_path: Path, setting: str | None, below_the_service: int
@@ -45,10 +52,35 @@ def test_the_receiver_comes_first_then_the_service_and_the_parsing_workers(
         fork_server = next(pid for pid in children if b"forkserver" in _command(pid))
         workers = _children(fork_server)
         started_at = os.getpriority(os.PRIO_PROCESS, receiver)
-        assert os.getpriority(os.PRIO_PROCESS, main) == min(19, started_at + 5)
+        # Every thread of the service, the parsing pool's (started before it
+        # stepped back) included.
+        threads = _threads(main)
+        assert len(threads) > 1
+        assert {os.getpriority(os.PRIO_PROCESS, t) for t in threads} == {min(19, started_at + 5)}
         assert len(workers) == 2
         assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in workers} == {
             min(19, started_at + 5 + below_the_service)
         }
+    finally:
+        service.close()
+
+
+@pytest.mark.parametrize(("setting", "policy"), [(None, os.SCHED_BATCH), ("false", os.SCHED_OTHER)])
+def test_the_service_runs_as_batch_work_and_its_receiver_and_workers_do_not(
+    tmp_path: Path, setting: str | None, policy: int
+) -> None:
+    env = {"INTAKE_BATCH_SCHEDULING": setting} if setting is not None else {}
+    service = RunningService(tmp_path, INTAKE_WORKERS="2", **env)
+    try:
+        service.start()
+        assert service.process is not None
+        main = service.process.pid
+        children = _children(main)
+        receiver = next(pid for pid in children if b"spawn_main" in _command(pid))
+        fork_server = next(pid for pid in children if b"forkserver" in _command(pid))
+        workers = _children(fork_server)
+        assert {os.sched_getscheduler(t) for t in _threads(main)} == {policy}
+        assert {os.sched_getscheduler(t) for t in _threads(receiver)} == {os.SCHED_OTHER}
+        assert {os.sched_getscheduler(t) for w in workers for t in _threads(w)} == {os.SCHED_OTHER}
     finally:
         service.close()
