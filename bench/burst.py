@@ -351,13 +351,6 @@ def main() -> None:
         help="the service's INTAKE_PARSE_NICENESS (default: the service's own, 0); e.g. 10 "
         "to see what workers stepping back from the service do for the receiver",
     )
-    parser.add_argument(
-        "--no-batch",
-        dest="batch",
-        action="store_false",
-        help="run the service under the default CPU policy (INTAKE_BATCH_SCHEDULING=false), "
-        "not as batch work, to compare",
-    )
     parser.add_argument("--sender-port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--sender-results", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -374,8 +367,7 @@ def main() -> None:
         f"{args.mails} mails ({', '.join(f'{n} {s}' for s, n in sorted(shapes.items()))}), "
         f"{min(sizes) // 1024} KB to {max(sizes) / 1048576:.1f} MB, {args.senders} senders, "
         f"{cpus} CPUs, workers = CPUs, sending client at nice {args.sender_nice:+d}, "
-        f"local Slack and relay at nice {SERVICE_NICENESS:+d} (the service's), "
-        f"the service {'as batch work' if args.batch else 'under the default CPU policy'}"
+        f"local Slack and relay at nice {SERVICE_NICENESS:+d} (the service's)"
     )
     ideal_before = ideal_drain(items, cpus)
     floor = parallel_floor(items, cpus, ideal_before.costs) if args.floor else None
@@ -389,7 +381,6 @@ def main() -> None:
             check_blocks=False,
             INTAKE_WORKERS=str(cpus),
             INTAKE_LOG_LEVEL="WARNING",
-            INTAKE_BATCH_SCHEDULING=str(args.batch).lower(),
             **(
                 {"INTAKE_PARSE_NICENESS": str(args.parse_nice)}
                 if args.parse_nice is not None

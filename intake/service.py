@@ -193,7 +193,7 @@ async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> No
         # stores bids and posts cards, steps back a little, so that under a burst
         # a sender's 250 does not wait for a CPU behind them (the parsing
         # workers, started above, have already stepped back as far, or further).
-        step_back(SERVICE_NICENESS, batch=settings.batch_scheduling)
+        step_back(SERVICE_NICENESS)
         # Slack down at start is a warning, not a stop: checked with mail flowing.
         await _start_slack_checks(settings, runtime, slack_app, stack)
         runtime.started = True

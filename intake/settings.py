@@ -155,14 +155,6 @@ class Settings(BaseSettings):
         description="how far the parsing workers lower their CPU priority (nice) below the "
         "service process's; 0: the same",
     )
-    batch_scheduling: bool = Field(
-        # The service's many short wake-ups under a burst took a CPU from a parsing
-        # worker each time; as a batch task it waits for the next scheduler tick
-        # instead and handles what came meanwhile at once (intake/cpu_priority.py).
-        default=True,
-        description="run the service process (not its SMTP receiver, not the parsing "
-        "workers) under Linux's SCHED_BATCH policy, so its wake-ups do not preempt parsing",
-    )
     health_max_wait: float = Field(
         default=300.0,
         gt=0,

@@ -6,10 +6,7 @@ service's loop) must not wait for a CPU behind it. An operator sees it in
 ``ps -o ni``: the receiver at the priority the service was started with, the
 service process 5 below it, the parsing workers ``INTAKE_PARSE_NICENESS`` below
 the service (by default beside it: further down, on a machine shared with other
-work, they lost the CPU to it). The service's threads run as batch work
-(``SCHED_BATCH``): their many short wake-ups wait for a scheduler tick rather
-than take a CPU from a parsing worker at once; the receiver and the workers keep
-the default policy.
+work, they lost the CPU to it).
 """
 
 from __future__ import annotations
@@ -61,26 +58,5 @@ def test_the_receiver_comes_first_then_the_service_and_the_parsing_workers(
         assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in workers} == {
             min(19, started_at + 5 + below_the_service)
         }
-    finally:
-        service.close()
-
-
-@pytest.mark.parametrize(("setting", "policy"), [(None, os.SCHED_BATCH), ("false", os.SCHED_OTHER)])
-def test_the_service_runs_as_batch_work_and_its_receiver_and_workers_do_not(
-    tmp_path: Path, setting: str | None, policy: int
-) -> None:
-    env = {"INTAKE_BATCH_SCHEDULING": setting} if setting is not None else {}
-    service = RunningService(tmp_path, INTAKE_WORKERS="2", **env)
-    try:
-        service.start()
-        assert service.process is not None
-        main = service.process.pid
-        children = _children(main)
-        receiver = next(pid for pid in children if b"spawn_main" in _command(pid))
-        fork_server = next(pid for pid in children if b"forkserver" in _command(pid))
-        workers = _children(fork_server)
-        assert {os.sched_getscheduler(t) for t in _threads(main)} == {policy}
-        assert {os.sched_getscheduler(t) for t in _threads(receiver)} == {os.SCHED_OTHER}
-        assert {os.sched_getscheduler(t) for w in workers for t in _threads(w)} == {os.SCHED_OTHER}
     finally:
         service.close()
