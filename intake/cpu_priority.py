@@ -9,7 +9,7 @@ changed here.
 Tried and left (BENCHMARKS.md, issue 18): running the process as batch work
 (``SCHED_BATCH``), so that its wake-ups wait for a scheduler tick instead of
 preempting a parsing worker at once. The workers were preempted a fifth less
-often, and the drain was no shorter over five deadline-day bursts.
+often, and the drain was no shorter over three deadline-day bursts each way.
 """
 
 from __future__ import annotations
