@@ -185,11 +185,69 @@ _EDGES = [
 ]
 
 
+def _large_bodies() -> list[bytes]:
+    """Attachments of several 64 KB chunks (the parser is fed a chunk at a time; a
+    chunk from the middle of one is taken whole when its lines are all of one
+    length), each spoiled once near a chunk's edge in one way a sender's or an
+    attacker's mail may be."""
+    letters = base64.encodebytes(bytes(range(256)) * 800)  # 76 letters a line
+
+    def mixed_endings(body: bytes, end: bytes) -> bytes:
+        other = b"\n" if end == b"\r\n" else b"\r\n"
+        return body[:131000] + body[131000:].replace(end, other)
+
+    spoils = {
+        "clean": lambda body, end: body,
+        "empty line": lambda body, end: body[:65530] + end + body[65530:],
+        "lone CR": lambda body, end: body[:65600] + b"\r" + body[65600:],
+        "CR-LF then LF": mixed_endings,
+        "a byte over 127": lambda body, end: body[:70000] + b"\xe9" + body[70000:],
+        "a short line": lambda body, end: body[:65500] + b"QUJD" + end + body[65500:],
+        "a letter too many": lambda body, end: body[:65536] + b"A" + body[65536:],
+        "a space": lambda body, end: body[:196000] + b" " + body[196000:],
+        "a boundary near the edge": lambda body, end: (
+            body[:65336] + end + b"--b" + end + body[65336:]
+        ),
+    }
+    mails = []
+    # A boundary may be as long as a line of letters (70 characters and its two
+    # dashes), and a lone CR ends a line for the parser: lines of one length
+    # whose step is kept by a boundary are still no run.
+    boundary = b"B" * 70
+    letters_only = base64.b64encode(bytes(range(256)) * 800)
+    for width, line in ((72, b"--" + boundary), (74, b"X\r--" + boundary[:-2])):
+        lines = [letters_only[i : i + width] for i in range(0, len(letters_only), width)][:-1]
+        lines[1000] = line
+        mails.append(
+            _MIXED.replace(b'"b"', b'"' + boundary + b'"') + b"\n\n--" + boundary + b"\n"
+            b"Content-Transfer-Encoding: base64\n\n"
+            + b"\n".join(lines)
+            + b"\n--"
+            + boundary
+            + b"--\n"
+        )
+    for end in (b"\r\n", b"\n"):
+        for spoil in spoils.values():
+            body = spoil(letters.replace(b"\n", end), end)
+            mails.append(
+                _MIXED
+                + end * 2
+                + b"--b"
+                + end
+                + b"Content-Transfer-Encoding: base64"
+                + end * 2
+                + body
+                + b"--b--"
+                + end
+            )
+    return mails
+
+
 def _every_mail(form: bytes) -> list[bytes]:
     mails = [shape(form) for shape in (*SHAPES.values(), *HOSTILE.values())]
     mails += [path.read_bytes() for path in CPYTHON_MAILS]
     mails += [path.read_bytes() for path in sorted((FORM.parents[1] / "mails").glob("*.eml"))]
-    return mails + _EDGES
+    return mails + _EDGES + _large_bodies()
 
 
 @pytest.mark.parametrize("policy", [email.policy.default, email.policy.compat32], ids=str)
