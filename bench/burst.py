@@ -51,6 +51,7 @@ SMALL_MAIL = 1024 * 1024
 sys.path.insert(0, str(ROOT))
 
 from intake.config.load import load_config  # noqa: E402
+from intake.cpu_priority import step_back  # noqa: E402
 from intake.inbox.latency import bucket_quantile  # noqa: E402
 from intake.reading.extract import extract_from_file  # noqa: E402
 from intake.reading.forms import form_spec  # noqa: E402
@@ -200,18 +201,6 @@ def loop_thread_times(pid: int | None) -> tuple[float, float]:
     except (OSError, ValueError):
         return 0.0, 0.0
     return int(ran) / 1e9, int(waited) / 1e9
-
-
-def stand_ins_step_back(niceness: int) -> None:
-    """Lower this process's other threads (the local Slack and relay) to ``niceness``.
-
-    The main thread keeps its priority: the sending client it starts lowers its
-    own from there.
-    """
-    me = threading.get_native_id()
-    for task in os.listdir("/proc/self/task"):
-        if int(task) != me:
-            os.setpriority(os.PRIO_PROCESS, int(task), niceness)
 
 
 def tree_rss_mb(pid: int, peaks: dict[int, int] | None = None) -> float:
@@ -389,7 +378,10 @@ def main() -> None:
         ) as scene,
     ):
         assert scene.service.process is not None
-        stand_ins_step_back(SERVICE_NICENESS)
+        # The local Slack and relay (this process's other threads) step back as
+        # the service does; the main thread keeps its priority: the sending
+        # client it starts lowers its own from there.
+        step_back(SERVICE_NICENESS, keep=threading.get_native_id())
         pid = scene.service.process.pid
         peaks: dict[int, int] = {}
         roles: dict[int, str] = {}

@@ -19,9 +19,12 @@ import os
 from pathlib import Path
 
 
-def step_back(niceness: int) -> None:
-    """Lower every thread of this process by ``niceness`` (to 19 at most)."""
+def step_back(niceness: int, *, keep: int | None = None) -> None:
+    """Lower every thread of this process by ``niceness`` (to 19 at most), but the
+    one whose native id is ``keep``, if given."""
     for thread in _threads():
+        if thread == keep:
+            continue
         # A thread may end while we go through them: nothing to change then.
         with contextlib.suppress(ProcessLookupError):
             current = os.getpriority(os.PRIO_PROCESS, thread)
