@@ -13,9 +13,12 @@ DOCX, text PDF, fillable PDF and scanned forms, 50 KB to 5 MB) through
   delivered by the relay (p50/p95);
 * drain time (first mail sent to last acknowledgement) beside the ideal: the
   sum of each form's parse time on its own (the median of three runs), divided
-  by the CPUs (measured before and after the burst, and the mean taken); and beside
+  by the CPUs (measured before and after the burst, and the mean taken; the drain
+  against each measure alone too, which differ when the machine's speed moved); and beside
   the parallel floor: the same forms parsed in as many processes as CPUs at
   once with nothing else running (``--no-floor`` skips it);
+* the CPU each part took, and how much more than parsing alone the workers took
+  for the same forms (where a slow minute of the machine shows first);
 * the service's peak memory (main process and parsing workers together): the
   sum of their resident memory (RSS), which counts the pages the parsing
   workers share with the fork server they were forked from once in each, and
@@ -521,6 +524,10 @@ def main() -> None:
         f"{drain / ideal:.2f}x"
     )
     print(
+        f"  against each measure alone: {drain / ideal_before.typical:.2f}x before, "
+        f"{drain / ideal_after.typical:.2f}x after (they differ when the machine's speed moved)"
+    )
+    print(
         f"  from each form's best of 3 runs instead: ideal {ideal_best:.1f} s, "
         f"drain / ideal {drain / ideal_best:.2f}x"
     )
@@ -557,6 +564,12 @@ def main() -> None:
         f"{cpu['receiver']:.1f} s, parsing workers {cpu['parsing']:.1f} s, "
         f"local Slack and relay {bench_cpu:.1f} s, sending client {sender_cpu:.1f} s; "
         f"parse alone {ideal * cpus:.1f} s"
+    )
+    # Over ten bursts of one code the same forms took 186-220 s of the workers' CPU
+    # (BENCHMARKS.md, eleventh session): a slow minute of the machine shows here first.
+    print(
+        f"  the workers took {(cpu['parsing'] / (ideal * cpus) - 1) * 100:+.1f}% of the CPU "
+        "the same forms take parsed alone (their mails' reading included)"
     )
 
 
