@@ -221,7 +221,7 @@ def process_tree(pid: int) -> list[int]:
     return found
 
 
-def tree_rss_mb(pids: Iterable[int], peaks: dict[int, int] | None = None) -> float:
+def summed_rss_mb(pids: Iterable[int], peaks: dict[int, int] | None = None) -> float:
     """Resident memory of ``pids`` summed; with ``peaks``, each process's largest
     resident memory so far (KB) is kept there too.
 
@@ -263,7 +263,7 @@ def process_roles(service: int, pids: Iterable[int]) -> dict[int, str]:
     return roles
 
 
-def tree_pss_mb(pids: Iterable[int]) -> float:
+def summed_pss_mb(pids: Iterable[int]) -> float:
     """Proportional memory of ``pids`` summed: each shared page split between the
     processes sharing it, so the sum is what they take together.
 
@@ -397,15 +397,15 @@ def main() -> None:
         peaks: dict[int, int] = {}
         roles: dict[int, str] = {}
         tree = process_tree(pid)
-        peak = [tree_rss_mb(tree, peaks)]
-        peak_pss = [tree_pss_mb(tree)]
+        peak = [summed_rss_mb(tree, peaks)]
+        peak_pss = [summed_pss_mb(tree)]
         stop = threading.Event()
 
         def sample() -> None:
             nonlocal tree
             ticks, pss_at, pss_high = 0, 0, peak[0]
             while not stop.is_set():
-                resident = tree_rss_mb(tree, peaks)
+                resident = summed_rss_mb(tree, peaks)
                 peak.append(resident)
                 ticks += 1
                 if ticks % 4 == 0:
@@ -414,7 +414,7 @@ def main() -> None:
                 # The sampling's own CPU is the workers' loss: proportional memory
                 # (dear) at each new high of resident memory, and every 5 s.
                 if resident > pss_high + 2 or ticks - pss_at >= 20:
-                    peak_pss.append(tree_pss_mb(tree))
+                    peak_pss.append(summed_pss_mb(tree))
                     pss_at, pss_high = ticks, max(pss_high, resident)
                 time.sleep(0.25)
 
